@@ -1,0 +1,25 @@
+using Drlrec.Data;
+using Spectre.Console;
+
+namespace Drlrec.Cli.Commands;
+
+/// <summary>Turns expected failures (bad input, bad options) into a clear message and exit code 1.</summary>
+public static class CliErrors
+{
+    public const int BadInput = 1;
+
+    public static int Run(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException
+                                      or ArgumentException or InvalidOperationException or InvalidDataException
+                                      or System.Text.Json.JsonException or IOException or HttpRequestException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return BadInput;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Drlrec.Cli.Commands;
+using Spectre.Console;
+
+namespace Drlrec.Cli;
+
+/// <summary>Builds the <c>drlrec</c> command tree; one command per file under Commands/.</summary>
+public static class DrlrecCli
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(
+            "drlrec: DRL-Rec (CIKM 2021) in .NET. Train a Double-DQN list-wise re-ranker (teacher), distill it into a " +
+            "small student, evaluate both offline, and serve the student.");
+        root.Subcommands.Add(DataCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs a command line; returns the process exit code.</summary>
+    public static int Run(string[] args, IAnsiConsole? console = null)
+    {
+        var previous = AnsiConsole.Console;
+        if (console is not null) AnsiConsole.Console = console;
+        try
+        {
+            return BuildRoot().Parse(args).Invoke();
+        }
+        finally
+        {
+            AnsiConsole.Console = previous;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Drlrec.Cli;
+
+return DrlrecCli.Run(args);

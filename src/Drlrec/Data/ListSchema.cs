@@ -1,0 +1,54 @@
+namespace Drlrec.Data;
+
+/// <summary>The three field families of DRL-Rec: user (U), item or document (D) and context (C).</summary>
+public enum FieldGroup
+{
+    User,
+    Item,
+    Context,
+}
+
+/// <summary>One categorical feature field. Its value at an item position is a non-empty set of strings.</summary>
+public sealed record FieldSpec(string Name, FieldGroup Group);
+
+/// <summary>
+/// The ordered feature fields of a data set: all user fields, then all item fields, then all context
+/// fields (the order the Q-network concatenates them in). Within a group the given order is kept.
+/// </summary>
+public sealed class ListSchema
+{
+    private readonly Dictionary<string, int> _index;
+
+    public ListSchema(IEnumerable<FieldSpec> fields)
+    {
+        Fields = fields.OrderBy(f => f.Group).ToArray(); // OrderBy is stable: order within a group is kept
+        if (Fields.Count == 0) throw new ArgumentException("a schema needs at least one field");
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < Fields.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(Fields[i].Name)) throw new ArgumentException("field names must not be empty");
+            if (!_index.TryAdd(Fields[i].Name, i)) throw new ArgumentException($"field '{Fields[i].Name}' appears twice");
+        }
+        if (!Fields.Any(f => f.Group == FieldGroup.Item))
+            throw new ArgumentException("a schema needs at least one item field: candidates are told apart by them");
+    }
+
+    public IReadOnlyList<FieldSpec> Fields { get; }
+    public int Count => Fields.Count;
+    public int UserCount => Fields.Count(f => f.Group == FieldGroup.User);
+    public int ItemCount => Fields.Count(f => f.Group == FieldGroup.Item);
+    public int ContextCount => Fields.Count(f => f.Group == FieldGroup.Context);
+
+    /// <summary>Index of the first item field; item fields are contiguous from here.</summary>
+    public int FirstItemField => UserCount;
+
+    public int IndexOf(string name) =>
+        _index.TryGetValue(name, out int i) ? i : throw new KeyNotFoundException($"no field named '{name}'");
+
+    public bool Contains(string name) => _index.ContainsKey(name);
+
+    public IEnumerable<int> IndicesOf(FieldGroup group) =>
+        Enumerable.Range(0, Fields.Count).Where(i => Fields[i].Group == group);
+
+    public override string ToString() => string.Join(", ", Fields.Select(f => $"{f.Group.ToString()[0]}:{f.Name}"));
+}
