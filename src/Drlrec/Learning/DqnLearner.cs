@@ -1,0 +1,71 @@
+using Drlrec.Features;
+using Drlrec.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Drlrec.Learning;
+
+/// <summary>
+/// Trains one Q-network with Double DQN: online network, soft-updated target network, Adam, gradient clipping.
+/// One call of <see cref="Step"/> is one minibatch; the caller owns the dispose scope of the step.
+/// </summary>
+public sealed class DqnLearner : IDisposable
+{
+    private readonly optim.Optimizer optimizer;
+    private long steps;
+
+    public DqnLearner(QNetwork online, QNetwork target, FieldLayout layout, DqnConfig config)
+    {
+        Online = online;
+        Target = target;
+        Layout = layout;
+        Config = config;
+        SoftUpdate(Target, Online, tau: 1.0); // start equal
+        Target.eval();
+        optimizer = optim.Adam(Online.parameters(), config.LearningRate);
+    }
+
+    public QNetwork Online { get; }
+    public QNetwork Target { get; }
+    public FieldLayout Layout { get; }
+    public DqnConfig Config { get; }
+    public long Steps => steps;
+
+    /// <summary>TD targets from the current networks (eval mode, no gradients).</summary>
+    public Tensor Targets(ListBatch batch)
+    {
+        Online.eval();
+        return DoubleDqn.Targets(Online, Target, batch, Layout, Config.Gamma, Config.TargetActions);
+    }
+
+    /// <summary>One Double-DQN update; returns the TD loss before the update.</summary>
+    public float Step(ListBatch batch)
+    {
+        var y = Targets(batch);                                   // [B, L], no grad
+        Online.train();
+        var q = Online.Forward(batch).Q;                          // [B, L]
+        var loss = DoubleDqn.TdLoss(q, y, batch.Mask);
+        ApplyGradients(loss);
+        return loss.item<float>();
+    }
+
+    /// <summary>Backpropagates a loss into the online network and advances the target network.</summary>
+    public void ApplyGradients(Tensor loss)
+    {
+        optimizer.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(Online.parameters(), Config.GradClip);
+        optimizer.step();
+        if (++steps % Config.SyncEvery == 0) SoftUpdate(Target, Online, Config.Tau);
+    }
+
+    /// <summary>Q' ← (1 − τ)·Q' + τ·Q, parameter by parameter.</summary>
+    public static void SoftUpdate(QNetwork target, QNetwork online, double tau)
+    {
+        using var noGrad = no_grad();
+        foreach (var (t, o) in target.parameters().Zip(online.parameters()))
+            t.mul_(1 - tau).add_(o, alpha: tau);
+    }
+
+    public void Dispose() => optimizer.Dispose();
+}

@@ -1,0 +1,198 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Drlrec.Model;
+
+/// <summary>
+/// The DRL-Rec Q-network (Xie et al., "Explore, Filter and Distill: Distilled Reinforcement Learning in
+/// Recommendation", CIKM 2021; the HRL-Rec architecture). For the list prefix up to position t it scores
+/// Q(s_t, i_t), the value of placing item i_t after the items before it:
+/// <list type="number">
+/// <item>field embedding bags: each field is the mean of its values' embeddings, d wide;</item>
+/// <item>field interaction: multi-head self-attention across the F fields of the item (residual + LayerNorm),
+/// flattened into an item vector of F·d;</item>
+/// <item>a causal Transformer attention block across positions 1..t (a score never sees later positions: at
+/// serving time they are not chosen yet);</item>
+/// <item>a GRU over positions, giving the state h_t (F·d wide);</item>
+/// <item>a tanh MLP F·d → F·d/2 → F·d/4 → hint size: the hint vector g_t;</item>
+/// <item>a linear Q head g_t → Q.</item>
+/// </list>
+/// Teacher and student are this class with different <see cref="QNetworkConfig"/>.
+/// </summary>
+public sealed class QNetwork : nn.Module
+{
+    // Fields in call order: their names are the checkpoint keys.
+    private readonly Embedding embedding;
+    private readonly MultiHeadSelfAttention fieldAttention;
+    private readonly LayerNorm fieldNorm;
+    private readonly Dropout itemDropout;
+    private readonly MultiHeadSelfAttention sequenceAttention;
+    private readonly LayerNorm sequenceNorm;
+    private readonly GRU gru;
+    private readonly Sequential mlp;
+    private readonly Linear qHead;
+
+    public QNetwork(QNetworkConfig config, int fields, int embeddingRows, string name = "qnetwork") : base(name)
+    {
+        config.Validate(fields);
+        Config = config;
+        FieldCount = fields;
+        EmbeddingRows = embeddingRows;
+        int d = config.EmbeddingDim, width = config.ItemDim(fields);
+
+        embedding = nn.Embedding(embeddingRows, d, padding_idx: 0);
+        fieldAttention = new MultiHeadSelfAttention("fieldAttention", d, config.FieldHeads);
+        fieldNorm = nn.LayerNorm(d);
+        itemDropout = nn.Dropout(config.Dropout);
+        sequenceAttention = new MultiHeadSelfAttention("sequenceAttention", width, config.SequenceHeads);
+        sequenceNorm = nn.LayerNorm(width);
+        gru = nn.GRU(width, width, batchFirst: true);
+        mlp = nn.Sequential(
+            ("hidden1", nn.Linear(width, width / 2)), ("tanh1", nn.Tanh()), ("dropout1", nn.Dropout(config.Dropout)),
+            ("hidden2", nn.Linear(width / 2, width / 4)), ("tanh2", nn.Tanh()), ("dropout2", nn.Dropout(config.Dropout)),
+            ("hint", nn.Linear(width / 4, config.HintDim)), ("tanh3", nn.Tanh()));
+        qHead = nn.Linear(config.HintDim, 1);
+        RegisterComponents();
+
+        using (no_grad())
+        {
+            // Small embeddings (std 0.1, as the reference): N(0, 1) rows would swamp the attention at d = 16.
+            nn.init.normal_(embedding.weight, 0, 0.1);
+            embedding.weight![0].zero_();
+        }
+    }
+
+    public QNetworkConfig Config { get; }
+    public int FieldCount { get; }
+    public int EmbeddingRows { get; }
+    /// <summary>F·d.</summary>
+    public int ItemDim => Config.ItemDim(FieldCount);
+
+    /// <summary>Embeds items: field bags, field attention, flatten.</summary>
+    /// <param name="rows">[N, F, M] embedding rows (0 = padding).</param>
+    /// <param name="counts">[N, F] number of values per field.</param>
+    /// <returns>[N, F·d] item vectors.</returns>
+    public Tensor EncodeItems(Tensor rows, Tensor counts)
+    {
+        var fields = embedding.forward(rows).sum(2) / counts.unsqueeze(-1);              // [N, F, d]
+        var mixed = fieldNorm.forward(fields + fieldAttention.Attend(fields, causal: false)); // [N, F, d]
+        return itemDropout.forward(mixed.flatten(1));                                     // [N, F·d]
+    }
+
+    /// <summary>Scores every position of logged lists (teacher forcing on the logged order).</summary>
+    /// <param name="rows">[B, L, F, M].</param>
+    /// <param name="counts">[B, L, F].</param>
+    public ListOutput Forward(Tensor rows, Tensor counts)
+    {
+        long b = rows.shape[0], l = rows.shape[1];
+        var x = EncodeItems(rows.flatten(0, 1), counts.flatten(0, 1)).view(b, l, ItemDim); // [B, L, F·d]
+        var (keys, values) = sequenceAttention.KeysValues(x);                              // [B, h, L, dh]
+        var z = sequenceNorm.forward(x + sequenceAttention.Attend(x, causal: true));       // [B, L, F·d]
+        var (states, _) = gru.forward(z);                                                  // [B, L, F·d]: h_1..h_L
+        var hint = mlp.forward(states);                                                    // [B, L, H]
+        var q = qHead.forward(hint).squeeze(-1);                                           // [B, L]
+        return new ListOutput(q, hint, keys, values, states);
+    }
+
+    public ListOutput Forward(Features.ListBatch batch) => Forward(batch.Rows, batch.Counts);
+
+    /// <summary>
+    /// Scores C candidates for the next position of each of R prefixes in one batched step: each candidate is
+    /// attended against the cached prefix keys/values and advances the cached GRU state by one step.
+    /// </summary>
+    /// <param name="prefix">Cached state of R list prefixes.</param>
+    /// <param name="rows">[R, C, F, M] candidate fields (user and context fields of the slot, item fields of the candidate).</param>
+    /// <param name="counts">[R, C, F].</param>
+    public CandidateOutput ScoreCandidates(PrefixState prefix, Tensor rows, Tensor counts)
+    {
+        long r = rows.shape[0], c = rows.shape[1];
+        var x = EncodeItems(rows.flatten(0, 1), counts.flatten(0, 1)).view(r, c, ItemDim); // [R, C, F·d]
+        var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values); // [R, C, F·d]
+        var z = sequenceNorm.forward(x + attended);                                         // [R, C, F·d]
+        var h = GruStep(z, prefix.Hidden);                                                  // [R, C, F·d]
+        var hint = mlp.forward(h);                                                          // [R, C, H]
+        return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint);                 // [R, C]
+    }
+
+    /// <summary>The cached state after the first <paramref name="placed"/> positions of a forward pass.</summary>
+    public PrefixState PrefixAt(ListOutput output, int placed)
+    {
+        var keys = output.Keys.narrow(2, 0, placed);
+        var values = output.Values.narrow(2, 0, placed);
+        var hidden = placed == 0
+            ? zeros(output.States.shape[0], ItemDim, device: output.States.device)
+            : output.States.select(1, placed - 1);
+        return new PrefixState(keys, values, hidden);
+    }
+
+    /// <summary>The empty prefix for R lists: no keys, GRU state zero.</summary>
+    public PrefixState EmptyPrefix(long r, Device? device = null)
+    {
+        var h = sequenceAttention;
+        return new PrefixState(zeros(r, h.Heads, 0, h.HeadDim, device: device), zeros(r, h.Heads, 0, h.HeadDim, device: device),
+            zeros(r, ItemDim, device: device));
+    }
+
+    /// <summary>Appends one placed item per prefix (its vector after the candidate step) to the cache.</summary>
+    /// <param name="prefix">R prefixes.</param>
+    /// <param name="rows">[R, 1, F, M] the placed items.</param>
+    /// <param name="counts">[R, 1, F].</param>
+    public PrefixState Advance(PrefixState prefix, Tensor rows, Tensor counts)
+    {
+        long r = rows.shape[0];
+        var x = EncodeItems(rows.flatten(0, 1), counts.flatten(0, 1)).view(r, 1, ItemDim);    // [R, 1, F·d]
+        var (k, v) = sequenceAttention.KeysValues(x);                                          // [R, h, 1, dh]
+        var z = sequenceNorm.forward(x + sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values));
+        var h = GruStep(z, prefix.Hidden).squeeze(1);                                          // [R, F·d]
+        return new PrefixState(cat([prefix.Keys, k], 2), cat([prefix.Values, v], 2), h);
+    }
+
+    /// <summary>One GRU step for C inputs per state sharing the state's hidden vector (PyTorch gate order r, z, n).</summary>
+    /// <param name="x">[R, C, D] inputs.</param>
+    /// <param name="h">[R, D] previous hidden state.</param>
+    /// <returns>[R, C, D]</returns>
+    private Tensor GruStep(Tensor x, Tensor h)
+    {
+        var gi = nn.functional.linear(x, GruParameter("weight_ih_l0"), GruParameter("bias_ih_l0"));               // [R, C, 3D]
+        var gh = nn.functional.linear(h, GruParameter("weight_hh_l0"), GruParameter("bias_hh_l0")).unsqueeze(1); // [R, 1, 3D]: once per state
+        var (ir, iz, inew) = Chunk3(gi);
+        var (hr, hz, hnew) = Chunk3(gh);
+        var reset = (ir + hr).sigmoid();
+        var update = (iz + hz).sigmoid();
+        var candidate = (inew + reset * hnew).tanh();
+        return (1 - update) * candidate + update * h.unsqueeze(1);
+    }
+
+    private static (Tensor, Tensor, Tensor) Chunk3(Tensor t)
+    {
+        var parts = t.chunk(3, -1);
+        return (parts[0], parts[1], parts[2]);
+    }
+
+    private Parameter GruParameter(string name) =>
+        gru.get_parameter(name) ?? throw new InvalidOperationException($"GRU has no parameter {name}");
+
+    /// <summary>Trainable parameter count of each part, in call order.</summary>
+    public IReadOnlyList<(string Part, long Parameters)> ParameterCounts() =>
+        named_children().Select(c => (c.name, c.module.parameters().Sum(p => p.numel()))).Where(p => p.Item2 > 0).ToList();
+
+    public long ParameterCount => parameters().Sum(p => p.numel());
+}
+
+/// <summary>Output of <see cref="QNetwork.Forward(Tensor, Tensor)"/>.</summary>
+/// <param name="Q">[B, L] Q(s_t, i_t).</param>
+/// <param name="Hint">[B, L, H] hint vectors g_t.</param>
+/// <param name="Keys">[B, h, L, dh] sequence-attention keys (the prefix cache).</param>
+/// <param name="Values">[B, h, L, dh].</param>
+/// <param name="States">[B, L, F·d] GRU states h_1..h_L.</param>
+public sealed record ListOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
+
+/// <summary>Output of <see cref="QNetwork.ScoreCandidates"/>: Q [R, C] and hints [R, C, H].</summary>
+public sealed record CandidateOutput(Tensor Q, Tensor Hint);
+
+/// <summary>Cached state of R list prefixes of T placed items.</summary>
+/// <param name="Keys">[R, h, T, dh].</param>
+/// <param name="Values">[R, h, T, dh].</param>
+/// <param name="Hidden">[R, F·d] GRU state after the prefix (zeros when T = 0).</param>
+public sealed record PrefixState(Tensor Keys, Tensor Values, Tensor Hidden);

@@ -1,0 +1,135 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Drlrec.Configuration;
+using Drlrec.Data;
+using Drlrec.Features;
+using Drlrec.Model;
+using TorchSharp;
+
+namespace Drlrec.Training;
+
+/// <summary>What a checkpoint says about its model: enough to rebuild and use it.</summary>
+public sealed record CheckpointHeader
+{
+    public const string CurrentFormat = "drlrec-model/1";
+
+    public string Format { get; init; } = CurrentFormat;
+    /// <summary>A display name (e.g. "teacher", "student-drl-rec").</summary>
+    public required string Name { get; init; }
+    public required ModelRole Role { get; init; }
+    public required QNetworkConfig Model { get; init; }
+    public required IReadOnlyList<FieldSpec> Fields { get; init; }
+    public required FeatureVocabulary Vocabulary { get; init; }
+    public required long Parameters { get; init; }
+    /// <summary>Epoch whose weights these are, and its validation AUC.</summary>
+    public int Epoch { get; init; }
+    public double ValidationAuc { get; init; }
+    /// <summary>The resolved run config that produced the model (null for models made otherwise).</summary>
+    public JsonElement? RunConfig { get; init; }
+}
+
+/// <summary>A loaded model: online and target networks plus what is needed to feed them.</summary>
+public sealed class LoadedModel : IDisposable
+{
+    public LoadedModel(CheckpointHeader header, QNetwork online, QNetwork target, string path, long bytes)
+    {
+        Header = header;
+        Online = online;
+        Target = target;
+        Path = path;
+        Bytes = bytes;
+        Schema = new ListSchema(header.Fields);
+        Layout = FieldLayout.Of(header.Vocabulary);
+    }
+
+    public CheckpointHeader Header { get; }
+    public QNetwork Online { get; }
+    public QNetwork Target { get; }
+    public string Path { get; }
+    /// <summary>Size of the checkpoint file.</summary>
+    public long Bytes { get; }
+    public ListSchema Schema { get; }
+    public FieldLayout Layout { get; }
+    public FeatureVocabulary Vocabulary => Header.Vocabulary;
+    public string Name => Header.Name;
+
+    public void Dispose()
+    {
+        Online.Dispose();
+        Target.Dispose();
+    }
+}
+
+/// <summary>
+/// A model file (<c>model.ckpt</c>): a zip holding <c>model.json</c> (<see cref="CheckpointHeader"/>) and the
+/// online and target weights in TorchSharp's format. Written to a temp file and renamed into place.
+/// </summary>
+public static class ModelCheckpoint
+{
+    public const string FileName = "model.ckpt";
+
+    public static void Save(string path, CheckpointHeader header, QNetwork online, QNetwork target)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            using (var entry = zip.CreateEntry("model.json").Open())
+                JsonSerializer.Serialize(entry, header, Json.Options);
+            WriteWeights(zip, "online.weights", online);
+            WriteWeights(zip, "target.weights", target);
+        });
+    }
+
+    /// <summary>Loads <paramref name="pathOrFolder"/>: a model file, or a run folder holding <see cref="FileName"/>.</summary>
+    public static LoadedModel Load(string pathOrFolder)
+    {
+        string path = Directory.Exists(pathOrFolder) ? System.IO.Path.Combine(pathOrFolder, FileName) : pathOrFolder;
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"no model at {pathOrFolder} (expected a run folder with {FileName}, or the file itself)");
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            CheckpointHeader header;
+            using (var entry = Entry(zip, path, "model.json").Open())
+                header = JsonSerializer.Deserialize<CheckpointHeader>(entry, Json.Lenient)
+                         ?? throw new InvalidDataException($"{path}: empty model.json");
+            if (header.Format != CheckpointHeader.CurrentFormat)
+                throw new InvalidDataException($"{path}: format '{header.Format}', expected '{CheckpointHeader.CurrentFormat}'");
+            var online = Build(header, "online");
+            var target = Build(header, "target");
+            ReadWeights(zip, path, "online.weights", online);
+            ReadWeights(zip, path, "target.weights", target);
+            online.eval();
+            target.eval();
+            return new LoadedModel(header, online, target, path, new FileInfo(path).Length);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: not a drlrec model file ({e.Message})", e);
+        }
+    }
+
+    public static QNetwork Build(CheckpointHeader header, string name) =>
+        new(header.Model, header.Fields.Count, header.Vocabulary.Rows, name);
+
+    private static void WriteWeights(ZipArchive zip, string name, QNetwork network)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) network.save(writer);
+        using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+        buffer.Position = 0;
+        buffer.CopyTo(entry);
+    }
+
+    private static void ReadWeights(ZipArchive zip, string path, string name, QNetwork network)
+    {
+        using var buffer = new MemoryStream();
+        using (var entry = Entry(zip, path, name).Open()) entry.CopyTo(buffer);
+        buffer.Position = 0;
+        using var reader = new BinaryReader(buffer);
+        network.load(reader);
+    }
+
+    private static ZipArchiveEntry Entry(ZipArchive zip, string path, string name) =>
+        zip.GetEntry(name) ?? throw new InvalidDataException($"{path}: missing {name}");
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Drlrec.Configuration;
+
+namespace Drlrec.Training;
+
+/// <summary>
+/// The folder of one run: <c>config.json</c> (resolved), <c>metrics.jsonl</c> (one line per epoch),
+/// <c>model.ckpt</c>, <c>training-curves.png</c> and result files. Every file is written atomically.
+/// </summary>
+public sealed class RunFolder
+{
+    private readonly List<string> metricLines = [];
+
+    public RunFolder(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+    public string Checkpoint => File(ModelCheckpoint.FileName);
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void WriteJson<T>(string name, T value) => AtomicFile.WriteAllText(File(name), Json.Serialize(value) + "\n");
+
+    /// <summary>Adds one record to <c>metrics.jsonl</c> (the file is rewritten whole, so it never ends in a torn line).</summary>
+    public void AppendMetrics<T>(T record)
+    {
+        metricLines.Add(JsonSerializer.Serialize(record, Json.Line));
+        AtomicFile.WriteAllText(File("metrics.jsonl"), string.Join("\n", metricLines) + "\n");
+    }
+}

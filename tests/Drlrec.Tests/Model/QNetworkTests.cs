@@ -1,0 +1,101 @@
+using Drlrec.Features;
+using Drlrec.Model;
+using Drlrec.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Drlrec.Tests.Model;
+
+public sealed class QNetworkTests
+{
+    private static (QNetwork Net, EncodedLists Data, FieldLayout Layout) Build(int seed = 3, QNetworkConfig? config = null)
+    {
+        var lists = ToyData.Lists(16);
+        var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
+        manual_seed(seed);
+        var net = new QNetwork(config ?? new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
+        net.eval();
+        return (net, EncodedLists.Encode(lists, vocabulary), FieldLayout.Of(lists.Schema));
+    }
+
+    [Fact]
+    public void Scoring_the_logged_item_from_the_cached_prefix_equals_the_full_forward_pass()
+    {
+        var (net, data, layout) = Build();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = data.Batch(Enumerable.Range(0, 8).ToArray());
+        var full = net.Forward(batch);
+        for (int p = 0; p < batch.Length; p++)
+        {
+            var (rows, counts) = layout.Place(batch.Rows.select(1, p), batch.Counts.select(1, p),
+                layout.ItemPart(batch.Rows.narrow(1, p, 1), 2), layout.ItemPart(batch.Counts.narrow(1, p, 1), 2));
+            var step = net.ScoreCandidates(net.PrefixAt(full, p), rows, counts);
+            Assert.True(step.Q.squeeze(1).allclose(full.Q.select(1, p), rtol: 1e-4, atol: 1e-5), $"position {p}");
+            Assert.True(step.Hint.squeeze(1).allclose(full.Hint.select(1, p), rtol: 1e-4, atol: 1e-5));
+        }
+    }
+
+    [Fact]
+    public void Advancing_the_prefix_one_item_at_a_time_reproduces_the_forward_pass()
+    {
+        var (net, data, _) = Build();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = data.Batch(Enumerable.Range(0, 5).ToArray());
+        var full = net.Forward(batch);
+        var prefix = net.EmptyPrefix(batch.Size);
+        for (int p = 0; p < batch.Length; p++)
+        {
+            var rows = batch.Rows.narrow(1, p, 1);
+            var counts = batch.Counts.narrow(1, p, 1);
+            Assert.True(net.ScoreCandidates(prefix, rows, counts).Q.squeeze(1).allclose(full.Q.select(1, p), rtol: 1e-4, atol: 1e-5));
+            prefix = net.Advance(prefix, rows, counts);
+            Assert.True(prefix.Hidden.allclose(full.States.select(1, p), rtol: 1e-4, atol: 1e-5));
+        }
+    }
+
+    [Fact]
+    public void A_score_never_depends_on_later_positions()
+    {
+        var (net, data, _) = Build();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = data.Batch([0, 1, 2]);
+        var before = net.Forward(batch).Q;
+        var changed = batch.Rows.clone();
+        changed.narrow(1, 3, batch.Length - 3).fill_(1); // overwrite positions 3.. with another value row
+        var after = net.Forward(changed, batch.Counts).Q;
+        Assert.True(after.narrow(1, 0, 3).allclose(before.narrow(1, 0, 3)));
+        Assert.False(after.narrow(1, 3, 1).allclose(before.narrow(1, 3, 1)));
+    }
+
+    [Fact]
+    public void Padding_row_stays_zero_and_parts_add_up_to_the_parameter_count()
+    {
+        var (net, _, _) = Build();
+        var embedding = net.named_parameters().Single(p => p.name == "embedding.weight").parameter;
+        Assert.Equal(0, embedding[0].abs().sum().item<float>());
+        var parts = net.ParameterCounts();
+        Assert.Equal(net.ParameterCount, parts.Sum(p => p.Parameters));
+        Assert.Equal(["embedding", "fieldAttention", "fieldNorm", "sequenceAttention", "sequenceNorm", "gru", "mlp", "qHead"],
+            parts.Select(p => p.Part).ToArray());
+    }
+
+    [Fact]
+    public void Student_is_smaller_than_teacher_with_the_same_architecture()
+    {
+        var (teacher, _, _) = Build(config: QNetworkConfig.Teacher);
+        var (student, _, _) = Build(config: QNetworkConfig.Student);
+        Assert.Equal(teacher.named_parameters().Select(p => p.name), student.named_parameters().Select(p => p.name));
+        Assert.True(student.ParameterCount < 0.55 * teacher.ParameterCount,
+            $"student {student.ParameterCount} vs teacher {teacher.ParameterCount}");
+    }
+
+    [Fact]
+    public void Invalid_head_counts_are_rejected_with_the_reason()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new QNetwork(new QNetworkConfig { EmbeddingDim = 6, FieldHeads = 4 }, 5, 10));
+        Assert.Contains("FieldHeads", error.Message);
+    }
+}

@@ -1,0 +1,94 @@
+using Drlrec.Learning;
+using Drlrec.Model;
+using Drlrec.Tests.Support;
+using Drlrec.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Drlrec.Tests.Training;
+
+public sealed class DqnTrainerTests
+{
+    private static RunConfig SmallConfig(int seed = 7) => new()
+    {
+        Seed = seed,
+        Model = new QNetworkConfig { EmbeddingDim = 8 },
+        Trainer = new TrainerConfig { Epochs = 3, BatchSize = 16, Patience = 5 },
+    };
+
+    private static PreparedData Data() => PreparedData.Prepare(ToyData.Lists(240, seed: 4), null, new DataConfig(), new());
+
+    [Fact]
+    public void Same_seed_gives_the_same_losses_and_weights()
+    {
+        var data = Data();
+        string a = Directory.CreateTempSubdirectory("drlrec-a-").FullName, b = Directory.CreateTempSubdirectory("drlrec-b-").FullName;
+        try
+        {
+            var first = DqnTrainer.Train(SmallConfig(), data, new RunFolder(a));
+            var second = DqnTrainer.Train(SmallConfig(), data, new RunFolder(b));
+            Assert.Equal(first.Epochs.Select(e => e.TrainLoss), second.Epochs.Select(e => e.TrainLoss));
+            Assert.Equal(first.Test.Auc, second.Test.Auc);
+            using var x = ModelCheckpoint.Load(a);
+            using var y = ModelCheckpoint.Load(b);
+            foreach (var (p, q) in x.Online.parameters().Zip(y.Online.parameters()))
+                Assert.True(p.eq(q).all().item<bool>());
+
+            var third = DqnTrainer.Train(SmallConfig(seed: 8), data, new RunFolder(b));
+            Assert.NotEqual(first.Epochs.Select(e => e.TrainLoss), third.Epochs.Select(e => e.TrainLoss));
+        }
+        finally
+        {
+            Directory.Delete(a, true);
+            Directory.Delete(b, true);
+        }
+    }
+
+    [Fact]
+    public void Training_steps_leave_no_live_tensors_behind()
+    {
+        var data = Data();
+        manual_seed(1);
+        using var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, data.Layout.Count, data.Vocabulary.Rows);
+        using var target = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, data.Layout.Count, data.Vocabulary.Rows);
+        using var learner = new DqnLearner(online, target, data.Layout, new DqnConfig());
+        void Step(int s)
+        {
+            using var scope = NewDisposeScope();
+            learner.Step(data.Train.Batch(Enumerable.Range(s * 8, 8).ToArray()));
+        }
+        Step(0); // the optimizer allocates its moment buffers on the first step
+        long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int s = 1; s < 6; s++) Step(s);
+        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void A_run_writes_config_metrics_checkpoint_and_curves_and_learns_the_toy_signal()
+    {
+        var data = Data();
+        string dir = Directory.CreateTempSubdirectory("drlrec-run-").FullName;
+        try
+        {
+            var config = SmallConfig() with
+            {
+                Dqn = new DqnConfig { LearningRate = 1e-2 },
+                Trainer = new TrainerConfig { Epochs = 10, BatchSize = 16, Patience = 10 },
+            };
+            var result = DqnTrainer.Train(config, data, new RunFolder(dir));
+            foreach (string file in new[] { "config.json", "metrics.jsonl", "model.ckpt", "training-curves.png", "result.json" })
+                Assert.True(File.Exists(Path.Combine(dir, file)), file);
+            Assert.Equal(result.Epochs.Count, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp*"));
+            Assert.True(result.Test.Auc > 0.75, $"test AUC {result.Test.Auc}");
+
+            using var model = ModelCheckpoint.Load(dir);
+            Assert.Equal(result.BestEpoch, model.Header.Epoch);
+            Assert.Equal(result.Parameters, model.Online.ParameterCount);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
