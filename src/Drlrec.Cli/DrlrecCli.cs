@@ -12,7 +12,11 @@ public static class DrlrecCli
         var root = new RootCommand(
             "drlrec: DRL-Rec (CIKM 2021) in .NET. Train a Double-DQN list-wise re-ranker (teacher), distill it into a " +
             "small student, evaluate both offline, and serve the student.");
+        root.Subcommands.Add(QuickstartCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

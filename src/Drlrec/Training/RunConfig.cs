@@ -1,6 +1,7 @@
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
+using Drlrec.Simulation;
 
 namespace Drlrec.Training;
 
@@ -33,6 +34,10 @@ public sealed record DataConfig
 
     /// <summary>Skip malformed records (and report counts) instead of failing. Default false.</summary>
     public bool SkipBadRecords { get; init; }
+
+    /// <summary>The simulator's settings when <see cref="Source"/> is "synthetic" (its own seed: the logged data
+    /// stay the same when only the run seed changes).</summary>
+    public SyntheticConfig Synthetic { get; init; } = new();
 }
 
 /// <summary>Epochs, batches and early stopping.</summary>

@@ -1,0 +1,80 @@
+using System.Text.Json.Serialization;
+using Drlrec.Data;
+using Drlrec.Features;
+using Drlrec.Training;
+
+namespace Drlrec.Evaluation;
+
+/// <summary>One model's offline scores in an evaluation report.</summary>
+public sealed record ModelScores(
+    string Name,
+    double Auc,
+    double Gauc,
+    [property: JsonPropertyName("ndcg@5")] double Ndcg5,
+    [property: JsonPropertyName("ndcg@10")] double Ndcg10,
+    long Params)
+{
+    public static ModelScores From(string name, OfflineMetrics m, long parameters) => new(name, m.Auc, m.Gauc, m.Ndcg5, m.Ndcg10, parameters);
+}
+
+/// <summary>A baseline's offline scores.</summary>
+public sealed record BaselineScores(
+    double Auc,
+    double Gauc,
+    [property: JsonPropertyName("ndcg@5")] double Ndcg5,
+    [property: JsonPropertyName("ndcg@10")] double Ndcg10)
+{
+    public static BaselineScores From(OfflineMetrics m) => new(m.Auc, m.Gauc, m.Ndcg5, m.Ndcg10);
+}
+
+/// <summary>What <c>drlrec evaluate --json</c> writes.</summary>
+public sealed record EvaluationReport(
+    IReadOnlyList<ModelScores> Models,
+    IReadOnlyDictionary<string, BaselineScores> Baselines,
+    string Data,
+    int TestLists,
+    int TestItems);
+
+/// <summary>Scores saved models and the baselines on the same test lists with the same metric code.</summary>
+public static class OfflineEvaluation
+{
+    public const string ItemPopularity = "item_popularity";
+    public const string Random = "random";
+
+    public static EvaluationReport Run(IReadOnlyList<LoadedModel> models, ListDataset train, ListDataset test, int seed,
+        string dataName, int batchSize = 512)
+    {
+        var names = DisplayNames(models);
+        var scored = new List<ModelScores>();
+        for (int i = 0; i < models.Count; i++)
+        {
+            var encoded = EncodedLists.Encode(test, models[i].Vocabulary);
+            var metrics = QScorer.Evaluate(models[i].Online, encoded, batchSize);
+            scored.Add(ModelScores.From(names[i], metrics, models[i].Online.ParameterCount));
+        }
+        return new EvaluationReport(scored, EvaluateBaselines(train, test, seed), dataName, test.Lists.Count, test.ItemCount);
+    }
+
+    /// <summary>Item popularity (fitted on <paramref name="train"/>) and random scores on <paramref name="test"/>.</summary>
+    public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(ListDataset train, ListDataset test, int seed)
+    {
+        var vocabulary = FeatureVocabulary.Fit(train, new FeatureConfig()); // baselines use only item keys and rewards
+        var trainEncoded = EncodedLists.Encode(train, vocabulary);
+        var testEncoded = EncodedLists.Encode(test, vocabulary);
+        return new Dictionary<string, BaselineScores>
+        {
+            [ItemPopularity] = BaselineScores.From(OfflineMetrics.Compute(testEncoded, Baselines.ItemPopularity(trainEncoded, testEncoded))),
+            [Random] = BaselineScores.From(OfflineMetrics.Compute(testEncoded, Baselines.Random(testEncoded, seed))),
+        };
+    }
+
+    /// <summary>Checkpoint names, made unique with the folder name where two models share one.</summary>
+    private static string[] DisplayNames(IReadOnlyList<LoadedModel> models)
+    {
+        var names = models.Select(m => m.Name).ToArray();
+        for (int i = 0; i < names.Length; i++)
+            if (names.Count(n => n == names[i]) > 1)
+                names[i] = $"{models[i].Name} ({Path.GetFileName(Path.GetDirectoryName(models[i].Path))})";
+        return names;
+    }
+}

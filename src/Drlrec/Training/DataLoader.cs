@@ -1,0 +1,35 @@
+using Drlrec.Data;
+using Drlrec.Simulation;
+
+namespace Drlrec.Training;
+
+/// <summary>Resolves a data source name to logged lists: "synthetic" runs the simulator, anything else a reader.</summary>
+public static class DataLoader
+{
+    public const string Synthetic = "synthetic";
+
+    public static ListDataset Load(string source, DataConfig data)
+    {
+        if (string.Equals(source, Synthetic, StringComparison.OrdinalIgnoreCase))
+            return new SyntheticSimulator(data.Synthetic with { ListLength = data.MaxListLength }).GenerateLogs();
+        return DataSources.Load(source, new ReadOptions { MaxListLength = data.MaxListLength, SkipBadRecords = data.SkipBadRecords });
+    }
+
+    /// <summary>Loads <see cref="DataConfig.Source"/> (and <see cref="DataConfig.Test"/>), splits by time and encodes.</summary>
+    public static PreparedData Prepare(RunConfig config)
+    {
+        var all = Load(config.Data.Source, config.Data);
+        var test = config.Data.Test is { } path ? Load(path, config.Data) : null;
+        return PreparedData.Prepare(all, test, config.Data, config.Features);
+    }
+
+    /// <summary>
+    /// The training part (train + validation) and the test part exactly as <see cref="Prepare"/> splits them, for
+    /// evaluating saved models and fitting baselines.
+    /// </summary>
+    public static (ListDataset Train, ListDataset Test) LoadSplit(DataConfig data)
+    {
+        var all = Load(data.Source, data);
+        return data.Test is { } path ? (all, Load(path, data)) : TimeSplit.Split(all, data.TestFraction);
+    }
+}
