@@ -1,0 +1,111 @@
+namespace Drlrec.Simulation;
+
+/// <summary>
+/// Settings of the synthetic world (<see cref="SyntheticSimulator"/>): population sizes, the shape of the logged
+/// lists, and the strengths of the click model's effects. Serialisable with System.Text.Json; every property has a
+/// default, so <c>{}</c> is a valid configuration. <see cref="Validate"/> rejects values the simulator cannot honour.
+/// </summary>
+public sealed record SyntheticConfig
+{
+    /// <summary>Smallest allowed catalog: below it the category and popularity structure is too thin to learn from.</summary>
+    public const int MinItems = 1_000;
+
+    /// <summary>Largest allowed catalog (the paper's "millions of items" order), kept within a few seconds to build.</summary>
+    public const int MaxItems = 1_000_000;
+
+    /// <summary>Seed of every random draw of the world and of <see cref="SyntheticSimulator.GenerateLogs"/>. Default 42.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Number of users (keys <c>u0</c>..). Allowed 1..1,000,000. Default 2000.</summary>
+    public int Users { get; init; } = 2000;
+
+    /// <summary>Catalog size (keys <c>i0</c>..). Allowed <see cref="MinItems"/>..<see cref="MaxItems"/>. Default 5000.</summary>
+    public int Items { get; init; } = 5000;
+
+    /// <summary>Logged lists <see cref="SyntheticSimulator.GenerateLogs"/> produces when not told otherwise. Default 20000.</summary>
+    public int Lists { get; init; } = 20_000;
+
+    /// <summary>Items shown per list (positions 1..ListLength). Allowed 1..100. Default 10.</summary>
+    public int ListLength { get; init; } = 10;
+
+    /// <summary>
+    /// Size of the candidate set a request offers, from which a policy picks and orders <see cref="ListLength"/> items.
+    /// Allowed <see cref="ListLength"/>..min(10,000, Items / 2). Default 50.
+    /// </summary>
+    public int CandidatesPerRequest { get; init; } = 50;
+
+    /// <summary>Dimension of the hidden user and item interest vectors. Allowed 1..256. Default 8.</summary>
+    public int LatentDim { get; init; } = 8;
+
+    /// <summary>Number of item categories (popularity across them is skewed). Allowed 1..200. Default 20.</summary>
+    public int Categories { get; init; } = 20;
+
+    /// <summary>
+    /// Exponent of the examination decay: an item at 1-based position p is examined with probability p^-PositionBias.
+    /// 0 means every position is examined. Allowed 0..5. Default 0.7 (position 10 is examined 20% as often as position 1).
+    /// </summary>
+    public double PositionBias { get; init; } = 0.7;
+
+    /// <summary>
+    /// Logit lost per unit of same-category fatigue: the user tires of a category seen earlier in the same list.
+    /// 0 switches the list-level effect off. Allowed 0..10. Default 0.8 (a second item of a category placed right
+    /// after the first loses 0.8 logits).
+    /// </summary>
+    public double Fatigue { get; init; } = 0.8;
+
+    /// <summary>
+    /// How much an earlier same-category item still weighs when other items stand between: it counts
+    /// FatigueDecay^(items in between). 1 makes the fatigue load the plain count of earlier same-category items;
+    /// below 1, interleaving other categories relieves fatigue. Allowed 0..1. Default 0.7.
+    /// </summary>
+    public double FatigueDecay { get; init; } = 0.7;
+
+    /// <summary>
+    /// Standard deviation of the behaviour policy's systematic error in estimating relevance (fixed per user and item,
+    /// so it does not average out over requests). The true relevance has a standard deviation of about 1.5.
+    /// Allowed 0..10. Default 1.0.
+    /// </summary>
+    public double LoggingNoise { get; init; } = 1.0;
+
+    /// <summary>
+    /// Scale of the Gumbel noise the behaviour policy adds per request before taking its top items (a Plackett-Luce
+    /// sample), so logged lists show varied items at varied positions. 0 makes it a deterministic ranker.
+    /// Allowed 0..10. Default 0.5.
+    /// </summary>
+    public double LoggingExploration { get; init; } = 0.5;
+
+    /// <summary>
+    /// Intercept of the attractiveness logit; sets the overall click rate. Allowed -10..10.
+    /// Default -1.5, which gives a logged click-through rate of about 0.21 with the other defaults
+    /// (about 0.7 at position 1 and 0.07 at position 10).
+    /// </summary>
+    public double BaseLogit { get; init; } = -1.5;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first setting out of its allowed range.</summary>
+    public void Validate()
+    {
+        Check(Users is >= 1 and <= 1_000_000, nameof(Users), $"must be between 1 and 1000000 (got {Users})");
+        Check(Items is >= MinItems and <= MaxItems, nameof(Items), $"must be between {MinItems} and {MaxItems} (got {Items})");
+        Check(Lists >= 0, nameof(Lists), $"must not be negative (got {Lists})");
+        Check(ListLength is >= 1 and <= 100, nameof(ListLength), $"must be between 1 and 100 (got {ListLength})");
+        int maxCandidates = Math.Min(10_000, Items / 2);
+        Check(CandidatesPerRequest >= ListLength && CandidatesPerRequest <= maxCandidates, nameof(CandidatesPerRequest),
+            $"must be between ListLength ({ListLength}) and {maxCandidates} (got {CandidatesPerRequest})");
+        Check(LatentDim is >= 1 and <= 256, nameof(LatentDim), $"must be between 1 and 256 (got {LatentDim})");
+        Check(Categories is >= 1 and <= 200, nameof(Categories), $"must be between 1 and 200 (got {Categories})");
+        CheckRange(PositionBias, 0, 5, nameof(PositionBias));
+        CheckRange(Fatigue, 0, 10, nameof(Fatigue));
+        CheckRange(FatigueDecay, 0, 1, nameof(FatigueDecay));
+        CheckRange(LoggingNoise, 0, 10, nameof(LoggingNoise));
+        CheckRange(LoggingExploration, 0, 10, nameof(LoggingExploration));
+        CheckRange(BaseLogit, -10, 10, nameof(BaseLogit));
+    }
+
+    private static void CheckRange(double value, double min, double max, string name) =>
+        Check(value >= min && value <= max, name, $"must be between {min} and {max} (got {value})"); // NaN fails too
+
+    private static void Check(bool ok, string name, string problem)
+    {
+        if (!ok) throw new ArgumentException($"SyntheticConfig.{name} {problem}", name);
+    }
+}

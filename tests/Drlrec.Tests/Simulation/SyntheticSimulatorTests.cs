@@ -1,0 +1,198 @@
+using System.Text.Json;
+using Drlrec.Data;
+using Drlrec.Simulation;
+
+namespace Drlrec.Tests.Simulation;
+
+/// <summary>Determinism, catalog, schema and request generation.</summary>
+public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
+{
+    private readonly SyntheticSimulator _sim = fixture.Simulator;
+
+    private static string Serialise(ListDataset data) => JsonSerializer.Serialize(data.Lists);
+
+    [Fact]
+    public void The_same_seed_gives_identical_logs()
+    {
+        var config = new SyntheticConfig { Seed = 5, Items = 2000, Users = 300 };
+        string first = Serialise(new SyntheticSimulator(config).GenerateLogs(300));
+        string second = Serialise(new SyntheticSimulator(config).GenerateLogs(300));
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void A_different_seed_gives_different_logs()
+    {
+        var config = new SyntheticConfig { Seed = 5, Items = 2000, Users = 300 };
+        string first = Serialise(new SyntheticSimulator(config).GenerateLogs(300));
+        string other = Serialise(new SyntheticSimulator(config with { Seed = 6 }).GenerateLogs(300));
+        Assert.NotEqual(first, other);
+    }
+
+    [Fact]
+    public void Logs_have_the_asked_count_increasing_time_and_the_synthetic_source()
+    {
+        var logs = fixture.Logs;
+        Assert.Equal("synthetic", logs.Source);
+        Assert.Same(_sim.Schema, logs.Schema);
+        Assert.Equal(SimulatorFixture.LoggedLists, logs.Lists.Count);
+        Assert.Equal(logs.Lists.Count, logs.Report.ListsRead);
+        Assert.All(logs.Lists, l => Assert.Equal(_sim.ListLength, l.Items.Count));
+        for (int k = 1; k < logs.Lists.Count; k++) Assert.True(logs.Lists[k - 1].Timestamp <= logs.Lists[k].Timestamp);
+        Assert.Equal(logs.Lists.Count, logs.Lists.Select(l => l.ListId).Distinct().Count());
+        long first = logs.Lists[0].Timestamp, last = logs.Lists[^1].Timestamp;
+        Assert.InRange(first, SyntheticSimulator.Epoch, SyntheticSimulator.Epoch + 86_400L * SyntheticSimulator.LogDays);
+        Assert.InRange(last, first + 86_400L * (SyntheticSimulator.LogDays - 2), SyntheticSimulator.Epoch + 86_400L * SyntheticSimulator.LogDays);
+        Assert.Empty(_sim.GenerateLogs(0).Lists);
+        Assert.Equal(7, new SyntheticSimulator(new SyntheticConfig { Items = 1000, Lists = 7 }).GenerateLogs().Lists.Count);
+    }
+
+    [Fact]
+    public void The_schema_has_the_user_item_and_context_fields_in_order()
+    {
+        Assert.Equal(
+            "U:user_id, U:age, U:gender, U:region, I:item_id, I:category, I:tags, I:price, C:position, C:hour, C:device",
+            _sim.Schema.ToString());
+        Assert.Equal(4, _sim.Schema.FirstItemField);
+    }
+
+    [Fact]
+    public void Every_logged_field_is_a_non_empty_set_consistent_with_the_schema_and_the_catalog()
+    {
+        var schema = _sim.Schema;
+        int userId = schema.IndexOf("user_id"), itemId = schema.IndexOf("item_id"), position = schema.IndexOf("position");
+        int tags = schema.IndexOf("tags"), hour = schema.IndexOf("hour");
+        foreach (var list in fixture.Logs.Lists.Take(500))
+        {
+            for (int p = 0; p < list.Items.Count; p++)
+            {
+                var item = list.Items[p];
+                Assert.Equal(schema.Count, item.Values.Length);
+                Assert.All(item.Values, set =>
+                {
+                    Assert.NotEmpty(set);
+                    Assert.All(set, v => Assert.False(string.IsNullOrEmpty(v)));
+                    Assert.Equal(set.Length, set.Distinct().Count());
+                });
+                Assert.Equal(list.UserKey, Assert.Single(item.Values[userId]));
+                Assert.Equal(item.ItemKey, Assert.Single(item.Values[itemId]));
+                Assert.Equal((p + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(item.Values[position]));
+                Assert.InRange(item.Values[tags].Length, 1, SyntheticSimulator.MaxTagsPerItem);
+                Assert.Equal($"h{SyntheticSimulator.HourBucketOf(list.Timestamp)}", Assert.Single(item.Values[hour]));
+                Assert.True(item.Reward is 0f or 1f);
+                var fromCatalog = _sim.ItemFieldValues(_sim.IndexOf(item.ItemKey));
+                for (int f = 0; f < schema.ItemCount; f++) Assert.Equal(fromCatalog[f], item.Values[schema.FirstItemField + f]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Field_values_for_any_candidate_at_any_position_match_what_a_logged_list_would_hold()
+    {
+        var rng = new Random(11);
+        var request = _sim.NextRequest(rng);
+        var order = _sim.RandomOrder(request, rng);
+        var clicks = _sim.Respond(request, order, rng);
+        var list = _sim.ToLoggedList(request, order, clicks);
+        Assert.Equal(request.RequestId, list.ListId);
+        Assert.Equal(SyntheticSimulator.UserKey(request.User), list.UserKey);
+        Assert.Equal(request.Timestamp, list.Timestamp);
+        for (int p = 0; p < order.Length; p++)
+        {
+            Assert.Equal(clicks[p], list.Items[p].Reward);
+            Assert.Equal(_sim.FieldValues(request, order[p], p + 1), list.Items[p].Values);
+        }
+        // A candidate that was not shown, at the last position.
+        int unseen = request.Candidates.First(c => !order.Contains(c));
+        var values = _sim.FieldValues(request, unseen, _sim.ListLength);
+        Assert.Equal(SyntheticSimulator.ItemKey(unseen), Assert.Single(values[_sim.Schema.IndexOf("item_id")]));
+        Assert.Equal("10", Assert.Single(values[_sim.Schema.IndexOf("position")]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _sim.FieldValues(request, unseen, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _sim.FieldValues(request, unseen, _sim.ListLength + 1));
+        Assert.Throws<ArgumentException>(() => _sim.ToLoggedList(request, order, clicks[..3]));
+    }
+
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(10_000)]
+    public void Catalogs_of_several_sizes_build_and_their_keys_round_trip(int items)
+    {
+        var sim = new SyntheticSimulator(new SyntheticConfig { Items = items, Users = 100 });
+        Assert.Equal(items, sim.Count);
+        for (int i = 0; i < items; i += 7) Assert.Equal(i, sim.IndexOf(sim.KeyOf(i)));
+        Assert.Equal(items - 1, sim.IndexOf(sim.KeyOf(items - 1)));
+        Assert.Equal("i123", sim.KeyOf(123));
+        Assert.Equal(123, sim.IndexOf("i123"));
+        Assert.Equal(-1, sim.IndexOf($"i{items}"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => sim.KeyOf(items));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("i")]
+    [InlineData("i01")]
+    [InlineData("I1")]
+    [InlineData("u1")]
+    [InlineData("i-1")]
+    [InlineData("i 1")]
+    [InlineData("i99999999")]
+    [InlineData("i123456789012")]
+    public void Keys_the_catalog_does_not_hold_are_not_found(string key) => Assert.Equal(-1, _sim.IndexOf(key));
+
+    [Fact]
+    public void Item_fields_are_computed_from_the_index_and_categories_partition_the_catalog()
+    {
+        for (int i = 0; i < _sim.Count; i += 13)
+        {
+            var values = _sim.ItemFieldValues(i);
+            Assert.Equal(4, values.Length);
+            Assert.Equal([$"i{i}"], values[0]);
+            Assert.Equal([$"c{_sim.CategoryOf(i)}"], values[1]);
+            Assert.InRange(values[2].Length, 1, 3);
+            Assert.All(values[2], t => Assert.Matches("^t[0-9]+$", t));
+            Assert.Matches("^p[0-4]$", Assert.Single(values[3]));
+            Assert.Equal(values, _sim.ItemFieldValues(i));
+        }
+        var all = Enumerable.Range(0, _sim.Config.Categories).SelectMany(c => _sim.ItemsInCategory(c).Select(i => (c, i))).ToList();
+        Assert.Equal(_sim.Count, all.Count);
+        Assert.All(all, p => Assert.Equal(p.c, _sim.CategoryOf(p.i)));
+        // Category popularity is skewed: the first category is several times the last.
+        Assert.True(_sim.ItemsInCategory(0).Count > 4 * _sim.ItemsInCategory(_sim.Config.Categories - 1).Count);
+        // Tags vary across items: all sixty-four are in use.
+        var tags = Enumerable.Range(0, _sim.Count).SelectMany(i => _sim.ItemFieldValues(i)[2]).Distinct().Count();
+        Assert.Equal(SyntheticSimulator.Tags, tags);
+    }
+
+    [Fact]
+    public void Candidate_sets_are_distinct_items_of_the_asked_size_with_popular_items_over_represented()
+    {
+        var rng = new Random(3);
+        var shown = new int[_sim.Count];
+        for (int k = 0; k < 2000; k++)
+        {
+            var request = _sim.NextRequest(rng);
+            Assert.Equal(_sim.Config.CandidatesPerRequest, request.Candidates.Length);
+            Assert.Equal(request.Candidates.Length, request.Candidates.Distinct().Count());
+            Assert.All(request.Candidates, c => Assert.InRange(c, 0, _sim.Count - 1));
+            Assert.InRange(request.User, 0, _sim.UserCount - 1);
+            Assert.Equal(SyntheticSimulator.HourBucketOf(request.Timestamp), request.Hour);
+            Assert.InRange(request.Device, 0, SyntheticSimulator.Devices - 1);
+            foreach (int c in request.Candidates) shown[c]++;
+        }
+        // 100,000 candidate draws over 5,000 items: uniform would give 20 each; the head of a Zipf-like
+        // popularity gets far more.
+        Assert.True(shown.Max() > 200, $"most shown item appeared {shown.Max()} times");
+    }
+
+    [Fact]
+    public void Candidate_sets_stay_distinct_when_they_are_half_the_catalog()
+    {
+        var sim = new SyntheticSimulator(new SyntheticConfig { Items = 1000, Users = 50, CandidatesPerRequest = 500, Categories = 3 });
+        var rng = new Random(4);
+        for (int k = 0; k < 20; k++)
+        {
+            var candidates = sim.NextRequest(rng).Candidates;
+            Assert.Equal(500, candidates.Distinct().Count());
+        }
+    }
+}
