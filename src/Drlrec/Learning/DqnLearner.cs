@@ -1,6 +1,7 @@
 using Drlrec.Features;
 using Drlrec.Model;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Drlrec.Learning;
@@ -12,9 +13,12 @@ namespace Drlrec.Learning;
 public sealed class DqnLearner : IDisposable
 {
     private readonly optim.Optimizer optimizer;
+    private readonly Parameter[] trained;
     private long steps;
 
-    public DqnLearner(QNetwork online, QNetwork target, FieldLayout layout, DqnConfig config)
+    /// <param name="extraParameters">Parameters trained alongside the online network (e.g. a hint projection).</param>
+    public DqnLearner(QNetwork online, QNetwork target, FieldLayout layout, DqnConfig config,
+        IEnumerable<Parameter>? extraParameters = null)
     {
         Online = online;
         Target = target;
@@ -22,7 +26,8 @@ public sealed class DqnLearner : IDisposable
         Config = config;
         SoftUpdate(Target, Online, tau: 1.0); // start equal
         Target.eval();
-        optimizer = optim.Adam(Online.parameters(), config.LearningRate);
+        trained = Online.parameters().Concat(extraParameters ?? []).ToArray();
+        optimizer = optim.Adam(trained, config.LearningRate);
     }
 
     public QNetwork Online { get; }
@@ -54,7 +59,7 @@ public sealed class DqnLearner : IDisposable
     {
         optimizer.zero_grad();
         loss.backward();
-        nn.utils.clip_grad_norm_(Online.parameters(), Config.GradClip);
+        nn.utils.clip_grad_norm_(trained, Config.GradClip);
         optimizer.step();
         if (++steps % Config.SyncEvery == 0) SoftUpdate(Target, Online, Config.Tau);
     }

@@ -57,13 +57,16 @@ public sealed class MultiHeadSelfAttention : nn.Module
     /// <param name="x">[R, C, D] candidate vectors for R states.</param>
     /// <param name="prefixKeys">[R, h, T, dh] (T may be 0).</param>
     /// <param name="prefixValues">[R, h, T, dh].</param>
+    /// <param name="prefixMask">[R, T] true where a prefix position is real; null when all are (prefixes of one length).</param>
     /// <returns>[R, C, D]</returns>
-    public Tensor AttendAfterPrefix(Tensor x, Tensor prefixKeys, Tensor prefixValues)
+    public Tensor AttendAfterPrefix(Tensor x, Tensor prefixKeys, Tensor prefixValues, Tensor? prefixMask = null)
     {
         var q = SplitHeads(query.forward(x));                                  // [R, h, C, dh]
         var (k, v) = KeysValues(x);                                            // [R, h, C, dh]
         long t = prefixKeys.shape[2];
         var prefixScores = q.matmul(prefixKeys.transpose(-2, -1));             // [R, h, C, T]
+        if (prefixMask is not null)
+            prefixScores = prefixScores.masked_fill(prefixMask.logical_not().view(prefixMask.shape[0], 1, 1, t), float.NegativeInfinity);
         var selfScore = (q * k).sum(-1, keepdim: true);                        // [R, h, C, 1]
         var weights = cat([prefixScores, selfScore], -1).div(Math.Sqrt(headDim)).softmax(-1);
         var mixed = weights.narrow(-1, 0, t).matmul(prefixValues)              // [R, h, C, dh]

@@ -108,7 +108,7 @@ public sealed class QNetwork : nn.Module
     {
         long r = rows.shape[0], c = rows.shape[1];
         var x = EncodeItems(rows.flatten(0, 1), counts.flatten(0, 1)).view(r, c, ItemDim); // [R, C, F·d]
-        var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values); // [R, C, F·d]
+        var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.KeyMask); // [R, C, F·d]
         var z = sequenceNorm.forward(x + attended);                                         // [R, C, F·d]
         var h = GruStep(z, prefix.Hidden);                                                  // [R, C, F·d]
         var hint = mlp.forward(h);                                                          // [R, C, H]
@@ -124,6 +124,24 @@ public sealed class QNetwork : nn.Module
             ? zeros(output.States.shape[0], ItemDim, device: output.States.device)
             : output.States.select(1, placed - 1);
         return new PrefixState(keys, values, hidden);
+    }
+
+    /// <summary>
+    /// The cached states of different prefixes of different lists: row r after the first placed[r] positions of
+    /// list rows[r] of a forward pass (keys past the prefix are masked).
+    /// </summary>
+    /// <param name="lists">[R] int64 rows of the forward pass.</param>
+    /// <param name="placed">[R] int64 prefix lengths, 0..L-1.</param>
+    public PrefixState PrefixAt(ListOutput output, Tensor lists, Tensor placed)
+    {
+        long l = output.Keys.shape[2];
+        var keys = output.Keys.index_select(0, lists);                                            // [R, h, L, dh]
+        var values = output.Values.index_select(0, lists);
+        var mask = arange(l, device: placed.device).unsqueeze(0) < placed.unsqueeze(1);         // [R, L]
+        var states = output.States.index_select(0, lists);                                        // [R, L, F·d]
+        var last = (placed - 1).clamp_min(0).view(-1, 1, 1).expand(-1, 1, states.shape[2]);
+        var hidden = states.gather(1, last).squeeze(1) * (placed > 0).unsqueeze(1).to_type(states.dtype);
+        return new PrefixState(keys, values, hidden, mask);
     }
 
     /// <summary>The empty prefix for R lists: no keys, GRU state zero.</summary>
@@ -143,6 +161,7 @@ public sealed class QNetwork : nn.Module
         long r = rows.shape[0];
         var x = EncodeItems(rows.flatten(0, 1), counts.flatten(0, 1)).view(r, 1, ItemDim);    // [R, 1, F·d]
         var (k, v) = sequenceAttention.KeysValues(x);                                          // [R, h, 1, dh]
+        if (prefix.KeyMask is not null) throw new ArgumentException("Advance needs prefixes of one length (no key mask)");
         var z = sequenceNorm.forward(x + sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values));
         var h = GruStep(z, prefix.Hidden).squeeze(1);                                          // [R, F·d]
         return new PrefixState(cat([prefix.Keys, k], 2), cat([prefix.Values, v], 2), h);
@@ -195,4 +214,5 @@ public sealed record CandidateOutput(Tensor Q, Tensor Hint);
 /// <param name="Keys">[R, h, T, dh].</param>
 /// <param name="Values">[R, h, T, dh].</param>
 /// <param name="Hidden">[R, F·d] GRU state after the prefix (zeros when T = 0).</param>
-public sealed record PrefixState(Tensor Keys, Tensor Values, Tensor Hidden);
+/// <param name="KeyMask">[R, T] real prefix positions when prefixes differ in length; null when all T are real.</param>
+public sealed record PrefixState(Tensor Keys, Tensor Values, Tensor Hidden, Tensor? KeyMask = null);

@@ -1,4 +1,5 @@
 using Drlrec.Data;
+using Drlrec.Features;
 using Drlrec.Simulation;
 
 namespace Drlrec.Training;
@@ -16,12 +17,21 @@ public static class DataLoader
     }
 
     /// <summary>Loads <see cref="DataConfig.Source"/> (and <see cref="DataConfig.Test"/>), splits by time and encodes.</summary>
-    public static PreparedData Prepare(RunConfig config)
+    public static PreparedData Prepare(RunConfig config, FeatureVocabulary? vocabulary = null)
     {
         var all = Load(config.Data.Source, config.Data);
         var test = config.Data.Test is { } path ? Load(path, config.Data) : null;
-        return PreparedData.Prepare(all, test, config.Data, config.Features);
+        return PreparedData.Prepare(all, test, config.Data, config.Features, vocabulary);
     }
+
+    /// <summary>
+    /// The catalog the explorer draws candidates from: the simulator's whole catalog for synthetic data, otherwise
+    /// the items of the training lists.
+    /// </summary>
+    public static IItemCatalog Catalog(DataConfig data, PreparedData prepared) =>
+        string.Equals(data.Source, Synthetic, StringComparison.OrdinalIgnoreCase)
+            ? new SyntheticSimulator(data.Synthetic with { ListLength = data.MaxListLength })
+            : new LoggedItemCatalog(prepared.TrainLists);
 
     /// <summary>
     /// The training part (train + validation) and the test part exactly as <see cref="Prepare"/> splits them, for

@@ -33,14 +33,16 @@ public sealed class PreparedData
 
     /// <param name="all">Every logged list of the source.</param>
     /// <param name="separateTest">A separate test set, or null to hold out the latest lists of <paramref name="all"/>.</param>
-    public static PreparedData Prepare(ListDataset all, ListDataset? separateTest, DataConfig data, FeatureConfig features)
+    /// <param name="vocabulary">A vocabulary to reuse (a teacher's, so that student and teacher read the same rows); null fits one.</param>
+    public static PreparedData Prepare(ListDataset all, ListDataset? separateTest, DataConfig data, FeatureConfig features,
+        FeatureVocabulary? vocabulary = null)
     {
         if (all.Lists.Count < 3) throw new InvalidDataException($"{all.Source}: {all.Lists.Count} lists is too few to split");
         var (trainAndValidation, test) = separateTest is null
             ? TimeSplit.Split(all, data.TestFraction)
             : (all, separateTest);
         var (train, validation) = TimeSplit.Split(trainAndValidation, data.ValidationFraction);
-        var vocabulary = FeatureVocabulary.Fit(train, features);
+        vocabulary ??= FeatureVocabulary.Fit(train, features);
         int maxLength = new[] { train.MaxListLength, validation.MaxListLength, test.MaxListLength }.Max();
         return new PreparedData(train, validation, test, vocabulary, maxLength);
     }

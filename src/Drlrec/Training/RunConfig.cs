@@ -1,3 +1,4 @@
+using Drlrec.Distillation;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
@@ -80,10 +81,17 @@ public sealed record RunConfig
     public DqnConfig Dqn { get; init; } = new();
     public TrainerConfig Trainer { get; init; } = new();
 
+    /// <summary>Distillation settings (only for <c>distill</c> runs; null otherwise).</summary>
+    public DistillConfig? Distill { get; init; }
+
+    /// <summary>The teacher's model file (only for <c>distill</c> runs).</summary>
+    public string? Teacher { get; init; }
+
     /// <summary>This config with every default made explicit.</summary>
     public RunConfig Resolve() => this with
     {
         Model = Model ?? (Role == ModelRole.Teacher ? QNetworkConfig.Teacher : QNetworkConfig.Student),
+        Distill = Distill?.Resolve(),
     };
 
     public QNetworkConfig ResolvedModel => Resolve().Model!;

@@ -1,0 +1,38 @@
+using static TorchSharp.torch;
+
+namespace Drlrec.Distillation;
+
+/// <summary>
+/// How much the student should learn from each lesson: the teacher's confidence in its Q-value, from its TD error
+/// against the "true" Q (the Double-DQN target y_t computed with the teacher's target network):
+/// <code>
+///   δ_t = y_t − Q_T(s_t, a_t)
+///   c_t = 1 − δ_t² / (max over the batch of δ² + ε)        (td_error, reference formula)
+///   c_t = exp(−δ_t² / mean over the batch of δ²)            (gaussian)
+/// </code>
+/// An explored, unlogged candidate has no reward and takes its list's confidence: the mean c_t over the list.
+/// </summary>
+public static class ConfidenceWeights
+{
+    public const double Epsilon = 1e-6;
+
+    /// <param name="tdError">[B, L] δ_t.</param>
+    /// <param name="mask">[B, L] real positions (padded ones get 0 and do not enter the max).</param>
+    /// <returns>[B, L] c_t in [0, 1].</returns>
+    public static Tensor PerItem(Tensor tdError, Tensor mask, ConfidenceMode mode)
+    {
+        var m = mask.to_type(ScalarType.Float32);
+        var squared = tdError.square() * m;
+        var c = mode == ConfidenceMode.TdError
+            ? 1 - squared / (squared.max() + Epsilon)
+            : (-squared / (squared.sum() / m.sum().clamp_min(1) + Epsilon)).exp();
+        return c * m;
+    }
+
+    /// <summary>Mean confidence over each list's real positions: [B, L] → [B].</summary>
+    public static Tensor PerList(Tensor perItem, Tensor mask)
+    {
+        var m = mask.to_type(ScalarType.Float32);
+        return (perItem * m).sum(1) / m.sum(1).clamp_min(1);
+    }
+}

@@ -1,0 +1,101 @@
+namespace Drlrec.Distillation;
+
+/// <summary>Which distillation recipe a student is trained with (switches can further turn parts off).</summary>
+public enum DistillMethod
+{
+    /// <summary>DRL-Rec: exploring/filtering + confidence-guided list-wise KL and Hint losses + the student's Double DQN.</summary>
+    DrlRec,
+    /// <summary>Plain knowledge distillation: list-wise KL on the logged items only, no confidence, no Hint.</summary>
+    Kd,
+    /// <summary>Hint loss only, on the logged items, no confidence.</summary>
+    Hint,
+    /// <summary>No teacher: the student's own Double DQN loss (the student trained alone).</summary>
+    None,
+}
+
+/// <summary>How much the student learns from each lesson.</summary>
+public enum ConfidenceMode
+{
+    /// <summary>c_t = 1 − δ_t² / (max_batch δ² + ε), δ_t the teacher's TD error (METHOD.md, reference formula).</summary>
+    TdError,
+    /// <summary>c_t = exp(−δ_t² / mean_batch δ²): a smooth alternative that never zeroes the worst item.</summary>
+    Gaussian,
+}
+
+/// <summary>When the teacher learns.</summary>
+public enum DistillSchedule
+{
+    /// <summary>The teacher is trained first (its checkpoint is given) and frozen during distillation.</summary>
+    Frozen,
+    /// <summary>The teacher keeps training with Double DQN on each batch before the student's step (reference code).</summary>
+    Joint,
+}
+
+/// <summary>Settings of teacher → student distillation (METHOD.md; weights are the reference's).</summary>
+public sealed record DistillConfig
+{
+    /// <summary>drl_rec (default), kd, hint or none.</summary>
+    public DistillMethod Method { get; init; } = DistillMethod.DrlRec;
+
+    /// <summary>Explore a candidate pool per state and distill on the filtered lessons. Default true.</summary>
+    public bool ExploreFilter { get; init; } = true;
+
+    /// <summary>Weight every lesson by the teacher's confidence (false: all weights 1). Default true.</summary>
+    public bool Confidence { get; init; } = true;
+
+    /// <summary>Use the list-wise KL loss. Default true.</summary>
+    public bool Kl { get; init; } = true;
+
+    /// <summary>Use the Hint loss. Default true.</summary>
+    public bool Hint { get; init; } = true;
+
+    /// <summary>td_error (default) or gaussian.</summary>
+    public ConfidenceMode ConfidenceMode { get; init; } = ConfidenceMode.TdError;
+
+    /// <summary>k: lessons kept per model from each pool (teacher's top k ∪ student's top k). Default 10.</summary>
+    public int K { get; init; } = 10;
+
+    /// <summary>N_c: candidates explored per state. Default 1000 ("thousand-level").</summary>
+    public int Pool { get; init; } = 1000;
+
+    /// <summary>States (logged list prefixes) explored per minibatch. Default 16.</summary>
+    public int StatesPerBatch { get; init; } = 16;
+
+    /// <summary>Share of each pool drawn from popular items; <see cref="CooccurringShare"/> comes from items co-occurring
+    /// with the user's recent items; the rest is uniform over the catalog. Defaults 0.4 and 0.3.</summary>
+    public double PopularShare { get; init; } = 0.4;
+
+    public double CooccurringShare { get; init; } = 0.3;
+
+    /// <summary>T: softmax temperature on both teacher and student Q-values (loss multiplied by T²). Default 1.</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary>Weights of the student's Double DQN, KL and Hint losses. Defaults 0.4 / 0.3 / 0.3 (reference).</summary>
+    public double RlWeight { get; init; } = 0.4;
+
+    public double KlWeight { get; init; } = 0.3;
+    public double HintWeight { get; init; } = 0.3;
+
+    /// <summary>frozen (default) or joint.</summary>
+    public DistillSchedule Schedule { get; init; } = DistillSchedule.Frozen;
+
+    /// <summary>The switches as the method implies them: kd, hint and none turn parts off; drl_rec keeps the given switches.</summary>
+    public DistillConfig Resolve() => Method switch
+    {
+        DistillMethod.Kd => this with { ExploreFilter = false, Confidence = false, Hint = false },
+        DistillMethod.Hint => this with { ExploreFilter = false, Confidence = false, Kl = false },
+        DistillMethod.None => this with { ExploreFilter = false, Confidence = false, Kl = false, Hint = false },
+        _ => this,
+    };
+
+    /// <summary>True when any loss needs the teacher.</summary>
+    public bool UsesTeacher => Kl || Hint;
+
+    public void Validate()
+    {
+        if (K < 1 || Pool < 1 || StatesPerBatch < 1) throw new ArgumentException("K, Pool and StatesPerBatch must be positive");
+        if (Temperature <= 0) throw new ArgumentException("Temperature must be positive");
+        if (PopularShare < 0 || CooccurringShare < 0 || PopularShare + CooccurringShare > 1)
+            throw new ArgumentException("PopularShare and CooccurringShare must be non-negative and sum to at most 1");
+    }
+}

@@ -1,0 +1,145 @@
+using Drlrec.Features;
+using Drlrec.Learning;
+using Drlrec.Model;
+using static TorchSharp.torch;
+
+namespace Drlrec.Distillation;
+
+/// <summary>The parts of the last student loss (for logs and tests).</summary>
+public sealed record DistillLossParts(double Total, double Rl, double Kl, double Hint, int States, int Lessons);
+
+/// <summary>
+/// One distillation step for the student on a minibatch of logged lists:
+/// <code>
+///   L_student = w_RL · L_RL(student's own Double DQN) + w_KL · L_KL + w_Hint · L_Hint     (0.4 / 0.3 / 0.3)
+///   L_KL   = KL over each logged list   (weight: the list's confidence)  + KL over each state's lessons
+///   L_Hint = Hint on each logged item   (weight: the item's confidence)  + Hint on each lesson (state's confidence)
+/// </code>
+/// Lessons come from <see cref="ExploreFilter"/> for the first <see cref="DistillConfig.StatesPerBatch"/> lists of
+/// the (shuffled) batch, each at a random prefix length. Parts switched off contribute nothing and cost nothing.
+/// </summary>
+public sealed class DistillLearner
+{
+    private readonly DqnLearner student;
+    private readonly QNetwork teacherOnline;
+    private readonly QNetwork teacherTarget;
+    private readonly DqnLearner? teacherLearner;
+    private readonly TeacherSignals? cache;
+    private readonly HintLoss hintLoss;
+    private readonly ExploreFilter? explore;
+    private readonly EncodedLists train;
+    private readonly int[] catalogIndexOfItem;
+    private readonly DistillConfig config;
+    private readonly Random rng;
+
+    /// <param name="teacherLearner">The teacher's own learner under the joint schedule (it then trains each batch first); null when frozen.</param>
+    /// <param name="cache">Precomputed teacher signals (frozen teacher); null computes them per batch.</param>
+    /// <param name="catalogIndexOfItem">Catalog index of each of <paramref name="train"/>'s item keys (-1 if absent).</param>
+    public DistillLearner(DqnLearner student, QNetwork teacherOnline, QNetwork teacherTarget, DqnLearner? teacherLearner,
+        TeacherSignals? cache, HintLoss hintLoss, ExploreFilter? explore, EncodedLists train, int[] catalogIndexOfItem,
+        DistillConfig config, int seed)
+    {
+        this.student = student;
+        this.teacherOnline = teacherOnline;
+        this.teacherTarget = teacherTarget;
+        this.teacherLearner = teacherLearner;
+        this.cache = cache;
+        this.hintLoss = hintLoss;
+        this.explore = explore;
+        this.train = train;
+        this.catalogIndexOfItem = catalogIndexOfItem;
+        this.config = config.Resolve();
+        rng = new Random(seed);
+    }
+
+    public DistillLossParts Last { get; private set; } = new(0, 0, 0, 0, 0, 0);
+
+    /// <param name="batch">The minibatch (in the caller's dispose scope).</param>
+    /// <param name="indices">Its rows in the training lists.</param>
+    public float Step(ListBatch batch, int[] indices)
+    {
+        teacherLearner?.Step(batch);
+        var mask = batch.Mask;
+        var real = mask.to_type(ScalarType.Float32);
+
+        // The student's own Double DQN.
+        var y = student.Targets(batch);
+        student.Online.train();
+        var output = student.Online.Forward(batch);                                   // Q [B, L], hint [B, L, H_S]
+        var rl = DoubleDqn.TdLoss(output.Q, y, mask);
+        Tensor kl = zeros(1).sum(), hint = zeros(1).sum();
+        int states = 0, lessons = 0;
+
+        if (config.UsesTeacher)
+        {
+            var teacher = cache?.Batch(indices)
+                          ?? TeacherView.Compute(teacherOnline, teacherTarget, batch, student.Layout, student.Config);
+            var itemConfidence = config.Confidence
+                ? ConfidenceWeights.PerItem(teacher.TdError, mask, config.ConfidenceMode)
+                : real;                                                                // [B, L]
+            var listConfidence = ConfidenceWeights.PerList(itemConfidence, mask);      // [B]
+            if (config.Kl) kl = kl + ListwiseKlLoss.Compute(teacher.Q, output.Q, mask, listConfidence, config.Temperature);
+            if (config.Hint)
+                hint = hint + hintLoss.Compute(output.Hint[mask], teacher.Hint[mask], itemConfidence[mask]);
+
+            if (config.ExploreFilter && explore is not null)
+            {
+                var (lessonKl, lessonHint, s, n) = LessonLosses(batch, indices, output, listConfidence);
+                kl = kl + lessonKl;
+                hint = hint + lessonHint;
+                states = s;
+                lessons = n;
+            }
+        }
+
+        var loss = config.RlWeight * rl + (config.Kl ? config.KlWeight * kl : 0) + (config.Hint ? config.HintWeight * hint : 0);
+        student.ApplyGradients(loss);
+        Last = new DistillLossParts(loss.item<float>(), rl.item<float>(), kl.item<float>(), hint.item<float>(), states, lessons);
+        return (float)Last.Total;
+    }
+
+    /// <summary>Explore and filter for some states of the batch, then the KL and Hint losses on their lessons.</summary>
+    private (Tensor Kl, Tensor Hint, int States, int Lessons) LessonLosses(ListBatch batch, int[] indices, ListOutput output,
+        Tensor listConfidence)
+    {
+        int s = Math.Min(config.StatesPerBatch, indices.Length);
+        var placed = new long[s];
+        var users = new string[s];
+        var prefixItems = new int[s][];
+        for (int i = 0; i < s; i++)
+        {
+            int list = indices[i], length = train.Lengths[list];
+            placed[i] = rng.Next(length);
+            users[i] = train.UserKeys[train.Users[list]];
+            prefixItems[i] = Enumerable.Range(0, (int)placed[i])
+                .Select(t => catalogIndexOfItem[train.Items[list * train.MaxLength + t]]).ToArray();
+        }
+        var rows = arange(s, dtype: ScalarType.Int64);
+        var at = tensor(placed);
+        var stateRows = batch.Rows.narrow(0, 0, s);                                                  // [S, L, F, M]
+        var stateCounts = batch.Counts.narrow(0, 0, s);
+        var slotRows = stateRows.gather(1, at.view(s, 1, 1, 1).expand(-1, 1, stateRows.shape[2], stateRows.shape[3])).squeeze(1);
+        var slotCounts = stateCounts.gather(1, at.view(s, 1, 1).expand(-1, 1, stateCounts.shape[2])).squeeze(1);
+
+        Lessons lessons;
+        using (no_grad())
+        {
+            teacherOnline.eval();
+            student.Online.eval();
+            var teacherPrefix = teacherOnline.PrefixAt(teacherOnline.Forward(stateRows, stateCounts), rows, at);
+            var studentPrefix = student.Online.PrefixAt(student.Online.Forward(stateRows, stateCounts), rows, at);
+            lessons = explore!.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, slotCounts,
+                users, prefixItems, rng);
+            student.Online.train();
+        }
+
+        var scored = student.Online.ScoreCandidates(student.Online.PrefixAt(output, rows, at), lessons.Rows, lessons.Counts);
+        var weights = listConfidence.narrow(0, 0, s);                                                // [S]
+        var kl = config.Kl ? ListwiseKlLoss.Compute(lessons.TeacherQ, scored.Q, lessons.Mask, weights, config.Temperature) : zeros(1).sum();
+        var perLesson = weights.unsqueeze(1).expand_as(lessons.Mask);
+        var hint = config.Hint
+            ? hintLoss.Compute(scored.Hint[lessons.Mask], lessons.TeacherHint[lessons.Mask], perLesson[lessons.Mask])
+            : zeros(1).sum();
+        return (kl, hint, s, (int)lessons.Mask.sum().item<long>());
+    }
+}

@@ -1,0 +1,70 @@
+using Drlrec.Data;
+using Drlrec.Features;
+using Drlrec.Learning;
+using Drlrec.Model;
+using Drlrec.Training;
+
+namespace Drlrec.Distillation;
+
+/// <summary>
+/// Trains a student from a teacher (DRL-Rec and its baselines and ablations): builds the student, the hint
+/// projection, the teacher's cached signals, the explorer, and runs the shared epoch loop with
+/// <see cref="DistillLearner"/> as the per-batch update.
+/// </summary>
+public static class Distiller
+{
+    /// <param name="config">A student run config with <see cref="RunConfig.Distill"/> set.</param>
+    /// <param name="data">Data encoded with the teacher's vocabulary.</param>
+    /// <param name="teacher">The trained teacher; under the joint schedule null starts a teacher from scratch.</param>
+    /// <param name="catalog">Items the explorer may draw from.</param>
+    public static TrainResult Run(RunConfig config, PreparedData data, LoadedModel? teacher, IItemCatalog catalog, RunFolder run,
+        ITrainingObserver? observer, string name)
+    {
+        config = (config with { Role = ModelRole.Student, Distill = config.Distill ?? new DistillConfig() }).Resolve();
+        var distill = config.Distill!;
+        distill.Validate();
+        if (teacher is null && distill.Schedule == DistillSchedule.Frozen && distill.UsesTeacher)
+            throw new ArgumentException("a frozen-teacher distillation needs a trained teacher (--teacher)");
+        if (teacher is not null) teacher.Vocabulary.EnsureMatches(data.Schema, data.TrainLists.Source);
+
+        DqnTrainer.Seed(config);
+        int fields = data.Layout.Count, rows = data.Vocabulary.Rows;
+        var teacherConfig = teacher?.Header.Model ?? QNetworkConfig.Teacher;
+        var teacherOnline = teacher?.Online ?? new QNetwork(teacherConfig, fields, rows, "teacher");
+        var teacherTarget = teacher?.Target ?? new QNetwork(teacherConfig, fields, rows, "teacherTarget");
+        using var studentOnline = new QNetwork(config.ResolvedModel, fields, rows, "online");
+        using var studentTarget = new QNetwork(config.ResolvedModel, fields, rows, "target");
+        using var hintLoss = new HintLoss(config.ResolvedModel.HintDim, teacherConfig.HintDim);
+        using var student = new DqnLearner(studentOnline, studentTarget, data.Layout, config.Dqn, hintLoss.parameters());
+        using var teacherLearner = distill.Schedule == DistillSchedule.Joint
+            ? new DqnLearner(teacherOnline, teacherTarget, data.Layout, config.Dqn)
+            : null;
+        teacherOnline.eval();
+
+        var cache = distill.Schedule == DistillSchedule.Frozen && distill.UsesTeacher
+            ? TeacherSignals.Compute(teacherOnline, teacherTarget, data.Train, data.Layout, config.Dqn)
+            : null;
+        using var encodedCatalog = distill.ExploreFilter && distill.UsesTeacher
+            ? EncodedCatalog.Encode(catalog, data.Vocabulary, data.Layout)
+            : null;
+        var explore = encodedCatalog is null
+            ? null
+            : new ExploreFilter(new CandidateRetriever(catalog, data.TrainLists, distill.PopularShare, distill.CooccurringShare),
+                encodedCatalog, data.Layout, distill.Pool, distill.K);
+        var catalogIndexOfItem = data.Train.ItemKeys.Select(catalog.IndexOf).ToArray();
+        var learner = new DistillLearner(student, teacherOnline, teacherTarget, teacherLearner, cache, hintLoss, explore,
+            data.Train, catalogIndexOfItem, distill, config.Seed);
+
+        var result = DqnTrainer.RunEpochs(config, data, run, observer, name, student, learner.Step);
+        if (teacherLearner is not null)
+            ModelCheckpoint.Save(run.File("teacher.ckpt"),
+                DqnTrainer.Header(config with { Role = ModelRole.Teacher, Model = teacherConfig }, data, "teacher-joint", teacherOnline, result.BestEpoch, double.NaN),
+                teacherOnline, teacherTarget);
+        if (teacher is null)
+        {
+            teacherOnline.Dispose();
+            teacherTarget.Dispose();
+        }
+        return result;
+    }
+}
