@@ -13,22 +13,9 @@ public sealed class MovieLensReaderTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    // 1000072000 = Sunday 2001-09-09 21:46:40 UTC; 50 and 100 are Thursday 1970-01-01 00:00 UTC.
     private string WriteSmallCopy(string[]? genres = null, string[]? occupations = null, string[]? users = null,
-                                  string[]? items = null, string[]? ratings = null)
-    {
-        _folder.Write("u.genre", genres ?? ["unknown|0", "Action|1", "Comedy|2", ""]);
-        _folder.Write("u.occupation", occupations ?? ["engineer", "writer"]);
-        _folder.Write("u.user", users ?? ["1|24|M|engineer|85711", "2|56|F|writer|T8H1N"]);
-        File.WriteAllText(_folder["u.item"], string.Join('\n', items ??
-        [
-            "10|Café Olé (1995)|01-Jan-1995||http://example.org/10|0|1|1",
-            "20|unknown||||1|0|0",
-            "30|Old (1922)|15-Mar-1922||http://example.org/30|0|0|0",
-        ]) + "\n", Encoding.Latin1);
-        _folder.Write("u.data", ratings ?? ["1\t20\t5\t100", "1\t10\t3\t50", "2\t10\t1\t1000072000", "1\t30\t4\t100"]);
-        return _folder.Path;
-    }
+                                  string[]? items = null, string[]? ratings = null) =>
+        MovieLensSample.Write(_folder.Path, genres, occupations, users, items, ratings);
 
     [Fact]
     public void Reads_each_users_ratings_in_time_order_as_lists_with_exact_fields()
