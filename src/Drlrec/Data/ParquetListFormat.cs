@@ -1,0 +1,47 @@
+namespace Drlrec.Data;
+
+/// <summary>
+/// The Parquet long format for logged lists: one row per item shown. Rows of a list may sit anywhere in the file;
+/// <c>position</c> orders them. Field columns carry a family prefix so a schema survives the round trip.
+/// </summary>
+public static class ParquetListFormat
+{
+    /// <summary>Which list the row belongs to (string or int64). Required.</summary>
+    public const string ListId = "list_id";
+    /// <summary>Orders the items of a list (int32 or int64); unique within a list. Required.</summary>
+    public const string Position = "position";
+    /// <summary>The item's reward (float or double). Required.</summary>
+    public const string Reward = "reward";
+    /// <summary>Who saw the list (string). Optional: defaults to the first user field's values, or the list id.</summary>
+    public const string UserKey = "user_key";
+    /// <summary>When the list was shown (int64). Optional: defaults to the index of the list's first row in the file.</summary>
+    public const string Timestamp = "timestamp";
+    /// <summary>The item's catalog key (string). Optional: defaults to the first item field's values.</summary>
+    public const string ItemKey = "item_key";
+
+    public const string UserPrefix = "uf_";
+    public const string ItemPrefix = "df_";
+    public const string ContextPrefix = "cf_";
+
+    public static string PrefixOf(FieldGroup group) => group switch
+    {
+        FieldGroup.User => UserPrefix,
+        FieldGroup.Item => ItemPrefix,
+        FieldGroup.Context => ContextPrefix,
+        _ => throw new ArgumentOutOfRangeException(nameof(group), group, "unknown field group"),
+    };
+
+    /// <summary>The field a column name stands for, or null when the name has no family prefix.</summary>
+    public static FieldSpec? FieldOf(string columnName)
+    {
+        foreach (var group in new[] { FieldGroup.User, FieldGroup.Item, FieldGroup.Context })
+        {
+            string prefix = PrefixOf(group);
+            if (columnName.StartsWith(prefix, StringComparison.Ordinal) && columnName.Length > prefix.Length)
+                return new FieldSpec(columnName[prefix.Length..], group);
+        }
+        return null;
+    }
+
+    public static string ColumnOf(FieldSpec field) => PrefixOf(field.Group) + field.Name;
+}

@@ -1,0 +1,286 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace Drlrec.Data;
+
+/// <summary>
+/// Reads logged lists from the Parquet long format described by <see cref="ParquetListFormat"/>: one row per item,
+/// rows of a list anywhere in the file, items ordered by <c>position</c>. Field columns are strings, integers
+/// (read as invariant strings) or lists of strings (multi-valued fields); a null or empty value is
+/// <see cref="LoggedItem.Missing"/>.
+/// </summary>
+public static class ParquetListReader
+{
+    public static ListDataset Read(string path, ReadOptions options) =>
+        Task.Run(() => ReadAsync(path, options, CancellationToken.None)).GetAwaiter().GetResult();
+
+    public static async Task<ListDataset> ReadAsync(string path, ReadOptions options, CancellationToken cancellationToken)
+    {
+        ListCutter.Validate(options);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Parquet file not found: {path}", path);
+
+        var report = new DataReport();
+        var bad = new BadRecords(options, report);
+        await using var stream = File.OpenRead(path);
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(stream, new ParquetOptions { TreatByteArrayAsString = true },
+                                                     leaveStreamOpen: true, cancellationToken);
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw new DataFormatException(path, "file", $"not a readable Parquet file ({e.Message})");
+        }
+
+        await using (reader)
+        {
+            var plan = ColumnPlan.Create(reader.Schema, path);
+            var rows = new List<Row>();
+            long firstRowOfGroup = 0;
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var rowGroup = reader.OpenRowGroupReader(g);
+                int rowCount = checked((int)rowGroup.RowCount);
+                var cells = new ParquetColumnCells[plan.Columns.Count];
+                for (int c = 0; c < cells.Length; c++)
+                {
+                    var column = plan.Columns[c];
+                    try
+                    {
+                        cells[c] = await ParquetColumnCells.ReadAsync(rowGroup, column.Data, rowCount, cancellationToken);
+                    }
+                    catch (Exception e) when (IsLibraryFailure(e))
+                    {
+                        throw new DataFormatException(path, $"row group {g}",
+                            $"column '{column.Name}' cannot be read ({e.Message}); the file may be truncated or corrupt");
+                    }
+                }
+                for (int r = 0; r < rowCount; r++)
+                {
+                    try
+                    {
+                        rows.Add(plan.ToRow(cells, r, new RowPlace(g, r, firstRowOfGroup + r)));
+                    }
+                    catch (RowProblem problem)
+                    {
+                        bad.Handle(new DataFormatException(path, new RowPlace(g, r, 0).ToString(), problem.Message));
+                    }
+                }
+                firstRowOfGroup += rowCount;
+            }
+
+            var lists = new List<LoggedList>();
+            foreach (var rowsOfList in rows.GroupBy(row => row.ListId, StringComparer.Ordinal))
+            {
+                LoggedList list;
+                try
+                {
+                    list = plan.ToList(rowsOfList.Key, rowsOfList.ToList());
+                }
+                catch (ListProblem problem)
+                {
+                    bad.Handle(new DataFormatException(path, problem.Place.ToString(), problem.Message));
+                    continue;
+                }
+                lists.AddRange(ListCutter.Cut(list, options.MaxListLength, report));
+            }
+            return new ListDataset(plan.Schema, lists, path, report);
+        }
+    }
+
+    /// <summary>Failures of the Parquet library on a damaged file (it throws many kinds); ours pass through.</summary>
+    private static bool IsLibraryFailure(Exception e) =>
+        e is not (DataFormatException or OperationCanceledException or OutOfMemoryException);
+
+    private readonly record struct RowPlace(int RowGroup, int Row, long Index)
+    {
+        public override string ToString() => $"row group {RowGroup}, row {Row}";
+    }
+
+    /// <summary>One item row, validated.</summary>
+    private sealed record Row(string ListId, long Position, float Reward, string? UserKey, long? Timestamp, string? ItemKey,
+                              string[][] Values, RowPlace Place);
+
+    private sealed class RowProblem(string message) : Exception(message);
+
+    private sealed class ListProblem(RowPlace place, string message) : Exception(message)
+    {
+        public RowPlace Place { get; } = place;
+    }
+
+    private enum Role { ListId, Position, Reward, UserKey, Timestamp, ItemKey, Field }
+
+    private sealed record PlannedColumn(string Name, Role Role, DataField Data, int FieldIndex);
+
+    /// <summary>
+    /// What each column of the file is, checked against the format once, before any data is read:
+    /// unknown columns, missing required columns and wrong types are whole-file problems.
+    /// </summary>
+    private sealed class ColumnPlan
+    {
+        private ColumnPlan(ListSchema schema, IReadOnlyList<PlannedColumn> columns)
+        {
+            Schema = schema;
+            Columns = columns;
+            int Find(Role role) => columns.ToList().FindIndex(c => c.Role == role);
+            _listId = Find(Role.ListId);
+            _position = Find(Role.Position);
+            _reward = Find(Role.Reward);
+            _userKey = Find(Role.UserKey);
+            _timestamp = Find(Role.Timestamp);
+            _itemKey = Find(Role.ItemKey);
+            _fields = columns.Select((c, i) => (c, i)).Where(p => p.c.Role == Role.Field).ToArray()
+                .OrderBy(p => p.c.FieldIndex).Select(p => p.i).ToArray();
+        }
+
+        private readonly int _listId, _position, _reward, _userKey, _timestamp, _itemKey;
+        private readonly int[] _fields; // column index of each schema field, in schema order
+
+        public ListSchema Schema { get; }
+        public IReadOnlyList<PlannedColumn> Columns { get; }
+
+        public static ColumnPlan Create(ParquetSchema fileSchema, string path)
+        {
+            var columns = new List<(string Name, Role Role, DataField Data, bool Repeated, FieldSpec? Field)>();
+            foreach (var field in fileSchema.Fields)
+            {
+                var (data, repeated) = Resolve(field, path);
+                Role role = field.Name switch
+                {
+                    ParquetListFormat.ListId => Role.ListId,
+                    ParquetListFormat.Position => Role.Position,
+                    ParquetListFormat.Reward => Role.Reward,
+                    ParquetListFormat.UserKey => Role.UserKey,
+                    ParquetListFormat.Timestamp => Role.Timestamp,
+                    ParquetListFormat.ItemKey => Role.ItemKey,
+                    _ => Role.Field,
+                };
+                FieldSpec? spec = role == Role.Field ? ParquetListFormat.FieldOf(field.Name) : null;
+                if (role == Role.Field && spec is null)
+                    throw new DataFormatException(path, "file",
+                        $"unknown column '{field.Name}' (expected {ParquetListFormat.ListId}, {ParquetListFormat.Position}, " +
+                        $"{ParquetListFormat.Reward}, {ParquetListFormat.UserKey}, {ParquetListFormat.Timestamp}, " +
+                        $"{ParquetListFormat.ItemKey} or field columns uf_<name>, df_<name>, cf_<name>)");
+                CheckType(field.Name, role, data, repeated, path);
+                columns.Add((field.Name, role, data, repeated, spec));
+            }
+
+            foreach (string required in new[] { ParquetListFormat.ListId, ParquetListFormat.Position, ParquetListFormat.Reward })
+                if (!columns.Any(c => c.Name == required))
+                    throw new DataFormatException(path, "file", $"column '{required}' is missing (required)");
+            if (!columns.Any(c => c.Field?.Group == FieldGroup.Item))
+                throw new DataFormatException(path, "file",
+                    "no item field column (df_<name>) is present: candidates are told apart by item fields");
+
+            ListSchema schema;
+            try
+            {
+                schema = new ListSchema(columns.Where(c => c.Field is not null).Select(c => c.Field!));
+            }
+            catch (ArgumentException e)
+            {
+                throw new DataFormatException(path, "file", $"field columns do not form a schema: {e.Message}");
+            }
+            var planned = columns.Select(c => new PlannedColumn(c.Name, c.Role, c.Data,
+                                                                c.Field is null ? -1 : schema.IndexOf(c.Field.Name))).ToList();
+            return new ColumnPlan(schema, planned);
+        }
+
+        /// <summary>The data column behind a top-level field: itself, or the element of a list.</summary>
+        private static (DataField Data, bool Repeated) Resolve(Field field, string path)
+        {
+            DataField? data = field switch
+            {
+                DataField flat => flat,
+                ListField { Item: DataField element } => element,
+                _ => null,
+            };
+            if (data is null || data.MaxRepetitionLevel > 1)
+                throw new DataFormatException(path, "file",
+                    $"column '{field.Name}' has an unsupported structure (a struct, map or nested list); " +
+                    "expected a plain value or a list of values");
+            return (data, data.MaxRepetitionLevel == 1);
+        }
+
+        private static void CheckType(string name, Role role, DataField data, bool repeated, string path)
+        {
+            Type type = data.ClrType;
+            (bool ok, string expected) = role switch
+            {
+                Role.ListId => (!repeated && (ParquetColumnCells.IsString(type) || ParquetColumnCells.IsInteger(type)), "string or int64"),
+                Role.Position => (!repeated && ParquetColumnCells.IsInteger(type), "int32 or int64"),
+                Role.Reward => (!repeated && ParquetColumnCells.IsReal(type), "float or double"),
+                Role.UserKey or Role.ItemKey => (!repeated && ParquetColumnCells.IsString(type), "string"),
+                Role.Timestamp => (!repeated && ParquetColumnCells.IsInteger(type), "int64"),
+                _ => (ParquetColumnCells.IsString(type) || ParquetColumnCells.IsInteger(type),
+                      "string, int32, int64 or a list of strings"),
+            };
+            if (!ok)
+            {
+                string found = (repeated ? "list of " : "") + ParquetColumnCells.TypeName(type);
+                throw new DataFormatException(path, "file", $"column '{name}' must be {expected}, found {found}");
+            }
+        }
+
+        public Row ToRow(ParquetColumnCells[] cells, int r, RowPlace place)
+        {
+            string listId = cells[_listId].StringAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.ListId}' is null");
+            long position = cells[_position].Int64At(r) ?? throw new RowProblem($"column '{ParquetListFormat.Position}' is null");
+            double reward = cells[_reward].DoubleAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.Reward}' is null");
+            if (!double.IsFinite(reward) || !float.IsFinite((float)reward))
+                throw new RowProblem($"column '{ParquetListFormat.Reward}' must be a finite float, found {reward}");
+            var values = new string[_fields.Length][];
+            for (int f = 0; f < _fields.Length; f++) values[f] = cells[_fields[f]].ValueSetAt(r);
+            return new Row(listId, position, (float)reward,
+                           _userKey >= 0 ? cells[_userKey].StringAt(r) : null,
+                           _timestamp >= 0 ? cells[_timestamp].Int64At(r) : null,
+                           _itemKey >= 0 ? cells[_itemKey].StringAt(r) : null,
+                           values, place);
+        }
+
+        /// <summary>Orders a list's rows by position and fills the keys the file leaves out.</summary>
+        public LoggedList ToList(string listId, List<Row> rows)
+        {
+            var ordered = rows.OrderBy(row => row.Position).ToList(); // stable: equal positions keep file order
+            for (int i = 1; i < ordered.Count; i++)
+                if (ordered[i].Position == ordered[i - 1].Position)
+                    throw new ListProblem(ordered[i].Place,
+                        $"list '{listId}': column '{ParquetListFormat.Position}' value {ordered[i].Position} appears twice " +
+                        $"(also at {ordered[i - 1].Place})");
+
+            string userKey = Agreed(rows, row => row.UserKey, ParquetListFormat.UserKey, listId)
+                             ?? (Schema.UserCount > 0 ? FieldValues.AsKey(ordered[0].Values[0]) : listId);
+            long timestamp = Agreed(rows, row => row.Timestamp, ParquetListFormat.Timestamp, listId)
+                             ?? rows.Min(row => row.Place.Index);
+            int firstItem = Schema.FirstItemField;
+            var items = ordered.Select(row =>
+                new LoggedItem(row.ItemKey ?? FieldValues.AsKey(row.Values[firstItem]), row.Values, row.Reward)).ToArray();
+            return new LoggedList(listId, userKey, timestamp, items);
+        }
+
+        /// <summary>A per-list value given on rows: every row that gives it must agree. Null when no row does.</summary>
+        private static T? Agreed<T>(List<Row> rows, Func<Row, T?> valueOf, string column, string listId)
+        {
+            T? agreed = default;
+            Row? first = null;
+            foreach (var row in rows)
+            {
+                T? value = valueOf(row);
+                if (value is null) continue;
+                if (first is null)
+                {
+                    agreed = value;
+                    first = row;
+                }
+                else if (!EqualityComparer<T>.Default.Equals(agreed, value))
+                {
+                    throw new ListProblem(row.Place,
+                        $"list '{listId}': column '{column}' is '{value}' here but '{agreed}' at {first.Place}; " +
+                        "a list has one value");
+                }
+            }
+            return agreed;
+        }
+    }
+}

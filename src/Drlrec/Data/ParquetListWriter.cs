@@ -1,0 +1,106 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace Drlrec.Data;
+
+/// <summary>
+/// Writes logged lists in the Parquet long format read by <see cref="ParquetListReader"/>. Every column the reader
+/// could default is written explicitly and every field is a list of strings, so reading the file back gives the
+/// same lists, keys, timestamps and values. The file is written atomically (see <see cref="AtomicFile"/>).
+/// </summary>
+public static class ParquetListWriter
+{
+    /// <summary>Rows per row group: large enough for fast scans, small enough to keep memory bounded.</summary>
+    public const int DefaultRowsPerGroup = 100_000;
+
+    public static void Write(ListDataset data, string path, int rowsPerGroup = DefaultRowsPerGroup) =>
+        Task.Run(() => WriteAsync(data, path, rowsPerGroup, CancellationToken.None)).GetAwaiter().GetResult();
+
+    public static async Task WriteAsync(ListDataset data, string path, int rowsPerGroup, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (rowsPerGroup < 1) throw new ArgumentException($"rows per group must be at least 1 (got {rowsPerGroup})");
+        var columns = new Columns(data.Schema);
+        await AtomicFile.WriteAsync(path, async (stream, ct) =>
+        {
+            await using var writer = await ParquetWriter.CreateAsync(columns.FileSchema, stream, cancellationToken: ct);
+            foreach (var group in RowGroups(data.Lists, rowsPerGroup))
+            {
+                ct.ThrowIfCancellationRequested();
+                using var rowGroup = writer.CreateRowGroup();
+                await columns.WriteAsync(rowGroup, group, ct);
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Whole lists per row group, closing a group once it holds at least <paramref name="rowsPerGroup"/> rows.</summary>
+    private static IEnumerable<List<LoggedList>> RowGroups(IReadOnlyList<LoggedList> lists, int rowsPerGroup)
+    {
+        var group = new List<LoggedList>();
+        int rows = 0;
+        foreach (var list in lists)
+        {
+            group.Add(list);
+            rows += list.Items.Count;
+            if (rows < rowsPerGroup) continue;
+            yield return group;
+            group = [];
+            rows = 0;
+        }
+        if (group.Count > 0) yield return group;
+    }
+
+    /// <summary>The file's columns for one schema, and how to fill them from lists.</summary>
+    private sealed class Columns
+    {
+        private readonly ListSchema _schema;
+        private readonly DataField _listId = new DataField<string>(ParquetListFormat.ListId, nullable: false);
+        private readonly DataField _position = new DataField<int>(ParquetListFormat.Position);
+        private readonly DataField _reward = new DataField<float>(ParquetListFormat.Reward);
+        private readonly DataField _userKey = new DataField<string>(ParquetListFormat.UserKey, nullable: false);
+        private readonly DataField _timestamp = new DataField<long>(ParquetListFormat.Timestamp);
+        private readonly DataField _itemKey = new DataField<string>(ParquetListFormat.ItemKey, nullable: false);
+        private readonly ListField[] _fields;
+
+        public Columns(ListSchema schema)
+        {
+            _schema = schema;
+            _fields = schema.Fields
+                .Select(f => new ListField(ParquetListFormat.ColumnOf(f), new DataField<string>(ListField.ElementName, nullable: false)))
+                .ToArray();
+            FileSchema = new ParquetSchema(new Field[] { _listId, _position, _reward, _userKey, _timestamp, _itemKey }.Concat(_fields));
+        }
+
+        public ParquetSchema FileSchema { get; }
+
+        public async Task WriteAsync(ParquetRowGroupWriter rowGroup, List<LoggedList> lists, CancellationToken ct)
+        {
+            var rows = lists.SelectMany(list => list.Items.Select((item, i) => (list, item, position: i + 1))).ToList();
+            foreach (var (list, item, position) in rows)
+                if (item.Values.Length != _schema.Count)
+                    throw new ArgumentException($"list '{list.ListId}', position {position}: the item has {item.Values.Length} " +
+                                                $"field values but the schema has {_schema.Count} fields");
+            await rowGroup.WriteAsync(_listId, rows.Select(r => r.list.ListId).ToList());
+            await rowGroup.WriteAsync<int>(_position, rows.Select(r => r.position).ToArray().AsMemory(), cancellationToken: ct);
+            await rowGroup.WriteAsync<float>(_reward, rows.Select(r => r.item.Reward).ToArray().AsMemory(), cancellationToken: ct);
+            await rowGroup.WriteAsync(_userKey, rows.Select(r => r.list.UserKey).ToList());
+            await rowGroup.WriteAsync<long>(_timestamp, rows.Select(r => r.list.Timestamp).ToArray().AsMemory(), cancellationToken: ct);
+            await rowGroup.WriteAsync(_itemKey, rows.Select(r => r.item.ItemKey).ToList());
+            for (int f = 0; f < _fields.Length; f++)
+            {
+                var values = new List<string>(rows.Count);
+                var repetitions = new List<int>(rows.Count);
+                foreach (var (_, item, _) in rows)
+                {
+                    string[] set = item.Values[f].Length > 0 ? item.Values[f] : [LoggedItem.Missing];
+                    for (int v = 0; v < set.Length; v++)
+                    {
+                        values.Add(set[v]);
+                        repetitions.Add(v == 0 ? 0 : 1);
+                    }
+                }
+                await rowGroup.WriteAsync((DataField)_fields[f].Item, values, repetitions.ToArray().AsMemory());
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using Drlrec.Data;
+using Drlrec.Testing;
+using static Drlrec.Tests.Data.DatasetAssert;
+using static Drlrec.Tests.Data.ParquetTestFiles;
+
+namespace Drlrec.Tests.Data;
+
+public sealed class ParquetListTests : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+    private static readonly ReadOptions Defaults = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string WriteTsv() => _folder.Write("source.tsv",
+        "sid:a\toffset:0\trec_list:uf1:u1 uf2:x,y df1:m1 df2:g1,g2 cf1:p1 reward:1|uf1:u1 uf2:x,y df1:m2 df2: cf1:p2 reward:0",
+        "sid:b\toffset:1\trec_list:uf1:u2 uf2:z df1:m3 df2:g3 cf1:p1 reward:0.25",
+        "sid:c\toffset:2\trec_list:" + string.Join('|', Enumerable.Range(1, 12).Select(i => $"uf1:u3 uf2:z df1:m{i} df2:g1 cf1:p{i} reward:{i % 2}")));
+
+    [Fact]
+    public void Reads_rows_spread_over_the_file_with_integer_columns_and_defaults()
+    {
+        string file = Write(_folder["ints.parquet"],
+        [
+            Values<long>("list_id", 7, 8, 7, 7),
+            StringLists("cf_tags", ["a", "b"], null, ["c", "c"], ["d"]),
+            Values<int>("position", 3, 1, 1, 2),
+            Values<double>("reward", 1, 0, 0, 0.5),
+            Values<int>("df_movie", 30, 80, 10, 20),
+            Nullables<long>("uf_age", 25, 40, 25, null),
+        ]);
+
+        var data = ParquetListReader.Read(file, Defaults);
+
+        Assert.Equal([new FieldSpec("age", FieldGroup.User), new FieldSpec("movie", FieldGroup.Item), new FieldSpec("tags", FieldGroup.Context)],
+                     data.Schema.Fields);
+        Assert.Equal(["7", "8"], data.Lists.Select(l => l.ListId));
+        var seven = data.Lists[0];
+        Assert.Equal(("25", 0L), (seven.UserKey, seven.Timestamp)); // first user field of position 1; first row index
+        Assert.Equal(["10", "20", "30"], seven.Items.Select(i => i.ItemKey));
+        Assert.Equal([0f, 0.5f, 1f], seven.Items.Select(i => i.Reward));
+        Assert.Equal([["25"], ["10"], ["c"]], seven.Items[0].Values);
+        Assert.Equal([[LoggedItem.Missing], ["20"], ["d"]], seven.Items[1].Values);
+        Assert.Equal([["25"], ["30"], ["a", "b"]], seven.Items[2].Values);
+        var eight = data.Lists[1];
+        Assert.Equal(("40", 1L, "80"), (eight.UserKey, eight.Timestamp, eight.Items[0].ItemKey));
+        Assert.Equal([LoggedItem.Missing], Field(data, eight.Items[0], "tags"));
+        Assert.Equal((2, 4, 2, 0), (data.Report.ListsRead, data.Report.ItemsRead, data.Report.ShortLists, data.Report.ListsSplit));
+    }
+
+    [Fact]
+    public void Uses_explicit_keys_and_timestamps_and_the_list_id_when_there_is_no_user_field()
+    {
+        string explicitKeys = Write(_folder["keys.parquet"],
+        [
+            Strings("list_id", "x", "x"),
+            Values<long>("position", 20, 10),
+            Values<float>("reward", 1, 0),
+            Strings("user_key", "alice", null),
+            Values<long>("timestamp", 1234, 1234),
+            Strings("item_key", "A", "B"),
+            Strings("df_title", "t1", "t2"),
+        ]);
+        string noUser = Write(_folder["nouser.parquet"],
+            [Strings("list_id", "x"), Values<int>("position", 1), Values<float>("reward", 1), Int32Lists("df_codes", [3, 4])]);
+
+        var keyed = ParquetListReader.Read(explicitKeys, Defaults).Lists.Single();
+        var anonymous = ParquetListReader.Read(noUser, Defaults).Lists.Single();
+
+        Assert.Equal(("alice", 1234L), (keyed.UserKey, keyed.Timestamp));
+        Assert.Equal(["B", "A"], keyed.Items.Select(i => i.ItemKey));
+        Assert.Equal(("x", "3,4"), (anonymous.UserKey, anonymous.Items[0].ItemKey));
+    }
+
+    [Fact]
+    public void Reference_tsv_round_trips_through_parquet_exactly()
+    {
+        var original = ReferenceTsvReader.Read(WriteTsv(), Defaults);
+        Assert.Equal(["a", "b", "c", "c#2"], original.Lists.Select(l => l.ListId));
+        string file = _folder["lists.parquet"];
+
+        ParquetListWriter.Write(original, file, rowsPerGroup: 2); // several row groups
+        var copy = ParquetListReader.Read(file, Defaults);
+
+        SameLists(original, copy);
+        Assert.Equal(["lists.parquet", "source.tsv"], _folder.Entries()); // no temporary file left behind
+        Assert.Equal((4, 15, 0, 3), (copy.Report.ListsRead, copy.Report.ItemsRead, copy.Report.ListsSplit, copy.Report.ShortLists));
+    }
+
+    [Fact]
+    public void Reading_with_a_smaller_maximum_cuts_the_stored_lists()
+    {
+        var original = ReferenceTsvReader.Read(WriteTsv(), Defaults);
+        string file = _folder["lists.parquet"];
+        ParquetListWriter.Write(original, file);
+
+        var copy = ParquetListReader.Read(file, new ReadOptions { MaxListLength = 4 });
+
+        Assert.Equal(["a", "b", "c", "c#2", "c#3", "c#2"], copy.Lists.Select(l => l.ListId));
+        Assert.Equal(1, copy.Report.ListsSplit);
+    }
+
+    [Fact]
+    public void MovieLens_round_trips_through_parquet_exactly()
+    {
+        if (SharedData.MovieLens100K is not { } folder) return;
+        var original = MovieLensReader.Read(folder, Defaults);
+        string file = _folder["ml.parquet"];
+
+        ParquetListWriter.Write(original, file);
+        var copy = ParquetListReader.Read(file, Defaults);
+
+        SameLists(original, copy);
+    }
+
+    [Fact]
+    public void A_failed_write_keeps_the_old_file_and_leaves_no_temporary_file()
+    {
+        string file = _folder.Write("out.parquet", "old content");
+        var schema = new ListSchema([new FieldSpec("item", FieldGroup.Item)]);
+        var broken = new ListDataset(schema, [new LoggedList("l", "u", 0, [new LoggedItem("i", [["i"], ["extra"]], 1)])], "test");
+
+        var e = Assert.Throws<ArgumentException>(() => ParquetListWriter.Write(broken, file));
+
+        Assert.Contains("2 field values but the schema has 1", e.Message);
+        Assert.Equal("old content\n", File.ReadAllText(file));
+        Assert.Equal(["out.parquet"], _folder.Entries());
+    }
+
+    [Fact]
+    public void Not_a_parquet_file_is_a_format_error()
+    {
+        string text = _folder.Write("text.parquet", "list_id,position,reward", "a,1,1");
+
+        Malformed(() => ParquetListReader.Read(text, Defaults), text, "file", "not a readable Parquet file");
+    }
+
+    [Fact]
+    public void A_truncated_file_is_a_format_error()
+    {
+        string file = _folder["cut.parquet"];
+        ParquetListWriter.Write(ReferenceTsvReader.Read(WriteTsv(), Defaults), file);
+        byte[] bytes = File.ReadAllBytes(file);
+        File.WriteAllBytes(file, bytes[..(bytes.Length / 2)]);
+
+        Malformed(() => ParquetListReader.Read(file, Defaults), file, "file", "not a readable Parquet file");
+    }
+
+    public static TheoryData<string, string> SchemaProblems => new()
+    {
+        { "missing", "column 'reward' is missing" },
+        { "string-reward", "column 'reward' must be float or double, found string" },
+        { "list-position", "column 'position' must be int32 or int64, found list of int32" },
+        { "double-field", "column 'df_price' must be string, int32, int64 or a list of strings, found double" },
+        { "no-item", "no item field column (df_<name>)" },
+        { "unknown", "unknown column 'score'" },
+        { "same-name", "field 'a' appears twice" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SchemaProblems))]
+    public void Schema_problems_name_the_column(string shape, string problem)
+    {
+        Column[] columns = shape switch
+        {
+            "missing" => [Strings("list_id", "a"), Values<int>("position", 1), Strings("df_m", "x")],
+            "string-reward" => [Strings("list_id", "a"), Values<int>("position", 1), Strings("reward", "1"), Strings("df_m", "x")],
+            "list-position" => [Strings("list_id", "a"), Int32Lists("position", [1]), Values<float>("reward", 1), Strings("df_m", "x")],
+            "double-field" => [Strings("list_id", "a"), Values<int>("position", 1), Values<float>("reward", 1), Values<double>("df_price", 2)],
+            "no-item" => [Strings("list_id", "a"), Values<int>("position", 1), Values<float>("reward", 1), Strings("uf_u", "x")],
+            "unknown" => [Strings("list_id", "a"), Values<int>("position", 1), Values<float>("reward", 1), Strings("df_m", "x"),
+                          Values<int>("score", 3)],
+            "same-name" => [Strings("list_id", "a"), Values<int>("position", 1), Values<float>("reward", 1), Strings("df_a", "x"),
+                            Strings("cf_a", "y")],
+            _ => throw new ArgumentOutOfRangeException(nameof(shape)),
+        };
+        string file = Write(_folder[$"{shape}.parquet"], columns);
+
+        Malformed(() => ParquetListReader.Read(file, Defaults), file, "file", problem);
+    }
+
+    [Fact]
+    public void A_duplicate_position_names_the_second_row()
+    {
+        string file = Write(_folder["dup.parquet"],
+            [Strings("list_id", "a", "b", "a"), Values<int>("position", 1, 1, 1), Values<float>("reward", 1, 0, 0), Strings("df_m", "x", "y", "z")]);
+
+        Malformed(() => ParquetListReader.Read(file, Defaults), file, "row group 0, row 2",
+                  "list 'a': column 'position' value 1 appears twice (also at row group 0, row 0)");
+    }
+
+    [Fact]
+    public void Null_required_values_name_the_row_group_and_row()
+    {
+        Column[] Group(string?[] ids, float?[] rewards) =>
+            [Strings("list_id", ids), Values<int>("position", Enumerable.Range(1, ids.Length).ToArray()), Nullables("reward", rewards),
+             Strings("df_m", ids.Select(_ => "x").ToArray())];
+        string nullId = Write(_folder["null-id.parquet"], Group(["a", null], [1, 0]));
+        string nullReward = Write(_folder["null-reward.parquet"], Group(["a", "a"], [1, 0]), Group(["b"], [null]));
+        string infinite = Write(_folder["inf.parquet"], Group(["a", "a"], [1, float.PositiveInfinity]));
+
+        Malformed(() => ParquetListReader.Read(nullId, Defaults), nullId, "row group 0, row 1", "column 'list_id' is null");
+        Malformed(() => ParquetListReader.Read(nullReward, Defaults), nullReward, "row group 1, row 0", "column 'reward' is null");
+        Malformed(() => ParquetListReader.Read(infinite, Defaults), infinite, "row group 0, row 1", "column 'reward' must be a finite float");
+    }
+
+    [Fact]
+    public void A_list_has_one_user_key()
+    {
+        string file = Write(_folder["users.parquet"],
+            [Strings("list_id", "a", "a"), Values<int>("position", 1, 2), Values<float>("reward", 1, 0), Strings("user_key", "u", "v"),
+             Strings("df_m", "x", "y")]);
+
+        Malformed(() => ParquetListReader.Read(file, Defaults), file, "row group 0, row 1",
+                  "list 'a': column 'user_key' is 'v' here but 'u' at row group 0, row 0");
+    }
+
+    [Fact]
+    public void Skipping_bad_records_drops_bad_rows_and_lists_with_duplicate_positions()
+    {
+        string file = Write(_folder["mixed.parquet"],
+        [
+            Strings("list_id", "good", "dup", "good", "dup", "good"),
+            Values<int>("position", 1, 1, 2, 1, 3),
+            Nullables<double>("reward", 1, 0, null, 0, 0),
+            Strings("df_m", "g1", "d1", "g2", "d2", "g3"),
+        ]);
+
+        var data = ParquetListReader.Read(file, Defaults with { SkipBadRecords = true });
+
+        Assert.Equal(["good"], data.Lists.Select(l => l.ListId));
+        Assert.Equal(["g1", "g3"], data.Lists[0].Items.Select(i => i.ItemKey));
+        Assert.Equal(2, data.Report.RecordsSkipped);
+        Assert.Contains("row group 0, row 2", data.Report.SkippedExamples[0]);
+        Assert.Contains("row group 0, row 3", data.Report.SkippedExamples[1]);
+    }
+
+    [Fact]
+    public void A_missing_file_is_not_found()
+    {
+        Assert.Throws<FileNotFoundException>(() => ParquetListReader.Read(_folder["nope.parquet"], Defaults));
+    }
+}
