@@ -1,6 +1,8 @@
 using Parquet;
 using Parquet.Schema;
 
+using Drlrec.Configuration;
+
 namespace Drlrec.Data;
 
 /// <summary>
