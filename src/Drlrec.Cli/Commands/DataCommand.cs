@@ -1,13 +1,23 @@
 using System.CommandLine;
+using Drlrec.Data;
 
 namespace Drlrec.Cli.Commands;
 
 /// <summary><c>drlrec data ...</c>: inspect, convert and download data sets.</summary>
 public static class DataCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(DataSources.Load);
+
+    /// <summary>
+    /// The command with another way to open sources, e.g. one that answers <c>synthetic</c> before falling back to
+    /// <see cref="DataSources.Load"/>.
+    /// </summary>
+    public static Command Create(Func<string, ReadOptions, ListDataset> load)
     {
         var command = new Command("data", "Inspect, convert and download data sets.");
+        command.Subcommands.Add(DataInspectCommand.Create(load));
+        command.Subcommands.Add(DataConvertCommand.Create(load));
+        command.Subcommands.Add(DataDownloadCommand.Create());
         return command;
     }
 }

@@ -79,6 +79,7 @@ public static class MovieLensReader
         foreach (var byUser in ratings.GroupBy(r => r.User).OrderBy(g => g.Key))
         {
             var history = byUser.OrderBy(r => r.Time).ThenBy(r => r.Item).ToList();
+            // A user's history is the long logged list here: it counts as split when it fills more than one list.
             if (history.Count > options.MaxListLength) report.ListsSplit++;
             int k = 0;
             string user = Invariant(byUser.Key);

@@ -27,7 +27,7 @@ public static class ReferenceTsvReader
         var bad = new BadRecords(options, report);
         var lists = new List<LoggedList>();
         ListSchema? schema = null;
-        string[] keys = []; // schema field keys, in schema order
+        HashSet<string> keys = []; // the field keys every item must carry
 
         int lineNumber = 0;
         foreach (string rawLine in File.ReadLines(path))
@@ -41,13 +41,12 @@ public static class ReferenceTsvReader
                 if (schema is null)
                 {
                     CheckSameKeys(parsed.Items, parsed.Items[0].Fields.Keys.ToHashSet(StringComparer.Ordinal), "item 1");
-                    keys = OrderedKeys(parsed.Items[0].Fields.Keys);
-                    schema = new ListSchema(keys.Select(k => new FieldSpec(k, FamilyOf(k)!.Value)));
-                    keys = schema.Fields.Select(f => f.Name).ToArray();
+                    schema = SchemaOf(parsed.Items[0].Fields.Keys);
+                    keys = schema.Fields.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
                 }
                 else
                 {
-                    CheckSameKeys(parsed.Items, keys.ToHashSet(StringComparer.Ordinal), "the first valid line");
+                    CheckSameKeys(parsed.Items, keys, "the first valid line");
                 }
                 var list = ToList(parsed, schema, lineNumber);
                 lists.AddRange(ListCutter.Cut(list, options.MaxListLength, report));
@@ -75,8 +74,9 @@ public static class ReferenceTsvReader
         return user ? FieldGroup.User : item ? FieldGroup.Item : FieldGroup.Context;
     }
 
-    private static string[] OrderedKeys(IEnumerable<string> keys) =>
-        keys.OrderBy(k => FamilyOf(k)).ThenBy(k => k, NaturalStringComparer.Instance).ToArray();
+    /// <summary>Fields grouped by family (the schema orders families), each family in natural key order.</summary>
+    private static ListSchema SchemaOf(IEnumerable<string> keys) =>
+        new(keys.Order(NaturalStringComparer.Instance).Select(k => new FieldSpec(k, FamilyOf(k)!.Value)));
 
     private sealed record ParsedItem(Dictionary<string, string[]> Fields, float Reward);
 
