@@ -1,12 +1,15 @@
 using System.CommandLine;
 using Drlrec.Data;
+using Drlrec.Training;
 
 namespace Drlrec.Cli.Commands;
 
 /// <summary><c>drlrec data ...</c>: inspect, convert and download data sets.</summary>
 public static class DataCommand
 {
-    public static Command Create() => Create(DataSources.Load);
+    /// <summary>The command over every source the tool reads, the simulator ("synthetic") included.</summary>
+    public static Command Create() => Create((source, options) => DataLoader.Load(source,
+        new DataConfig { Source = source, MaxListLength = options.MaxListLength, SkipBadRecords = options.SkipBadRecords }));
 
     /// <summary>
     /// The command with another way to open sources, e.g. one that answers <c>synthetic</c> before falling back to
