@@ -117,23 +117,20 @@ public sealed class DistillLearner
         var rows = arange(s, dtype: ScalarType.Int64);
         var at = tensor(placed);
         var stateRows = batch.Rows.narrow(0, 0, s);                                                  // [S, L, F, M]
-        var stateCounts = batch.Counts.narrow(0, 0, s);
         var slotRows = stateRows.gather(1, at.view(s, 1, 1, 1).expand(-1, 1, stateRows.shape[2], stateRows.shape[3])).squeeze(1);
-        var slotCounts = stateCounts.gather(1, at.view(s, 1, 1).expand(-1, 1, stateCounts.shape[2])).squeeze(1);
 
         Lessons lessons;
         using (no_grad())
         {
             teacherOnline.eval();
             student.Online.eval();
-            var teacherPrefix = teacherOnline.PrefixAt(teacherOnline.Forward(stateRows, stateCounts), rows, at);
-            var studentPrefix = student.Online.PrefixAt(student.Online.Forward(stateRows, stateCounts), rows, at);
-            lessons = explore!.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, slotCounts,
-                users, prefixItems, rng);
+            var teacherPrefix = teacherOnline.PrefixAt(teacherOnline.Forward(stateRows), rows, at);
+            var studentPrefix = student.Online.PrefixAt(student.Online.Forward(stateRows), rows, at);
+            lessons = explore!.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, users, prefixItems, rng);
             student.Online.train();
         }
 
-        var scored = student.Online.ScoreCandidates(student.Online.PrefixAt(output, rows, at), lessons.Rows, lessons.Counts);
+        var scored = student.Online.ScoreCandidates(student.Online.PrefixAt(output, rows, at), lessons.Rows);
         var weights = listConfidence.narrow(0, 0, s);                                                // [S]
         var kl = config.Kl ? ListwiseKlLoss.Compute(lessons.TeacherQ, scored.Q, lessons.Mask, weights, config.Temperature) : zeros(1).sum();
         var perLesson = weights.unsqueeze(1).expand_as(lessons.Mask);

@@ -9,11 +9,10 @@ namespace Drlrec.Distillation;
 /// the teacher's Q-values and hints on them.
 /// </summary>
 /// <param name="Rows">[S, 2k, F, M] lesson inputs.</param>
-/// <param name="Counts">[S, 2k, F].</param>
 /// <param name="Mask">[S, 2k] real lessons (duplicates of the teacher's picks and pool padding are off).</param>
 /// <param name="TeacherQ">[S, 2k].</param>
 /// <param name="TeacherHint">[S, 2k, H_T].</param>
-public sealed record Lessons(Tensor Rows, Tensor Counts, Tensor Mask, Tensor TeacherQ, Tensor TeacherHint);
+public sealed record Lessons(Tensor Rows, Tensor Mask, Tensor TeacherQ, Tensor TeacherHint);
 
 /// <summary>
 /// The exploring/filtering module of DRL-Rec. <b>Explore</b>: a retriever draws a pool of N_c catalog items per
@@ -27,11 +26,10 @@ public sealed class ExploreFilter(CandidateRetriever retriever, EncodedCatalog c
     /// <param name="teacherPrefix">Teacher's cached prefixes of the S states.</param>
     /// <param name="studentPrefix">Student's cached prefixes (eval mode, no gradient).</param>
     /// <param name="slotRows">[S, F, M] fields of each state's next slot (its logged item's user and context fields are used).</param>
-    /// <param name="slotCounts">[S, F].</param>
     /// <param name="users">User key of each state.</param>
     /// <param name="prefixItems">Catalog indices of each state's placed items (excluded from its pool).</param>
     public Lessons Select(QNetwork teacher, PrefixState teacherPrefix, QNetwork student, PrefixState studentPrefix,
-        Tensor slotRows, Tensor slotCounts, IReadOnlyList<string> users, IReadOnlyList<int[]> prefixItems, Random rng)
+        Tensor slotRows, IReadOnlyList<string> users, IReadOnlyList<int[]> prefixItems, Random rng)
     {
         using var noGrad = no_grad();
         int s = users.Count;
@@ -47,17 +45,15 @@ public sealed class ExploreFilter(CandidateRetriever retriever, EncodedCatalog c
             }
         var poolIndex = tensor(indices, [s, width]);
         var poolMask = tensor(valid, [s, width]);
-        var (itemRows, itemCounts) = catalog.Gather(poolIndex);                            // [S, P, F_item, M]
-        var (rows, counts) = layout.Place(slotRows, slotCounts, itemRows, itemCounts);      // [S, P, F, M]
+        var rows = layout.Place(slotRows, catalog.Gather(poolIndex));                      // [S, P, F, M]
 
-        var teacherScores = teacher.ScoreCandidates(teacherPrefix, rows, counts);          // Q [S, P], hint [S, P, H]
-        var studentQ = student.ScoreCandidates(studentPrefix, rows, counts).Q;             // [S, P]
+        var teacherScores = teacher.ScoreCandidates(teacherPrefix, rows);                  // Q [S, P], hint [S, P, H]
+        var studentQ = student.ScoreCandidates(studentPrefix, rows).Q;                     // [S, P]
         var (picks, mask) = FilterTopK(teacherScores.Q, studentQ, poolMask, k);            // [S, 2k]
 
         var pickRows = picks.view(s, -1, 1, 1).expand(-1, -1, rows.shape[2], rows.shape[3]);
-        var pickCounts = picks.view(s, -1, 1).expand(-1, -1, counts.shape[2]);
         var pickHint = picks.view(s, -1, 1).expand(-1, -1, teacherScores.Hint.shape[2]);
-        return new Lessons(rows.gather(1, pickRows), counts.gather(1, pickCounts), mask,
+        return new Lessons(rows.gather(1, pickRows), mask,
             teacherScores.Q.gather(1, picks), teacherScores.Hint.gather(1, pickHint));
     }
 

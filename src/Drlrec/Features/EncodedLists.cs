@@ -10,7 +10,9 @@ namespace Drlrec.Features;
 /// </summary>
 public sealed class EncodedLists
 {
-    private EncodedLists(int count, int maxLength, int fields, int maxValues, int[] rows, float[] counts, float[] rewards,
+    private Tensor? rowsTensor, rewardsTensor, maskTensor;
+
+    private EncodedLists(int count, int maxLength, int fields, int maxValues, int[] rows, float[] rewards,
         int[] lengths, int[] users, int[] items, string[] userKeys, string[] itemKeys)
     {
         Count = count;
@@ -18,7 +20,6 @@ public sealed class EncodedLists
         FieldCount = fields;
         MaxValues = maxValues;
         Rows = rows;
-        ValueCounts = counts;
         Rewards = rewards;
         Lengths = lengths;
         Users = users;
@@ -36,8 +37,6 @@ public sealed class EncodedLists
     public int MaxValues { get; }
     /// <summary>[N, L, F, M] embedding rows.</summary>
     public int[] Rows { get; }
-    /// <summary>[N, L, F] number of values of each field (1 at padded positions, so means stay finite).</summary>
-    public float[] ValueCounts { get; }
     /// <summary>[N, L] rewards (0 at padded positions).</summary>
     public float[] Rewards { get; }
     /// <summary>[N] list lengths.</summary>
@@ -59,8 +58,6 @@ public sealed class EncodedLists
         int l = Math.Max(1, maxLength ?? data.MaxListLength);
         int m = Math.Max(1, lists.SelectMany(x => x.Items).SelectMany(i => i.Values).Select(v => v.Length).DefaultIfEmpty(1).Max());
         var rows = new int[n * l * f * m];
-        var counts = new float[n * l * f];
-        Array.Fill(counts, 1f);
         var rewards = new float[n * l];
         var lengths = new int[n];
         var users = new int[n];
@@ -85,12 +82,11 @@ public sealed class EncodedLists
                 {
                     var values = item.Values[k];
                     int cell = (i * l + t) * f + k;
-                    counts[cell] = values.Length;
                     for (int v = 0; v < values.Length; v++) rows[cell * m + v] = vocabulary.Row(k, values[v]);
                 }
             }
         }
-        return new EncodedLists(n, l, f, m, rows, counts, rewards, lengths, users, items,
+        return new EncodedLists(n, l, f, m, rows, rewards, lengths, users, items,
             [.. userIndex.OrderBy(p => p.Value).Select(p => p.Key)], [.. itemIndex.OrderBy(p => p.Value).Select(p => p.Key)]);
     }
 
@@ -103,33 +99,34 @@ public sealed class EncodedLists
     /// <summary>Tensors for the lists at <paramref name="indices"/> (created in the caller's dispose scope).</summary>
     public ListBatch Batch(ReadOnlySpan<int> indices)
     {
-        int b = indices.Length, cell = MaxLength * FieldCount * MaxValues, pos = MaxLength * FieldCount;
-        var rows = new long[b * cell];
-        var counts = new float[b * pos];
-        var rewards = new float[b * MaxLength];
-        var mask = new bool[b * MaxLength];
-        for (int j = 0; j < b; j++)
+        EnsureTensors();
+        var index = tensor(indices.ToArray().Select(i => (long)i).ToArray());
+        return new ListBatch(rowsTensor!.index_select(0, index), rewardsTensor!.index_select(0, index), maskTensor!.index_select(0, index));
+    }
+
+    /// <summary>The whole set as tensors, built once and kept outside any dispose scope (batches are slices of them).</summary>
+    private void EnsureTensors()
+    {
+        if (rowsTensor is not null) return;
+        lock (Rows)
         {
-            int i = indices[j];
-            for (int x = 0; x < cell; x++) rows[j * cell + x] = Rows[i * cell + x];
-            Array.Copy(ValueCounts, i * pos, counts, j * pos, pos);
-            Array.Copy(Rewards, i * MaxLength, rewards, j * MaxLength, MaxLength);
-            for (int t = 0; t < Lengths[i]; t++) mask[j * MaxLength + t] = true;
+            if (rowsTensor is not null) return;
+            var mask = new bool[Count * MaxLength];
+            for (int i = 0; i < Count; i++)
+                for (int t = 0; t < Lengths[i]; t++) mask[i * MaxLength + t] = true;
+            rewardsTensor = tensor(Rewards, [Count, MaxLength]).DetachFromDisposeScope();
+            maskTensor = tensor(mask, [Count, MaxLength]).DetachFromDisposeScope();
+            using var rows32 = tensor(Rows, [Count, MaxLength, FieldCount, MaxValues]).DetachFromDisposeScope();
+            rowsTensor = rows32.to_type(ScalarType.Int64).DetachFromDisposeScope();
         }
-        return new ListBatch(
-            tensor(rows, [b, MaxLength, FieldCount, MaxValues]),
-            tensor(counts, [b, MaxLength, FieldCount]),
-            tensor(rewards, [b, MaxLength]),
-            tensor(mask, [b, MaxLength]));
     }
 }
 
 /// <summary>A minibatch of lists as tensors.</summary>
-/// <param name="Rows">[B, L, F, M] int64 embedding rows.</param>
-/// <param name="Counts">[B, L, F] values per field.</param>
+/// <param name="Rows">[B, L, F, M] int64 embedding rows (0 = padding).</param>
 /// <param name="Rewards">[B, L].</param>
 /// <param name="Mask">[B, L] true at real (not padded) positions.</param>
-public sealed record ListBatch(Tensor Rows, Tensor Counts, Tensor Rewards, Tensor Mask)
+public sealed record ListBatch(Tensor Rows, Tensor Rewards, Tensor Mask)
 {
     public long Size => Rows.shape[0];
     public long Length => Rows.shape[1];

@@ -22,23 +22,18 @@ public sealed record FieldLayout(int UserFields, int ItemFields, int ContextFiel
     /// candidate (the same item at another position, or an explored item, gets the slot's position and context).
     /// </summary>
     /// <param name="slotRows">[R, F, M] the slot's fields (its logged item's, or the request's).</param>
-    /// <param name="slotCounts">[R, F].</param>
     /// <param name="itemRows">[R, C, F_item, M'] candidates' item fields.</param>
-    /// <param name="itemCounts">[R, C, F_item].</param>
-    /// <returns>Rows [R, C, F, max(M, M')] and counts [R, C, F].</returns>
-    public (Tensor Rows, Tensor Counts) Place(Tensor slotRows, Tensor slotCounts, Tensor itemRows, Tensor itemCounts)
+    /// <returns>[R, C, F, max(M, M')].</returns>
+    public Tensor Place(Tensor slotRows, Tensor itemRows)
     {
         long r = itemRows.shape[0], c = itemRows.shape[1];
         long m = Math.Max(slotRows.shape[2], itemRows.shape[3]);
         if (slotRows.shape[2] < m) slotRows = nn.functional.pad(slotRows, [0, m - slotRows.shape[2]]);
         if (itemRows.shape[3] < m) itemRows = nn.functional.pad(itemRows, [0, m - itemRows.shape[3]]);
         var slot = slotRows.unsqueeze(1).expand(r, c, Count, m);                // [R, C, F, M]
-        var slotN = slotCounts.unsqueeze(1).expand(r, c, Count);                // [R, C, F]
-        var rows = cat([slot.narrow(2, 0, UserFields), itemRows, slot.narrow(2, UserFields + ItemFields, ContextFields)], 2);
-        var counts = cat([slotN.narrow(2, 0, UserFields), itemCounts, slotN.narrow(2, UserFields + ItemFields, ContextFields)], 2);
-        return (rows, counts);
+        return cat([slot.narrow(2, 0, UserFields), itemRows, slot.narrow(2, UserFields + ItemFields, ContextFields)], 2);
     }
 
-    /// <summary>The item fields of positions: [.., F, M] → [.., F_item, M].</summary>
-    public Tensor ItemPart(Tensor rowsOrCounts, int fieldDim) => rowsOrCounts.narrow(fieldDim, UserFields, ItemFields);
+    /// <summary>The item fields of positions: [.., F, M] with F at <paramref name="fieldDim"/> → [.., F_item, M].</summary>
+    public Tensor ItemPart(Tensor rows, int fieldDim) => rows.narrow(fieldDim, UserFields, ItemFields);
 }

@@ -53,15 +53,13 @@ public static class DoubleDqn
         var columns = new List<Tensor>();
         for (int p = 1; p < l; p++) // state s_{p}: p items placed; candidates = positions p..L-1
         {
-            var (rows, counts) = layout.Place(batch.Rows.select(1, p), batch.Counts.select(1, p),
-                layout.ItemPart(batch.Rows.narrow(1, p, l - p), 2), layout.ItemPart(batch.Counts.narrow(1, p, l - p), 2));
+            var rows = layout.Place(batch.Rows.select(1, p), layout.ItemPart(batch.Rows.narrow(1, p, l - p), 2)); // [B, C, F, M]
             var remaining = batch.Mask.narrow(1, p, l - p);                                           // [B, C]
-            var qOnline = online.ScoreCandidates(online.PrefixAt(onlineOut, p), rows, counts).Q;      // [B, C]
+            var qOnline = online.ScoreCandidates(online.PrefixAt(onlineOut, p), rows).Q;              // [B, C]
             var best = qOnline.masked_fill(remaining.logical_not(), float.NegativeInfinity).argmax(1); // [B]
             var pick = best.view(b, 1, 1, 1).expand(b, 1, rows.shape[2], rows.shape[3]);
-            var chosenRows = rows.gather(1, pick);                                                    // [B, 1, F, M]
-            var chosenCounts = counts.gather(1, best.view(b, 1, 1).expand(b, 1, counts.shape[2]));   // [B, 1, F]
-            var qTarget = target.ScoreCandidates(target.PrefixAt(targetOut, p), chosenRows, chosenCounts).Q.squeeze(1);
+            var chosen = rows.gather(1, pick);                                                        // [B, 1, F, M]
+            var qTarget = target.ScoreCandidates(target.PrefixAt(targetOut, p), chosen).Q.squeeze(1);
             columns.Add(qTarget * mask.select(1, p));
         }
         columns.Add(zeros(b));

@@ -5,14 +5,13 @@ using static TorchSharp.torch;
 namespace Drlrec.Model;
 
 /// <summary>
-/// Multi-head scaled dot-product self-attention (Vaswani et al., 2017) with its own projections, so that
-/// keys and values of a list prefix can be cached and reused to score many candidates in one step.
+/// Multi-head scaled dot-product self-attention (Vaswani et al., 2017) whose keys and values can be cached, so that a
+/// list prefix is projected once and many candidates are then scored against it in one step.
 /// </summary>
 public sealed class MultiHeadSelfAttention : nn.Module
 {
-    private readonly Linear query;
-    private readonly Linear key;
-    private readonly Linear value;
+    // Query, key and value projections in one matrix (rows q | k | v): one GEMM instead of three.
+    private readonly Linear projection;
     private readonly Linear output;
     private readonly int heads;
     private readonly int headDim;
@@ -21,9 +20,7 @@ public sealed class MultiHeadSelfAttention : nn.Module
     {
         this.heads = heads;
         headDim = dim / heads;
-        query = nn.Linear(dim, dim);
-        key = nn.Linear(dim, dim);
-        value = nn.Linear(dim, dim);
+        projection = nn.Linear(dim, 3 * dim);
         output = nn.Linear(dim, dim);
         RegisterComponents();
     }
@@ -33,23 +30,19 @@ public sealed class MultiHeadSelfAttention : nn.Module
 
     /// <summary>Attention of every element of x over all elements (or, when causal, over itself and earlier ones).</summary>
     /// <param name="x">[N, S, D]</param>
+    /// <param name="keys">[N, h, S, dh] projected keys (the cache of a list prefix).</param>
+    /// <param name="values">[N, h, S, dh].</param>
     /// <returns>[N, S, D]</returns>
-    public Tensor Attend(Tensor x, bool causal)
+    public Tensor Attend(Tensor x, bool causal, out Tensor keys, out Tensor values)
     {
-        var q = SplitHeads(query.forward(x));                              // [N, h, S, dh]
-        var (k, v) = KeysValues(x);                                        // [N, h, S, dh]
-        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(headDim);  // [N, h, S, S]
-        if (causal)
-        {
-            long s = x.shape[1];
-            var future = ones(s, s, ScalarType.Bool, x.device).triu(1);    // key after query
-            scores = scores.masked_fill(future, float.NegativeInfinity);
-        }
-        return output.forward(MergeHeads(scores.softmax(-1).matmul(v)));   // [N, S, D]
+        var (q, k, v) = Project(x);                                                      // [N, h, S, dh] each
+        keys = k;
+        values = v;
+        var mixed = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: causal); // [N, h, S, dh]
+        return output.forward(MergeHeads(mixed));                                        // [N, S, D]
     }
 
-    /// <summary>Projected keys and values, [N, h, S, dh] each: the cache of a list prefix.</summary>
-    public (Tensor Keys, Tensor Values) KeysValues(Tensor x) => (SplitHeads(key.forward(x)), SplitHeads(value.forward(x)));
+    public Tensor Attend(Tensor x, bool causal) => Attend(x, causal, out _, out _);
 
     /// <summary>
     /// Each of C candidates attends over a cached prefix of T positions plus itself, as if placed next.
@@ -58,11 +51,15 @@ public sealed class MultiHeadSelfAttention : nn.Module
     /// <param name="prefixKeys">[R, h, T, dh] (T may be 0).</param>
     /// <param name="prefixValues">[R, h, T, dh].</param>
     /// <param name="prefixMask">[R, T] true where a prefix position is real; null when all are (prefixes of one length).</param>
+    /// <param name="keys">[R, h, C, dh] the candidates' own keys (to extend the cache with the one placed).</param>
+    /// <param name="values">[R, h, C, dh].</param>
     /// <returns>[R, C, D]</returns>
-    public Tensor AttendAfterPrefix(Tensor x, Tensor prefixKeys, Tensor prefixValues, Tensor? prefixMask = null)
+    public Tensor AttendAfterPrefix(Tensor x, Tensor prefixKeys, Tensor prefixValues, Tensor? prefixMask, out Tensor keys,
+        out Tensor values)
     {
-        var q = SplitHeads(query.forward(x));                                  // [R, h, C, dh]
-        var (k, v) = KeysValues(x);                                            // [R, h, C, dh]
+        var (q, k, v) = Project(x);                                            // [R, h, C, dh]
+        keys = k;
+        values = v;
         long t = prefixKeys.shape[2];
         var prefixScores = q.matmul(prefixKeys.transpose(-2, -1));             // [R, h, C, T]
         if (prefixMask is not null)
@@ -74,7 +71,12 @@ public sealed class MultiHeadSelfAttention : nn.Module
         return output.forward(MergeHeads(mixed));                              // [R, C, D]
     }
 
-    private Tensor SplitHeads(Tensor x) => x.view(x.shape[0], x.shape[1], heads, headDim).transpose(1, 2);
+    /// <summary>[N, S, D] → q, k, v as [N, h, S, dh].</summary>
+    private (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
+    {
+        var qkv = projection.forward(x).view(x.shape[0], x.shape[1], 3, heads, headDim).permute(2, 0, 3, 1, 4);
+        return (qkv[0], qkv[1], qkv[2]);
+    }
 
     private static Tensor MergeHeads(Tensor x) => x.transpose(1, 2).flatten(2);
 }

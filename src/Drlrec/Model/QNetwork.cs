@@ -23,7 +23,7 @@ namespace Drlrec.Model;
 public sealed class QNetwork : nn.Module
 {
     // Fields in call order: their names are the checkpoint keys.
-    private readonly Embedding embedding;
+    private readonly EmbeddingBag embedding;
     private readonly MultiHeadSelfAttention fieldAttention;
     private readonly LayerNorm fieldNorm;
     private readonly Dropout itemDropout;
@@ -41,7 +41,7 @@ public sealed class QNetwork : nn.Module
         EmbeddingRows = embeddingRows;
         int d = config.EmbeddingDim, width = config.ItemDim(fields);
 
-        embedding = nn.Embedding(embeddingRows, d, padding_idx: 0);
+        embedding = nn.EmbeddingBag(embeddingRows, d, mode: EmbeddingBagMode.Mean);
         fieldAttention = new MultiHeadSelfAttention("fieldAttention", d, config.FieldHeads);
         fieldNorm = nn.LayerNorm(d);
         itemDropout = nn.Dropout(config.Dropout);
@@ -58,8 +58,18 @@ public sealed class QNetwork : nn.Module
         using (no_grad())
         {
             // Small embeddings (std 0.1, as the reference): N(0, 1) rows would swamp the attention at d = 16.
-            nn.init.normal_(embedding.weight, 0, 0.1);
+            // Row 0 is padding: never read (bags take only real values), kept at zero for clarity.
+            nn.init.normal_(embedding.weight!, 0, 0.1);
             embedding.weight![0].zero_();
+            // Glorot-uniform weights and zero biases for every linear map (the reference's TensorFlow defaults;
+            // gain 5/3 before tanh). libtorch's default fan-in init shrinks the signal about threefold per layer,
+            // so the three tanh layers and the Q head started near-constant and training sat on a plateau.
+            foreach (var (key, parameter) in named_parameters())
+            {
+                if (key.StartsWith("embedding", StringComparison.Ordinal) || key.Contains("Norm", StringComparison.Ordinal)) continue;
+                if (parameter.dim() == 1) parameter.zero_();
+                else nn.init.xavier_uniform_(parameter, gain: key.StartsWith("mlp", StringComparison.Ordinal) ? 5.0 / 3 : 1.0);
+            }
         }
     }
 
@@ -69,33 +79,35 @@ public sealed class QNetwork : nn.Module
     /// <summary>F·d.</summary>
     public int ItemDim => Config.ItemDim(FieldCount);
 
-    /// <summary>Embeds items: field bags, field attention, flatten.</summary>
-    /// <param name="rows">[N, F, M] embedding rows (0 = padding).</param>
-    /// <param name="counts">[N, F] number of values per field.</param>
+    /// <summary>Embeds items: field bags (mean of the values' embeddings), field attention, flatten.</summary>
+    /// <param name="rows">[N, F, M] embedding rows (0 = padding; a field of padding only embeds to zero).</param>
     /// <returns>[N, F·d] item vectors.</returns>
-    public Tensor EncodeItems(Tensor rows, Tensor counts)
+    public Tensor EncodeItems(Tensor rows)
     {
-        var fields = embedding.forward(rows).sum(2) / counts.unsqueeze(-1);              // [N, F, d]
+        long n = rows.shape[0], f = rows.shape[1];
+        var real = rows > 0;                                                              // [N, F, M]
+        var perBag = real.sum(2).flatten();                                               // [N·F] values per field
+        var offsets = perBag.cumsum(0) - perBag;                                          // start of each bag
+        var fields = embedding.forward(rows.masked_select(real), offsets, null).view(n, f, -1); // [N, F, d]
         var mixed = fieldNorm.forward(fields + fieldAttention.Attend(fields, causal: false)); // [N, F, d]
         return itemDropout.forward(mixed.flatten(1));                                     // [N, F·d]
     }
 
     /// <summary>Scores every position of logged lists (teacher forcing on the logged order).</summary>
     /// <param name="rows">[B, L, F, M].</param>
-    /// <param name="counts">[B, L, F].</param>
-    public ListOutput Forward(Tensor rows, Tensor counts)
+    public ListOutput Forward(Tensor rows)
     {
         long b = rows.shape[0], l = rows.shape[1];
-        var x = EncodeItems(rows.flatten(0, 1), counts.flatten(0, 1)).view(b, l, ItemDim); // [B, L, F·d]
-        var (keys, values) = sequenceAttention.KeysValues(x);                              // [B, h, L, dh]
-        var z = sequenceNorm.forward(x + sequenceAttention.Attend(x, causal: true));       // [B, L, F·d]
+        var x = EncodeItems(rows.flatten(0, 1)).view(b, l, ItemDim);                       // [B, L, F·d]
+        var attended = sequenceAttention.Attend(x, causal: true, out var keys, out var values); // keys/values [B, h, L, dh]
+        var z = sequenceNorm.forward(x + attended);                                        // [B, L, F·d]
         var (states, _) = gru.forward(z);                                                  // [B, L, F·d]: h_1..h_L
         var hint = mlp.forward(states);                                                    // [B, L, H]
         var q = qHead.forward(hint).squeeze(-1);                                           // [B, L]
         return new ListOutput(q, hint, keys, values, states);
     }
 
-    public ListOutput Forward(Features.ListBatch batch) => Forward(batch.Rows, batch.Counts);
+    public ListOutput Forward(Features.ListBatch batch) => Forward(batch.Rows);
 
     /// <summary>
     /// Scores C candidates for the next position of each of R prefixes in one batched step: each candidate is
@@ -103,16 +115,16 @@ public sealed class QNetwork : nn.Module
     /// </summary>
     /// <param name="prefix">Cached state of R list prefixes.</param>
     /// <param name="rows">[R, C, F, M] candidate fields (user and context fields of the slot, item fields of the candidate).</param>
-    /// <param name="counts">[R, C, F].</param>
-    public CandidateOutput ScoreCandidates(PrefixState prefix, Tensor rows, Tensor counts)
+    public CandidateOutput ScoreCandidates(PrefixState prefix, Tensor rows)
     {
         long r = rows.shape[0], c = rows.shape[1];
-        var x = EncodeItems(rows.flatten(0, 1), counts.flatten(0, 1)).view(r, c, ItemDim); // [R, C, F·d]
-        var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.KeyMask); // [R, C, F·d]
+        var x = EncodeItems(rows.flatten(0, 1)).view(r, c, ItemDim);                        // [R, C, F·d]
+        var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.KeyMask,
+            out var keys, out var values);                                                  // [R, C, F·d]; keys [R, h, C, dh]
         var z = sequenceNorm.forward(x + attended);                                         // [R, C, F·d]
         var h = GruStep(z, prefix.Hidden);                                                  // [R, C, F·d]
         var hint = mlp.forward(h);                                                          // [R, C, H]
-        return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint);                 // [R, C]
+        return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint, keys, values, h); // Q [R, C]
     }
 
     /// <summary>The cached state after the first <paramref name="placed"/> positions of a forward pass.</summary>
@@ -152,19 +164,19 @@ public sealed class QNetwork : nn.Module
             zeros(r, ItemDim, device: device));
     }
 
-    /// <summary>Appends one placed item per prefix (its vector after the candidate step) to the cache.</summary>
-    /// <param name="prefix">R prefixes.</param>
-    /// <param name="rows">[R, 1, F, M] the placed items.</param>
-    /// <param name="counts">[R, 1, F].</param>
-    public PrefixState Advance(PrefixState prefix, Tensor rows, Tensor counts)
+    /// <summary>Extends each prefix with one of its scored candidates (the one placed): keys, values, GRU state.</summary>
+    /// <param name="prefix">R prefixes of one length.</param>
+    /// <param name="step">The candidates scored from <paramref name="prefix"/>.</param>
+    /// <param name="chosen">[R] int64 index of the placed candidate of each row.</param>
+    public static PrefixState Advance(PrefixState prefix, CandidateOutput step, Tensor chosen)
     {
-        long r = rows.shape[0];
-        var x = EncodeItems(rows.flatten(0, 1), counts.flatten(0, 1)).view(r, 1, ItemDim);    // [R, 1, F·d]
-        var (k, v) = sequenceAttention.KeysValues(x);                                          // [R, h, 1, dh]
         if (prefix.KeyMask is not null) throw new ArgumentException("Advance needs prefixes of one length (no key mask)");
-        var z = sequenceNorm.forward(x + sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values));
-        var h = GruStep(z, prefix.Hidden).squeeze(1);                                          // [R, F·d]
-        return new PrefixState(cat([prefix.Keys, k], 2), cat([prefix.Values, v], 2), h);
+        long r = chosen.shape[0];
+        var pickKey = chosen.view(r, 1, 1, 1).expand(-1, step.Keys.shape[1], 1, step.Keys.shape[3]);
+        var keys = cat([prefix.Keys, step.Keys.gather(2, pickKey)], 2);                          // [R, h, T+1, dh]
+        var values = cat([prefix.Values, step.Values.gather(2, pickKey)], 2);
+        var hidden = step.States.gather(1, chosen.view(r, 1, 1).expand(-1, 1, step.States.shape[2])).squeeze(1); // [R, F·d]
+        return new PrefixState(keys, values, hidden);
     }
 
     /// <summary>One GRU step for C inputs per state sharing the state's hidden vector (PyTorch gate order r, z, n).</summary>
@@ -199,7 +211,7 @@ public sealed class QNetwork : nn.Module
     public long ParameterCount => parameters().Sum(p => p.numel());
 }
 
-/// <summary>Output of <see cref="QNetwork.Forward(Tensor, Tensor)"/>.</summary>
+/// <summary>Output of <see cref="QNetwork.Forward(Tensor)"/>.</summary>
 /// <param name="Q">[B, L] Q(s_t, i_t).</param>
 /// <param name="Hint">[B, L, H] hint vectors g_t.</param>
 /// <param name="Keys">[B, h, L, dh] sequence-attention keys (the prefix cache).</param>
@@ -207,8 +219,13 @@ public sealed class QNetwork : nn.Module
 /// <param name="States">[B, L, F·d] GRU states h_1..h_L.</param>
 public sealed record ListOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
 
-/// <summary>Output of <see cref="QNetwork.ScoreCandidates"/>: Q [R, C] and hints [R, C, H].</summary>
-public sealed record CandidateOutput(Tensor Q, Tensor Hint);
+/// <summary>Output of <see cref="QNetwork.ScoreCandidates"/>.</summary>
+/// <param name="Q">[R, C].</param>
+/// <param name="Hint">[R, C, H].</param>
+/// <param name="Keys">[R, h, C, dh] each candidate's sequence-attention key (cached if it is placed).</param>
+/// <param name="Values">[R, h, C, dh].</param>
+/// <param name="States">[R, C, F·d] the GRU state if the candidate is placed.</param>
+public sealed record CandidateOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
 
 /// <summary>Cached state of R list prefixes of T placed items.</summary>
 /// <param name="Keys">[R, h, T, dh].</param>

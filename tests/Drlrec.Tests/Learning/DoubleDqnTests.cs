@@ -26,12 +26,9 @@ public sealed class DoubleDqnTests
     private static double QWithItemAt(QNetwork net, ListBatch one, FieldLayout layout, int p, int j)
     {
         var rows = one.Rows.clone();
-        var counts = one.Counts.clone();
         rows.select(1, p).narrow(1, layout.UserFields, layout.ItemFields).copy_(
             one.Rows.select(1, j).narrow(1, layout.UserFields, layout.ItemFields));
-        counts.select(1, p).narrow(1, layout.UserFields, layout.ItemFields).copy_(
-            one.Counts.select(1, j).narrow(1, layout.UserFields, layout.ItemFields));
-        return net.Forward(rows, counts).Q[0, p].item<float>();
+        return net.Forward(rows).Q[0, p].item<float>();
     }
 
     [Fact]

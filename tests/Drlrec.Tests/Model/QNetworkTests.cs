@@ -28,9 +28,8 @@ public sealed class QNetworkTests
         var full = net.Forward(batch);
         for (int p = 0; p < batch.Length; p++)
         {
-            var (rows, counts) = layout.Place(batch.Rows.select(1, p), batch.Counts.select(1, p),
-                layout.ItemPart(batch.Rows.narrow(1, p, 1), 2), layout.ItemPart(batch.Counts.narrow(1, p, 1), 2));
-            var step = net.ScoreCandidates(net.PrefixAt(full, p), rows, counts);
+            var rows = layout.Place(batch.Rows.select(1, p), layout.ItemPart(batch.Rows.narrow(1, p, 1), 2));
+            var step = net.ScoreCandidates(net.PrefixAt(full, p), rows);
             Assert.True(step.Q.squeeze(1).allclose(full.Q.select(1, p), rtol: 1e-4, atol: 1e-5), $"position {p}");
             Assert.True(step.Hint.squeeze(1).allclose(full.Hint.select(1, p), rtol: 1e-4, atol: 1e-5));
         }
@@ -47,10 +46,9 @@ public sealed class QNetworkTests
         var prefix = net.EmptyPrefix(batch.Size);
         for (int p = 0; p < batch.Length; p++)
         {
-            var rows = batch.Rows.narrow(1, p, 1);
-            var counts = batch.Counts.narrow(1, p, 1);
-            Assert.True(net.ScoreCandidates(prefix, rows, counts).Q.squeeze(1).allclose(full.Q.select(1, p), rtol: 1e-4, atol: 1e-5));
-            prefix = net.Advance(prefix, rows, counts);
+            var step = net.ScoreCandidates(prefix, batch.Rows.narrow(1, p, 1));
+            Assert.True(step.Q.squeeze(1).allclose(full.Q.select(1, p), rtol: 1e-4, atol: 1e-5));
+            prefix = QNetwork.Advance(prefix, step, zeros(batch.Size, dtype: ScalarType.Int64));
             Assert.True(prefix.Hidden.allclose(full.States.select(1, p), rtol: 1e-4, atol: 1e-5));
         }
     }
@@ -64,8 +62,8 @@ public sealed class QNetworkTests
         var batch = data.Batch([0, 1, 2]);
         var before = net.Forward(batch).Q;
         var changed = batch.Rows.clone();
-        changed.narrow(1, 3, batch.Length - 3).fill_(1); // overwrite positions 3.. with another value row
-        var after = net.Forward(changed, batch.Counts).Q;
+        changed.narrow(1, 3, batch.Length - 3).narrow(3, 0, 1).fill_(1); // other values at positions 3..
+        var after = net.Forward(changed).Q;
         Assert.True(after.narrow(1, 0, 3).allclose(before.narrow(1, 0, 3)));
         Assert.False(after.narrow(1, 3, 1).allclose(before.narrow(1, 3, 1)));
     }

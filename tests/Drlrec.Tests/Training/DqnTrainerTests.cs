@@ -72,7 +72,8 @@ public sealed class DqnTrainerTests
         {
             var config = SmallConfig() with
             {
-                Dqn = new DqnConfig { LearningRate = 1e-2 },
+                Model = new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 },
+                Dqn = new DqnConfig { LearningRate = 3e-3 },
                 Trainer = new TrainerConfig { Epochs = 10, BatchSize = 16, Patience = 10 },
             };
             var result = DqnTrainer.Train(config, data, new RunFolder(dir));
