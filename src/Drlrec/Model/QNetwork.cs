@@ -79,6 +79,9 @@ public sealed class QNetwork : nn.Module
     /// <summary>F·d.</summary>
     public int ItemDim => Config.ItemDim(FieldCount);
 
+    /// <summary>The causal attention across positions (its heads shape the prefix cache).</summary>
+    public MultiHeadSelfAttention SequenceAttention => sequenceAttention;
+
     /// <summary>Embeds items: field bags (mean of the values' embeddings), field attention, flatten.</summary>
     /// <param name="rows">[N, F, M] embedding rows (0 = padding; a field of padding only embeds to zero).</param>
     /// <returns>[N, F·d] item vectors.</returns>

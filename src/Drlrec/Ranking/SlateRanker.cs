@@ -1,0 +1,144 @@
+using Drlrec.Data;
+using Drlrec.Features;
+
+namespace Drlrec.Ranking;
+
+/// <summary>A request to re-rank: the user's fields, the context's fields, the candidates' item fields, the slate size.</summary>
+/// <param name="User">Value set per user field of the schema.</param>
+/// <param name="Context">Value set per context field; a context field named "position" is filled per slot (1-based) and may be omitted.</param>
+/// <param name="Candidates">Value set per item field, one map per candidate.</param>
+/// <param name="SlateSize">L, how many candidates to place (at most the number of candidates).</param>
+public sealed record SlateRequest(
+    IReadOnlyDictionary<string, string[]> User,
+    IReadOnlyDictionary<string, string[]> Context,
+    IReadOnlyList<IReadOnlyDictionary<string, string[]>> Candidates,
+    int SlateSize);
+
+/// <summary>The slate: candidate indices in placement order and the Q-value each had when it was placed.</summary>
+public sealed record RankedSlate(int[] Order, float[] Q);
+
+/// <summary>
+/// Builds a slate greedily, as the Q-network was trained to value it: at each position, score every remaining candidate
+/// from the cached prefix state in one batched step, place the best, and extend the cache with that candidate's keys,
+/// values and GRU state (returned by the same step, so nothing is recomputed). Used by the service and by online
+/// evaluation; the backend (TorchSharp or ONNX Runtime) is an <see cref="IStepScorer"/>.
+/// </summary>
+public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary, ListSchema schema)
+{
+    /// <summary>Name of the context field the ranker fills with the slot's 1-based position.</summary>
+    public const string PositionField = "position";
+
+    public IStepScorer Scorer => scorer;
+    public ListSchema Schema => schema;
+
+    /// <summary>Encodes and ranks a request given as field-value maps.</summary>
+    /// <exception cref="ArgumentException">A field is missing, unknown, or a value set is empty; the message names it.</exception>
+    public RankedSlate Rank(SlateRequest request)
+    {
+        var (slots, items, m) = Encode(request);
+        return Rank(slots, items, request.Candidates.Count, Math.Min(request.SlateSize, request.Candidates.Count), m);
+    }
+
+    /// <summary>The greedy loop on encoded inputs.</summary>
+    /// <param name="slotRows">[L][F·M] rows of each slot's user and context fields (item fields are overwritten).</param>
+    /// <param name="itemRows">[N][F_item·M] rows of each candidate's item fields.</param>
+    public RankedSlate Rank(long[][] slotRows, long[][] itemRows, int candidates, int slateSize, int maxValues)
+    {
+        int f = scorer.FieldCount, h = scorer.Heads, dh = scorer.HeadDim, d = scorer.StateDim;
+        int first = schema.FirstItemField, itemFields = schema.ItemCount;
+        var remaining = Enumerable.Range(0, candidates).ToList();
+        var keys = new List<float[]>();   // per placed item: [h, dh]
+        var values = new List<float[]>();
+        var hidden = new float[d];
+        var order = new int[slateSize];
+        var q = new float[slateSize];
+        for (int t = 0; t < slateSize; t++)
+        {
+            int c = remaining.Count;
+            var rows = new long[c * f * maxValues];
+            for (int j = 0; j < c; j++)
+            {
+                Array.Copy(slotRows[t], 0, rows, j * f * maxValues, f * maxValues);
+                Array.Copy(itemRows[remaining[j]], 0, rows, (j * f + first) * maxValues, itemFields * maxValues);
+            }
+            var step = scorer.Score(new StepInput(t, Stack(keys, h, dh), Stack(values, h, dh), hidden, rows, c, maxValues));
+            int best = 0;
+            for (int j = 1; j < c; j++) if (step.Q[j] > step.Q[best]) best = j;
+            order[t] = remaining[best];
+            q[t] = step.Q[best];
+            keys.Add(Column(step.Keys, h, c, dh, best));
+            values.Add(Column(step.Values, h, c, dh, best));
+            hidden = step.States.AsSpan(best * d, d).ToArray();
+            remaining.RemoveAt(best);
+        }
+        return new RankedSlate(order, q);
+    }
+
+    /// <summary>[T][h·dh] per placed item → [h, T, dh].</summary>
+    private static float[] Stack(List<float[]> perItem, int h, int dh)
+    {
+        int t = perItem.Count;
+        var result = new float[h * t * dh];
+        for (int i = 0; i < t; i++)
+            for (int head = 0; head < h; head++)
+                Array.Copy(perItem[i], head * dh, result, (head * t + i) * dh, dh);
+        return result;
+    }
+
+    /// <summary>Candidate <paramref name="j"/> of [h, C, dh] → [h·dh].</summary>
+    private static float[] Column(float[] all, int h, int c, int dh, int j)
+    {
+        var result = new float[h * dh];
+        for (int head = 0; head < h; head++) Array.Copy(all, (head * c + j) * dh, result, head * dh, dh);
+        return result;
+    }
+
+    private (long[][] Slots, long[][] Items, int MaxValues) Encode(SlateRequest request)
+    {
+        if (request.Candidates.Count == 0) throw new ArgumentException("candidates: at least one candidate is needed");
+        if (request.SlateSize < 1) throw new ArgumentException("slate_size: must be at least 1");
+        var fields = schema.Fields;
+        int m = 1;
+        foreach (var f in fields.Where(f => f.Group != FieldGroup.Item && f.Name != PositionField))
+            m = Math.Max(m, Values(f.Group == FieldGroup.User ? request.User : request.Context, f, "user/context").Length);
+        for (int j = 0; j < request.Candidates.Count; j++)
+            foreach (var f in fields.Where(f => f.Group == FieldGroup.Item))
+                m = Math.Max(m, Values(request.Candidates[j], f, $"candidates[{j}]").Length);
+
+        int count = fields.Count, slate = Math.Min(request.SlateSize, request.Candidates.Count);
+        var slots = new long[slate][];
+        for (int t = 0; t < slate; t++)
+        {
+            slots[t] = new long[count * m];
+            for (int k = 0; k < count; k++)
+            {
+                var f = fields[k];
+                if (f.Group == FieldGroup.Item) continue;
+                var set = f.Group == FieldGroup.Context && f.Name == PositionField
+                    ? [(t + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)]
+                    : Values(f.Group == FieldGroup.User ? request.User : request.Context, f, f.Group == FieldGroup.User ? "user" : "context");
+                for (int v = 0; v < set.Length; v++) slots[t][k * m + v] = vocabulary.Row(k, set[v]);
+            }
+        }
+        int firstItem = schema.FirstItemField, itemCount = schema.ItemCount;
+        var items = new long[request.Candidates.Count][];
+        for (int j = 0; j < items.Length; j++)
+        {
+            items[j] = new long[itemCount * m];
+            for (int k = 0; k < itemCount; k++)
+            {
+                var set = Values(request.Candidates[j], fields[firstItem + k], $"candidates[{j}]");
+                for (int v = 0; v < set.Length; v++) items[j][k * m + v] = vocabulary.Row(firstItem + k, set[v]);
+            }
+        }
+        return (slots, items, m);
+    }
+
+    private static string[] Values(IReadOnlyDictionary<string, string[]> map, FieldSpec field, string where)
+    {
+        if (!map.TryGetValue(field.Name, out var set))
+            throw new ArgumentException($"{where}.{field.Name}: missing (the model needs every {field.Group.ToString().ToLowerInvariant()} field)");
+        if (set is null || set.Length == 0) throw new ArgumentException($"{where}.{field.Name}: needs at least one value");
+        return set;
+    }
+}
