@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Drlrec.Benchmarking;
 using Drlrec.Configuration;
 using Drlrec.Learning;
 using Drlrec.Training;
@@ -11,9 +12,78 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmarks: training throughput (bench train).");
+        var models = new Option<string[]>("--model")
+        {
+            Description = "A run folder (or model.ckpt); repeat for several models. Ratios are relative to the first",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repetitions per model (each times one list and one pool request)", DefaultValueFactory = _ => 200 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed repetitions first", DefaultValueFactory = _ => 20 };
+        var requests = new Option<int>("--requests") { Description = "Distinct requests (test lists) cycled through", DefaultValueFactory = _ => 50 };
+        var pool = new Option<int>("--pool") { Description = "Candidates per pool request", DefaultValueFactory = _ => 1000 };
+        var prefix = new Option<int>("--prefix") { Description = "Items already placed before the pool's slot", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for tensor operations (1 = one request per core, as a serving process would)", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the pool candidates", DefaultValueFactory = _ => 42 };
+        var command = new Command("bench",
+            "Size and latency of models side by side in one process on the same requests: parameters, checkpoint bytes, " +
+            "p50/p99 of scoring one request of L list positions and of scoring a pool of candidates, and ratios to the first model. " +
+            "'bench train' measures training throughput.");
+        foreach (var option in new Option[] { models, json, repeats, warmup, requests, pool, prefix, threads, seed }) command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() => RunLatency(parse.GetValue(models) ?? [], parse.GetValue(json), parse.GetValue(repeats),
+            parse.GetValue(warmup), parse.GetValue(requests), parse.GetValue(pool), parse.GetValue(prefix), parse.GetValue(threads), parse.GetValue(seed))));
         command.Subcommands.Add(CreateTrain());
         return command;
+    }
+
+    private static int RunLatency(string[] paths, FileInfo? json, int repeats, int warmup, int requestCount, int poolSize, int prefix,
+        int threads, int seed)
+    {
+        if (paths.Length == 0) throw new ArgumentException("--model: give at least one model (repeat --model for several)");
+        if (threads > 0) TorchSharp.torch.set_num_threads(threads);
+        var models = paths.Select(ModelCheckpoint.Load).ToList();
+        var targets = new List<ILatencyTarget>();
+        var requestSets = new List<LatencyRequests>();
+        try
+        {
+            var dataConfig = EvaluateCommand.TrainingData(models[0].Header);
+            var (train, test) = AnsiConsole.Status().Start("loading data", _ => DataLoader.LoadSplit(dataConfig));
+            var catalog = DataLoader.Catalog(dataConfig, train);
+            foreach (var model in models)
+            {
+                var set = LatencyRequests.Build(test, catalog, model, requestCount, poolSize, prefix, seed);
+                requestSets.Add(set);
+                targets.Add(new TorchLatencyTarget(model, set));
+            }
+            LatencyReport report = null!;
+            AnsiConsole.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask("timing", maxValue: repeats);
+                report = ModelLatencyBenchmark.Run(targets, warmup, repeats, requestSets.Min(r => r.Count), "torch",
+                    dataConfig.MaxListLength, poolSize, prefix, dataConfig.Source, n => task.Increment(n));
+            });
+            Print(report);
+            if (json is not null) AtomicFile.WriteAllText(json.FullName, Json.Serialize(report) + "\n");
+            return 0;
+        }
+        finally
+        {
+            foreach (var t in targets) t.Dispose();
+            foreach (var r in requestSets) r.Dispose();
+            foreach (var m in models) m.Dispose();
+        }
+    }
+
+    private static void Print(LatencyReport report)
+    {
+        var table = new Table().Title($"model size and latency ({report.Backend}, {report.Threads} thread(s), {report.Repeats} repeats)")
+            .AddColumns("model", "params", "bytes", "list p50 ms", "list p99 ms", $"pool({report.PoolSize}) p50 ms", "pool p99 ms",
+                "params ratio", "list p50 ratio", "pool p50 ratio");
+        foreach (var (m, r) in report.Models.Zip(report.Ratios))
+            table.AddRow(Markup.Escape(m.Name), m.Params.ToString("N0"), m.Bytes.ToString("N0"), m.LatencyMsP50.ToString("F3"),
+                m.LatencyMsP99.ToString("F3"), m.PoolMsP50.ToString("F3"), m.PoolMsP99.ToString("F3"), r.Params.ToString("F3"),
+                r.LatencyP50.ToString("F3"), r.PoolP50.ToString("F3"));
+        AnsiConsole.Write(table);
     }
 
     private static Command CreateTrain()

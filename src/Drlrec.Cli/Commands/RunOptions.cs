@@ -10,7 +10,7 @@ namespace Drlrec.Cli.Commands;
 /// </summary>
 public sealed class RunOptions
 {
-    public Option<string> Data { get; } = new("--data")
+    public Option<string?> Data { get; } = new("--data")
     {
         Description = "Training data: a MovieLens-100K folder, a reference .tsv, a .parquet, or 'synthetic' (the embedded simulator)",
         DefaultValueFactory = _ => DataLoader.Synthetic,
@@ -59,7 +59,8 @@ public sealed class RunOptions
     public RunConfig Build(ParseResult parse, RunConfig? defaults = null)
     {
         var config = parse.GetValue(Config) is { } file ? Json.ReadFile<RunConfig>(file.FullName) : defaults ?? new RunConfig();
-        if (Given(parse, Data) || parse.GetValue(Config) is null) config = config with { Data = config.Data with { Source = parse.GetValue(Data)! } };
+        if (parse.GetValue(Data) is { } source && (Given(parse, Data) || parse.GetValue(Config) is null))
+            config = config with { Data = config.Data with { Source = source } };
         if (Given(parse, Test)) config = config with { Data = config.Data with { Test = parse.GetValue(Test) } };
         if (Given(parse, SkipBadRecords)) config = config with { Data = config.Data with { SkipBadRecords = parse.GetValue(SkipBadRecords) } };
         if (Given(parse, Seed)) config = config with { Seed = parse.GetValue(Seed) };

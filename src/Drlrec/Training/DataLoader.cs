@@ -28,10 +28,10 @@ public static class DataLoader
     /// The catalog the explorer draws candidates from: the simulator's whole catalog for synthetic data, otherwise
     /// the items of the training lists.
     /// </summary>
-    public static IItemCatalog Catalog(DataConfig data, PreparedData prepared) =>
+    public static IItemCatalog Catalog(DataConfig data, ListDataset trainLists) =>
         string.Equals(data.Source, Synthetic, StringComparison.OrdinalIgnoreCase)
             ? new SyntheticSimulator(data.Synthetic with { ListLength = data.MaxListLength })
-            : new LoggedItemCatalog(prepared.TrainLists);
+            : new LoggedItemCatalog(trainLists);
 
     /// <summary>
     /// The training part (train + validation) and the test part exactly as <see cref="Prepare"/> splits them, for

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Drlrec.Data;
+using Drlrec.Features;
+using Drlrec.Training;
+using static TorchSharp.torch;
+
+namespace Drlrec.Benchmarking;
+
+/// <summary>One model's size and latency in a benchmark run.</summary>
+public sealed record ModelLatency(
+    string Name,
+    long Params,
+    long Bytes,
+    [property: JsonPropertyName("latency_ms_p50")] double LatencyMsP50,
+    [property: JsonPropertyName("latency_ms_p99")] double LatencyMsP99,
+    [property: JsonPropertyName("pool_ms_p50")] double PoolMsP50,
+    [property: JsonPropertyName("pool_ms_p99")] double PoolMsP99);
+
+/// <summary>A model's size and latency relative to the first model of the run.</summary>
+public sealed record LatencyRatio(
+    string Name,
+    double Params,
+    double Bytes,
+    [property: JsonPropertyName("latency_p50")] double LatencyP50,
+    [property: JsonPropertyName("pool_p50")] double PoolP50);
+
+/// <summary>What <c>drlrec bench --json</c> writes.</summary>
+public sealed record LatencyReport(
+    IReadOnlyList<ModelLatency> Models, IReadOnlyList<LatencyRatio> Ratios, string Backend, int Threads, int Repeats,
+    int ListLength, int PoolSize, int PrefixLength, string Data);
+
+/// <summary>Scores one request of a benchmark: a whole list, or a candidate pool after a prefix.</summary>
+public interface ILatencyTarget : IDisposable
+{
+    string Name { get; }
+    long Parameters { get; }
+    long Bytes { get; }
+
+    /// <summary>Scores request <paramref name="i"/> (a list of L positions).</summary>
+    void ScoreList(int i);
+
+    /// <summary>Scores pool <paramref name="i"/> (N_c candidates at the next slot of a prefix).</summary>
+    void ScorePool(int i);
+}
+
+/// <summary>
+/// Side-by-side latency of several models in one process on the same requests: each repetition times every model
+/// on the same request, in rotating order (so drift and cache effects hit all models alike), after warm-up.
+/// Reported per model: the median and 99th percentile of one list request and of one pool request, and the ratios to
+/// the first model.
+/// </summary>
+public static class ModelLatencyBenchmark
+{
+    public static LatencyReport Run(IReadOnlyList<ILatencyTarget> targets, int warmup, int repeats, int requests, string backend,
+        int listLength, int poolSize, int prefixLength, string data, Action<int>? onRepeat = null)
+    {
+        var list = targets.Select(_ => new List<double>()).ToArray();
+        var pool = targets.Select(_ => new List<double>()).ToArray();
+        for (int r = 0; r < warmup + repeats; r++)
+        {
+            for (int k = 0; k < targets.Count; k++)
+            {
+                int m = (k + r) % targets.Count; // rotate who goes first
+                var clock = Stopwatch.StartNew();
+                targets[m].ScoreList(r % requests);
+                double listMs = clock.Elapsed.TotalMilliseconds;
+                clock.Restart();
+                targets[m].ScorePool(r % requests);
+                double poolMs = clock.Elapsed.TotalMilliseconds;
+                if (r < warmup) continue;
+                list[m].Add(listMs);
+                pool[m].Add(poolMs);
+            }
+            if (r >= warmup) onRepeat?.Invoke(1);
+        }
+        var models = targets.Select((t, m) => new ModelLatency(t.Name, t.Parameters, t.Bytes,
+            Percentile(list[m], 0.5), Percentile(list[m], 0.99), Percentile(pool[m], 0.5), Percentile(pool[m], 0.99))).ToList();
+        var first = models[0];
+        var ratios = models.Select(m => new LatencyRatio(m.Name, (double)m.Params / first.Params, (double)m.Bytes / first.Bytes,
+            m.LatencyMsP50 / first.LatencyMsP50, m.PoolMsP50 / first.PoolMsP50)).ToList();
+        return new LatencyReport(models, ratios, backend, get_num_threads(), repeats, listLength, poolSize, prefixLength, data);
+    }
+
+    /// <summary>Nearest-rank percentile.</summary>
+    public static double Percentile(IReadOnlyList<double> values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        int rank = (int)Math.Ceiling(p * sorted.Length) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
+    }
+}
+
+/// <summary>
+/// The benchmark's requests for one model, encoded with that model's vocabulary: R logged lists (the list requests)
+/// and, per list, a prefix of its first P items plus N_c catalog items placed in the next slot (the pool requests).
+/// </summary>
+public sealed class LatencyRequests : IDisposable
+{
+    private LatencyRequests(Tensor lists, Tensor poolRows, int prefixLength)
+    {
+        Lists = lists;
+        PoolRows = poolRows;
+        PrefixLength = prefixLength;
+    }
+
+    /// <summary>[R, L, F, M] one list per request.</summary>
+    public Tensor Lists { get; }
+    /// <summary>[R, N_c, F, M] candidates in slot P of each list.</summary>
+    public Tensor PoolRows { get; }
+    public int PrefixLength { get; }
+    public int Count => (int)Lists.shape[0];
+
+    public static LatencyRequests Build(ListDataset lists, IItemCatalog catalog, LoadedModel model, int requests, int poolSize,
+        int prefixLength, int seed)
+    {
+        var full = lists.WithLists(lists.Lists.Where(l => l.Items.Count > prefixLength).Take(requests).ToList());
+        if (full.Lists.Count == 0) throw new InvalidDataException($"no list longer than {prefixLength} items to benchmark with");
+        var encoded = EncodedLists.Encode(full, model.Vocabulary);
+        using var encodedCatalog = EncodedCatalog.Encode(catalog, model.Vocabulary, model.Layout);
+        var rng = new Random(seed);
+        int n = Math.Min(poolSize, catalog.Count);
+        var picks = new long[encoded.Count * n];
+        for (int r = 0; r < encoded.Count; r++)
+            for (int j = 0; j < n; j++) picks[r * n + j] = rng.Next(catalog.Count);
+        var batch = encoded.Batch(Enumerable.Range(0, encoded.Count).ToArray());
+        var slot = batch.Rows.select(1, prefixLength);                                          // [R, F, M]
+        var pool = model.Layout.Place(slot, encodedCatalog.Gather(tensor(picks, [encoded.Count, n])));
+        return new LatencyRequests(batch.Rows.DetachFromDisposeScope(), pool.DetachFromDisposeScope(), prefixLength);
+    }
+
+    public void Dispose()
+    {
+        Lists.Dispose();
+        PoolRows.Dispose();
+    }
+}
+
+/// <summary>
+/// TorchSharp latency target: <c>Forward</c> for a list; for a pool, one candidate step from the prefix state, which is
+/// cached beforehand (as a serving loop holds it) and not timed.
+/// </summary>
+public sealed class TorchLatencyTarget : ILatencyTarget
+{
+    private readonly LoadedModel model;
+    private readonly LatencyRequests requests;
+    private readonly Model.PrefixState[] prefixes;
+
+    public TorchLatencyTarget(LoadedModel model, LatencyRequests requests)
+    {
+        this.model = model;
+        this.requests = requests;
+        using var noGrad = no_grad();
+        prefixes = Enumerable.Range(0, requests.Count).Select(i =>
+        {
+            var output = model.Online.Forward(requests.Lists.narrow(0, i, 1).narrow(1, 0, Math.Max(1, requests.PrefixLength)));
+            var p = model.Online.PrefixAt(output, requests.PrefixLength);
+            return new Model.PrefixState(p.Keys.contiguous().DetachFromDisposeScope(), p.Values.contiguous().DetachFromDisposeScope(),
+                p.Hidden.contiguous().DetachFromDisposeScope());
+        }).ToArray();
+    }
+
+    public string Name => model.Name;
+    public long Parameters => model.Online.ParameterCount;
+    public long Bytes => model.Bytes;
+
+    public void ScoreList(int i)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.Online.Forward(requests.Lists.narrow(0, i, 1)).Q.data<float>();
+    }
+
+    public void ScorePool(int i)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.Online.ScoreCandidates(prefixes[i], requests.PoolRows.narrow(0, i, 1)).Q.data<float>();
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in prefixes)
+        {
+            p.Keys.Dispose();
+            p.Values.Dispose();
+            p.Hidden.Dispose();
+        }
+    }
+}

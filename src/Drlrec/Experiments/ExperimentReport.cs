@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text;
+using Drlrec.Configuration;
+using Drlrec.Evaluation;
+using Drlrec.Reporting;
+
+namespace Drlrec.Experiments;
+
+/// <summary>Mean and spread over seeds of one variant (and sweep value) on one data set.</summary>
+public sealed record VariantSummary(
+    string Dataset, string Variant, string? SweepParameter, int? SweepValue, int Seeds,
+    double AucMean, double AucStd, double GaucMean, double GaucStd, double Ndcg10Mean, double Ndcg10Std,
+    double ParamsRatio, double? LatencyRatio, double? PoolRatio, double? OnlineMean, double? OnlineCiLow, double? OnlineCiHigh,
+    double TrainSeconds);
+
+/// <summary>
+/// Writes an experiment's <c>results.csv</c> and <c>results.json</c> (one row per trained model), <c>report.md</c>
+/// (mean ± standard deviation over seeds per variant, baselines, online clicks with 95% intervals) and PNG plots.
+/// </summary>
+public static class ExperimentReport
+{
+    public static IReadOnlyList<VariantSummary> Summarise(ExperimentResult result) =>
+        result.Rows.GroupBy(r => (r.Dataset, r.Variant, r.SweepParameter, r.SweepValue))
+            .Select(g =>
+            {
+                var rows = g.ToList();
+                var online = rows.Where(r => r.OnlineClicks is not null).Select(r => r.OnlineClicks!.Value).ToList();
+                var clicks = online.Count > 0 ? OnlineEvaluation.Summarise(g.Key.Variant, online) : null;
+                return new VariantSummary(g.Key.Dataset, g.Key.Variant, g.Key.SweepParameter, g.Key.SweepValue, rows.Count,
+                    rows.Average(r => r.Auc), Std(rows.Select(r => r.Auc)), rows.Average(r => r.Gauc), Std(rows.Select(r => r.Gauc)),
+                    rows.Average(r => r.Ndcg10), Std(rows.Select(r => r.Ndcg10)), rows.Average(r => r.ParamsRatio),
+                    Mean(rows.Select(r => r.LatencyP50Ratio)), Mean(rows.Select(r => r.PoolP50Ratio)),
+                    clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds));
+            }).ToList();
+
+    /// <summary>results.csv and results.json (also written after every seed, so a killed run keeps its rows).</summary>
+    public static void WriteData(ExperimentResult result, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(Path.Combine(folder, "results.json"), Json.Serialize(new
+        {
+            result.Spec.Name, result.Seconds, result.Rows, result.Baselines, Summary = Summarise(result),
+        }) + "\n");
+        var csv = new StringBuilder();
+        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds");
+        foreach (var r in result.Rows)
+            csv.AppendLine(string.Join(",", Quote(r.Dataset), r.Seed, Quote(r.Variant), r.Kind, r.SweepParameter ?? "", N(r.SweepValue),
+                N(r.Auc), N(r.Gauc), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
+                N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds)));
+        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), csv.ToString());
+    }
+
+    public static void Write(ExperimentResult result, string folder)
+    {
+        WriteData(result, folder);
+        var summaries = Summarise(result);
+        var md = new StringBuilder();
+        md.AppendLine($"# Experiment: {result.Spec.Name}").AppendLine();
+        if (result.Spec.Description.Length > 0) md.AppendLine(result.Spec.Description).AppendLine();
+        md.AppendLine($"Seeds: {string.Join(", ", result.Spec.Seeds)}. Wall time: {result.Seconds / 60:F1} min on {Environment.ProcessorCount} cores. " +
+                      "Metrics are on the test split (the latest lists by time); mean ± standard deviation over seeds. " +
+                      "Ratios are to the same seed's teacher (latency: TorchSharp, one thread, median of one request of a whole list / of a 1000-candidate pool).")
+            .AppendLine();
+        foreach (var dataset in result.Spec.Datasets.Select(d => d.Name))
+        {
+            var rows = summaries.Where(s => s.Dataset == dataset).ToList();
+            if (rows.Count == 0) continue;
+            md.AppendLine($"## {dataset}").AppendLine();
+            md.AppendLine("| variant | AUC | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            foreach (var s in rows)
+                md.AppendLine($"| {Label(s)} | {s.AucMean:F4} ± {s.AucStd:F4} | {s.GaucMean:F4} ± {s.GaucStd:F4} | {s.Ndcg10Mean:F4} ± {s.Ndcg10Std:F4} | " +
+                              $"{s.ParamsRatio:F3} | {F(s.LatencyRatio)} | {F(s.PoolRatio)} | {Clicks(s.OnlineMean, s.OnlineCiLow, s.OnlineCiHigh)} | {s.TrainSeconds:F0} |");
+            foreach (var b in result.Baselines.Where(b => b.Dataset == dataset).GroupBy(b => b.Baseline))
+            {
+                var auc = b.Where(x => x.Auc is not null).Select(x => x.Auc!.Value).ToList();
+                var clicks = b.Where(x => x.OnlineClicks is not null).Select(x => x.OnlineClicks!.Value).ToList();
+                var online = clicks.Count > 0 ? OnlineEvaluation.Summarise(b.Key, clicks) : null;
+                md.AppendLine($"| *{b.Key} (baseline)* | {(auc.Count > 0 ? $"{auc.Average():F4} ± {Std(auc):F4}" : "")} | | | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
+            }
+            md.AppendLine();
+            foreach (string plot in Plot(result, summaries, dataset, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
+        }
+        AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());
+    }
+
+    private static IEnumerable<string> Plot(ExperimentResult result, IReadOnlyList<VariantSummary> summaries, string dataset, string folder)
+    {
+        string slug = ExperimentRunner.Slug(dataset);
+        var rows = summaries.Where(s => s.Dataset == dataset).ToList();
+        var unswept = rows.Where(s => s.SweepValue is null).ToList();
+        if (unswept.Count > 0)
+        {
+            string file = $"{slug}-auc.png";
+            Plots.Bars(Path.Combine(folder, file), $"{dataset}: test AUC (mean ± std over {result.Spec.Seeds.Count} seeds)", "AUC",
+                unswept.Select(s => s.Variant).ToList(), [("AUC", unswept.Select(s => s.AucMean).ToArray(), unswept.Select(s => s.AucStd).ToArray())]);
+            yield return file;
+            if (unswept.Any(s => s.OnlineMean is not null))
+            {
+                file = $"{slug}-online.png";
+                var withClicks = unswept.Where(s => s.OnlineMean is not null).ToList();
+                var baselines = result.Baselines.Where(b => b.Dataset == dataset && b.OnlineClicks is not null).GroupBy(b => b.Baseline)
+                    .Select(g => (Name: g.Key, Mean: g.Average(x => x.OnlineClicks!.Value))).ToList();
+                Plots.Bars(Path.Combine(folder, file), $"{dataset}: expected clicks per list (simulator)", "clicks / list",
+                    withClicks.Select(s => s.Variant).Concat(baselines.Select(b => b.Name)).ToList(),
+                    [("clicks", withClicks.Select(s => s.OnlineMean!.Value).Concat(baselines.Select(b => b.Mean)).ToArray(),
+                        withClicks.Select(s => (s.OnlineCiHigh - s.OnlineMean) ?? 0).Concat(baselines.Select(_ => 0.0)).ToArray())]);
+                yield return file;
+            }
+        }
+        var swept = rows.Where(s => s.SweepValue is not null).ToList();
+        if (swept.Count > 0)
+        {
+            string parameter = swept[0].SweepParameter!;
+            string file = $"{slug}-sweep-{parameter}.png";
+            var series = swept.GroupBy(s => BaseName(s.Variant)).Select(g =>
+            {
+                var points = g.OrderBy(s => s.SweepValue).ToList();
+                return new Series(g.Key, points.Select(p => (double)p.SweepValue!.Value).ToArray(), points.Select(p => p.AucMean).ToArray(),
+                    Error: points.Select(p => p.AucStd).ToArray());
+            }).ToList();
+            var teacher = rows.FirstOrDefault(s => s.SweepValue is null && s.Variant.Contains("teacher", StringComparison.OrdinalIgnoreCase));
+            if (teacher is not null)
+            {
+                double[] xs = [swept.Min(s => s.SweepValue!.Value), swept.Max(s => s.SweepValue!.Value)];
+                series.Add(new Series("teacher", xs, [teacher.AucMean, teacher.AucMean]));
+            }
+            Plots.Lines(Path.Combine(folder, file), $"{dataset}: test AUC against {parameter}", parameter, "AUC", series);
+            yield return file;
+        }
+    }
+
+    private static string BaseName(string variant) => variant.Contains(" (", StringComparison.Ordinal) ? variant[..variant.IndexOf(" (", StringComparison.Ordinal)] : variant;
+    private static string Label(VariantSummary s) => s.Variant;
+    private static string Clicks(double? mean, double? lo, double? hi) =>
+        mean is null ? "" : double.IsNaN(lo ?? double.NaN) ? $"{mean:F3}" : $"{mean:F3} [{lo:F3}, {hi:F3}]";
+    private static string F(double? v) => v is null ? "" : v.Value.ToString("F3", CultureInfo.InvariantCulture);
+    private static string N(double? v) => v is null || double.IsNaN(v.Value) ? "" : v.Value.ToString("R", CultureInfo.InvariantCulture);
+    private static string N(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
+    private static string Quote(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+    private static double? Mean(IEnumerable<double?> values)
+    {
+        var list = values.Where(v => v is not null).Select(v => v!.Value).ToList();
+        return list.Count == 0 ? null : list.Average();
+    }
+    private static double Std(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        if (list.Count < 2) return 0;
+        double mean = list.Average();
+        return Math.Sqrt(list.Sum(v => (v - mean) * (v - mean)) / (list.Count - 1));
+    }
+}

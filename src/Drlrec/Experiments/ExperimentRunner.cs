@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Drlrec.Benchmarking;
+using Drlrec.Configuration;
+using Drlrec.Data;
+using Drlrec.Distillation;
+using Drlrec.Evaluation;
+using Drlrec.Features;
+using Drlrec.Model;
+using Drlrec.Ranking;
+using Drlrec.Simulation;
+using Drlrec.Training;
+using static TorchSharp.torch;
+
+namespace Drlrec.Experiments;
+
+/// <summary>One trained model of an experiment, with everything measured about it.</summary>
+public sealed record ExperimentRow(
+    string Dataset, int Seed, string Variant, VariantKind Kind, string? SweepParameter, int? SweepValue,
+    double Auc, double Gauc, double Ndcg5, double Ndcg10, double ValidationAuc, int BestEpoch,
+    long Params, double ParamsRatio, double? LatencyMsP50, double? LatencyP50Ratio, double? PoolMsP50, double? PoolP50Ratio,
+    double? OnlineClicks, double TrainSeconds, string RunFolder);
+
+/// <summary>A baseline's scores on one data set and seed (offline) or its online clicks.</summary>
+public sealed record BaselineRow(string Dataset, int Seed, string Baseline, double? Auc, double? Gauc, double? Ndcg10, double? OnlineClicks);
+
+/// <summary>Progress of an experiment (the CLI draws it).</summary>
+public interface IExperimentObserver
+{
+    void OnStart(int runs);
+    /// <summary>A training run starts; returns the observer of its epochs.</summary>
+    ITrainingObserver? OnRun(string dataset, int seed, string variant);
+    void OnRunDone(ExperimentRow row);
+    void OnMessage(string message);
+}
+
+/// <summary>Runs an <see cref="ExperimentSpec"/> and writes its results, report and plots (see <see cref="ExperimentReport"/>).</summary>
+public static class ExperimentRunner
+{
+    public static ExperimentResult Run(ExperimentSpec spec, string outputFolder, IExperimentObserver? observer = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var baseConfig = spec.Base is { } b ? b.Deserialize<RunConfig>(Json.Options)! : new RunConfig();
+        var plans = spec.Datasets.ToDictionary(d => d.Name, d => Plan(spec, d));
+        observer?.OnStart(spec.Datasets.Count * spec.Seeds.Count * (1 + plans.Values.First().Count));
+
+        var rows = new List<ExperimentRow>();
+        var baselines = new List<BaselineRow>();
+        foreach (var dataset in spec.Datasets)
+        {
+            var config = baseConfig with
+            {
+                Data = baseConfig.Data with { Source = dataset.Source, Synthetic = dataset.Synthetic ?? baseConfig.Data.Synthetic },
+            };
+            observer?.OnMessage($"{dataset.Name}: loading {dataset.Source}");
+            var data = DataLoader.Prepare(config);
+            var catalog = DataLoader.Catalog(config.Data, data.TrainLists);
+            foreach (int seed in spec.Seeds)
+            {
+                var (seedRows, seedBaselines) = RunSeed(spec, dataset, config with { Seed = seed }, data, catalog, plans[dataset.Name],
+                    Path.Combine(outputFolder, Slug(dataset.Name), $"seed-{seed}"), observer);
+                rows.AddRange(seedRows);
+                baselines.AddRange(seedBaselines);
+                var partial = new ExperimentResult(spec, rows, baselines, clock.Elapsed.TotalSeconds);
+                ExperimentReport.WriteData(partial, outputFolder); // a killed run keeps what it finished
+            }
+        }
+        var result = new ExperimentResult(spec, rows, baselines, clock.Elapsed.TotalSeconds);
+        ExperimentReport.Write(result, outputFolder);
+        return result;
+    }
+
+    /// <summary>The student runs of one seed: every non-teacher variant, once per sweep value where the sweep applies.</summary>
+    private static List<(ExperimentVariant Variant, int? Value)> Plan(ExperimentSpec spec, ExperimentDataset dataset)
+    {
+        var plan = new List<(ExperimentVariant, int?)>();
+        foreach (var v in spec.Variants.Where(v => v.Kind != VariantKind.Teacher))
+        {
+            bool swept = spec.Sweep is { } s && (s.Parameter == "student_dim" || (s.Parameter == "k" && v.Kind == VariantKind.Distill));
+            if (swept) plan.AddRange(spec.Sweep!.Values.Select(x => (v, (int?)x)));
+            else plan.Add((v, null));
+        }
+        return plan;
+    }
+
+    private static (List<ExperimentRow>, List<BaselineRow>) RunSeed(ExperimentSpec spec, ExperimentDataset dataset, RunConfig config,
+        PreparedData data, IItemCatalog catalog, List<(ExperimentVariant Variant, int? Value)> plan, string folder,
+        IExperimentObserver? observer)
+    {
+        int seed = config.Seed;
+        var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds)>();
+        var teacherVariant = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher) ?? new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher };
+        var clock = Stopwatch.StartNew();
+        var teacherResult = DqnTrainer.Train(config with { Role = ModelRole.Teacher }, data, new RunFolder(Path.Combine(folder, "teacher")),
+            observer?.OnRun(dataset.Name, seed, teacherVariant.Name), teacherVariant.Name);
+        trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds));
+        using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
+        observer?.OnRunDone(Row(dataset, seed, teacherVariant, null, spec.Sweep, teacherResult, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
+
+        foreach (var (variant, value) in plan)
+        {
+            string name = value is null ? variant.Name : $"{variant.Name} ({spec.Sweep!.Parameter}={value})";
+            int dim = spec.Sweep?.Parameter == "student_dim" && value is { } d ? d : variant.StudentDim ?? QNetworkConfig.Student.EmbeddingDim;
+            var studentConfig = config with { Role = ModelRole.Student, Model = (config.Model ?? QNetworkConfig.Student) with { EmbeddingDim = dim } };
+            var run = new RunFolder(Path.Combine(folder, Slug(name)));
+            var epochs = observer?.OnRun(dataset.Name, seed, name);
+            clock.Restart();
+            TrainResult result;
+            if (variant.Kind == VariantKind.Student)
+            {
+                result = DqnTrainer.Train(studentConfig, data, run, epochs, name);
+            }
+            else
+            {
+                var distill = variant.Distill ?? new DistillConfig();
+                if (spec.Sweep?.Parameter == "k" && value is { } k) distill = distill with { K = k };
+                result = Distiller.Run(studentConfig with { Distill = distill, Teacher = teacher.Path }, data, teacher, catalog, run, epochs, name);
+            }
+            trained.Add((variant, value, result, clock.Elapsed.TotalSeconds));
+            observer?.OnRunDone(Row(dataset, seed, variant with { Name = variant.Name }, value, spec.Sweep, result, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
+        }
+
+        var models = trained.Select(t => ModelCheckpoint.Load(t.Result.Checkpoint)).ToList();
+        try
+        {
+            var latency = spec.LatencyRepeats > 0 ? TimeModels(models, data, catalog, config, spec.LatencyRepeats, observer) : null;
+            var (online, onlineBaselines) = spec.OnlineRequests > 0 && catalog is SyntheticSimulator simulator
+                ? Online(simulator, models, spec.OnlineRequests, seed, observer)
+                : (null, []);
+            var rows = trained.Select((t, i) => Row(dataset, seed, t.Variant, t.Value, spec.Sweep, t.Result, teacherResult.Parameters,
+                t.Seconds) with
+            {
+                LatencyMsP50 = latency?.Models[i].LatencyMsP50,
+                LatencyP50Ratio = latency?.Ratios[i].LatencyP50,
+                PoolMsP50 = latency?.Models[i].PoolMsP50,
+                PoolP50Ratio = latency?.Ratios[i].PoolP50,
+                OnlineClicks = online?[i],
+            }).ToList();
+            var offline = OfflineEvaluation.EvaluateBaselines(
+                data.TrainLists.WithLists([.. data.TrainLists.Lists, .. data.ValidationLists.Lists]), data.TestLists, seed);
+            var baselines = offline.Select(kv => new BaselineRow(dataset.Name, seed, kv.Key, kv.Value.Auc, kv.Value.Gauc, kv.Value.Ndcg10, null))
+                .Concat(onlineBaselines.Select(p => new BaselineRow(dataset.Name, seed, p.Policy, null, null, null, p.Mean))).ToList();
+            return (rows, baselines);
+        }
+        finally
+        {
+            foreach (var m in models) m.Dispose();
+        }
+    }
+
+    private static ExperimentRow Row(ExperimentDataset dataset, int seed, ExperimentVariant variant, int? value, ExperimentSweep? sweep,
+        TrainResult r, long teacherParams, double seconds) => new(
+        dataset.Name, seed, variant.Name, variant.Kind, value is null ? null : sweep!.Parameter, value,
+        r.Test.Auc, r.Test.Gauc, r.Test.Ndcg5, r.Test.Ndcg10, r.Validation.Auc, r.BestEpoch,
+        r.Parameters, (double)r.Parameters / teacherParams, null, null, null, null, null, seconds,
+        Path.GetDirectoryName(r.Checkpoint)!);
+
+    /// <summary>Latency of every model against the teacher (first), torch backend, one thread.</summary>
+    private static LatencyReport TimeModels(List<LoadedModel> models, PreparedData data, IItemCatalog catalog, RunConfig config, int repeats,
+        IExperimentObserver? observer)
+    {
+        observer?.OnMessage("timing models");
+        int threads = get_num_threads();
+        set_num_threads(1);
+        var sets = models.Select(m => LatencyRequests.Build(data.TestLists, catalog, m, 50, 1000, 5, config.Seed)).ToList();
+        var targets = models.Select((m, i) => (ILatencyTarget)new TorchLatencyTarget(m, sets[i])).ToList();
+        try
+        {
+            return ModelLatencyBenchmark.Run(targets, Math.Max(5, repeats / 10), repeats, sets.Min(s => s.Count), "torch",
+                config.Data.MaxListLength, 1000, 5, config.Data.Source);
+        }
+        finally
+        {
+            foreach (var t in targets) t.Dispose();
+            foreach (var s in sets) s.Dispose();
+            set_num_threads(threads);
+        }
+    }
+
+    private static (double[] Models, IReadOnlyList<PolicyClicks> Baselines) Online(SyntheticSimulator simulator, List<LoadedModel> models,
+        int requests, int seed, IExperimentObserver? observer)
+    {
+        observer?.OnMessage("online evaluation on the simulator");
+        var scorers = models.Select(m => new TorchStepScorer(m.Online)).ToList();
+        var rankers = models.Select((m, i) => ($"#{i}", new SlateRanker(scorers[i], m.Vocabulary, m.Schema))).ToList();
+        var clicks = OnlineEvaluation.Run(simulator, rankers, requests, [seed]);
+        return (clicks.Take(models.Count).Select(c => c.Mean).ToArray(), clicks.Skip(models.Count).ToList());
+    }
+
+    public static string Slug(string name) =>
+        new string(name.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-').Replace("--", "-");
+}
+
+/// <summary>All rows of an experiment run.</summary>
+public sealed record ExperimentResult(ExperimentSpec Spec, IReadOnlyList<ExperimentRow> Rows, IReadOnlyList<BaselineRow> Baselines,
+    double Seconds);
