@@ -17,7 +17,7 @@ internal sealed class QNetworkGraph
     private readonly GraphBuilder g;
     private readonly Dictionary<string, Tensor> parameters;
     private readonly Dictionary<string, string> weights = new(StringComparer.Ordinal);
-    private readonly int f, d, fieldHeads, stateDim, heads, headDim;
+    private readonly int f, d, fieldHeads, stateDim, heads, headDim, hintDim;
 
     private QNetworkGraph(QNetwork network, string name)
     {
@@ -29,10 +29,8 @@ internal sealed class QNetworkGraph
         stateDim = network.ItemDim;
         heads = network.SequenceAttention.Heads;
         headDim = network.SequenceAttention.HeadDim;
-        HintDim = network.Config.HintDim;
+        hintDim = network.Config.HintDim;
     }
-
-    private int HintDim { get; }
 
     /// <summary>
     /// The serving step (<see cref="QNetwork.ScoreCandidates"/> for one request): C candidates attend over a cached
@@ -73,7 +71,7 @@ internal sealed class QNetworkGraph
         g.Output(OnnxNames.Keys, keys, DataType.Float, 1, heads, "C", headDim);
         g.Output(OnnxNames.Values, values, DataType.Float, 1, heads, "C", headDim);
         g.Output(OnnxNames.States, states, DataType.Float, 1, "C", stateDim);
-        g.Output(OnnxNames.Hint, hint, DataType.Float, 1, "C", HintDim);
+        g.Output(OnnxNames.Hint, hint, DataType.Float, 1, "C", hintDim);
         return g.Graph;
     }
 
@@ -88,7 +86,7 @@ internal sealed class QNetworkGraph
         var q = QHead(hint);                                                                          // [B, L]
 
         g.Output(OnnxNames.Q, q, DataType.Float, "B", "L");
-        g.Output(OnnxNames.Hint, hint, DataType.Float, "B", "L", HintDim);
+        g.Output(OnnxNames.Hint, hint, DataType.Float, "B", "L", hintDim);
         return g.Graph;
     }
 
