@@ -19,6 +19,7 @@ public static class DrlrecCli
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         return root;
     }
 

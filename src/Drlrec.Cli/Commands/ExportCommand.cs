@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Drlrec.Onnx;
+using Drlrec.Training;
+using Spectre.Console;
+
+namespace Drlrec.Cli.Commands;
+
+/// <summary><c>drlrec export --model DIR --format onnx --out FILE</c>: a trained model for ONNX Runtime serving.</summary>
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "A run folder (or its model.ckpt)", Required = true };
+        var format = new Option<string>("--format") { Description = "Export format (only onnx for now)", DefaultValueFactory = _ => "onnx" };
+        var output = new Option<string>("--out")
+        {
+            Description = "The step graph to write (e.g. student.onnx); the list graph (NAME.list.onnx) and the vocabulary " +
+                          "(NAME.vocabulary.json) are written beside it. Files appear only when complete; existing ones are replaced.",
+            Required = true,
+        };
+        var command = new Command("export", "Export a model's online network to ONNX (opset 17, float32): the serving step graph, " +
+                                            "the whole-list graph, and the vocabulary needed to encode requests.");
+        foreach (var option in new Option[] { model, format, output }) command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            string chosen = parse.GetValue(format)!;
+            if (!string.Equals(chosen, "onnx", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--format '{chosen}' is not supported (supported: onnx)");
+            using var loaded = ModelCheckpoint.Load(parse.GetValue(model)!);
+            var export = OnnxExporter.Export(loaded, parse.GetValue(output)!);
+            AnsiConsole.MarkupLineInterpolated($"wrote [bold]{export.Path}[/] ({Size(export.Bytes)}, opset {export.Opset}, step graph of '{loaded.Name}')");
+            AnsiConsole.MarkupLineInterpolated($"wrote {export.ListPath} ({Size(export.ListBytes)}, list graph)");
+            if (export.VocabularyPath is { } vocabulary) AnsiConsole.MarkupLineInterpolated($"wrote {vocabulary} (vocabulary)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Size(long bytes) => bytes < 1024 * 1024 ? $"{bytes / 1024.0:F1} KB" : $"{bytes / (1024.0 * 1024):F1} MB";
+}

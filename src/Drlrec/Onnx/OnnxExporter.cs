@@ -1,0 +1,101 @@
+using System.Reflection;
+using Drlrec.Configuration;
+using Drlrec.Model;
+using Drlrec.Training;
+using Google.Protobuf;
+using Onnx;
+
+namespace Drlrec.Onnx;
+
+/// <summary>The files an export wrote.</summary>
+/// <param name="Path">The step graph (the serving path), the file asked for.</param>
+/// <param name="ListPath">The list graph beside it (<see cref="OnnxExporter.ListPathFor"/>).</param>
+/// <param name="VocabularyPath">The vocabulary beside it, or null when none was given.</param>
+public sealed record OnnxExport(string Path, long Bytes, string ListPath, long ListBytes, string? VocabularyPath, int Opset);
+
+/// <summary>
+/// Exports a Q-network to ONNX (opset <see cref="Opset"/>, float32, weights as initializers) for ONNX Runtime:
+/// <list type="bullet">
+/// <item><c>NAME.onnx</c>, the <b>step graph</b>: inputs <c>prefix_keys</c>, <c>prefix_values</c> [1, h, T, dh],
+/// <c>prefix_mask</c> [1, T] bool, <c>hidden</c> [1, D], <c>rows</c> [1, C, F, M] int64; outputs <c>q</c> [1, C],
+/// <c>keys</c>, <c>values</c> [1, h, C, dh], <c>states</c> [1, C, D], <c>hint</c> [1, C, H]. T = 0 (the first slot) is
+/// a valid input;</item>
+/// <item><c>NAME.list.onnx</c>, the <b>list graph</b>: input <c>rows</c> [B, L, F, M], outputs <c>q</c> [B, L] and
+/// <c>hint</c> [B, L, H] (every position of logged lists, as the training forward pass);</item>
+/// <item><c>NAME.vocabulary.json</c> (<see cref="OnnxVocabulary"/>): the fields and the value → row vocabulary, which
+/// the graphs do not hold; serving raw field values needs it (<see cref="OnnxServing.LoadRanker"/>).</item>
+/// </list>
+/// Both graphs carry <see cref="OnnxModelInfo"/> as <c>metadata_props</c>. Every file is written atomically (temp file,
+/// then rename); when a write fails, the files of this export already written are removed, so a failed export leaves
+/// nothing half-done.
+/// </summary>
+public static class OnnxExporter
+{
+    public const int Opset = 17;
+    /// <summary>ONNX IR version 8 (the one that introduced opset 17).</summary>
+    public const long IrVersion = 8;
+
+    /// <summary>Exports a checkpoint's online network, with its vocabulary.</summary>
+    public static OnnxExport Export(LoadedModel model, string path) =>
+        Export(model.Online, model.Name, model.Header.Role, path, new OnnxVocabulary(model.Header.Fields, model.Vocabulary));
+
+    /// <summary>Exports a network; <paramref name="vocabulary"/>, when given, must be the one it was trained with.</summary>
+    /// <exception cref="ArgumentException">The vocabulary does not fit the network (nothing is written).</exception>
+    public static OnnxExport Export(QNetwork network, string name, ModelRole role, string path, OnnxVocabulary? vocabulary = null)
+    {
+        if (vocabulary is not null) vocabulary.EnsureFits(network);
+        byte[] step = Serialize(QNetworkGraph.Step(network), OnnxModelInfo.Of(network, OnnxGraphKind.Step, name, role));
+        byte[] list = Serialize(QNetworkGraph.List(network), OnnxModelInfo.Of(network, OnnxGraphKind.List, name, role));
+        byte[]? words = vocabulary?.ToJsonBytes();
+
+        string full = System.IO.Path.GetFullPath(path), listPath = ListPathFor(full), vocabularyPath = VocabularyPathFor(full);
+        WriteAll([(listPath, list), (vocabularyPath, words), (full, step)]);
+        return new OnnxExport(full, step.Length, listPath, list.Length, words is null ? null : vocabularyPath, Opset);
+    }
+
+    /// <summary>The list graph beside a step graph: <c>NAME.onnx</c> → <c>NAME.list.onnx</c>.</summary>
+    public static string ListPathFor(string path) => System.IO.Path.ChangeExtension(path, ".list.onnx");
+
+    /// <summary>The vocabulary beside a step graph: <c>NAME.onnx</c> → <c>NAME.vocabulary.json</c>.</summary>
+    public static string VocabularyPathFor(string path) => System.IO.Path.ChangeExtension(path, ".vocabulary.json");
+
+    private static byte[] Serialize(GraphProto graph, OnnxModelInfo info)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "drlrec",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
+            DocString = $"DRL-Rec Q-network '{info.Name}' ({info.Role}), {info.Graph} graph",
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        foreach (var (key, value) in info.ToMetadata()) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return model.ToByteArray();
+    }
+
+    /// <summary>Writes each file atomically, the last one last; a null content removes a stale file of that name.
+    /// If a write fails, the files written before it are removed.</summary>
+    private static void WriteAll(IReadOnlyList<(string Path, byte[]? Bytes)> files)
+    {
+        var written = new List<string>();
+        try
+        {
+            foreach (var (path, bytes) in files)
+            {
+                if (bytes is null)
+                {
+                    File.Delete(path);
+                    continue;
+                }
+                AtomicFile.Write(path, stream => stream.Write(bytes));
+                written.Add(path);
+            }
+        }
+        catch
+        {
+            foreach (string path in written) File.Delete(path);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+using Drlrec.Model;
+using Drlrec.Training;
+
+namespace Drlrec.Onnx;
+
+/// <summary>Input and output names of the exported graphs.</summary>
+public static class OnnxNames
+{
+    /// <summary>[1, h, T, dh] float keys of the placed items (step graph).</summary>
+    public const string PrefixKeys = "prefix_keys";
+    /// <summary>[1, h, T, dh] float.</summary>
+    public const string PrefixValues = "prefix_values";
+    /// <summary>[1, T] bool, true at real prefix positions (false positions are ignored, so a prefix can carry padding).</summary>
+    public const string PrefixMask = "prefix_mask";
+    /// <summary>[1, D] float GRU state after the prefix (zeros for an empty prefix).</summary>
+    public const string Hidden = "hidden";
+    /// <summary>int64 embedding rows, 0 = padding: [1, C, F, M] (step graph) or [B, L, F, M] (list graph).</summary>
+    public const string Rows = "rows";
+    /// <summary>Q: [1, C] (step) or [B, L] (list).</summary>
+    public const string Q = "q";
+    /// <summary>[1, h, C, dh] each candidate's key (cached if placed).</summary>
+    public const string Keys = "keys";
+    /// <summary>[1, h, C, dh].</summary>
+    public const string Values = "values";
+    /// <summary>[1, C, D] GRU state after placing each candidate.</summary>
+    public const string States = "states";
+    /// <summary>Hint vectors: [1, C, H] (step) or [B, L, H] (list).</summary>
+    public const string Hint = "hint";
+}
+
+/// <summary>Which computation an exported file holds.</summary>
+public enum OnnxGraphKind
+{
+    /// <summary>One greedy step of one request from a cached prefix (<see cref="QNetwork.ScoreCandidates"/>).</summary>
+    Step,
+    /// <summary>Whole lists (<see cref="QNetwork.Forward(TorchSharp.torch.Tensor)"/>).</summary>
+    List,
+}
+
+/// <summary>
+/// What an exported ONNX file says about its model, stored as <c>metadata_props</c> under <c>drlrec.*</c> keys and read
+/// back by the ONNX Runtime scorers.
+/// </summary>
+public sealed record OnnxModelInfo
+{
+    /// <summary>Version of the exported graphs' contract (inputs, outputs, metadata).</summary>
+    public const string CurrentFormat = "drlrec-onnx/1";
+    private const string Prefix = "drlrec.";
+
+    public string Format { get; init; } = CurrentFormat;
+    public required OnnxGraphKind Graph { get; init; }
+    public required string Name { get; init; }
+    public required ModelRole Role { get; init; }
+    /// <summary>d.</summary>
+    public required int EmbeddingDim { get; init; }
+    /// <summary>F.</summary>
+    public required int Fields { get; init; }
+    /// <summary>Heads of the field attention.</summary>
+    public required int FieldHeads { get; init; }
+    /// <summary>h, heads of the sequence attention.</summary>
+    public required int Heads { get; init; }
+    /// <summary>dh = D / h.</summary>
+    public required int HeadDim { get; init; }
+    /// <summary>D = F·d.</summary>
+    public required int StateDim { get; init; }
+    /// <summary>H.</summary>
+    public required int HintDim { get; init; }
+    /// <summary>Rows of the embedding table (row indices must be below this).</summary>
+    public required int EmbeddingRows { get; init; }
+
+    public static OnnxModelInfo Of(QNetwork network, OnnxGraphKind graph, string name, ModelRole role) => new()
+    {
+        Graph = graph,
+        Name = name,
+        Role = role,
+        EmbeddingDim = network.Config.EmbeddingDim,
+        Fields = network.FieldCount,
+        FieldHeads = network.Config.FieldHeads,
+        Heads = network.SequenceAttention.Heads,
+        HeadDim = network.SequenceAttention.HeadDim,
+        StateDim = network.ItemDim,
+        HintDim = network.Config.HintDim,
+        EmbeddingRows = network.EmbeddingRows,
+    };
+
+    public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
+    {
+        [Prefix + "format"] = Format,
+        [Prefix + "graph"] = Graph.ToString().ToLowerInvariant(),
+        [Prefix + "name"] = Name,
+        [Prefix + "role"] = Role.ToString().ToLowerInvariant(),
+        [Prefix + "embedding_dim"] = Text(EmbeddingDim),
+        [Prefix + "fields"] = Text(Fields),
+        [Prefix + "field_heads"] = Text(FieldHeads),
+        [Prefix + "heads"] = Text(Heads),
+        [Prefix + "head_dim"] = Text(HeadDim),
+        [Prefix + "state_dim"] = Text(StateDim),
+        [Prefix + "hint_dim"] = Text(HintDim),
+        [Prefix + "embedding_rows"] = Text(EmbeddingRows),
+    };
+
+    /// <exception cref="InvalidDataException">Not a drlrec export, or one of another format version.</exception>
+    public static OnnxModelInfo FromMetadata(IReadOnlyDictionary<string, string> metadata, string path)
+    {
+        string Get(string key) => metadata.TryGetValue(Prefix + key, out var value)
+            ? value
+            : throw new InvalidDataException($"{path}: not a drlrec ONNX export (no '{Prefix}{key}' metadata)");
+        int Int(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new InvalidDataException($"{path}: metadata '{Prefix}{key}' is not an integer");
+        TEnum Enum<TEnum>(string key) where TEnum : struct, Enum => System.Enum.TryParse<TEnum>(Get(key), ignoreCase: true, out var value)
+            ? value
+            : throw new InvalidDataException($"{path}: metadata '{Prefix}{key}' = '{Get(key)}' is not a {typeof(TEnum).Name}");
+
+        string format = Get("format");
+        if (format != CurrentFormat) throw new InvalidDataException($"{path}: format '{format}', expected '{CurrentFormat}'");
+        return new OnnxModelInfo
+        {
+            Format = format,
+            Graph = Enum<OnnxGraphKind>("graph"),
+            Name = Get("name"),
+            Role = Enum<ModelRole>("role"),
+            EmbeddingDim = Int("embedding_dim"),
+            Fields = Int("fields"),
+            FieldHeads = Int("field_heads"),
+            Heads = Int("heads"),
+            HeadDim = Int("head_dim"),
+            StateDim = Int("state_dim"),
+            HintDim = Int("hint_dim"),
+            EmbeddingRows = Int("embedding_rows"),
+        };
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

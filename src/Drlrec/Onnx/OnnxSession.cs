@@ -1,0 +1,66 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Drlrec.Onnx;
+
+/// <summary>Opens exported graphs in ONNX Runtime: CPU, all graph optimisations, sequential execution.</summary>
+internal sealed class OnnxSession : IDisposable
+{
+    private readonly SessionOptions options;
+
+    /// <param name="intraOpThreads">Threads inside one operator; 1 (the default of the scorers) is best for the latency of
+    /// small single requests.</param>
+    /// <exception cref="FileNotFoundException">No file.</exception>
+    /// <exception cref="InvalidDataException">Not loadable, not a drlrec export, or not the expected graph.</exception>
+    public OnnxSession(string path, OnnxGraphKind expected, int intraOpThreads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(intraOpThreads, 1);
+        if (!File.Exists(path)) throw new FileNotFoundException($"no ONNX model at {path}", path);
+        options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+        };
+        try
+        {
+            Session = new InferenceSession(path, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            options.Dispose();
+            throw new InvalidDataException($"{path}: ONNX Runtime cannot load it ({e.Message})", e);
+        }
+        try
+        {
+            Info = OnnxModelInfo.FromMetadata(Session.ModelMetadata.CustomMetadataMap, path);
+            if (Info.Graph != expected)
+                throw new InvalidDataException($"{path} holds the {Info.Graph.ToString().ToLowerInvariant()} graph, not the " +
+                                               $"{expected.ToString().ToLowerInvariant()} graph");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public InferenceSession Session { get; }
+    public OnnxModelInfo Info { get; }
+    public RunOptions RunOptions { get; } = new();
+
+    /// <summary>Checks that every row index is inside the embedding table (ONNX Gather would fail less clearly).</summary>
+    public void EnsureRows(ReadOnlySpan<long> rows)
+    {
+        foreach (long row in rows)
+            if ((ulong)row >= (ulong)Info.EmbeddingRows)
+                throw new ArgumentException($"rows: embedding row {row} is outside the table (0..{Info.EmbeddingRows - 1})");
+    }
+
+    public void Dispose()
+    {
+        RunOptions.Dispose();
+        Session?.Dispose();
+        options.Dispose();
+    }
+}

@@ -1,0 +1,276 @@
+using Drlrec.Model;
+using Onnx;
+using static TorchSharp.torch;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Drlrec.Onnx;
+
+/// <summary>
+/// Writes a <see cref="QNetwork"/>'s inference computation as ONNX nodes, one method per submodule in call order
+/// (dropout is the identity at inference and is left out). Weights are the network's parameters, named by their
+/// TorchSharp keys (linear weights transposed, suffix ".T"). Shapes: F fields, d embedding size, D = F·d, h heads
+/// of dh, H hint size; the item encoder works on [A, N, F, M] rows (A = 1, N = C in the step graph; A = B, N = L in
+/// the list graph).
+/// </summary>
+internal sealed class QNetworkGraph
+{
+    private readonly GraphBuilder g;
+    private readonly Dictionary<string, Tensor> parameters;
+    private readonly Dictionary<string, string> weights = new(StringComparer.Ordinal);
+    private readonly int f, d, fieldHeads, stateDim, heads, headDim, hintDim;
+
+    private QNetworkGraph(QNetwork network, string name)
+    {
+        g = new GraphBuilder(name);
+        parameters = network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+        f = network.FieldCount;
+        d = network.Config.EmbeddingDim;
+        fieldHeads = network.Config.FieldHeads;
+        stateDim = network.ItemDim;
+        heads = network.SequenceAttention.Heads;
+        headDim = network.SequenceAttention.HeadDim;
+        hintDim = network.Config.HintDim;
+    }
+
+    /// <summary>
+    /// The serving step (<see cref="QNetwork.ScoreCandidates"/> for one request): C candidates attend over a cached
+    /// prefix of T positions (masked where <c>prefix_mask</c> is false) plus themselves, then advance the GRU state one
+    /// step. T may be 0.
+    /// </summary>
+    public static GraphProto Step(QNetwork network)
+    {
+        var graph = new QNetworkGraph(network, "drlrec_step");
+        using var scope = NewDisposeScope();
+        return graph.BuildStep();
+    }
+
+    /// <summary>Whole lists (<see cref="QNetwork.Forward(Tensor)"/>): causal attention and the GRU over L positions.</summary>
+    public static GraphProto List(QNetwork network)
+    {
+        var graph = new QNetworkGraph(network, "drlrec_list");
+        using var scope = NewDisposeScope();
+        return graph.BuildList();
+    }
+
+    private GraphProto BuildStep()
+    {
+        var prefixKeys = g.Input(OnnxNames.PrefixKeys, DataType.Float, 1, heads, "T", headDim);
+        var prefixValues = g.Input(OnnxNames.PrefixValues, DataType.Float, 1, heads, "T", headDim);
+        var prefixMask = g.Input(OnnxNames.PrefixMask, DataType.Bool, 1, "T");
+        var hidden = g.Input(OnnxNames.Hidden, DataType.Float, 1, stateDim);
+        var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "C", f, "M");
+
+        var x = EncodeItems(rows);                                                                    // [1, C, D]
+        var attended = AttendAfterPrefix(x, prefixKeys, prefixValues, prefixMask, out var keys, out var values); // [1, C, D]
+        var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [1, C, D]
+        var states = GruStep(z, hidden);                                                              // [1, C, D]
+        var hint = Mlp(states);                                                                       // [1, C, H]
+        var q = QHead(hint);                                                                          // [1, C]
+
+        g.Output(OnnxNames.Q, q, DataType.Float, 1, "C");
+        g.Output(OnnxNames.Keys, keys, DataType.Float, 1, heads, "C", headDim);
+        g.Output(OnnxNames.Values, values, DataType.Float, 1, heads, "C", headDim);
+        g.Output(OnnxNames.States, states, DataType.Float, 1, "C", stateDim);
+        g.Output(OnnxNames.Hint, hint, DataType.Float, 1, "C", hintDim);
+        return g.Graph;
+    }
+
+    private GraphProto BuildList()
+    {
+        var rows = g.Input(OnnxNames.Rows, DataType.Int64, "B", "L", f, "M");
+
+        var x = EncodeItems(rows);                                                                    // [B, L, D]
+        var z = LayerNorm(g.Add(x, CausalAttention(x)), "sequenceNorm");                             // [B, L, D]
+        var states = GruSequence(z);                                                                  // [B, L, D]
+        var hint = Mlp(states);                                                                       // [B, L, H]
+        var q = QHead(hint);                                                                          // [B, L]
+
+        g.Output(OnnxNames.Q, q, DataType.Float, "B", "L");
+        g.Output(OnnxNames.Hint, hint, DataType.Float, "B", "L", hintDim);
+        return g.Graph;
+    }
+
+    // ---- embedding, fieldAttention, fieldNorm ----------------------------------------------------------------------
+
+    /// <summary><see cref="QNetwork.EncodeItems"/>: field bags, field attention with residual and norm, flatten.</summary>
+    /// <param name="rows">[A, N, F, M] int64, 0 = padding.</param>
+    /// <returns>[A, N, D]</returns>
+    private string EncodeItems(string rows)
+    {
+        var fields = EmbeddingBagMean(rows);                                                          // [A, N, F, d]
+        var mixed = LayerNorm(g.Add(fields, FieldAttention(fields)), "fieldNorm");                    // [A, N, F, d]
+        return g.Reshape(mixed, 0, 0, stateDim);                                                      // [A, N, F·d]
+    }
+
+    /// <summary>Mean of the embeddings of a field's non-padding rows; a field of padding only gives 0.</summary>
+    /// <param name="rows">[A, N, F, M]</param>
+    /// <returns>[A, N, F, d]</returns>
+    private string EmbeddingBagMean(string rows)
+    {
+        var embedded = g.Gather(Weight("embedding.weight"), rows, axis: 0);                          // [A, N, F, M, d]
+        var real = g.Cast(g.Greater(g.Unsqueeze(rows, -1), g.Ints(0)), DataType.Float);              // [A, N, F, M, 1]
+        var sum = g.ReduceSum(g.Mul(embedded, real), axis: 3, keepDims: false);                       // [A, N, F, d]
+        var count = g.ReduceSum(real, axis: 3, keepDims: false);                                      // [A, N, F, 1]
+        return g.Div(sum, g.Max(count, g.Scalar(1)));                                                 // [A, N, F, d]
+    }
+
+    /// <summary>Non-causal attention across the F fields of each item.</summary>
+    /// <param name="x">[A, N, F, d]</param>
+    /// <returns>[A, N, F, d]</returns>
+    private string FieldAttention(string x)
+    {
+        var (q, k, v) = ProjectHeads(x, "fieldAttention", leading: 2, fieldHeads, d / fieldHeads);  // [A, N, fh, F, fdh]
+        var scores = g.Mul(g.MatMul(q, g.Transpose(k, 0, 1, 2, 4, 3)), Scale(d / fieldHeads));      // [A, N, fh, F, F]
+        var mixed = g.MatMul(g.Softmax(scores), v);                                                   // [A, N, fh, F, fdh]
+        return Linear(MergeHeads(mixed, leading: 2, d), "fieldAttention.output");                    // [A, N, F, d]
+    }
+
+    // ---- sequenceAttention -----------------------------------------------------------------------------------------
+
+    /// <summary><see cref="MultiHeadSelfAttention.AttendAfterPrefix"/> for one request.</summary>
+    /// <param name="x">[1, C, D] candidates.</param>
+    /// <param name="prefixKeys">[1, h, T, dh]</param>
+    /// <param name="prefixValues">[1, h, T, dh]</param>
+    /// <param name="prefixMask">[1, T] bool, true at real prefix positions.</param>
+    /// <param name="keys">[1, h, C, dh] the candidates' own keys.</param>
+    /// <param name="values">[1, h, C, dh]</param>
+    /// <returns>[1, C, D]</returns>
+    private string AttendAfterPrefix(string x, string prefixKeys, string prefixValues, string prefixMask, out string keys, out string values)
+    {
+        var (q, k, v) = ProjectHeads(x, "sequenceAttention", leading: 1, heads, headDim);             // [1, h, C, dh]
+        keys = k;
+        values = v;
+        var prefixScores = g.MatMul(q, g.Transpose(prefixKeys, 0, 1, 3, 2));                        // [1, h, C, T]
+        prefixScores = g.Where(g.Unsqueeze(prefixMask, 1, 2), prefixScores, g.Scalar(float.NegativeInfinity)); // mask [1, 1, 1, T]
+        var selfScore = g.ReduceSum(g.Mul(q, k), axis: -1, keepDims: true);                           // [1, h, C, 1]
+        var weights = g.Softmax(g.Mul(g.Concat(-1, prefixScores, selfScore), Scale(headDim)));       // [1, h, C, T+1]
+        var prefixWeights = g.Slice(weights, axis: 3, start: 0, end: -1);                            // [1, h, C, T]
+        var selfWeight = g.Slice(weights, axis: 3, start: -1, end: long.MaxValue);                   // [1, h, C, 1]
+        var mixed = g.Add(g.MatMul(prefixWeights, prefixValues), g.Mul(selfWeight, v));              // [1, h, C, dh]
+        return Linear(MergeHeads(mixed, leading: 1, stateDim), "sequenceAttention.output");          // [1, C, D]
+    }
+
+    /// <summary>Causal attention across the L positions of each list (a position sees itself and earlier ones).</summary>
+    /// <param name="x">[B, L, D]</param>
+    /// <returns>[B, L, D]</returns>
+    private string CausalAttention(string x)
+    {
+        var (q, k, v) = ProjectHeads(x, "sequenceAttention", leading: 1, heads, headDim);             // [B, h, L, dh]
+        var scores = g.Mul(g.MatMul(q, g.Transpose(k, 0, 1, 3, 2)), Scale(headDim));               // [B, h, L, L]
+        var masked = g.Where(CausalMask(x), scores, g.Scalar(float.NegativeInfinity));              // [B, h, L, L]
+        var mixed = g.MatMul(g.Softmax(masked), v);                                                   // [B, h, L, dh]
+        return Linear(MergeHeads(mixed, leading: 1, stateDim), "sequenceAttention.output");          // [B, L, D]
+    }
+
+    /// <summary>[L, L] bool: key position j ≤ query position i.</summary>
+    /// <param name="x">[B, L, D]</param>
+    private string CausalMask(string x)
+    {
+        var length = g.Gather(g.Op("Shape", [x]), g.Index(1), axis: 0);                             // scalar L
+        var positions = g.Op("Range", [g.Index(0), length, g.Index(1)]);                             // [L]
+        return g.LessOrEqual(g.Unsqueeze(positions, 0), g.Unsqueeze(positions, 1));                 // [L, L]
+    }
+
+    /// <summary>Fused q|k|v projection split into heads (as <c>view(.., S, 3, heads, dh)</c>).</summary>
+    /// <param name="x">[lead.., S, E] with <paramref name="leading"/> leading axes.</param>
+    /// <returns>q, k, v as [lead.., heads, S, dh].</returns>
+    private (string Q, string K, string V) ProjectHeads(string x, string module, int leading, int headCount, int width)
+    {
+        var qkv = Linear(x, $"{module}.projection");                                                  // [lead.., S, 3E]
+        var split = g.Reshape(qkv, [.. Enumerable.Repeat(0L, leading + 1), 3, headCount, width]);     // [lead.., S, 3, heads, dh]
+        long s = leading;
+        var perm = new[] { s + 1 }.Concat(Enumerable.Range(0, leading).Select(i => (long)i)).Concat([s + 2, s, s + 3]).ToArray();
+        var stacked = g.Transpose(split, perm);                                                       // [3, lead.., heads, S, dh]
+        return (g.Gather(stacked, g.Index(0), 0), g.Gather(stacked, g.Index(1), 0), g.Gather(stacked, g.Index(2), 0));
+    }
+
+    /// <summary>[lead.., heads, S, dh] → [lead.., S, heads·dh].</summary>
+    private string MergeHeads(string x, int leading, int width)
+    {
+        var perm = Enumerable.Range(0, leading + 3).Select(i => (long)i).ToArray();
+        (perm[leading], perm[leading + 1]) = (perm[leading + 1], perm[leading]);
+        return g.Reshape(g.Transpose(x, perm), [.. Enumerable.Repeat(0L, leading + 1), width]);
+    }
+
+    private string Scale(int headWidth) => g.Scalar((float)(1 / Math.Sqrt(headWidth)));
+
+    // ---- gru -------------------------------------------------------------------------------------------------------
+
+    /// <summary>One GRU step of C inputs from one shared hidden state (PyTorch gate order r, z, n).</summary>
+    /// <param name="x">[1, C, D]</param>
+    /// <param name="hidden">[1, D]</param>
+    /// <returns>[1, C, D] the next states.</returns>
+    private string GruStep(string x, string hidden)
+    {
+        var gi = g.Add(g.MatMul(x, WeightT("gru.weight_ih_l0")), Weight("gru.bias_ih_l0"));          // [1, C, 3D]
+        var gh = g.Add(g.MatMul(hidden, WeightT("gru.weight_hh_l0")), Weight("gru.bias_hh_l0"));     // [1, 3D]
+        var input = g.SplitLast(gi, 3, stateDim);                                                     // 3 × [1, C, D]
+        var recurrent = g.SplitLast(g.Unsqueeze(gh, 1), 3, stateDim);                                 // 3 × [1, 1, D]
+        var reset = g.Sigmoid(g.Add(input[0], recurrent[0]));
+        var update = g.Sigmoid(g.Add(input[1], recurrent[1]));
+        var candidate = g.Tanh(g.Add(input[2], g.Mul(reset, recurrent[2])));                         // [1, C, D]
+        var previous = g.Unsqueeze(hidden, 1);                                                        // [1, 1, D]
+        return g.Add(g.Mul(g.Sub(g.Scalar(1), update), candidate), g.Mul(update, previous));        // [1, C, D]
+    }
+
+    /// <summary>The ONNX GRU operator over positions from a zero state (gates reordered to ONNX's z, r, h; PyTorch's
+    /// reset-after-matmul is <c>linear_before_reset = 1</c>).</summary>
+    /// <param name="x">[B, L, D]</param>
+    /// <returns>[B, L, D] the states h_1..h_L.</returns>
+    private string GruSequence(string x)
+    {
+        var w = g.Weight("gru.W", ZrhGates(Parameter("gru.weight_ih_l0")).unsqueeze(0));              // [1, 3D, D]
+        var r = g.Weight("gru.R", ZrhGates(Parameter("gru.weight_hh_l0")).unsqueeze(0));              // [1, 3D, D]
+        var b = g.Weight("gru.B", cat([ZrhGates(Parameter("gru.bias_ih_l0")), ZrhGates(Parameter("gru.bias_hh_l0"))]).unsqueeze(0)); // [1, 6D]
+        var sequenceFirst = g.Transpose(x, 1, 0, 2);                                                 // [L, B, D]
+        var y = g.Op("GRU", [sequenceFirst, w, r, b], 1,
+            GraphBuilder.Attribute("hidden_size", stateDim), GraphBuilder.Attribute("linear_before_reset", 1))[0]; // [L, 1, B, D]
+        return g.Transpose(g.Squeeze(y, 1), 1, 0, 2);                                                // [B, L, D]
+    }
+
+    /// <summary>Rows r | z | n (PyTorch) → z | r | n (ONNX).</summary>
+    private Tensor ZrhGates(Tensor t)
+    {
+        var parts = t.detach().chunk(3, 0);
+        return cat([parts[1], parts[0], parts[2]], 0);
+    }
+
+    // ---- mlp, qHead ------------------------------------------------------------------------------------------------
+
+    /// <summary>tanh MLP D → D/2 → D/4 → H.</summary>
+    /// <param name="x">[.., D]</param>
+    /// <returns>[.., H] the hint vectors.</returns>
+    private string Mlp(string x)
+    {
+        var h1 = g.Tanh(Linear(x, "mlp.hidden1"));                                                    // [.., D/2]
+        var h2 = g.Tanh(Linear(h1, "mlp.hidden2"));                                                   // [.., D/4]
+        return g.Tanh(Linear(h2, "mlp.hint"));                                                        // [.., H]
+    }
+
+    /// <param name="hint">[.., H]</param>
+    /// <returns>[..] Q.</returns>
+    private string QHead(string hint) => g.Squeeze(Linear(hint, "qHead"), -1);
+
+    // ---- shared pieces ---------------------------------------------------------------------------------------------
+
+    /// <summary>nn.Linear: x·Wᵀ + b.</summary>
+    private string Linear(string x, string module) => g.Add(g.MatMul(x, WeightT($"{module}.weight")), Weight($"{module}.bias"));
+
+    /// <summary>nn.LayerNorm over the last axis (eps 1e-5).</summary>
+    private string LayerNorm(string x, string module) =>
+        g.Op("LayerNormalization", [x, Weight($"{module}.weight"), Weight($"{module}.bias")],
+            GraphBuilder.Attribute("axis", -1), GraphBuilder.Attribute("epsilon", 1e-5f));
+
+    private string Weight(string key) => Cached(key, () => g.Weight(key, Parameter(key)));
+
+    private string WeightT(string key) => Cached(key + ".T", () => g.Weight(key + ".T", Parameter(key).detach().t()));
+
+    private string Cached(string name, Func<string> create)
+    {
+        if (!weights.TryGetValue(name, out var value)) weights[name] = value = create();
+        return value;
+    }
+
+    private Tensor Parameter(string key) =>
+        parameters.TryGetValue(key, out var p) ? p : throw new ArgumentException($"the Q-network has no parameter '{key}'");
+}

@@ -1,0 +1,103 @@
+using Drlrec.Data;
+using Drlrec.Features;
+using Drlrec.Model;
+using Drlrec.Onnx;
+using Drlrec.Ranking;
+using Drlrec.Testing;
+using Drlrec.Training;
+using Spectre.Console;
+
+namespace Drlrec.Cli.Tests.Commands;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class ExportCommandTests : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private static (int Code, string Output) Run(params string[] args)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 400;
+        int code = DrlrecCli.Run(args, console);
+        return (code, writer.ToString());
+    }
+
+    /// <summary>A run folder holding an untrained toy student (three fields).</summary>
+    private string SaveModel()
+    {
+        var schema = new ListSchema([new FieldSpec("user", FieldGroup.User), new FieldSpec("item", FieldGroup.Item), new FieldSpec("position", FieldGroup.Context)]);
+        var lists = Enumerable.Range(0, 4).Select(l => new LoggedList($"l{l}", $"u{l}", l,
+            Enumerable.Range(0, 3).Select(t => new LoggedItem($"i{l + t}", [[$"u{l}"], [$"i{l + t}"], [$"{t + 1}"]], t % 2)).ToList())).ToList();
+        var vocabulary = FeatureVocabulary.Fit(new ListDataset(schema, lists, "toy"), new FeatureConfig());
+        var config = new QNetworkConfig { EmbeddingDim = 4 };
+        using var network = new QNetwork(config, schema.Count, vocabulary.Rows);
+        var header = new CheckpointHeader
+        {
+            Name = "toy-student", Role = ModelRole.Student, Model = config, Fields = schema.Fields, Vocabulary = vocabulary,
+            Parameters = network.ParameterCount,
+        };
+        ModelCheckpoint.Save(_folder["run/" + ModelCheckpoint.FileName], header, network, network);
+        return _folder["run"];
+    }
+
+    [Fact]
+    public void Export_onnx_writes_the_graphs_and_vocabulary_and_prints_file_size_and_opset()
+    {
+        string model = SaveModel(), target = _folder["out/student.onnx"];
+
+        var (code, output) = Run("export", "--model", model, "--format", "onnx", "--out", target);
+
+        Assert.Equal(0, code);
+        Assert.Contains($"wrote {target} (", output);
+        Assert.Contains("KB, opset 17, step graph of 'toy-student')", output);
+        Assert.Contains($"wrote {_folder["out/student.list.onnx"]}", output);
+        Assert.Equal(["student.list.onnx", "student.onnx", "student.vocabulary.json"],
+            Directory.GetFiles(_folder["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var ranker = OnnxServing.LoadRanker(target);
+        using var scorer = ranker.Scorer;
+        var slate = ranker.Rank(new SlateRequest(new Dictionary<string, string[]> { ["user"] = ["u1"] }, new Dictionary<string, string[]>(),
+            [new Dictionary<string, string[]> { ["item"] = ["i1"] }, new Dictionary<string, string[]> { ["item"] = ["new"] }], 2));
+        Assert.Equal([0, 1], slate.Order.Order());
+    }
+
+    [Fact]
+    public void An_unsupported_format_exits_1_with_a_message_and_writes_nothing()
+    {
+        string model = SaveModel();
+
+        var (code, output) = Run("export", "--model", model, "--format", "torchscript", "--out", _folder["out/model.pt"]);
+
+        Assert.Equal(1, code);
+        Assert.Contains("error: --format 'torchscript' is not supported (supported: onnx)", output);
+        Assert.False(Directory.Exists(_folder["out"]));
+    }
+
+    [Fact]
+    public void A_missing_model_exits_1_with_a_message()
+    {
+        var (code, output) = Run("export", "--model", _folder["nothing"], "--out", _folder["model.onnx"]);
+
+        Assert.Equal(1, code);
+        Assert.Contains("error: no model at", output);
+    }
+
+    [Fact]
+    public void Help_shows_the_default_format()
+    {
+        var writer = new StringWriter();
+        int code = DrlrecCli.BuildRoot().Parse(["export", "--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = writer });
+
+        Assert.Equal(0, code);
+        Assert.Contains("[default: onnx]", writer.ToString());
+        Assert.Contains("--out <out> (REQUIRED)", writer.ToString());
+    }
+}

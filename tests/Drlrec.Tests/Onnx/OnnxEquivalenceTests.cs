@@ -1,0 +1,187 @@
+using Drlrec.Features;
+using Drlrec.Model;
+using Drlrec.Onnx;
+using Drlrec.Ranking;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Drlrec.Tests.Onnx;
+
+/// <summary>ONNX Runtime on the exported graphs against the TorchSharp network they came from.</summary>
+public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper output) : IClassFixture<OnnxTestModel>
+{
+    private const float Tolerance = 1e-4f;
+
+    private int H => model.Step.Heads;
+    private int Dh => model.Step.HeadDim;
+    private int D => model.Step.StateDim;
+
+    [Fact]
+    public void Step_graph_equals_ScoreCandidates_for_prefix_lengths_from_zero_several_candidates_and_value_counts()
+    {
+        var rng = new Random(11);
+        float worst = 0;
+        foreach (int t in new[] { 0, 1, 2, 5 })
+            foreach (int c in new[] { 1, 3, 8 })
+                foreach (int m in new[] { 1, 2, 4 })
+                    worst = Math.Max(worst, CompareStep(RandomStep(rng, t, c, m), null, $"T={t} C={c} M={m}"));
+        output.WriteLine($"step graph, max |onnx - torch| over q, keys, values, states, hint: {worst:E2}");
+    }
+
+    [Fact]
+    public void Step_graph_ignores_masked_prefix_positions_as_torch_does()
+    {
+        var rng = new Random(12);
+        float worst = 0;
+        foreach (var mask in new[] { new[] { true, false, true, false }, [false, true, true, true], [false, false, false, false] })
+            worst = Math.Max(worst, CompareStep(RandomStep(rng, mask.Length, 5, 3), mask, $"mask {string.Join(',', mask)}"));
+        output.WriteLine($"masked prefixes, max |onnx - torch|: {worst:E2}");
+    }
+
+    [Fact]
+    public void A_masked_out_position_changes_nothing_its_removal_would_not()
+    {
+        var rng = new Random(13);
+        var full = RandomStep(rng, 3, 4, 2);
+        var masked = model.Step.ScoreAll(full, [true, false, true]);
+        var shorter = model.Step.ScoreAll(full with
+        {
+            PrefixLength = 2,
+            PrefixKeys = DropPosition(full.PrefixKeys, 3, 1),
+            PrefixValues = DropPosition(full.PrefixValues, 3, 1),
+        });
+        Assert.True(MaxDiff(masked.Q, shorter.Q) < 1e-6, "q");
+        Assert.True(MaxDiff(masked.States, shorter.States) < 1e-6, "states");
+    }
+
+    [Fact]
+    public void Greedy_ranker_gives_the_same_slates_with_torch_and_onnx_and_from_the_exported_vocabulary()
+    {
+        var rng = new Random(14);
+        var schema = model.Lists.Schema;
+        using var torch = new TorchStepScorer(model.Network);
+        var byTorch = new SlateRanker(torch, model.Vocabulary, schema);
+        var byOnnx = new SlateRanker(model.Step, model.Vocabulary, schema);
+        var served = OnnxServing.LoadRanker(model.Export.Path);
+        using var servedScorer = served.Scorer;
+        float worst = 0;
+        for (int r = 0; r < 6; r++)
+        {
+            var request = RandomRequest(rng, candidates: 4 + r, slateSize: 3 + r / 2);
+            var expected = byTorch.Rank(request);
+            foreach (var ranker in new[] { byOnnx, served })
+            {
+                var actual = ranker.Rank(request);
+                Assert.Equal(expected.Order, actual.Order);
+                worst = Math.Max(worst, MaxDiff(expected.Q, actual.Q));
+            }
+        }
+        Assert.True(worst <= Tolerance, $"slate Q differ by {worst}");
+        output.WriteLine($"greedy slates, max |onnx - torch| of placed Q: {worst:E2}");
+    }
+
+    [Fact]
+    public void List_graph_equals_Forward_on_a_batch_with_padded_shorter_lists()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var data = EncodedLists.Encode(model.Lists, model.Vocabulary);
+        var batch = data.Batch(Enumerable.Range(0, 12).ToArray());
+        Assert.False(batch.Mask.all().item<bool>()); // some lists are shorter and padded
+        var expected = model.Network.Forward(batch);
+        int b = (int)batch.Size, l = (int)batch.Length, m = (int)batch.Rows.shape[3];
+
+        var actual = model.List.Score(batch.Rows.contiguous().data<long>().ToArray(), b, l, m);
+
+        float q = MaxDiff(Floats(expected.Q), actual.Q), hint = MaxDiff(Floats(expected.Hint), actual.Hint);
+        Assert.True(q <= Tolerance && hint <= Tolerance, $"q {q}, hint {hint}");
+        output.WriteLine($"list graph B={b} L={l}: max |onnx - torch| q {q:E2}, hint {hint:E2}");
+    }
+
+    [Fact]
+    public void List_graph_scores_one_request_of_ten_positions()
+    {
+        var rng = new Random(15);
+        var rows = model.RandomRows(rng, 10, 2);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var expected = model.Network.Forward(tensor(rows, [1, 10, model.Fields, 2]));
+        var actual = model.List.Score(rows, 1, 10, 2);
+        Assert.True(MaxDiff(Floats(expected.Q), actual.Q) <= Tolerance);
+    }
+
+    [Fact]
+    public void Bad_inputs_are_rejected_with_the_reason()
+    {
+        var input = RandomStep(new Random(16), 1, 2, 1);
+        var outside = Assert.Throws<ArgumentException>(() => model.Step.Score(input with { Rows = [.. input.Rows[..^1], model.Vocabulary.Rows] }));
+        Assert.Contains("outside the table", outside.Message);
+        var shape = Assert.Throws<ArgumentException>(() => model.Step.Score(input with { Hidden = new float[3] }));
+        Assert.Contains("hidden", shape.Message);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------------
+
+    /// <summary>Runs both backends on one step and asserts every output agrees; returns the largest difference.</summary>
+    private float CompareStep(StepInput input, bool[]? mask, string what)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int t = input.PrefixLength;
+        var prefix = new PrefixState(
+            tensor(input.PrefixKeys, [1, H, t, Dh]), tensor(input.PrefixValues, [1, H, t, Dh]), tensor(input.Hidden, [1, D]),
+            mask is null ? null : tensor(mask, [1, t]));
+        var expected = model.Network.ScoreCandidates(prefix, tensor(input.Rows, [1, input.Candidates, model.Fields, input.MaxValues]));
+        var actual = model.Step.ScoreAll(input, mask);
+
+        var diffs = new (string Name, float Diff)[]
+        {
+            ("q", MaxDiff(Floats(expected.Q), actual.Q)),
+            ("keys", MaxDiff(Floats(expected.Keys), actual.Keys)),
+            ("values", MaxDiff(Floats(expected.Values), actual.Values)),
+            ("states", MaxDiff(Floats(expected.States), actual.States)),
+            ("hint", MaxDiff(Floats(expected.Hint), actual.Hint)),
+        };
+        foreach (var (name, diff) in diffs) Assert.True(diff <= Tolerance, $"{what}: {name} differs by {diff}");
+        return diffs.Max(d => d.Diff);
+    }
+
+    /// <summary>A prefix of T random keys and values, a random GRU state (zeros for T = 0) and random candidate rows.</summary>
+    private StepInput RandomStep(Random rng, int t, int c, int m)
+    {
+        float[] Normal(int n, float scale) => Enumerable.Range(0, n).Select(_ => scale * (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var hidden = t == 0 ? new float[D] : Normal(D, 0.9f);
+        return new StepInput(t, Normal(H * t * Dh, 1.5f), Normal(H * t * Dh, 1.5f), hidden, model.RandomRows(rng, c, m), c, m);
+    }
+
+    /// <summary>A request of distinct items with known and unknown (out-of-vocabulary) values and multi-valued tags.</summary>
+    private static SlateRequest RandomRequest(Random rng, int candidates, int slateSize)
+    {
+        var items = Enumerable.Range(0, 60).OrderBy(_ => rng.Next()).Take(candidates).ToArray(); // ids ≥ 40 are unseen
+        var user = rng.Next(14);
+        return new SlateRequest(
+            new Dictionary<string, string[]> { ["user"] = [$"u{user}"], ["age"] = [$"a{user % 4}"] },
+            new Dictionary<string, string[]>(),
+            items.Select(i => (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>
+            {
+                ["item"] = [$"i{i}"],
+                ["tags"] = rng.Next(3) == 0 ? [$"t{i % 5}", "t-new"] : [$"t{i % 5}"],
+            }).ToList(),
+            slateSize);
+    }
+
+    /// <summary>[h, T, dh] without position <paramref name="drop"/>.</summary>
+    private float[] DropPosition(float[] x, int t, int drop) =>
+        Enumerable.Range(0, H).SelectMany(head => Enumerable.Range(0, t).Where(p => p != drop)
+            .SelectMany(p => x.AsSpan((head * t + p) * Dh, Dh).ToArray())).ToArray();
+
+    private static float[] Floats(Tensor t) => t.contiguous().data<float>().ToArray();
+
+    private static float MaxDiff(float[] a, float[] b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        float worst = 0;
+        for (int i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs(a[i] - b[i]));
+        return worst;
+    }
+}

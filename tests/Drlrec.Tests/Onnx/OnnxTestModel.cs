@@ -1,0 +1,83 @@
+using Drlrec.Data;
+using Drlrec.Features;
+using Drlrec.Model;
+using Drlrec.Onnx;
+using Drlrec.Testing;
+using Drlrec.Tests.Support;
+using Drlrec.Training;
+using static TorchSharp.torch;
+
+namespace Drlrec.Tests.Onnx;
+
+/// <summary>
+/// A toy Q-network with every parameter randomised (biases, norms and the padding row too, so that a graph that reads
+/// padding or drops a bias is caught), exported to a temporary folder and opened in ONNX Runtime.
+/// </summary>
+public sealed class OnnxTestModel : IDisposable
+{
+    public static QNetworkConfig DefaultConfig { get; } = new() { EmbeddingDim = 8, HintDim = 12 };
+
+    public OnnxTestModel() : this(DefaultConfig, seed: 5)
+    {
+    }
+
+    /// <summary>Another architecture (a class fixture may have only one public constructor).</summary>
+    public static OnnxTestModel With(QNetworkConfig config, int seed) => new(config, seed);
+
+    private OnnxTestModel(QNetworkConfig config, int seed)
+    {
+        Lists = ToyData.Lists(32);
+        // Values seen once get no row of their own: the data then has out-of-vocabulary values.
+        Vocabulary = FeatureVocabulary.Fit(Lists, new FeatureConfig { MinCount = 2 });
+        manual_seed(seed);
+        Network = new QNetwork(config, Lists.Schema.Count, Vocabulary.Rows);
+        Randomize(Network);
+        Network.eval();
+        Export = OnnxExporter.Export(Network, "toy", ModelRole.Student, Folder["model.onnx"],
+            new OnnxVocabulary(Lists.Schema.Fields, Vocabulary));
+        Step = new OnnxStepScorer(Export.Path);
+        List = new OnnxListScorer(Export.ListPath);
+    }
+
+    public TemporaryFolder Folder { get; } = new();
+    public ListDataset Lists { get; }
+    public FeatureVocabulary Vocabulary { get; }
+    public QNetwork Network { get; }
+    public OnnxExport Export { get; }
+    public OnnxStepScorer Step { get; }
+    public OnnxListScorer List { get; }
+    public int Fields => Network.FieldCount;
+
+    /// <summary>Adds N(0, 0.2²) noise to every parameter.</summary>
+    public static void Randomize(QNetwork network)
+    {
+        using var noGrad = no_grad();
+        foreach (var p in network.parameters()) p.add_(randn_like(p) * 0.2);
+    }
+
+    /// <summary>
+    /// Random rows [C, F, M]: each field holds 0..M values (0 = a field of padding only) from its own rows (its
+    /// out-of-vocabulary row included) at random slots, padding in between.
+    /// </summary>
+    public long[] RandomRows(Random rng, int candidates, int maxValues)
+    {
+        var rows = new long[candidates * Fields * maxValues];
+        for (int c = 0; c < candidates; c++)
+            for (int f = 0; f < Fields; f++)
+            {
+                var field = Vocabulary.Fields[f];
+                int count = rng.Next(6) == 0 ? 0 : rng.Next(1, maxValues + 1);
+                foreach (int slot in Enumerable.Range(0, maxValues).OrderBy(_ => rng.Next()).Take(count))
+                    rows[(c * Fields + f) * maxValues + slot] = field.Offset + rng.Next(field.Size);
+            }
+        return rows;
+    }
+
+    public void Dispose()
+    {
+        Step.Dispose();
+        List.Dispose();
+        Network.Dispose();
+        Folder.Dispose();
+    }
+}
