@@ -25,19 +25,26 @@ public static class BenchCommand
         var prefix = new Option<int>("--prefix") { Description = "Items already placed before the pool's slot", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for tensor operations (1 = one request per core, as a serving process would)", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seed of the pool candidates", DefaultValueFactory = _ => 42 };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "torch (TorchSharp) or onnx (each model exported to ONNX and run with ONNX Runtime)",
+            DefaultValueFactory = _ => "torch",
+        };
+        backend.AcceptOnlyFromAmong("torch", "onnx");
         var command = new Command("bench",
             "Size and latency of models side by side in one process on the same requests: parameters, checkpoint bytes, " +
             "p50/p99 of scoring one request of L list positions and of scoring a pool of candidates, and ratios to the first model. " +
             "'bench train' measures training throughput.");
-        foreach (var option in new Option[] { models, json, repeats, warmup, requests, pool, prefix, threads, seed }) command.Options.Add(option);
-        command.SetAction(parse => CliErrors.Run(() => RunLatency(parse.GetValue(models) ?? [], parse.GetValue(json), parse.GetValue(repeats),
-            parse.GetValue(warmup), parse.GetValue(requests), parse.GetValue(pool), parse.GetValue(prefix), parse.GetValue(threads), parse.GetValue(seed))));
+        foreach (var option in new Option[] { models, backend, json, repeats, warmup, requests, pool, prefix, threads, seed }) command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() => RunLatency(parse.GetValue(models) ?? [], parse.GetValue(backend)!, parse.GetValue(json),
+            parse.GetValue(repeats), parse.GetValue(warmup), parse.GetValue(requests), parse.GetValue(pool), parse.GetValue(prefix),
+            parse.GetValue(threads), parse.GetValue(seed))));
         command.Subcommands.Add(CreateTrain());
         return command;
     }
 
-    private static int RunLatency(string[] paths, FileInfo? json, int repeats, int warmup, int requestCount, int poolSize, int prefix,
-        int threads, int seed)
+    private static int RunLatency(string[] paths, string backend, FileInfo? json, int repeats, int warmup, int requestCount, int poolSize,
+        int prefix, int threads, int seed)
     {
         if (paths.Length == 0) throw new ArgumentException("--model: give at least one model (repeat --model for several)");
         if (threads > 0) TorchSharp.torch.set_num_threads(threads);
@@ -53,13 +60,13 @@ public static class BenchCommand
             {
                 var set = LatencyRequests.Build(test, catalog, model, requestCount, poolSize, prefix, seed);
                 requestSets.Add(set);
-                targets.Add(new TorchLatencyTarget(model, set));
+                targets.Add(backend == "onnx" ? new OnnxLatencyTarget(model, set, Math.Max(1, threads)) : new TorchLatencyTarget(model, set));
             }
             LatencyReport report = null!;
             AnsiConsole.Progress().Start(ctx =>
             {
                 var task = ctx.AddTask("timing", maxValue: repeats);
-                report = ModelLatencyBenchmark.Run(targets, warmup, repeats, requestSets.Min(r => r.Count), "torch",
+                report = ModelLatencyBenchmark.Run(targets, warmup, repeats, requestSets.Min(r => r.Count), backend,
                     dataConfig.MaxListLength, poolSize, prefix, dataConfig.Source, n => task.Increment(n));
             });
             Print(report);

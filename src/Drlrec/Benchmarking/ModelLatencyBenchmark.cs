@@ -164,6 +164,9 @@ public sealed class TorchLatencyTarget : ILatencyTarget
     public long Parameters => model.Online.ParameterCount;
     public long Bytes => model.Bytes;
 
+    /// <summary>The cached prefix state of request <paramref name="i"/>.</summary>
+    public Model.PrefixState Prefix(int i) => prefixes[i];
+
     public void ScoreList(int i)
     {
         using var scope = NewDisposeScope();
@@ -186,5 +189,57 @@ public sealed class TorchLatencyTarget : ILatencyTarget
             p.Values.Dispose();
             p.Hidden.Dispose();
         }
+    }
+}
+
+/// <summary>
+/// ONNX Runtime latency target: the model exported to a temporary folder; a list request runs the list graph, a pool
+/// request one step of the step graph from a prefix cache computed beforehand (inputs are prepared outside the timing).
+/// </summary>
+public sealed class OnnxLatencyTarget : ILatencyTarget
+{
+    private readonly LoadedModel model;
+    private readonly string folder;
+    private readonly Onnx.OnnxListScorer lists;
+    private readonly Onnx.OnnxStepScorer steps;
+    private readonly long[][] listRows;
+    private readonly Ranking.StepInput[] pools;
+    private readonly int length, maxValues;
+
+    public OnnxLatencyTarget(LoadedModel model, LatencyRequests requests, int threads)
+    {
+        this.model = model;
+        folder = Directory.CreateTempSubdirectory("drlrec-bench-onnx-").FullName;
+        var export = Onnx.OnnxExporter.Export(model, Path.Combine(folder, "model.onnx"));
+        lists = new Onnx.OnnxListScorer(export.ListPath, threads);
+        steps = new Onnx.OnnxStepScorer(export.Path, threads);
+        length = (int)requests.Lists.shape[1];
+        maxValues = (int)requests.Lists.shape[3];
+        listRows = Enumerable.Range(0, requests.Count)
+            .Select(i => requests.Lists.narrow(0, i, 1).contiguous().data<long>().ToArray()).ToArray();
+        using var torchTarget = new TorchLatencyTarget(model, requests);
+        pools = Enumerable.Range(0, requests.Count).Select(i =>
+        {
+            var prefix = torchTarget.Prefix(i);
+            var rows = requests.PoolRows.narrow(0, i, 1);
+            return new Ranking.StepInput(requests.PrefixLength, prefix.Keys.contiguous().data<float>().ToArray(),
+                prefix.Values.contiguous().data<float>().ToArray(), prefix.Hidden.contiguous().data<float>().ToArray(),
+                rows.contiguous().data<long>().ToArray(), (int)rows.shape[1], (int)rows.shape[3]);
+        }).ToArray();
+    }
+
+    public string Name => model.Name;
+    public long Parameters => model.Online.ParameterCount;
+    public long Bytes => model.Bytes;
+
+    public void ScoreList(int i) => lists.Score(listRows[i], 1, length, maxValues);
+
+    public void ScorePool(int i) => steps.Score(pools[i]);
+
+    public void Dispose()
+    {
+        lists.Dispose();
+        steps.Dispose();
+        Directory.Delete(folder, recursive: true);
     }
 }

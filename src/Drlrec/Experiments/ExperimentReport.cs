@@ -131,7 +131,7 @@ public static class ExperimentReport
     }
 
     private static string BaseName(string variant) => variant.Contains(" (", StringComparison.Ordinal) ? variant[..variant.IndexOf(" (", StringComparison.Ordinal)] : variant;
-    private static string Label(VariantSummary s) => s.Variant;
+    private static string Label(VariantSummary s) => s.SweepValue is null ? s.Variant : $"{s.Variant} ({s.SweepParameter} = {s.SweepValue})";
     private static string Clicks(double? mean, double? lo, double? hi) =>
         mean is null ? "" : double.IsNaN(lo ?? double.NaN) ? $"{mean:F3}" : $"{mean:F3} [{lo:F3}, {hi:F3}]";
     private static string F(double? v) => v is null ? "" : v.Value.ToString("F3", CultureInfo.InvariantCulture);

@@ -64,10 +64,9 @@ public static class Plots
             Enumerable.Range(0, groups).Select(g => g * (k + 1) + (k - 1) / 2.0).ToArray(), categories.ToArray());
         plot.Title(title);
         plot.Axes.Left.Label.Text = yLabel;
-        var values = bars.Select(b => b.Value).ToArray();
-        if (values.Length > 0)
+        if (bars.Count > 0)
         {
-            double lo = values.Min(), hi = values.Max(), pad = Math.Max(1e-3, (hi - lo) * 0.25);
+            double lo = bars.Min(b => b.Value - b.Error), hi = bars.Max(b => b.Value + b.Error), pad = Math.Max(1e-3, (hi - lo) * 0.15);
             plot.Axes.SetLimitsY(Math.Max(0, lo - pad), hi + pad);
         }
         plot.ShowLegend(Alignment.UpperRight);
