@@ -15,6 +15,10 @@ public sealed record FeatureConfig
     /// <summary>When above 0, a field with more distinct training values than this is hashed into this many
     /// rows instead of getting one row per value (for huge id spaces). Default 0 (off).</summary>
     public int HashBuckets { get; init; }
+
+    /// <summary>Probability that a training input's field is replaced by its out-of-vocabulary row, so that the OOV
+    /// rows learn to stand for unseen users and items (see <see cref="FeatureDropout"/>). Default 0.1.</summary>
+    public double OovDropout { get; init; } = 0.1;
 }
 
 /// <summary>One field's slice of the shared embedding table.</summary>

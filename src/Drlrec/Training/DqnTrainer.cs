@@ -66,6 +66,7 @@ public static class DqnTrainer
     {
         var trainer = config.Trainer;
         var rng = new Random(config.Seed);
+        var dropout = new FeatureDropout(data.Vocabulary, config.Features.OovDropout);
         var order = Enumerable.Range(0, data.Train.Count).ToArray();
         int stepsPerEpoch = (data.Train.Count + trainer.BatchSize - 1) / trainer.BatchSize;
         observer?.OnStart(name, trainer.Epochs, stepsPerEpoch);
@@ -86,7 +87,7 @@ public static class DqnTrainer
                 int start = s * trainer.BatchSize, n = Math.Min(trainer.BatchSize, order.Length - start);
                 var indices = order.AsSpan(start, n).ToArray();
                 using var scope = NewDisposeScope();
-                var batch = data.Train.Batch(indices);
+                var batch = dropout.Apply(data.Train.Batch(indices));
                 float loss = step(batch, indices);
                 lossSum += loss;
                 foreach (int i in indices) items += data.Train.Lengths[i];
