@@ -40,6 +40,40 @@ public static class BenchCommand
             parse.GetValue(repeats), parse.GetValue(warmup), parse.GetValue(requests), parse.GetValue(pool), parse.GetValue(prefix),
             parse.GetValue(threads), parse.GetValue(seed))));
         command.Subcommands.Add(CreateTrain());
+        command.Subcommands.Add(CreateExplore());
+        return command;
+    }
+
+    private static Command CreateExplore()
+    {
+        var items = new Option<int[]>("--items")
+        {
+            Description = "Catalog sizes to compare (simulator, 1000..1000000)",
+            DefaultValueFactory = _ => [10_000, 1_000_000],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var pool = new Option<int>("--pool") { Description = "Candidates explored per state (N_c)", DefaultValueFactory = _ => 1000 };
+        var k = new Option<int>("--k") { Description = "Lessons kept per model", DefaultValueFactory = _ => 10 };
+        var states = new Option<int>("--states") { Description = "Timed states per catalog size", DefaultValueFactory = _ => 64 };
+        var group = new Option<int>("--states-per-step") { Description = "States explored together (as per training batch)", DefaultValueFactory = _ => 4 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
+        var command = new Command("explore", "Cost per state of exploring/filtering (retrieval, teacher and student pool scoring, top-k) at several catalog sizes.");
+        foreach (var option in new Option[] { items, pool, k, states, group, json }) command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var results = new List<ExploreCost>();
+            foreach (int size in parse.GetValue(items)!)
+                results.Add(AnsiConsole.Status().Start($"catalog of {size:N0} items", _ =>
+                    ExploreBenchmark.Measure(size, parse.GetValue(pool), parse.GetValue(k), parse.GetValue(states), parse.GetValue(group), 42)));
+            var table = new Table().Title("explore/filter cost per state").AddColumns("catalog items", "pool", "k", "states",
+                "retrieve ms/state", "explore+filter ms/state", "catalog encode s (once)", "simulator build s (once)");
+            foreach (var r in results)
+                table.AddRow(r.CatalogItems.ToString("N0"), r.Pool.ToString(), r.K.ToString(), r.States.ToString(), r.RetrieveMsPerState.ToString("F3"),
+                    $"[bold]{r.ExploreFilterMsPerState:F2}[/]", r.CatalogEncodeSeconds.ToString("F1"), r.SimulatorBuildSeconds.ToString("F1"));
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json) is { } file) AtomicFile.WriteAllText(file.FullName, Json.Serialize(results) + "\n");
+            return 0;
+        }));
         return command;
     }
 

@@ -23,20 +23,17 @@ public sealed class EncodedCatalog : IDisposable
     public static EncodedCatalog Encode(IItemCatalog catalog, FeatureVocabulary vocabulary, FieldLayout layout)
     {
         int n = catalog.Count, f = layout.ItemFields, first = layout.UserFields;
-        var values = new string[n][][];
+        // Two passes (width, then rows) so that a million-item catalog's values are never all held at once.
         int m = 1;
         for (int i = 0; i < n; i++)
-        {
-            values[i] = catalog.ItemFieldValues(i);
-            foreach (var set in values[i]) m = Math.Max(m, set.Length);
-        }
+            foreach (var set in catalog.ItemFieldValues(i)) m = Math.Max(m, set.Length);
         var rows = new int[n * f * m];
         for (int i = 0; i < n; i++)
+        {
+            var values = catalog.ItemFieldValues(i);
             for (int k = 0; k < f; k++)
-            {
-                var set = values[i][k];
-                for (int v = 0; v < set.Length; v++) rows[(i * f + k) * m + v] = vocabulary.Row(first + k, set[v]);
-            }
+                for (int v = 0; v < values[k].Length; v++) rows[(i * f + k) * m + v] = vocabulary.Row(first + k, values[k][v]);
+        }
         return new EncodedCatalog(catalog, tensor(rows, [n, f, m]).DetachFromDisposeScope());
     }
 
