@@ -17,6 +17,7 @@ public static class DrlrecCli
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 
