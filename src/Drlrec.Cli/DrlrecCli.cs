@@ -18,6 +18,7 @@ public static class DrlrecCli
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(LoadTestCommand.Create());
         return root;
     }
 
