@@ -37,6 +37,8 @@ public class SlateRankerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // One libtorch thread per ranking, as drlrec serve runs by default (--workers = cores, --threads = cores / workers).
+        TorchSharp.torch.set_num_threads(1);
         model = new RandomModel(Model == "teacher" ? QNetworkConfig.Teacher : QNetworkConfig.Student);
         scorer = CreateScorer();
         ranker = new SlateRanker(scorer, model.Vocabulary, model.Schema);
