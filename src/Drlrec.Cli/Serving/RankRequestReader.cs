@@ -69,7 +69,7 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         int count = array.GetArrayLength();
         if (count == 0) throw Bad("candidates", "at least one candidate is needed");
         if (count > options.MaxCandidates)
-            throw Bad("candidates", $"{count} candidates, more than this service's limit of {options.MaxCandidates}");
+            throw Bad("candidates", $"{count} candidates, over the limit of {options.MaxCandidates} (--max-candidates)");
         var list = new List<IReadOnlyDictionary<string, string[]>>(count);
         int j = 0;
         foreach (var candidate in array.EnumerateArray())
@@ -108,7 +108,7 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         int count = value.GetArrayLength();
         if (count == 0) throw Bad(field, "needs at least one value");
         if (count > options.MaxValuesPerField)
-            throw Bad(field, $"{count} values, more than this service's limit of {options.MaxValuesPerField}");
+            throw Bad(field, $"{count} values, over the limit of {options.MaxValuesPerField} (--max-values-per-field)");
         var values = new string[count];
         int i = 0;
         foreach (var item in value.EnumerateArray())

@@ -122,6 +122,11 @@ public sealed class RankingService : IAsyncDisposable
         {
             status = 499; // the client went away; nobody reads an answer
         }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            // Kestrel's own verdict on a malformed or oversized request, wherever it surfaces: the client's fault.
+            await Error(context, e.StatusCode, $"body: {e.Message}", "body");
+        }
         catch (Exception e)
         {
             log.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
@@ -172,7 +177,7 @@ public sealed class RankingService : IAsyncDisposable
     private async Task<RankCall> Read(HttpRequest request, CancellationToken cancel)
     {
         if (request.ContentLength > options.MaxBodyBytes)
-            throw new RequestError(413, "body", $"body: {request.ContentLength} bytes, more than this service's limit of {options.MaxBodyBytes}");
+            throw new RequestError(413, "body", $"body: {request.ContentLength} bytes, over the limit of {options.MaxBodyBytes} (--max-body-bytes)");
         try
         {
             using var body = await JsonDocument.ParseAsync(request.Body, BodyJson, cancel);
