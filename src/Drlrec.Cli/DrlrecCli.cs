@@ -20,6 +20,8 @@ public static class DrlrecCli
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(LoadTestCommand.Create());
         return root;
     }
 

@@ -15,11 +15,14 @@ public sealed class MultiHeadSelfAttention : nn.Module
     private readonly Linear output;
     private readonly int heads;
     private readonly int headDim;
+    // Held, not made per call: see Scalars.
+    private readonly Scalar scoreScale;
 
     public MultiHeadSelfAttention(string name, int dim, int heads) : base(name)
     {
         this.heads = heads;
         headDim = dim / heads;
+        scoreScale = Math.Sqrt(headDim).ToScalar();
         projection = nn.Linear(dim, 3 * dim);
         output = nn.Linear(dim, dim);
         RegisterComponents();
@@ -63,11 +66,11 @@ public sealed class MultiHeadSelfAttention : nn.Module
         long t = prefixKeys.shape[2];
         var prefixScores = q.matmul(prefixKeys.transpose(-2, -1));             // [R, h, C, T]
         if (prefixMask is not null)
-            prefixScores = prefixScores.masked_fill(prefixMask.logical_not().view(prefixMask.shape[0], 1, 1, t), float.NegativeInfinity);
+            prefixScores = prefixScores.masked_fill(prefixMask.logical_not().view(prefixMask.shape[0], 1, 1, t), Scalars.NegativeInfinity);
         var selfScore = (q * k).sum(-1, keepdim: true);                        // [R, h, C, 1]
-        var weights = cat([prefixScores, selfScore], -1).div(Math.Sqrt(headDim)).softmax(-1);
+        var weights = cat([prefixScores, selfScore], -1).div(scoreScale).softmax(-1);
         var mixed = weights.narrow(-1, 0, t).matmul(prefixValues)              // [R, h, C, dh]
-                    + weights.narrow(-1, t, 1) * v;
+                    .Plus(weights.narrow(-1, t, 1) * v);
         return output.forward(MergeHeads(mixed));                              // [R, C, D]
     }
 

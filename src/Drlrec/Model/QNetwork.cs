@@ -88,11 +88,11 @@ public sealed class QNetwork : nn.Module
     public Tensor EncodeItems(Tensor rows)
     {
         long n = rows.shape[0], f = rows.shape[1];
-        var real = rows > 0;                                                              // [N, F, M]
+        var real = rows > Scalars.Zero;                                                   // [N, F, M]
         var perBag = real.sum(2).flatten();                                               // [N·F] values per field
         var offsets = perBag.cumsum(0) - perBag;                                          // start of each bag
         var fields = embedding.forward(rows.masked_select(real), offsets, null).view(n, f, -1); // [N, F, d]
-        var mixed = fieldNorm.forward(fields + fieldAttention.Attend(fields, causal: false)); // [N, F, d]
+        var mixed = fieldNorm.forward(fields.Plus(fieldAttention.Attend(fields, causal: false))); // [N, F, d]
         return itemDropout.forward(mixed.flatten(1));                                     // [N, F·d]
     }
 
@@ -124,7 +124,7 @@ public sealed class QNetwork : nn.Module
         var x = EncodeItems(rows.flatten(0, 1)).view(r, c, ItemDim);                        // [R, C, F·d]
         var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.KeyMask,
             out var keys, out var values);                                                  // [R, C, F·d]; keys [R, h, C, dh]
-        var z = sequenceNorm.forward(x + attended);                                         // [R, C, F·d]
+        var z = sequenceNorm.forward(x.Plus(attended));                                     // [R, C, F·d]
         var h = GruStep(z, prefix.Hidden);                                                  // [R, C, F·d]
         var hint = mlp.forward(h);                                                          // [R, C, H]
         return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint, keys, values, h); // Q [R, C]
@@ -192,10 +192,11 @@ public sealed class QNetwork : nn.Module
         var gh = nn.functional.linear(h, GruParameter("weight_hh_l0"), GruParameter("bias_hh_l0")).unsqueeze(1); // [R, 1, 3D]: once per state
         var (ir, iz, inew) = Chunk3(gi);
         var (hr, hz, hnew) = Chunk3(gh);
-        var reset = (ir + hr).sigmoid();
-        var update = (iz + hz).sigmoid();
-        var candidate = (inew + reset * hnew).tanh();
-        return (1 - update) * candidate + update * h.unsqueeze(1);
+        // Held-scalar arithmetic (Scalars): this runs per request in the service.
+        var reset = ir.Plus(hr).sigmoid();
+        var update = iz.Plus(hz).sigmoid();
+        var candidate = inew.Plus(reset * hnew).tanh();
+        return update.OneMinus().mul(candidate).Plus(update * h.unsqueeze(1));
     }
 
     private static (Tensor, Tensor, Tensor) Chunk3(Tensor t)

@@ -1,0 +1,77 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Drlrec.Model;
+using Drlrec.Ranking;
+
+namespace Drlrec.Benchmarks;
+
+/// <summary>
+/// <see cref="SlateRanker.Rank(SlateRequest)"/> from field maps to slate (encoding, L greedy steps, cache updates):
+/// teacher (d = 16) vs student (d = 8), N candidates, L = 10, per backend.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ShortRun))]
+public class SlateRankerBenchmarks
+{
+    public const int SlateSize = 10;
+
+    private RandomModel model = null!;
+    private IStepScorer scorer = null!;
+    private SlateRanker ranker = null!;
+    private SlateRequest request = null!;
+
+    [Params("teacher", "student")]
+    public string Model { get; set; } = "student";
+
+    // EXTENSION POINT (onnx): add "onnx" here and its case in CreateScorer.
+    [ParamsSource(nameof(Backends))]
+    public string Backend { get; set; } = "torch";
+
+    public static IEnumerable<string> Backends => ["torch"];
+
+    [Params(100, 1000)]
+    public int Candidates { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        // One libtorch thread per ranking, as drlrec serve runs by default (--workers = cores, --threads = cores / workers).
+        TorchSharp.torch.set_num_threads(1);
+        model = new RandomModel(Model == "teacher" ? QNetworkConfig.Teacher : QNetworkConfig.Student);
+        scorer = CreateScorer();
+        ranker = new SlateRanker(scorer, model.Vocabulary, model.Schema);
+        request = model.Request(Candidates, SlateSize);
+    }
+
+    [Benchmark]
+    public RankedSlate Rank() => ranker.Rank(request);
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        scorer.Dispose();
+        model.Dispose();
+    }
+
+    private IStepScorer CreateScorer() => Backend switch
+    {
+        "torch" => new TorchStepScorer(model.Network),
+        // "onnx" => export model.Network to a temp .onnx file, then new Drlrec.Onnx.OnnxStepScorer(file),
+        _ => throw new NotSupportedException($"backend '{Backend}' is not wired into the benchmarks"),
+    };
+
+    /// <summary>
+    /// Few iterations so a full run takes minutes, not hours. In-process: no generated project to build, so the
+    /// TorchSharp native libraries patched into this project's output are the ones loaded.
+    /// </summary>
+    private sealed class ShortRun : ManualConfig
+    {
+        public ShortRun()
+        {
+            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
+                .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10).WithId("short"));
+        }
+    }
+}

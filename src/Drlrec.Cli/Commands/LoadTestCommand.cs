@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Drlrec.Configuration;
+using Drlrec.Serving;
+using Drlrec.Training;
+using Spectre.Console;
+
+namespace Drlrec.Cli.Commands;
+
+/// <summary><c>drlrec loadtest</c>: throughput and latency of a running <c>drlrec serve</c>, from this (second) process.</summary>
+public static class LoadTestCommand
+{
+    /// <summary>Distinct bodies made up from a model; sent round-robin.</summary>
+    private const int SynthesisedBodies = 64;
+
+    public static Command Create()
+    {
+        var url = new Option<Uri>("--url")
+        {
+            Description = "Base URL of the service (POSTs go to /v1/rank)",
+            Required = true,
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+                result.AddError($"--url: '{text}' is not an http(s) URL");
+                return null;
+            },
+        };
+        var file = new Option<FileInfo?>("--requests-file")
+        {
+            Description = "Request bodies: a JSON array, one JSON object, or JSON lines; sent round-robin",
+            DefaultValueFactory = _ => null,
+        };
+        var model = new Option<string?>("--model")
+        {
+            Description = "Instead of --requests-file: make up requests from this model's schema and vocabulary",
+            DefaultValueFactory = _ => null,
+        };
+        var concurrency = new Option<int[]>("--concurrency")
+        {
+            Description = "Requests in flight, one level per comma-separated value",
+            DefaultValueFactory = _ => [1, 4, 16],
+            CustomParser = ParseLevels,
+        };
+        var duration = new Option<TimeSpan>("--duration")
+        {
+            Description = "Measured time per level (e.g. 10s, 500ms, 2m)",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+            CustomParser = ParseDuration,
+        };
+        var warmUp = new Option<TimeSpan>("--warmup")
+        {
+            Description = "Unmeasured time before each level (0 for none)",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(1),
+            CustomParser = ParseDuration,
+        };
+        var requests = new Option<long>("--requests")
+        {
+            Description = "Most measured requests per level (a level ends at whichever of --duration and --requests comes first)",
+            DefaultValueFactory = _ => 100_000,
+        };
+        var candidates = new Option<int>("--candidates") { Description = "Candidates per made-up request (--model)", DefaultValueFactory = _ => 100 };
+        var slateSize = new Option<int>("--slate-size") { Description = "slate_size of made-up requests (--model)", DefaultValueFactory = _ => 10 };
+        var seed = new Option<int>("--seed") { Description = "Seed of made-up requests (--model)", DefaultValueFactory = _ => 1 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file", DefaultValueFactory = _ => null };
+
+        var command = new Command("loadtest",
+            "Load-test a running service: closed-loop clients at each concurrency level; throughput and p50/p95/p99 latency.");
+        foreach (var option in new Option[] { url, file, model, concurrency, duration, warmUp, requests, candidates, slateSize, seed, json })
+            command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var bodies = Bodies(parse.GetValue(file), parse.GetValue(model), parse.GetValue(candidates), parse.GetValue(slateSize), parse.GetValue(seed));
+            long budget = parse.GetValue(requests);
+            if (budget < 1) throw new ArgumentException("--requests: must be at least 1");
+            if (parse.GetValue(duration) <= TimeSpan.Zero) throw new ArgumentException("--duration: must be above 0");
+            var baseUrl = parse.GetValue(url)!;
+            var rankUrl = new Uri(baseUrl, "/v1/rank");
+            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var health = probe.GetFromJsonAsync<JsonElement>(new Uri(baseUrl, "/healthz")).GetAwaiter().GetResult();
+            string served = health.TryGetProperty("model", out var m) && m.TryGetProperty("version", out var v) ? v.GetString() ?? "?" : "?";
+            AnsiConsole.MarkupLineInterpolated($"load-testing {rankUrl} (model {served}) with {bodies.Count} distinct bodies");
+
+            var generator = new LoadGenerator(rankUrl, bodies);
+            var levels = new List<LoadLevel>();
+            foreach (int level in parse.GetValue(concurrency)!)
+                levels.Add(AnsiConsole.Status().Start($"concurrency {level}", _ => generator.RunAsync(
+                    level, parse.GetValue(duration), budget, parse.GetValue(warmUp)).GetAwaiter().GetResult()));
+
+            // Short headers: the table must fit 80 columns when output is redirected (bench/loadtest.sh logs).
+            var table = new Table().Title($"/v1/rank load test ({served}), latency in ms")
+                .AddColumns("conc.", "requests", "errors", "s", "req/s", "p50", "p95", "p99", "max");
+            foreach (var r in levels)
+                table.AddRow(r.Concurrency.ToString(CultureInfo.InvariantCulture), r.Requests.ToString("N0"), r.Errors.ToString("N0"),
+                    r.Seconds.ToString("F1"), $"[bold]{r.RequestsPerSecond:N0}[/]", r.P50Ms.ToString("F2"), r.P95Ms.ToString("F2"),
+                    r.P99Ms.ToString("F2"), r.MaxMs.ToString("F2"));
+            AnsiConsole.Write(table);
+            foreach (var r in levels.Where(r => r.Errors > 0))
+                AnsiConsole.MarkupLineInterpolated($"[yellow]concurrency {r.Concurrency}: {r.Errors} errors[/] ({string.Join(", ", r.Statuses.Select(s => $"{s.Key}: {s.Value}"))})");
+            if (parse.GetValue(json) is { } output)
+                AtomicFile.WriteAllText(output.FullName, Json.Serialize(new { Url = rankUrl, Model = served, Bodies = bodies.Count, Levels = levels }) + "\n");
+            return levels.Any(r => r.Errors > 0) ? CliErrors.BadInput : 0;
+        }));
+        return command;
+    }
+
+    private static IReadOnlyList<byte[]> Bodies(FileInfo? file, string? model, int candidates, int slateSize, int seed)
+    {
+        if ((file is null) == (model is null)) throw new ArgumentException("give exactly one of --requests-file and --model");
+        if (file is not null) return LoadRequests.Read(file.FullName);
+        using var loaded = ModelCheckpoint.Load(model!);
+        return LoadRequests.Synthesise(loaded.Schema, loaded.Vocabulary, SynthesisedBodies, candidates, slateSize, seed);
+    }
+
+    private static int[] ParseLevels(ArgumentResult result)
+    {
+        var levels = new List<int>();
+        foreach (string part in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int level) && level >= 1) levels.Add(level);
+            else result.AddError($"--concurrency: '{part}' is not a positive integer");
+        }
+        if (levels.Count == 0 && result.Tokens.Count > 0) result.AddError("--concurrency: at least one level is needed");
+        return [.. levels];
+    }
+
+    /// <summary>"10s", "500ms", "2m", "1h" or a plain number of seconds.</summary>
+    private static TimeSpan ParseDuration(ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value.Trim() : "";
+        (string number, double scale) = text switch
+        {
+            _ when text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (text[..^2], 0.001),
+            _ when text.EndsWith('s') => (text[..^1], 1.0),
+            _ when text.EndsWith('m') => (text[..^1], 60.0),
+            _ when text.EndsWith('h') => (text[..^1], 3600.0),
+            _ => (text, 1.0),
+        };
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= 0 && value * scale <= 86_400)
+            return TimeSpan.FromSeconds(value * scale);
+        result.AddError($"'{text}' is not a duration like 10s, 500ms or 2m");
+        return TimeSpan.Zero;
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Drlrec.Serving;
+using Spectre.Console;
+
+namespace Drlrec.Cli.Commands;
+
+/// <summary><c>drlrec serve</c>: the re-ranking HTTP service for one model.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var defaults = new ServeOptions { Model = "" };
+        var model = new Option<string>("--model")
+        {
+            Description = "Run folder with model.ckpt (usually the distilled student), or the checkpoint file",
+            Required = true,
+        };
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Listen URLs, ';'-separated (port 0 picks a free port and prints it)",
+            DefaultValueFactory = _ => defaults.Urls,
+        };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "Scoring backend: torch (TorchSharp) or onnx (ONNX Runtime on --onnx)",
+            DefaultValueFactory = _ => defaults.Backend,
+        };
+        backend.AcceptOnlyFromAmong([.. ScorerBackends.Names]);
+        var onnx = new Option<string?>("--onnx")
+        {
+            Description = "Exported .onnx graph of the model, for --backend onnx",
+            DefaultValueFactory = _ => null,
+        };
+        var maxCandidates = new Option<int>("--max-candidates")
+        {
+            Description = "Requests with more candidates are refused (400)",
+            DefaultValueFactory = _ => defaults.MaxCandidates,
+        };
+        var maxBody = new Option<long>("--max-body-bytes")
+        {
+            Description = "Larger request bodies are refused (413)",
+            DefaultValueFactory = _ => defaults.MaxBodyBytes,
+        };
+        var maxValues = new Option<int>("--max-values-per-field")
+        {
+            Description = "Most values one field of a request may carry (400 above)",
+            DefaultValueFactory = _ => defaults.MaxValuesPerField,
+        };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Requests scored at once, each on its own copy of the network; more wait in line (default: CPU cores)",
+            DefaultValueFactory = _ => defaults.Workers,
+        };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "libtorch threads per operation (0 = cores / workers, at least 1, so workers do not oversubscribe the CPU)",
+            DefaultValueFactory = _ => 0,
+        };
+        var command = new Command("serve",
+            "Serve a model over HTTP: POST /v1/rank re-ranks candidates into a slate; GET /healthz; GET /metrics (Prometheus). " +
+            "Stops gracefully on SIGTERM or Ctrl+C.");
+        foreach (var option in new Option[] { model, urls, backend, onnx, maxCandidates, maxBody, maxValues, workers, threads })
+            command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            int workerCount = parse.GetValue(workers);
+            int threadCount = parse.GetValue(threads);
+            var options = new ServeOptions
+            {
+                Model = parse.GetValue(model)!,
+                Urls = parse.GetValue(urls)!,
+                Backend = parse.GetValue(backend)!,
+                OnnxFile = parse.GetValue(onnx),
+                MaxCandidates = parse.GetValue(maxCandidates),
+                MaxBodyBytes = parse.GetValue(maxBody),
+                MaxValuesPerField = parse.GetValue(maxValues),
+                Workers = workerCount,
+                TorchThreads = threadCount > 0 ? threadCount : Math.Max(1, Environment.ProcessorCount / Math.Max(1, workerCount)),
+            };
+            options.Validate();
+            var service = RankingService.Create(options);
+            try
+            {
+                service.StartAsync().GetAwaiter().GetResult();
+                var info = service.Model;
+                AnsiConsole.MarkupLineInterpolated(
+                    $"serving [bold]{info.Name}[/] ({info.Role}, {info.Parameters:N0} parameters) version {info.Version}, backend [bold]{info.Backend}[/], {service.Workers} workers x {options.TorchThreads} threads");
+                foreach (string url in service.Urls) AnsiConsole.MarkupLineInterpolated($"listening on {url}");
+                AnsiConsole.MarkupLine("POST /v1/rank, GET /healthz, GET /metrics; Ctrl+C or SIGTERM stops after in-flight requests");
+                service.WaitForShutdownAsync().GetAwaiter().GetResult();
+                AnsiConsole.MarkupLine("stopped");
+            }
+            finally
+            {
+                service.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Drlrec.Data;
+using Drlrec.Features;
+using Drlrec.Ranking;
+
+namespace Drlrec.Serving;
+
+/// <summary>Request bodies for the load client: read from a file, or made up from a model's schema and vocabulary.</summary>
+public static class LoadRequests
+{
+    /// <summary>
+    /// Bodies from <paramref name="path"/>: a JSON array of requests, a single request object, or JSON lines (one
+    /// request per line). Each is checked to be a JSON object, so a broken file fails here and not as server errors.
+    /// </summary>
+    public static IReadOnlyList<byte[]> Read(string path)
+    {
+        string text = File.ReadAllText(path);
+        try
+        {
+            using var whole = JsonDocument.Parse(text);
+            if (whole.RootElement.ValueKind == JsonValueKind.Array)
+                return whole.RootElement.EnumerateArray().Select((r, i) => Body(r, $"{path}: request {i}")).ToArray();
+            return [Body(whole.RootElement, path)];
+        }
+        catch (JsonException)
+        {
+            // Not one document: JSON lines.
+        }
+        var bodies = new List<byte[]>();
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            try
+            {
+                using var line = JsonDocument.Parse(lines[i]);
+                bodies.Add(Body(line.RootElement, $"{path}:{i + 1}"));
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}:{i + 1}: not a JSON request ({e.Message})", e);
+            }
+        }
+        return bodies.Count > 0 ? bodies : throw new InvalidDataException($"{path}: no requests");
+    }
+
+    private static byte[] Body(JsonElement request, string where) => request.ValueKind == JsonValueKind.Object
+        ? Encoding.UTF8.GetBytes(request.GetRawText())
+        : throw new InvalidDataException($"{where}: a request must be a JSON object");
+
+    /// <summary>
+    /// <paramref name="count"/> requests of <paramref name="candidates"/> candidates each, values drawn from the
+    /// vocabulary (so they embed to trained rows, as real traffic mostly would); position is left to the ranker.
+    /// </summary>
+    public static IReadOnlyList<byte[]> Synthesise(ListSchema schema, FeatureVocabulary vocabulary, int count, int candidates,
+        int slateSize, int seed)
+    {
+        if (candidates < 1) throw new ArgumentException("--candidates: must be at least 1");
+        if (slateSize < 1) throw new ArgumentException("--slate-size: must be at least 1");
+        var rng = new Random(seed);
+        string[] Pick(int field)
+        {
+            var values = vocabulary.Fields[field].Values;
+            string One() => values.Count > 0 ? values[rng.Next(values.Count)] : "v" + rng.Next(1000); // hashed fields keep no values
+            return rng.NextDouble() < 0.25 ? [One(), One()] : [One()];
+        }
+        JsonObject Group(FieldGroup group)
+        {
+            var map = new JsonObject();
+            for (int f = 0; f < schema.Count; f++)
+                if (schema.Fields[f].Group == group && schema.Fields[f].Name != SlateRanker.PositionField)
+                    map[schema.Fields[f].Name] = new JsonArray([.. Pick(f).Distinct().Select(v => JsonValue.Create(v))]);
+            return map;
+        }
+        var bodies = new byte[count][];
+        for (int r = 0; r < count; r++)
+        {
+            var list = new JsonArray();
+            for (int j = 0; j < candidates; j++) list.Add(Group(FieldGroup.Item));
+            var request = new JsonObject
+            {
+                ["user"] = Group(FieldGroup.User),
+                ["context"] = Group(FieldGroup.Context),
+                ["candidates"] = list,
+                ["slate_size"] = slateSize,
+                ["request_id"] = $"load-{r}",
+            };
+            bodies[r] = Encoding.UTF8.GetBytes(request.ToJsonString());
+        }
+        return bodies;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Drlrec.Data;
+using Drlrec.Ranking;
+
+namespace Drlrec.Serving;
+
+/// <summary>A request the service refuses: the HTTP status, the offending field (a JSON path) and why.</summary>
+public sealed class RequestError(int status, string field, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+    public string Field { get; } = field;
+}
+
+/// <summary>A valid /v1/rank request.</summary>
+public sealed record RankCall(SlateRequest Request, string RequestId);
+
+/// <summary>
+/// Turns a /v1/rank JSON body into a <see cref="SlateRequest"/> the model can take, or a <see cref="RequestError"/>
+/// naming the field. Strict on shape (unknown or repeated keys, wrong types, missing fields are errors, so a typo never
+/// silently drops a feature) and lenient on values (an unseen value maps to its field's out-of-vocabulary row).
+/// Values are strings; numbers are refused rather than converted, because "1990" and 1990.0 would differ silently.
+/// </summary>
+public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
+{
+    private readonly string[] userFields = Names(schema, FieldGroup.User);
+    private readonly string[] itemFields = Names(schema, FieldGroup.Item);
+    // The ranker fills "position" per slot, so clients may leave it out (a given value is ignored).
+    private readonly string[] contextFields = Names(schema, FieldGroup.Context);
+
+    public RankCall Read(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object) throw Bad("body", $"must be a JSON object, not {Kind(body)}");
+        JsonElement? user = null, context = null, candidates = null, slateSize = null, requestId = null;
+        foreach (var property in body.EnumerateObject())
+        {
+            ref JsonElement? slot = ref user;
+            switch (property.Name)
+            {
+                case "user": slot = ref user; break;
+                case "context": slot = ref context; break;
+                case "candidates": slot = ref candidates; break;
+                case "slate_size": slot = ref slateSize; break;
+                case "request_id": slot = ref requestId; break;
+                default: throw Bad(property.Name, "unknown field (expected user, context, candidates, slate_size, request_id)");
+            }
+            if (slot is not null) throw Bad(property.Name, "appears twice");
+            slot = property.Value;
+        }
+
+        var userMap = Fields(Required(user, "user"), "user", FieldGroup.User, userFields);
+        var contextMap = Fields(Required(context, "context"), "context", FieldGroup.Context, contextFields);
+        var list = Candidates(Required(candidates, "candidates"));
+        var size = Required(slateSize, "slate_size");
+        if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt32(out int slate))
+            throw Bad("slate_size", $"must be an integer, not {Kind(size)}");
+        if (slate < 1) throw Bad("slate_size", "must be at least 1");
+        string id = requestId switch
+        {
+            null => Guid.NewGuid().ToString("N"),
+            { ValueKind: JsonValueKind.String } s => s.GetString()!,
+            { } other => throw Bad("request_id", $"must be a string, not {Kind(other)}"),
+        };
+        return new RankCall(new SlateRequest(userMap, contextMap, list, slate), id);
+    }
+
+    private List<IReadOnlyDictionary<string, string[]>> Candidates(JsonElement array)
+    {
+        if (array.ValueKind != JsonValueKind.Array) throw Bad("candidates", $"must be an array of objects, not {Kind(array)}");
+        int count = array.GetArrayLength();
+        if (count == 0) throw Bad("candidates", "at least one candidate is needed");
+        if (count > options.MaxCandidates)
+            throw Bad("candidates", $"{count} candidates, over the limit of {options.MaxCandidates} (--max-candidates)");
+        var list = new List<IReadOnlyDictionary<string, string[]>>(count);
+        int j = 0;
+        foreach (var candidate in array.EnumerateArray())
+        {
+            list.Add(Fields(candidate, $"candidates[{j}]", FieldGroup.Item, itemFields));
+            j++;
+        }
+        return list;
+    }
+
+    /// <summary>One group's field map: every key a field of the group, every field of the group present (but "position").</summary>
+    private Dictionary<string, string[]> Fields(JsonElement map, string where, FieldGroup group, string[] expected)
+    {
+        string groupName = group.ToString().ToLowerInvariant();
+        if (map.ValueKind != JsonValueKind.Object) throw Bad(where, $"must be an object of {groupName} fields, not {Kind(map)}");
+        var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var property in map.EnumerateObject())
+        {
+            string field = $"{where}.{property.Name}";
+            if (Array.IndexOf(expected, property.Name) < 0)
+                throw Bad(field, $"not a {groupName} field of this model ({Listed(expected)})");
+            if (result.ContainsKey(property.Name)) throw Bad(field, "appears twice");
+            result[property.Name] = Values(property.Value, field);
+        }
+        foreach (string name in expected)
+            if (!result.ContainsKey(name) && !(group == FieldGroup.Context && name == SlateRanker.PositionField))
+                throw Bad($"{where}.{name}", $"missing (the model needs every {groupName} field: {Listed(expected)})");
+        return result;
+    }
+
+    private string[] Values(JsonElement value, string field)
+    {
+        if (value.ValueKind == JsonValueKind.String) return [value.GetString()!];
+        if (value.ValueKind != JsonValueKind.Array)
+            throw Bad(field, $"must be a string or an array of strings, not {Kind(value)}");
+        int count = value.GetArrayLength();
+        if (count == 0) throw Bad(field, "needs at least one value");
+        if (count > options.MaxValuesPerField)
+            throw Bad(field, $"{count} values, over the limit of {options.MaxValuesPerField} (--max-values-per-field)");
+        var values = new string[count];
+        int i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String) throw Bad(field, $"value {i} must be a string, not {Kind(item)}");
+            values[i++] = item.GetString()!;
+        }
+        return values;
+    }
+
+    private static JsonElement Required(JsonElement? element, string field) =>
+        element ?? throw Bad(field, "missing");
+
+    private static RequestError Bad(string field, string message) => new(400, field, $"{field}: {message}");
+
+    private static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
+    private static string Listed(string[] names) => names.Length == 0 ? "none" : string.Join(", ", names);
+
+    private static string[] Names(ListSchema schema, FieldGroup group) =>
+        schema.Fields.Where(f => f.Group == group).Select(f => f.Name).ToArray();
+}

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Drlrec.Ranking;
+using Drlrec.Training;
+
+namespace Drlrec.Serving;
+
+/// <summary>What the service says about its model: the name, a version that changes with the weights, the backend.</summary>
+public sealed record ModelInfo(string Name, string Version, string Backend, string Role, int Epoch, long Parameters)
+{
+    /// <summary>Version "name-e{epoch}-{first 12 hex of the checkpoint's SHA-256}": two files never share one by accident.</summary>
+    public static ModelInfo Of(LoadedModel model, string backend)
+    {
+        using var stream = File.OpenRead(model.Path);
+        string hash = Convert.ToHexStringLower(SHA256.HashData(stream))[..12];
+        var header = model.Header;
+        return new ModelInfo(header.Name, $"{header.Name}-e{header.Epoch}-{hash}", backend,
+            header.Role.ToString().ToLowerInvariant(), header.Epoch, header.Parameters);
+    }
+}
+
+/// <summary>
+/// A fixed set of rankers, one scorer each, lent out one request at a time: requests beyond the pool size wait
+/// (in arrival order) instead of sharing a scorer, which keeps backends free of locking.
+/// </summary>
+public sealed class RankerPool : IDisposable
+{
+    private readonly LoadedModel model;
+    private readonly List<IStepScorer> scorers = [];
+    private readonly Channel<SlateRanker> idle = Channel.CreateUnbounded<SlateRanker>();
+
+    public RankerPool(ServeOptions options, ScorerFactory? factory = null)
+    {
+        options.Validate();
+        factory ??= ScorerBackends.Resolve(options.Backend);
+        model = ModelCheckpoint.Load(options.Model);
+        try
+        {
+            for (int i = 0; i < options.Workers; i++)
+            {
+                var scorer = factory(model, options);
+                scorers.Add(scorer);
+                if (scorer.FieldCount != model.Schema.Count)
+                    throw new InvalidDataException(
+                        $"the {scorer.Backend} scorer has {scorer.FieldCount} fields but the model {model.Name} has {model.Schema.Count}");
+                var ranker = new SlateRanker(scorer, model.Vocabulary, model.Schema);
+                ranker.Rank(WarmUp(model.Schema)); // first calls pay for native set-up; not a client's request
+                idle.Writer.TryWrite(ranker);
+            }
+            Info = ModelInfo.Of(model, scorers[0].Backend);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public ModelInfo Info { get; }
+    public Data.ListSchema Schema => model.Schema;
+    public int Workers => scorers.Count;
+
+    /// <summary>Ranks on the first free scorer; waits for one when all are busy.</summary>
+    /// <exception cref="ArgumentException">The request does not fit the model (the message names the field).</exception>
+    public async ValueTask<RankedSlate> RankAsync(SlateRequest request, CancellationToken cancel)
+    {
+        var ranker = await idle.Reader.ReadAsync(cancel);
+        try
+        {
+            return ranker.Rank(request);
+        }
+        finally
+        {
+            idle.Writer.TryWrite(ranker);
+        }
+    }
+
+    /// <summary>A two-candidate request of out-of-vocabulary values: runs every code path once and checks the backend answers.</summary>
+    private static SlateRequest WarmUp(Data.ListSchema schema)
+    {
+        Dictionary<string, string[]> Group(Data.FieldGroup group) =>
+            schema.Fields.Where(f => f.Group == group).ToDictionary(f => f.Name, _ => new[] { "warm-up" });
+        var item = Group(Data.FieldGroup.Item);
+        return new SlateRequest(Group(Data.FieldGroup.User), Group(Data.FieldGroup.Context), [item, item], 2);
+    }
+
+    public void Dispose()
+    {
+        idle.Writer.TryComplete();
+        foreach (var scorer in scorers) scorer.Dispose();
+        model.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+using Drlrec.Ranking;
+using Drlrec.Training;
+
+namespace Drlrec.Serving;
+
+/// <summary>Makes one scorer for the pool. The scorer is owned (and disposed) by the caller; the model stays the caller's.</summary>
+public delegate IStepScorer ScorerFactory(LoadedModel model, ServeOptions options);
+
+/// <summary>The scoring backends the service can run, by name.</summary>
+public static class ScorerBackends
+{
+    public const string Torch = "torch";
+    public const string Onnx = "onnx";
+
+    public static IReadOnlyList<string> Names { get; } = [Torch, Onnx];
+
+    public static ScorerFactory Resolve(string backend) => backend switch
+    {
+        Torch => CreateTorch,
+        // EXTENSION POINT (onnx): when Drlrec.Onnx lands, replace the right-hand side with
+        //   (_, options) => new Drlrec.Onnx.OnnxStepScorer(OnnxFileOf(options)),
+        Onnx => (_, options) => throw new InvalidOperationException(
+            $"--backend onnx: the ONNX backend is not wired into this build yet ({OnnxFileOf(options)}); use --backend torch"),
+        _ => throw new ArgumentException($"--backend: unknown backend '{backend}' (expected {string.Join(" or ", Names)})"),
+    };
+
+    /// <summary>The --onnx file, checked to exist.</summary>
+    public static string OnnxFileOf(ServeOptions options)
+    {
+        string file = options.OnnxFile ?? throw new ArgumentException("--onnx: the onnx backend needs the exported .onnx file");
+        return File.Exists(file) ? file : throw new FileNotFoundException($"--onnx: no file at {file}");
+    }
+
+    /// <summary>
+    /// A private copy of the online network per scorer: a TorchSharp module is not documented as safe for concurrent
+    /// forward calls, so workers never share one.
+    /// </summary>
+    private static IStepScorer CreateTorch(LoadedModel model, ServeOptions options)
+    {
+        var copy = ModelCheckpoint.Build(model.Header, "online");
+        try
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) model.Online.save(writer);
+            buffer.Position = 0;
+            using (var reader = new BinaryReader(buffer)) copy.load(reader);
+            return new TorchStepScorer(copy, owns: true);
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+}

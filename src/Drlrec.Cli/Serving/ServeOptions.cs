@@ -1,0 +1,48 @@
+namespace Drlrec.Serving;
+
+/// <summary>Settings of the re-ranking service (the <c>drlrec serve</c> options).</summary>
+public sealed record ServeOptions
+{
+    /// <summary>Run folder holding <c>model.ckpt</c>, or the file itself.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Kestrel listen URLs, ';'-separated. Port 0 binds a free port (see <see cref="RankingService.Urls"/>).</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:8080";
+
+    /// <summary>Scoring backend, a name known to <see cref="ScorerBackends"/>: "torch" or "onnx".</summary>
+    public string Backend { get; init; } = ScorerBackends.Torch;
+
+    /// <summary>Exported graph for the onnx backend.</summary>
+    public string? OnnxFile { get; init; }
+
+    /// <summary>Requests with more candidates are rejected (400): the cost of a request grows with N·L.</summary>
+    public int MaxCandidates { get; init; } = 1000;
+
+    /// <summary>Larger bodies are rejected (413) before they are parsed.</summary>
+    public long MaxBodyBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Most values one field may carry. The ranker pads every field of every candidate to the widest set, so a single
+    /// huge set would multiply the memory of the whole request; 400 above this.
+    /// </summary>
+    public int MaxValuesPerField { get; init; } = 64;
+
+    /// <summary>Scorers in the pool, i.e. requests scored at once; more wait their turn. Each scorer owns a copy of the network.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>libtorch threads per tensor operation (process-wide); null leaves libtorch's default.</summary>
+    public int? TorchThreads { get; init; }
+
+    /// <summary>How long shutdown waits for in-flight requests.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public void Validate()
+    {
+        if (MaxCandidates < 1) throw new ArgumentException("--max-candidates: must be at least 1");
+        if (MaxBodyBytes < 1) throw new ArgumentException("--max-body-bytes: must be at least 1");
+        if (MaxValuesPerField < 1) throw new ArgumentException("--max-values-per-field: must be at least 1");
+        if (Workers < 1) throw new ArgumentException("--workers: must be at least 1");
+        if (TorchThreads is < 1) throw new ArgumentException("--threads: must be at least 1");
+        if (string.IsNullOrWhiteSpace(Urls)) throw new ArgumentException("--urls: at least one URL is needed");
+    }
+}

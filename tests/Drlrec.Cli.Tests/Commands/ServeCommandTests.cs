@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Drlrec.Cli.Tests.Serving;
+using Drlrec.Cli.Tests.Support;
+using Drlrec.Serving;
+using Drlrec.Testing;
+using Spectre.Console;
+
+namespace Drlrec.Cli.Tests.Commands;
+
+/// <summary>drlrec serve and drlrec loadtest through real command lines (the service itself is tested in Serving/).</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class ServeCommandTests : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private static (int Code, string Output) Run(params string[] args)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 400;
+        int code = DrlrecCli.Run(args, console);
+        return (code, writer.ToString());
+    }
+
+    [Fact]
+    public void Serve_help_lists_every_option_with_its_default()
+    {
+        var output = new StringWriter();
+        int code = DrlrecCli.BuildRoot().Parse(["serve", "--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = output });
+
+        Assert.Equal(0, code);
+        foreach (string option in new[] { "--model", "--urls", "--backend", "--onnx", "--max-candidates", "--max-body-bytes", "--max-values-per-field", "--workers", "--threads" })
+            Assert.Contains(option, output.ToString());
+        Assert.Contains("[default: http://127.0.0.1:8080]", output.ToString());
+        Assert.Contains("[default: 1048576]", output.ToString());
+    }
+
+    [Fact]
+    public void Serve_with_a_missing_model_fails_with_a_message()
+    {
+        var (code, output) = Run("serve", "--model", _folder["nothing"], "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, code);
+        Assert.Contains("no model at", output);
+    }
+
+    [Fact]
+    public void The_onnx_backend_needs_its_file_and_is_not_wired_yet()
+    {
+        var (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--urls", "http://127.0.0.1:0");
+        Assert.Equal(1, code);
+        Assert.Contains("--onnx: the onnx backend needs the exported .onnx file", output);
+
+        string file = _folder.Write("model.onnx", "not really");
+        (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", file, "--urls", "http://127.0.0.1:0");
+        Assert.Equal(1, code);
+        Assert.Contains("ONNX backend is not wired", output);
+    }
+
+    [Fact]
+    public async Task Loadtest_measures_a_running_service_and_writes_json()
+    {
+        await using var service = RankingService.Create(ServiceFixture.Options());
+        await service.StartAsync();
+        string json = _folder["load.json"];
+
+        var (code, output) = Run("loadtest", "--url", service.BaseAddress.ToString(), "--model", TinyModel.Folder,
+            "--concurrency", "1,4", "--duration", "20s", "--requests", "24", "--warmup", "0", "--candidates", "12", "--json", json);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("/v1/rank load test", output);
+        using var results = JsonDocument.Parse(File.ReadAllText(json));
+        var levels = results.RootElement.GetProperty("levels").EnumerateArray().ToArray();
+        Assert.Equal([1, 4], levels.Select(l => l.GetProperty("concurrency").GetInt32()));
+        Assert.All(levels, l =>
+        {
+            Assert.Equal(24, l.GetProperty("requests").GetInt64()); // the request budget ends each level, not the 20 s
+            Assert.Equal(0, l.GetProperty("errors").GetInt64());
+            Assert.True(l.GetProperty("p50_ms").GetDouble() <= l.GetProperty("p99_ms").GetDouble());
+            Assert.True(l.GetProperty("requests_per_second").GetDouble() > 0);
+        });
+    }
+
+    [Fact]
+    public void Loadtest_reads_requests_from_a_json_lines_file()
+    {
+        string file = _folder.Write("requests.jsonl", Requests.Valid().ToJsonString(), "", Requests.Valid(candidates: 3).ToJsonString());
+        var bodies = LoadRequests.Read(file);
+
+        Assert.Equal(2, bodies.Count);
+        Assert.Throws<InvalidDataException>(() => LoadRequests.Read(_folder.Write("bad.jsonl", "{\"user\": 1}", "[1,")));
+    }
+
+    [Theory]
+    [InlineData("--concurrency", "0", "'0' is not a positive integer")]
+    [InlineData("--concurrency", "1,x", "'x' is not a positive integer")]
+    [InlineData("--duration", "ten", "'ten' is not a duration")]
+    public void Loadtest_refuses_bad_levels_and_durations(string option, string value, string message)
+    {
+        var error = new StringWriter();
+        int code = DrlrecCli.BuildRoot().Parse(["loadtest", "--url", "http://127.0.0.1:1", "--model", "m", option, value])
+            .Invoke(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, error.ToString());
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Drlrec.Cli.Tests.Serving;
+
+/// <summary>Every class of bad input is a 4xx whose JSON names the field; none is a 500.</summary>
+[Collection(ServiceCollection.Name)]
+public sealed class RankValidationTests(ServiceFixture fixture)
+{
+    private static string Broken(Action<JsonObject> breakIt)
+    {
+        var request = Requests.Valid();
+        breakIt(request);
+        return request.ToJsonString();
+    }
+
+    private static JsonNode Candidate(JsonObject request, int j) => request["candidates"]![j]!;
+
+    /// <summary>Case name → (body, field the error must name).</summary>
+    private static readonly Dictionary<string, (string Body, string Field)> Cases = new()
+    {
+        ["malformed JSON"] = ("""{"user": {"user_id": "u1" """, "body"),
+        ["empty body"] = ("", "body"),
+        ["not an object"] = ("[1, 2]", "body"),
+        ["too deeply nested"] = (new string('[', 40) + new string(']', 40), "body"),
+        ["unknown top-level key"] = (Broken(r => r["slate"] = 3), "slate"),
+        ["repeated top-level key"] = (Requests.Valid().ToJsonString().Replace("\"slate_size\":5", "\"slate_size\":5,\"slate_size\":6"), "slate_size"),
+        ["missing user"] = (Broken(r => r.Remove("user")), "user"),
+        ["missing context"] = (Broken(r => r.Remove("context")), "context"),
+        ["missing candidates"] = (Broken(r => r.Remove("candidates")), "candidates"),
+        ["missing slate_size"] = (Broken(r => r.Remove("slate_size")), "slate_size"),
+        ["user not an object"] = (Broken(r => r["user"] = "u1"), "user"),
+        ["context null"] = (Broken(r => r["context"] = null), "context"),
+        ["candidates not an array"] = (Broken(r => r["candidates"] = new JsonObject()), "candidates"),
+        ["candidate not an object"] = (Broken(r => r["candidates"]![3] = "i3"), "candidates[3]"),
+        ["slate_size a string"] = (Broken(r => r["slate_size"] = "5"), "slate_size"),
+        ["slate_size fractional"] = (Broken(r => r["slate_size"] = 2.5), "slate_size"),
+        ["slate_size beyond int"] = (Broken(r => r["slate_size"] = 1e12), "slate_size"),
+        ["slate_size zero"] = (Broken(r => r["slate_size"] = 0), "slate_size"),
+        ["slate_size negative"] = (Broken(r => r["slate_size"] = -3), "slate_size"),
+        ["request_id a number"] = (Broken(r => r["request_id"] = 7), "request_id"),
+        ["unknown user field"] = (Broken(r => r["user"]!["country"] = "fr"), "user.country"),
+        ["item field given as user field"] = (Broken(r => r["user"]!["genres"] = "Drama"), "user.genres"),
+        ["unknown candidate field"] = (Broken(r => Candidate(r, 3)["rating"] = "5"), "candidates[3].rating"),
+        ["field names are case-sensitive"] = (Broken(r => { r["user"]!.AsObject().Remove("age"); r["user"]!["Age"] = "a1"; }), "user.Age"),
+        ["missing user field"] = (Broken(r => r["user"]!.AsObject().Remove("age")), "user.age"),
+        ["missing context field"] = (Broken(r => r["context"]!.AsObject().Remove("hour")), "context.hour"),
+        ["missing candidate field"] = (Broken(r => Candidate(r, 3).AsObject().Remove("genres")), "candidates[3].genres"),
+        ["repeated candidate field"] = ("""{"user":{"user_id":"u1","age":"a1"},"context":{"hour":"h1"},"candidates":[{"item_id":"i1","genres":"Drama","item_id":"i2"}],"slate_size":1}""", "candidates[0].item_id"),
+        ["empty value set"] = (Broken(r => Candidate(r, 3)["genres"] = new JsonArray()), "candidates[3].genres"),
+        ["number value"] = (Broken(r => r["user"]!["age"] = 30), "user.age"),
+        ["number in a value array"] = (Broken(r => Candidate(r, 3)["genres"] = new JsonArray("Drama", 1)), "candidates[3].genres"),
+        ["null value"] = (Broken(r => r["context"]!["hour"] = null), "context.hour"),
+        ["boolean value"] = (Broken(r => Candidate(r, 1)["item_id"] = true), "candidates[1].item_id"),
+        ["nested value array"] = (Broken(r => Candidate(r, 3)["genres"] = new JsonArray(new JsonArray("Drama"))), "candidates[3].genres"),
+        ["too many values in a field"] = (Broken(r => Candidate(r, 3)["genres"] = new JsonArray([.. Enumerable.Range(0, 9).Select(g => JsonValue.Create($"g{g}"))])), "candidates[3].genres"),
+        ["empty candidate list"] = (Broken(r => r["candidates"] = new JsonArray()), "candidates"),
+        ["more candidates than the limit"] = (Requests.Valid(candidates: ServiceFixture.MaxCandidates + 1).ToJsonString(), "candidates"),
+    };
+
+    public static TheoryData<string> CaseNames() => [.. Cases.Keys];
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public async Task Bad_input_is_a_400_naming_the_field(string name)
+    {
+        var (body, field) = Cases[name];
+
+        var (status, answer) = await fixture.Rank(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(field, answer.GetProperty("field").GetString());
+        Assert.StartsWith(field + ": ", answer.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task The_limit_on_candidates_is_inclusive()
+    {
+        var (status, _) = await fixture.Rank(Requests.Valid(candidates: ServiceFixture.MaxCandidates, slateSize: 2));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_a_413_without_being_read()
+    {
+        string body = Padded(ServiceFixture.MaxBodyBytes + 1);
+
+        var (status, answer) = await fixture.Rank(body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Equal("body", answer.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_limit_is_a_413_too()
+    {
+        // No Content-Length: Kestrel's body-size limit stops the read part-way.
+        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Padded(ServiceFixture.MaxBodyBytes * 2))));
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/rank") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await fixture.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("body", (await ServiceFixture.Json(response)).GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task A_body_just_under_the_limit_is_parsed()
+    {
+        var (status, _) = await fixture.Rank(Padded(ServiceFixture.MaxBodyBytes));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    /// <summary>A valid request padded with spaces to exactly <paramref name="bytes"/> bytes.</summary>
+    private static string Padded(int bytes)
+    {
+        string json = Requests.Valid().ToJsonString();
+        return json + new string(' ', bytes - json.Length);
+    }
+}

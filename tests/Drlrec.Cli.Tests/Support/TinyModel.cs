@@ -1,0 +1,66 @@
+using Drlrec.Data;
+using Drlrec.Model;
+using Drlrec.Training;
+
+namespace Drlrec.Cli.Tests.Support;
+
+/// <summary>
+/// One small trained model per test process (1 epoch, d = 8), in a temp run folder deleted at exit. Its schema has a
+/// multi-valued item field (genres) and a context field besides position (hour), so every request part is exercised.
+/// </summary>
+public static class TinyModel
+{
+    public static ListSchema Schema { get; } = new(
+    [
+        new FieldSpec("user_id", FieldGroup.User), new FieldSpec("age", FieldGroup.User),
+        new FieldSpec("item_id", FieldGroup.Item), new FieldSpec("genres", FieldGroup.Item),
+        new FieldSpec("position", FieldGroup.Context), new FieldSpec("hour", FieldGroup.Context),
+    ]);
+
+    private static readonly Lazy<string> folder = new(Train, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The run folder with model.ckpt (trained on first use).</summary>
+    public static string Folder => folder.Value;
+
+    private static string Train()
+    {
+        string dir = Directory.CreateTempSubdirectory("drlrec-cli-tests-model-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        };
+        var config = new RunConfig
+        {
+            Seed = 5,
+            Role = ModelRole.Student,
+            Model = new QNetworkConfig { EmbeddingDim = 8 },
+            Trainer = new TrainerConfig { Epochs = 1, BatchSize = 32 },
+        };
+        var data = PreparedData.Prepare(Lists(160), null, new DataConfig(), new());
+        DqnTrainer.Train(config, data, new RunFolder(dir), name: "tiny");
+        return dir;
+    }
+
+    /// <summary>Logged lists where even items are clicked more often, so the model has something to learn.</summary>
+    public static ListDataset Lists(int count, int seed = 3)
+    {
+        var rng = new Random(seed);
+        var lists = new List<LoggedList>();
+        for (int i = 0; i < count; i++)
+        {
+            int user = rng.Next(10), hour = rng.Next(4);
+            var items = new List<LoggedItem>();
+            for (int t = 0; t < 6; t++)
+            {
+                int item = rng.Next(30);
+                string[] genres = item % 3 == 0 ? ["Drama", "War"] : [Genre(item)];
+                float reward = rng.NextDouble() < (item % 2 == 0 ? 0.8 : 0.1) ? 1 : 0;
+                items.Add(new LoggedItem($"i{item}", [[$"u{user}"], [$"a{user % 3}"], [$"i{item}"], genres, [$"{t + 1}"], [$"h{hour}"]], reward));
+            }
+            lists.Add(new LoggedList($"l{i}", $"u{user}", i, items));
+        }
+        return new ListDataset(Schema, lists, "tiny");
+    }
+
+    public static string Genre(int item) => (item % 4) switch { 0 => "Comedy", 1 => "Drama", 2 => "Action", _ => "Horror" };
+}
