@@ -25,11 +25,12 @@ public class SlateRankerBenchmarks
     [Params("teacher", "student")]
     public string Model { get; set; } = "student";
 
-    // EXTENSION POINT (onnx): add "onnx" here and its case in CreateScorer.
     [ParamsSource(nameof(Backends))]
     public string Backend { get; set; } = "torch";
 
-    public static IEnumerable<string> Backends => ["torch"];
+    public static IEnumerable<string> Backends => ["torch", "onnx"];
+
+    private string? onnxFolder;
 
     [Params(100, 1000)]
     public int Candidates { get; set; }
@@ -53,14 +54,17 @@ public class SlateRankerBenchmarks
     {
         scorer.Dispose();
         model.Dispose();
+        if (onnxFolder is not null) Directory.Delete(onnxFolder, recursive: true);
     }
 
-    private IStepScorer CreateScorer() => Backend switch
+    private IStepScorer CreateScorer()
     {
-        "torch" => new TorchStepScorer(model.Network),
-        // "onnx" => export model.Network to a temp .onnx file, then new Drlrec.Onnx.OnnxStepScorer(file),
-        _ => throw new NotSupportedException($"backend '{Backend}' is not wired into the benchmarks"),
-    };
+        if (Backend == "torch") return new TorchStepScorer(model.Network);
+        onnxFolder = Directory.CreateTempSubdirectory("drlrec-bench-").FullName;
+        var export = Drlrec.Onnx.OnnxExporter.Export(model.Network, Model, Model == "teacher" ? Drlrec.Training.ModelRole.Teacher : Drlrec.Training.ModelRole.Student,
+            Path.Combine(onnxFolder, "model.onnx"));
+        return new Drlrec.Onnx.OnnxStepScorer(export.Path, intraOpThreads: 1);
+    }
 
     /// <summary>
     /// Few iterations so a full run takes minutes, not hours. In-process: no generated project to build, so the

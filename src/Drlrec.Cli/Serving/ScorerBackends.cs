@@ -17,17 +17,15 @@ public static class ScorerBackends
     public static ScorerFactory Resolve(string backend) => backend switch
     {
         Torch => CreateTorch,
-        // EXTENSION POINT (onnx): when Drlrec.Onnx lands, replace the right-hand side with
-        //   (_, options) => new Drlrec.Onnx.OnnxStepScorer(OnnxFileOf(options)),
-        Onnx => (_, options) => throw new InvalidOperationException(
-            $"--backend onnx: the ONNX backend is not wired into this build yet ({OnnxFileOf(options)}); use --backend torch"),
+        Onnx => (_, options) => new Drlrec.Onnx.OnnxStepScorer(OnnxFileOf(options), options.TorchThreads ?? 1),
         _ => throw new ArgumentException($"--backend: unknown backend '{backend}' (expected {string.Join(" or ", Names)})"),
     };
 
-    /// <summary>The --onnx file, checked to exist.</summary>
+    /// <summary>The --onnx file, checked to exist (made with <c>drlrec export --model DIR --format onnx --out FILE</c>).</summary>
     public static string OnnxFileOf(ServeOptions options)
     {
-        string file = options.OnnxFile ?? throw new ArgumentException("--onnx: the onnx backend needs the exported .onnx file");
+        string file = options.OnnxFile
+                      ?? throw new ArgumentException("--onnx: the onnx backend needs the exported step graph (drlrec export --model DIR --format onnx --out FILE)");
         return File.Exists(file) ? file : throw new FileNotFoundException($"--onnx: no file at {file}");
     }
 

@@ -1,3 +1,4 @@
+using Drlrec.Model;
 using static TorchSharp.torch;
 
 namespace Drlrec.Distillation;
@@ -24,8 +25,8 @@ public static class ConfidenceWeights
         var m = mask.to_type(ScalarType.Float32);
         var squared = tdError.square() * m;
         var c = mode == ConfidenceMode.TdError
-            ? 1 - squared / (squared.max() + Epsilon)
-            : (-squared / (squared.sum() / m.sum().clamp_min(1) + Epsilon)).exp();
+            ? (squared / squared.max().PlusScalar(Epsilon)).OneMinus()
+            : (squared.neg() / (squared.sum() / m.sum().clamp_min(Scalars.One)).PlusScalar(Epsilon)).exp();
         return c * m;
     }
 
@@ -33,6 +34,6 @@ public static class ConfidenceWeights
     public static Tensor PerList(Tensor perItem, Tensor mask)
     {
         var m = mask.to_type(ScalarType.Float32);
-        return (perItem * m).sum(1) / m.sum(1).clamp_min(1);
+        return (perItem * m).sum(1) / m.sum(1).clamp_min(Scalars.One);
     }
 }

@@ -78,21 +78,23 @@ public sealed class DistillLearner
                 ? ConfidenceWeights.PerItem(teacher.TdError, mask, config.ConfidenceMode)
                 : real;                                                                // [B, L]
             var listConfidence = ConfidenceWeights.PerList(itemConfidence, mask);      // [B]
-            if (config.Kl) kl = kl + ListwiseKlLoss.Compute(teacher.Q, output.Q, mask, listConfidence, config.Temperature);
+            if (config.Kl) kl = kl.Plus(ListwiseKlLoss.Compute(teacher.Q, output.Q, mask, listConfidence, config.Temperature));
             if (config.Hint)
-                hint = hint + hintLoss.Compute(output.Hint[mask], teacher.Hint[mask], itemConfidence[mask]);
+                hint = hint.Plus(hintLoss.Compute(output.Hint[mask], teacher.Hint[mask], itemConfidence[mask]));
 
             if (config.ExploreFilter && explore is not null)
             {
                 var (lessonKl, lessonHint, s, n) = LessonLosses(batch, indices, output, listConfidence);
-                kl = kl + lessonKl;
-                hint = hint + lessonHint;
+                kl = kl.Plus(lessonKl);
+                hint = hint.Plus(lessonHint);
                 states = s;
                 lessons = n;
             }
         }
 
-        var loss = config.RlWeight * rl + (config.Kl ? config.KlWeight * kl : 0) + (config.Hint ? config.HintWeight * hint : 0);
+        var loss = rl.Times(config.RlWeight);
+        if (config.Kl) loss = loss.Plus(kl.Times(config.KlWeight));
+        if (config.Hint) loss = loss.Plus(hint.Times(config.HintWeight));
         student.ApplyGradients(loss);
         Last = new DistillLossParts(loss.item<float>(), rl.item<float>(), kl.item<float>(), hint.item<float>(), states, lessons);
         return (float)Last.Total;

@@ -69,8 +69,8 @@ public sealed class ExploreFilter(CandidateRetriever retriever, EncodedCatalog c
     {
         int kk = (int)Math.Min(k, teacherQ.shape[1]);
         var outside = poolMask.logical_not();
-        var byTeacher = teacherQ.masked_fill(outside, float.NegativeInfinity).topk(kk, 1).indexes;   // [S, k]
-        var byStudent = studentQ.masked_fill(outside, float.NegativeInfinity).topk(kk, 1).indexes;   // [S, k]
+        var byTeacher = teacherQ.masked_fill(outside, Scalars.NegativeInfinity).topk(kk, 1).indexes;   // [S, k]
+        var byStudent = studentQ.masked_fill(outside, Scalars.NegativeInfinity).topk(kk, 1).indexes;   // [S, k]
         var duplicate = (byStudent.unsqueeze(2) == byTeacher.unsqueeze(1)).any(2);                   // [S, k]
         var picks = cat([byTeacher, byStudent], 1);
         var mask = cat([ones_like(duplicate), duplicate.logical_not()], 1).logical_and(poolMask.gather(1, picks));

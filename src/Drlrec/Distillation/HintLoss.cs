@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Drlrec.Model;
 using static TorchSharp.torch;
 
 namespace Drlrec.Distillation;
@@ -33,7 +34,7 @@ public sealed class HintLoss : nn.Module
     public Tensor Compute(Tensor studentHint, Tensor teacherHint, Tensor? weights)
     {
         var projected = projection is null ? studentHint : projection.forward(studentHint);
-        var perItem = (projected - teacherHint).square().sum(-1) / TeacherHint;   // [N]
+        var perItem = (projected - teacherHint).square().sum(-1).DividedBy(TeacherHint);   // [N]
         if (weights is not null) perItem = perItem * weights;
         return perItem.numel() == 0 ? zeros(1).sum() : perItem.mean();
     }

@@ -1,3 +1,4 @@
+using Drlrec.Model;
 using static TorchSharp.torch;
 
 namespace Drlrec.Distillation;
@@ -19,10 +20,10 @@ public static class ListwiseKlLoss
     public static Tensor Compute(Tensor teacherQ, Tensor studentQ, Tensor mask, Tensor? weights, double temperature)
     {
         var outside = mask.logical_not();
-        var logPt = (teacherQ / temperature).masked_fill(outside, float.NegativeInfinity).log_softmax(-1);
-        var logPs = (studentQ / temperature).masked_fill(outside, float.NegativeInfinity).log_softmax(-1);
-        var perItem = (logPt.exp() * (logPt - logPs)).masked_fill(outside, 0);  // 0·(−∞) would be NaN
-        var perSet = perItem.sum(-1) * (temperature * temperature);           // [S]
+        var logPt = teacherQ.DividedBy(temperature).masked_fill(outside, Scalars.NegativeInfinity).log_softmax(-1);
+        var logPs = studentQ.DividedBy(temperature).masked_fill(outside, Scalars.NegativeInfinity).log_softmax(-1);
+        var perItem = (logPt.exp() * (logPt - logPs)).masked_fill(outside, Scalars.Zero);  // 0·(−∞) would be NaN
+        var perSet = perItem.sum(-1).Times(temperature * temperature);                   // [S]
         if (weights is not null) perSet = perSet * weights;
         return perSet.mean();
     }

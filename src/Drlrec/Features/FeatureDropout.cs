@@ -1,3 +1,4 @@
+using Drlrec.Model;
 using static TorchSharp.torch;
 
 namespace Drlrec.Features;
@@ -28,8 +29,8 @@ public sealed class FeatureDropout
         long b = rows.shape[0], l = rows.shape[1], f = rows.shape[2], m = rows.shape[3];
         var oov = zeros(f, m, ScalarType.Int64);
         oov.select(1, 0).copy_(tensor(oovRows));                                  // [F, M]: OOV, then padding
-        var real = rows.narrow(3, 0, 1) > 0;                                       // [B, L, F, 1]
-        var dropped = (rand(b, l, f, 1) < Probability).logical_and(real);
+        var real = rows.narrow(3, 0, 1).GreaterThan(0);                                       // [B, L, F, 1]
+        var dropped = rand(b, l, f, 1).LessThan(Probability).logical_and(real);
         return where(dropped, oov.view(1, 1, f, m), rows);
     }
 

@@ -36,7 +36,7 @@ public static class DoubleDqn
         using var noGrad = no_grad();
         var mask = batch.Mask.to_type(ScalarType.Float32);                      // [B, L]
         var next = NextValues(online, target, batch, layout, actions);           // [B, L]: Q'(s_{t+1}, a*) at t
-        return (batch.Rewards + gamma * next) * mask;
+        return batch.Rewards.Plus(next.Times(gamma)) * mask;
     }
 
     /// <summary>Q'(s_{t+1}, a*) for each t, 0 where position t+1 does not exist (so y_L = r_L).</summary>
@@ -56,7 +56,7 @@ public static class DoubleDqn
             var rows = layout.Place(batch.Rows.select(1, p), layout.ItemPart(batch.Rows.narrow(1, p, l - p), 2)); // [B, C, F, M]
             var remaining = batch.Mask.narrow(1, p, l - p);                                           // [B, C]
             var qOnline = online.ScoreCandidates(online.PrefixAt(onlineOut, p), rows).Q;              // [B, C]
-            var best = qOnline.masked_fill(remaining.logical_not(), float.NegativeInfinity).argmax(1); // [B]
+            var best = qOnline.masked_fill(remaining.logical_not(), Scalars.NegativeInfinity).argmax(1); // [B]
             var pick = best.view(b, 1, 1, 1).expand(b, 1, rows.shape[2], rows.shape[3]);
             var chosen = rows.gather(1, pick);                                                        // [B, 1, F, M]
             var qTarget = target.ScoreCandidates(target.PrefixAt(targetOut, p), chosen).Q.squeeze(1);
@@ -70,6 +70,6 @@ public static class DoubleDqn
     public static Tensor TdLoss(Tensor q, Tensor y, Tensor mask)
     {
         var m = mask.to_type(ScalarType.Float32);
-        return ((q - y).square() * m).sum() / m.sum().clamp_min(1);
+        return ((q - y).square() * m).sum() / m.sum().clamp_min(Scalars.One);
     }
 }

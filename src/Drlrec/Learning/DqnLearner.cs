@@ -68,8 +68,10 @@ public sealed class DqnLearner : IDisposable
     public static void SoftUpdate(QNetwork target, QNetwork online, double tau)
     {
         using var noGrad = no_grad();
+        using var keep = (1 - tau).ToScalar();
+        using var move = tau.ToScalar();
         foreach (var (t, o) in target.parameters().Zip(online.parameters()))
-            t.mul_(1 - tau).add_(o, alpha: tau);
+            t.mul_(keep).add_(o, alpha: move);
     }
 
     public void Dispose() => optimizer.Dispose();

@@ -103,7 +103,7 @@ public sealed class QNetwork : nn.Module
         long b = rows.shape[0], l = rows.shape[1];
         var x = EncodeItems(rows.flatten(0, 1)).view(b, l, ItemDim);                       // [B, L, F·d]
         var attended = sequenceAttention.Attend(x, causal: true, out var keys, out var values); // keys/values [B, h, L, dh]
-        var z = sequenceNorm.forward(x + attended);                                        // [B, L, F·d]
+        var z = sequenceNorm.forward(x.Plus(attended));                                     // [B, L, F·d]
         var (states, _) = gru.forward(z);                                                  // [B, L, F·d]: h_1..h_L
         var hint = mlp.forward(states);                                                    // [B, L, H]
         var q = qHead.forward(hint).squeeze(-1);                                           // [B, L]
@@ -154,8 +154,8 @@ public sealed class QNetwork : nn.Module
         var values = output.Values.index_select(0, lists);
         var mask = arange(l, device: placed.device).unsqueeze(0) < placed.unsqueeze(1);         // [R, L]
         var states = output.States.index_select(0, lists);                                        // [R, L, F·d]
-        var last = (placed - 1).clamp_min(0).view(-1, 1, 1).expand(-1, 1, states.shape[2]);
-        var hidden = states.gather(1, last).squeeze(1) * (placed > 0).unsqueeze(1).to_type(states.dtype);
+        var last = placed.sub(Scalars.One).clamp_min(Scalars.Zero).view(-1, 1, 1).expand(-1, 1, states.shape[2]);
+        var hidden = states.gather(1, last).squeeze(1) * placed.gt(Scalars.Zero).unsqueeze(1).to_type(states.dtype);
         return new PrefixState(keys, values, hidden, mask);
     }
 

@@ -53,16 +53,42 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_onnx_backend_needs_its_file_and_is_not_wired_yet()
+    public void The_onnx_backend_needs_an_exported_step_graph()
     {
         var (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--urls", "http://127.0.0.1:0");
         Assert.Equal(1, code);
-        Assert.Contains("--onnx: the onnx backend needs the exported .onnx file", output);
+        Assert.Contains("--onnx: the onnx backend needs the exported step graph", output);
 
         string file = _folder.Write("model.onnx", "not really");
         (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", file, "--urls", "http://127.0.0.1:0");
         Assert.Equal(1, code);
-        Assert.Contains("ONNX backend is not wired", output);
+        Assert.Contains("error:", output);
+    }
+
+    [Fact]
+    public async Task The_onnx_backend_serves_the_same_slates_as_torch()
+    {
+        string onnx = _folder["tiny.onnx"];
+        Assert.Equal(0, Run("export", "--model", TinyModel.Folder, "--format", "onnx", "--out", onnx).Code);
+        await using var torchService = RankingService.Create(ServiceFixture.Options());
+        await using var onnxService = RankingService.Create(ServiceFixture.Options() with { Backend = "onnx", OnnxFile = onnx });
+        await torchService.StartAsync();
+        await onnxService.StartAsync();
+        using var torchClient = new HttpClient { BaseAddress = torchService.BaseAddress };
+        using var onnxClient = new HttpClient { BaseAddress = onnxService.BaseAddress };
+        foreach (var (candidates, slate) in new[] { (12, 5), (30, 10), (3, 3) })
+        {
+            string body = Requests.Valid(candidates, slate).ToJsonString();
+            using var a = await torchClient.PostAsync("/v1/rank", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            using var b = await onnxClient.PostAsync("/v1/rank", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            var torchSlate = (await ServiceFixture.Json(a)).GetProperty("slate").EnumerateArray().ToArray();
+            var onnxBody = await ServiceFixture.Json(b);
+            Assert.Equal("onnx", onnxBody.GetProperty("model").GetProperty("backend").GetString());
+            var onnxSlate = onnxBody.GetProperty("slate").EnumerateArray().ToArray();
+            Assert.Equal(torchSlate.Select(e => e.GetProperty("index").GetInt32()), onnxSlate.Select(e => e.GetProperty("index").GetInt32()));
+            Assert.Equal(torchSlate.Select(e => e.GetProperty("q").GetSingle()), onnxSlate.Select(e => e.GetProperty("q").GetSingle()),
+                (x, y) => Math.Abs(x - y) < 1e-4f);
+        }
     }
 
     [Fact]
