@@ -5,6 +5,8 @@ using Drlrec.Data;
 using Drlrec.Testing;
 using Spectre.Console;
 
+using Drlrec.Cli.Tests.Support;
+
 namespace Drlrec.Cli.Tests.Commands;
 
 /// <summary>Tests that swap the process-wide <see cref="AnsiConsole.Console"/> run alone, never beside other tests.</summary>
@@ -21,20 +23,7 @@ public sealed class DataCommandTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 400; // no wrapping inside table cells or error lines
-        int code = DrlrecCli.Run(args, console);
-        return (code, writer.ToString());
-    }
+    private static (int Code, string Output) Run(params string[] args) => CliRunner.Run(args);
 
     /// <summary>Parses and runs with System.CommandLine's own output captured (help, parse errors).</summary>
     private static (int Code, string Output, string Error) RunCaptured(params string[] args)

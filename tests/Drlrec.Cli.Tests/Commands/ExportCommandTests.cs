@@ -7,6 +7,8 @@ using Drlrec.Testing;
 using Drlrec.Training;
 using Spectre.Console;
 
+using Drlrec.Cli.Tests.Support;
+
 namespace Drlrec.Cli.Tests.Commands;
 
 [Collection(ConsoleCollection.Name)]
@@ -16,20 +18,7 @@ public sealed class ExportCommandTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 400;
-        int code = DrlrecCli.Run(args, console);
-        return (code, writer.ToString());
-    }
+    private static (int Code, string Output) Run(params string[] args) => CliRunner.Run(args);
 
     /// <summary>A run folder holding an untrained toy student (three fields).</summary>
     private string SaveModel()

@@ -15,20 +15,7 @@ public sealed class ServeCommandTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 400;
-        int code = DrlrecCli.Run(args, console);
-        return (code, writer.ToString());
-    }
+    private static (int Code, string Output) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Serve_help_lists_every_option_with_its_default()

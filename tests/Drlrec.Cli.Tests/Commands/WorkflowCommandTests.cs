@@ -1,0 +1,201 @@
+using System.Text.Json;
+using Drlrec.Cli.Tests.Support;
+using Drlrec.Testing;
+
+namespace Drlrec.Cli.Tests.Commands;
+
+/// <summary>
+/// The main workflow through real command lines on a small simulated data set: train a teacher and a student,
+/// evaluate them, distill, benchmark, run an experiment, quickstart. One teacher is trained per class.
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Runs>
+{
+    private readonly Runs runs;
+
+    public WorkflowCommandTests(Runs runs) => this.runs = runs;
+
+    /// <summary>A tiny simulator config and a teacher trained on it with `drlrec train`.</summary>
+    public sealed class Runs : IDisposable
+    {
+        public Runs()
+        {
+            Config = Folder.Write("small.json",
+                """{ "data": { "source": "synthetic", "synthetic": { "users": 200, "items": 1000, "lists": 500 } }, "trainer": { "epochs": 2, "batch_size": 64 }, "dqn": { "learning_rate": 0.003 } }""");
+            var (code, output) = CliRunner.Run("train", "--config", Config, "--out", Teacher);
+            if (code != 0) throw new InvalidOperationException(output);
+        }
+
+        public TemporaryFolder Folder { get; } = new();
+        public string Config { get; }
+        public string Teacher => Folder["teacher"];
+
+        public void Dispose() => Folder.Dispose();
+    }
+
+    [Fact]
+    public void Train_writes_the_run_folder_and_reports_parameters_per_part()
+    {
+        foreach (string file in new[] { "config.json", "metrics.jsonl", "model.ckpt", "training-curves.png", "result.json" })
+            Assert.True(File.Exists(Path.Combine(runs.Teacher, file)), file);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(runs.Teacher, "config.json")));
+        Assert.Equal("teacher", config.RootElement.GetProperty("role").GetString());
+        Assert.Equal(16, config.RootElement.GetProperty("model").GetProperty("embedding_dim").GetInt32());
+        Assert.Equal(1000, config.RootElement.GetProperty("data").GetProperty("synthetic").GetProperty("items").GetInt32());
+    }
+
+    [Fact]
+    public void Train_with_role_student_uses_the_student_size_and_explicit_options_override_the_config_file()
+    {
+        string output = runs.Folder["student"];
+        var (code, text) = CliRunner.Run("train", "--role", "student", "--config", runs.Config, "--out", output, "--epochs", "1", "--seed", "9");
+        Assert.Equal(0, code);
+        Assert.Contains("parameters per part", text);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "config.json")));
+        Assert.Equal(8, config.RootElement.GetProperty("model").GetProperty("embedding_dim").GetInt32());
+        Assert.Equal(1, config.RootElement.GetProperty("trainer").GetProperty("epochs").GetInt32());
+        Assert.Equal(9, config.RootElement.GetProperty("seed").GetInt32());
+        Assert.Single(File.ReadAllLines(Path.Combine(output, "metrics.jsonl")));
+    }
+
+    [Fact]
+    public void Evaluate_writes_the_documented_json_shape()
+    {
+        string json = runs.Folder["eval.json"];
+        var (code, output) = CliRunner.Run("evaluate", "--model", runs.Teacher, "--model", runs.Teacher, "--json", json);
+        Assert.Equal(0, code);
+        Assert.Contains("item_popularity (baseline)", output);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var models = report.RootElement.GetProperty("models").EnumerateArray().ToArray();
+        Assert.Equal(2, models.Length);
+        Assert.NotEqual(models[0].GetProperty("name").GetString(), models[1].GetProperty("name").GetString());
+        foreach (string key in new[] { "auc", "gauc", "ndcg@5", "ndcg@10" })
+            Assert.InRange(models[0].GetProperty(key).GetDouble(), 0, 1);
+        Assert.True(models[0].GetProperty("params").GetInt64() > 0);
+        var baselines = report.RootElement.GetProperty("baselines");
+        Assert.InRange(baselines.GetProperty("item_popularity").GetProperty("auc").GetDouble(), 0, 1);
+        Assert.InRange(baselines.GetProperty("random").GetProperty("auc").GetDouble(), 0.3, 0.7);
+    }
+
+    [Theory]
+    [InlineData("drl-rec")]
+    [InlineData("kd")]
+    [InlineData("hint")]
+    [InlineData("none")]
+    public void Distill_trains_a_student_with_each_method(string method)
+    {
+        string output = runs.Folder[$"distill-{method}"];
+        var (code, text) = CliRunner.Run("distill", "--teacher", runs.Teacher, "--method", method, "--out", output, "--epochs", "1",
+            "--pool", "50", "--k", "3");
+        Assert.Equal(0, code);
+        Assert.Contains($"student-{method}", text);
+        Assert.Contains("teacher on the same test split", text);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "config.json")));
+        Assert.Equal("student", config.RootElement.GetProperty("role").GetString());
+        Assert.Equal(50, config.RootElement.GetProperty("distill").GetProperty("pool").GetInt32());
+        Assert.Equal(method.Replace('-', '_'), config.RootElement.GetProperty("distill").GetProperty("method").GetString());
+    }
+
+    [Fact]
+    public void Distill_switches_are_recorded_in_the_resolved_config_and_the_name()
+    {
+        string output = runs.Folder["distill-ablated"];
+        var (code, text) = CliRunner.Run("distill", "--teacher", runs.Teacher, "--out", output, "--epochs", "1", "--no-kl", "--no-confidence",
+            "--student-dim", "4", "--pool", "30");
+        Assert.Equal(0, code);
+        Assert.Contains("student-drl-rec-no-confidence-no-kl", text);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "config.json")));
+        var distill = config.RootElement.GetProperty("distill");
+        Assert.False(distill.GetProperty("kl").GetBoolean());
+        Assert.False(distill.GetProperty("confidence").GetBoolean());
+        Assert.True(distill.GetProperty("hint").GetBoolean());
+        Assert.Equal(4, config.RootElement.GetProperty("model").GetProperty("embedding_dim").GetInt32());
+    }
+
+    [Fact]
+    public void Bench_writes_sizes_latencies_and_ratios_to_the_first_model()
+    {
+        string student = runs.Folder["bench-student"];
+        Assert.Equal(0, CliRunner.Run("distill", "--teacher", runs.Teacher, "--method", "none", "--out", student, "--epochs", "1").Code);
+        string json = runs.Folder["bench.json"];
+        var (code, _) = CliRunner.Run("bench", "--model", runs.Teacher, "--model", student, "--repeats", "5", "--warmup", "1", "--requests", "3",
+            "--pool", "100", "--json", json);
+        Assert.Equal(0, code);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var models = report.RootElement.GetProperty("models").EnumerateArray().ToArray();
+        foreach (string key in new[] { "params", "bytes", "latency_ms_p50", "latency_ms_p99", "pool_ms_p50" })
+            Assert.True(models[1].GetProperty(key).GetDouble() > 0, key);
+        var ratios = report.RootElement.GetProperty("ratios").EnumerateArray().ToArray();
+        Assert.Equal(1.0, ratios[0].GetProperty("params").GetDouble());
+        double paramsRatio = ratios[1].GetProperty("params").GetDouble();
+        Assert.Equal(models[1].GetProperty("params").GetDouble() / models[0].GetProperty("params").GetDouble(), paramsRatio, 6);
+        Assert.True(paramsRatio < 0.55, $"student/teacher parameters {paramsRatio}");
+        Assert.True(ratios[1].GetProperty("latency_p50").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Experiment_runs_a_grid_and_writes_results_report_and_plots()
+    {
+        string spec = runs.Folder.Write("exp.json", """
+            {
+              "name": "cli-test", "seeds": [1, 2],
+              "datasets": [ { "name": "sim", "source": "synthetic", "synthetic": { "users": 150, "items": 1000, "lists": 300 } } ],
+              "base": { "trainer": { "epochs": 1, "batch_size": 64 } },
+              "variants": [ { "name": "teacher", "kind": "teacher" }, { "name": "student alone", "kind": "student" },
+                            { "name": "DRL-Rec", "kind": "distill", "distill": { "pool": 40, "k": 3 } } ],
+              "latency_repeats": 3, "online_requests": 5
+            }
+            """);
+        string output = runs.Folder["exp"];
+        var (code, text) = CliRunner.Run("experiment", spec, "--out", output);
+        Assert.Equal(0, code);
+        Assert.Contains("6 models", text);
+        foreach (string file in new[] { "results.csv", "results.json", "report.md", "sim-auc.png", "sim-online.png", "experiment.json" })
+            Assert.True(File.Exists(Path.Combine(output, file)), file);
+        var csv = File.ReadAllLines(Path.Combine(output, "results.csv"));
+        Assert.Equal(1 + 6, csv.Length);
+        string report = File.ReadAllText(Path.Combine(output, "report.md"));
+        Assert.Contains("| DRL-Rec |", report);
+        Assert.Contains("logging-policy", report);
+    }
+
+    [Fact]
+    public void Quickstart_trains_both_networks_and_prints_the_comparison_table()
+    {
+        string output = runs.Folder["quickstart"];
+        var (code, text) = CliRunner.Run("quickstart", "--config", runs.Config, "--out", output, "--epochs", "1");
+        Assert.Equal(0, code);
+        foreach (string row in new[] { "teacher", "student-alone", "item_popularity (baseline)", "random (baseline)" })
+            Assert.Contains(row, text);
+        Assert.True(File.Exists(Path.Combine(output, "report.json")));
+        Assert.True(File.Exists(Path.Combine(output, "teacher", "model.ckpt")));
+        Assert.True(File.Exists(Path.Combine(output, "student", "model.ckpt")));
+    }
+
+    [Fact]
+    public void Bad_data_fails_with_the_file_and_line_and_leaves_no_run_folder()
+    {
+        string bad = runs.Folder.Write("bad.tsv", "sid:1\toffset:0\trec_list:uf1:u df1:i1 reward:x");
+        string output = runs.Folder["bad-run"];
+        var (code, text) = CliRunner.Run("train", "--data", bad, "--out", output);
+        Assert.Equal(1, code);
+        Assert.Contains("bad.tsv", text);
+        Assert.Contains("line 1", text);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Help_lists_every_command_and_each_option_with_its_default()
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        DrlrecCli.BuildRoot().Parse(["train", "--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+        string help = output.ToString();
+        foreach (string option in new[] { "--role", "--data", "--test", "--out", "--epochs", "--seed", "--config" }) Assert.Contains(option, help);
+        Assert.Contains("[default: synthetic]", help);
+        Assert.Contains("[default: 42]", help);
+        output.GetStringBuilder().Clear();
+        DrlrecCli.BuildRoot().Parse(["--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+        foreach (string command in new[] { "quickstart", "train", "distill", "evaluate", "bench", "experiment", "export", "serve", "loadtest", "data" })
+            Assert.Contains(command, output.ToString());
+    }
+}
