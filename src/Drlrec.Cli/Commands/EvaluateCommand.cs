@@ -27,10 +27,17 @@ public static class EvaluateCommand
         };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON to this file" };
         var seed = new Option<int>("--seed") { Description = "Seed of the random baseline", DefaultValueFactory = _ => 42 };
+        var scoring = new Option<string>("--scoring")
+        {
+            Description = "logged: Q(s_t, i_t) along each logged list (METHOD.md, reference code); first-slot: every item of a list " +
+                          "scored in the same state (placed first), without the episodic offset of Q across positions",
+            DefaultValueFactory = _ => "logged",
+        };
+        scoring.AcceptOnlyFromAmong("logged", "first-slot");
         var skip = new Option<bool>("--skip-bad-records") { Description = "Skip malformed records instead of failing", DefaultValueFactory = _ => false };
 
         var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10.");
-        foreach (var option in new Option[] { data, test, models, json, seed, skip }) command.Options.Add(option);
+        foreach (var option in new Option[] { data, test, models, json, seed, scoring, skip }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var loaded = parse.GetValue(models)!.Select(ModelCheckpoint.Load).ToList();
@@ -44,8 +51,9 @@ public static class EvaluateCommand
                     SkipBadRecords = parse.GetValue(skip),
                 };
                 var (train, testLists) = AnsiConsole.Status().Start("loading data", _ => DataLoader.LoadSplit(dataConfig));
-                var report = OfflineEvaluation.Run(loaded, train, testLists, parse.GetValue(seed), dataConfig.Test ?? dataConfig.Source);
-                Tables.Evaluation(report, "offline evaluation (test split)");
+                var report = OfflineEvaluation.Run(loaded, train, testLists, parse.GetValue(seed), dataConfig.Test ?? dataConfig.Source,
+                    scoring: parse.GetValue(scoring) == "first-slot" ? OfflineScoring.FirstSlot : OfflineScoring.Logged);
+                Tables.Evaluation(report, $"offline evaluation (test split, {parse.GetValue(scoring)} scoring)");
                 if (parse.GetValue(json) is { } file)
                 {
                     AtomicFile.WriteAllText(file.FullName, Json.Serialize(report) + "\n");

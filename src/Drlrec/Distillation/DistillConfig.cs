@@ -58,8 +58,9 @@ public sealed record DistillConfig
     /// <summary>N_c: candidates explored per state. Default 1000 ("thousand-level").</summary>
     public int Pool { get; init; } = 1000;
 
-    /// <summary>States (logged list prefixes) explored per minibatch. Default 16.</summary>
-    public int StatesPerBatch { get; init; } = 16;
+    /// <summary>States (logged list prefixes) explored per minibatch. Default 2 (each costs N_c teacher and student
+    /// candidate scorings; the reference explores one pool per batch).</summary>
+    public int StatesPerBatch { get; init; } = 2;
 
     /// <summary>Share of each pool drawn from popular items; <see cref="CooccurringShare"/> comes from items co-occurring
     /// with the user's recent items; the rest is uniform over the catalog. Defaults 0.4 and 0.3.</summary>

@@ -33,7 +33,8 @@ public sealed record EvaluationReport(
     IReadOnlyDictionary<string, BaselineScores> Baselines,
     string Data,
     int TestLists,
-    int TestItems);
+    int TestItems,
+    OfflineScoring Scoring = OfflineScoring.Logged);
 
 /// <summary>Scores saved models and the baselines on the same test lists with the same metric code.</summary>
 public static class OfflineEvaluation
@@ -42,17 +43,17 @@ public static class OfflineEvaluation
     public const string Random = "random";
 
     public static EvaluationReport Run(IReadOnlyList<LoadedModel> models, ListDataset train, ListDataset test, int seed,
-        string dataName, int batchSize = 512)
+        string dataName, int batchSize = 512, OfflineScoring scoring = OfflineScoring.Logged)
     {
         var names = DisplayNames(models);
         var scored = new List<ModelScores>();
         for (int i = 0; i < models.Count; i++)
         {
             var encoded = EncodedLists.Encode(test, models[i].Vocabulary);
-            var metrics = QScorer.Evaluate(models[i].Online, encoded, batchSize);
+            var metrics = QScorer.Evaluate(models[i].Online, encoded, batchSize, scoring, models[i].Layout);
             scored.Add(ModelScores.From(names[i], metrics, models[i].Online.ParameterCount));
         }
-        return new EvaluationReport(scored, EvaluateBaselines(train, test, seed), dataName, test.Lists.Count, test.ItemCount);
+        return new EvaluationReport(scored, EvaluateBaselines(train, test, seed), dataName, test.Lists.Count, test.ItemCount, scoring);
     }
 
     /// <summary>Item popularity (fitted on <paramref name="train"/>) and random scores on <paramref name="test"/>.</summary>

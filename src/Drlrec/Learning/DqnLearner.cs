@@ -27,7 +27,9 @@ public sealed class DqnLearner : IDisposable
         SoftUpdate(Target, Online, tau: 1.0); // start equal
         Target.eval();
         trained = Online.parameters().Concat(extraParameters ?? []).ToArray();
-        optimizer = optim.Adam(trained, config.LearningRate);
+        optimizer = config.WeightDecay > 0
+            ? optim.AdamW(trained, config.LearningRate, weight_decay: config.WeightDecay)
+            : optim.Adam(trained, config.LearningRate);
     }
 
     public QNetwork Online { get; }

@@ -53,6 +53,20 @@ internal static class Scalars
         return a.clamp_min(s);
     }
 
+    /// <summary>min(a, c) for an integer tensor (an integer scalar keeps its dtype).</summary>
+    public static Tensor AtMost(this Tensor a, long c)
+    {
+        using var s = c.ToScalar();
+        return a.clamp_max(s);
+    }
+
+    /// <summary>a &lt; c for an integer tensor.</summary>
+    public static Tensor LessThan(this Tensor a, long c)
+    {
+        using var s = c.ToScalar();
+        return a.lt(s);
+    }
+
     /// <summary>a &gt; c.</summary>
     public static Tensor GreaterThan(this Tensor a, double c)
     {

@@ -97,3 +97,33 @@ public sealed class QNetworkTests
         Assert.Contains("FieldHeads", error.Message);
     }
 }
+
+public sealed class FirstSlotScoringTests
+{
+    [Fact]
+    public void First_slot_scoring_values_every_item_of_a_list_as_the_first_placement()
+    {
+        var lists = ToyData.Lists(10, seed: 8);
+        var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
+        var data = EncodedLists.Encode(lists, vocabulary);
+        var layout = FieldLayout.Of(lists.Schema);
+        manual_seed(4);
+        using var net = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
+        var scores = Drlrec.Evaluation.QScorer.Score(net, data, scoring: Drlrec.Evaluation.OfflineScoring.FirstSlot, layout: layout);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        net.eval();
+        for (int i = 0; i < 3; i++)
+        {
+            var one = data.Batch([i]);
+            for (int j = 0; j < data.Lengths[i]; j++)
+            {
+                // item j moved into slot 0 (slot 0's user and context fields), scored by the full forward pass
+                var rows = one.Rows.clone();
+                rows.select(1, 0).narrow(1, layout.UserFields, layout.ItemFields).copy_(
+                    one.Rows.select(1, j).narrow(1, layout.UserFields, layout.ItemFields));
+                Assert.Equal(net.Forward(rows).Q[0, 0].item<float>(), scores[i * data.MaxLength + j], 4);
+            }
+        }
+    }
+}
