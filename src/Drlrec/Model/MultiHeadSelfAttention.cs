@@ -77,7 +77,7 @@ public sealed class MultiHeadSelfAttention : nn.Module
     /// <summary>[N, S, D] → q, k, v as [N, h, S, dh].</summary>
     private (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
     {
-        var qkv = projection.forward(x).view(x.shape[0], x.shape[1], 3, heads, headDim).permute(2, 0, 3, 1, 4);
+        var qkv = projection.forward(x).view(x.shape[0], x.shape[1], 3, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0);
         return (qkv[0], qkv[1], qkv[2]);
     }
 

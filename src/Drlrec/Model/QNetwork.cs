@@ -32,6 +32,8 @@ public sealed class QNetwork : nn.Module
     private readonly GRU gru;
     private readonly Sequential mlp;
     private readonly Linear qHead;
+    // Not a submodule of its own (no checkpoint keys): the MLP's layers without its dropouts.
+    private readonly nn.Module<Tensor, Tensor>[] mlpInference;
 
     public QNetwork(QNetworkConfig config, int fields, int embeddingRows, string name = "qnetwork") : base(name)
     {
@@ -41,7 +43,8 @@ public sealed class QNetwork : nn.Module
         EmbeddingRows = embeddingRows;
         int d = config.EmbeddingDim, width = config.ItemDim(fields);
 
-        embedding = nn.EmbeddingBag(embeddingRows, d, mode: EmbeddingBagMode.Mean);
+        // padding_idx 0: padding entries are left out of each bag's mean (a bag of padding only embeds to zero).
+        embedding = nn.EmbeddingBag(embeddingRows, d, mode: EmbeddingBagMode.Mean, padding_index: 0);
         fieldAttention = new MultiHeadSelfAttention("fieldAttention", d, config.FieldHeads);
         fieldNorm = nn.LayerNorm(d);
         itemDropout = nn.Dropout(config.Dropout);
@@ -54,11 +57,12 @@ public sealed class QNetwork : nn.Module
             ("hint", nn.Linear(width / 4, config.HintDim)), ("tanh3", nn.Tanh()));
         qHead = nn.Linear(config.HintDim, 1);
         RegisterComponents();
+        mlpInference = mlp.children().Where(m => m is not Dropout).Cast<nn.Module<Tensor, Tensor>>().ToArray();
 
         using (no_grad())
         {
             // Small embeddings (std 0.1, as the reference): N(0, 1) rows would swamp the attention at d = 16.
-            // Row 0 is padding: never read (bags take only real values), kept at zero for clarity.
+            // Row 0 is padding: left out of every mean, kept at zero for clarity.
             nn.init.normal_(embedding.weight!, 0, 0.1);
             embedding.weight![0].zero_();
             // Glorot-uniform weights and zero biases for every linear map (the reference's TensorFlow defaults;
@@ -88,12 +92,10 @@ public sealed class QNetwork : nn.Module
     public Tensor EncodeItems(Tensor rows)
     {
         long n = rows.shape[0], f = rows.shape[1];
-        var real = rows > Scalars.Zero;                                                   // [N, F, M]
-        var perBag = real.sum(2).flatten();                                               // [N·F] values per field
-        var offsets = perBag.cumsum(0) - perBag;                                          // start of each bag
-        var fields = embedding.forward(rows.masked_select(real), offsets, null).view(n, f, -1); // [N, F, d]
+        var fields = embedding.forward(rows.reshape(n * f, rows.shape[2]), null, null).view(n, f, -1); // [N, F, d]
         var mixed = fieldNorm.forward(fields.Plus(fieldAttention.Attend(fields, causal: false))); // [N, F, d]
-        return itemDropout.forward(mixed.flatten(1));                                     // [N, F·d]
+        var items = mixed.flatten(1);                                                     // [N, F·d]
+        return training ? itemDropout.forward(items) : items;
     }
 
     /// <summary>Scores every position of logged lists (teacher forcing on the logged order).</summary>
@@ -105,7 +107,7 @@ public sealed class QNetwork : nn.Module
         var attended = sequenceAttention.Attend(x, causal: true, out var keys, out var values); // keys/values [B, h, L, dh]
         var z = sequenceNorm.forward(x.Plus(attended));                                     // [B, L, F·d]
         var (states, _) = gru.forward(z);                                                  // [B, L, F·d]: h_1..h_L
-        var hint = mlp.forward(states);                                                    // [B, L, H]
+        var hint = Mlp(states);                                                            // [B, L, H]
         var q = qHead.forward(hint).squeeze(-1);                                           // [B, L]
         return new ListOutput(q, hint, keys, values, states);
     }
@@ -126,7 +128,7 @@ public sealed class QNetwork : nn.Module
             out var keys, out var values);                                                  // [R, C, F·d]; keys [R, h, C, dh]
         var z = sequenceNorm.forward(x.Plus(attended));                                     // [R, C, F·d]
         var h = GruStep(z, prefix.Hidden);                                                  // [R, C, F·d]
-        var hint = mlp.forward(h);                                                          // [R, C, H]
+        var hint = Mlp(h);                                                                  // [R, C, H]
         return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint, keys, values, h); // Q [R, C]
     }
 
@@ -180,6 +182,15 @@ public sealed class QNetwork : nn.Module
         var values = cat([prefix.Values, step.Values.gather(2, pickKey)], 2);
         var hidden = step.States.gather(1, chosen.view(r, 1, 1).expand(-1, 1, step.States.shape[2])).squeeze(1); // [R, F·d]
         return new PrefixState(keys, values, hidden);
+    }
+
+    /// <summary>The tanh MLP to the hint vector; at inference its dropout layers are skipped rather than called as
+    /// identities (each call into libtorch costs about as much as a small layer's arithmetic).</summary>
+    private Tensor Mlp(Tensor x)
+    {
+        if (training) return mlp.forward(x);
+        foreach (var layer in mlpInference) x = layer.forward(x);
+        return x;
     }
 
     /// <summary>One GRU step for C inputs per state sharing the state's hidden vector (PyTorch gate order r, z, n).</summary>
