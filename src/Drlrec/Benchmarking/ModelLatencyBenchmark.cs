@@ -46,7 +46,8 @@ public interface ILatencyTarget : IDisposable
 
 /// <summary>
 /// Side-by-side latency of several models in one process on the same requests: each repetition times every model
-/// on the same request, in rotating order (so drift and cache effects hit all models alike), after warm-up.
+/// on the same request, in a freshly shuffled order (seeded), after warm-up. A fixed or rotated order would give each
+/// model the same predecessor every time, and the model timed right after the large one pays for its cache evictions.
 /// Reported per model: the median and 99th percentile of one list request and of one pool request, and the ratios to
 /// the first model.
 /// </summary>
@@ -57,11 +58,13 @@ public static class ModelLatencyBenchmark
     {
         var list = targets.Select(_ => new List<double>()).ToArray();
         var pool = targets.Select(_ => new List<double>()).ToArray();
+        var order = Enumerable.Range(0, targets.Count).ToArray();
+        var rng = new Random(17);
         for (int r = 0; r < warmup + repeats; r++)
         {
-            for (int k = 0; k < targets.Count; k++)
+            rng.Shuffle(order);
+            foreach (int m in order)
             {
-                int m = (k + r) % targets.Count; // rotate who goes first
                 var clock = Stopwatch.StartNew();
                 targets[m].ScoreList(r % requests);
                 double listMs = clock.Elapsed.TotalMilliseconds;
