@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using Drlrec.Benchmarking;
 
 namespace Drlrec.Serving;
 
@@ -72,11 +73,9 @@ public sealed class LoadGenerator(Uri rankUrl, IReadOnlyList<byte[]> bodies)
         var all = perWorker.SelectMany(l => l).Order().ToArray();
         var merged = statuses.SelectMany(s => s).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
         long total = merged.Values.Sum(), errors = total - all.Length;
-        return new LoadLevel(concurrency, total, errors, seconds, all.Length / seconds,
-            Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), all.Length == 0 ? 0 : all[^1], merged);
+        // A level where every request failed has no latencies: report zeros beside its error count.
+        var (p50, p95, p99, max) = all.Length == 0 ? (0.0, 0.0, 0.0, 0.0)
+            : (Percentiles.OfSorted(all, 0.50), Percentiles.OfSorted(all, 0.95), Percentiles.OfSorted(all, 0.99), all[^1]);
+        return new LoadLevel(concurrency, total, errors, seconds, all.Length / seconds, p50, p95, p99, max, merged);
     }
-
-    /// <summary>Nearest-rank percentile of sorted values (0 when there are none).</summary>
-    public static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

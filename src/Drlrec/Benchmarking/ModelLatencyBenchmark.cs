@@ -78,19 +78,11 @@ public static class ModelLatencyBenchmark
             if (r >= warmup) onRepeat?.Invoke(1);
         }
         var models = targets.Select((t, m) => new ModelLatency(t.Name, t.Parameters, t.Bytes,
-            Percentile(list[m], 0.5), Percentile(list[m], 0.99), Percentile(pool[m], 0.5), Percentile(pool[m], 0.99))).ToList();
+            Percentiles.Of(list[m], 0.5), Percentiles.Of(list[m], 0.99), Percentiles.Of(pool[m], 0.5), Percentiles.Of(pool[m], 0.99))).ToList();
         var first = models[0];
         var ratios = models.Select(m => new LatencyRatio(m.Name, (double)m.Params / first.Params, (double)m.Bytes / first.Bytes,
             m.LatencyMsP50 / first.LatencyMsP50, m.PoolMsP50 / first.PoolMsP50)).ToList();
         return new LatencyReport(models, ratios, backend, get_num_threads(), repeats, listLength, poolSize, prefixLength, data);
-    }
-
-    /// <summary>Nearest-rank percentile.</summary>
-    public static double Percentile(IReadOnlyList<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        int rank = (int)Math.Ceiling(p * sorted.Length) - 1;
-        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
     }
 }
 
