@@ -35,13 +35,9 @@ public static class ScorerBackends
     /// </summary>
     private static IStepScorer CreateTorch(LoadedModel model, ServeOptions options)
     {
-        var copy = ModelCheckpoint.Build(model.Header, "online");
+        var copy = ModelCheckpoint.CopyOnline(model);
         try
         {
-            using var buffer = new MemoryStream();
-            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) model.Online.save(writer);
-            buffer.Position = 0;
-            using (var reader = new BinaryReader(buffer)) copy.load(reader);
             return new TorchStepScorer(copy, owns: true);
         }
         catch

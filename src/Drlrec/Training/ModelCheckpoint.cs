@@ -112,12 +112,31 @@ public static class ModelCheckpoint
     public static QNetwork Build(CheckpointHeader header, string name) =>
         new(header.Model, header.Fields.Count, header.Vocabulary.Rows, name);
 
+    /// <summary>
+    /// A new network (in eval mode) with the weights of <paramref name="model"/>'s online network, for a serving worker
+    /// that must not share a module with another thread. The caller owns it.
+    /// </summary>
+    public static QNetwork CopyOnline(LoadedModel model)
+    {
+        var copy = Build(model.Header, "online");
+        try
+        {
+            using var buffer = SaveWeights(model.Online);
+            LoadWeights(buffer, copy);
+            copy.eval();
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
     private static void WriteWeights(ZipArchive zip, string name, QNetwork network)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) network.save(writer);
+        using var buffer = SaveWeights(network);
         using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
-        buffer.Position = 0;
         buffer.CopyTo(entry);
     }
 
@@ -126,7 +145,21 @@ public static class ModelCheckpoint
         using var buffer = new MemoryStream();
         using (var entry = Entry(zip, path, name).Open()) entry.CopyTo(buffer);
         buffer.Position = 0;
-        using var reader = new BinaryReader(buffer);
+        LoadWeights(buffer, network);
+    }
+
+    /// <summary>The network's weights in TorchSharp's format, in memory, positioned at the start.</summary>
+    private static MemoryStream SaveWeights(QNetwork network)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) network.save(writer);
+        buffer.Position = 0;
+        return buffer;
+    }
+
+    private static void LoadWeights(Stream weights, QNetwork network)
+    {
+        using var reader = new BinaryReader(weights, System.Text.Encoding.UTF8, leaveOpen: true);
         network.load(reader);
     }
 
