@@ -40,31 +40,29 @@ public static class ExploreBenchmark
         var retriever = new CandidateRetriever(simulator, logs, 0.4, 0.3);
         var explore = new ExploreFilter(retriever, catalog, layout, pool, k);
         var rng = new Random(seed);
+        var catalogIndexOfItem = lists.ItemKeys.Select(simulator.IndexOf).ToArray();
 
         double retrieveMs = 0, exploreMs = 0;
         int warmup = statesPerStep * 2, timed = 0;
         for (int start = 0; timed < states; start += statesPerStep)
         {
             var rows = Enumerable.Range(start, statesPerStep).Select(i => i % lists.Count).ToArray();
-            var placed = rows.Select(i => (long)rng.Next(lists.Lengths[i])).ToArray();
-            var users = rows.Select(i => lists.UserKeys[lists.Users[i]]).ToArray();
-            var prefixes = rows.Select((i, s) => Enumerable.Range(0, (int)placed[s])
-                .Select(t => simulator.IndexOf(lists.ItemKeys[lists.Items[i * lists.MaxLength + t]])).ToArray()).ToArray();
+            var sampled = ExploreStates.Sample(lists, rows, catalogIndexOfItem, rng);
 
             var watch = Stopwatch.StartNew();
-            for (int s = 0; s < rows.Length; s++) retriever.Pool(users[s], prefixes[s], new Random(s), pool);
+            for (int s = 0; s < rows.Length; s++) retriever.Pool(sampled.Users[s], sampled.PrefixItems[s], new Random(s), pool);
             double retrieval = watch.Elapsed.TotalMilliseconds;
 
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var batch = lists.Batch(rows);
-            var at = tensor(placed);
+            var at = tensor(sampled.Placed);
             var index = arange(rows.Length, dtype: ScalarType.Int64);
             var teacherPrefix = teacher.PrefixAt(teacher.Forward(batch), index, at);
             var studentPrefix = student.PrefixAt(student.Forward(batch), index, at);
-            var slot = batch.Rows.gather(1, at.view(-1, 1, 1, 1).expand(-1, 1, batch.Rows.shape[2], batch.Rows.shape[3])).squeeze(1);
+            var slot = ExploreStates.SlotRows(batch.Rows, at);
             watch.Restart();
-            var lessons = explore.Select(teacher, teacherPrefix, student, studentPrefix, slot, users, prefixes, rng);
+            var lessons = explore.Select(teacher, teacherPrefix, student, studentPrefix, slot, sampled.Users, sampled.PrefixItems, rng);
             lessons.Mask.sum().item<long>();
             double total = watch.Elapsed.TotalMilliseconds;
             if (start < warmup) continue;

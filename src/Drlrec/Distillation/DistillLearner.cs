@@ -105,21 +105,11 @@ public sealed class DistillLearner
         Tensor listConfidence)
     {
         int s = Math.Min(config.StatesPerBatch, indices.Length);
-        var placed = new long[s];
-        var users = new string[s];
-        var prefixItems = new int[s][];
-        for (int i = 0; i < s; i++)
-        {
-            int list = indices[i], length = train.Lengths[list];
-            placed[i] = rng.Next(length);
-            users[i] = train.UserKeys[train.Users[list]];
-            prefixItems[i] = Enumerable.Range(0, (int)placed[i])
-                .Select(t => catalogIndexOfItem[train.Items[list * train.MaxLength + t]]).ToArray();
-        }
+        var states = ExploreStates.Sample(train, indices[..s], catalogIndexOfItem, rng);
         var rows = arange(s, dtype: ScalarType.Int64);
-        var at = tensor(placed);
+        var at = tensor(states.Placed);
         var stateRows = batch.Rows.narrow(0, 0, s);                                                  // [S, L, F, M]
-        var slotRows = stateRows.gather(1, at.view(s, 1, 1, 1).expand(-1, 1, stateRows.shape[2], stateRows.shape[3])).squeeze(1);
+        var slotRows = ExploreStates.SlotRows(stateRows, at);                                        // [S, F, M]
 
         Lessons lessons;
         using (no_grad())
@@ -128,7 +118,8 @@ public sealed class DistillLearner
             student.Online.eval();
             var teacherPrefix = teacherOnline.PrefixAt(teacherOnline.Forward(stateRows), rows, at);
             var studentPrefix = student.Online.PrefixAt(student.Online.Forward(stateRows), rows, at);
-            lessons = explore!.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, users, prefixItems, rng);
+            lessons = explore!.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, states.Users,
+                states.PrefixItems, rng);
             student.Online.train();
         }
 
