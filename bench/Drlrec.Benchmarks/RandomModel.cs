@@ -1,8 +1,9 @@
+using static TorchSharp.torch;
+using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Features;
 using Drlrec.Model;
 using Drlrec.Ranking;
-using static TorchSharp.torch;
 
 namespace Drlrec.Benchmarks;
 

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Drlrec.Model;
+using Drlrec.Configuration;
 using Drlrec.Ranking;
 
 namespace Drlrec.Benchmarks;
@@ -61,7 +61,7 @@ public class SlateRankerBenchmarks
     {
         if (Backend == "torch") return new TorchStepScorer(model.Network);
         onnxFolder = Directory.CreateTempSubdirectory("drlrec-bench-").FullName;
-        var export = Drlrec.Onnx.OnnxExporter.Export(model.Network, Model, Model == "teacher" ? Drlrec.Training.ModelRole.Teacher : Drlrec.Training.ModelRole.Student,
+        var export = Drlrec.Onnx.OnnxExporter.Export(model.Network, Model, Model == "teacher" ? ModelRole.Teacher : ModelRole.Student,
             Path.Combine(onnxFolder, "model.onnx"));
         return new Drlrec.Onnx.OnnxStepScorer(export.Path, intraOpThreads: 1);
     }

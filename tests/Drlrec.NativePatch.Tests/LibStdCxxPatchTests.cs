@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Drlrec.NativePatch;
 
 namespace Drlrec.NativePatch.Tests;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
+using Drlrec.Configuration;
 using Drlrec.Data;
-using Drlrec.Training;
+using Drlrec.Data.Loading;
 
 namespace Drlrec.Cli.Commands;
 

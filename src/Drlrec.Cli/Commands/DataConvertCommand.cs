@@ -1,6 +1,8 @@
 using System.CommandLine;
-using Drlrec.Data;
 using Spectre.Console;
+using Drlrec.Cli.Options;
+using Drlrec.Cli.Output;
+using Drlrec.Data;
 
 namespace Drlrec.Cli.Commands;
 

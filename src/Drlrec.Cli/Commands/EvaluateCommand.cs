@@ -1,10 +1,9 @@
 using System.CommandLine;
+using Drlrec.Cli.Options;
 using Drlrec.Cli.Output;
-using Drlrec.Configuration;
-using System.Text.Json;
 using Drlrec.Evaluation;
-using Drlrec.Training;
-using Spectre.Console;
+using Drlrec.IO;
+using Drlrec.Workflows;
 
 namespace Drlrec.Cli.Commands;
 
@@ -13,20 +12,14 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data")
-        {
-            Description = "Data to evaluate on; its latest lists (by time, the fraction used in training) are the test set " +
-                          "unless --test is given. Default: the data the first model was trained on, split as in its training",
-        };
-        var test = new Option<string?>("--test") { Description = "Separate test file (then all of --data is training data for the baselines)" };
-        var models = new Option<string[]>("--model")
-        {
-            Description = "A run folder (or model.ckpt); repeat for several models",
-            Required = true,
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON to this file" };
-        var seed = new Option<int>("--seed") { Description = "Seed of the random baseline", DefaultValueFactory = _ => 42 };
+        var source = DataSourceOptions.FromModel(
+            "Data to evaluate on; its latest lists (by time, the fraction used in training) are the test set unless --test is given. " +
+            "Default: the data the first model was trained on, split as in its training",
+            "Separate test file (then all of --data is training data for the baselines)");
+        var models = ModelOptions.Many("A run folder (or model.ckpt)");
+        models.Required = true;
+        var json = CommonOptions.Json("the report");
+        var seed = CommonOptions.Seed("Seed of the random baseline");
         var scoring = new Option<string>("--scoring")
         {
             Description = "logged: Q(s_t, i_t) along each logged list (METHOD.md, reference code); first-slot: every item of a list " +
@@ -34,44 +27,30 @@ public static class EvaluateCommand
             DefaultValueFactory = _ => "logged",
         };
         scoring.AcceptOnlyFromAmong("logged", "first-slot");
-        var skip = new Option<bool>("--skip-bad-records") { Description = "Skip malformed records instead of failing", DefaultValueFactory = _ => false };
 
         var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10.");
-        foreach (var option in new Option[] { data, test, models, json, seed, scoring, skip }) command.Options.Add(option);
+        source.AddTo(command);
+        foreach (var option in new Option[] { models, json, seed, scoring }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var loaded = parse.GetValue(models)!.Select(ModelCheckpoint.Load).ToList();
-            try
+            var settings = new EvaluateSettings
             {
-                var trained = TrainingData(loaded[0].Header);
-                var dataConfig = trained with
-                {
-                    Source = parse.GetValue(data) ?? trained.Source,
-                    Test = parse.GetValue(data) is null && !RunOptions.Given(parse, test) ? trained.Test : parse.GetValue(test),
-                    SkipBadRecords = parse.GetValue(skip),
-                };
-                var (train, testLists) = AnsiConsole.Status().Start("loading data", _ => DataLoader.LoadSplit(dataConfig));
-                var report = OfflineEvaluation.Run(loaded, train, testLists, parse.GetValue(seed), dataConfig.Test ?? dataConfig.Source,
-                    scoring: parse.GetValue(scoring) == "first-slot" ? OfflineScoring.FirstSlot : OfflineScoring.Logged);
-                Tables.Evaluation(report, $"offline evaluation (test split, {parse.GetValue(scoring)} scoring)");
-                if (parse.GetValue(json) is { } file)
-                {
-                    AtomicFile.WriteAllText(file.FullName, Json.Serialize(report) + "\n");
-                    AnsiConsole.MarkupLineInterpolated($"wrote {file.FullName}");
-                }
-                return 0;
-            }
-            finally
+                Models = parse.GetValue(models)!,
+                Data = parse.GetValue(source.Data),
+                Test = parse.GetValue(source.Test),
+                SkipBadRecords = parse.GetValue(source.SkipBadRecords),
+                Seed = parse.GetValue(seed),
+                Scoring = parse.GetValue(scoring) == "first-slot" ? OfflineScoring.FirstSlot : OfflineScoring.Logged,
+            };
+            var report = Busy.While("loading data and scoring", () => EvaluateWorkflow.Run(settings));
+            Tables.Evaluation(report, $"offline evaluation (test split, {parse.GetValue(scoring)} scoring)");
+            if (parse.GetValue(json) is { } file)
             {
-                foreach (var model in loaded) model.Dispose();
+                Json.WriteFile(file.FullName, report);
+                Report.Wrote(file.FullName);
             }
+            return 0;
         }));
         return command;
     }
-
-    /// <summary>The data settings the model was trained with (source, split fractions, list length, simulator).</summary>
-    public static DataConfig TrainingData(CheckpointHeader header) =>
-        header.RunConfig is { } run && run.TryGetProperty("data", out var d)
-            ? d.Deserialize<DataConfig>(Json.Lenient) ?? new DataConfig()
-            : new DataConfig();
 }

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using Drlrec.Cli.Output;
-using Drlrec.Configuration;
-using Drlrec.Experiments;
-using Drlrec.Training;
 using Spectre.Console;
+using Drlrec.Cli.Output;
+using Drlrec.Experiments;
+using Drlrec.IO;
+using Drlrec.Training;
 
 namespace Drlrec.Cli.Commands;
 
@@ -28,7 +28,7 @@ public static class ExperimentCommand
             var spec = Json.ReadFile<ExperimentSpec>(parse.GetValue(file)!.FullName);
             if (parse.GetValue(seeds) is { Length: > 0 } chosen) spec = spec with { Seeds = chosen };
             string folder = parse.GetValue(output)!.FullName;
-            AtomicFile.WriteAllText(Path.Combine(folder, "experiment.json"), Json.Serialize(spec) + "\n");
+            Json.WriteFile(Path.Combine(folder, "experiment.json"), spec);
             ExperimentResult result = null!;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())

@@ -1,7 +1,9 @@
 using System.CommandLine;
-using Drlrec.Onnx;
-using Drlrec.Training;
 using Spectre.Console;
+using Drlrec.Checkpoints;
+using Drlrec.Cli.Options;
+using Drlrec.Cli.Output;
+using Drlrec.Onnx;
 
 namespace Drlrec.Cli.Commands;
 
@@ -10,7 +12,7 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A run folder (or its model.ckpt)", Required = true };
+        var model = ModelOptions.One();
         var format = new Option<string>("--format") { Description = "Export format (only onnx for now)", DefaultValueFactory = _ => "onnx" };
         var output = new Option<string>("--out")
         {

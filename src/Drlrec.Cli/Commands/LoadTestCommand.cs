@@ -3,10 +3,12 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Drlrec.Configuration;
-using Drlrec.Serving;
-using Drlrec.Training;
 using Spectre.Console;
+using Drlrec.Checkpoints;
+using Drlrec.Cli.Options;
+using Drlrec.Cli.Output;
+using Drlrec.IO;
+using Drlrec.Serving;
 
 namespace Drlrec.Cli.Commands;
 
@@ -35,29 +37,15 @@ public static class LoadTestCommand
             Description = "Request bodies: a JSON array, one JSON object, or JSON lines; sent round-robin",
             DefaultValueFactory = _ => null,
         };
-        var model = new Option<string?>("--model")
-        {
-            Description = "Instead of --requests-file: make up requests from this model's schema and vocabulary",
-            DefaultValueFactory = _ => null,
-        };
+        var model = ModelOptions.One("Instead of --requests-file: make up requests from this model's schema and vocabulary", required: false);
         var concurrency = new Option<int[]>("--concurrency")
         {
             Description = "Requests in flight, one level per comma-separated value",
             DefaultValueFactory = _ => [1, 4, 16],
             CustomParser = ParseLevels,
         };
-        var duration = new Option<TimeSpan>("--duration")
-        {
-            Description = "Measured time per level (e.g. 10s, 500ms, 2m)",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
-            CustomParser = ParseDuration,
-        };
-        var warmUp = new Option<TimeSpan>("--warmup")
-        {
-            Description = "Unmeasured time before each level (0 for none)",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(1),
-            CustomParser = ParseDuration,
-        };
+        var duration = CommonOptions.Duration("--duration", "Measured time per level", TimeSpan.FromSeconds(10));
+        var warmUp = CommonOptions.Duration("--warmup", "Unmeasured time before each level (0 for none)", TimeSpan.FromSeconds(1));
         var requests = new Option<long>("--requests")
         {
             Description = "Most measured requests per level (a level ends at whichever of --duration and --requests comes first)",
@@ -65,8 +53,8 @@ public static class LoadTestCommand
         };
         var candidates = new Option<int>("--candidates") { Description = "Candidates per made-up request (--model)", DefaultValueFactory = _ => 100 };
         var slateSize = new Option<int>("--slate-size") { Description = "slate_size of made-up requests (--model)", DefaultValueFactory = _ => 10 };
-        var seed = new Option<int>("--seed") { Description = "Seed of made-up requests (--model)", DefaultValueFactory = _ => 1 };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file", DefaultValueFactory = _ => null };
+        var seed = CommonOptions.Seed("Seed of made-up requests (--model)");
+        var json = CommonOptions.Json();
 
         var command = new Command("loadtest",
             "Load-test a running service: closed-loop clients at each concurrency level; throughput and p50/p95/p99 latency.");
@@ -102,7 +90,7 @@ public static class LoadTestCommand
             foreach (var r in levels.Where(r => r.Errors > 0))
                 AnsiConsole.MarkupLineInterpolated($"[yellow]concurrency {r.Concurrency}: {r.Errors} errors[/] ({string.Join(", ", r.Statuses.Select(s => $"{s.Key}: {s.Value}"))})");
             if (parse.GetValue(json) is { } output)
-                AtomicFile.WriteAllText(output.FullName, Json.Serialize(new { Url = rankUrl, Model = served, Bodies = bodies.Count, Levels = levels }) + "\n");
+                Json.WriteFile(output.FullName, new { Url = rankUrl, Model = served, Bodies = bodies.Count, Levels = levels });
             return levels.Any(r => r.Errors > 0) ? CliErrors.BadInput : 0;
         }));
         return command;
@@ -128,21 +116,4 @@ public static class LoadTestCommand
         return [.. levels];
     }
 
-    /// <summary>"10s", "500ms", "2m", "1h" or a plain number of seconds.</summary>
-    private static TimeSpan ParseDuration(ArgumentResult result)
-    {
-        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value.Trim() : "";
-        (string number, double scale) = text switch
-        {
-            _ when text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (text[..^2], 0.001),
-            _ when text.EndsWith('s') => (text[..^1], 1.0),
-            _ when text.EndsWith('m') => (text[..^1], 60.0),
-            _ when text.EndsWith('h') => (text[..^1], 3600.0),
-            _ => (text, 1.0),
-        };
-        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= 0 && value * scale <= 86_400)
-            return TimeSpan.FromSeconds(value * scale);
-        result.AddError($"'{text}' is not a duration like 10s, 500ms or 2m");
-        return TimeSpan.Zero;
-    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Drlrec.Cli.Output;
 using Drlrec.Serving;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
-using Drlrec.Training;
 using Spectre.Console;
+using Drlrec.Training;
 
 namespace Drlrec.Cli.Output;
 

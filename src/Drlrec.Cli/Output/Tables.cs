@@ -1,6 +1,7 @@
+using Spectre.Console;
+using Drlrec.Benchmarking;
 using Drlrec.Evaluation;
 using Drlrec.Training;
-using Spectre.Console;
 
 namespace Drlrec.Cli.Output;
 
@@ -24,6 +25,41 @@ public static class Tables
         foreach (var (part, count) in result.ParameterParts)
             table.AddRow(part, count.ToString("N0"), $"{100.0 * count / result.Parameters:F1}%");
         table.AddRow("[bold]total[/]", $"[bold]{result.Parameters:N0}[/]", "100%");
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>Size and latency per model, and the ratios to the first model (<c>drlrec bench</c>).</summary>
+    public static void Latency(LatencyReport report)
+    {
+        var table = new Table().Title($"model size and latency ({report.Backend}, {report.Threads} thread(s), {report.Repeats} repeats)")
+            .AddColumns("model", "params", "bytes", "list p50 ms", "list p99 ms", $"pool({report.PoolSize}) p50 ms", "pool p99 ms",
+                "params ratio", "list p50 ratio", "pool p50 ratio");
+        foreach (var (m, r) in report.Models.Zip(report.Ratios))
+            table.AddRow(Markup.Escape(m.Name), m.Params.ToString("N0"), m.Bytes.ToString("N0"), m.LatencyMsP50.ToString("F3"),
+                m.LatencyMsP99.ToString("F3"), m.PoolMsP50.ToString("F3"), m.PoolMsP99.ToString("F3"), r.Params.ToString("F3"),
+                r.LatencyP50.ToString("F3"), r.PoolP50.ToString("F3"));
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>Training throughput per configuration (<c>drlrec bench train</c>).</summary>
+    public static void Throughput(IEnumerable<ThroughputResult> results)
+    {
+        var table = new Table().Title("training throughput").AddColumns("network", "target actions", "params", "batch", "threads",
+            "list items/s", "ms/step p50", "ms/step p90");
+        foreach (var r in results)
+            table.AddRow(r.Role, r.TargetActions.ToString(), r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.Threads.ToString(),
+                $"[bold]{r.ListItemsPerSecond:N0}[/]", r.StepMillisecondsMedian.ToString("F1"), r.StepMillisecondsP90.ToString("F1"));
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>Exploring/filtering cost per catalog size (<c>drlrec bench explore</c>).</summary>
+    public static void Explore(IEnumerable<ExploreCost> results)
+    {
+        var table = new Table().Title("explore/filter cost per state").AddColumns("catalog items", "pool", "k", "states",
+            "retrieve ms/state", "explore+filter ms/state", "catalog encode s (once)", "simulator build s (once)");
+        foreach (var r in results)
+            table.AddRow(r.CatalogItems.ToString("N0"), r.Pool.ToString(), r.K.ToString(), r.States.ToString(), r.RetrieveMsPerState.ToString("F3"),
+                $"[bold]{r.ExploreFilterMsPerState:F2}[/]", r.CatalogEncodeSeconds.ToString("F1"), r.SimulatorBuildSeconds.ToString("F1"));
         AnsiConsole.Write(table);
     }
 

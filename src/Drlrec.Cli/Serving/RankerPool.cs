@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Drlrec.Checkpoints;
 using Drlrec.Ranking;
-using Drlrec.Training;
 
 namespace Drlrec.Serving;
 

@@ -1,5 +1,5 @@
+using Drlrec.Checkpoints;
 using Drlrec.Ranking;
-using Drlrec.Training;
 
 namespace Drlrec.Serving;
 

@@ -1,3 +1,4 @@
+
 namespace Drlrec.Serving;
 
 /// <summary>One placed candidate: its index in the request, its first item field's value, and Q when it was placed.</summary>

@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using static TorchSharp.torch;
+using Drlrec.Configuration;
 using Drlrec.Distillation;
 using Drlrec.Features;
 using Drlrec.Model;
 using Drlrec.Simulation;
-using static TorchSharp.torch;
 
 namespace Drlrec.Benchmarking;
 

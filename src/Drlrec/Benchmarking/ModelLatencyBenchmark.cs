@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
+using static TorchSharp.torch;
+using Drlrec.Checkpoints;
 using Drlrec.Data;
 using Drlrec.Features;
-using Drlrec.Training;
-using static TorchSharp.torch;
 
 namespace Drlrec.Benchmarking;
 
@@ -30,6 +30,44 @@ public sealed record LatencyReport(
     IReadOnlyList<ModelLatency> Models, IReadOnlyList<LatencyRatio> Ratios, string Backend, int Threads, int Repeats,
     int ListLength, int PoolSize, int PrefixLength, string Data);
 
+/// <summary>How models are timed side by side (the <c>drlrec bench</c> options).</summary>
+public sealed record LatencySettings
+{
+    /// <summary>"torch" (TorchSharp) or "onnx" (each model exported to ONNX and run with ONNX Runtime). Default torch.</summary>
+    public string Backend { get; init; } = "torch";
+
+    /// <summary>Timed repetitions per model (each times one list and one pool request). Default 200.</summary>
+    public int Repeats { get; init; } = 200;
+
+    /// <summary>Untimed repetitions first. Default 20.</summary>
+    public int WarmupRepeats { get; init; } = 20;
+
+    /// <summary>Distinct requests (test lists) cycled through. Default 50.</summary>
+    public int Requests { get; init; } = 50;
+
+    /// <summary>Candidates per pool request. Default 1000.</summary>
+    public int Pool { get; init; } = 1000;
+
+    /// <summary>Items already placed before the pool's slot. Default 5.</summary>
+    public int Prefix { get; init; } = 5;
+
+    /// <summary>CPU threads for tensor operations while timing (1: one request per core, as a serving process runs;
+    /// 0 keeps libtorch's default). Default 1.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Seed of the pool candidates. Default 42.</summary>
+    public int Seed { get; init; } = Configuration.RunConfig.DefaultSeed;
+
+    public void Validate()
+    {
+        if (Backend is not ("torch" or "onnx")) throw new ArgumentException($"--backend: '{Backend}' is not torch or onnx");
+        if (Repeats < 1) throw new ArgumentException("--repeats: must be at least 1");
+        if (WarmupRepeats < 0) throw new ArgumentException("--warmup-repeats: must not be negative");
+        if (Threads < 0) throw new ArgumentException("--threads: must not be negative");
+        if (Requests < 1 || Pool < 1 || Prefix < 0) throw new ArgumentException("--requests and --pool must be at least 1, --prefix at least 0");
+    }
+}
+
 /// <summary>Scores one request of a benchmark: a whole list, or a candidate pool after a prefix.</summary>
 public interface ILatencyTarget : IDisposable
 {
@@ -53,6 +91,41 @@ public interface ILatencyTarget : IDisposable
 /// </summary>
 public static class ModelLatencyBenchmark
 {
+    /// <summary>
+    /// Times <paramref name="models"/> (ratios relative to the first) on requests made from <paramref name="lists"/>
+    /// (the list requests) and <paramref name="catalog"/> (the pool candidates), with libtorch set to
+    /// <see cref="LatencySettings.Threads"/> threads for the duration.
+    /// </summary>
+    /// <param name="data">Name of the data set, for the report.</param>
+    public static LatencyReport Measure(IReadOnlyList<LoadedModel> models, ListDataset lists, IItemCatalog catalog, LatencySettings settings,
+        int listLength, string data, Action<int>? onRepeat = null)
+    {
+        settings.Validate();
+        int threads = get_num_threads();
+        if (settings.Threads > 0) set_num_threads(settings.Threads);
+        var sets = new List<LatencyRequests>();
+        var targets = new List<ILatencyTarget>();
+        try
+        {
+            foreach (var model in models)
+            {
+                var set = LatencyRequests.Build(lists, catalog, model, settings.Requests, settings.Pool, settings.Prefix, settings.Seed);
+                sets.Add(set);
+                targets.Add(settings.Backend == "onnx"
+                    ? new OnnxLatencyTarget(model, set, Math.Max(1, settings.Threads))
+                    : new TorchLatencyTarget(model, set));
+            }
+            return Run(targets, settings.WarmupRepeats, settings.Repeats, sets.Min(r => r.Count), settings.Backend, listLength,
+                settings.Pool, settings.Prefix, data, onRepeat);
+        }
+        finally
+        {
+            foreach (var t in targets) t.Dispose();
+            foreach (var r in sets) r.Dispose();
+            set_num_threads(threads);
+        }
+    }
+
     public static LatencyReport Run(IReadOnlyList<ILatencyTarget> targets, int warmup, int repeats, int requests, string backend,
         int listLength, int poolSize, int prefixLength, string data, Action<int>? onRepeat = null)
     {

@@ -1,7 +1,7 @@
 using Parquet;
 using Parquet.Schema;
+using Drlrec.IO;
 
-using Drlrec.Configuration;
 
 namespace Drlrec.Data;
 

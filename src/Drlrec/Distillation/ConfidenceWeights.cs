@@ -1,5 +1,6 @@
-using Drlrec.Model;
 using static TorchSharp.torch;
+using Drlrec.Configuration;
+using Drlrec.Tensors;
 
 namespace Drlrec.Distillation;
 

@@ -1,7 +1,9 @@
+using static TorchSharp.torch;
+using Drlrec.Configuration;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
-using static TorchSharp.torch;
+using Drlrec.Tensors;
 
 namespace Drlrec.Distillation;
 

@@ -1,7 +1,11 @@
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
 using Drlrec.Data;
+using Drlrec.Data.Loading;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
+using Drlrec.Tensors;
 using Drlrec.Training;
 
 namespace Drlrec.Distillation;
@@ -17,7 +21,8 @@ public static class Distiller
     /// <param name="data">Data encoded with the teacher's vocabulary.</param>
     /// <param name="teacher">The trained teacher; under the joint schedule null starts a teacher from scratch.</param>
     /// <param name="catalog">Items the explorer may draw from.</param>
-    public static TrainResult Run(RunConfig config, PreparedData data, LoadedModel? teacher, IItemCatalog catalog, RunFolder run,
+    /// <param name="folder">The student's run folder (and, under the joint schedule, the trained teacher's teacher.ckpt).</param>
+    public static TrainResult Run(RunConfig config, PreparedData data, LoadedModel? teacher, IItemCatalog catalog, string folder,
         ITrainingObserver? observer, string name)
     {
         config = (config with { Role = ModelRole.Student, Distill = config.Distill ?? new DistillConfig() }).Resolve();
@@ -27,7 +32,7 @@ public static class Distiller
             throw new ArgumentException("a frozen-teacher distillation needs a trained teacher (--teacher)");
         if (teacher is not null) teacher.Vocabulary.EnsureMatches(data.Schema, data.TrainLists.Source);
 
-        DqnTrainer.Seed(config);
+        TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
         int fields = data.Layout.Count, rows = data.Vocabulary.Rows;
         var teacherConfig = teacher?.Header.Model ?? QNetworkConfig.Teacher;
         var teacherOnline = teacher?.Online ?? new QNetwork(teacherConfig, fields, rows, "teacher");
@@ -55,10 +60,14 @@ public static class Distiller
         var learner = new DistillLearner(student, teacherOnline, teacherTarget, teacherLearner, cache, hintLoss, explore,
             data.Train, catalogIndexOfItem, distill, config.Seed);
 
-        var result = DqnTrainer.RunEpochs(config, data, run, observer, name, student, learner.Step);
+        var run = new RunFolder(folder);
+        var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget);
+        var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, studentOnline, learner.Step, recorder, observer, name);
+        var result = recorder.Finish(fit);
         if (teacherLearner is not null)
             ModelCheckpoint.Save(run.File("teacher.ckpt"),
-                DqnTrainer.Header(config with { Role = ModelRole.Teacher, Model = teacherConfig }, data, "teacher-joint", teacherOnline, result.BestEpoch, double.NaN),
+                CheckpointHeader.Of(config with { Role = ModelRole.Teacher, Model = teacherConfig }, data.Schema, data.Vocabulary,
+                    "teacher-joint", teacherOnline, result.BestEpoch, double.NaN),
                 teacherOnline, teacherTarget);
         if (teacher is null)
         {

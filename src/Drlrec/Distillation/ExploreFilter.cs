@@ -1,6 +1,7 @@
+using static TorchSharp.torch;
 using Drlrec.Features;
 using Drlrec.Model;
-using static TorchSharp.torch;
+using Drlrec.Tensors;
 
 namespace Drlrec.Distillation;
 

@@ -1,7 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using Drlrec.Model;
 using static TorchSharp.torch;
+using Drlrec.Tensors;
 
 namespace Drlrec.Distillation;
 

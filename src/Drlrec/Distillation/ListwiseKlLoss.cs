@@ -1,5 +1,5 @@
-using Drlrec.Model;
 using static TorchSharp.torch;
+using Drlrec.Tensors;
 
 namespace Drlrec.Distillation;
 

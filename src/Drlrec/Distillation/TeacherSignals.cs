@@ -1,7 +1,8 @@
+using static TorchSharp.torch;
+using Drlrec.Configuration;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
-using static TorchSharp.torch;
 
 namespace Drlrec.Distillation;
 

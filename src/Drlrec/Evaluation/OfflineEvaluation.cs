@@ -1,7 +1,9 @@
 using System.Text.Json.Serialization;
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
 using Drlrec.Data;
+using Drlrec.Data.Loading;
 using Drlrec.Features;
-using Drlrec.Training;
 
 namespace Drlrec.Evaluation;
 
@@ -55,6 +57,11 @@ public static class OfflineEvaluation
         }
         return new EvaluationReport(scored, EvaluateBaselines(train, test, seed), dataName, test.Lists.Count, test.ItemCount, scoring);
     }
+
+    /// <summary>The baselines on prepared data: fitted on everything the models could learn from (the training and the
+    /// validation lists), scored on the test lists.</summary>
+    public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(PreparedData data, int seed) =>
+        EvaluateBaselines(data.TrainLists.WithLists([.. data.TrainLists.Lists, .. data.ValidationLists.Lists]), data.TestLists, seed);
 
     /// <summary>Item popularity (fitted on <paramref name="train"/>) and random scores on <paramref name="test"/>.</summary>
     public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(ListDataset train, ListDataset test, int seed)

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Drlrec.Configuration;
+using Drlrec.Benchmarking;
 using Drlrec.Evaluation;
+using Drlrec.IO;
 using Drlrec.Reporting;
 
 namespace Drlrec.Experiments;

@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using System.Text.Json;
+using static TorchSharp.torch;
 using Drlrec.Benchmarking;
+using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data;
-using Drlrec.Distillation;
+using Drlrec.Data.Loading;
 using Drlrec.Evaluation;
-using Drlrec.Features;
-using Drlrec.Model;
+using Drlrec.IO;
 using Drlrec.Ranking;
 using Drlrec.Simulation;
 using Drlrec.Training;
-using static TorchSharp.torch;
+using Drlrec.Workflows;
 
 namespace Drlrec.Experiments;
 
@@ -91,7 +92,7 @@ public static class ExperimentRunner
         var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds)>();
         var teacherVariant = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher) ?? new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher };
         var clock = Stopwatch.StartNew();
-        var teacherResult = DqnTrainer.Train(config with { Role = ModelRole.Teacher }, data, new RunFolder(Path.Combine(folder, "teacher")),
+        var teacherResult = TrainWorkflow.Run(config with { Role = ModelRole.Teacher }, data, Path.Combine(folder, "teacher"),
             observer?.OnRun(dataset.Name, seed, teacherVariant.Name), teacherVariant.Name);
         trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds));
         using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
@@ -100,30 +101,39 @@ public static class ExperimentRunner
         foreach (var (variant, value) in plan)
         {
             string name = value is null ? variant.Name : $"{variant.Name} ({spec.Sweep!.Parameter}={value})";
-            int dim = spec.Sweep?.Parameter == "student_dim" && value is { } d ? d : variant.StudentDim ?? QNetworkConfig.Student.EmbeddingDim;
-            var studentConfig = config with { Role = ModelRole.Student, Model = (config.Model ?? QNetworkConfig.Student) with { EmbeddingDim = dim } };
-            var run = new RunFolder(Path.Combine(folder, Slug(name)));
+            var studentConfig = config.AsStudent(spec.Sweep?.Parameter == "student_dim" && value is { } d ? d : variant.StudentDim);
+            string run = Path.Combine(folder, Slug(name));
             var epochs = observer?.OnRun(dataset.Name, seed, name);
             clock.Restart();
             TrainResult result;
             if (variant.Kind == VariantKind.Student)
             {
-                result = DqnTrainer.Train(studentConfig, data, run, epochs, name);
+                result = TrainWorkflow.Run(studentConfig, data, run, epochs, name);
             }
             else
             {
                 var distill = variant.Distill ?? new DistillConfig();
                 if (spec.Sweep?.Parameter == "k" && value is { } k) distill = distill with { K = k };
-                result = Distiller.Run(studentConfig with { Distill = distill, Teacher = teacher.Path }, data, teacher, catalog, run, epochs, name);
+                result = DistillWorkflow.Run(studentConfig with { Distill = distill, Teacher = teacher.Path }, teacher, data, run, epochs, name,
+                    catalog).Student;
             }
             trained.Add((variant, value, result, clock.Elapsed.TotalSeconds));
-            observer?.OnRunDone(Row(dataset, seed, variant with { Name = variant.Name }, value, spec.Sweep, result, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
+            observer?.OnRunDone(Row(dataset, seed, variant, value, spec.Sweep, result, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
         }
 
         var models = trained.Select(t => ModelCheckpoint.Load(t.Result.Checkpoint)).ToList();
         try
         {
-            var latency = spec.LatencyRepeats > 0 ? TimeModels(models, data, catalog, config, spec.LatencyRepeats, observer) : null;
+            LatencyReport? latency = null;
+            if (spec.LatencyRepeats > 0)
+            {
+                observer?.OnMessage("timing models");
+                var settings = new LatencySettings
+                {
+                    Repeats = spec.LatencyRepeats, WarmupRepeats = Math.Max(5, spec.LatencyRepeats / 10), Seed = seed,
+                };
+                latency = ModelLatencyBenchmark.Measure(models, data.TestLists, catalog, settings, config.Data.MaxListLength, config.Data.Source);
+            }
             var (online, onlineBaselines) = spec.OnlineRequests > 0 && catalog is SyntheticSimulator simulator
                 ? Online(simulator, models, spec.OnlineRequests, seed, observer)
                 : (null, []);
@@ -136,8 +146,7 @@ public static class ExperimentRunner
                 PoolP50Ratio = latency?.Ratios[i].PoolP50,
                 OnlineClicks = online?[i],
             }).ToList();
-            var offline = OfflineEvaluation.EvaluateBaselines(
-                data.TrainLists.WithLists([.. data.TrainLists.Lists, .. data.ValidationLists.Lists]), data.TestLists, seed);
+            var offline = OfflineEvaluation.EvaluateBaselines(data, seed);
             var baselines = offline.Select(kv => new BaselineRow(dataset.Name, seed, kv.Key, kv.Value.Auc, kv.Value.Gauc, kv.Value.Ndcg10, null))
                 .Concat(onlineBaselines.Select(p => new BaselineRow(dataset.Name, seed, p.Policy, null, null, null, p.Mean))).ToList();
             return (rows, baselines);
@@ -154,28 +163,6 @@ public static class ExperimentRunner
         r.Test.Auc, r.Test.Gauc, r.Test.Ndcg5, r.Test.Ndcg10, r.Validation.Auc, r.BestEpoch,
         r.Parameters, (double)r.Parameters / teacherParams, null, null, null, null, null, seconds,
         Path.GetDirectoryName(r.Checkpoint)!);
-
-    /// <summary>Latency of every model against the teacher (first), torch backend, one thread.</summary>
-    private static LatencyReport TimeModels(List<LoadedModel> models, PreparedData data, IItemCatalog catalog, RunConfig config, int repeats,
-        IExperimentObserver? observer)
-    {
-        observer?.OnMessage("timing models");
-        int threads = get_num_threads();
-        set_num_threads(1);
-        var sets = models.Select(m => LatencyRequests.Build(data.TestLists, catalog, m, 50, 1000, 5, config.Seed)).ToList();
-        var targets = models.Select((m, i) => (ILatencyTarget)new TorchLatencyTarget(m, sets[i])).ToList();
-        try
-        {
-            return ModelLatencyBenchmark.Run(targets, Math.Max(5, repeats / 10), repeats, sets.Min(s => s.Count), "torch",
-                config.Data.MaxListLength, 1000, 5, config.Data.Source);
-        }
-        finally
-        {
-            foreach (var t in targets) t.Dispose();
-            foreach (var s in sets) s.Dispose();
-            set_num_threads(threads);
-        }
-    }
 
     private static (double[] Models, IReadOnlyList<PolicyClicks> Baselines) Online(SyntheticSimulator simulator, List<LoadedModel> models,
         int requests, int seed, IExperimentObserver? observer)

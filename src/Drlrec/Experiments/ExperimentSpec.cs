@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Drlrec.Distillation;
+using Drlrec.Configuration;
 using Drlrec.Simulation;
 
 namespace Drlrec.Experiments;

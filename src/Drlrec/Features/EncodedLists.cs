@@ -1,6 +1,7 @@
-using Drlrec.Data;
 using TorchSharp;
 using static TorchSharp.torch;
+using Drlrec.Data;
+using Drlrec.Tensors;
 
 namespace Drlrec.Features;
 

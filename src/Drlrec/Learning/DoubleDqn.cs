@@ -1,17 +1,10 @@
+using static TorchSharp.torch;
+using Drlrec.Configuration;
 using Drlrec.Features;
 using Drlrec.Model;
-using static TorchSharp.torch;
+using Drlrec.Tensors;
 
 namespace Drlrec.Learning;
-
-/// <summary>Which actions the Double-DQN target maximises over at the next state.</summary>
-public enum TargetActions
-{
-    /// <summary>The items of the same list not yet placed (positions t+1..L): the default.</summary>
-    RemainingList,
-    /// <summary>Only the logged next item i_{t+1} (the reference code's target).</summary>
-    LoggedNext,
-}
 
 /// <summary>
 /// Double-DQN targets for list-wise re-ranking (van Hasselt et al., 2016): the online network chooses the

@@ -1,8 +1,9 @@
-using Drlrec.Features;
-using Drlrec.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Drlrec.Configuration;
+using Drlrec.Features;
+using Drlrec.Model;
 
 namespace Drlrec.Learning;
 

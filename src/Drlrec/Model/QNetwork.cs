@@ -1,6 +1,9 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Drlrec.Configuration;
+using Drlrec.Features;
+using Drlrec.Tensors;
 
 namespace Drlrec.Model;
 
@@ -112,7 +115,7 @@ public sealed class QNetwork : nn.Module
         return new ListOutput(q, hint, keys, values, states);
     }
 
-    public ListOutput Forward(Features.ListBatch batch) => Forward(batch.Rows);
+    public ListOutput Forward(ListBatch batch) => Forward(batch.Rows);
 
     /// <summary>
     /// Scores C candidates for the next position of each of R prefixes in one batched step: each candidate is

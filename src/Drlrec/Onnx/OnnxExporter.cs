@@ -1,9 +1,10 @@
 using System.Reflection;
-using Drlrec.Configuration;
-using Drlrec.Model;
-using Drlrec.Training;
 using Google.Protobuf;
 using Onnx;
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
+using Drlrec.IO;
+using Drlrec.Model;
 
 namespace Drlrec.Onnx;
 

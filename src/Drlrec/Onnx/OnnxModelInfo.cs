@@ -1,6 +1,6 @@
 using System.Globalization;
+using Drlrec.Configuration;
 using Drlrec.Model;
-using Drlrec.Training;
 
 namespace Drlrec.Onnx;
 

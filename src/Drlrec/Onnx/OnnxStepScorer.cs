@@ -1,5 +1,6 @@
-using Drlrec.Ranking;
 using Microsoft.ML.OnnxRuntime;
+using Drlrec.Ranking;
+using Drlrec.Tensors;
 
 namespace Drlrec.Onnx;
 

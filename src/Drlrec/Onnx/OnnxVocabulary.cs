@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Features;
+using Drlrec.IO;
 using Drlrec.Model;
 
 namespace Drlrec.Onnx;

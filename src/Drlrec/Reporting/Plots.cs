@@ -1,5 +1,5 @@
-using Drlrec.Configuration;
 using ScottPlot;
+using Drlrec.IO;
 
 namespace Drlrec.Reporting;
 

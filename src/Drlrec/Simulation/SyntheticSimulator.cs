@@ -1,4 +1,5 @@
 using Drlrec.Data;
+using Drlrec.Tensors;
 
 namespace Drlrec.Simulation;
 

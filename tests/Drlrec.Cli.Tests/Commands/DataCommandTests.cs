@@ -1,11 +1,11 @@
 using System.CommandLine;
-using Drlrec.Cli;
+using Spectre.Console;
 using Drlrec.Cli.Commands;
+using Drlrec.Cli.Output;
+using Drlrec.Cli.Tests.Support;
 using Drlrec.Data;
 using Drlrec.Testing;
-using Spectre.Console;
 
-using Drlrec.Cli.Tests.Support;
 
 namespace Drlrec.Cli.Tests.Commands;
 

@@ -1,13 +1,14 @@
+using Spectre.Console;
+using Drlrec.Checkpoints;
+using Drlrec.Cli.Tests.Support;
+using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Features;
 using Drlrec.Model;
 using Drlrec.Onnx;
 using Drlrec.Ranking;
 using Drlrec.Testing;
-using Drlrec.Training;
-using Spectre.Console;
 
-using Drlrec.Cli.Tests.Support;
 
 namespace Drlrec.Cli.Tests.Commands;
 

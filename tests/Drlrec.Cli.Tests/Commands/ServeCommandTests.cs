@@ -1,9 +1,9 @@
 using System.Text.Json;
+using Spectre.Console;
 using Drlrec.Cli.Tests.Serving;
 using Drlrec.Cli.Tests.Support;
 using Drlrec.Serving;
 using Drlrec.Testing;
-using Spectre.Console;
 
 namespace Drlrec.Cli.Tests.Commands;
 

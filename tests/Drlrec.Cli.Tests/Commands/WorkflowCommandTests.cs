@@ -118,7 +118,7 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         string student = runs.Folder["bench-student"];
         Assert.Equal(0, CliRunner.Run("distill", "--teacher", runs.Teacher, "--method", "none", "--out", student, "--epochs", "1").Code);
         string json = runs.Folder["bench.json"];
-        var (code, _) = CliRunner.Run("bench", "--model", runs.Teacher, "--model", student, "--repeats", "5", "--warmup", "1", "--requests", "3",
+        var (code, _) = CliRunner.Run("bench", "--model", runs.Teacher, "--model", student, "--repeats", "5", "--warmup-repeats", "1", "--requests", "3",
             "--pool", "100", "--json", json);
         Assert.Equal(0, code);
         using var report = JsonDocument.Parse(File.ReadAllText(json));

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Drlrec.Checkpoints;
 using Drlrec.Cli.Tests.Support;
 using Drlrec.Ranking;
-using Drlrec.Training;
 
 namespace Drlrec.Cli.Tests.Serving;
 

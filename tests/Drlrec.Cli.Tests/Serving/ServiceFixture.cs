@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Drlrec.Cli.Tests.Support;
+using Drlrec.IO;
 using Drlrec.Serving;
 
 namespace Drlrec.Cli.Tests.Serving;

@@ -1,6 +1,8 @@
+using Drlrec.Configuration;
 using Drlrec.Data;
-using Drlrec.Model;
+using Drlrec.Data.Loading;
 using Drlrec.Training;
+using Drlrec.Workflows;
 
 namespace Drlrec.Cli.Tests.Support;
 
@@ -37,7 +39,7 @@ public static class TinyModel
             Trainer = new TrainerConfig { Epochs = 1, BatchSize = 32 },
         };
         var data = PreparedData.Prepare(Lists(160), null, new DataConfig(), new());
-        DqnTrainer.Train(config, data, new RunFolder(dir), name: "tiny");
+        TrainWorkflow.Run(config, data, dir, name: "tiny");
         return dir;
     }
 

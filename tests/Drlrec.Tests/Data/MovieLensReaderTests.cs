@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
+using static Drlrec.Tests.Data.DatasetAssert;
 using Drlrec.Data;
 using Drlrec.Testing;
-using static Drlrec.Tests.Data.DatasetAssert;
 
 namespace Drlrec.Tests.Data;
 

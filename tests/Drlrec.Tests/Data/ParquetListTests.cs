@@ -1,7 +1,7 @@
-using Drlrec.Data;
-using Drlrec.Testing;
 using static Drlrec.Tests.Data.DatasetAssert;
 using static Drlrec.Tests.Data.ParquetTestFiles;
+using Drlrec.Data;
+using Drlrec.Testing;
 
 namespace Drlrec.Tests.Data;
 

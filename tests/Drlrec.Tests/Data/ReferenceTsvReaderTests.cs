@@ -1,6 +1,6 @@
+using static Drlrec.Tests.Data.DatasetAssert;
 using Drlrec.Data;
 using Drlrec.Testing;
-using static Drlrec.Tests.Data.DatasetAssert;
 
 namespace Drlrec.Tests.Data;
 

@@ -1,11 +1,15 @@
+using static TorchSharp.torch;
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
 using Drlrec.Data;
+using Drlrec.Data.Loading;
 using Drlrec.Distillation;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
 using Drlrec.Tests.Support;
 using Drlrec.Training;
-using static TorchSharp.torch;
+using Drlrec.Workflows;
 
 namespace Drlrec.Tests.Distillation;
 
@@ -143,10 +147,10 @@ public sealed class DistillLearnerTests
                 Dqn = new DqnConfig { LearningRate = 3e-3 },
                 Trainer = new TrainerConfig { Epochs = 2, BatchSize = 32 },
             };
-            var teacherResult = DqnTrainer.Train(config with { Model = Small with { EmbeddingDim = 16 } }, Data, new RunFolder(Path.Combine(dir, "t")));
+            var teacherResult = TrainWorkflow.Run(config with { Model = Small with { EmbeddingDim = 16 } }, Data, Path.Combine(dir, "t"));
             using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
             var result = Distiller.Run(config with { Distill = new DistillConfig { Pool = 30, K = 4, StatesPerBatch = 4 } }, Data, teacher,
-                new LoggedItemCatalog(Data.TrainLists), new RunFolder(Path.Combine(dir, "s")), null, "student-drl-rec");
+                new LoggedItemCatalog(Data.TrainLists), Path.Combine(dir, "s"), null, "student-drl-rec");
             Assert.True(File.Exists(result.Checkpoint));
             Assert.InRange(result.Test.Auc, 0.3, 1.0);
             Assert.True(result.Parameters < teacher.Online.ParameterCount);

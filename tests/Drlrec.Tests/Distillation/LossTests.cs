@@ -1,5 +1,6 @@
-using Drlrec.Distillation;
 using static TorchSharp.torch;
+using Drlrec.Configuration;
+using Drlrec.Distillation;
 
 namespace Drlrec.Tests.Distillation;
 

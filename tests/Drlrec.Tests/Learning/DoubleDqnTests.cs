@@ -1,8 +1,9 @@
+using static TorchSharp.torch;
+using Drlrec.Configuration;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
 using Drlrec.Tests.Support;
-using static TorchSharp.torch;
 
 namespace Drlrec.Tests.Learning;
 

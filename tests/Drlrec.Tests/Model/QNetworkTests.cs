@@ -1,8 +1,9 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using Drlrec.Configuration;
 using Drlrec.Features;
 using Drlrec.Model;
 using Drlrec.Tests.Support;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Drlrec.Tests.Model;
 

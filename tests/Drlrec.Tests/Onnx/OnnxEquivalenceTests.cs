@@ -1,9 +1,9 @@
+using Xunit.Abstractions;
+using static TorchSharp.torch;
 using Drlrec.Features;
 using Drlrec.Model;
 using Drlrec.Onnx;
 using Drlrec.Ranking;
-using Xunit.Abstractions;
-using static TorchSharp.torch;
 
 namespace Drlrec.Tests.Onnx;
 

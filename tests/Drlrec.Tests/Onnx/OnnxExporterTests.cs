@@ -1,3 +1,6 @@
+using static TorchSharp.torch;
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Features;
 using Drlrec.Model;
@@ -5,8 +8,6 @@ using Drlrec.Onnx;
 using Drlrec.Ranking;
 using Drlrec.Testing;
 using Drlrec.Tests.Support;
-using Drlrec.Training;
-using static TorchSharp.torch;
 
 namespace Drlrec.Tests.Onnx;
 

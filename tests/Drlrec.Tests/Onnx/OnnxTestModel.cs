@@ -1,11 +1,11 @@
+using static TorchSharp.torch;
+using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Features;
 using Drlrec.Model;
 using Drlrec.Onnx;
 using Drlrec.Testing;
 using Drlrec.Tests.Support;
-using Drlrec.Training;
-using static TorchSharp.torch;
 
 namespace Drlrec.Tests.Onnx;
 

@@ -1,9 +1,12 @@
 using System.Diagnostics;
+using static TorchSharp.torch;
+using Drlrec.Configuration;
+using Drlrec.Data.Loading;
 using Drlrec.Learning;
 using Drlrec.Model;
-using static TorchSharp.torch;
+using Drlrec.Tensors;
 
-namespace Drlrec.Training;
+namespace Drlrec.Benchmarking;
 
 /// <summary>Measured training speed of one configuration.</summary>
 public sealed record ThroughputResult(
@@ -19,7 +22,7 @@ public static class ThroughputBenchmark
     public static ThroughputResult Measure(RunConfig config, PreparedData data, int warmupSteps, int steps)
     {
         config = config.Resolve();
-        DqnTrainer.Seed(config);
+        TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
         using var online = new QNetwork(config.ResolvedModel, data.Layout.Count, data.Vocabulary.Rows, "online");
         using var target = new QNetwork(config.ResolvedModel, data.Layout.Count, data.Vocabulary.Rows, "target");
         using var learner = new DqnLearner(online, target, data.Layout, config.Dqn);

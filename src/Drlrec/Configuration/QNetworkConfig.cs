@@ -1,4 +1,4 @@
-namespace Drlrec.Model;
+namespace Drlrec.Configuration;
 
 /// <summary>
 /// Sizes of a Q-network. Teacher and student share the architecture and differ only here

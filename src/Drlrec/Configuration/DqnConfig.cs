@@ -1,4 +1,13 @@
-namespace Drlrec.Learning;
+namespace Drlrec.Configuration;
+
+/// <summary>Which actions the Double-DQN target maximises over at the next state.</summary>
+public enum TargetActions
+{
+    /// <summary>The items of the same list not yet placed (positions t+1..L): the default.</summary>
+    RemainingList,
+    /// <summary>Only the logged next item i_{t+1} (the reference code's target).</summary>
+    LoggedNext,
+}
 
 /// <summary>Double-DQN learner settings (METHOD.md; reference values unless noted).</summary>
 public sealed record DqnConfig

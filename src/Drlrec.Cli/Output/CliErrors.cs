@@ -1,7 +1,7 @@
-using Drlrec.Data;
 using Spectre.Console;
+using Drlrec.Data;
 
-namespace Drlrec.Cli.Commands;
+namespace Drlrec.Cli.Output;
 
 /// <summary>Turns expected failures (bad input, bad options) into a clear message and exit code 1.</summary>
 public static class CliErrors

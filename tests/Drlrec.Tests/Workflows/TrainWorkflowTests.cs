@@ -1,13 +1,15 @@
-using Drlrec.Learning;
-using Drlrec.Model;
-using Drlrec.Tests.Support;
-using Drlrec.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
+using Drlrec.Data.Loading;
+using Drlrec.Tests.Support;
+using Drlrec.Training;
+using Drlrec.Workflows;
 
-namespace Drlrec.Tests.Training;
+namespace Drlrec.Tests.Workflows;
 
-public sealed class DqnTrainerTests
+public sealed class TrainWorkflowTests
 {
     private static RunConfig SmallConfig(int seed = 7) => new()
     {
@@ -25,8 +27,8 @@ public sealed class DqnTrainerTests
         string a = Directory.CreateTempSubdirectory("drlrec-a-").FullName, b = Directory.CreateTempSubdirectory("drlrec-b-").FullName;
         try
         {
-            var first = DqnTrainer.Train(SmallConfig(), data, new RunFolder(a));
-            var second = DqnTrainer.Train(SmallConfig(), data, new RunFolder(b));
+            var first = TrainWorkflow.Run(SmallConfig(), data, a);
+            var second = TrainWorkflow.Run(SmallConfig(), data, b);
             Assert.Equal(first.Epochs.Select(e => e.TrainLoss), second.Epochs.Select(e => e.TrainLoss));
             Assert.Equal(first.Test.Auc, second.Test.Auc);
             using var x = ModelCheckpoint.Load(a);
@@ -34,7 +36,7 @@ public sealed class DqnTrainerTests
             foreach (var (p, q) in x.Online.parameters().Zip(y.Online.parameters()))
                 Assert.True(p.eq(q).all().item<bool>());
 
-            var third = DqnTrainer.Train(SmallConfig(seed: 8), data, new RunFolder(b));
+            var third = TrainWorkflow.Run(SmallConfig(seed: 8), data, b);
             Assert.NotEqual(first.Epochs.Select(e => e.TrainLoss), third.Epochs.Select(e => e.TrainLoss));
         }
         finally
@@ -42,25 +44,6 @@ public sealed class DqnTrainerTests
             Directory.Delete(a, true);
             Directory.Delete(b, true);
         }
-    }
-
-    [Fact]
-    public void Training_steps_leave_no_live_tensors_behind()
-    {
-        var data = Data();
-        manual_seed(1);
-        using var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, data.Layout.Count, data.Vocabulary.Rows);
-        using var target = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, data.Layout.Count, data.Vocabulary.Rows);
-        using var learner = new DqnLearner(online, target, data.Layout, new DqnConfig());
-        void Step(int s)
-        {
-            using var scope = NewDisposeScope();
-            learner.Step(data.Train.Batch(Enumerable.Range(s * 8, 8).ToArray()));
-        }
-        Step(0); // the optimizer allocates its moment buffers on the first step
-        long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        for (int s = 1; s < 6; s++) Step(s);
-        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
     [Fact]
@@ -76,7 +59,7 @@ public sealed class DqnTrainerTests
                 Dqn = new DqnConfig { LearningRate = 3e-3 },
                 Trainer = new TrainerConfig { Epochs = 10, BatchSize = 16, Patience = 10 },
             };
-            var result = DqnTrainer.Train(config, data, new RunFolder(dir));
+            var result = TrainWorkflow.Run(config, data, dir);
             foreach (string file in new[] { "config.json", "metrics.jsonl", "model.ckpt", "training-curves.png", "result.json" })
                 Assert.True(File.Exists(Path.Combine(dir, file)), file);
             Assert.Equal(result.Epochs.Count, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Drlrec.Data;
 
-namespace Drlrec.Cli.Commands;
+namespace Drlrec.Cli.Options;
 
 /// <summary>The options every <c>data</c> command that reads a source shares, and the read options they make.</summary>
-internal sealed class DataOptions
+public sealed class DataOptions
 {
     public Argument<string> Source { get; } = new("source")
     {

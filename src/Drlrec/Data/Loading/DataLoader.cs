@@ -1,8 +1,8 @@
-using Drlrec.Data;
+using Drlrec.Configuration;
 using Drlrec.Features;
 using Drlrec.Simulation;
 
-namespace Drlrec.Training;
+namespace Drlrec.Data.Loading;
 
 /// <summary>Resolves a data source name to logged lists: "synthetic" runs the simulator, anything else a reader.</summary>
 public static class DataLoader

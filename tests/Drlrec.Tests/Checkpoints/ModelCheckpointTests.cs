@@ -1,10 +1,13 @@
-using Drlrec.Model;
-using Drlrec.Tests.Support;
-using Drlrec.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
+using Drlrec.Data.Loading;
+using Drlrec.Tests.Support;
+using Drlrec.Training;
+using Drlrec.Workflows;
 
-namespace Drlrec.Tests.Training;
+namespace Drlrec.Tests.Checkpoints;
 
 public sealed class ModelCheckpointTests
 {
@@ -20,7 +23,7 @@ public sealed class ModelCheckpointTests
                 Model = new QNetworkConfig { EmbeddingDim = 8 },
                 Trainer = new TrainerConfig { Epochs = 1, BatchSize = 16 },
             };
-            DqnTrainer.Train(config, PreparedData.Prepare(ToyData.Lists(80, seed: 2), null, new DataConfig(), new()), new RunFolder(dir));
+            TrainWorkflow.Run(config, PreparedData.Prepare(ToyData.Lists(80, seed: 2), null, new DataConfig(), new()), dir);
             using var model = ModelCheckpoint.Load(dir);
             using var copy = ModelCheckpoint.CopyOnline(model);
 

@@ -1,7 +1,7 @@
-using Drlrec.Data;
+using Drlrec.Configuration;
 using Drlrec.Features;
 
-namespace Drlrec.Training;
+namespace Drlrec.Data.Loading;
 
 /// <summary>
 /// Lists split by time into train / validation / test, a vocabulary fitted on the training part only, and the

@@ -1,4 +1,4 @@
-namespace Drlrec.Distillation;
+namespace Drlrec.Configuration;
 
 /// <summary>Which distillation recipe a student is trained with (switches can further turn parts off).</summary>
 public enum DistillMethod
@@ -11,6 +11,29 @@ public enum DistillMethod
     Hint,
     /// <summary>No teacher: the student's own Double DQN loss (the student trained alone).</summary>
     None,
+}
+
+/// <summary>The methods' names on the command line (config files use the snake_case enum names, e.g. "drl_rec").</summary>
+public static class DistillMethods
+{
+    public static IReadOnlyList<string> Names { get; } = ["drl-rec", "kd", "hint", "none"];
+
+    public static string Name(DistillMethod method) => method switch
+    {
+        DistillMethod.DrlRec => "drl-rec",
+        DistillMethod.Kd => "kd",
+        DistillMethod.Hint => "hint",
+        _ => "none",
+    };
+
+    public static DistillMethod Parse(string name) => name switch
+    {
+        "drl-rec" => DistillMethod.DrlRec,
+        "kd" => DistillMethod.Kd,
+        "hint" => DistillMethod.Hint,
+        "none" => DistillMethod.None,
+        _ => throw new ArgumentException($"--method: '{name}' is not one of {string.Join(", ", Names)}"),
+    };
 }
 
 /// <summary>How much the student learns from each lesson.</summary>
@@ -88,6 +111,21 @@ public sealed record DistillConfig
         DistillMethod.None => this with { ExploreFilter = false, Confidence = false, Kl = false, Hint = false },
         _ => this,
     };
+
+    /// <summary>
+    /// The student's display name for a resolved config: "student-drl-rec", with the parts switched off appended
+    /// (e.g. "student-drl-rec-no-kl"); "student-kd", "student-hint", "student-none" for the other methods.
+    /// </summary>
+    public string StudentName()
+    {
+        string name = $"student-{DistillMethods.Name(Method)}";
+        if (Method != DistillMethod.DrlRec) return name;
+        if (!ExploreFilter) name += "-no-explore";
+        if (!Confidence) name += "-no-confidence";
+        if (!Kl) name += "-no-kl";
+        if (!Hint) name += "-no-hint";
+        return name;
+    }
 
     /// <summary>True when any loss needs the teacher.</summary>
     public bool UsesTeacher => Kl || Hint;

@@ -1,4 +1,4 @@
-namespace Drlrec.Configuration;
+namespace Drlrec.IO;
 
 /// <summary>Writes files so that a killed run never leaves a half-written one: temp file in the same folder, then rename.</summary>
 public static class AtomicFile

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Drlrec.Model;
+namespace Drlrec.Tensors;
 
 /// <summary>
 /// Tensor arithmetic with scalars that stay reachable for the whole native call. TorchSharp 0.107 hands a

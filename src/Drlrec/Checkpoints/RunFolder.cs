@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Drlrec.Configuration;
+using Drlrec.IO;
 
-namespace Drlrec.Training;
+namespace Drlrec.Checkpoints;
 
 /// <summary>
 /// The folder of one run: <c>config.json</c> (resolved), <c>metrics.jsonl</c> (one line per epoch),
@@ -21,7 +21,7 @@ public sealed class RunFolder
     public string Checkpoint => File(ModelCheckpoint.FileName);
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    public void WriteJson<T>(string name, T value) => AtomicFile.WriteAllText(File(name), Json.Serialize(value) + "\n");
+    public void WriteJson<T>(string name, T value) => Json.WriteFile(File(name), value);
 
     /// <summary>Adds one record to <c>metrics.jsonl</c> (the file is rewritten whole, so it never ends in a torn line).</summary>
     public void AppendMetrics<T>(T record)

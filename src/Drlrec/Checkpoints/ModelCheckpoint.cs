@@ -1,12 +1,13 @@
 using System.IO.Compression;
 using System.Text.Json;
+using TorchSharp;
 using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Features;
+using Drlrec.IO;
 using Drlrec.Model;
-using TorchSharp;
 
-namespace Drlrec.Training;
+namespace Drlrec.Checkpoints;
 
 /// <summary>What a checkpoint says about its model: enough to rebuild and use it.</summary>
 public sealed record CheckpointHeader
@@ -24,8 +25,25 @@ public sealed record CheckpointHeader
     /// <summary>Epoch whose weights these are, and its validation AUC.</summary>
     public int Epoch { get; init; }
     public double ValidationAuc { get; init; }
-    /// <summary>The resolved run config that produced the model (null for models made otherwise).</summary>
-    public JsonElement? RunConfig { get; init; }
+    /// <summary>The resolved run config that produced the model (null for models made otherwise). Read leniently, like
+    /// the whole header, so that a checkpoint stays loadable when later versions add settings.</summary>
+    public RunConfig? RunConfig { get; init; }
+
+    /// <summary>The header of a trained network: its run's resolved config, data schema and vocabulary, and the epoch
+    /// whose weights the file holds.</summary>
+    public static CheckpointHeader Of(RunConfig config, ListSchema schema, FeatureVocabulary vocabulary, string name,
+        QNetwork online, int epoch, double validationAuc) => new()
+    {
+        Name = name,
+        Role = config.Role,
+        Model = online.Config,
+        Fields = schema.Fields,
+        Vocabulary = vocabulary,
+        Parameters = online.ParameterCount,
+        Epoch = epoch,
+        ValidationAuc = validationAuc,
+        RunConfig = config,
+    };
 }
 
 /// <summary>A loaded model: online and target networks plus what is needed to feed them.</summary>
@@ -52,6 +70,10 @@ public sealed class LoadedModel : IDisposable
     public FieldLayout Layout { get; }
     public FeatureVocabulary Vocabulary => Header.Vocabulary;
     public string Name => Header.Name;
+
+    /// <summary>The data settings the model was trained with (source, split fractions, list length, simulator);
+    /// the defaults for a model made otherwise.</summary>
+    public DataConfig TrainingData => Header.RunConfig?.Data ?? new DataConfig();
 
     public void Dispose()
     {

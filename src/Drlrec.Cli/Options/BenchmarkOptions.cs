@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Drlrec.Benchmarking;
+
+namespace Drlrec.Cli.Options;
+
+/// <summary>The options of the latency benchmark (<c>drlrec bench</c>): repetitions, requests, threads, backend.</summary>
+public sealed class BenchmarkOptions
+{
+    private static readonly LatencySettings Defaults = new();
+
+    public Option<string> Backend { get; } = new("--backend")
+    {
+        Description = "torch (TorchSharp) or onnx (each model exported to ONNX and run with ONNX Runtime)",
+        DefaultValueFactory = _ => Defaults.Backend,
+    };
+
+    public Option<int> Repeats { get; } = new("--repeats")
+    {
+        Description = "Timed repetitions per model (each times one list and one pool request)",
+        DefaultValueFactory = _ => Defaults.Repeats,
+    };
+
+    public Option<int> WarmupRepeats { get; } = new("--warmup-repeats")
+    {
+        Description = "Untimed repetitions first",
+        DefaultValueFactory = _ => Defaults.WarmupRepeats,
+    };
+
+    public Option<int> Requests { get; } = new("--requests")
+    {
+        Description = "Distinct requests (test lists) cycled through",
+        DefaultValueFactory = _ => Defaults.Requests,
+    };
+
+    public Option<int> Pool { get; } = new("--pool") { Description = "Candidates per pool request", DefaultValueFactory = _ => Defaults.Pool };
+
+    public Option<int> Prefix { get; } = new("--prefix")
+    {
+        Description = "Items already placed before the pool's slot",
+        DefaultValueFactory = _ => Defaults.Prefix,
+    };
+
+    public Option<int> Threads { get; } = new("--threads")
+    {
+        Description = "CPU threads for tensor operations (1 = one request per core, as a serving process would; 0 = libtorch's default)",
+        DefaultValueFactory = _ => Defaults.Threads,
+    };
+
+    public Option<int> Seed { get; } = CommonOptions.Seed("Seed of the pool candidates");
+
+    public BenchmarkOptions() => Backend.AcceptOnlyFromAmong("torch", "onnx");
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Backend, Repeats, WarmupRepeats, Requests, Pool, Prefix, Threads, Seed })
+            command.Options.Add(option);
+    }
+
+    public LatencySettings Settings(ParseResult parse) => new()
+    {
+        Backend = parse.GetValue(Backend)!,
+        Repeats = parse.GetValue(Repeats),
+        WarmupRepeats = parse.GetValue(WarmupRepeats),
+        Requests = parse.GetValue(Requests),
+        Pool = parse.GetValue(Pool),
+        Prefix = parse.GetValue(Prefix),
+        Threads = parse.GetValue(Threads),
+        Seed = parse.GetValue(Seed),
+    };
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Drlrec.Configuration;
+using Drlrec.IO;
+using Drlrec.Training;
+
+namespace Drlrec.Cli.Options;
+
+/// <summary>
+/// The options of the commands that train (train, quickstart, distill, experiment, bench train), and the one
+/// layering rule of every command: the command's defaults, then <c>--config FILE.json</c> (any subset of a run's
+/// <c>config.json</c>; objects merge key by key), then the options typed on the command line. An option left at its
+/// default never overrides the config file.
+/// </summary>
+public sealed class RunOptions
+{
+    public DataSourceOptions Source { get; } = new();
+    public Option<string?> Data => Source.Data;
+    public Option<string?> Test => Source.Test;
+    public Option<bool> SkipBadRecords => Source.SkipBadRecords;
+
+    public Option<int> Seed { get; } = CommonOptions.Seed("Seed of weights, shuffling and dropout (the simulator's data keep their own seed)");
+
+    public Option<int> Epochs { get; } = new("--epochs")
+    {
+        Description = "Maximum epochs (early stopping on validation AUC may end sooner)",
+        DefaultValueFactory = _ => new TrainerConfig().Epochs,
+    };
+
+    public Option<FileInfo?> Config { get; } = new("--config")
+    {
+        Description = "JSON run config (snake_case keys, any subset of a run's config.json), layered over the defaults; options typed on the command line override it",
+    };
+
+    public Option<int> Threads { get; } = new("--threads")
+    {
+        Description = "CPU threads for tensor operations (0 = all cores)",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public void AddTo(Command command)
+    {
+        Source.AddTo(command);
+        foreach (var option in new Option[] { Seed, Epochs, Config, Threads }) command.Options.Add(option);
+    }
+
+    /// <summary>
+    /// <paramref name="defaults"/>, overlaid by <c>--config</c>, overlaid by the options typed on the command line:
+    /// these shared ones, then the command's own (<paramref name="typed"/>). The role (typed <paramref name="role"/>,
+    /// else the file's, else the default's) is settled first and the defaults take its network sizes, so that a file's
+    /// partial <c>model</c> section keeps the role's embedding size.
+    /// </summary>
+    public RunConfig Build(ParseResult parse, RunConfig defaults, Option<ModelRole>? role = null, Func<RunConfig, RunConfig>? typed = null)
+    {
+        var layer = parse.GetValue(Config) is { } file ? Json.ReadLayer<RunConfig>(file.FullName) : null;
+        var chosenRole = role is not null && Given(parse, role) ? parse.GetValue(role)
+            : layer?["role"] is { } fromFile ? System.Text.Json.JsonSerializer.Deserialize<ModelRole>(fromFile, Json.Options)
+            : defaults.Role;
+        var config = (defaults with { Role = chosenRole }).Resolve();
+        if (layer is not null) config = Json.Overlay(config, layer);
+        if (Given(parse, Data)) config = config with { Data = config.Data with { Source = parse.GetValue(Data)! } };
+        if (Given(parse, Test)) config = config with { Data = config.Data with { Test = parse.GetValue(Test) } };
+        if (Given(parse, SkipBadRecords)) config = config with { Data = config.Data with { SkipBadRecords = parse.GetValue(SkipBadRecords) } };
+        if (Given(parse, Seed)) config = config with { Seed = parse.GetValue(Seed) };
+        if (Given(parse, Epochs)) config = config with { Trainer = config.Trainer with { Epochs = parse.GetValue(Epochs) } };
+        if (Given(parse, Threads)) config = config with { Trainer = config.Trainer with { Threads = parse.GetValue(Threads) } };
+        return typed?.Invoke(config) ?? config;
+    }
+
+    /// <summary>True when the option was typed (not just defaulted).</summary>
+    public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+}

@@ -1,0 +1,29 @@
+using Drlrec.Simulation;
+
+namespace Drlrec.Configuration;
+
+/// <summary>Where the lists come from and how they are split.</summary>
+public sealed record DataConfig
+{
+    /// <summary>A MovieLens-100K folder, a reference .tsv, a .parquet, or "synthetic". Default "synthetic".</summary>
+    public string Source { get; init; } = "synthetic";
+
+    /// <summary>Optional separate test file; when null the latest <see cref="TestFraction"/> of lists is the test set. Default null.</summary>
+    public string? Test { get; init; }
+
+    /// <summary>L: longest list; longer logged lists are cut into consecutive lists. Default 10.</summary>
+    public int MaxListLength { get; init; } = 10;
+
+    /// <summary>Latest fraction of lists (by time) held out for testing. Default 0.2.</summary>
+    public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>Latest fraction of the remaining lists used for early stopping and tuning. Default 0.1.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>Skip malformed records (and report counts) instead of failing. Default false.</summary>
+    public bool SkipBadRecords { get; init; }
+
+    /// <summary>The simulator's settings when <see cref="Source"/> is "synthetic" (its own seed: the logged data
+    /// stay the same when only the run seed changes).</summary>
+    public SyntheticConfig Synthetic { get; init; } = new();
+}

@@ -1,0 +1,17 @@
+namespace Drlrec.Configuration;
+
+/// <summary>How raw field values become embedding rows. Fitted on the training split only.</summary>
+public sealed record FeatureConfig
+{
+    /// <summary>A value seen fewer times than this in the training split maps to its field's
+    /// out-of-vocabulary row. Default 1 (every training value gets a row).</summary>
+    public int MinCount { get; init; } = 1;
+
+    /// <summary>When above 0, a field with more distinct training values than this is hashed into this many
+    /// rows instead of getting one row per value (for huge id spaces). Default 0 (off).</summary>
+    public int HashBuckets { get; init; }
+
+    /// <summary>Probability that a training input's field is replaced by its out-of-vocabulary row, so that the OOV
+    /// rows learn to stand for unseen users and items (see <c>Features.FeatureDropout</c>). Default 0.1.</summary>
+    public double OovDropout { get; init; } = 0.1;
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Drlrec.IO;
+
+/// <summary>JSON conventions of configs, checkpoints and reports: snake_case names, enums as strings,
+/// unknown config keys rejected (a typo must not silently fall back to a default).</summary>
+public static class Json
+{
+    public static JsonSerializerOptions Options { get; } = Create(strict: true);
+    public static JsonSerializerOptions Lenient { get; } = Create(strict: false);
+    /// <summary>One JSON document per line (metrics.jsonl).</summary>
+    public static JsonSerializerOptions Line { get; } = new(Create(strict: false)) { WriteIndented = false };
+
+    private static JsonSerializerOptions Create(bool strict)
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            WriteIndented = true,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        return options;
+    }
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    /// <summary>Writes <paramref name="value"/> as an indented JSON file, atomically.</summary>
+    public static void WriteFile<T>(string path, T value) => AtomicFile.WriteAllText(path, Serialize(value) + "\n");
+
+    /// <summary>Reads a config file; errors name the file and the JSON path.</summary>
+    public static T ReadFile<T>(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options)
+                   ?? throw new InvalidDataException($"{path}: empty JSON document");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads a config file meant as a layer over defaults (any subset of <typeparamref name="T"/>'s keys), checked
+    /// against <typeparamref name="T"/> as <see cref="ReadFile{T}"/> checks it, so that a typo or a wrong type fails here
+    /// with the file and the JSON path.
+    /// </summary>
+    public static JsonObject ReadLayer<T>(string path)
+    {
+        ReadFile<T>(path);
+        return JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions
+        {
+            CommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+        }) as JsonObject ?? throw new InvalidDataException($"{path}: a config file must be a JSON object");
+    }
+
+    /// <summary>
+    /// <paramref name="defaults"/> with a layer on top: every key the layer has replaces the default's value, except that
+    /// two objects merge key by key (so <c>{"trainer": {"epochs": 3}}</c> changes the epochs and keeps the batch size).
+    /// </summary>
+    public static T Overlay<T>(T defaults, JsonObject layer)
+    {
+        var merged = JsonSerializer.SerializeToNode(defaults, Options) as JsonObject
+                     ?? throw new ArgumentException("defaults must serialise to a JSON object", nameof(defaults));
+        Merge(merged, layer);
+        return merged.Deserialize<T>(Options)!;
+    }
+
+    private static void Merge(JsonObject target, JsonObject layer)
+    {
+        foreach (var (key, value) in layer)
+        {
+            if (value is JsonObject inner && target[key] is JsonObject existing) Merge(existing, inner);
+            else target[key] = value?.DeepClone();
+        }
+    }
+}

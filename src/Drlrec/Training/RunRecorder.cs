@@ -1,0 +1,67 @@
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
+using Drlrec.Data.Loading;
+using Drlrec.Evaluation;
+using Drlrec.Model;
+using Drlrec.Reporting;
+
+namespace Drlrec.Training;
+
+/// <summary>
+/// The files of one training run, as <see cref="ITrainingHooks"/>: <c>config.json</c> (the resolved config, written
+/// when the recorder is made), a line of <c>metrics.jsonl</c> per epoch, <c>model.ckpt</c> holding the best epoch's
+/// online and target networks (rewritten atomically at each improvement, so a killed run keeps the last good one),
+/// <c>training-curves.png</c> at the end, and <c>result.json</c> from <see cref="Finish"/>.
+/// </summary>
+public sealed class RunRecorder : ITrainingHooks
+{
+    private readonly RunFolder run;
+    private readonly RunConfig config;
+    private readonly PreparedData data;
+    private readonly string name;
+    private readonly QNetwork online;
+    private readonly QNetwork target;
+
+    public RunRecorder(RunFolder run, RunConfig config, PreparedData data, string name, QNetwork online, QNetwork target)
+    {
+        this.run = run;
+        this.config = config;
+        this.data = data;
+        this.name = name;
+        this.online = online;
+        this.target = target;
+        run.WriteJson("config.json", config);
+    }
+
+    public void OnEpoch(EpochRecord record) => run.AppendMetrics(record);
+
+    public void OnImproved(EpochRecord record, OfflineMetrics validation) =>
+        ModelCheckpoint.Save(run.Checkpoint,
+            CheckpointHeader.Of(config, data.Schema, data.Vocabulary, name, online, record.Epoch, validation.Auc), online, target);
+
+    public void OnFitEnd(IReadOnlyList<EpochRecord> records)
+    {
+        double[] epochs = records.Select(r => (double)r.Epoch).ToArray();
+        Plots.Lines(run.File("training-curves.png"), $"{name}: training curves", "epoch", "train loss",
+        [
+            new Series("train loss", epochs, records.Select(r => r.TrainLoss).ToArray()),
+            new Series("validation AUC", epochs, records.Select(r => r.ValAuc).ToArray(), RightAxis: true),
+        ], rightLabel: "validation AUC");
+    }
+
+    /// <summary>Evaluates the best checkpoint on the test lists and writes <c>result.json</c>.</summary>
+    public TrainResult Finish(FitResult fit)
+    {
+        using var best = ModelCheckpoint.Load(run.Checkpoint);
+        var test = QScorer.Evaluate(best.Online, data.Test, config.Trainer.EvalBatchSize);
+        var result = new TrainResult(name, fit.BestEpoch, fit.BestValidation, test, best.Online.ParameterCount,
+            best.Online.ParameterCounts(), fit.ItemsPerSecond, run.Checkpoint, fit.Epochs);
+        run.WriteJson("result.json", new
+        {
+            result.Name, result.BestEpoch, result.Validation, result.Test, result.Parameters,
+            ParameterParts = result.ParameterParts.ToDictionary(p => p.Part, p => p.Parameters),
+            result.ItemsPerSecond,
+        });
+        return result;
+    }
+}

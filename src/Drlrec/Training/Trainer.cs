@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using Drlrec.Configuration;
+using Drlrec.Evaluation;
+using Drlrec.Features;
+using Drlrec.Model;
+using static TorchSharp.torch;
+
+namespace Drlrec.Training;
+
+/// <summary>
+/// The epoch loop every Q-network is trained with (teacher, student alone, distilled student), in the roles of
+/// tianshou's trainer and RecBole's <c>Trainer.fit</c>: <see cref="TrainEpoch"/> (seeded shuffled minibatches,
+/// out-of-vocabulary dropout, one dispose scope per step), <see cref="Validate"/> (AUC, GAUC, NDCG on the validation
+/// lists) and <see cref="Fit"/> (epochs with early stopping on validation AUC). The per-batch update is the learner's
+/// (Double DQN alone, or the distillation loss); what is written where is the hooks'.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainerConfig config;
+    private readonly FeatureDropout dropout;
+    private readonly Random rng;
+    private long steps;
+
+    /// <param name="seed">Seed of the minibatch order (the run's seed).</param>
+    /// <param name="dropout">Applied to every training batch before the update.</param>
+    public Trainer(TrainerConfig config, int seed, FeatureDropout dropout)
+    {
+        this.config = config;
+        this.dropout = dropout;
+        rng = new Random(seed);
+    }
+
+    /// <summary>The trainer of a run: its trainer settings, its seed, its out-of-vocabulary dropout.</summary>
+    public static Trainer For(RunConfig config, FeatureVocabulary vocabulary) =>
+        new(config.Trainer, config.Seed, new FeatureDropout(vocabulary, config.Features.OovDropout));
+
+    /// <summary>Updates made so far (one per minibatch).</summary>
+    public long Steps => steps;
+
+    /// <summary>
+    /// Trains until <see cref="TrainerConfig.Epochs"/> or until <see cref="TrainerConfig.Patience"/> epochs in a row
+    /// bring no better validation AUC. The hooks see every epoch and every improvement.
+    /// </summary>
+    /// <param name="online">The network being trained (validated after each epoch).</param>
+    /// <param name="step">One update on a minibatch (given its list indices); returns the loss.</param>
+    public FitResult Fit(EncodedLists train, EncodedLists validationLists, QNetwork online, Func<ListBatch, int[], float> step,
+        ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model")
+    {
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        observer?.OnStart(name, config.Epochs, StepsPerEpoch(train));
+        var records = new List<EpochRecord>();
+        double bestAuc = double.NegativeInfinity;
+        int bestEpoch = 0, stale = 0;
+        OfflineMetrics? bestValidation = null;
+        for (int epoch = 1; epoch <= config.Epochs; epoch++)
+        {
+            var (loss, itemsPerSecond, seconds) = TrainEpoch(train, order, step, epoch, observer);
+            var validation = Validate(online, validationLists);
+            bool improved = validation.Auc > bestAuc;
+            var record = new EpochRecord(epoch, steps, loss, validation.Auc, validation.Gauc, validation.Ndcg10,
+                itemsPerSecond, seconds, improved);
+            records.Add(record);
+            hooks.OnEpoch(record);
+            observer?.OnEpoch(record);
+            if (improved)
+            {
+                (bestAuc, bestEpoch, bestValidation, stale) = (validation.Auc, epoch, validation, 0);
+                hooks.OnImproved(record, validation);
+            }
+            else if (++stale >= config.Patience)
+            {
+                break;
+            }
+        }
+        hooks.OnFitEnd(records);
+        return new FitResult(bestEpoch, bestValidation!, records);
+    }
+
+    /// <summary>One pass over the training lists in <paramref name="order"/>, reshuffled in place first.</summary>
+    /// <returns>The mean loss over the epoch's steps, its list items per second and its duration.</returns>
+    public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(EncodedLists train, int[] order,
+        Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null)
+    {
+        rng.Shuffle(order);
+        int stepsPerEpoch = StepsPerEpoch(train);
+        double lossSum = 0;
+        long items = 0;
+        var clock = Stopwatch.StartNew();
+        for (int s = 0; s < stepsPerEpoch; s++)
+        {
+            int start = s * config.BatchSize, n = Math.Min(config.BatchSize, order.Length - start);
+            var indices = order.AsSpan(start, n).ToArray();
+            using var scope = NewDisposeScope();
+            var batch = dropout.Apply(train.Batch(indices));
+            float loss = step(batch, indices);
+            steps++;
+            lossSum += loss;
+            foreach (int i in indices) items += train.Lengths[i];
+            observer?.OnStep(epoch, s + 1, loss);
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        return (lossSum / stepsPerEpoch, items / seconds, seconds);
+    }
+
+    /// <summary>AUC, GAUC and NDCG of the network's Q-values on the validation lists (eval mode, no gradients).</summary>
+    public OfflineMetrics Validate(QNetwork online, EncodedLists validation) =>
+        QScorer.Evaluate(online, validation, config.EvalBatchSize);
+
+    private int StepsPerEpoch(EncodedLists train) => (train.Count + config.BatchSize - 1) / config.BatchSize;
+}

@@ -1,0 +1,45 @@
+using Drlrec.Evaluation;
+
+namespace Drlrec.Training;
+
+/// <summary>One epoch's line in <c>metrics.jsonl</c>.</summary>
+public sealed record EpochRecord(
+    int Epoch, long Steps, double TrainLoss, double ValAuc, double ValGauc, double ValNdcg10,
+    double ItemsPerSecond, double Seconds, bool Improved);
+
+/// <summary>What <see cref="Trainer.Fit"/> found: the best epoch by validation AUC and every epoch's record.</summary>
+public sealed record FitResult(int BestEpoch, OfflineMetrics BestValidation, IReadOnlyList<EpochRecord> Epochs)
+{
+    /// <summary>Training speed over the whole fit, in list items per second.</summary>
+    public double ItemsPerSecond => Epochs.Sum(r => r.ItemsPerSecond * r.Seconds) / Epochs.Sum(r => r.Seconds);
+}
+
+/// <summary>What a training run produced: the best epoch's model, evaluated on validation and test lists.</summary>
+public sealed record TrainResult(
+    string Name, int BestEpoch, OfflineMetrics Validation, OfflineMetrics Test, long Parameters,
+    IReadOnlyList<(string Part, long Parameters)> ParameterParts, double ItemsPerSecond, string Checkpoint,
+    IReadOnlyList<EpochRecord> Epochs);
+
+/// <summary>Receives progress from a trainer (the CLI draws progress bars from it).</summary>
+public interface ITrainingObserver
+{
+    void OnStart(string name, int epochs, int stepsPerEpoch);
+    void OnStep(int epoch, int step, double loss);
+    void OnEpoch(EpochRecord record);
+}
+
+/// <summary>
+/// What a fit does with what it learns, apart from learning it (tianshou's save/log callbacks): record each epoch,
+/// keep the best weights, draw the curves. <see cref="RunRecorder"/> writes them to a run folder.
+/// </summary>
+public interface ITrainingHooks
+{
+    /// <summary>After each epoch's validation.</summary>
+    void OnEpoch(EpochRecord record);
+
+    /// <summary>After an epoch that improved the validation AUC: its weights are the best so far.</summary>
+    void OnImproved(EpochRecord record, OfflineMetrics validation);
+
+    /// <summary>Once, when the fit stops (last epoch or early stop).</summary>
+    void OnFitEnd(IReadOnlyList<EpochRecord> records);
+}

@@ -1,0 +1,60 @@
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
+using Drlrec.Data.Loading;
+using Drlrec.Evaluation;
+
+namespace Drlrec.Workflows;
+
+/// <summary>What <c>drlrec evaluate</c> scores, on which lists.</summary>
+public sealed record EvaluateSettings
+{
+    /// <summary>Run folders (or model files) of the models to score.</summary>
+    public required IReadOnlyList<string> Models { get; init; }
+
+    /// <summary>Data to evaluate on, split by time as in training. Null: the first model's training data.</summary>
+    public string? Data { get; init; }
+
+    /// <summary>A separate test file. Null: the first model's test file when <see cref="Data"/> is null too, otherwise
+    /// the latest lists of <see cref="Data"/>.</summary>
+    public string? Test { get; init; }
+
+    public bool SkipBadRecords { get; init; }
+
+    /// <summary>Seed of the random baseline. Default 42.</summary>
+    public int Seed { get; init; } = RunConfig.DefaultSeed;
+
+    public OfflineScoring Scoring { get; init; } = OfflineScoring.Logged;
+}
+
+/// <summary><c>drlrec evaluate</c> as a library call: saved models and the baselines on the same test lists.</summary>
+public static class EvaluateWorkflow
+{
+    public static EvaluationReport Run(EvaluateSettings settings)
+    {
+        if (settings.Models.Count == 0) throw new ArgumentException("--model: give at least one model");
+        var models = new List<LoadedModel>();
+        try
+        {
+            foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
+            var data = DataSettings(models[0], settings);
+            var (train, test) = DataLoader.LoadSplit(data);
+            return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring);
+        }
+        finally
+        {
+            foreach (var model in models) model.Dispose();
+        }
+    }
+
+    /// <summary>The model's training data settings (split fractions, list length, simulator) with the settings' data.</summary>
+    public static DataConfig DataSettings(LoadedModel model, EvaluateSettings settings)
+    {
+        var trained = model.TrainingData;
+        return trained with
+        {
+            Source = settings.Data ?? trained.Source,
+            Test = settings.Test ?? (settings.Data is null ? trained.Test : null),
+            SkipBadRecords = settings.SkipBadRecords,
+        };
+    }
+}

@@ -1,0 +1,35 @@
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
+using Drlrec.Data.Loading;
+using Drlrec.Learning;
+using Drlrec.Model;
+using Drlrec.Tensors;
+using Drlrec.Training;
+
+namespace Drlrec.Workflows;
+
+/// <summary><c>drlrec train</c> as a library call: one Q-network trained alone with Double DQN.</summary>
+public static class TrainWorkflow
+{
+    /// <summary>
+    /// Trains the network <paramref name="config"/> describes (the teacher, or the student without a teacher) on
+    /// <paramref name="data"/> into the run folder <paramref name="folder"/>: seeded libtorch, online and target
+    /// networks, the Double-DQN learner, the epoch loop with early stopping, the run's files, the best epoch
+    /// evaluated on the test lists.
+    /// </summary>
+    /// <param name="name">Display name of the model; default the role ("teacher", "student").</param>
+    public static TrainResult Run(RunConfig config, PreparedData data, string folder, ITrainingObserver? observer = null,
+        string? name = null)
+    {
+        config = config.Resolve();
+        name ??= config.Role.ToString().ToLowerInvariant();
+        TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
+        using var online = new QNetwork(config.ResolvedModel, data.Layout.Count, data.Vocabulary.Rows, "online");
+        using var target = new QNetwork(config.ResolvedModel, data.Layout.Count, data.Vocabulary.Rows, "target");
+        using var learner = new DqnLearner(online, target, data.Layout, config.Dqn);
+        var recorder = new RunRecorder(new RunFolder(folder), config, data, name, online, target);
+        var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, online, (batch, _) => learner.Step(batch),
+            recorder, observer, name);
+        return recorder.Finish(fit);
+    }
+}
