@@ -56,6 +56,24 @@ internal static class SimRandom
 }
 
 /// <summary>
+/// Identifiers of the simulator's independent random streams (<see cref="SimRandom.DeriveSeed"/>), one per use and
+/// listed together so that no two uses share one. Changing one changes every world and log of a seed.
+/// </summary>
+internal static class SimStreams
+{
+    /// <summary>The world's fixed parameters: category centres, price levels, tag directions, context effects, attribute vectors.</summary>
+    public const ulong World = 1;
+    public const ulong Items = 2;
+    public const ulong Users = 3;
+    /// <summary>Everything <see cref="SyntheticSimulator.GenerateLogs"/> draws: times, requests, policy noise, clicks.</summary>
+    public const ulong Logs = 4;
+    /// <summary>Key of the hash that fixes each item's number of tags.</summary>
+    public const ulong TagHash = 5;
+    /// <summary>Key of the hash that fixes the behaviour policy's error per (user, item).</summary>
+    public const ulong ErrorHash = 6;
+}
+
+/// <summary>
 /// A fast seeded generator (SplitMix64) for building large catalogs: the seeded <see cref="Random"/> keeps the
 /// legacy subtractive algorithm for compatibility and costs several times more per draw. Deterministic for a seed
 /// on every platform. Overrides every draw the simulator uses.

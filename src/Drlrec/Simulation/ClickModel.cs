@@ -1,0 +1,143 @@
+namespace Drlrec.Simulation;
+
+/// <summary>
+/// The users' clicks: known probabilities, so a list's expected clicks are exact.
+/// <para>An item at 1-based position p of a list is clicked with probability examination(p) × attractiveness, with
+/// examination(p) = p^-PositionBias and attractiveness =
+/// σ(BaseLogit + relevance(user, item) + popularity(item) + context(hour, device, category) − Fatigue × load).
+/// relevance = 1.5 u·v/√LatentDim − sensitivity(user) × (price − middle bucket);
+/// popularity = 0.3 (min(e, 6) − 1); context = hour effect + device effect + hour×category effect (small
+/// fixed random values, <see cref="ContextEffects"/>); load = Σ FatigueDecay^(p−j−1) over earlier positions j whose
+/// item shares the category.
+/// Clicks at different positions are independent given the list. The order of a list therefore changes its
+/// clicks twice over: through examination, and through fatigue from the items placed before.</para>
+/// </summary>
+internal sealed class ClickModel
+{
+    private const double RelevanceScale = 1.5;
+    private const double PopularityClickWeight = 0.3;
+    private const double PopularityClickCap = 6.0;
+
+    private readonly SyntheticConfig _config;
+    private readonly SimCatalog _catalog;
+    private readonly SimUsers _users;
+    private readonly ContextEffects _context;
+    private readonly double _relevanceNorm; // RelevanceScale / √LatentDim
+
+    public ClickModel(SyntheticConfig config, SimCatalog catalog, SimUsers users, ContextEffects context)
+    {
+        _config = config;
+        _catalog = catalog;
+        _users = users;
+        _context = context;
+        _relevanceNorm = RelevanceNorm(config.LatentDim);
+    }
+
+    /// <summary>Weight of the interest match u·v in the relevance: 1.5/√LatentDim.</summary>
+    public static double RelevanceNorm(int latentDim) => RelevanceScale / Math.Sqrt(latentDim);
+
+    /// <summary>Probability that a user examines position <paramref name="position"/> (1-based): p^-PositionBias.</summary>
+    public double Examination(int position)
+    {
+        if (position < 1) throw new ArgumentOutOfRangeException(nameof(position), "positions start at 1");
+        return Math.Pow(position, -_config.PositionBias);
+    }
+
+    /// <summary>Popularity bonus of an item in the attractiveness logit: 0.3 (min(e, 6) − 1), e ~ Exp(1).</summary>
+    public double Popularity(int item)
+    {
+        SimArguments.CheckItem(_config, item);
+        return PopularityUnchecked(item);
+    }
+
+    /// <summary>
+    /// Attractiveness logit of an item in a request before fatigue: BaseLogit + relevance + popularity + context.
+    /// The click probability at position p with fatigue load L is Examination(p) σ(logit − Fatigue L).
+    /// </summary>
+    public double AttractionLogit(SimRequest request, int item)
+    {
+        SimArguments.CheckRequest(_config, request);
+        SimArguments.CheckItem(_config, item);
+        return AttractionLogitUnchecked(request, item);
+    }
+
+    /// <summary>Click probability of each item of an ordered list (at most ListLength distinct items) shown for a request.</summary>
+    public double[] ClickProbabilities(SimRequest request, IReadOnlyList<int> orderedItems)
+    {
+        SimArguments.CheckList(_config, request, orderedItems);
+        int n = orderedItems.Count;
+        double fatigue = _config.Fatigue, decay = _config.FatigueDecay;
+        var probabilities = new double[n];
+        for (int p = 0; p < n; p++)
+        {
+            int item = orderedItems[p], category = _catalog.CategoryOf(item);
+            double load = 0;
+            for (int j = 0; j < p; j++)
+                if (_catalog.CategoryOf(orderedItems[j]) == category) load += Math.Pow(decay, p - j - 1);
+            probabilities[p] = Examination(p + 1) * SimRandom.Sigmoid(AttractionLogitUnchecked(request, item) - fatigue * load);
+        }
+        return probabilities;
+    }
+
+    /// <summary>Expected number of clicks on an ordered list: the exact sum of its click probabilities.</summary>
+    public double ExpectedClicks(SimRequest request, IReadOnlyList<int> orderedItems) => ClickProbabilities(request, orderedItems).Sum();
+
+    /// <summary>Samples the user's clicks on an ordered list: independent Bernoulli draws, 1 = click.</summary>
+    public float[] Respond(SimRequest request, IReadOnlyList<int> orderedItems, Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        var probabilities = ClickProbabilities(request, orderedItems);
+        var clicks = new float[probabilities.Length];
+        for (int p = 0; p < clicks.Length; p++) clicks[p] = rng.NextDouble() < probabilities[p] ? 1f : 0f;
+        return clicks;
+    }
+
+    // ---- Terms of the logit, for callers that checked their arguments --------------------------------------
+
+    /// <summary>The interest part of the relevance: 1.5 u·v/√LatentDim.</summary>
+    public double InterestMatch(int user, int item) => _relevanceNorm * SimVectors.Dot(_users.Vector(user), _catalog.Vector(item));
+
+    public double PopularityUnchecked(int item) =>
+        PopularityClickWeight * (Math.Min(_catalog.PopularityScore(item), PopularityClickCap) - 1.0);
+
+    public double AttractionLogitUnchecked(SimRequest request, int item)
+    {
+        double context = _context.Of(request.Hour, request.Device, _catalog.CategoryOf(item));
+        return _config.BaseLogit + Relevance(request.User, item) + PopularityUnchecked(item) + context;
+    }
+
+    /// <summary>True user–item relevance: 1.5 u·v/√LatentDim minus the user's price sensitivity times the price offset.</summary>
+    private double Relevance(int user, int item)
+    {
+        double match = InterestMatch(user, item);
+        double priceOffset = _catalog.Price(item) - (SyntheticSimulator.PriceBuckets - 1) / 2.0;
+        return match - _users.PriceSensitivity(user) * priceOffset;
+    }
+}
+
+/// <summary>
+/// The fixed effects of a request's context on the attractiveness logit: an hour effect and a device effect, each
+/// N(0, 0.15²), and an hour×category effect, N(0, 0.3²) (each category has its better and worse hours).
+/// </summary>
+internal sealed class ContextEffects
+{
+    private readonly int _categories;
+    private readonly float[] _hourEffect;          // HourBuckets
+    private readonly float[] _deviceEffect;        // Devices
+    private readonly float[] _hourCategoryEffect;  // HourBuckets × Categories
+
+    /// <param name="world">The world stream; the effects are drawn from it in the order hour, device, hour×category.</param>
+    public ContextEffects(Random world, int categories)
+    {
+        _categories = categories;
+        _hourEffect = new float[SyntheticSimulator.HourBuckets];
+        SimRandom.FillGaussian(world, _hourEffect, 0.15);
+        _deviceEffect = new float[SyntheticSimulator.Devices];
+        SimRandom.FillGaussian(world, _deviceEffect, 0.15);
+        _hourCategoryEffect = new float[SyntheticSimulator.HourBuckets * categories];
+        SimRandom.FillGaussian(world, _hourCategoryEffect, 0.3);
+    }
+
+    public double Of(int hour, int device, int category) =>
+        _hourEffect[hour] + _deviceEffect[device] + _hourCategoryEffect[hour * _categories + category];
+}

@@ -1,0 +1,117 @@
+using Drlrec.Data;
+
+namespace Drlrec.Simulation;
+
+/// <summary>
+/// The logs of the synthetic world: requests ranked by the <see cref="LoggingPolicy"/> and clicked by the
+/// <see cref="ClickModel"/>, written as the data layer holds lists (<see cref="Schema"/> fields, one click per item).
+/// </summary>
+internal sealed class LogGenerator
+{
+    private readonly SyntheticConfig _config;
+    private readonly SimCatalog _catalog;
+    private readonly SimUsers _users;
+    private readonly RequestGenerator _requests;
+    private readonly LoggingPolicy _loggingPolicy;
+    private readonly ClickModel _clicks;
+    private readonly string[][] _positionValues, _hourValues, _deviceValues;
+
+    public LogGenerator(SyntheticConfig config, SimCatalog catalog, SimUsers users, RequestGenerator requests,
+        LoggingPolicy loggingPolicy, ClickModel clicks)
+    {
+        _config = config;
+        _catalog = catalog;
+        _users = users;
+        _requests = requests;
+        _loggingPolicy = loggingPolicy;
+        _clicks = clicks;
+        Schema = new ListSchema([
+            new FieldSpec(SyntheticSimulator.UserIdField, FieldGroup.User),
+            new FieldSpec(SyntheticSimulator.AgeField, FieldGroup.User),
+            new FieldSpec(SyntheticSimulator.GenderField, FieldGroup.User),
+            new FieldSpec(SyntheticSimulator.RegionField, FieldGroup.User),
+            new FieldSpec(SyntheticSimulator.ItemIdField, FieldGroup.Item),
+            new FieldSpec(SyntheticSimulator.CategoryField, FieldGroup.Item),
+            new FieldSpec(SyntheticSimulator.TagsField, FieldGroup.Item),
+            new FieldSpec(SyntheticSimulator.PriceField, FieldGroup.Item),
+            new FieldSpec(SyntheticSimulator.PositionField, FieldGroup.Context),
+            new FieldSpec(SyntheticSimulator.HourField, FieldGroup.Context),
+            new FieldSpec(SyntheticSimulator.DeviceField, FieldGroup.Context),
+        ]);
+        _positionValues = SimNames.Sets("", config.ListLength + 1)[1..]; // "1".."L"
+        _hourValues = SimNames.Sets("h", SyntheticSimulator.HourBuckets);
+        _deviceValues = SimNames.Sets("d", SyntheticSimulator.Devices);
+    }
+
+    /// <summary>
+    /// Fields of every logged item: user (user_id, age, gender, region), item (item_id, category, tags, price),
+    /// context (position, hour, device). Each value is a set of one string, except tags (1-3 strings).
+    /// </summary>
+    public ListSchema Schema { get; }
+
+    /// <summary>
+    /// Logged lists of the behaviour policy with sampled clicks, in increasing time over <see cref="SyntheticSimulator.LogDays"/> days,
+    /// <c>Source = "synthetic"</c>. The same seed and count give the same lists.
+    /// </summary>
+    /// <param name="lists">How many lists; <see cref="SyntheticConfig.Lists"/> when null.</param>
+    public ListDataset GenerateLogs(int? lists = null)
+    {
+        int count = lists ?? _config.Lists;
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(lists), $"must not be negative (got {count})");
+        var rng = new Random(SimRandom.DeriveSeed(_config.Seed, SimStreams.Logs));
+        var timestamps = new long[count];
+        for (int k = 0; k < count; k++) timestamps[k] = _requests.DrawTimestamp(rng);
+        Array.Sort(timestamps);
+        var logged = new LoggedList[count];
+        for (int k = 0; k < count; k++)
+        {
+            var request = _requests.NextRequest(rng, timestamps[k], SimNames.Name("r", k));
+            var order = _loggingPolicy.Order(request, rng);
+            logged[k] = ToLoggedList(request, order, _clicks.Respond(request, order, rng));
+        }
+        return new ListDataset(Schema, logged, "synthetic");
+    }
+
+    /// <summary>
+    /// A list as the data layer holds it: the request's user, time and id, each item's fields and click.
+    /// Value sets that are the same everywhere (a category, a position, this list's user) are shared arrays: read-only.
+    /// </summary>
+    public LoggedList ToLoggedList(SimRequest request, IReadOnlyList<int> order, float[] clicks)
+    {
+        SimArguments.CheckList(_config, request, order);
+        ArgumentNullException.ThrowIfNull(clicks);
+        if (clicks.Length != order.Count)
+            throw new ArgumentException($"one reward per item is needed ({order.Count} items, {clicks.Length} rewards)", nameof(clicks));
+        string userKey = SimUsers.UserKey(request.User);
+        string[] userId = [userKey];
+        var items = new LoggedItem[order.Count];
+        for (int p = 0; p < items.Length; p++)
+            items[p] = new LoggedItem(SimCatalog.ItemKey(order[p]), Compose(userId, request, order[p], p + 1), clicks[p]);
+        return new LoggedList(request.RequestId, userKey, request.Timestamp, items);
+    }
+
+    /// <summary>
+    /// Values of all schema fields, in schema order, for one item placed at a 1-based position of a request's list:
+    /// what a model scores when it considers that candidate there. Inner arrays may be shared: read-only.
+    /// </summary>
+    public string[][] FieldValues(SimRequest request, int item, int position)
+    {
+        SimArguments.CheckRequest(_config, request);
+        SimArguments.CheckItem(_config, item);
+        if (position < 1 || position > _config.ListLength)
+            throw new ArgumentOutOfRangeException(nameof(position), $"positions are 1..{_config.ListLength} (got {position})");
+        return Compose([SimUsers.UserKey(request.User)], request, item, position);
+    }
+
+    private string[][] Compose(string[] userId, SimRequest request, int item, int position)
+    {
+        int user = request.User;
+        // Schema order: the four user fields, the four item fields, then position, hour, device.
+        return
+        [
+            userId, _users.AgeValues(user), _users.GenderValues(user), _users.RegionValues(user),
+            [SimCatalog.ItemKey(item)], _catalog.CategoryValues(item), _catalog.TagValues(item), _catalog.PriceValues(item),
+            _positionValues[position - 1], _hourValues[request.Hour], _deviceValues[request.Device],
+        ];
+    }
+}

@@ -1,0 +1,109 @@
+namespace Drlrec.Simulation;
+
+/// <summary>
+/// The behaviour policy that produced the logs.
+/// <para>The logging ranker scores each candidate by a relevance estimate with a fixed per-(user, item) error of
+/// standard deviation LoggingNoise, plus popularity; it ignores context, price and fatigue, and adds Gumbel noise of
+/// scale LoggingExploration per request before taking its top ListLength items.</para>
+/// </summary>
+internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
+{
+    private readonly SyntheticConfig _config = config;
+    private readonly ClickModel _clicks = clicks;
+    private readonly ulong _errorHashSeed = SimRandom.Mix((ulong)SimRandom.DeriveSeed(config.Seed, SimStreams.ErrorHash));
+
+    /// <summary>
+    /// The behaviour policy that produced the logs: noisy relevance estimate plus popularity, Gumbel exploration,
+    /// top ListLength candidates in score order. Blind to context, price and fatigue.
+    /// </summary>
+    public int[] Order(SimRequest request, Random rng)
+    {
+        SimArguments.CheckRequest(_config, request);
+        ArgumentNullException.ThrowIfNull(rng);
+        var candidates = request.Candidates;
+        var negativeScores = new double[candidates.Length];
+        for (int k = 0; k < candidates.Length; k++)
+        {
+            int item = candidates[k];
+            double estimate = _clicks.InterestMatch(request.User, item) + _config.LoggingNoise * EstimateError(request.User, item);
+            negativeScores[k] = -(estimate + _clicks.PopularityUnchecked(item) + _config.LoggingExploration * SimRandom.Gumbel(rng));
+        }
+        return TopByKey(negativeScores, candidates);
+    }
+
+    /// <summary>The behaviour policy's fixed error for a (user, item) pair: a standard normal value from a hash.</summary>
+    private double EstimateError(int user, int item) =>
+        SimRandom.HashGaussian(_errorHashSeed ^ (((ulong)(uint)user << 32) | (uint)item));
+
+    /// <summary>The values at the ListLength smallest keys, in increasing key order (ties: earlier candidate first).</summary>
+    private int[] TopByKey(double[] keys, int[] values)
+    {
+        var indices = new int[keys.Length];
+        for (int k = 0; k < indices.Length; k++) indices[k] = k;
+        Array.Sort(indices, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
+        var top = new int[_config.ListLength];
+        for (int p = 0; p < top.Length; p++) top[p] = values[indices[p]];
+        return top;
+    }
+}
+
+/// <summary>A ranker blind to the user, the items and the context: uniformly random lists.</summary>
+internal sealed class RandomPolicy(SyntheticConfig config)
+{
+    private readonly SyntheticConfig _config = config;
+
+    /// <summary>ListLength candidates in uniformly random order: the floor any useful ranker must beat.</summary>
+    public int[] Order(SimRequest request, Random rng)
+    {
+        SimArguments.CheckRequest(_config, request);
+        ArgumentNullException.ThrowIfNull(rng);
+        var pool = (int[])request.Candidates.Clone();
+        int length = _config.ListLength;
+        for (int p = 0; p < length; p++)
+        {
+            int pick = p + rng.Next(pool.Length - p);
+            (pool[p], pool[pick]) = (pool[pick], pool[p]);
+        }
+        return pool[..length];
+    }
+}
+
+/// <summary>A ranker that knows the true attractiveness and fatigue of the <see cref="ClickModel"/>: the ceiling to compare with.</summary>
+internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, ClickModel clicks)
+{
+    private readonly SyntheticConfig _config = config;
+    private readonly SimCatalog _catalog = catalog;
+    private readonly ClickModel _clicks = clicks;
+
+    /// <summary>
+    /// A ranker that knows the click model: at each position it places the remaining candidate with the highest true
+    /// attractiveness given the fatigue from the items already placed. Greedy, so a strong reference, not a proven optimum.
+    /// </summary>
+    public int[] Order(SimRequest request)
+    {
+        SimArguments.CheckRequest(_config, request);
+        var candidates = request.Candidates;
+        var logits = new double[candidates.Length];
+        for (int k = 0; k < candidates.Length; k++) logits[k] = _clicks.AttractionLogitUnchecked(request, candidates[k]);
+        var used = new bool[candidates.Length];
+        var categoryLoad = new double[_config.Categories];
+        var order = new int[_config.ListLength];
+        for (int p = 0; p < order.Length; p++)
+        {
+            int best = -1;
+            double bestValue = double.NegativeInfinity;
+            for (int k = 0; k < candidates.Length; k++)
+            {
+                if (used[k]) continue;
+                double value = logits[k] - _config.Fatigue * categoryLoad[_catalog.CategoryOf(candidates[k])];
+                if (value > bestValue) { bestValue = value; best = k; }
+            }
+            used[best] = true;
+            order[p] = candidates[best];
+            // Loads one position later: every earlier item is one step further away, the placed one counts fully.
+            for (int c = 0; c < categoryLoad.Length; c++) categoryLoad[c] *= _config.FatigueDecay;
+            categoryLoad[_catalog.CategoryOf(candidates[best])] += 1;
+        }
+        return order;
+    }
+}
