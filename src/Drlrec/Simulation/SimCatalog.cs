@@ -1,3 +1,4 @@
+
 namespace Drlrec.Simulation;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Drlrec.Data;
-using Drlrec.Tensors;
 
 namespace Drlrec.Simulation;
 
