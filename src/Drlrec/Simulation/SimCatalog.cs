@@ -1,4 +1,3 @@
-
 namespace Drlrec.Simulation;
 
 /// <summary>
