@@ -1,3 +1,4 @@
+using Drlrec.Testing;
 using System.Runtime.InteropServices;
 
 namespace Drlrec.NativePatch.Tests;
@@ -19,10 +20,9 @@ public sealed class LibStdCxxPatchTests
     private static string OutputLibrary =>
         Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
 
-    [Fact]
+    [LinuxFact]
     public void Original_needs_GLIBCXX_3_4_32_but_no_relocation_binds_a_symbol_of_it()
     {
-        if (!OperatingSystem.IsLinux()) return;
         byte[] elf = File.ReadAllBytes(OriginalLibrary);
         var need = ElfVersionNeeds.ReadNeeds(elf).Single(n => n.Version == LibStdCxxPatch.Version);
         Assert.Equal(LibStdCxxPatch.Library, need.Library);
@@ -33,10 +33,9 @@ public sealed class LibStdCxxPatchTests
         Assert.NotEmpty(ElfVersionNeeds.RelocatedSymbols(elf, used.Index));
     }
 
-    [Fact]
+    [LinuxFact]
     public void Marking_weak_changes_only_the_flags_of_that_one_need()
     {
-        if (!OperatingSystem.IsLinux()) return;
         byte[] original = File.ReadAllBytes(OriginalLibrary);
         byte[] patched = (byte[])original.Clone();
         var before = ElfVersionNeeds.MarkWeak(patched, LibStdCxxPatch.Library, LibStdCxxPatch.Version);
@@ -56,20 +55,18 @@ public sealed class LibStdCxxPatchTests
         }
     }
 
-    [Fact]
+    [LinuxFact]
     public void Refuses_to_weaken_a_version_that_relocations_use()
     {
-        if (!OperatingSystem.IsLinux()) return;
         byte[] elf = File.ReadAllBytes(OriginalLibrary);
         var error = Assert.Throws<InvalidOperationException>(() => ElfVersionNeeds.MarkWeak(elf, "libstdc++.so.6", "GLIBCXX_3.4"));
         Assert.Contains("relocations bind", error.Message);
         Assert.Throws<InvalidOperationException>(() => ElfVersionNeeds.MarkWeak(elf, "libstdc++.so.6", "GLIBCXX_9.9"));
     }
 
-    [Fact]
+    [LinuxFact]
     public void Apply_patches_a_copy_through_a_rename_and_is_idempotent()
     {
-        if (!OperatingSystem.IsLinux()) return;
         string dir = Directory.CreateTempSubdirectory("drlrec-patch-").FullName;
         try
         {
@@ -90,10 +87,9 @@ public sealed class LibStdCxxPatchTests
         }
     }
 
-    [Fact]
+    [LinuxFact]
     public void Apply_does_nothing_when_the_host_libstdcxx_defines_the_version()
     {
-        if (!OperatingSystem.IsLinux()) return;
         string dir = Directory.CreateTempSubdirectory("drlrec-patch-").FullName;
         try
         {
@@ -112,10 +108,9 @@ public sealed class LibStdCxxPatchTests
         }
     }
 
-    [Fact]
+    [LinuxFact]
     public void The_copy_in_the_build_output_loads_and_differs_from_the_original_at_most_in_that_flag()
     {
-        if (!OperatingSystem.IsLinux()) return;
         byte[] original = File.ReadAllBytes(OriginalLibrary);
         byte[] output = File.ReadAllBytes(OutputLibrary);
         var need = ElfVersionNeeds.ReadNeeds(original).Single(n => n.Version == LibStdCxxPatch.Version);

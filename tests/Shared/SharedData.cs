@@ -3,7 +3,8 @@ namespace Drlrec.Testing;
 /// <summary>
 /// Locates the shared real data sets (never committed: MovieLens' licence forbids redistribution).
 /// CI lays <c>shared/</c> beside the clone, so the default is <c>../shared</c> from the repository root;
-/// <c>DRLREC_SHARED_DATA</c> overrides the data folder. Under <c>CI=true</c> a missing copy fails the test.
+/// <c>DRLREC_SHARED_DATA</c> overrides the data folder. A test that needs the data is a <see cref="MovieLensFactAttribute"/>:
+/// skipped with the reason when the copy is absent, except under <c>CI=true</c>, where it runs and fails.
 /// </summary>
 public static class SharedData
 {
@@ -24,15 +25,33 @@ public static class SharedData
 
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The MovieLens-100K folder, or null when it is absent outside CI (the test then returns early).</summary>
-    public static string? MovieLens100K
+    private static string MovieLensPath => Path.Combine(DataFolder, "ml-100k");
+
+    /// <summary>True when the shared MovieLens-100K copy is there.</summary>
+    public static bool HasMovieLens100K => File.Exists(Path.Combine(MovieLensPath, "u.data"));
+
+    /// <summary>The MovieLens-100K folder; a missing copy throws (a <see cref="MovieLensFactAttribute"/> test is
+    /// skipped before it gets here, unless under CI).</summary>
+    public static string MovieLens100K => HasMovieLens100K
+        ? MovieLensPath
+        : throw new InvalidOperationException($"MovieLens-100K not found at {MovieLensPath} (CI=true: a missing copy is a failure)");
+}
+
+/// <summary>A test on the shared MovieLens-100K copy: skipped, with the reason, when the copy is absent outside CI.</summary>
+public sealed class MovieLensFactAttribute : FactAttribute
+{
+    public MovieLensFactAttribute()
     {
-        get
-        {
-            string path = Path.Combine(DataFolder, "ml-100k");
-            if (File.Exists(Path.Combine(path, "u.data"))) return path;
-            if (IsCi) throw new InvalidOperationException($"MovieLens-100K not found at {path} (CI=true: a missing copy is a failure)");
-            return null;
-        }
+        if (!SharedData.HasMovieLens100K && !SharedData.IsCi)
+            Skip = $"MovieLens-100K not found under {SharedData.DataFolder} (set DRLREC_SHARED_DATA, or 'drlrec data download movielens-100k')";
+    }
+}
+
+/// <summary>A test of Linux-only behaviour (ELF files, the loader): skipped, with the reason, on other systems.</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "Linux only: the libstdc++ patch applies to ELF libraries";
     }
 }

@@ -129,10 +129,10 @@ public sealed class DataCommandTests : IDisposable
         Assert.Contains(rows, r => r.Contains("lists split") && r.Contains(" 1 "));
     }
 
-    [Fact]
+    [MovieLensFact]
     public void Inspect_reads_the_shared_movielens_copy()
     {
-        if (SharedData.MovieLens100K is not { } movieLens) return;
+        string movieLens = SharedData.MovieLens100K;
 
         var (code, output) = Run("data", "inspect", movieLens);
 
@@ -192,10 +192,10 @@ public sealed class DataCommandTests : IDisposable
         Assert.Contains("[default: https://files.grouplens.org/datasets/movielens/ml-100k.zip]", download.Output);
     }
 
-    [Fact]
+    [MovieLensFact]
     public void Download_installs_a_verified_copy_from_the_given_url()
     {
-        if (SharedData.MovieLens100K is not { } movieLens) return;
+        string movieLens = SharedData.MovieLens100K;
         using var server = new LoopbackHttpServer(new() { ["/ml-100k.zip"] = MovieLensArchive.Zip(movieLens) });
         string target = _folder["data"];
 

@@ -113,6 +113,48 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
     }
 
     [Fact]
+    public void Distill_takes_its_settings_from_the_teacher_then_a_config_file_then_typed_options()
+    {
+        string layer = runs.Folder.Write("distill.json", """{ "distill": { "k": 3, "pool": 40, "temperature": 2 }, "trainer": { "epochs": 1 } }""");
+        string fromFile = runs.Folder["distill-config"];
+        Assert.Equal(0, CliRunner.Run("distill", "--teacher", runs.Teacher, "--config", layer, "--out", fromFile).Code);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(fromFile, "config.json"))))
+        {
+            var root = config.RootElement;
+            var distill = root.GetProperty("distill");
+            Assert.Equal((3, 40, 2.0), (distill.GetProperty("k").GetInt32(), distill.GetProperty("pool").GetInt32(), distill.GetProperty("temperature").GetDouble()));
+            Assert.Equal(1, root.GetProperty("trainer").GetProperty("epochs").GetInt32());
+            Assert.Equal(64, root.GetProperty("trainer").GetProperty("batch_size").GetInt32());                          // the teacher's
+            Assert.Equal(200, root.GetProperty("data").GetProperty("synthetic").GetProperty("users").GetInt32());      // the teacher's
+            Assert.Equal(8, root.GetProperty("model").GetProperty("embedding_dim").GetInt32());
+        }
+
+        string typed = runs.Folder["distill-config-typed"];
+        Assert.Equal(0, CliRunner.Run("distill", "--teacher", runs.Teacher, "--config", layer, "--k", "5", "--method", "kd", "--out", typed).Code);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(typed, "config.json"))))
+        {
+            var distill = config.RootElement.GetProperty("distill");
+            Assert.Equal((5, 40, "kd"), (distill.GetProperty("k").GetInt32(), distill.GetProperty("pool").GetInt32(), distill.GetProperty("method").GetString()));
+        }
+    }
+
+    [Fact]
+    public void Bench_train_takes_the_batch_size_from_the_config_file_unless_typed()
+    {
+        string layer = runs.Folder.Write("bench-train.json", """{ "data": { "synthetic": { "users": 200, "items": 1000, "lists": 300 } }, "trainer": { "batch_size": 8 } }""");
+        int BatchOf(params string[] extra)
+        {
+            string json = runs.Folder[$"bench-train-{extra.Length}.json"];
+            var (code, text) = CliRunner.Run(["bench", "train", "--config", layer, "--steps", "2", "--warmup-steps", "0", "--target-actions", "logged_next", "--json", json, .. extra]);
+            Assert.True(code == 0, text);
+            using var results = JsonDocument.Parse(File.ReadAllText(json));
+            return results.RootElement[0].GetProperty("batch_size").GetInt32();
+        }
+        Assert.Equal(8, BatchOf());
+        Assert.Equal(4, BatchOf("--batch-size", "4"));
+    }
+
+    [Fact]
     public void Bench_writes_sizes_latencies_and_ratios_to_the_first_model()
     {
         string student = runs.Folder["bench-student"];
@@ -170,6 +212,12 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.True(File.Exists(Path.Combine(output, "report.json")));
         Assert.True(File.Exists(Path.Combine(output, "teacher", "model.ckpt")));
         Assert.True(File.Exists(Path.Combine(output, "student", "model.ckpt")));
+        // quickstart's defaults, then the file (epochs 2, batch 64, 200 users), then the typed --epochs 1
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "student", "config.json")));
+        var root = config.RootElement;
+        Assert.Equal((1, 64), (root.GetProperty("trainer").GetProperty("epochs").GetInt32(), root.GetProperty("trainer").GetProperty("batch_size").GetInt32()));
+        Assert.Equal(200, root.GetProperty("data").GetProperty("synthetic").GetProperty("users").GetInt32());
+        Assert.Equal(8, root.GetProperty("model").GetProperty("embedding_dim").GetInt32());
     }
 
     [Fact]

@@ -28,10 +28,10 @@ public sealed class MovieLensDownloaderTests : IDisposable
         }
     }
 
-    [Fact]
+    [MovieLensFact]
     public async Task Downloads_verifies_and_installs_the_data_set()
     {
-        if (SharedData.MovieLens100K is not { } movieLens) return;
+        string movieLens = SharedData.MovieLens100K;
         using var server = new LoopbackHttpServer(new() { ["/ml-100k.zip"] = MovieLensArchive.Zip(movieLens) });
         string target = _folder["data"];
         var progress = new RecordingProgress();
@@ -57,10 +57,10 @@ public sealed class MovieLensDownloaderTests : IDisposable
         Assert.Equal(MovieLensDownloader.ExpectedSha256.Keys.Order(), MovieLensArchive.VerifiedFiles.Order());
     }
 
-    [Fact]
+    [MovieLensFact]
     public async Task A_corrupted_file_fails_with_both_hashes_and_leaves_nothing()
     {
-        if (SharedData.MovieLens100K is not { } movieLens) return;
+        string movieLens = SharedData.MovieLens100K;
         byte[] data = File.ReadAllBytes(Path.Combine(movieLens, "u.data"));
         data[data.Length / 2] ^= 0x20;
         string actual = Convert.ToHexStringLower(SHA256.HashData(data));

@@ -100,10 +100,10 @@ public sealed class ParquetListTests : IDisposable
         Assert.Equal(1, copy.Report.ListsSplit);
     }
 
-    [Fact]
+    [MovieLensFact]
     public void MovieLens_round_trips_through_parquet_exactly()
     {
-        if (SharedData.MovieLens100K is not { } folder) return;
+        string folder = SharedData.MovieLens100K;
         var original = MovieLensReader.Read(folder, Defaults);
         string file = _folder["ml.parquet"];
 
