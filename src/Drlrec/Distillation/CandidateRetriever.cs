@@ -50,8 +50,6 @@ public sealed class CandidateRetriever
         foreach (var (user, items) in recent) history[user] = items.TakeLast(HistoryPerUser).ToArray();
     }
 
-    public int CatalogCount => catalog.Count;
-
     /// <summary>A pool of at most <paramref name="size"/> distinct items, none of them in <paramref name="prefix"/>.</summary>
     /// <param name="prefix">Catalog indices of the items already placed (-1 entries are ignored).</param>
     public int[] Pool(string userKey, ReadOnlySpan<int> prefix, Random rng, int size)

@@ -42,8 +42,6 @@ public sealed class FieldVocabulary
         if (Hashed) return Offset + 1 + (int)(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(value)) % (ulong)Buckets);
         return Lookup.TryGetValue(value, out int i) ? Offset + 1 + i : Offset;
     }
-
-    public bool IsKnown(string value) => Hashed || Lookup.ContainsKey(value);
 }
 
 /// <summary>

@@ -46,27 +46,6 @@ internal static class Scalars
         return a.add(s, One);
     }
 
-    /// <summary>max(a, c).</summary>
-    public static Tensor AtLeast(this Tensor a, double c)
-    {
-        using var s = c.ToScalar();
-        return a.clamp_min(s);
-    }
-
-    /// <summary>min(a, c) for an integer tensor (an integer scalar keeps its dtype).</summary>
-    public static Tensor AtMost(this Tensor a, long c)
-    {
-        using var s = c.ToScalar();
-        return a.clamp_max(s);
-    }
-
-    /// <summary>a &lt; c for an integer tensor.</summary>
-    public static Tensor LessThan(this Tensor a, long c)
-    {
-        using var s = c.ToScalar();
-        return a.lt(s);
-    }
-
     /// <summary>a &gt; c.</summary>
     public static Tensor GreaterThan(this Tensor a, double c)
     {
@@ -79,12 +58,5 @@ internal static class Scalars
     {
         using var s = c.ToScalar();
         return a.lt(s);
-    }
-
-    /// <summary>a with <paramref name="value"/> where <paramref name="mask"/> is true.</summary>
-    public static Tensor Fill(this Tensor a, Tensor mask, double value)
-    {
-        using var s = value.ToScalar();
-        return a.masked_fill(mask, s);
     }
 }
