@@ -45,7 +45,7 @@ public static class LoadTestCommand
             CustomParser = ParseLevels,
         };
         var duration = CommonOptions.Duration("--duration", "Measured time per level", TimeSpan.FromSeconds(10));
-        var warmUp = CommonOptions.Duration("--warmup", "Unmeasured time before each level (0 for none)", TimeSpan.FromSeconds(1));
+        var warmUp = CommonOptions.Duration("--warmup", "Unmeasured time before each level, 0 for none", TimeSpan.FromSeconds(1));
         var requests = new Option<long>("--requests")
         {
             Description = "Most measured requests per level (a level ends at whichever of --duration and --requests comes first)",
