@@ -3,6 +3,7 @@ using Drlrec.Distillation;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
+using Drlrec.Simulation;
 using Drlrec.Tests.Support;
 using Drlrec.Training;
 using static TorchSharp.torch;
@@ -364,19 +365,26 @@ public sealed class DistillLearnerTests
         string dir = Directory.CreateTempSubdirectory("drlrec-distill-").FullName;
         try
         {
+            // A small seeded simulator: 1,500 logged lists of 10 items (1,080 train, 300 test), 1,000 catalog items to
+            // explore. About 15 s on 2 cores.
             var config = new RunConfig
             {
                 Seed = 2,
                 Model = Small,
+                Data = new DataConfig { Source = DataLoader.Synthetic, Synthetic = new SyntheticConfig { Users = 300, Items = 1000, Lists = 1500 } },
                 Dqn = new DqnConfig { LearningRate = 3e-3 },
                 Trainer = new TrainerConfig { Epochs = 2, BatchSize = 32 },
             };
-            var teacherResult = DqnTrainer.Train(config with { Model = Small with { EmbeddingDim = 16 } }, Data, new RunFolder(Path.Combine(dir, "t")));
+            var data = DataLoader.Prepare(config);
+            var catalog = DataLoader.Catalog(config.Data, data.TrainLists);
+            var teacherResult = DqnTrainer.Train(config with { Model = Small with { EmbeddingDim = 16 } }, data, new RunFolder(Path.Combine(dir, "t")));
             using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
-            var result = Distiller.Run(config with { Distill = new DistillConfig { Pool = 30, K = 4, StatesPerBatch = 4 } }, Data, teacher,
-                new LoggedItemCatalog(Data.TrainLists), new RunFolder(Path.Combine(dir, "s")), null, "student-drl-rec");
+            var result = Distiller.Run(config with { Distill = new DistillConfig { Pool = 100, K = 4, StatesPerBatch = 2 } }, data, teacher,
+                catalog, new RunFolder(Path.Combine(dir, "s")), null, "student-drl-rec");
+            // Measured: student test AUC 0.754 (teacher 0.752) on the 300 test lists; untrained students (seeds 1-5) score
+            // 0.46-0.53 there.
+            Assert.True(result.Test.Auc > 0.65, $"student test AUC {result.Test.Auc}");
             Assert.True(File.Exists(result.Checkpoint));
-            Assert.InRange(result.Test.Auc, 0.3, 1.0);
             Assert.True(result.Parameters < teacher.Online.ParameterCount);
             using var student = ModelCheckpoint.Load(result.Checkpoint);
             Assert.Equal(ModelRole.Student, student.Header.Role);
