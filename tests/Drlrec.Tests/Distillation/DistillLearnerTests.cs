@@ -169,7 +169,11 @@ public sealed class DistillLearnerTests
     /// <summary>T²·KL(softmax(q_T/T) ‖ softmax(q_S/T)) over the entries of one set.</summary>
     private static double Kl(IReadOnlyList<double> teacherQ, IReadOnlyList<double> studentQ, double temperature)
     {
-        double LogSumExp(IReadOnlyList<double> q) { double m = q.Max(v => v / temperature); return m + Math.Log(q.Sum(v => Math.Exp(v / temperature - m))); }
+        double LogSumExp(IReadOnlyList<double> q)
+        {
+            double m = q.Max(v => v / temperature);
+            return m + Math.Log(q.Sum(v => Math.Exp(v / temperature - m)));
+        }
         double zt = LogSumExp(teacherQ), zs = LogSumExp(studentQ), kl = 0;
         for (int i = 0; i < teacherQ.Count; i++)
         {
