@@ -1,5 +1,5 @@
-using Drlrec.Testing;
 using System.Runtime.InteropServices;
+using Drlrec.Testing;
 
 namespace Drlrec.NativePatch.Tests;
 

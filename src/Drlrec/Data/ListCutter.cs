@@ -2,9 +2,17 @@ namespace Drlrec.Data;
 
 /// <summary>
 /// Enforces <see cref="ReadOptions.MaxListLength"/> the same way in every reader: a logged list longer than the
-/// maximum is cut into consecutive lists (the first keeps its id, the next ones get <c>#2</c>, <c>#3</c>, ...),
-/// and lists shorter than the maximum are kept and counted (the model pads and masks them).
+/// maximum is cut into consecutive lists, and lists shorter than the maximum are kept and counted (the model pads and
+/// masks them).
 /// </summary>
+/// <remarks>
+/// Naming the parts: the first part keeps the list's id; the next ones are named <c>{id}#2</c>, <c>{id}#3</c>, ...,
+/// skipping every name that is already taken, by a list id of the source or by a part named before, so that cutting
+/// never makes two lists share an id. A file whose lists were cut once and that is read again with a smaller maximum
+/// holds both <c>c</c> and <c>c#2</c>: <c>c</c>'s parts become <c>c</c>, <c>c#3</c>, <c>c#4</c> and the stored
+/// <c>c#2</c> keeps its name. Without such a collision the names are the plain <c>#2</c>, <c>#3</c>, ...
+/// Ids the source itself repeats are left as they are.
+/// </remarks>
 public static class ListCutter
 {
     /// <summary>Rejects options no reader can honour, before any file is opened.</summary>
@@ -15,17 +23,31 @@ public static class ListCutter
             throw new ArgumentException($"the maximum list length must be at least 1 (got {options.MaxListLength})");
     }
 
-    /// <summary>Cuts one logged list and records what happened in <paramref name="report"/>.</summary>
-    public static IEnumerable<LoggedList> Cut(LoggedList list, int maxLength, DataReport report)
+    /// <summary>
+    /// Cuts every logged list of one source (in order) and records what happened in <paramref name="report"/>;
+    /// the parts' ids are new names that no list of <paramref name="lists"/> has (see the remarks).
+    /// </summary>
+    public static List<LoggedList> Cut(IReadOnlyList<LoggedList> lists, int maxLength, DataReport report)
     {
-        if (list.Items.Count > maxLength) report.ListsSplit++;
-        int part = 1;
-        foreach (var chunk in Chunks(list.Items, maxLength))
+        var sourceIds = new HashSet<string>(lists.Select(l => l.ListId), StringComparer.Ordinal);
+        var partIds = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<LoggedList>(lists.Count);
+        foreach (var list in lists)
         {
-            string id = part == 1 ? list.ListId : $"{list.ListId}#{part}";
-            yield return Counted(list with { ListId = id, Items = chunk }, maxLength, report);
-            part++;
+            if (list.Items.Count > maxLength) report.ListsSplit++;
+            int suffix = 1;
+            bool first = true;
+            foreach (var chunk in Chunks(list.Items, maxLength))
+            {
+                string id = list.ListId;
+                if (!first)
+                    do id = $"{list.ListId}#{++suffix}";
+                    while (sourceIds.Contains(id) || !partIds.Add(id));
+                first = false;
+                result.Add(Counted(list with { ListId = id, Items = chunk }, maxLength, report));
+            }
         }
+        return result;
     }
 
     /// <summary>Consecutive pieces of at most <paramref name="maxLength"/> items, the last one possibly shorter.</summary>

@@ -83,9 +83,9 @@ public static class ParquetListReader
                     bad.Handle(new DataFormatException(path, problem.Place.ToString(), problem.Message));
                     continue;
                 }
-                lists.AddRange(ListCutter.Cut(list, options.MaxListLength, report));
+                lists.Add(list);
             }
-            return new ListDataset(plan.Schema, lists, path, report);
+            return new ListDataset(plan.Schema, ListCutter.Cut(lists, options.MaxListLength, report), path, report);
         }
     }
 

@@ -48,8 +48,7 @@ public static class ReferenceTsvReader
                 {
                     CheckSameKeys(parsed.Items, keys, "the first valid line");
                 }
-                var list = ToList(parsed, schema, lineNumber);
-                lists.AddRange(ListCutter.Cut(list, options.MaxListLength, report));
+                lists.Add(ToList(parsed, schema, lineNumber));
             }
             catch (LineProblem problem)
             {
@@ -61,7 +60,7 @@ public static class ReferenceTsvReader
             throw new DataFormatException(path, "file", report.RecordsSkipped > 0
                 ? $"no valid line ({report.RecordsSkipped} skipped); the first problem was: {report.SkippedExamples[0]}"
                 : "no lists: the file is empty");
-        return new ListDataset(schema, lists, path, report);
+        return new ListDataset(schema, ListCutter.Cut(lists, options.MaxListLength, report), path, report);
     }
 
     /// <summary>The field family of a key, or null when the key names no field.</summary>

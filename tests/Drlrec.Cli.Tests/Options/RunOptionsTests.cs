@@ -2,6 +2,7 @@ using System.CommandLine;
 using Drlrec.Cli.Options;
 using Drlrec.Configuration;
 using Drlrec.Testing;
+using Drlrec.Training;
 
 namespace Drlrec.Cli.Tests.Options;
 

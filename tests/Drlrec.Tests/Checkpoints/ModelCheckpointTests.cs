@@ -1,8 +1,12 @@
+using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
 using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
+using Drlrec.Features;
+using Drlrec.Model;
+using Drlrec.Testing;
 using Drlrec.Tests.Support;
 using Drlrec.Training;
 using Drlrec.Workflows;
@@ -46,5 +50,62 @@ public sealed class ModelCheckpointTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    private static void AssertSameWeights(QNetwork expected, QNetwork actual)
+    {
+        var a = expected.state_dict();
+        var b = actual.state_dict();
+        Assert.Equal(a.Keys, b.Keys);
+        foreach (var key in a.Keys) Assert.True(a[key].shape.SequenceEqual(b[key].shape) && a[key].eq(b[key]).all().item<bool>(), key);
+    }
+
+    [Fact]
+    public void Save_and_load_keep_the_online_and_the_target_weights_exactly_and_the_header_and_load_in_eval_mode()
+    {
+        using var folder = new TemporaryFolder();
+        var lists = ToyData.Lists(30);
+        var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig { MinCount = 2 });
+        var config = new QNetworkConfig { EmbeddingDim = 4, HintDim = 8, Dropout = 0.2 };
+        manual_seed(9);
+        using var online = new QNetwork(config, lists.Schema.Count, vocabulary.Rows, "online");
+        using var target = new QNetwork(config, lists.Schema.Count, vocabulary.Rows, "target");
+        using (no_grad())
+        {
+            using var one = 1.0.ToScalar(); // held, not a temporary: see Model/Scalars.cs
+            foreach (var p in target.parameters()) p.add_(randn_like(p), one); // a target that has drifted from its start
+        }
+        var header = new CheckpointHeader
+        {
+            Name = "teacher-test",
+            Role = ModelRole.Teacher,
+            Model = config,
+            Fields = lists.Schema.Fields,
+            Vocabulary = vocabulary,
+            Parameters = online.ParameterCount,
+            Epoch = 4,
+            ValidationAuc = 0.6789,
+            RunConfig = new RunConfig { Seed = 9 },
+        };
+        Assert.True(online.training && target.training);
+
+        ModelCheckpoint.Save(folder[ModelCheckpoint.FileName], header, online, target);
+        using var loaded = ModelCheckpoint.Load(folder.Path); // a run folder holding model.ckpt
+
+        AssertSameWeights(online, loaded.Online);
+        AssertSameWeights(target, loaded.Target);
+        Assert.False(loaded.Online.parameters().First().eq(loaded.Target.parameters().First()).all().item<bool>()); // not one network twice
+        Assert.False(loaded.Online.training);
+        Assert.False(loaded.Target.training);
+        var h = loaded.Header;
+        Assert.Equal((CheckpointHeader.CurrentFormat, "teacher-test", ModelRole.Teacher, 4, 0.6789), (h.Format, h.Name, h.Role, h.Epoch, h.ValidationAuc));
+        Assert.Equal(config, h.Model);
+        Assert.Equal(online.ParameterCount, h.Parameters);
+        Assert.Equal(lists.Schema.Fields, h.Fields);
+        Assert.Equal(vocabulary.Rows, h.Vocabulary.Rows);
+        Assert.Equal(vocabulary.Fields.Select(f => (f.Name, f.Group, f.Offset, f.Hashed, string.Join(",", f.Values))),
+            h.Vocabulary.Fields.Select(f => (f.Name, f.Group, f.Offset, f.Hashed, string.Join(",", f.Values))));
+        Assert.Equal(9, h.RunConfig!.Seed);
+        Assert.Equal(FieldLayout.Of(lists.Schema), loaded.Layout);
     }
 }

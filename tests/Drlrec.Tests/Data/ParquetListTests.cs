@@ -96,8 +96,26 @@ public sealed class ParquetListTests : IDisposable
 
         var copy = ParquetListReader.Read(file, new ReadOptions { MaxListLength = 4 });
 
-        Assert.Equal(["a", "b", "c", "c#2", "c#3", "c#2"], copy.Lists.Select(l => l.ListId));
+        // a (2 items), b (1), the stored c (10) cut into 4 + 4 + 2, the stored c#2 (2) kept; every id once
+        Assert.Equal([2, 1, 4, 4, 2, 2], copy.Lists.Select(l => l.Items.Count));
+        var ids = copy.Lists.Select(l => l.ListId).ToArray();
+        Assert.Equal(ids.Length, ids.Distinct().Count());
         Assert.Equal(1, copy.Report.ListsSplit);
+    }
+
+    [Fact]
+    public void Cut_parts_skip_names_the_file_already_uses_so_list_ids_stay_unique()
+    {
+        var original = ReferenceTsvReader.Read(WriteTsv(), Defaults); // "c" (10 items) and "c#2" (2 items)
+        string file = _folder["lists.parquet"];
+        ParquetListWriter.Write(original, file);
+
+        var copy = ParquetListReader.Read(file, new ReadOptions { MaxListLength = 4 });
+
+        // "c#2" is taken by the stored list, so c's parts are c, c#3, c#4; the stored c#2 keeps its name and items.
+        Assert.Equal(["a", "b", "c", "c#3", "c#4", "c#2"], copy.Lists.Select(l => l.ListId));
+        Assert.Equal(["m1", "m5", "m9", "m11"], copy.Lists.Skip(2).Select(l => l.Items[0].ItemKey));
+        Assert.Equal([4, 4, 2, 2], copy.Lists.Skip(2).Select(l => l.Items.Count));
     }
 
     [MovieLensFact]

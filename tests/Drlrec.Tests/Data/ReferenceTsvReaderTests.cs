@@ -88,6 +88,18 @@ public sealed class ReferenceTsvReaderTests : IDisposable
         Assert.Equal((5, 8, 1, 2), (data.Report.ListsRead, data.Report.ItemsRead, data.Report.ListsSplit, data.Report.ShortLists));
     }
 
+    [Fact]
+    public void A_cut_part_never_takes_the_id_of_a_later_line()
+    {
+        string[] items = Enumerable.Range(1, 5).Select(i => $"uf1:u df1:i{i} cf1:c reward:0").ToArray();
+        string file = _folder.Write("taken.tsv", Line("c", items), Line("c#2", items[..1]));
+
+        var data = ReferenceTsvReader.Read(file, new ReadOptions { MaxListLength = 2 });
+
+        Assert.Equal(["c", "c#3", "c#4", "c#2"], data.Lists.Select(l => l.ListId));
+        Assert.Equal([2, 2, 1, 1], data.Lists.Select(l => l.Items.Count));
+    }
+
     [Theory]
     [InlineData("sid:s\trec_list:df1:a reward:1", "expected 3 tab-separated parts")]
     [InlineData("sid:s\toffset:0\tsid:t", "part 'sid' appears twice")]

@@ -7,6 +7,7 @@ using Drlrec.Distillation;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
+using Drlrec.Simulation;
 using Drlrec.Tests.Support;
 using Drlrec.Training;
 using Drlrec.Workflows;
@@ -119,6 +120,238 @@ public sealed class DistillLearnerTests
         Assert.Equal((0, 0), (hint.Kl, hint.Lessons));
     }
 
+    /// <summary>Networks, cached teacher signals and explorer of a confidence test (Dropout 0: the step's train-mode
+    /// forward equals an eval-mode forward taken before it).</summary>
+    private sealed class Rig : IDisposable
+    {
+        public Rig()
+        {
+            int fields = Data.Layout.Count, rows = Data.Vocabulary.Rows;
+            manual_seed(5);
+            Teacher = new QNetwork(Small with { EmbeddingDim = 16 }, fields, rows);
+            TeacherTarget = new QNetwork(Small with { EmbeddingDim = 16 }, fields, rows);
+            Teacher.eval();
+            TeacherTarget.eval();
+            manual_seed(6);
+            Student = new QNetwork(Small, fields, rows);
+            StudentTarget = new QNetwork(Small, fields, rows);
+            Hint = new HintLoss(Small.HintDim, Small.HintDim); // equal sizes: no projection, W = identity
+            Learner = new DqnLearner(Student, StudentTarget, Data.Layout, new DqnConfig(), Hint.parameters());
+            Cache = TeacherSignals.Compute(Teacher, TeacherTarget, Data.Train, Data.Layout, new DqnConfig());
+            Catalog = new LoggedItemCatalog(Data.TrainLists);
+            Encoded = EncodedCatalog.Encode(Catalog, Data.Vocabulary, Data.Layout);
+            Explore = new ExploreFilter(new CandidateRetriever(Catalog, Data.TrainLists, 0.4, 0.3), Encoded, Data.Layout, poolSize: 12, k: 3);
+            CatalogIndexOfItem = Data.Train.ItemKeys.Select(Catalog.IndexOf).ToArray();
+        }
+
+        public QNetwork Teacher { get; }
+        public QNetwork TeacherTarget { get; }
+        public QNetwork Student { get; }
+        public QNetwork StudentTarget { get; }
+        public HintLoss Hint { get; }
+        public DqnLearner Learner { get; }
+        public TeacherSignals Cache { get; }
+        public LoggedItemCatalog Catalog { get; }
+        public EncodedCatalog Encoded { get; }
+        public ExploreFilter Explore { get; }
+        public int[] CatalogIndexOfItem { get; }
+
+        public DistillLearner Distill(DistillConfig config, int seed) =>
+            new(Learner, Teacher, TeacherTarget, null, Cache, Hint, Explore, Data.Train, CatalogIndexOfItem, config, seed);
+
+        public void Dispose()
+        {
+            Learner.Dispose();
+            Hint.Dispose();
+            Encoded.Dispose();
+            foreach (var net in new[] { Teacher, TeacherTarget, Student, StudentTarget }) net.Dispose();
+        }
+    }
+
+    private static float[] Values(Tensor t) => t.contiguous().data<float>().ToArray();
+
+    /// <summary>T²·KL(softmax(q_T/T) ‖ softmax(q_S/T)) over the entries of one set.</summary>
+    private static double Kl(IReadOnlyList<double> teacherQ, IReadOnlyList<double> studentQ, double temperature)
+    {
+        double LogSumExp(IReadOnlyList<double> q)
+        {
+            double m = q.Max(v => v / temperature);
+            return m + Math.Log(q.Sum(v => Math.Exp(v / temperature - m)));
+        }
+        double zt = LogSumExp(teacherQ), zs = LogSumExp(studentQ), kl = 0;
+        for (int i = 0; i < teacherQ.Count; i++)
+        {
+            double logPt = teacherQ[i] / temperature - zt, logPs = studentQ[i] / temperature - zs;
+            kl += Math.Exp(logPt) * (logPt - logPs);
+        }
+        return temperature * temperature * kl;
+    }
+
+    /// <summary>‖g_S − g_T‖² / H of one item (identity projection).</summary>
+    private static double HintError(float[] student, float[] teacher, int offset, int h)
+    {
+        double sum = 0;
+        for (int k = 0; k < h; k++) sum += Math.Pow(student[offset + k] - teacher[offset + k], 2);
+        return sum / h;
+    }
+
+    /// <summary>The logged-list part of a step by hand, for several weightings of the same per-list and per-item terms.</summary>
+    private sealed record LoggedTerms(double[] ItemConfidence, double[] ListConfidence, double[] KlPerList, double[] HintPerItem, bool[] Real, int Length)
+    {
+        public double Kl(Func<int, double> weight) => Enumerable.Range(0, KlPerList.Length).Average(b => weight(b) * KlPerList[b]);
+
+        public double Hint(Func<int, double> weight) =>
+            Enumerable.Range(0, Real.Length).Where(i => Real[i]).Average(i => weight(i) * HintPerItem[i]);
+    }
+
+    /// <summary>
+    /// The logged lists' terms from the teacher's cached signals and the student's forward pass (taken before the step
+    /// updates it): td_error confidences c = 1 − δ²/(max over the batch's real positions of δ² + 1e-6), per-list means,
+    /// each list's KL over its real positions and each real item's hint error.
+    /// </summary>
+    private static LoggedTerms Logged(Rig rig, ListBatch batch, int[] indices, double temperature)
+    {
+        using var noGrad = no_grad();
+        var teacher = rig.Cache.Batch(indices);
+        rig.Student.eval();
+        var student = rig.Student.Forward(batch);
+        int b = indices.Length, l = (int)batch.Length, h = Small.HintDim;
+        float[] tq = Values(teacher.Q), sq = Values(student.Q), th = Values(teacher.Hint), sh = Values(student.Hint), delta = Values(teacher.TdError);
+        var real = batch.Mask.contiguous().data<bool>().ToArray();
+        double max = Enumerable.Range(0, b * l).Where(i => real[i]).Max(i => (double)delta[i] * delta[i]);
+        var item = Enumerable.Range(0, b * l).Select(i => real[i] ? 1 - (double)delta[i] * delta[i] / (max + 1e-6) : 0).ToArray();
+        var list = Enumerable.Range(0, b).Select(r => Enumerable.Range(r * l, l).Where(i => real[i]).Average(i => item[i])).ToArray();
+        var kl = Enumerable.Range(0, b).Select(r =>
+        {
+            var positions = Enumerable.Range(r * l, l).Where(i => real[i]).ToArray();
+            return Kl(positions.Select(i => (double)tq[i]).ToArray(), positions.Select(i => (double)sq[i]).ToArray(), temperature);
+        }).ToArray();
+        var hint = Enumerable.Range(0, b * l).Select(i => real[i] ? HintError(sh, th, i * h, h) : 0).ToArray();
+        return new LoggedTerms(item, list, kl, hint, real, l);
+    }
+
+    /// <summary>A batch of ten lists of different lengths: one of each short length, interleaved with full ones.</summary>
+    private static int[] RaggedIndices()
+    {
+        var lengths = Data.Train.Lengths;
+        var all = Enumerable.Range(0, Data.Train.Count).ToArray();
+        var shorts = all.Where(i => lengths[i] < Data.Train.MaxLength).GroupBy(i => lengths[i]).Select(g => g.First()).ToArray();
+        var fulls = all.Where(i => lengths[i] == Data.Train.MaxLength).Take(10 - shorts.Length).ToArray();
+        Assert.True(shorts.Length >= 3);
+        return shorts.Zip(fulls, (a, b) => new[] { a, b }).SelectMany(p => p).Concat(fulls.Skip(shorts.Length)).ToArray();
+    }
+
+    /// <summary>
+    /// Pins how confidence enters the logged lists' losses (exploring off): the KL of each logged list is weighted by
+    /// the list's confidence (the mean of its items' c over real positions) and averaged over lists; the Hint of each
+    /// real item by that item's own c, averaged over real items. Padding enters neither. The alternatives (no weights,
+    /// or the other weighting in either loss) are checked to be far from the value, so that the test tells them apart.
+    /// </summary>
+    [Fact]
+    public void Confidence_weights_each_logged_lists_kl_by_its_mean_confidence_and_each_items_hint_by_its_own()
+    {
+        using var scope = NewDisposeScope();
+        using var rig = new Rig();
+        var indices = RaggedIndices();
+        var batch = Data.Train.Batch(indices);
+        var config = new DistillConfig { ExploreFilter = false, Temperature = 2 };
+        var terms = Logged(rig, batch, indices, config.Temperature);
+        double kl = terms.Kl(b => terms.ListConfidence[b]), hint = terms.Hint(i => terms.ItemConfidence[i]);
+
+        var distill = rig.Distill(config, seed: 1);
+        distill.Step(batch, indices);
+
+        Assert.Equal(kl, distill.Last.Kl, tolerance: 1e-5 * kl);
+        Assert.Equal(hint, distill.Last.Hint, tolerance: 1e-5 * hint);
+        Assert.Equal((0, 0), (distill.Last.States, distill.Last.Lessons));
+        // Each alternative weighting lands far outside the tolerance.
+        foreach (double other in new[] { terms.Kl(_ => 1), terms.Kl(b => terms.ItemConfidence[b * terms.Length]) })
+            Assert.True(Math.Abs(other - kl) > 100 * 1e-5 * kl, $"KL {kl} vs {other}");
+        foreach (double other in new[] { terms.Hint(_ => 1), terms.Hint(i => terms.ListConfidence[i / terms.Length]) })
+            Assert.True(Math.Abs(other - hint) > 100 * 1e-5 * hint, $"Hint {hint} vs {other}");
+    }
+
+    /// <summary>
+    /// Pins the lessons' weighting (exploring on): every lesson of a state takes the confidence of the state's logged
+    /// list (its mean c), in the lesson-set KL and in each lesson's Hint; the step adds these to the logged lists'
+    /// terms. The lessons are replayed with the learner's seed (ExploreFilter.Select itself is pinned by brute force
+    /// in ExploreFilterTests); the student's Q and hints on them are scored from its own prefix states.
+    /// </summary>
+    [Fact]
+    public void Each_states_lessons_are_weighted_by_the_mean_confidence_of_its_list()
+    {
+        using var scope = NewDisposeScope();
+        using var rig = new Rig();
+        var indices = RaggedIndices();
+        var batch = Data.Train.Batch(indices);
+        const int states = 4, seed = 3;
+        var config = new DistillConfig { StatesPerBatch = states, Temperature = 2 };
+        var logged = Logged(rig, batch, indices, config.Temperature);
+
+        // Replay the learner's exploring: its Random(seed) draws the states' prefix lengths, then the pools.
+        double[] lessonKl, lessonHint;
+        int[] lessonState;
+        using (no_grad())
+        {
+            var rng = new Random(seed);
+            var sampled = ExploreStates.Sample(Data.Train, indices[..states], rig.CatalogIndexOfItem, rng);
+            var rows = arange(states, dtype: ScalarType.Int64);
+            var at = tensor(sampled.Placed);
+            var stateRows = batch.Rows.narrow(0, 0, states);
+            rig.Student.eval();
+            var lessons = rig.Explore.Select(rig.Teacher, rig.Teacher.PrefixAt(rig.Teacher.Forward(stateRows), rows, at),
+                rig.Student, rig.Student.PrefixAt(rig.Student.Forward(stateRows), rows, at), ExploreStates.SlotRows(stateRows, at),
+                sampled.Users, sampled.PrefixItems, rng);
+            var scored = rig.Student.ScoreCandidates(rig.Student.PrefixAt(rig.Student.Forward(batch), rows, at), lessons.Rows);
+            int width = (int)lessons.Mask.shape[1], h = Small.HintDim;
+            float[] tq = Values(lessons.TeacherQ), sq = Values(scored.Q), th = Values(lessons.TeacherHint), sh = Values(scored.Hint);
+            var real = lessons.Mask.contiguous().data<bool>().ToArray();
+            lessonKl = Enumerable.Range(0, states).Select(s =>
+            {
+                var picks = Enumerable.Range(s * width, width).Where(i => real[i]).ToArray();
+                return Kl(picks.Select(i => (double)tq[i]).ToArray(), picks.Select(i => (double)sq[i]).ToArray(), config.Temperature);
+            }).ToArray();
+            var realLessons = Enumerable.Range(0, states * width).Where(i => real[i]).ToArray();
+            lessonState = realLessons.Select(i => i / width).ToArray();
+            lessonHint = realLessons.Select(i => HintError(sh, th, i * h, h)).ToArray();
+        }
+        double LessonKl(Func<int, double> weight) => Enumerable.Range(0, states).Average(s => weight(s) * lessonKl[s]);
+        double LessonHint(Func<int, double> weight) => Enumerable.Range(0, lessonHint.Length).Average(j => weight(lessonState[j]) * lessonHint[j]);
+        double TotalKl(Func<int, double> weight) => logged.Kl(b => logged.ListConfidence[b]) + LessonKl(weight);
+        double TotalHint(Func<int, double> weight) => logged.Hint(i => logged.ItemConfidence[i]) + LessonHint(weight);
+        double kl = TotalKl(s => logged.ListConfidence[s]), hint = TotalHint(s => logged.ListConfidence[s]);
+
+        var distill = rig.Distill(config, seed);
+        distill.Step(batch, indices);
+
+        Assert.Equal((states, lessonHint.Length), (distill.Last.States, distill.Last.Lessons));
+        Assert.Equal(kl, distill.Last.Kl, tolerance: 1e-5 * kl);
+        Assert.Equal(hint, distill.Last.Hint, tolerance: 1e-5 * hint);
+        // Unweighted lessons, or lessons weighted by another list's confidence, land far outside the tolerance.
+        foreach (double other in new[] { TotalKl(_ => 1), TotalKl(s => logged.ListConfidence[states + s]) })
+            Assert.True(Math.Abs(other - kl) > 100 * 1e-5 * kl, $"KL {kl} vs {other}");
+        foreach (double other in new[] { TotalHint(_ => 1), TotalHint(s => logged.ListConfidence[states + s]) })
+            Assert.True(Math.Abs(other - hint) > 100 * 1e-5 * hint, $"Hint {hint} vs {other}");
+    }
+
+    [Fact]
+    public void Kd_and_hint_presets_ignore_the_teachers_td_errors_even_when_confidence_is_asked_for()
+    {
+        // Perturbing the teacher's target network changes only its TD errors, i.e. only the confidence: it moves the
+        // KL of DRL-Rec on the same logged lists, but neither kd's KL nor hint's Hint.
+        var drlRec = new DistillConfig { ExploreFilter = false, Hint = false };
+        Assert.NotEqual(StepWith(drlRec).Kl, StepWith(drlRec, perturbTeacherTarget: true).Kl);
+
+        var kd = StepWith(new DistillConfig { Method = DistillMethod.Kd });
+        Assert.Equal(kd.Kl, StepWith(new DistillConfig { Method = DistillMethod.Kd }, perturbTeacherTarget: true).Kl, 6);
+        Assert.Equal(kd.Kl, StepWith(new DistillConfig { Method = DistillMethod.Kd, Confidence = true }, perturbTeacherTarget: true).Kl, 6);
+        Assert.Equal(kd.Kl, StepWith(drlRec with { Confidence = false }).Kl, 6); // kd = plain KL on the logged lists
+
+        var hint = StepWith(new DistillConfig { Method = DistillMethod.Hint });
+        Assert.Equal(hint.Hint, StepWith(new DistillConfig { Method = DistillMethod.Hint }, perturbTeacherTarget: true).Hint, 6);
+        Assert.Equal(hint.Hint, StepWith(new DistillConfig { Method = DistillMethod.Hint, Confidence = true }, perturbTeacherTarget: true).Hint, 6);
+    }
+
     [Fact]
     public void Retriever_pools_are_distinct_avoid_the_prefix_and_do_not_scan_large_catalogs()
     {
@@ -140,19 +373,26 @@ public sealed class DistillLearnerTests
         string dir = Directory.CreateTempSubdirectory("drlrec-distill-").FullName;
         try
         {
+            // A small seeded simulator: 1,500 logged lists of 10 items (1,080 train, 300 test), 1,000 catalog items to
+            // explore. About 15 s on 2 cores.
             var config = new RunConfig
             {
                 Seed = 2,
                 Model = Small,
+                Data = new DataConfig { Source = DataLoader.Synthetic, Synthetic = new SyntheticConfig { Users = 300, Items = 1000, Lists = 1500 } },
                 Dqn = new DqnConfig { LearningRate = 3e-3 },
                 Trainer = new TrainerConfig { Epochs = 2, BatchSize = 32 },
             };
-            var teacherResult = TrainWorkflow.Run(config with { Model = Small with { EmbeddingDim = 16 } }, Data, Path.Combine(dir, "t"));
+            var data = DataLoader.Prepare(config);
+            var catalog = DataLoader.Catalog(config.Data, data.TrainLists);
+            var teacherResult = TrainWorkflow.Run(config with { Model = Small with { EmbeddingDim = 16 } }, data, Path.Combine(dir, "t"));
             using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
-            var result = Distiller.Run(config with { Distill = new DistillConfig { Pool = 30, K = 4, StatesPerBatch = 4 } }, Data, teacher,
-                new LoggedItemCatalog(Data.TrainLists), Path.Combine(dir, "s"), null, "student-drl-rec");
+            var result = Distiller.Run(config with { Distill = new DistillConfig { Pool = 100, K = 4, StatesPerBatch = 2 } }, data, teacher,
+                catalog, Path.Combine(dir, "s"), null, "student-drl-rec");
+            // Measured: student test AUC 0.754 (teacher 0.752) on the 300 test lists; untrained students (seeds 1-5) score
+            // 0.46-0.53 there.
+            Assert.True(result.Test.Auc > 0.65, $"student test AUC {result.Test.Auc}");
             Assert.True(File.Exists(result.Checkpoint));
-            Assert.InRange(result.Test.Auc, 0.3, 1.0);
             Assert.True(result.Parameters < teacher.Online.ParameterCount);
             using var student = ModelCheckpoint.Load(result.Checkpoint);
             Assert.Equal(ModelRole.Student, student.Header.Role);

@@ -11,9 +11,9 @@ public sealed class DoubleDqnTests
 {
     private const double Gamma = 0.4;
 
-    private static (QNetwork Online, QNetwork Target, EncodedLists Data, FieldLayout Layout) Build()
+    private static (QNetwork Online, QNetwork Target, EncodedLists Data, FieldLayout Layout) Build(int count = 12)
     {
-        var lists = ToyData.Lists(12, seed: 5);
+        var lists = ToyData.Lists(count, seed: 5);
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
         manual_seed(11);
         var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
@@ -21,15 +21,6 @@ public sealed class DoubleDqnTests
         online.eval();
         target.eval();
         return (online, target, EncodedLists.Encode(lists, vocabulary), FieldLayout.Of(lists.Schema));
-    }
-
-    /// <summary>Q(s_p, item j) by brute force: put item j's item fields into slot p and run the full forward pass.</summary>
-    private static double QWithItemAt(QNetwork net, ListBatch one, FieldLayout layout, int p, int j)
-    {
-        var rows = one.Rows.clone();
-        rows.select(1, p).narrow(1, layout.UserFields, layout.ItemFields).copy_(
-            one.Rows.select(1, j).narrow(1, layout.UserFields, layout.ItemFields));
-        return net.Forward(rows).Q[0, p].item<float>();
     }
 
     [Fact]
@@ -40,21 +31,36 @@ public sealed class DoubleDqnTests
         using var noGrad = no_grad();
         for (int i = 0; i < 6; i++)
         {
-            var one = data.Batch([i]);
-            var y = DoubleDqn.Targets(online, target, one, layout, Gamma, TargetActions.RemainingList);
-            int n = data.Lengths[i];
-            for (int t = 0; t < n; t++)
-            {
-                double expected = data.Rewards[i * data.MaxLength + t];
-                if (t + 1 < n)
-                {
-                    int p = t + 1;
-                    int best = Enumerable.Range(p, n - p).MaxBy(j => QWithItemAt(online, one, layout, p, j));
-                    expected += Gamma * QWithItemAt(target, one, layout, p, best);
-                }
-                Assert.Equal(expected, y[0, t].item<float>(), 4);
-            }
-            for (int t = n; t < data.MaxLength; t++) Assert.Equal(0f, y[0, t].item<float>());
+            var y = DoubleDqn.Targets(online, target, data.Batch([i]), layout, Gamma, TargetActions.RemainingList);
+            var expected = BruteForce.RemainingListTargets(online, target, data, i, layout, Gamma);
+            for (int t = 0; t < expected.Length; t++) Assert.Equal(expected[t], y[0, t].item<float>(), 4);
+            for (int t = expected.Length; t < data.MaxLength; t++) Assert.Equal(0f, y[0, t].item<float>());
+        }
+    }
+
+    /// <summary>
+    /// Lists of different lengths in one batch: each list's argmax runs over its own remaining items only, and each
+    /// row's target comes from its own list (a batch-wide argmax, or rows mixed up, would fail).
+    /// </summary>
+    [Fact]
+    public void Remaining_list_targets_of_a_ragged_batch_match_the_brute_force_of_each_list()
+    {
+        var (online, target, data, layout) = Build(count: 40);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        // One list per length, the longest in the middle, so padded rows sit before and after full ones.
+        var byLength = Enumerable.Range(0, data.Count).GroupBy(i => data.Lengths[i]).OrderBy(g => g.Key).Select(g => g.First()).ToList();
+        Assert.True(byLength.Count >= 4, $"lengths {string.Join(",", byLength.Select(i => data.Lengths[i]))}");
+        int[] batch = [byLength[1], byLength[0], byLength[^1], .. byLength[2..^1]];
+
+        var y = DoubleDqn.Targets(online, target, data.Batch(batch), layout, Gamma, TargetActions.RemainingList);
+
+        Assert.Equal(new long[] { batch.Length, data.MaxLength }, y.shape);
+        for (int b = 0; b < batch.Length; b++)
+        {
+            var expected = BruteForce.RemainingListTargets(online, target, data, batch[b], layout, Gamma);
+            for (int t = 0; t < data.MaxLength; t++)
+                Assert.Equal(t < expected.Length ? expected[t] : 0, y[b, t].item<float>(), 4);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Drlrec.Simulation;
 
 namespace Drlrec.Tests.Simulation;
@@ -6,17 +5,15 @@ namespace Drlrec.Tests.Simulation;
 public sealed class ScaleTests
 {
     [Fact]
-    public void A_million_item_catalog_builds_and_logs_quickly_in_memory_linear_in_items_times_dimension()
+    public void A_million_item_catalog_builds_and_logs_in_memory_linear_in_items_times_dimension()
     {
         var config = new SyntheticConfig { Items = 1_000_000 };
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
         var sim = new SyntheticSimulator(config);
         long constructionBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         var logs = sim.GenerateLogs(200);
-        clock.Stop();
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"construct + 200 lists took {clock.Elapsed}");
+        // Speed is measured by `drlrec bench explore` (it reports the simulator's build time), not asserted here.
         // Stored per item: LatentDim floats, category, popularity, price and its alias-table column, plus
         // temporaries of the same order: about 100 bytes per item at LatentDim 8, nothing per-item in strings.
         Assert.True(constructionBytes < 150L * config.Items, $"construction allocated {constructionBytes / 1e6:F0} MB");

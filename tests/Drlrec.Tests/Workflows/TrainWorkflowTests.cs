@@ -75,4 +75,32 @@ public sealed class TrainWorkflowTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void A_run_whose_validation_auc_cannot_improve_stops_after_patience_stale_epochs()
+    {
+        string dir = Directory.CreateTempSubdirectory("drlrec-patience-").FullName;
+        try
+        {
+            // Learning rate 0: the weights, hence the validation AUC, never change; epoch 1 improves on nothing.
+            var config = SmallConfig() with
+            {
+                Dqn = new DqnConfig { LearningRate = 0 },
+                Trainer = new TrainerConfig { Epochs = 10, BatchSize = 32, Patience = 2 },
+            };
+            var result = TrainWorkflow.Run(config, Data(), dir);
+
+            Assert.Equal([1, 2, 3], result.Epochs.Select(e => e.Epoch));
+            Assert.Equal([true, false, false], result.Epochs.Select(e => e.Improved));
+            Assert.Single(result.Epochs.Select(e => e.ValAuc).Distinct());
+            Assert.Equal(1, result.BestEpoch);
+            Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
+            using var model = ModelCheckpoint.Load(dir);
+            Assert.Equal(1, model.Header.Epoch);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
