@@ -22,7 +22,7 @@ public static class EvaluateCommand
         var seed = CommonOptions.Seed("Seed of the random baseline");
         var scoring = new Option<string>("--scoring")
         {
-            Description = "logged: Q(s_t, i_t) along each logged list (METHOD.md, reference code); first-slot: every item of a list " +
+            Description = "logged: Q(s_t, i_t) along each logged list (docs/method.md, reference code); first-slot: every item of a list " +
                           "scored in the same state (placed first), without the episodic offset of Q across positions",
             DefaultValueFactory = _ => "logged",
         };

@@ -39,7 +39,7 @@ public static class DistillMethods
 /// <summary>How much the student learns from each lesson.</summary>
 public enum ConfidenceMode
 {
-    /// <summary>c_t = 1 − δ_t² / (max_batch δ² + ε), δ_t the teacher's TD error (METHOD.md, reference formula).</summary>
+    /// <summary>c_t = 1 − δ_t² / (max_batch δ² + ε), δ_t the teacher's TD error (docs/method.md, reference formula).</summary>
     TdError,
     /// <summary>c_t = exp(−δ_t² / mean_batch δ²): a smooth alternative that never zeroes the worst item.</summary>
     Gaussian,
@@ -54,7 +54,7 @@ public enum DistillSchedule
     Joint,
 }
 
-/// <summary>Settings of teacher → student distillation (METHOD.md; weights are the reference's).</summary>
+/// <summary>Settings of teacher → student distillation (docs/method.md; weights are the reference's).</summary>
 public sealed record DistillConfig
 {
     /// <summary>drl_rec (default), kd, hint or none.</summary>

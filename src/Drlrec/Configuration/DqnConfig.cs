@@ -9,7 +9,7 @@ public enum TargetActions
     LoggedNext,
 }
 
-/// <summary>Double-DQN learner settings (METHOD.md; reference values unless noted).</summary>
+/// <summary>Double-DQN learner settings (docs/method.md; reference values unless noted).</summary>
 public sealed record DqnConfig
 {
     /// <summary>γ, the discount of the next position's value. Default 0.4 (reference).</summary>
