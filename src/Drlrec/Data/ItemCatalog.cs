@@ -20,24 +20,24 @@ public interface IItemCatalog
 /// <summary>A catalog of the items seen in some logged lists (each item's fields from its first appearance).</summary>
 public sealed class LoggedItemCatalog : IItemCatalog
 {
-    private readonly List<string> _keys = [];
-    private readonly List<string[][]> _values = [];
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly List<string> keys = [];
+    private readonly List<string[][]> values = [];
+    private readonly Dictionary<string, int> indexByKey = new(StringComparer.Ordinal);
 
     public LoggedItemCatalog(ListDataset data)
     {
         int first = data.Schema.FirstItemField, count = data.Schema.ItemCount;
         foreach (var item in data.Lists.SelectMany(l => l.Items))
         {
-            if (_index.ContainsKey(item.ItemKey)) continue;
-            _index[item.ItemKey] = _keys.Count;
-            _keys.Add(item.ItemKey);
-            _values.Add(item.Values[first..(first + count)]);
+            if (indexByKey.ContainsKey(item.ItemKey)) continue;
+            indexByKey[item.ItemKey] = keys.Count;
+            keys.Add(item.ItemKey);
+            values.Add(item.Values[first..(first + count)]);
         }
     }
 
-    public int Count => _keys.Count;
-    public string KeyOf(int index) => _keys[index];
-    public int IndexOf(string key) => _index.TryGetValue(key, out int i) ? i : -1;
-    public string[][] ItemFieldValues(int index) => _values[index];
+    public int Count => keys.Count;
+    public string KeyOf(int index) => keys[index];
+    public int IndexOf(string key) => indexByKey.TryGetValue(key, out int i) ? i : -1;
+    public string[][] ItemFieldValues(int index) => values[index];
 }

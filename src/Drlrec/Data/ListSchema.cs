@@ -17,17 +17,17 @@ public sealed record FieldSpec(string Name, FieldGroup Group);
 /// </summary>
 public sealed class ListSchema
 {
-    private readonly Dictionary<string, int> _index;
+    private readonly Dictionary<string, int> index;
 
     public ListSchema(IEnumerable<FieldSpec> fields)
     {
         Fields = fields.OrderBy(f => f.Group).ToArray(); // OrderBy is stable: order within a group is kept
         if (Fields.Count == 0) throw new ArgumentException("a schema needs at least one field");
-        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < Fields.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(Fields[i].Name)) throw new ArgumentException("field names must not be empty");
-            if (!_index.TryAdd(Fields[i].Name, i)) throw new ArgumentException($"field '{Fields[i].Name}' appears twice");
+            if (!index.TryAdd(Fields[i].Name, i)) throw new ArgumentException($"field '{Fields[i].Name}' appears twice");
         }
         if (!Fields.Any(f => f.Group == FieldGroup.Item))
             throw new ArgumentException("a schema needs at least one item field: candidates are told apart by them");
@@ -43,9 +43,9 @@ public sealed class ListSchema
     public int FirstItemField => UserCount;
 
     public int IndexOf(string name) =>
-        _index.TryGetValue(name, out int i) ? i : throw new KeyNotFoundException($"no field named '{name}'");
+        index.TryGetValue(name, out int i) ? i : throw new KeyNotFoundException($"no field named '{name}'");
 
-    public bool Contains(string name) => _index.ContainsKey(name);
+    public bool Contains(string name) => index.ContainsKey(name);
 
     public IEnumerable<int> IndicesOf(FieldGroup group) =>
         Enumerable.Range(0, Fields.Count).Where(i => Fields[i].Group == group);

@@ -12,14 +12,14 @@ namespace Drlrec.Data;
 /// </summary>
 internal sealed class ParquetColumnCells
 {
-    private readonly Array _values;   // compact: only the values that are present, in file order
-    private readonly int[] _rowStart; // row r's values are _values[_rowStart[r] .. _rowStart[r + 1])
-    private readonly Dictionary<string, string[]> _singleValueSets = new(StringComparer.Ordinal);
+    private readonly Array values;   // compact: only the values that are present, in file order
+    private readonly int[] rowStart; // row r's values are values[rowStart[r] .. rowStart[r + 1])
+    private readonly Dictionary<string, string[]> singleValueSets = new(StringComparer.Ordinal);
 
     private ParquetColumnCells(Array values, int[] rowStart)
     {
-        _values = values;
-        _rowStart = rowStart;
+        this.values = values;
+        this.rowStart = rowStart;
     }
 
     /// <summary>The value types this format accepts in any column.</summary>
@@ -111,15 +111,15 @@ internal sealed class ParquetColumnCells
     private static Span<T> Slice<T>(Span<T> values, int present) =>
         values.Length >= present ? values[..present] : throw new InvalidDataException("the column has fewer values than its levels say");
 
-    public int RowCount => _rowStart.Length - 1;
+    public int RowCount => rowStart.Length - 1;
 
     /// <summary>Number of present values in a row: 0 for null (or an empty list).</summary>
-    public int CountAt(int row) => _rowStart[row + 1] - _rowStart[row];
+    public int CountAt(int row) => rowStart[row + 1] - rowStart[row];
 
     /// <summary>A row's values as invariant strings (integers and reals are formatted, not rejected).</summary>
     public IEnumerable<string> StringsAt(int row)
     {
-        for (int i = _rowStart[row]; i < _rowStart[row + 1]; i++) yield return FormatValue(i);
+        for (int i = rowStart[row]; i < rowStart[row + 1]; i++) yield return FormatValue(i);
     }
 
     /// <summary>A row's values as a field value set (see <see cref="FieldValues.Normalize"/>), cheaply for one value.
@@ -127,35 +127,35 @@ internal sealed class ParquetColumnCells
     public string[] ValueSetAt(int row)
     {
         if (CountAt(row) != 1) return FieldValues.Normalize(StringsAt(row));
-        string value = FormatValue(_rowStart[row]);
-        if (!_singleValueSets.TryGetValue(value, out var set)) _singleValueSets[value] = set = FieldValues.Single(value);
+        string value = FormatValue(rowStart[row]);
+        if (!singleValueSets.TryGetValue(value, out var set)) singleValueSets[value] = set = FieldValues.Single(value);
         return set;
     }
 
     /// <summary>The row's only value as a string, or null when the row is null.</summary>
-    public string? StringAt(int row) => CountAt(row) == 0 ? null : FormatValue(_rowStart[row]);
+    public string? StringAt(int row) => CountAt(row) == 0 ? null : FormatValue(rowStart[row]);
 
     /// <summary>The row's only value as an integer, or null when the row is null. Only for integer columns.</summary>
     public long? Int64At(int row) => CountAt(row) == 0
         ? null
-        : _values switch
+        : values switch
         {
-            int[] numbers => numbers[_rowStart[row]],
-            long[] numbers => numbers[_rowStart[row]],
+            int[] numbers => numbers[rowStart[row]],
+            long[] numbers => numbers[rowStart[row]],
             _ => throw new InvalidOperationException("not an integer column"),
         };
 
     /// <summary>The row's only value as a real number, or null when the row is null. Only for real columns.</summary>
     public double? DoubleAt(int row) => CountAt(row) == 0
         ? null
-        : _values switch
+        : values switch
         {
-            float[] numbers => numbers[_rowStart[row]],
-            double[] numbers => numbers[_rowStart[row]],
+            float[] numbers => numbers[rowStart[row]],
+            double[] numbers => numbers[rowStart[row]],
             _ => throw new InvalidOperationException("not a real-number column"),
         };
 
-    private string FormatValue(int index) => _values switch
+    private string FormatValue(int index) => values switch
     {
         string[] strings => strings[index],
         int[] numbers => numbers[index].ToString(CultureInfo.InvariantCulture),

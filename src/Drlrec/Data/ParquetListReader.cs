@@ -124,18 +124,18 @@ public static class ParquetListReader
             Schema = schema;
             Columns = columns;
             int Find(Role role) => columns.ToList().FindIndex(c => c.Role == role);
-            _listId = Find(Role.ListId);
-            _position = Find(Role.Position);
-            _reward = Find(Role.Reward);
-            _userKey = Find(Role.UserKey);
-            _timestamp = Find(Role.Timestamp);
-            _itemKey = Find(Role.ItemKey);
-            _fields = columns.Select((c, i) => (c, i)).Where(p => p.c.Role == Role.Field).ToArray()
+            listIdColumn = Find(Role.ListId);
+            positionColumn = Find(Role.Position);
+            rewardColumn = Find(Role.Reward);
+            userKeyColumn = Find(Role.UserKey);
+            timestampColumn = Find(Role.Timestamp);
+            itemKeyColumn = Find(Role.ItemKey);
+            fields = columns.Select((c, i) => (c, i)).Where(p => p.c.Role == Role.Field).ToArray()
                 .OrderBy(p => p.c.FieldIndex).Select(p => p.i).ToArray();
         }
 
-        private readonly int _listId, _position, _reward, _userKey, _timestamp, _itemKey;
-        private readonly int[] _fields; // column index of each schema field, in schema order
+        private readonly int listIdColumn, positionColumn, rewardColumn, userKeyColumn, timestampColumn, itemKeyColumn;
+        private readonly int[] fields; // column index of each schema field, in schema order
 
         public ListSchema Schema { get; }
         public IReadOnlyList<PlannedColumn> Columns { get; }
@@ -225,17 +225,17 @@ public static class ParquetListReader
 
         public Row ToRow(ParquetColumnCells[] cells, int r, RowPlace place)
         {
-            string listId = cells[_listId].StringAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.ListId}' is null");
-            long position = cells[_position].Int64At(r) ?? throw new RowProblem($"column '{ParquetListFormat.Position}' is null");
-            double reward = cells[_reward].DoubleAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.Reward}' is null");
+            string listId = cells[listIdColumn].StringAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.ListId}' is null");
+            long position = cells[positionColumn].Int64At(r) ?? throw new RowProblem($"column '{ParquetListFormat.Position}' is null");
+            double reward = cells[rewardColumn].DoubleAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.Reward}' is null");
             if (!double.IsFinite(reward) || !float.IsFinite((float)reward))
                 throw new RowProblem($"column '{ParquetListFormat.Reward}' must be a finite float, found {reward}");
-            var values = new string[_fields.Length][];
-            for (int f = 0; f < _fields.Length; f++) values[f] = cells[_fields[f]].ValueSetAt(r);
+            var values = new string[fields.Length][];
+            for (int f = 0; f < fields.Length; f++) values[f] = cells[fields[f]].ValueSetAt(r);
             return new Row(listId, position, (float)reward,
-                           _userKey >= 0 ? cells[_userKey].StringAt(r) : null,
-                           _timestamp >= 0 ? cells[_timestamp].Int64At(r) : null,
-                           _itemKey >= 0 ? cells[_itemKey].StringAt(r) : null,
+                           userKeyColumn >= 0 ? cells[userKeyColumn].StringAt(r) : null,
+                           timestampColumn >= 0 ? cells[timestampColumn].Int64At(r) : null,
+                           itemKeyColumn >= 0 ? cells[itemKeyColumn].StringAt(r) : null,
                            values, place);
         }
 

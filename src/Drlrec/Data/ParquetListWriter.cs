@@ -55,22 +55,22 @@ public static class ParquetListWriter
     /// <summary>The file's columns for one schema, and how to fill them from lists.</summary>
     private sealed class Columns
     {
-        private readonly ListSchema _schema;
-        private readonly DataField _listId = new DataField<string>(ParquetListFormat.ListId, nullable: false);
-        private readonly DataField _position = new DataField<int>(ParquetListFormat.Position);
-        private readonly DataField _reward = new DataField<float>(ParquetListFormat.Reward);
-        private readonly DataField _userKey = new DataField<string>(ParquetListFormat.UserKey, nullable: false);
-        private readonly DataField _timestamp = new DataField<long>(ParquetListFormat.Timestamp);
-        private readonly DataField _itemKey = new DataField<string>(ParquetListFormat.ItemKey, nullable: false);
-        private readonly ListField[] _fields;
+        private readonly ListSchema schema;
+        private readonly DataField listId = new DataField<string>(ParquetListFormat.ListId, nullable: false);
+        private readonly DataField positionField = new DataField<int>(ParquetListFormat.Position);
+        private readonly DataField reward = new DataField<float>(ParquetListFormat.Reward);
+        private readonly DataField userKey = new DataField<string>(ParquetListFormat.UserKey, nullable: false);
+        private readonly DataField timestamp = new DataField<long>(ParquetListFormat.Timestamp);
+        private readonly DataField itemKey = new DataField<string>(ParquetListFormat.ItemKey, nullable: false);
+        private readonly ListField[] fields;
 
         public Columns(ListSchema schema)
         {
-            _schema = schema;
-            _fields = schema.Fields
+            this.schema = schema;
+            fields = schema.Fields
                 .Select(f => new ListField(ParquetListFormat.ColumnOf(f), new DataField<string>(ListField.ElementName, nullable: false)))
                 .ToArray();
-            FileSchema = new ParquetSchema(new Field[] { _listId, _position, _reward, _userKey, _timestamp, _itemKey }.Concat(_fields));
+            FileSchema = new ParquetSchema(new Field[] { listId, positionField, reward, userKey, timestamp, itemKey }.Concat(fields));
         }
 
         public ParquetSchema FileSchema { get; }
@@ -79,16 +79,16 @@ public static class ParquetListWriter
         {
             var rows = lists.SelectMany(list => list.Items.Select((item, i) => (list, item, position: i + 1))).ToList();
             foreach (var (list, item, position) in rows)
-                if (item.Values.Length != _schema.Count)
+                if (item.Values.Length != schema.Count)
                     throw new ArgumentException($"list '{list.ListId}', position {position}: the item has {item.Values.Length} " +
-                                                $"field values but the schema has {_schema.Count} fields");
-            await rowGroup.WriteAsync(_listId, rows.Select(r => r.list.ListId).ToList());
-            await rowGroup.WriteAsync<int>(_position, rows.Select(r => r.position).ToArray().AsMemory(), cancellationToken: ct);
-            await rowGroup.WriteAsync<float>(_reward, rows.Select(r => r.item.Reward).ToArray().AsMemory(), cancellationToken: ct);
-            await rowGroup.WriteAsync(_userKey, rows.Select(r => r.list.UserKey).ToList());
-            await rowGroup.WriteAsync<long>(_timestamp, rows.Select(r => r.list.Timestamp).ToArray().AsMemory(), cancellationToken: ct);
-            await rowGroup.WriteAsync(_itemKey, rows.Select(r => r.item.ItemKey).ToList());
-            for (int f = 0; f < _fields.Length; f++)
+                                                $"field values but the schema has {schema.Count} fields");
+            await rowGroup.WriteAsync(listId, rows.Select(r => r.list.ListId).ToList());
+            await rowGroup.WriteAsync<int>(positionField, rows.Select(r => r.position).ToArray().AsMemory(), cancellationToken: ct);
+            await rowGroup.WriteAsync<float>(reward, rows.Select(r => r.item.Reward).ToArray().AsMemory(), cancellationToken: ct);
+            await rowGroup.WriteAsync(userKey, rows.Select(r => r.list.UserKey).ToList());
+            await rowGroup.WriteAsync<long>(timestamp, rows.Select(r => r.list.Timestamp).ToArray().AsMemory(), cancellationToken: ct);
+            await rowGroup.WriteAsync(itemKey, rows.Select(r => r.item.ItemKey).ToList());
+            for (int f = 0; f < fields.Length; f++)
             {
                 var values = new List<string>(rows.Count);
                 var repetitions = new List<int>(rows.Count);
@@ -101,7 +101,7 @@ public static class ParquetListWriter
                         repetitions.Add(v == 0 ? 0 : 1);
                     }
                 }
-                await rowGroup.WriteAsync((DataField)_fields[f].Item, values, repetitions.ToArray().AsMemory());
+                await rowGroup.WriteAsync((DataField)fields[f].Item, values, repetitions.ToArray().AsMemory());
             }
         }
     }

@@ -6,8 +6,8 @@ namespace Drlrec.Simulation;
 /// </summary>
 public sealed class AliasSampler
 {
-    private readonly float[] _keep;   // probability of keeping the drawn column rather than taking its alias
-    private readonly int[] _alias;
+    private readonly float[] keep;   // probability of keeping the drawn column rather than taking its alias
+    private readonly int[] alias;
 
     /// <param name="weights">Non-negative, finite weights with a positive sum.</param>
     public AliasSampler(ReadOnlySpan<double> weights)
@@ -22,8 +22,8 @@ public sealed class AliasSampler
         }
         if (!(sum > 0)) throw new ArgumentException("weights must have a positive sum", nameof(weights));
 
-        _keep = new float[n];
-        _alias = new int[n];
+        keep = new float[n];
+        alias = new int[n];
         var scaled = new double[n];
         // Both worklists share one array: small columns fill it from the front, large ones from the back.
         var work = new int[n];
@@ -37,8 +37,8 @@ public sealed class AliasSampler
         while (smallTop > 0 && largeTop < n)
         {
             int s = work[--smallTop], l = work[largeTop];
-            _keep[s] = (float)scaled[s];
-            _alias[s] = l;
+            keep[s] = (float)scaled[s];
+            alias[s] = l;
             scaled[l] = scaled[l] + scaled[s] - 1;
             if (scaled[l] < 1)
             {
@@ -47,15 +47,15 @@ public sealed class AliasSampler
             }
         }
         // What remains is 1 up to rounding: always keep it.
-        while (smallTop > 0) { int s = work[--smallTop]; _keep[s] = 1; _alias[s] = s; }
-        while (largeTop < n) { int l = work[largeTop++]; _keep[l] = 1; _alias[l] = l; }
+        while (smallTop > 0) { int s = work[--smallTop]; keep[s] = 1; alias[s] = s; }
+        while (largeTop < n) { int l = work[largeTop++]; keep[l] = 1; alias[l] = l; }
     }
 
-    public int Count => _keep.Length;
+    public int Count => keep.Length;
 
     public int Sample(Random rng)
     {
-        int column = rng.Next(_keep.Length);
-        return rng.NextDouble() < _keep[column] ? column : _alias[column];
+        int column = rng.Next(keep.Length);
+        return rng.NextDouble() < keep[column] ? column : alias[column];
     }
 }

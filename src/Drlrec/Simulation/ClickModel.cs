@@ -18,19 +18,19 @@ internal sealed class ClickModel
     private const double PopularityClickWeight = 0.3;
     private const double PopularityClickCap = 6.0;
 
-    private readonly SyntheticConfig _config;
-    private readonly SimCatalog _catalog;
-    private readonly SimUsers _users;
-    private readonly ContextEffects _context;
-    private readonly double _relevanceNorm; // RelevanceScale / √LatentDim
+    private readonly SyntheticConfig config;
+    private readonly SimCatalog catalog;
+    private readonly SimUsers users;
+    private readonly ContextEffects context;
+    private readonly double relevanceNorm; // RelevanceScale / √LatentDim
 
     public ClickModel(SyntheticConfig config, SimCatalog catalog, SimUsers users, ContextEffects context)
     {
-        _config = config;
-        _catalog = catalog;
-        _users = users;
-        _context = context;
-        _relevanceNorm = RelevanceNorm(config.LatentDim);
+        this.config = config;
+        this.catalog = catalog;
+        this.users = users;
+        this.context = context;
+        relevanceNorm = RelevanceNorm(config.LatentDim);
     }
 
     /// <summary>Weight of the interest match u·v in the relevance: 1.5/√LatentDim.</summary>
@@ -40,13 +40,13 @@ internal sealed class ClickModel
     public double Examination(int position)
     {
         if (position < 1) throw new ArgumentOutOfRangeException(nameof(position), "positions start at 1");
-        return Math.Pow(position, -_config.PositionBias);
+        return Math.Pow(position, -config.PositionBias);
     }
 
     /// <summary>Popularity bonus of an item in the attractiveness logit: 0.3 (min(e, 6) − 1), e ~ Exp(1).</summary>
     public double Popularity(int item)
     {
-        SimArguments.CheckItem(_config, item);
+        SimArguments.CheckItem(config, item);
         return PopularityUnchecked(item);
     }
 
@@ -56,24 +56,24 @@ internal sealed class ClickModel
     /// </summary>
     public double AttractionLogit(SimRequest request, int item)
     {
-        SimArguments.CheckRequest(_config, request);
-        SimArguments.CheckItem(_config, item);
+        SimArguments.CheckRequest(config, request);
+        SimArguments.CheckItem(config, item);
         return AttractionLogitUnchecked(request, item);
     }
 
     /// <summary>Click probability of each item of an ordered list (at most ListLength distinct items) shown for a request.</summary>
     public double[] ClickProbabilities(SimRequest request, IReadOnlyList<int> orderedItems)
     {
-        SimArguments.CheckList(_config, request, orderedItems);
+        SimArguments.CheckList(config, request, orderedItems);
         int n = orderedItems.Count;
-        double fatigue = _config.Fatigue, decay = _config.FatigueDecay;
+        double fatigue = config.Fatigue, decay = config.FatigueDecay;
         var probabilities = new double[n];
         for (int p = 0; p < n; p++)
         {
-            int item = orderedItems[p], category = _catalog.CategoryOf(item);
+            int item = orderedItems[p], category = catalog.CategoryOf(item);
             double load = 0;
             for (int j = 0; j < p; j++)
-                if (_catalog.CategoryOf(orderedItems[j]) == category) load += Math.Pow(decay, p - j - 1);
+                if (catalog.CategoryOf(orderedItems[j]) == category) load += Math.Pow(decay, p - j - 1);
             probabilities[p] = Examination(p + 1) * SimRandom.Sigmoid(AttractionLogitUnchecked(request, item) - fatigue * load);
         }
         return probabilities;
@@ -95,23 +95,23 @@ internal sealed class ClickModel
     // ---- Terms of the logit, for callers that checked their arguments --------------------------------------
 
     /// <summary>The interest part of the relevance: 1.5 u·v/√LatentDim.</summary>
-    public double InterestMatch(int user, int item) => _relevanceNorm * SimVectors.Dot(_users.Vector(user), _catalog.Vector(item));
+    public double InterestMatch(int user, int item) => relevanceNorm * SimVectors.Dot(users.Vector(user), catalog.Vector(item));
 
     public double PopularityUnchecked(int item) =>
-        PopularityClickWeight * (Math.Min(_catalog.PopularityScore(item), PopularityClickCap) - 1.0);
+        PopularityClickWeight * (Math.Min(catalog.PopularityScore(item), PopularityClickCap) - 1.0);
 
     public double AttractionLogitUnchecked(SimRequest request, int item)
     {
-        double context = _context.Of(request.Hour, request.Device, _catalog.CategoryOf(item));
-        return _config.BaseLogit + Relevance(request.User, item) + PopularityUnchecked(item) + context;
+        double effects = context.Of(request.Hour, request.Device, catalog.CategoryOf(item));
+        return config.BaseLogit + Relevance(request.User, item) + PopularityUnchecked(item) + effects;
     }
 
     /// <summary>True user–item relevance: 1.5 u·v/√LatentDim minus the user's price sensitivity times the price offset.</summary>
     private double Relevance(int user, int item)
     {
         double match = InterestMatch(user, item);
-        double priceOffset = _catalog.Price(item) - (SyntheticSimulator.PriceBuckets - 1) / 2.0;
-        return match - _users.PriceSensitivity(user) * priceOffset;
+        double priceOffset = catalog.Price(item) - (SyntheticSimulator.PriceBuckets - 1) / 2.0;
+        return match - users.PriceSensitivity(user) * priceOffset;
     }
 }
 
@@ -121,23 +121,23 @@ internal sealed class ClickModel
 /// </summary>
 internal sealed class ContextEffects
 {
-    private readonly int _categories;
-    private readonly float[] _hourEffect;          // HourBuckets
-    private readonly float[] _deviceEffect;        // Devices
-    private readonly float[] _hourCategoryEffect;  // HourBuckets × Categories
+    private readonly int categories;
+    private readonly float[] hourEffect;          // HourBuckets
+    private readonly float[] deviceEffect;        // Devices
+    private readonly float[] hourCategoryEffect;  // HourBuckets × Categories
 
     /// <param name="world">The world stream; the effects are drawn from it in the order hour, device, hour×category.</param>
     public ContextEffects(Random world, int categories)
     {
-        _categories = categories;
-        _hourEffect = new float[SyntheticSimulator.HourBuckets];
-        SimRandom.FillGaussian(world, _hourEffect, 0.15);
-        _deviceEffect = new float[SyntheticSimulator.Devices];
-        SimRandom.FillGaussian(world, _deviceEffect, 0.15);
-        _hourCategoryEffect = new float[SyntheticSimulator.HourBuckets * categories];
-        SimRandom.FillGaussian(world, _hourCategoryEffect, 0.3);
+        this.categories = categories;
+        hourEffect = new float[SyntheticSimulator.HourBuckets];
+        SimRandom.FillGaussian(world, hourEffect, 0.15);
+        deviceEffect = new float[SyntheticSimulator.Devices];
+        SimRandom.FillGaussian(world, deviceEffect, 0.15);
+        hourCategoryEffect = new float[SyntheticSimulator.HourBuckets * categories];
+        SimRandom.FillGaussian(world, hourCategoryEffect, 0.3);
     }
 
     public double Of(int hour, int device, int category) =>
-        _hourEffect[hour] + _deviceEffect[device] + _hourCategoryEffect[hour * _categories + category];
+        hourEffect[hour] + deviceEffect[device] + hourCategoryEffect[hour * categories + category];
 }

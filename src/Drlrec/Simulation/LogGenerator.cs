@@ -8,23 +8,23 @@ namespace Drlrec.Simulation;
 /// </summary>
 internal sealed class LogGenerator
 {
-    private readonly SyntheticConfig _config;
-    private readonly SimCatalog _catalog;
-    private readonly SimUsers _users;
-    private readonly RequestGenerator _requests;
-    private readonly LoggingPolicy _loggingPolicy;
-    private readonly ClickModel _clicks;
-    private readonly string[][] _positionValues, _hourValues, _deviceValues;
+    private readonly SyntheticConfig config;
+    private readonly SimCatalog catalog;
+    private readonly SimUsers users;
+    private readonly RequestGenerator requests;
+    private readonly LoggingPolicy loggingPolicy;
+    private readonly ClickModel clicks;
+    private readonly string[][] positionValues, hourValues, deviceValues;
 
     public LogGenerator(SyntheticConfig config, SimCatalog catalog, SimUsers users, RequestGenerator requests,
         LoggingPolicy loggingPolicy, ClickModel clicks)
     {
-        _config = config;
-        _catalog = catalog;
-        _users = users;
-        _requests = requests;
-        _loggingPolicy = loggingPolicy;
-        _clicks = clicks;
+        this.config = config;
+        this.catalog = catalog;
+        this.users = users;
+        this.requests = requests;
+        this.loggingPolicy = loggingPolicy;
+        this.clicks = clicks;
         Schema = new ListSchema([
             new FieldSpec(SyntheticSimulator.UserIdField, FieldGroup.User),
             new FieldSpec(SyntheticSimulator.AgeField, FieldGroup.User),
@@ -38,9 +38,9 @@ internal sealed class LogGenerator
             new FieldSpec(SyntheticSimulator.HourField, FieldGroup.Context),
             new FieldSpec(SyntheticSimulator.DeviceField, FieldGroup.Context),
         ]);
-        _positionValues = SimNames.Sets("", config.ListLength + 1)[1..]; // "1".."L"
-        _hourValues = SimNames.Sets("h", SyntheticSimulator.HourBuckets);
-        _deviceValues = SimNames.Sets("d", SyntheticSimulator.Devices);
+        positionValues = SimNames.Sets("", config.ListLength + 1)[1..]; // "1".."L"
+        hourValues = SimNames.Sets("h", SyntheticSimulator.HourBuckets);
+        deviceValues = SimNames.Sets("d", SyntheticSimulator.Devices);
     }
 
     /// <summary>
@@ -56,18 +56,18 @@ internal sealed class LogGenerator
     /// <param name="lists">How many lists; <see cref="SyntheticConfig.Lists"/> when null.</param>
     public ListDataset GenerateLogs(int? lists = null)
     {
-        int count = lists ?? _config.Lists;
+        int count = lists ?? config.Lists;
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(lists), $"must not be negative (got {count})");
-        var rng = new Random(SimRandom.DeriveSeed(_config.Seed, SimStreams.Logs));
+        var rng = new Random(SimRandom.DeriveSeed(config.Seed, SimStreams.Logs));
         var timestamps = new long[count];
-        for (int k = 0; k < count; k++) timestamps[k] = _requests.DrawTimestamp(rng);
+        for (int k = 0; k < count; k++) timestamps[k] = requests.DrawTimestamp(rng);
         Array.Sort(timestamps);
         var logged = new LoggedList[count];
         for (int k = 0; k < count; k++)
         {
-            var request = _requests.NextRequest(rng, timestamps[k], SimNames.Name("r", k));
-            var order = _loggingPolicy.Order(request, rng);
-            logged[k] = ToLoggedList(request, order, _clicks.Respond(request, order, rng));
+            var request = requests.NextRequest(rng, timestamps[k], SimNames.Name("r", k));
+            var order = loggingPolicy.Order(request, rng);
+            logged[k] = ToLoggedList(request, order, clicks.Respond(request, order, rng));
         }
         return new ListDataset(Schema, logged, "synthetic");
     }
@@ -78,7 +78,7 @@ internal sealed class LogGenerator
     /// </summary>
     public LoggedList ToLoggedList(SimRequest request, IReadOnlyList<int> order, float[] clicks)
     {
-        SimArguments.CheckList(_config, request, order);
+        SimArguments.CheckList(config, request, order);
         ArgumentNullException.ThrowIfNull(clicks);
         if (clicks.Length != order.Count)
             throw new ArgumentException($"one reward per item is needed ({order.Count} items, {clicks.Length} rewards)", nameof(clicks));
@@ -96,10 +96,10 @@ internal sealed class LogGenerator
     /// </summary>
     public string[][] FieldValues(SimRequest request, int item, int position)
     {
-        SimArguments.CheckRequest(_config, request);
-        SimArguments.CheckItem(_config, item);
-        if (position < 1 || position > _config.ListLength)
-            throw new ArgumentOutOfRangeException(nameof(position), $"positions are 1..{_config.ListLength} (got {position})");
+        SimArguments.CheckRequest(config, request);
+        SimArguments.CheckItem(config, item);
+        if (position < 1 || position > config.ListLength)
+            throw new ArgumentOutOfRangeException(nameof(position), $"positions are 1..{config.ListLength} (got {position})");
         return Compose([SimUsers.UserKey(request.User)], request, item, position);
     }
 
@@ -109,9 +109,9 @@ internal sealed class LogGenerator
         // Schema order: the four user fields, the four item fields, then position, hour, device.
         return
         [
-            userId, _users.AgeValues(user), _users.GenderValues(user), _users.RegionValues(user),
-            [SimCatalog.ItemKey(item)], _catalog.CategoryValues(item), _catalog.TagValues(item), _catalog.PriceValues(item),
-            _positionValues[position - 1], _hourValues[request.Hour], _deviceValues[request.Device],
+            userId, users.AgeValues(user), users.GenderValues(user), users.RegionValues(user),
+            [SimCatalog.ItemKey(item)], catalog.CategoryValues(item), catalog.TagValues(item), catalog.PriceValues(item),
+            positionValues[position - 1], hourValues[request.Hour], deviceValues[request.Device],
         ];
     }
 }

@@ -8,9 +8,9 @@ namespace Drlrec.Simulation;
 /// </summary>
 internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
 {
-    private readonly SyntheticConfig _config = config;
-    private readonly ClickModel _clicks = clicks;
-    private readonly ulong _errorHashSeed = SimRandom.Mix((ulong)SimRandom.DeriveSeed(config.Seed, SimStreams.ErrorHash));
+    private readonly SyntheticConfig config = config;
+    private readonly ClickModel clicks = clicks;
+    private readonly ulong errorHashSeed = SimRandom.Mix((ulong)SimRandom.DeriveSeed(config.Seed, SimStreams.ErrorHash));
 
     /// <summary>
     /// The behaviour policy that produced the logs: noisy relevance estimate plus popularity, Gumbel exploration,
@@ -18,22 +18,22 @@ internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
     /// </summary>
     public int[] Order(SimRequest request, Random rng)
     {
-        SimArguments.CheckRequest(_config, request);
+        SimArguments.CheckRequest(config, request);
         ArgumentNullException.ThrowIfNull(rng);
         var candidates = request.Candidates;
         var negativeScores = new double[candidates.Length];
         for (int k = 0; k < candidates.Length; k++)
         {
             int item = candidates[k];
-            double estimate = _clicks.InterestMatch(request.User, item) + _config.LoggingNoise * EstimateError(request.User, item);
-            negativeScores[k] = -(estimate + _clicks.PopularityUnchecked(item) + _config.LoggingExploration * SimRandom.Gumbel(rng));
+            double estimate = clicks.InterestMatch(request.User, item) + config.LoggingNoise * EstimateError(request.User, item);
+            negativeScores[k] = -(estimate + clicks.PopularityUnchecked(item) + config.LoggingExploration * SimRandom.Gumbel(rng));
         }
         return TopByKey(negativeScores, candidates);
     }
 
     /// <summary>The behaviour policy's fixed error for a (user, item) pair: a standard normal value from a hash.</summary>
     private double EstimateError(int user, int item) =>
-        SimRandom.HashGaussian(_errorHashSeed ^ (((ulong)(uint)user << 32) | (uint)item));
+        SimRandom.HashGaussian(errorHashSeed ^ (((ulong)(uint)user << 32) | (uint)item));
 
     /// <summary>The values at the ListLength smallest keys, in increasing key order (ties: earlier candidate first).</summary>
     private int[] TopByKey(double[] keys, int[] values)
@@ -41,7 +41,7 @@ internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
         var indices = new int[keys.Length];
         for (int k = 0; k < indices.Length; k++) indices[k] = k;
         Array.Sort(indices, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
-        var top = new int[_config.ListLength];
+        var top = new int[config.ListLength];
         for (int p = 0; p < top.Length; p++) top[p] = values[indices[p]];
         return top;
     }
@@ -50,15 +50,15 @@ internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
 /// <summary>A ranker blind to the user, the items and the context: uniformly random lists.</summary>
 internal sealed class RandomPolicy(SyntheticConfig config)
 {
-    private readonly SyntheticConfig _config = config;
+    private readonly SyntheticConfig config = config;
 
     /// <summary>ListLength candidates in uniformly random order: the floor any useful ranker must beat.</summary>
     public int[] Order(SimRequest request, Random rng)
     {
-        SimArguments.CheckRequest(_config, request);
+        SimArguments.CheckRequest(config, request);
         ArgumentNullException.ThrowIfNull(rng);
         var pool = (int[])request.Candidates.Clone();
-        int length = _config.ListLength;
+        int length = config.ListLength;
         for (int p = 0; p < length; p++)
         {
             int pick = p + rng.Next(pool.Length - p);
@@ -71,9 +71,9 @@ internal sealed class RandomPolicy(SyntheticConfig config)
 /// <summary>A ranker that knows the true attractiveness and fatigue of the <see cref="ClickModel"/>: the ceiling to compare with.</summary>
 internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, ClickModel clicks)
 {
-    private readonly SyntheticConfig _config = config;
-    private readonly SimCatalog _catalog = catalog;
-    private readonly ClickModel _clicks = clicks;
+    private readonly SyntheticConfig config = config;
+    private readonly SimCatalog catalog = catalog;
+    private readonly ClickModel clicks = clicks;
 
     /// <summary>
     /// A ranker that knows the click model: at each position it places the remaining candidate with the highest true
@@ -81,13 +81,13 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
     /// </summary>
     public int[] Order(SimRequest request)
     {
-        SimArguments.CheckRequest(_config, request);
+        SimArguments.CheckRequest(config, request);
         var candidates = request.Candidates;
         var logits = new double[candidates.Length];
-        for (int k = 0; k < candidates.Length; k++) logits[k] = _clicks.AttractionLogitUnchecked(request, candidates[k]);
+        for (int k = 0; k < candidates.Length; k++) logits[k] = clicks.AttractionLogitUnchecked(request, candidates[k]);
         var used = new bool[candidates.Length];
-        var categoryLoad = new double[_config.Categories];
-        var order = new int[_config.ListLength];
+        var categoryLoad = new double[config.Categories];
+        var order = new int[config.ListLength];
         for (int p = 0; p < order.Length; p++)
         {
             int best = -1;
@@ -95,14 +95,14 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
             for (int k = 0; k < candidates.Length; k++)
             {
                 if (used[k]) continue;
-                double value = logits[k] - _config.Fatigue * categoryLoad[_catalog.CategoryOf(candidates[k])];
+                double value = logits[k] - config.Fatigue * categoryLoad[catalog.CategoryOf(candidates[k])];
                 if (value > bestValue) { bestValue = value; best = k; }
             }
             used[best] = true;
             order[p] = candidates[best];
             // Loads one position later: every earlier item is one step further away, the placed one counts fully.
-            for (int c = 0; c < categoryLoad.Length; c++) categoryLoad[c] *= _config.FatigueDecay;
-            categoryLoad[_catalog.CategoryOf(candidates[best])] += 1;
+            for (int c = 0; c < categoryLoad.Length; c++) categoryLoad[c] *= config.FatigueDecay;
+            categoryLoad[catalog.CategoryOf(candidates[best])] += 1;
         }
         return order;
     }

@@ -18,16 +18,16 @@ internal sealed class RequestGenerator
     /// <summary>Relative traffic per hour bucket: quiet nights, busy evenings.</summary>
     private static readonly double[] HourActivity = [0.25, 0.5, 1.0, 1.1, 1.4, 1.6];
 
-    private readonly SyntheticConfig _config;
-    private readonly SimCatalog _catalog;
-    private readonly SimUsers _users;
-    private readonly AliasSampler _hourSampler = new(HourActivity);
+    private readonly SyntheticConfig config;
+    private readonly SimCatalog catalog;
+    private readonly SimUsers users;
+    private readonly AliasSampler hourSampler = new(HourActivity);
 
     public RequestGenerator(SyntheticConfig config, SimCatalog catalog, SimUsers users)
     {
-        _config = config;
-        _catalog = catalog;
-        _users = users;
+        this.config = config;
+        this.catalog = catalog;
+        this.users = users;
     }
 
     /// <summary>A request at a random time of the simulated period, with a random identifier.</summary>
@@ -44,9 +44,9 @@ internal sealed class RequestGenerator
     {
         ArgumentNullException.ThrowIfNull(rng);
         ArgumentException.ThrowIfNullOrEmpty(requestId);
-        int user = _users.DrawByActivity(rng);
+        int user = users.DrawByActivity(rng);
         int hour = HourBucketOf(timestamp);
-        int device = rng.NextDouble() < PreferredDeviceShare ? _users.PreferredDevice(user) : rng.Next(SyntheticSimulator.Devices);
+        int device = rng.NextDouble() < PreferredDeviceShare ? users.PreferredDevice(user) : rng.Next(SyntheticSimulator.Devices);
         return new SimRequest(requestId, user, hour, device, timestamp, DrawCandidates(user, rng));
     }
 
@@ -61,13 +61,13 @@ internal sealed class RequestGenerator
     public long DrawTimestamp(Random rng)
     {
         int day = rng.Next(SyntheticSimulator.LogDays);
-        int bucket = _hourSampler.Sample(rng);
+        int bucket = hourSampler.Sample(rng);
         return SyntheticSimulator.Epoch + (long)day * SecondsPerDay + bucket * SecondsPerHourBucket + rng.Next(SecondsPerHourBucket);
     }
 
     private int[] DrawCandidates(int user, Random rng)
     {
-        int n = _config.CandidatesPerRequest;
+        int n = config.CandidatesPerRequest;
         var candidates = new int[n];
         var taken = new HashSet<int>(n);
         int filled = 0;
@@ -83,12 +83,12 @@ internal sealed class RequestGenerator
     private int DrawCandidate(int user, Random rng)
     {
         double source = rng.NextDouble();
-        if (source < PopularCandidateShare) return _catalog.DrawPopular(rng);
+        if (source < PopularCandidateShare) return catalog.DrawPopular(rng);
         if (source < PopularCandidateShare + PreferredCandidateShare)
         {
-            var inCategory = _catalog.ItemsOf(_users.DrawPreferredCategory(user, rng));
+            var inCategory = catalog.ItemsOf(users.DrawPreferredCategory(user, rng));
             if (inCategory.Count > 0) return inCategory[rng.Next(inCategory.Count)];
         }
-        return rng.Next(_catalog.Count);
+        return rng.Next(catalog.Count);
     }
 }

@@ -15,83 +15,83 @@ internal sealed class SimCatalog
 {
     private const double PopularitySamplingExponent = 0.9;
 
-    private readonly SyntheticConfig _config;
-    private readonly int _dim;
-    private readonly ulong _tagHashSeed;           // key of the hash that fixes each item's number of tags
-    private readonly float[] _categoryCentres;     // Categories × dim
-    private readonly float[] _tagDirections;       // Tags × dim, unit rows
+    private readonly SyntheticConfig config;
+    private readonly int dim;
+    private readonly ulong tagHashSeed;           // key of the hash that fixes each item's number of tags
+    private readonly float[] categoryCentres;     // Categories × dim
+    private readonly float[] tagDirections;       // Tags × dim, unit rows
 
-    private readonly float[] _itemVectors;         // Items × dim
-    private readonly int[] _itemCategory;
-    private readonly float[] _itemPopularity;      // e ~ Exp(1)
-    private readonly byte[] _itemPrice;
-    private readonly AliasSampler _popularItems;
-    private readonly int[] _categoryStart;         // Categories + 1 offsets into _categoryItems
-    private readonly int[] _categoryItems;         // item indices grouped by category
+    private readonly float[] itemVectors;         // Items × dim
+    private readonly int[] itemCategory;
+    private readonly float[] itemPopularity;      // e ~ Exp(1)
+    private readonly byte[] itemPrice;
+    private readonly AliasSampler popularItems;
+    private readonly int[] categoryStart;         // Categories + 1 offsets into categoryItems
+    private readonly int[] categoryItems;         // item indices grouped by category
 
-    private readonly string[][] _categoryValues, _priceValues;
-    private readonly string[] _tagValues;
+    private readonly string[][] categoryValues, priceValues;
+    private readonly string[] tagValues;
 
     /// <param name="world">The world stream; the catalog draws the category centres, the categories' price levels and
     /// the tag directions from it, in that order. The items come from a stream of their own.</param>
     public SimCatalog(SyntheticConfig config, Random world)
     {
-        _config = config;
-        _dim = config.LatentDim;
-        _tagHashSeed = SimRandom.Mix((ulong)SimRandom.DeriveSeed(config.Seed, SimStreams.TagHash));
+        this.config = config;
+        dim = config.LatentDim;
+        tagHashSeed = SimRandom.Mix((ulong)SimRandom.DeriveSeed(config.Seed, SimStreams.TagHash));
         int categories = config.Categories;
-        _categoryCentres = new float[categories * _dim];
-        SimRandom.FillGaussian(world, _categoryCentres, 1.0);
+        categoryCentres = new float[categories * dim];
+        SimRandom.FillGaussian(world, categoryCentres, 1.0);
         var categoryWeights = new double[categories];
         for (int k = 0; k < categories; k++) categoryWeights[k] = CategoryWeight(k);
         var categoryPriceLevel = new double[categories];
         for (int k = 0; k < categories; k++) categoryPriceLevel[k] = 0.5 + 3.0 * world.NextDouble();
-        _tagDirections = new float[SyntheticSimulator.Tags * _dim];
-        SimRandom.FillGaussian(world, _tagDirections, 1.0);
-        for (int t = 0; t < SyntheticSimulator.Tags; t++) SimVectors.Normalise(_tagDirections.AsSpan(t * _dim, _dim));
+        tagDirections = new float[SyntheticSimulator.Tags * dim];
+        SimRandom.FillGaussian(world, tagDirections, 1.0);
+        for (int t = 0; t < SyntheticSimulator.Tags; t++) SimVectors.Normalise(tagDirections.AsSpan(t * dim, dim));
 
         int items = config.Items;
         var itemRng = new SplitMixRandom(SimRandom.Mix((ulong)SimRandom.DeriveSeed(config.Seed, SimStreams.Items)));
         var categorySampler = new AliasSampler(categoryWeights);
-        _itemVectors = new float[(long)items * _dim];
-        _itemCategory = new int[items];
-        _itemPopularity = new float[items];
-        _itemPrice = new byte[items];
+        itemVectors = new float[(long)items * dim];
+        itemCategory = new int[items];
+        itemPopularity = new float[items];
+        itemPrice = new byte[items];
         var samplingWeights = new double[items];
-        var noise = new float[_dim];
+        var noise = new float[dim];
         for (int i = 0; i < items; i++)
         {
             int c = categorySampler.Sample(itemRng);
-            _itemCategory[i] = c;
+            itemCategory[i] = c;
             double popularity = -Math.Log(1.0 - itemRng.NextDouble());
-            _itemPopularity[i] = (float)popularity;
+            itemPopularity[i] = (float)popularity;
             samplingWeights[i] = Math.Exp(PopularitySamplingExponent * popularity);
             double price = Math.Round(categoryPriceLevel[c] + 0.8 * SimRandom.Gaussian(itemRng));
-            _itemPrice[i] = (byte)Math.Clamp(price, 0, SyntheticSimulator.PriceBuckets - 1);
+            itemPrice[i] = (byte)Math.Clamp(price, 0, SyntheticSimulator.PriceBuckets - 1);
             SimRandom.FillGaussian(itemRng, noise, 0.6);
-            var vector = _itemVectors.AsSpan(i * _dim, _dim);
-            var centre = _categoryCentres.AsSpan(c * _dim, _dim);
-            for (int d = 0; d < _dim; d++) vector[d] = 0.8f * centre[d] + noise[d];
+            var vector = itemVectors.AsSpan(i * dim, dim);
+            var centre = categoryCentres.AsSpan(c * dim, dim);
+            for (int d = 0; d < dim; d++) vector[d] = 0.8f * centre[d] + noise[d];
         }
-        _popularItems = new AliasSampler(samplingWeights);
-        _categoryStart = new int[categories + 1];
-        foreach (int c in _itemCategory) _categoryStart[c + 1]++;
-        for (int k = 0; k < categories; k++) _categoryStart[k + 1] += _categoryStart[k];
-        _categoryItems = new int[items];
-        var fill = _categoryStart[..categories];
-        for (int i = 0; i < items; i++) _categoryItems[fill[_itemCategory[i]]++] = i;
+        popularItems = new AliasSampler(samplingWeights);
+        categoryStart = new int[categories + 1];
+        foreach (int c in itemCategory) categoryStart[c + 1]++;
+        for (int k = 0; k < categories; k++) categoryStart[k + 1] += categoryStart[k];
+        categoryItems = new int[items];
+        var fill = categoryStart[..categories];
+        for (int i = 0; i < items; i++) categoryItems[fill[itemCategory[i]]++] = i;
 
-        _categoryValues = SimNames.Sets("c", categories);
-        _tagValues = SimNames.Names("t", SyntheticSimulator.Tags);
-        _priceValues = SimNames.Sets("p", SyntheticSimulator.PriceBuckets);
+        categoryValues = SimNames.Sets("c", categories);
+        tagValues = SimNames.Names("t", SyntheticSimulator.Tags);
+        priceValues = SimNames.Sets("p", SyntheticSimulator.PriceBuckets);
     }
 
     /// <summary>Catalog size, <see cref="SyntheticConfig.Items"/>.</summary>
-    public int Count => _itemCategory.Length;
+    public int Count => itemCategory.Length;
 
     public string KeyOf(int index)
     {
-        SimArguments.CheckItem(_config, index);
+        SimArguments.CheckItem(config, index);
         return ItemKey(index);
     }
 
@@ -113,20 +113,20 @@ internal sealed class SimCatalog
     /// <summary>Item fields in schema order: item_id, category, tags, price. Inner arrays may be shared: read-only.</summary>
     public string[][] ItemFieldValues(int index)
     {
-        SimArguments.CheckItem(_config, index);
+        SimArguments.CheckItem(config, index);
         return [[ItemKey(index)], CategoryValues(index), TagValues(index), PriceValues(index)];
     }
 
     public int CategoryOf(int item)
     {
-        SimArguments.CheckItem(_config, item);
-        return _itemCategory[item];
+        SimArguments.CheckItem(config, item);
+        return itemCategory[item];
     }
 
     /// <summary>The items of one category, in increasing index order (possibly none for a rare category).</summary>
     public IReadOnlyList<int> ItemsInCategory(int category)
     {
-        if ((uint)category >= (uint)_config.Categories) throw new ArgumentOutOfRangeException(nameof(category), $"categories are 0..{_config.Categories - 1}");
+        if ((uint)category >= (uint)config.Categories) throw new ArgumentOutOfRangeException(nameof(category), $"categories are 0..{config.Categories - 1}");
         return new System.Collections.ObjectModel.ReadOnlyCollection<int>(ItemsOf(category)); // a bare segment would expose the array
     }
 
@@ -138,37 +138,37 @@ internal sealed class SimCatalog
     public static double CategoryWeight(int category) => 1.0 / (category + 1);
 
     /// <summary>The centre m of a category's item vectors (an item's vector is 0.8 m + noise).</summary>
-    public ReadOnlySpan<float> CategoryCentre(int category) => _categoryCentres.AsSpan(category * _dim, _dim);
+    public ReadOnlySpan<float> CategoryCentre(int category) => categoryCentres.AsSpan(category * dim, dim);
 
-    public ReadOnlySpan<float> Vector(int item) => _itemVectors.AsSpan(item * _dim, _dim);
+    public ReadOnlySpan<float> Vector(int item) => itemVectors.AsSpan(item * dim, dim);
 
     /// <summary>The popularity score e ~ Exp(1).</summary>
-    public float PopularityScore(int item) => _itemPopularity[item];
+    public float PopularityScore(int item) => itemPopularity[item];
 
     /// <summary>The price bucket, 0..PriceBuckets-1.</summary>
-    public byte Price(int item) => _itemPrice[item];
+    public byte Price(int item) => itemPrice[item];
 
     /// <summary>An item drawn with weight exp(0.9 e), e its popularity score.</summary>
-    public int DrawPopular(Random rng) => _popularItems.Sample(rng);
+    public int DrawPopular(Random rng) => popularItems.Sample(rng);
 
     /// <summary>The items of one category, in increasing index order: a view of the catalog's own array, read-only.</summary>
     public ArraySegment<int> ItemsOf(int category) =>
-        new(_categoryItems, _categoryStart[category], _categoryStart[category + 1] - _categoryStart[category]);
+        new(categoryItems, categoryStart[category], categoryStart[category + 1] - categoryStart[category]);
 
-    public string[] CategoryValues(int item) => _categoryValues[_itemCategory[item]];
-    public string[] PriceValues(int item) => _priceValues[_itemPrice[item]];
+    public string[] CategoryValues(int item) => categoryValues[itemCategory[item]];
+    public string[] PriceValues(int item) => priceValues[itemPrice[item]];
 
     /// <summary>The item's 1-3 tags (the count fixed by a hash of the item): those best aligned with its hidden vector, best first.</summary>
     public string[] TagValues(int item)
     {
-        int count = 1 + (int)(SimRandom.Mix(_tagHashSeed ^ (ulong)item) % SyntheticSimulator.MaxTagsPerItem);
+        int count = 1 + (int)(SimRandom.Mix(tagHashSeed ^ (ulong)item) % SyntheticSimulator.MaxTagsPerItem);
         Span<int> best = stackalloc int[SyntheticSimulator.MaxTagsPerItem];
         Span<double> bestScore = stackalloc double[SyntheticSimulator.MaxTagsPerItem];
         bestScore.Fill(double.NegativeInfinity);
         var vector = Vector(item);
         for (int t = 0; t < SyntheticSimulator.Tags; t++)
         {
-            double score = SimVectors.Dot(vector, _tagDirections.AsSpan(t * _dim, _dim));
+            double score = SimVectors.Dot(vector, tagDirections.AsSpan(t * dim, dim));
             // Insert into the short sorted top list; ties keep the lower tag index first.
             for (int slot = 0; slot < count; slot++)
             {
@@ -180,7 +180,7 @@ internal sealed class SimCatalog
             }
         }
         var values = new string[count];
-        for (int k = 0; k < count; k++) values[k] = _tagValues[best[k]];
+        for (int k = 0; k < count; k++) values[k] = tagValues[best[k]];
         return values;
     }
 }

@@ -80,12 +80,12 @@ internal static class SimStreams
 /// </summary>
 internal sealed class SplitMixRandom(ulong seed) : Random
 {
-    private ulong _state = seed;
+    private ulong state = seed;
 
     private ulong NextUInt64()
     {
-        _state += 0x9E3779B97F4A7C15UL;
-        ulong x = _state;
+        state += 0x9E3779B97F4A7C15UL;
+        ulong x = state;
         x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
         x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
         return x ^ (x >> 31);

@@ -15,15 +15,15 @@ internal sealed class SimUsers
     private const double UserActivityExponent = 0.4; // activity weight U^-0.4: a Pareto tail with finite variance
     private const int PreferredCategoriesPerUser = 3;
 
-    private readonly int _dim;
-    private readonly float[] _userVectors;         // Users × dim
-    private readonly byte[] _userAge, _userGender, _userRegion, _userDevice;
-    private readonly float[] _userPriceSensitivity;
-    private readonly int[] _userPreferredCategories;      // Users × PreferredCategoriesPerUser
-    private readonly float[] _userPreferredCumulative;    // matching cumulative choice probabilities
-    private readonly AliasSampler _userActivity;
+    private readonly int dim;
+    private readonly float[] userVectors;         // Users × dim
+    private readonly byte[] userAge, userGender, userRegion, userDevice;
+    private readonly float[] userPriceSensitivity;
+    private readonly int[] userPreferredCategories;      // Users × PreferredCategoriesPerUser
+    private readonly float[] userPreferredCumulative;    // matching cumulative choice probabilities
+    private readonly AliasSampler userActivity;
 
-    private readonly string[][] _ageValues, _genderValues, _regionValues;
+    private readonly string[][] ageValues, genderValues, regionValues;
 
     /// <param name="world">The world stream; the users draw the attribute vectors from it. The users themselves come
     /// from a stream of their own.</param>
@@ -31,42 +31,42 @@ internal sealed class SimUsers
     {
         const int AgeBuckets = SyntheticSimulator.AgeBuckets, Genders = SyntheticSimulator.Genders;
         const int Regions = SyntheticSimulator.Regions;
-        _dim = config.LatentDim;
+        dim = config.LatentDim;
         int categories = config.Categories;
-        var attributeVectors = new float[(AgeBuckets + Genders + Regions) * _dim];
+        var attributeVectors = new float[(AgeBuckets + Genders + Regions) * dim];
         SimRandom.FillGaussian(world, attributeVectors, 1.0);
 
         int users = config.Users;
         var userRng = new Random(SimRandom.DeriveSeed(config.Seed, SimStreams.Users));
-        _userVectors = new float[(long)users * _dim];
-        _userAge = new byte[users];
-        _userGender = new byte[users];
-        _userRegion = new byte[users];
-        _userDevice = new byte[users];
-        _userPriceSensitivity = new float[users];
+        userVectors = new float[(long)users * dim];
+        userAge = new byte[users];
+        userGender = new byte[users];
+        userRegion = new byte[users];
+        userDevice = new byte[users];
+        userPriceSensitivity = new float[users];
         int preferred = Math.Min(PreferredCategoriesPerUser, categories);
-        _userPreferredCategories = new int[users * PreferredCategoriesPerUser];
-        _userPreferredCumulative = new float[users * PreferredCategoriesPerUser];
+        userPreferredCategories = new int[users * PreferredCategoriesPerUser];
+        userPreferredCumulative = new float[users * PreferredCategoriesPerUser];
         var activity = new double[users];
         var affinity = new double[categories];
-        var noise = new float[_dim];
-        double relevanceNorm = ClickModel.RelevanceNorm(_dim);
+        var noise = new float[dim];
+        double relevanceNorm = ClickModel.RelevanceNorm(dim);
         for (int u = 0; u < users; u++)
         {
             int age = userRng.Next(AgeBuckets), gender = userRng.Next(Genders), region = userRng.Next(Regions);
-            _userAge[u] = (byte)age;
-            _userGender[u] = (byte)gender;
-            _userRegion[u] = (byte)region;
-            _userDevice[u] = (byte)userRng.Next(SyntheticSimulator.Devices);
-            _userPriceSensitivity[u] = (float)(0.25 * (1.0 - age / (double)(AgeBuckets - 1)) + 0.05 * SimRandom.Gaussian(userRng));
+            userAge[u] = (byte)age;
+            userGender[u] = (byte)gender;
+            userRegion[u] = (byte)region;
+            userDevice[u] = (byte)userRng.Next(SyntheticSimulator.Devices);
+            userPriceSensitivity[u] = (float)(0.25 * (1.0 - age / (double)(AgeBuckets - 1)) + 0.05 * SimRandom.Gaussian(userRng));
             activity[u] = Math.Exp(UserActivityExponent * -Math.Log(1.0 - userRng.NextDouble()));
             SimRandom.FillGaussian(userRng, noise, 0.8);
-            var vector = _userVectors.AsSpan(u * _dim, _dim);
-            var ageVector = attributeVectors.AsSpan(age * _dim, _dim);
-            var genderVector = attributeVectors.AsSpan((AgeBuckets + gender) * _dim, _dim);
-            var regionVector = attributeVectors.AsSpan((AgeBuckets + Genders + region) * _dim, _dim);
+            var vector = userVectors.AsSpan(u * dim, dim);
+            var ageVector = attributeVectors.AsSpan(age * dim, dim);
+            var genderVector = attributeVectors.AsSpan((AgeBuckets + gender) * dim, dim);
+            var regionVector = attributeVectors.AsSpan((AgeBuckets + Genders + region) * dim, dim);
             float attributeWeight = (float)(0.6 / Math.Sqrt(3));
-            for (int d = 0; d < _dim; d++)
+            for (int d = 0; d < dim; d++)
                 vector[d] = attributeWeight * (ageVector[d] + genderVector[d] + regionVector[d]) + noise[d];
 
             // Preferred categories: best match of interests to category centres (the relevance of the category's
@@ -75,39 +75,39 @@ internal sealed class SimUsers
                 affinity[k] = relevanceNorm * 0.8 * SimVectors.Dot(vector, catalog.CategoryCentre(k)) + Math.Log(SimCatalog.CategoryWeight(k));
             FillPreferredCategories(u, affinity, preferred);
         }
-        _userActivity = new AliasSampler(activity);
+        userActivity = new AliasSampler(activity);
 
-        _ageValues = SimNames.Sets("a", AgeBuckets);
-        _genderValues = SimNames.Sets("g", Genders);
-        _regionValues = SimNames.Sets("r", Regions);
+        ageValues = SimNames.Sets("a", AgeBuckets);
+        genderValues = SimNames.Sets("g", Genders);
+        regionValues = SimNames.Sets("r", Regions);
     }
 
     public static string UserKey(int user) => SimNames.Name("u", user);
 
     // ---- For the other parts of the simulator, unchecked: they check indices where they take them ----------
 
-    public ReadOnlySpan<float> Vector(int user) => _userVectors.AsSpan(user * _dim, _dim);
+    public ReadOnlySpan<float> Vector(int user) => userVectors.AsSpan(user * dim, dim);
 
     /// <summary>Logit lost per price bucket above the middle one.</summary>
-    public float PriceSensitivity(int user) => _userPriceSensitivity[user];
+    public float PriceSensitivity(int user) => userPriceSensitivity[user];
 
-    public int PreferredDevice(int user) => _userDevice[user];
+    public int PreferredDevice(int user) => userDevice[user];
 
     /// <summary>A user drawn by activity: the users who make more requests are drawn more often.</summary>
-    public int DrawByActivity(Random rng) => _userActivity.Sample(rng);
+    public int DrawByActivity(Random rng) => userActivity.Sample(rng);
 
     /// <summary>One of the user's preferred categories, drawn by its choice probability (one uniform draw).</summary>
     public int DrawPreferredCategory(int user, Random rng)
     {
         double pick = rng.NextDouble();
         int slot = 0, first = user * PreferredCategoriesPerUser;
-        while (slot < PreferredCategoriesPerUser - 1 && pick >= _userPreferredCumulative[first + slot]) slot++;
-        return _userPreferredCategories[first + slot];
+        while (slot < PreferredCategoriesPerUser - 1 && pick >= userPreferredCumulative[first + slot]) slot++;
+        return userPreferredCategories[first + slot];
     }
 
-    public string[] AgeValues(int user) => _ageValues[_userAge[user]];
-    public string[] GenderValues(int user) => _genderValues[_userGender[user]];
-    public string[] RegionValues(int user) => _regionValues[_userRegion[user]];
+    public string[] AgeValues(int user) => ageValues[userAge[user]];
+    public string[] GenderValues(int user) => genderValues[userGender[user]];
+    public string[] RegionValues(int user) => regionValues[userRegion[user]];
 
     private void FillPreferredCategories(int user, double[] affinity, int preferred)
     {
@@ -130,8 +130,8 @@ internal sealed class SimUsers
         {
             int category = top[Math.Min(s, preferred - 1)];
             if (s < preferred) cumulative += Math.Exp(affinity[category] - max) / sum;
-            _userPreferredCategories[first + s] = category;
-            _userPreferredCumulative[first + s] = (float)cumulative;
+            userPreferredCategories[first + s] = category;
+            userPreferredCumulative[first + s] = (float)cumulative;
         }
     }
 }

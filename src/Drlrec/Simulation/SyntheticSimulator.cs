@@ -36,13 +36,13 @@ public sealed class SyntheticSimulator : IItemCatalog
     public const string ItemIdField = "item_id", CategoryField = "category", TagsField = "tags", PriceField = "price";
     public const string PositionField = "position", HourField = "hour", DeviceField = "device";
 
-    private readonly SimCatalog _catalog;
-    private readonly RequestGenerator _requests;
-    private readonly ClickModel _clicks;
-    private readonly LoggingPolicy _loggingPolicy;
-    private readonly RandomPolicy _randomPolicy;
-    private readonly OraclePolicy _oraclePolicy;
-    private readonly LogGenerator _logs;
+    private readonly SimCatalog catalog;
+    private readonly RequestGenerator requests;
+    private readonly ClickModel clickModel;
+    private readonly LoggingPolicy loggingPolicy;
+    private readonly RandomPolicy randomPolicy;
+    private readonly OraclePolicy oraclePolicy;
+    private readonly LogGenerator logs;
 
     public SyntheticSimulator(SyntheticConfig config)
     {
@@ -53,22 +53,22 @@ public sealed class SyntheticSimulator : IItemCatalog
         // catalog's category centres, price levels and tag directions, the context effects, the users' attribute
         // vectors. The items and the users themselves come from streams of their own.
         var world = new Random(SimRandom.DeriveSeed(config.Seed, SimStreams.World));
-        _catalog = new SimCatalog(config, world);
+        catalog = new SimCatalog(config, world);
         var contextEffects = new ContextEffects(world, config.Categories);
-        var users = new SimUsers(config, _catalog, world);
+        var users = new SimUsers(config, catalog, world);
 
-        _requests = new RequestGenerator(config, _catalog, users);
-        _clicks = new ClickModel(config, _catalog, users, contextEffects);
-        _loggingPolicy = new LoggingPolicy(config, _clicks);
-        _randomPolicy = new RandomPolicy(config);
-        _oraclePolicy = new OraclePolicy(config, _catalog, _clicks);
-        _logs = new LogGenerator(config, _catalog, users, _requests, _loggingPolicy, _clicks);
+        requests = new RequestGenerator(config, catalog, users);
+        clickModel = new ClickModel(config, catalog, users, contextEffects);
+        loggingPolicy = new LoggingPolicy(config, clickModel);
+        randomPolicy = new RandomPolicy(config);
+        oraclePolicy = new OraclePolicy(config, catalog, clickModel);
+        logs = new LogGenerator(config, catalog, users, requests, loggingPolicy, clickModel);
     }
 
     public SyntheticConfig Config { get; }
 
     /// <inheritdoc cref="LogGenerator.Schema"/>
-    public ListSchema Schema => _logs.Schema;
+    public ListSchema Schema => logs.Schema;
 
     public int ListLength => Config.ListLength;
     public int UserCount => Config.Users;
@@ -76,20 +76,20 @@ public sealed class SyntheticSimulator : IItemCatalog
     // ---- Catalog -------------------------------------------------------------------------------------------
 
     /// <inheritdoc cref="SimCatalog.Count"/>
-    public int Count => _catalog.Count;
+    public int Count => catalog.Count;
 
-    public string KeyOf(int index) => _catalog.KeyOf(index);
+    public string KeyOf(int index) => catalog.KeyOf(index);
 
     /// <inheritdoc cref="SimCatalog.IndexOf"/>
-    public int IndexOf(string key) => _catalog.IndexOf(key);
+    public int IndexOf(string key) => catalog.IndexOf(key);
 
     /// <inheritdoc cref="SimCatalog.ItemFieldValues"/>
-    public string[][] ItemFieldValues(int index) => _catalog.ItemFieldValues(index);
+    public string[][] ItemFieldValues(int index) => catalog.ItemFieldValues(index);
 
-    public int CategoryOf(int item) => _catalog.CategoryOf(item);
+    public int CategoryOf(int item) => catalog.CategoryOf(item);
 
     /// <inheritdoc cref="SimCatalog.ItemsInCategory"/>
-    public IReadOnlyList<int> ItemsInCategory(int category) => _catalog.ItemsInCategory(category);
+    public IReadOnlyList<int> ItemsInCategory(int category) => catalog.ItemsInCategory(category);
 
     public static string ItemKey(int index) => SimCatalog.ItemKey(index);
     public static string UserKey(int user) => SimUsers.UserKey(user);
@@ -97,10 +97,10 @@ public sealed class SyntheticSimulator : IItemCatalog
     // ---- Requests ------------------------------------------------------------------------------------------
 
     /// <inheritdoc cref="RequestGenerator.NextRequest(Random)"/>
-    public SimRequest NextRequest(Random rng) => _requests.NextRequest(rng);
+    public SimRequest NextRequest(Random rng) => requests.NextRequest(rng);
 
     /// <inheritdoc cref="RequestGenerator.NextRequest(Random, long, string)"/>
-    public SimRequest NextRequest(Random rng, long timestamp, string requestId) => _requests.NextRequest(rng, timestamp, requestId);
+    public SimRequest NextRequest(Random rng, long timestamp, string requestId) => requests.NextRequest(rng, timestamp, requestId);
 
     /// <inheritdoc cref="RequestGenerator.HourBucketOf"/>
     public static int HourBucketOf(long timestamp) => RequestGenerator.HourBucketOf(timestamp);
@@ -108,42 +108,42 @@ public sealed class SyntheticSimulator : IItemCatalog
     // ---- Click model ---------------------------------------------------------------------------------------
 
     /// <inheritdoc cref="ClickModel.Examination"/>
-    public double Examination(int position) => _clicks.Examination(position);
+    public double Examination(int position) => clickModel.Examination(position);
 
     /// <inheritdoc cref="ClickModel.Popularity"/>
-    public double Popularity(int item) => _clicks.Popularity(item);
+    public double Popularity(int item) => clickModel.Popularity(item);
 
     /// <inheritdoc cref="ClickModel.AttractionLogit"/>
-    public double AttractionLogit(SimRequest request, int item) => _clicks.AttractionLogit(request, item);
+    public double AttractionLogit(SimRequest request, int item) => clickModel.AttractionLogit(request, item);
 
     /// <inheritdoc cref="ClickModel.ClickProbabilities"/>
-    public double[] ClickProbabilities(SimRequest request, IReadOnlyList<int> orderedItems) => _clicks.ClickProbabilities(request, orderedItems);
+    public double[] ClickProbabilities(SimRequest request, IReadOnlyList<int> orderedItems) => clickModel.ClickProbabilities(request, orderedItems);
 
     /// <inheritdoc cref="ClickModel.ExpectedClicks"/>
-    public double ExpectedClicks(SimRequest request, IReadOnlyList<int> orderedItems) => _clicks.ExpectedClicks(request, orderedItems);
+    public double ExpectedClicks(SimRequest request, IReadOnlyList<int> orderedItems) => clickModel.ExpectedClicks(request, orderedItems);
 
     /// <inheritdoc cref="ClickModel.Respond"/>
-    public float[] Respond(SimRequest request, IReadOnlyList<int> orderedItems, Random rng) => _clicks.Respond(request, orderedItems, rng);
+    public float[] Respond(SimRequest request, IReadOnlyList<int> orderedItems, Random rng) => clickModel.Respond(request, orderedItems, rng);
 
     // ---- Policies ------------------------------------------------------------------------------------------
 
     /// <inheritdoc cref="LoggingPolicy.Order"/>
-    public int[] LoggingPolicyOrder(SimRequest request, Random rng) => _loggingPolicy.Order(request, rng);
+    public int[] LoggingPolicyOrder(SimRequest request, Random rng) => loggingPolicy.Order(request, rng);
 
     /// <inheritdoc cref="RandomPolicy.Order"/>
-    public int[] RandomOrder(SimRequest request, Random rng) => _randomPolicy.Order(request, rng);
+    public int[] RandomOrder(SimRequest request, Random rng) => randomPolicy.Order(request, rng);
 
     /// <inheritdoc cref="OraclePolicy.Order"/>
-    public int[] OracleOrder(SimRequest request) => _oraclePolicy.Order(request);
+    public int[] OracleOrder(SimRequest request) => oraclePolicy.Order(request);
 
     // ---- Logs ----------------------------------------------------------------------------------------------
 
     /// <inheritdoc cref="LogGenerator.GenerateLogs"/>
-    public ListDataset GenerateLogs(int? lists = null) => _logs.GenerateLogs(lists);
+    public ListDataset GenerateLogs(int? lists = null) => logs.GenerateLogs(lists);
 
     /// <inheritdoc cref="LogGenerator.ToLoggedList"/>
-    public LoggedList ToLoggedList(SimRequest request, IReadOnlyList<int> order, float[] clicks) => _logs.ToLoggedList(request, order, clicks);
+    public LoggedList ToLoggedList(SimRequest request, IReadOnlyList<int> order, float[] clicks) => logs.ToLoggedList(request, order, clicks);
 
     /// <inheritdoc cref="LogGenerator.FieldValues"/>
-    public string[][] FieldValues(SimRequest request, int item, int position) => _logs.FieldValues(request, item, position);
+    public string[][] FieldValues(SimRequest request, int item, int position) => logs.FieldValues(request, item, position);
 }

@@ -19,9 +19,9 @@ public sealed class ConsoleCollection
 [Collection(ConsoleCollection.Name)]
 public sealed class DataCommandTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TemporaryFolder folder = new();
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 
     private static (int Code, string Output) Run(params string[] args) => CliRunner.Run(args);
 
@@ -37,14 +37,14 @@ public sealed class DataCommandTests : IDisposable
     {
         string Items(string user, int count, int first) => string.Join('|',
             Enumerable.Range(first, count).Select(i => $"uf1:{user} df1:m{i} df2:g{i % 3},g{i % 2} cf1:p reward:{i % 2}"));
-        return _folder.Write(name, [$"sid:long\toffset:0\trec_list:{Items("u1", 12, 1)}", $"sid:short\toffset:1\trec_list:{Items("u2", 2, 20)}", .. extraLines]);
+        return folder.Write(name, [$"sid:long\toffset:0\trec_list:{Items("u1", 12, 1)}", $"sid:short\toffset:1\trec_list:{Items("u2", 2, 20)}", .. extraLines]);
     }
 
     [Fact]
     public void Convert_writes_a_parquet_file_that_reads_back_the_same_lists()
     {
         string source = WriteTsv();
-        string target = Path.Combine(_folder["out"], "lists.parquet");
+        string target = Path.Combine(folder["out"], "lists.parquet");
 
         var (code, output) = Run("data", "convert", source, "--out", target, "--max-list-length", "5");
 
@@ -56,14 +56,14 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(["long", "long#2", "long#3", "short"], written.Lists.Select(l => l.ListId));
         Assert.Equal(expected.Lists.SelectMany(l => l.Items).Select(i => (i.ItemKey, i.Reward, string.Join(';', i.Values.Select(v => string.Join(',', v))))),
                      written.Lists.SelectMany(l => l.Items).Select(i => (i.ItemKey, i.Reward, string.Join(';', i.Values.Select(v => string.Join(',', v))))));
-        Assert.Equal(["lists.parquet"], Directory.GetFileSystemEntries(_folder["out"]).Select(Path.GetFileName));
+        Assert.Equal(["lists.parquet"], Directory.GetFileSystemEntries(folder["out"]).Select(Path.GetFileName));
     }
 
     [Fact]
     public void Convert_of_bad_input_fails_with_the_place_and_writes_nothing()
     {
         string source = WriteTsv("bad.tsv", "sid:x\toffset:2\trec_list:uf1:u df1:m reward:NaN");
-        string target = _folder["lists.parquet"];
+        string target = folder["lists.parquet"];
 
         var (code, output) = Run("data", "convert", source, "--out", target);
 
@@ -71,14 +71,14 @@ public sealed class DataCommandTests : IDisposable
         Assert.StartsWith("error: ", output);
         Assert.Contains($"{source}: line 3: item 1: key 'reward' must be a finite number, found 'NaN'", output);
         Assert.False(File.Exists(target));
-        Assert.Equal(["bad.tsv"], _folder.Entries());
+        Assert.Equal(["bad.tsv"], folder.Entries());
     }
 
     [Fact]
     public void Convert_can_skip_bad_records_and_says_so()
     {
         string source = WriteTsv("bad.tsv", "sid:x\toffset:2\trec_list:uf1:u df1:m reward:NaN");
-        string target = _folder["lists.parquet"];
+        string target = folder["lists.parquet"];
 
         var (code, output) = Run("data", "convert", source, "--out", target, "--skip-bad-records");
 
@@ -95,14 +95,14 @@ public sealed class DataCommandTests : IDisposable
     {
         string source = WriteTsv();
 
-        var (code, output) = Run("data", "convert", source, "--out", _folder["lists.csv"]);
+        var (code, output) = Run("data", "convert", source, "--out", folder["lists.csv"]);
         var missing = RunCaptured("data", "convert", source);
 
         Assert.Equal(CliErrors.BadInput, code);
         Assert.Contains("--out must name a .parquet file", output);
         Assert.NotEqual(0, missing.Code);
         Assert.Contains("--out", missing.Error);
-        Assert.Equal(["lists.tsv"], _folder.Entries());
+        Assert.Equal(["lists.tsv"], folder.Entries());
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void Inspect_of_a_missing_source_lists_the_accepted_forms()
     {
-        var (code, output) = Run("data", "inspect", _folder["missing.parquet"]);
+        var (code, output) = Run("data", "inspect", folder["missing.parquet"]);
 
         Assert.Equal(CliErrors.BadInput, code);
         Assert.StartsWith("error: ", output);
@@ -197,7 +197,7 @@ public sealed class DataCommandTests : IDisposable
     {
         string movieLens = SharedData.MovieLens100K;
         using var server = new LoopbackHttpServer(new() { ["/ml-100k.zip"] = MovieLensArchive.Zip(movieLens) });
-        string target = _folder["data"];
+        string target = folder["data"];
 
         var (code, output) = Run("data", "download", "movielens-100k", "--out", target, "--url", server.UrlOf("ml-100k.zip").ToString());
 
@@ -210,7 +210,7 @@ public sealed class DataCommandTests : IDisposable
     public void Download_failures_exit_with_the_reason_and_leave_nothing()
     {
         using var server = new LoopbackHttpServer([]);
-        string target = _folder["data"];
+        string target = folder["data"];
 
         var (code, output) = Run("data", "download", "movielens-100k", "--out", target, "--url", server.UrlOf("ml-100k.zip").ToString());
         var unknown = RunCaptured("data", "download", "movielens-1m");

@@ -15,9 +15,9 @@ namespace Drlrec.Cli.Tests.Commands;
 [Collection(ConsoleCollection.Name)]
 public sealed class ExportCommandTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TemporaryFolder temp = new();
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => temp.Dispose();
 
     private static (int Code, string Output) Run(params string[] args) => CliRunner.Run(args);
 
@@ -35,23 +35,23 @@ public sealed class ExportCommandTests : IDisposable
             Name = "toy-student", Role = ModelRole.Student, Model = config, Fields = schema.Fields, Vocabulary = vocabulary,
             Parameters = network.ParameterCount,
         };
-        ModelCheckpoint.Save(_folder["run/" + ModelCheckpoint.FileName], header, network, network);
-        return _folder["run"];
+        ModelCheckpoint.Save(temp["run/" + ModelCheckpoint.FileName], header, network, network);
+        return temp["run"];
     }
 
     [Fact]
     public void Export_onnx_writes_the_graphs_and_vocabulary_and_prints_file_size_and_opset()
     {
-        string model = SaveModel(), target = _folder["out/student.onnx"];
+        string model = SaveModel(), target = temp["out/student.onnx"];
 
         var (code, output) = Run("export", "--model", model, "--format", "onnx", "--out", target);
 
         Assert.Equal(0, code);
         Assert.Contains($"wrote {target} (", output);
         Assert.Contains("KB, opset 17, step graph of 'toy-student')", output);
-        Assert.Contains($"wrote {_folder["out/student.list.onnx"]}", output);
+        Assert.Contains($"wrote {temp["out/student.list.onnx"]}", output);
         Assert.Equal(["student.list.onnx", "student.onnx", "student.vocabulary.json"],
-            Directory.GetFiles(_folder["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Directory.GetFiles(temp["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var ranker = OnnxServing.LoadRanker(target);
         using var scorer = ranker.Scorer;
         var slate = ranker.Rank(new SlateRequest(new Dictionary<string, string[]> { ["user"] = ["u1"] }, new Dictionary<string, string[]>(),
@@ -64,17 +64,17 @@ public sealed class ExportCommandTests : IDisposable
     {
         string model = SaveModel();
 
-        var (code, output) = Run("export", "--model", model, "--format", "torchscript", "--out", _folder["out/model.pt"]);
+        var (code, output) = Run("export", "--model", model, "--format", "torchscript", "--out", temp["out/model.pt"]);
 
         Assert.Equal(1, code);
         Assert.Contains("error: --format 'torchscript' is not supported (supported: onnx)", output);
-        Assert.False(Directory.Exists(_folder["out"]));
+        Assert.False(Directory.Exists(temp["out"]));
     }
 
     [Fact]
     public void A_missing_model_exits_1_with_a_message()
     {
-        var (code, output) = Run("export", "--model", _folder["nothing"], "--out", _folder["model.onnx"]);
+        var (code, output) = Run("export", "--model", temp["nothing"], "--out", temp["model.onnx"]);
 
         Assert.Equal(1, code);
         Assert.Contains("error: no model at", output);

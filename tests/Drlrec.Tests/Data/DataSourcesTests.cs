@@ -5,35 +5,35 @@ namespace Drlrec.Tests.Data;
 
 public sealed class DataSourcesTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TemporaryFolder temp = new();
     private static readonly ReadOptions Defaults = new();
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => temp.Dispose();
 
     private const string TsvLine = "sid:s\toffset:0\trec_list:uf1:u df1:a cf1:c reward:1|uf1:u df1:b cf1:c reward:0";
 
     [Fact]
     public void Picks_the_reader_from_what_the_path_is()
     {
-        string tsv = _folder.Write("lists.tsv", TsvLine);
-        string txt = _folder.Write("lists.txt", TsvLine);
-        string parquet = _folder["lists.parquet"];
+        string tsv = temp.Write("lists.tsv", TsvLine);
+        string txt = temp.Write("lists.txt", TsvLine);
+        string parquet = temp["lists.parquet"];
         ParquetListWriter.Write(ReferenceTsvReader.Read(tsv, Defaults), parquet);
-        string movieLens = MovieLensSample.Write(_folder["ml"]);
-        string downloaded = MovieLensSample.Write(Path.Combine(_folder["data"], "ml-100k"));
+        string movieLens = MovieLensSample.Write(temp["ml"]);
+        string downloaded = MovieLensSample.Write(Path.Combine(temp["data"], "ml-100k"));
 
         Assert.Equal(["uf1", "df1", "cf1"], DataSources.Load(tsv, Defaults).Schema.Fields.Select(f => f.Name));
         Assert.Equal(2, DataSources.Load(txt, Defaults).ItemCount);
         Assert.Equal(parquet, DataSources.Load(parquet, Defaults).Source);
         Assert.Equal(movieLens, DataSources.Load(movieLens, Defaults).Source);
-        Assert.Equal(downloaded, DataSources.Load(_folder["data"], Defaults).Source); // the folder download fills
+        Assert.Equal(downloaded, DataSources.Load(temp["data"], Defaults).Source); // the folder download fills
         Assert.Equal(3, DataSources.Load(movieLens, new ReadOptions { MaxListLength = 2 }).Lists.Count);
     }
 
     [Fact]
     public void A_missing_source_lists_the_accepted_forms()
     {
-        var e = Assert.Throws<FileNotFoundException>(() => DataSources.Load(_folder["nothing.tsv"], Defaults));
+        var e = Assert.Throws<FileNotFoundException>(() => DataSources.Load(temp["nothing.tsv"], Defaults));
 
         Assert.Contains("nothing.tsv", e.Message);
         Assert.Contains("MovieLens-100K folder", e.Message);
@@ -44,17 +44,17 @@ public sealed class DataSourcesTests : IDisposable
     [Fact]
     public void A_folder_without_movielens_files_or_an_unknown_extension_is_refused()
     {
-        Directory.CreateDirectory(_folder["empty"]);
-        string csv = _folder.Write("lists.csv", "a,b");
+        Directory.CreateDirectory(temp["empty"]);
+        string csv = temp.Write("lists.csv", "a,b");
 
-        Assert.Contains("holds no MovieLens u.data", Assert.Throws<FileNotFoundException>(() => DataSources.Load(_folder["empty"], Defaults)).Message);
+        Assert.Contains("holds no MovieLens u.data", Assert.Throws<FileNotFoundException>(() => DataSources.Load(temp["empty"], Defaults)).Message);
         Assert.Contains("extension '.csv'", Assert.Throws<ArgumentException>(() => DataSources.Load(csv, Defaults)).Message);
     }
 
     [Fact]
     public void Describe_summarises_schema_sizes_and_report()
     {
-        string tsv = _folder.Write("lists.tsv", TsvLine, "garbage");
+        string tsv = temp.Write("lists.tsv", TsvLine, "garbage");
         var data = DataSources.Load(tsv, new ReadOptions { SkipBadRecords = true });
 
         string[] lines = DataSources.Describe(data).Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -6,25 +6,25 @@ namespace Drlrec.Tests.Data;
 
 public sealed class MovieLensDownloaderTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly TemporaryFolder temp = new();
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public void Dispose()
     {
-        _http.Dispose();
-        _folder.Dispose();
+        http.Dispose();
+        temp.Dispose();
     }
 
     private sealed class RecordingProgress : IProgress<double>
     {
-        private readonly List<double> _values = [];
+        private readonly List<double> values = [];
         public void Report(double value)
         {
-            lock (_values) _values.Add(value);
+            lock (values) values.Add(value);
         }
         public double[] Values
         {
-            get { lock (_values) return [.. _values]; }
+            get { lock (values) return [.. values]; }
         }
     }
 
@@ -33,10 +33,10 @@ public sealed class MovieLensDownloaderTests : IDisposable
     {
         string movieLens = SharedData.MovieLens100K;
         using var server = new LoopbackHttpServer(new() { ["/ml-100k.zip"] = MovieLensArchive.Zip(movieLens) });
-        string target = _folder["data"];
+        string target = temp["data"];
         var progress = new RecordingProgress();
 
-        string installed = await MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, _http, progress, CancellationToken.None);
+        string installed = await MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, http, progress, CancellationToken.None);
 
         Assert.Equal(Path.Combine(target, "ml-100k"), installed);
         Assert.Equal(["ml-100k"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName)); // no temporary files
@@ -47,7 +47,7 @@ public sealed class MovieLensDownloaderTests : IDisposable
         Assert.Equal(100_000, MovieLensReader.Read(installed, new ReadOptions()).ItemCount);
 
         // Already there and verified: nothing is fetched again (this URL would be a 404).
-        Assert.Equal(installed, await MovieLensDownloader.DownloadAsync(server.UrlOf("gone.zip"), target, _http, null, CancellationToken.None));
+        Assert.Equal(installed, await MovieLensDownloader.DownloadAsync(server.UrlOf("gone.zip"), target, http, null, CancellationToken.None));
         Assert.Equal(1, server.Requests);
     }
 
@@ -65,14 +65,14 @@ public sealed class MovieLensDownloaderTests : IDisposable
         data[data.Length / 2] ^= 0x20;
         string actual = Convert.ToHexStringLower(SHA256.HashData(data));
         using var server = new LoopbackHttpServer(new() { ["/ml-100k.zip"] = MovieLensArchive.Zip(movieLens, corrupt: "u.data") });
-        string created = _folder["new"];
-        string existing = _folder["existing"];
+        string created = temp["new"];
+        string existing = temp["existing"];
         Directory.CreateDirectory(existing);
 
         foreach (string target in new[] { created, existing })
         {
             var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
-                MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, _http, null, CancellationToken.None));
+                MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, http, null, CancellationToken.None));
 
             Assert.Contains("'u.data'", e.Message);
             Assert.Contains(MovieLensDownloader.ExpectedSha256["u.data"], e.Message);
@@ -86,10 +86,10 @@ public sealed class MovieLensDownloaderTests : IDisposable
     public async Task An_http_error_fails_cleanly()
     {
         using var server = new LoopbackHttpServer([]);
-        string target = _folder["data"];
+        string target = temp["data"];
 
         var e = await Assert.ThrowsAsync<HttpRequestException>(() =>
-            MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, _http, null, CancellationToken.None));
+            MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, http, null, CancellationToken.None));
 
         Assert.Contains("HTTP 404", e.Message);
         Assert.Contains("ml-100k.zip", e.Message);
@@ -100,10 +100,10 @@ public sealed class MovieLensDownloaderTests : IDisposable
     public async Task Something_that_is_not_a_zip_fails_cleanly()
     {
         using var server = new LoopbackHttpServer(new() { ["/ml-100k.zip"] = "<html>moved</html>"u8.ToArray() });
-        string target = _folder["data"];
+        string target = temp["data"];
 
         var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
-            MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, _http, null, CancellationToken.None));
+            MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, http, null, CancellationToken.None));
 
         Assert.Contains("did not deliver a zip archive", e.Message);
         Assert.False(Directory.Exists(target));
@@ -113,13 +113,13 @@ public sealed class MovieLensDownloaderTests : IDisposable
     public async Task An_existing_folder_that_does_not_verify_is_not_touched()
     {
         using var server = new LoopbackHttpServer([]);
-        string target = _folder["data"];
+        string target = temp["data"];
         string own = Path.Combine(target, "ml-100k", "u.data");
         Directory.CreateDirectory(Path.GetDirectoryName(own)!);
         File.WriteAllText(own, "mine");
 
         var e = await Assert.ThrowsAsync<IOException>(() =>
-            MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, _http, null, CancellationToken.None));
+            MovieLensDownloader.DownloadAsync(server.UrlOf("ml-100k.zip"), target, http, null, CancellationToken.None));
 
         Assert.Contains("already exists", e.Message);
         Assert.Equal("mine", File.ReadAllText(own));

@@ -8,14 +8,14 @@ namespace Drlrec.Tests.Data;
 
 public sealed class MovieLensReaderTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TemporaryFolder temp = new();
     private static readonly ReadOptions ListsOfTwo = new() { MaxListLength = 2 };
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => temp.Dispose();
 
     private string WriteSmallCopy(string[]? genres = null, string[]? occupations = null, string[]? users = null,
                                   string[]? items = null, string[]? ratings = null) =>
-        MovieLensSample.Write(_folder.Path, genres, occupations, users, items, ratings);
+        MovieLensSample.Write(temp.Path, genres, occupations, users, items, ratings);
 
     [Fact]
     public void Reads_each_users_ratings_in_time_order_as_lists_with_exact_fields()

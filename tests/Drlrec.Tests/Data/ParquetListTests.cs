@@ -7,12 +7,12 @@ namespace Drlrec.Tests.Data;
 
 public sealed class ParquetListTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TemporaryFolder temp = new();
     private static readonly ReadOptions Defaults = new();
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => temp.Dispose();
 
-    private string WriteTsv() => _folder.Write("source.tsv",
+    private string WriteTsv() => temp.Write("source.tsv",
         "sid:a\toffset:0\trec_list:uf1:u1 uf2:x,y df1:m1 df2:g1,g2 cf1:p1 reward:1|uf1:u1 uf2:x,y df1:m2 df2: cf1:p2 reward:0",
         "sid:b\toffset:1\trec_list:uf1:u2 uf2:z df1:m3 df2:g3 cf1:p1 reward:0.25",
         "sid:c\toffset:2\trec_list:" + string.Join('|', Enumerable.Range(1, 12).Select(i => $"uf1:u3 uf2:z df1:m{i} df2:g1 cf1:p{i} reward:{i % 2}")));
@@ -20,7 +20,7 @@ public sealed class ParquetListTests : IDisposable
     [Fact]
     public void Reads_rows_spread_over_the_file_with_integer_columns_and_defaults()
     {
-        string file = Write(_folder["ints.parquet"],
+        string file = Write(temp["ints.parquet"],
         [
             Values<long>("list_id", 7, 8, 7, 7),
             StringLists("cf_tags", ["a", "b"], null, ["c", "c"], ["d"]),
@@ -51,7 +51,7 @@ public sealed class ParquetListTests : IDisposable
     [Fact]
     public void Uses_explicit_keys_and_timestamps_and_the_list_id_when_there_is_no_user_field()
     {
-        string explicitKeys = Write(_folder["keys.parquet"],
+        string explicitKeys = Write(temp["keys.parquet"],
         [
             Strings("list_id", "x", "x"),
             Values<long>("position", 20, 10),
@@ -61,7 +61,7 @@ public sealed class ParquetListTests : IDisposable
             Strings("item_key", "A", "B"),
             Strings("df_title", "t1", "t2"),
         ]);
-        string noUser = Write(_folder["nouser.parquet"],
+        string noUser = Write(temp["nouser.parquet"],
             [Strings("list_id", "x"), Values<int>("position", 1), Values<float>("reward", 1), Int32Lists("df_codes", [3, 4])]);
 
         var keyed = ParquetListReader.Read(explicitKeys, Defaults).Lists.Single();
@@ -77,13 +77,13 @@ public sealed class ParquetListTests : IDisposable
     {
         var original = ReferenceTsvReader.Read(WriteTsv(), Defaults);
         Assert.Equal(["a", "b", "c", "c#2"], original.Lists.Select(l => l.ListId));
-        string file = _folder["lists.parquet"];
+        string file = temp["lists.parquet"];
 
         ParquetListWriter.Write(original, file, rowsPerGroup: 2); // several row groups
         var copy = ParquetListReader.Read(file, Defaults);
 
         SameLists(original, copy);
-        Assert.Equal(["lists.parquet", "source.tsv"], _folder.Entries()); // no temporary file left behind
+        Assert.Equal(["lists.parquet", "source.tsv"], temp.Entries()); // no temporary file left behind
         Assert.Equal((4, 15, 0, 3), (copy.Report.ListsRead, copy.Report.ItemsRead, copy.Report.ListsSplit, copy.Report.ShortLists));
     }
 
@@ -91,7 +91,7 @@ public sealed class ParquetListTests : IDisposable
     public void Reading_with_a_smaller_maximum_cuts_the_stored_lists()
     {
         var original = ReferenceTsvReader.Read(WriteTsv(), Defaults);
-        string file = _folder["lists.parquet"];
+        string file = temp["lists.parquet"];
         ParquetListWriter.Write(original, file);
 
         var copy = ParquetListReader.Read(file, new ReadOptions { MaxListLength = 4 });
@@ -107,7 +107,7 @@ public sealed class ParquetListTests : IDisposable
     public void Cut_parts_skip_names_the_file_already_uses_so_list_ids_stay_unique()
     {
         var original = ReferenceTsvReader.Read(WriteTsv(), Defaults); // "c" (10 items) and "c#2" (2 items)
-        string file = _folder["lists.parquet"];
+        string file = temp["lists.parquet"];
         ParquetListWriter.Write(original, file);
 
         var copy = ParquetListReader.Read(file, new ReadOptions { MaxListLength = 4 });
@@ -123,7 +123,7 @@ public sealed class ParquetListTests : IDisposable
     {
         string folder = SharedData.MovieLens100K;
         var original = MovieLensReader.Read(folder, Defaults);
-        string file = _folder["ml.parquet"];
+        string file = temp["ml.parquet"];
 
         ParquetListWriter.Write(original, file);
         var copy = ParquetListReader.Read(file, Defaults);
@@ -134,7 +134,7 @@ public sealed class ParquetListTests : IDisposable
     [Fact]
     public void A_failed_write_keeps_the_old_file_and_leaves_no_temporary_file()
     {
-        string file = _folder.Write("out.parquet", "old content");
+        string file = temp.Write("out.parquet", "old content");
         var schema = new ListSchema([new FieldSpec("item", FieldGroup.Item)]);
         var broken = new ListDataset(schema, [new LoggedList("l", "u", 0, [new LoggedItem("i", [["i"], ["extra"]], 1)])], "test");
 
@@ -142,13 +142,13 @@ public sealed class ParquetListTests : IDisposable
 
         Assert.Contains("2 field values but the schema has 1", e.Message);
         Assert.Equal("old content\n", File.ReadAllText(file));
-        Assert.Equal(["out.parquet"], _folder.Entries());
+        Assert.Equal(["out.parquet"], temp.Entries());
     }
 
     [Fact]
     public void Not_a_parquet_file_is_a_format_error()
     {
-        string text = _folder.Write("text.parquet", "list_id,position,reward", "a,1,1");
+        string text = temp.Write("text.parquet", "list_id,position,reward", "a,1,1");
 
         Malformed(() => ParquetListReader.Read(text, Defaults), text, "file", "not a readable Parquet file");
     }
@@ -156,7 +156,7 @@ public sealed class ParquetListTests : IDisposable
     [Fact]
     public void A_truncated_file_is_a_format_error()
     {
-        string file = _folder["cut.parquet"];
+        string file = temp["cut.parquet"];
         ParquetListWriter.Write(ReferenceTsvReader.Read(WriteTsv(), Defaults), file);
         byte[] bytes = File.ReadAllBytes(file);
         File.WriteAllBytes(file, bytes[..(bytes.Length / 2)]);
@@ -192,7 +192,7 @@ public sealed class ParquetListTests : IDisposable
                             Strings("cf_a", "y")],
             _ => throw new ArgumentOutOfRangeException(nameof(shape)),
         };
-        string file = Write(_folder[$"{shape}.parquet"], columns);
+        string file = Write(temp[$"{shape}.parquet"], columns);
 
         Malformed(() => ParquetListReader.Read(file, Defaults), file, "file", problem);
     }
@@ -200,7 +200,7 @@ public sealed class ParquetListTests : IDisposable
     [Fact]
     public void A_duplicate_position_names_the_second_row()
     {
-        string file = Write(_folder["dup.parquet"],
+        string file = Write(temp["dup.parquet"],
             [Strings("list_id", "a", "b", "a"), Values<int>("position", 1, 1, 1), Values<float>("reward", 1, 0, 0), Strings("df_m", "x", "y", "z")]);
 
         Malformed(() => ParquetListReader.Read(file, Defaults), file, "row group 0, row 2",
@@ -213,9 +213,9 @@ public sealed class ParquetListTests : IDisposable
         Column[] Group(string?[] ids, float?[] rewards) =>
             [Strings("list_id", ids), Values<int>("position", Enumerable.Range(1, ids.Length).ToArray()), Nullables("reward", rewards),
              Strings("df_m", ids.Select(_ => "x").ToArray())];
-        string nullId = Write(_folder["null-id.parquet"], Group(["a", null], [1, 0]));
-        string nullReward = Write(_folder["null-reward.parquet"], Group(["a", "a"], [1, 0]), Group(["b"], [null]));
-        string infinite = Write(_folder["inf.parquet"], Group(["a", "a"], [1, float.PositiveInfinity]));
+        string nullId = Write(temp["null-id.parquet"], Group(["a", null], [1, 0]));
+        string nullReward = Write(temp["null-reward.parquet"], Group(["a", "a"], [1, 0]), Group(["b"], [null]));
+        string infinite = Write(temp["inf.parquet"], Group(["a", "a"], [1, float.PositiveInfinity]));
 
         Malformed(() => ParquetListReader.Read(nullId, Defaults), nullId, "row group 0, row 1", "column 'list_id' is null");
         Malformed(() => ParquetListReader.Read(nullReward, Defaults), nullReward, "row group 1, row 0", "column 'reward' is null");
@@ -225,7 +225,7 @@ public sealed class ParquetListTests : IDisposable
     [Fact]
     public void A_list_has_one_user_key()
     {
-        string file = Write(_folder["users.parquet"],
+        string file = Write(temp["users.parquet"],
             [Strings("list_id", "a", "a"), Values<int>("position", 1, 2), Values<float>("reward", 1, 0), Strings("user_key", "u", "v"),
              Strings("df_m", "x", "y")]);
 
@@ -236,7 +236,7 @@ public sealed class ParquetListTests : IDisposable
     [Fact]
     public void Skipping_bad_records_drops_bad_rows_and_lists_with_duplicate_positions()
     {
-        string file = Write(_folder["mixed.parquet"],
+        string file = Write(temp["mixed.parquet"],
         [
             Strings("list_id", "good", "dup", "good", "dup", "good"),
             Values<int>("position", 1, 1, 2, 1, 3),
@@ -256,6 +256,6 @@ public sealed class ParquetListTests : IDisposable
     [Fact]
     public void A_missing_file_is_not_found()
     {
-        Assert.Throws<FileNotFoundException>(() => ParquetListReader.Read(_folder["nope.parquet"], Defaults));
+        Assert.Throws<FileNotFoundException>(() => ParquetListReader.Read(temp["nope.parquet"], Defaults));
     }
 }

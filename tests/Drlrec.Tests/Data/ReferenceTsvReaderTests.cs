@@ -6,17 +6,17 @@ namespace Drlrec.Tests.Data;
 
 public sealed class ReferenceTsvReaderTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TemporaryFolder folder = new();
     private static readonly ReadOptions Defaults = new();
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 
     private static string Line(string sid, params string[] items) => $"sid:{sid}\toffset:0\trec_list:{string.Join('|', items)}";
 
     [Fact]
     public void Reads_lists_fields_and_rewards_exactly()
     {
-        string file = _folder.Write("lists.tsv",
+        string file = folder.Write("lists.tsv",
             "offset:7\trec_list:uf10:x uf2:u1 df1:m1 df3:a,b cf1:p1 reward:1 return:1.4 idx:0|" +
             "uf10:x uf2:u1 df1:m2 df3: cf1:p2 reward:0 return:0.4 idx:1\tsid:s1",
             "",
@@ -52,7 +52,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [Fact]
     public void Orders_keys_by_family_then_in_natural_order()
     {
-        string file = _folder.Write("keys.tsv",
+        string file = folder.Write("keys.tsv",
             Line("s", "cf2:a cf10:b cf1:c df10:d df9:e uf3:f uf1:g uf21:h reward:0"));
 
         var data = ReferenceTsvReader.Read(file, Defaults);
@@ -65,7 +65,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [Fact]
     public void Without_user_fields_the_session_id_is_the_user()
     {
-        string file = _folder.Write("nouser.txt", Line("session-9", "df1:a reward:1", "df1:b reward:0"));
+        string file = folder.Write("nouser.txt", Line("session-9", "df1:a reward:1", "df1:b reward:0"));
 
         var data = ReferenceTsvReader.Read(file, Defaults);
 
@@ -77,7 +77,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     public void Cuts_long_lists_into_consecutive_lists_and_keeps_short_ones()
     {
         string[] items = Enumerable.Range(1, 5).Select(i => $"uf1:u df1:i{i} cf1:c reward:{i % 2}").ToArray();
-        string file = _folder.Write("long.tsv", Line("long", items), Line("short", items[..1]), Line("exact", items[..2]));
+        string file = folder.Write("long.tsv", Line("long", items), Line("short", items[..1]), Line("exact", items[..2]));
 
         var data = ReferenceTsvReader.Read(file, new ReadOptions { MaxListLength = 2 });
 
@@ -92,7 +92,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     public void A_cut_part_never_takes_the_id_of_a_later_line()
     {
         string[] items = Enumerable.Range(1, 5).Select(i => $"uf1:u df1:i{i} cf1:c reward:0").ToArray();
-        string file = _folder.Write("taken.tsv", Line("c", items), Line("c#2", items[..1]));
+        string file = folder.Write("taken.tsv", Line("c", items), Line("c#2", items[..1]));
 
         var data = ReferenceTsvReader.Read(file, new ReadOptions { MaxListLength = 2 });
 
@@ -116,7 +116,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [InlineData("sid:s\toffset:0\trec_list:df1:a df1:b reward:1", "item 1: key 'df1' appears twice")]
     public void Malformed_lines_name_the_file_line_and_problem(string badLine, string problem)
     {
-        string file = _folder.Write("bad.tsv", Line("ok", "df1:a reward:1"), badLine);
+        string file = folder.Write("bad.tsv", Line("ok", "df1:a reward:1"), badLine);
 
         Malformed(() => ReferenceTsvReader.Read(file, Defaults), file, "line 2", problem);
     }
@@ -124,9 +124,9 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [Fact]
     public void Items_must_carry_the_keys_of_the_first_valid_line()
     {
-        string missing = _folder.Write("missing.tsv", Line("a", "uf1:u df1:a df2:b reward:1"), Line("b", "uf1:u df1:a reward:1"));
-        string extra = _folder.Write("extra.tsv", Line("a", "uf1:u df1:a reward:1"), Line("b", "uf1:u df1:a reward:1", "uf1:u df1:b cf1:z reward:0"));
-        string withinLine = _folder.Write("within.tsv", Line("a", "df1:a reward:1", "df2:b reward:1"));
+        string missing = folder.Write("missing.tsv", Line("a", "uf1:u df1:a df2:b reward:1"), Line("b", "uf1:u df1:a reward:1"));
+        string extra = folder.Write("extra.tsv", Line("a", "uf1:u df1:a reward:1"), Line("b", "uf1:u df1:a reward:1", "uf1:u df1:b cf1:z reward:0"));
+        string withinLine = folder.Write("within.tsv", Line("a", "df1:a reward:1", "df2:b reward:1"));
 
         Malformed(() => ReferenceTsvReader.Read(missing, Defaults), missing, "line 2", "item 1: field key 'df2' is missing");
         Malformed(() => ReferenceTsvReader.Read(extra, Defaults), extra, "line 2", "item 2: field key 'cf1' is unexpected");
@@ -136,7 +136,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [Fact]
     public void The_first_line_must_have_an_item_field()
     {
-        string file = _folder.Write("users-only.tsv", Line("s", "uf1:a cf1:b reward:1"));
+        string file = folder.Write("users-only.tsv", Line("s", "uf1:a cf1:b reward:1"));
 
         Malformed(() => ReferenceTsvReader.Read(file, Defaults), file, "line 1", "no item field (a key containing df)");
     }
@@ -144,7 +144,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [Fact]
     public void An_empty_file_is_an_error()
     {
-        string file = _folder.Write("empty.tsv", "", "  ");
+        string file = folder.Write("empty.tsv", "", "  ");
 
         Malformed(() => ReferenceTsvReader.Read(file, Defaults), file, "file", "empty");
     }
@@ -152,7 +152,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [Fact]
     public void Skipping_bad_records_counts_them_and_keeps_the_good_ones()
     {
-        string file = _folder.Write("mixed.tsv",
+        string file = folder.Write("mixed.tsv",
             "sid:broken\toffset:0",
             Line("good1", "uf1:u df1:a reward:1"),
             Line("nan", "uf1:u df1:a reward:NaN"),
@@ -174,7 +174,7 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [Fact]
     public void Skipping_everything_still_fails_and_says_why()
     {
-        string file = _folder.Write("allbad.tsv", "garbage", "more garbage");
+        string file = folder.Write("allbad.tsv", "garbage", "more garbage");
 
         var e = Malformed(() => ReferenceTsvReader.Read(file, new ReadOptions { SkipBadRecords = true }), file, "file", "no valid line (2 skipped)");
         Assert.Contains("line 1", e.Problem);
@@ -183,8 +183,8 @@ public sealed class ReferenceTsvReaderTests : IDisposable
     [Fact]
     public void A_missing_file_or_bad_options_fail_before_reading()
     {
-        Assert.Throws<FileNotFoundException>(() => ReferenceTsvReader.Read(_folder["nope.tsv"], Defaults));
-        string file = _folder.Write("ok.tsv", Line("s", "df1:a reward:1"));
+        Assert.Throws<FileNotFoundException>(() => ReferenceTsvReader.Read(folder["nope.tsv"], Defaults));
+        string file = folder.Write("ok.tsv", Line("s", "df1:a reward:1"));
         Assert.Throws<ArgumentException>(() => ReferenceTsvReader.Read(file, new ReadOptions { MaxListLength = 0 }));
     }
 

@@ -5,7 +5,7 @@ namespace Drlrec.Tests.Simulation;
 /// <summary>The click model (examination × attractiveness with same-category fatigue) and the policies.</summary>
 public sealed class ClickModelTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
 {
-    private readonly SyntheticSimulator _sim = fixture.Simulator;
+    private readonly SyntheticSimulator simulator = fixture.Simulator;
 
     private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
@@ -19,7 +19,7 @@ public sealed class ClickModelTests(SimulatorFixture fixture) : IClassFixture<Si
     [Fact]
     public void The_empirical_click_through_rate_falls_with_position()
     {
-        int length = _sim.ListLength;
+        int length = simulator.ListLength;
         var ctr = new double[length];
         foreach (var list in fixture.Logs.Lists)
             for (int p = 0; p < length; p++) ctr[p] += list.Items[p].Reward / (double)fixture.Logs.Lists.Count;
@@ -31,27 +31,27 @@ public sealed class ClickModelTests(SimulatorFixture fixture) : IClassFixture<Si
     [Fact]
     public void Examination_decays_with_position_as_a_power_law()
     {
-        Assert.Equal(1, _sim.Examination(1));
-        Assert.Equal(Math.Pow(10, -_sim.Config.PositionBias), _sim.Examination(10), 12);
-        for (int p = 2; p <= 10; p++) Assert.True(_sim.Examination(p) < _sim.Examination(p - 1));
+        Assert.Equal(1, simulator.Examination(1));
+        Assert.Equal(Math.Pow(10, -simulator.Config.PositionBias), simulator.Examination(10), 12);
+        for (int p = 2; p <= 10; p++) Assert.True(simulator.Examination(p) < simulator.Examination(p - 1));
         var flat = new SyntheticSimulator(new SyntheticConfig { Items = 1000, Users = 10, PositionBias = 0 });
         Assert.Equal(1, flat.Examination(10));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _sim.Examination(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => simulator.Examination(0));
     }
 
     [Fact]
     public void Click_probabilities_are_examination_times_attractiveness_with_decayed_same_category_fatigue()
     {
-        var request = _sim.NextRequest(new Random(5));
-        var (same, other) = SameAndOtherCategoryItems(_sim, 2, 1);
+        var request = simulator.NextRequest(new Random(5));
+        var (same, other) = SameAndOtherCategoryItems(simulator, 2, 1);
         int[] order = [same[0], other[0], same[1]];
-        var probabilities = _sim.ClickProbabilities(request, order);
-        double fatigue = _sim.Config.Fatigue, decay = _sim.Config.FatigueDecay;
-        Assert.Equal(Sigmoid(_sim.AttractionLogit(request, order[0])), probabilities[0], 12);
-        Assert.Equal(_sim.Examination(2) * Sigmoid(_sim.AttractionLogit(request, order[1])), probabilities[1], 12);
+        var probabilities = simulator.ClickProbabilities(request, order);
+        double fatigue = simulator.Config.Fatigue, decay = simulator.Config.FatigueDecay;
+        Assert.Equal(Sigmoid(simulator.AttractionLogit(request, order[0])), probabilities[0], 12);
+        Assert.Equal(simulator.Examination(2) * Sigmoid(simulator.AttractionLogit(request, order[1])), probabilities[1], 12);
         // One other item in between: the earlier same-category item weighs decay^1.
-        Assert.Equal(_sim.Examination(3) * Sigmoid(_sim.AttractionLogit(request, order[2]) - fatigue * decay), probabilities[2], 12);
-        Assert.Equal(probabilities.Sum(), _sim.ExpectedClicks(request, order), 12);
+        Assert.Equal(simulator.Examination(3) * Sigmoid(simulator.AttractionLogit(request, order[2]) - fatigue * decay), probabilities[2], 12);
+        Assert.Equal(probabilities.Sum(), simulator.ExpectedClicks(request, order), 12);
     }
 
     [Fact]
@@ -94,14 +94,14 @@ public sealed class ClickModelTests(SimulatorFixture fixture) : IClassFixture<Si
     public void Sampled_clicks_match_the_click_probabilities()
     {
         var rng = new Random(12);
-        var request = _sim.NextRequest(rng);
-        var order = _sim.LoggingPolicyOrder(request, rng);
-        var probabilities = _sim.ClickProbabilities(request, order);
+        var request = simulator.NextRequest(rng);
+        var order = simulator.LoggingPolicyOrder(request, rng);
+        var probabilities = simulator.ClickProbabilities(request, order);
         const int draws = 20_000;
         var sums = new double[order.Length];
         for (int k = 0; k < draws; k++)
         {
-            var clicks = _sim.Respond(request, order, rng);
+            var clicks = simulator.Respond(request, order, rng);
             for (int p = 0; p < clicks.Length; p++) sums[p] += clicks[p];
         }
         for (int p = 0; p < order.Length; p++)
@@ -119,12 +119,12 @@ public sealed class ClickModelTests(SimulatorFixture fixture) : IClassFixture<Si
         const int requests = 400;
         for (int k = 0; k < requests; k++)
         {
-            var request = _sim.NextRequest(rng);
-            random += _sim.ExpectedClicks(request, _sim.RandomOrder(request, rng)) / requests;
-            logging += _sim.ExpectedClicks(request, _sim.LoggingPolicyOrder(request, rng)) / requests;
-            var sorted = request.Candidates.OrderByDescending(i => _sim.AttractionLogit(request, i)).Take(_sim.ListLength).ToArray();
-            byAttraction += _sim.ExpectedClicks(request, sorted) / requests;
-            oracle += _sim.ExpectedClicks(request, _sim.OracleOrder(request)) / requests;
+            var request = simulator.NextRequest(rng);
+            random += simulator.ExpectedClicks(request, simulator.RandomOrder(request, rng)) / requests;
+            logging += simulator.ExpectedClicks(request, simulator.LoggingPolicyOrder(request, rng)) / requests;
+            var sorted = request.Candidates.OrderByDescending(i => simulator.AttractionLogit(request, i)).Take(simulator.ListLength).ToArray();
+            byAttraction += simulator.ExpectedClicks(request, sorted) / requests;
+            oracle += simulator.ExpectedClicks(request, simulator.OracleOrder(request)) / requests;
         }
         string summary = $"random {random:F3}, logging {logging:F3}, by attraction {byAttraction:F3}, oracle {oracle:F3}";
         Assert.True(logging > 1.3 * random, summary);
@@ -138,10 +138,10 @@ public sealed class ClickModelTests(SimulatorFixture fixture) : IClassFixture<Si
         var rng = new Random(14);
         for (int k = 0; k < 50; k++)
         {
-            var request = _sim.NextRequest(rng);
-            foreach (var order in new[] { _sim.LoggingPolicyOrder(request, rng), _sim.RandomOrder(request, rng), _sim.OracleOrder(request) })
+            var request = simulator.NextRequest(rng);
+            foreach (var order in new[] { simulator.LoggingPolicyOrder(request, rng), simulator.RandomOrder(request, rng), simulator.OracleOrder(request) })
             {
-                Assert.Equal(_sim.ListLength, order.Length);
+                Assert.Equal(simulator.ListLength, order.Length);
                 Assert.Equal(order.Length, order.Distinct().Count());
                 Assert.All(order, i => Assert.Contains(i, request.Candidates));
             }
@@ -151,24 +151,24 @@ public sealed class ClickModelTests(SimulatorFixture fixture) : IClassFixture<Si
     [Fact]
     public void The_logging_policy_is_deterministic_for_a_seeded_random_and_random_without_exploration_noise()
     {
-        var request = _sim.NextRequest(new Random(15));
-        Assert.Equal(_sim.LoggingPolicyOrder(request, new Random(1)), _sim.LoggingPolicyOrder(request, new Random(1)));
+        var request = simulator.NextRequest(new Random(15));
+        Assert.Equal(simulator.LoggingPolicyOrder(request, new Random(1)), simulator.LoggingPolicyOrder(request, new Random(1)));
         var greedy = new SyntheticSimulator(new SyntheticConfig { LoggingExploration = 0 });
         Assert.Equal(greedy.LoggingPolicyOrder(request, new Random(1)), greedy.LoggingPolicyOrder(request, new Random(2)));
-        Assert.NotEqual(_sim.LoggingPolicyOrder(request, new Random(1)), _sim.LoggingPolicyOrder(request, new Random(2)));
+        Assert.NotEqual(simulator.LoggingPolicyOrder(request, new Random(1)), simulator.LoggingPolicyOrder(request, new Random(2)));
     }
 
     [Fact]
     public void Malformed_lists_are_refused()
     {
-        var request = _sim.NextRequest(new Random(16));
+        var request = simulator.NextRequest(new Random(16));
         var c = request.Candidates;
-        Assert.Throws<ArgumentException>(() => _sim.ClickProbabilities(request, []));
-        Assert.Throws<ArgumentException>(() => _sim.ClickProbabilities(request, [c[0], c[1], c[0]]));
-        Assert.Throws<ArgumentException>(() => _sim.ClickProbabilities(request, c[..11]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _sim.ClickProbabilities(request, [c[0], _sim.Count]));
-        Assert.Throws<ArgumentException>(() => _sim.ClickProbabilities(request with { Hour = SyntheticSimulator.HourBuckets }, [c[0]]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _sim.ClickProbabilities(request with { User = -1 }, [c[0]]));
+        Assert.Throws<ArgumentException>(() => simulator.ClickProbabilities(request, []));
+        Assert.Throws<ArgumentException>(() => simulator.ClickProbabilities(request, [c[0], c[1], c[0]]));
+        Assert.Throws<ArgumentException>(() => simulator.ClickProbabilities(request, c[..11]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => simulator.ClickProbabilities(request, [c[0], simulator.Count]));
+        Assert.Throws<ArgumentException>(() => simulator.ClickProbabilities(request with { Hour = SyntheticSimulator.HourBuckets }, [c[0]]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => simulator.ClickProbabilities(request with { User = -1 }, [c[0]]));
     }
 
     /// <summary>Items of the biggest category, and items of other categories, each of a different one.</summary>

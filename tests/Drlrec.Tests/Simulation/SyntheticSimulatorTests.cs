@@ -7,7 +7,7 @@ namespace Drlrec.Tests.Simulation;
 /// <summary>Determinism, catalog, schema and request generation.</summary>
 public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
 {
-    private readonly SyntheticSimulator _sim = fixture.Simulator;
+    private readonly SyntheticSimulator simulator = fixture.Simulator;
 
     private static string Serialise(ListDataset data) => JsonSerializer.Serialize(data.Lists);
 
@@ -34,16 +34,16 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
     {
         var logs = fixture.Logs;
         Assert.Equal("synthetic", logs.Source);
-        Assert.Same(_sim.Schema, logs.Schema);
+        Assert.Same(simulator.Schema, logs.Schema);
         Assert.Equal(SimulatorFixture.LoggedLists, logs.Lists.Count);
         Assert.Equal(logs.Lists.Count, logs.Report.ListsRead);
-        Assert.All(logs.Lists, l => Assert.Equal(_sim.ListLength, l.Items.Count));
+        Assert.All(logs.Lists, l => Assert.Equal(simulator.ListLength, l.Items.Count));
         for (int k = 1; k < logs.Lists.Count; k++) Assert.True(logs.Lists[k - 1].Timestamp <= logs.Lists[k].Timestamp);
         Assert.Equal(logs.Lists.Count, logs.Lists.Select(l => l.ListId).Distinct().Count());
         long first = logs.Lists[0].Timestamp, last = logs.Lists[^1].Timestamp;
         Assert.InRange(first, SyntheticSimulator.Epoch, SyntheticSimulator.Epoch + 86_400L * SyntheticSimulator.LogDays);
         Assert.InRange(last, first + 86_400L * (SyntheticSimulator.LogDays - 2), SyntheticSimulator.Epoch + 86_400L * SyntheticSimulator.LogDays);
-        Assert.Empty(_sim.GenerateLogs(0).Lists);
+        Assert.Empty(simulator.GenerateLogs(0).Lists);
         Assert.Equal(7, new SyntheticSimulator(new SyntheticConfig { Items = 1000, Lists = 7 }).GenerateLogs().Lists.Count);
     }
 
@@ -52,14 +52,14 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
     {
         Assert.Equal(
             "U:user_id, U:age, U:gender, U:region, I:item_id, I:category, I:tags, I:price, C:position, C:hour, C:device",
-            _sim.Schema.ToString());
-        Assert.Equal(4, _sim.Schema.FirstItemField);
+            simulator.Schema.ToString());
+        Assert.Equal(4, simulator.Schema.FirstItemField);
     }
 
     [Fact]
     public void Every_logged_field_is_a_non_empty_set_consistent_with_the_schema_and_the_catalog()
     {
-        var schema = _sim.Schema;
+        var schema = simulator.Schema;
         int userId = schema.IndexOf("user_id"), itemId = schema.IndexOf("item_id"), position = schema.IndexOf("position");
         int tags = schema.IndexOf("tags"), hour = schema.IndexOf("hour");
         foreach (var list in fixture.Logs.Lists.Take(500))
@@ -80,7 +80,7 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
                 Assert.InRange(item.Values[tags].Length, 1, SyntheticSimulator.MaxTagsPerItem);
                 Assert.Equal($"h{SyntheticSimulator.HourBucketOf(list.Timestamp)}", Assert.Single(item.Values[hour]));
                 Assert.True(item.Reward is 0f or 1f);
-                var fromCatalog = _sim.ItemFieldValues(_sim.IndexOf(item.ItemKey));
+                var fromCatalog = simulator.ItemFieldValues(simulator.IndexOf(item.ItemKey));
                 for (int f = 0; f < schema.ItemCount; f++) Assert.Equal(fromCatalog[f], item.Values[schema.FirstItemField + f]);
             }
         }
@@ -90,26 +90,26 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
     public void Field_values_for_any_candidate_at_any_position_match_what_a_logged_list_would_hold()
     {
         var rng = new Random(11);
-        var request = _sim.NextRequest(rng);
-        var order = _sim.RandomOrder(request, rng);
-        var clicks = _sim.Respond(request, order, rng);
-        var list = _sim.ToLoggedList(request, order, clicks);
+        var request = simulator.NextRequest(rng);
+        var order = simulator.RandomOrder(request, rng);
+        var clicks = simulator.Respond(request, order, rng);
+        var list = simulator.ToLoggedList(request, order, clicks);
         Assert.Equal(request.RequestId, list.ListId);
         Assert.Equal(SyntheticSimulator.UserKey(request.User), list.UserKey);
         Assert.Equal(request.Timestamp, list.Timestamp);
         for (int p = 0; p < order.Length; p++)
         {
             Assert.Equal(clicks[p], list.Items[p].Reward);
-            Assert.Equal(_sim.FieldValues(request, order[p], p + 1), list.Items[p].Values);
+            Assert.Equal(simulator.FieldValues(request, order[p], p + 1), list.Items[p].Values);
         }
         // A candidate that was not shown, at the last position.
         int unseen = request.Candidates.First(c => !order.Contains(c));
-        var values = _sim.FieldValues(request, unseen, _sim.ListLength);
-        Assert.Equal(SyntheticSimulator.ItemKey(unseen), Assert.Single(values[_sim.Schema.IndexOf("item_id")]));
-        Assert.Equal("10", Assert.Single(values[_sim.Schema.IndexOf("position")]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _sim.FieldValues(request, unseen, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _sim.FieldValues(request, unseen, _sim.ListLength + 1));
-        Assert.Throws<ArgumentException>(() => _sim.ToLoggedList(request, order, clicks[..3]));
+        var values = simulator.FieldValues(request, unseen, simulator.ListLength);
+        Assert.Equal(SyntheticSimulator.ItemKey(unseen), Assert.Single(values[simulator.Schema.IndexOf("item_id")]));
+        Assert.Equal("10", Assert.Single(values[simulator.Schema.IndexOf("position")]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => simulator.FieldValues(request, unseen, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => simulator.FieldValues(request, unseen, simulator.ListLength + 1));
+        Assert.Throws<ArgumentException>(() => simulator.ToLoggedList(request, order, clicks[..3]));
     }
 
     [Theory]
@@ -137,29 +137,29 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
     [InlineData("i 1")]
     [InlineData("i99999999")]
     [InlineData("i123456789012")]
-    public void Keys_the_catalog_does_not_hold_are_not_found(string key) => Assert.Equal(-1, _sim.IndexOf(key));
+    public void Keys_the_catalog_does_not_hold_are_not_found(string key) => Assert.Equal(-1, simulator.IndexOf(key));
 
     [Fact]
     public void Item_fields_are_computed_from_the_index_and_categories_partition_the_catalog()
     {
-        for (int i = 0; i < _sim.Count; i += 13)
+        for (int i = 0; i < simulator.Count; i += 13)
         {
-            var values = _sim.ItemFieldValues(i);
+            var values = simulator.ItemFieldValues(i);
             Assert.Equal(4, values.Length);
             Assert.Equal([$"i{i}"], values[0]);
-            Assert.Equal([$"c{_sim.CategoryOf(i)}"], values[1]);
+            Assert.Equal([$"c{simulator.CategoryOf(i)}"], values[1]);
             Assert.InRange(values[2].Length, 1, 3);
             Assert.All(values[2], t => Assert.Matches("^t[0-9]+$", t));
             Assert.Matches("^p[0-4]$", Assert.Single(values[3]));
-            Assert.Equal(values, _sim.ItemFieldValues(i));
+            Assert.Equal(values, simulator.ItemFieldValues(i));
         }
-        var all = Enumerable.Range(0, _sim.Config.Categories).SelectMany(c => _sim.ItemsInCategory(c).Select(i => (c, i))).ToList();
-        Assert.Equal(_sim.Count, all.Count);
-        Assert.All(all, p => Assert.Equal(p.c, _sim.CategoryOf(p.i)));
+        var all = Enumerable.Range(0, simulator.Config.Categories).SelectMany(c => simulator.ItemsInCategory(c).Select(i => (c, i))).ToList();
+        Assert.Equal(simulator.Count, all.Count);
+        Assert.All(all, p => Assert.Equal(p.c, simulator.CategoryOf(p.i)));
         // Category popularity is skewed: the first category is several times the last.
-        Assert.True(_sim.ItemsInCategory(0).Count > 4 * _sim.ItemsInCategory(_sim.Config.Categories - 1).Count);
+        Assert.True(simulator.ItemsInCategory(0).Count > 4 * simulator.ItemsInCategory(simulator.Config.Categories - 1).Count);
         // Tags vary across items: all sixty-four are in use.
-        var tags = Enumerable.Range(0, _sim.Count).SelectMany(i => _sim.ItemFieldValues(i)[2]).Distinct().Count();
+        var tags = Enumerable.Range(0, simulator.Count).SelectMany(i => simulator.ItemFieldValues(i)[2]).Distinct().Count();
         Assert.Equal(SyntheticSimulator.Tags, tags);
     }
 
@@ -167,14 +167,14 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
     public void Candidate_sets_are_distinct_items_of_the_asked_size_with_popular_items_over_represented()
     {
         var rng = new Random(3);
-        var shown = new int[_sim.Count];
+        var shown = new int[simulator.Count];
         for (int k = 0; k < 2000; k++)
         {
-            var request = _sim.NextRequest(rng);
-            Assert.Equal(_sim.Config.CandidatesPerRequest, request.Candidates.Length);
+            var request = simulator.NextRequest(rng);
+            Assert.Equal(simulator.Config.CandidatesPerRequest, request.Candidates.Length);
             Assert.Equal(request.Candidates.Length, request.Candidates.Distinct().Count());
-            Assert.All(request.Candidates, c => Assert.InRange(c, 0, _sim.Count - 1));
-            Assert.InRange(request.User, 0, _sim.UserCount - 1);
+            Assert.All(request.Candidates, c => Assert.InRange(c, 0, simulator.Count - 1));
+            Assert.InRange(request.User, 0, simulator.UserCount - 1);
             Assert.Equal(SyntheticSimulator.HourBucketOf(request.Timestamp), request.Hour);
             Assert.InRange(request.Device, 0, SyntheticSimulator.Devices - 1);
             foreach (int c in request.Candidates) shown[c]++;
