@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
 
 namespace Drlrec.Serving;
 
@@ -12,3 +15,25 @@ public sealed record ErrorResponse(string Error, string? Field);
 
 /// <summary>The /healthz answer.</summary>
 public sealed record HealthResponse(string Status, ModelInfo Model, int Workers);
+
+/// <summary>
+/// How every answer is written: snake_case keys, absent values left out. One place, because the endpoints and the
+/// observing middleware (which turns failures into JSON errors) must answer in the same shape.
+/// </summary>
+internal static class ServiceResponses
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static Task Write<T>(HttpContext context, T answer) =>
+        context.Response.WriteAsJsonAsync(answer, Json, context.RequestAborted);
+
+    public static Task WriteError(HttpContext context, int status, string message, string? field)
+    {
+        context.Response.StatusCode = status;
+        return Write(context, new ErrorResponse(message, field));
+    }
+}

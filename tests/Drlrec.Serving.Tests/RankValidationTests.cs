@@ -86,7 +86,7 @@ public sealed class RankValidationTests(ServiceFixture fixture)
     [Fact]
     public async Task A_body_over_the_limit_is_a_413_without_being_read()
     {
-        string body = Padded(TinyService.MaxBodyBytes + 1);
+        string body = Requests.Padded(TinyService.MaxBodyBytes + 1);
 
         var (status, answer) = await fixture.Rank(body);
 
@@ -98,10 +98,7 @@ public sealed class RankValidationTests(ServiceFixture fixture)
     public async Task A_chunked_body_over_the_limit_is_a_413_too()
     {
         // No Content-Length: Kestrel's body-size limit stops the read part-way.
-        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Padded(TinyService.MaxBodyBytes * 2))));
-        content.Headers.ContentType = new("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/rank") { Content = content };
-        request.Headers.TransferEncodingChunked = true;
+        using var request = Requests.Chunked(Requests.Padded(TinyService.MaxBodyBytes * 2));
 
         using var response = await fixture.Client.SendAsync(request);
 
@@ -112,15 +109,8 @@ public sealed class RankValidationTests(ServiceFixture fixture)
     [Fact]
     public async Task A_body_just_under_the_limit_is_parsed()
     {
-        var (status, _) = await fixture.Rank(Padded(TinyService.MaxBodyBytes));
+        var (status, _) = await fixture.Rank(Requests.Padded(TinyService.MaxBodyBytes));
 
         Assert.Equal(HttpStatusCode.OK, status);
-    }
-
-    /// <summary>A valid request padded with spaces to exactly <paramref name="bytes"/> bytes.</summary>
-    private static string Padded(int bytes)
-    {
-        string json = Requests.Valid().ToJsonString();
-        return json + new string(' ', bytes - json.Length);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Drlrec.Serving;
@@ -48,4 +49,21 @@ public static class Requests
         ["item_id"] = $"i{j}",
         ["genres"] = j % 3 == 0 ? new JsonArray("Drama", "War") : new JsonArray(TinyModel.Genre(j)),
     };
+
+    /// <summary>A valid request padded with spaces to exactly <paramref name="bytes"/> bytes.</summary>
+    public static string Padded(int bytes)
+    {
+        string json = Valid().ToJsonString();
+        return json + new string(' ', bytes - json.Length);
+    }
+
+    /// <summary>A POST of <paramref name="body"/> to /v1/rank without Content-Length (chunked), so only reading it finds its size.</summary>
+    public static HttpRequestMessage Chunked(string body)
+    {
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)));
+        content.Headers.ContentType = new("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/rank") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        return request;
+    }
 }
