@@ -1,13 +1,12 @@
 using System.Text.Json;
 using Spectre.Console;
-using Drlrec.Cli.Tests.Serving;
 using Drlrec.Cli.Tests.Support;
 using Drlrec.Serving;
 using Drlrec.Testing;
 
 namespace Drlrec.Cli.Tests.Commands;
 
-/// <summary>drlrec serve and drlrec loadtest through real command lines (the service itself is tested in Serving/).</summary>
+/// <summary>drlrec serve and drlrec loadtest through real command lines (the service itself is tested in tests/Drlrec.Serving.Tests).</summary>
 [Collection(ConsoleCollection.Name)]
 public sealed class ServeCommandTests : IDisposable
 {
@@ -57,8 +56,8 @@ public sealed class ServeCommandTests : IDisposable
     {
         string onnx = _folder["tiny.onnx"];
         Assert.Equal(0, Run("export", "--model", TinyModel.Folder, "--format", "onnx", "--out", onnx).Code);
-        await using var torchService = RankingService.Create(ServiceFixture.Options());
-        await using var onnxService = RankingService.Create(ServiceFixture.Options() with { Backend = "onnx", OnnxFile = onnx });
+        await using var torchService = RankingService.Create(TinyService.Options());
+        await using var onnxService = RankingService.Create(TinyService.Options() with { Backend = "onnx", OnnxFile = onnx });
         await torchService.StartAsync();
         await onnxService.StartAsync();
         using var torchClient = new HttpClient { BaseAddress = torchService.BaseAddress };
@@ -68,8 +67,8 @@ public sealed class ServeCommandTests : IDisposable
             string body = Requests.Valid(candidates, slate).ToJsonString();
             using var a = await torchClient.PostAsync("/v1/rank", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
             using var b = await onnxClient.PostAsync("/v1/rank", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
-            var torchSlate = (await ServiceFixture.Json(a)).GetProperty("slate").EnumerateArray().ToArray();
-            var onnxBody = await ServiceFixture.Json(b);
+            var torchSlate = (await TinyService.Json(a)).GetProperty("slate").EnumerateArray().ToArray();
+            var onnxBody = await TinyService.Json(b);
             Assert.Equal("onnx", onnxBody.GetProperty("model").GetProperty("backend").GetString());
             var onnxSlate = onnxBody.GetProperty("slate").EnumerateArray().ToArray();
             Assert.Equal(torchSlate.Select(e => e.GetProperty("index").GetInt32()), onnxSlate.Select(e => e.GetProperty("index").GetInt32()));
@@ -81,7 +80,7 @@ public sealed class ServeCommandTests : IDisposable
     [Fact]
     public async Task Loadtest_measures_a_running_service_and_writes_json()
     {
-        await using var service = RankingService.Create(ServiceFixture.Options());
+        await using var service = RankingService.Create(TinyService.Options());
         await service.StartAsync();
         string json = _folder["load.json"];
 

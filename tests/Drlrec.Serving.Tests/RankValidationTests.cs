@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Drlrec.Serving.Tests.Support;
+using Drlrec.Testing;
 
-namespace Drlrec.Cli.Tests.Serving;
+namespace Drlrec.Serving.Tests;
 
 /// <summary>Every class of bad input is a 4xx whose JSON names the field; none is a 500.</summary>
 [Collection(ServiceCollection.Name)]
@@ -55,7 +57,7 @@ public sealed class RankValidationTests(ServiceFixture fixture)
         ["nested value array"] = (Broken(r => Candidate(r, 3)["genres"] = new JsonArray(new JsonArray("Drama"))), "candidates[3].genres"),
         ["too many values in a field"] = (Broken(r => Candidate(r, 3)["genres"] = new JsonArray([.. Enumerable.Range(0, 9).Select(g => JsonValue.Create($"g{g}"))])), "candidates[3].genres"),
         ["empty candidate list"] = (Broken(r => r["candidates"] = new JsonArray()), "candidates"),
-        ["more candidates than the limit"] = (Requests.Valid(candidates: ServiceFixture.MaxCandidates + 1).ToJsonString(), "candidates"),
+        ["more candidates than the limit"] = (Requests.Valid(candidates: TinyService.MaxCandidates + 1).ToJsonString(), "candidates"),
     };
 
     public static TheoryData<string> CaseNames() => [.. Cases.Keys];
@@ -76,7 +78,7 @@ public sealed class RankValidationTests(ServiceFixture fixture)
     [Fact]
     public async Task The_limit_on_candidates_is_inclusive()
     {
-        var (status, _) = await fixture.Rank(Requests.Valid(candidates: ServiceFixture.MaxCandidates, slateSize: 2));
+        var (status, _) = await fixture.Rank(Requests.Valid(candidates: TinyService.MaxCandidates, slateSize: 2));
 
         Assert.Equal(HttpStatusCode.OK, status);
     }
@@ -84,7 +86,7 @@ public sealed class RankValidationTests(ServiceFixture fixture)
     [Fact]
     public async Task A_body_over_the_limit_is_a_413_without_being_read()
     {
-        string body = Padded(ServiceFixture.MaxBodyBytes + 1);
+        string body = Requests.Padded(TinyService.MaxBodyBytes + 1);
 
         var (status, answer) = await fixture.Rank(body);
 
@@ -96,29 +98,19 @@ public sealed class RankValidationTests(ServiceFixture fixture)
     public async Task A_chunked_body_over_the_limit_is_a_413_too()
     {
         // No Content-Length: Kestrel's body-size limit stops the read part-way.
-        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Padded(ServiceFixture.MaxBodyBytes * 2))));
-        content.Headers.ContentType = new("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/rank") { Content = content };
-        request.Headers.TransferEncodingChunked = true;
+        using var request = Requests.Chunked(Requests.Padded(TinyService.MaxBodyBytes * 2));
 
         using var response = await fixture.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal("body", (await ServiceFixture.Json(response)).GetProperty("field").GetString());
+        Assert.Equal("body", (await TinyService.Json(response)).GetProperty("field").GetString());
     }
 
     [Fact]
     public async Task A_body_just_under_the_limit_is_parsed()
     {
-        var (status, _) = await fixture.Rank(Padded(ServiceFixture.MaxBodyBytes));
+        var (status, _) = await fixture.Rank(Requests.Padded(TinyService.MaxBodyBytes));
 
         Assert.Equal(HttpStatusCode.OK, status);
-    }
-
-    /// <summary>A valid request padded with spaces to exactly <paramref name="bytes"/> bytes.</summary>
-    private static string Padded(int bytes)
-    {
-        string json = Requests.Valid().ToJsonString();
-        return json + new string(' ', bytes - json.Length);
     }
 }

@@ -2,10 +2,11 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Drlrec.Checkpoints;
-using Drlrec.Cli.Tests.Support;
 using Drlrec.Ranking;
+using Drlrec.Serving.Tests.Support;
+using Drlrec.Testing;
 
-namespace Drlrec.Cli.Tests.Serving;
+namespace Drlrec.Serving.Tests;
 
 [Collection(ServiceCollection.Name)]
 public sealed class RankEndpointTests(ServiceFixture fixture)

@@ -4,7 +4,7 @@ using Drlrec.Data.Loading;
 using Drlrec.Training;
 using Drlrec.Workflows;
 
-namespace Drlrec.Cli.Tests.Support;
+namespace Drlrec.Testing;
 
 /// <summary>
 /// One small trained model per test process (1 epoch, d = 8), in a temp run folder deleted at exit. Its schema has a
@@ -26,7 +26,7 @@ public static class TinyModel
 
     private static string Train()
     {
-        string dir = Directory.CreateTempSubdirectory("drlrec-cli-tests-model-").FullName;
+        string dir = Directory.CreateTempSubdirectory("drlrec-tests-model-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }

@@ -1,28 +1,18 @@
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Drlrec.Cli.Tests.Support;
-using Drlrec.IO;
 using Drlrec.Serving;
 
-namespace Drlrec.Cli.Tests.Serving;
+namespace Drlrec.Testing;
 
-/// <summary>Tests against the shared service run one at a time, so metric deltas and timings are their own.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
-{
-    public const string Name = "ranking service";
-}
-
-/// <summary>The real service on a free loopback port (real Kestrel, real HTTP), with small limits so limit tests stay cheap.</summary>
-public sealed class ServiceFixture : IAsyncLifetime
+/// <summary>
+/// How tests serve <see cref="TinyModel"/>: on a free loopback port (real Kestrel, real HTTP), with small limits so
+/// limit tests stay cheap. Shared by the serving tests and the CLI tests, which start services of their own.
+/// </summary>
+public static class TinyService
 {
     public const int MaxCandidates = 40;
     public const int MaxBodyBytes = 64 * 1024;
-
-    public RankingService Service { get; private set; } = null!;
-    public HttpClient Client { get; private set; } = null!;
 
     public static ServeOptions Options() => new()
     {
@@ -34,27 +24,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         MaxValuesPerField = 8,
     };
 
-    public async Task InitializeAsync()
-    {
-        Service = RankingService.Create(Options());
-        await Service.StartAsync();
-        Client = new HttpClient { BaseAddress = Service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        Client.Dispose();
-        await Service.DisposeAsync();
-    }
-
-    public Task<(HttpStatusCode Status, JsonElement Body)> Rank(JsonNode request) => Rank(request.ToJsonString());
-
-    public async Task<(HttpStatusCode Status, JsonElement Body)> Rank(string body)
-    {
-        using var response = await Client.PostAsync("/v1/rank", new StringContent(body, Encoding.UTF8, "application/json"));
-        return (response.StatusCode, await Json(response));
-    }
-
+    /// <summary>The answer's JSON body; <c>default</c> when it is empty (a status-only answer).</summary>
     public static async Task<JsonElement> Json(HttpResponseMessage response)
     {
         string text = await response.Content.ReadAsStringAsync();
@@ -79,4 +49,21 @@ public static class Requests
         ["item_id"] = $"i{j}",
         ["genres"] = j % 3 == 0 ? new JsonArray("Drama", "War") : new JsonArray(TinyModel.Genre(j)),
     };
+
+    /// <summary>A valid request padded with spaces to exactly <paramref name="bytes"/> bytes.</summary>
+    public static string Padded(int bytes)
+    {
+        string json = Valid().ToJsonString();
+        return json + new string(' ', bytes - json.Length);
+    }
+
+    /// <summary>A POST of <paramref name="body"/> to /v1/rank without Content-Length (chunked), so only reading it finds its size.</summary>
+    public static HttpRequestMessage Chunked(string body)
+    {
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)));
+        content.Headers.ContentType = new("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/rank") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        return request;
+    }
 }

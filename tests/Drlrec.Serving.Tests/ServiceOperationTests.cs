@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Drlrec.Serving.Tests.Support;
+using Drlrec.Testing;
 
-namespace Drlrec.Cli.Tests.Serving;
+namespace Drlrec.Serving.Tests;
 
 [Collection(ServiceCollection.Name)]
 public sealed partial class ServiceOperationTests(ServiceFixture fixture)
@@ -11,7 +13,7 @@ public sealed partial class ServiceOperationTests(ServiceFixture fixture)
     public async Task Healthz_reports_ok_and_the_model()
     {
         using var response = await fixture.Client.GetAsync("/healthz");
-        var body = await ServiceFixture.Json(response);
+        var body = await TinyService.Json(response);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ok", body.GetProperty("status").GetString());

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Drlrec.Ranking;
-using Drlrec.Serving;
+using Drlrec.Serving.Tests.Support;
+using Drlrec.Testing;
 
-namespace Drlrec.Cli.Tests.Serving;
+namespace Drlrec.Serving.Tests;
 
 [Collection(ServiceCollection.Name)]
 public sealed class GracefulShutdownTests
@@ -43,7 +44,7 @@ public sealed class GracefulShutdownTests
     {
         var gate = new Gate();
         var torch = ScorerBackends.Resolve(ScorerBackends.Torch);
-        await using var service = RankingService.Create(ServiceFixture.Options() with { Workers = 1 },
+        await using var service = RankingService.Create(TinyService.Options() with { Workers = 1 },
             (model, options) => new GatedScorer(torch(model, options), gate));
         await service.StartAsync();
         using var client = new HttpClient { BaseAddress = service.BaseAddress };
@@ -61,7 +62,7 @@ public sealed class GracefulShutdownTests
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(5, (await ServiceFixture.Json(response)).GetProperty("slate").GetArrayLength());
+        Assert.Equal(5, (await TinyService.Json(response)).GetProperty("slate").GetArrayLength());
     }
 
     /// <summary>Waits (up to 10 s) until the listening socket is closed.</summary>

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Drlrec.Serving;
+
+/// <summary>
+/// Middleware (<see cref="RankingComposition.UseRankObservation"/>): counts every answer by endpoint and status, times
+/// /v1/rank, and turns unexpected failures into a JSON 500. A middleware rather than an endpoint filter because it must
+/// also see what no endpoint answers (404s of unknown paths, Kestrel's verdicts on malformed requests).
+/// </summary>
+internal sealed class RankObservation(RequestDelegate next, ServiceMetrics metrics, ILoggerFactory loggers)
+{
+    private readonly ILogger log = loggers.CreateLogger("Drlrec.Serving");
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        long start = Stopwatch.GetTimestamp();
+        string endpoint = ServiceMetrics.EndpointOf(context.Request.Path);
+        int? status = null;
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            status = 499; // the client went away; nobody reads an answer
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            // Kestrel's own verdict on a malformed or oversized request, wherever it surfaces: the client's fault.
+            await ServiceResponses.WriteError(context, e.StatusCode, $"body: {e.Message}", "body");
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            if (context.Response.HasStarted) throw;
+            context.Response.Clear();
+            await ServiceResponses.WriteError(context, 500, "internal error", null);
+        }
+        status ??= context.Response.StatusCode;
+        metrics.Record(endpoint, status.Value);
+        if (endpoint == "/v1/rank") metrics.RankSeconds.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+}

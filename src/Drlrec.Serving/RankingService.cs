@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Drlrec.Serving;
+
+/// <summary>
+/// The re-ranking HTTP service on Kestrel, as <c>drlrec serve</c> runs it: a slim <see cref="WebApplication"/> with the
+/// <see cref="RankingComposition"/> parts, the body limit, the shutdown timeout and quiet logging.
+/// <see cref="WaitForShutdownAsync"/> serves until SIGTERM or Ctrl+C; shutdown lets in-flight requests finish
+/// (up to <see cref="ServeOptions.ShutdownTimeout"/>). Tests start it on http://127.0.0.1:0 and read <see cref="Urls"/>.
+/// </summary>
+public sealed class RankingService : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly RankerPool pool;
+
+    private RankingService(WebApplication app)
+    {
+        this.app = app;
+        // Built here, not at start: Create fails on a model that cannot load, and Model is known before listening.
+        pool = app.Services.GetRequiredService<RankerPool>();
+        Metrics = app.Services.GetRequiredService<ServiceMetrics>();
+    }
+
+    /// <summary>Loads the model into a pool of <see cref="ServeOptions.Workers"/> scorers and builds (does not start) the service.</summary>
+    /// <param name="factory">Makes the scorers; default: the backend named by <see cref="ServeOptions.Backend"/>.</param>
+    public static RankingService Create(ServeOptions options, ScorerFactory? factory = null)
+    {
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "drlrec" });
+        builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes; // every endpoint, not only /v1/rank
+        });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
+        // Per-request logs at Information would cost more than scoring a small model; the CLI prints its own start line.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddDrlrecRanking(options, factory);
+
+        var app = builder.Build();
+        app.UseRankObservation();
+        app.MapRankEndpoints();
+        try
+        {
+            return new RankingService(app);
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
+    }
+
+    public ModelInfo Model => pool.Info;
+    public int Workers => pool.Workers;
+    public ServiceMetrics Metrics { get; }
+
+    /// <summary>The addresses listened on, with real ports once started (port 0 becomes the bound port).</summary>
+    public IReadOnlyList<string> Urls => app.Urls.ToArray();
+
+    public Uri BaseAddress => new(Urls[0]);
+
+    public Task StartAsync(CancellationToken cancel = default) => app.StartAsync(cancel);
+
+    /// <summary>Graceful stop: no new connections, in-flight requests finish.</summary>
+    public Task StopAsync(CancellationToken cancel = default) => app.StopAsync(cancel);
+
+    /// <summary>After <see cref="StartAsync"/>: serves until SIGTERM/Ctrl+C (or <see cref="StopAsync"/>), then shuts down gracefully.</summary>
+    public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
+
+    /// <summary>Stops the server and disposes the container, which disposes the pool after the server (reverse order of creation).</summary>
+    public ValueTask DisposeAsync() => app.DisposeAsync();
+}

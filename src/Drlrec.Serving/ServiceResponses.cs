@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+namespace Drlrec.Serving;
+
+/// <summary>One placed candidate: its index in the request, its first item field's value, and Q when it was placed.</summary>
+public sealed record SlateEntry(int Index, string Item, float Q);
+
+/// <summary>The /v1/rank answer.</summary>
+public sealed record RankResponse(string RequestId, ModelInfo Model, IReadOnlyList<SlateEntry> Slate, double LatencyMs);
+
+/// <summary>Every 4xx/5xx answer: what went wrong and, for bad input, the JSON path of the field (e.g. "candidates[3].genres").</summary>
+public sealed record ErrorResponse(string Error, string? Field);
+
+/// <summary>The /healthz answer.</summary>
+public sealed record HealthResponse(string Status, ModelInfo Model, int Workers);
+
+/// <summary>
+/// How every answer is written: snake_case keys, absent values left out. One place, because the endpoints and the
+/// observing middleware (which turns failures into JSON errors) must answer in the same shape.
+/// </summary>
+internal static class ServiceResponses
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static Task Write<T>(HttpContext context, T answer) =>
+        context.Response.WriteAsJsonAsync(answer, Json, context.RequestAborted);
+
+    public static Task WriteError(HttpContext context, int status, string message, string? field)
+    {
+        context.Response.StatusCode = status;
+        return Write(context, new ErrorResponse(message, field));
+    }
+}
