@@ -38,6 +38,9 @@ internal sealed class RankEndpoints(RankerPool pool, RankRequestReader reader, S
         }
         catch (RequestError e)
         {
+            // A refused upload (413, 408) leaves the rest of its body unread, so the server closes the connection after
+            // answering; say so, or a client may send its next request on a connection that is going away.
+            if (e.Status is 413 or 408) context.Response.Headers.Connection = "close";
             await ServiceResponses.WriteError(context, e.Status, e.Message, e.Field);
             return;
         }

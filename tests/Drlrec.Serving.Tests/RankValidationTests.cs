@@ -104,6 +104,8 @@ public sealed class RankValidationTests(ServiceFixture fixture)
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("body", (await TinyService.Json(response)).GetProperty("field").GetString());
+        // The unread rest of the body ends the connection: the answer says so, so that no client reuses it.
+        Assert.True(response.Headers.ConnectionClose, "Connection: close");
     }
 
     [Fact]
