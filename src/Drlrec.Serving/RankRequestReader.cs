@@ -18,7 +18,9 @@ public sealed record RankCall(SlateRequest Request, string RequestId);
 /// Turns a /v1/rank JSON body into a <see cref="SlateRequest"/> the model can take, or a <see cref="RequestError"/>
 /// naming the field. Strict on shape (unknown or repeated keys, wrong types, missing fields are errors, so a typo never
 /// silently drops a feature) and lenient on values (an unseen value maps to its field's out-of-vocabulary row).
-/// Values are strings; numbers are refused rather than converted, because "1990" and 1990.0 would differ silently.
+/// A categorical field's values are strings; numbers are refused rather than converted, because "1990" and 1990.0 would
+/// differ silently. A dense field's value is one JSON number (null when missing); a string, or a number beyond the
+/// double range, is refused.
 /// </summary>
 public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
 {
@@ -92,12 +94,24 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
             if (Array.IndexOf(expected, property.Name) < 0)
                 throw Bad(field, $"not a {groupName} field of this model ({Listed(expected)})");
             if (result.ContainsKey(property.Name)) throw Bad(field, "appears twice");
-            result[property.Name] = Values(property.Value, field);
+            result[property.Name] = schema.Fields[schema.IndexOf(property.Name)].Kind == FieldKind.Dense
+                ? Number(property.Value, field)
+                : Values(property.Value, field);
         }
         foreach (string name in expected)
             if (!result.ContainsKey(name) && !(group == FieldGroup.Context && name == SlateRanker.PositionField))
                 throw Bad($"{where}.{name}", $"missing (the model needs every {groupName} field: {Listed(expected)})");
         return result;
+    }
+
+    private static string[] Number(JsonElement value, string field)
+    {
+        if (value.ValueKind == JsonValueKind.Null) return DenseValue.Set(null);
+        if (value.ValueKind != JsonValueKind.Number)
+            throw Bad(field, $"must be a number (a dense field) or null when missing, not {Kind(value)}");
+        if (!value.TryGetDouble(out double number) || !double.IsFinite(number))
+            throw Bad(field, $"{value.GetRawText()} is not a finite number");
+        return DenseValue.Set(number);
     }
 
     private string[] Values(JsonElement value, string field)

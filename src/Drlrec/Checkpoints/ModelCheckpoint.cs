@@ -132,7 +132,7 @@ public static class ModelCheckpoint
     }
 
     public static QNetwork Build(CheckpointHeader header, string name) =>
-        new(header.Model, header.Fields.Count, header.Vocabulary.Rows, name);
+        new(header.Model, header.Fields.Count, header.Vocabulary.Rows, name, FieldLayout.Of(header.Vocabulary).DenseFields);
 
     /// <summary>
     /// A new network (in eval mode) with the weights of <paramref name="model"/>'s online network, for a serving worker

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Drlrec.Data;
 
 /// <summary>The three field families of DRL-Rec: user (U), item or document (D) and context (C).</summary>
@@ -8,8 +10,24 @@ public enum FieldGroup
     Context,
 }
 
-/// <summary>One categorical feature field. Its value at an item position is a non-empty set of strings.</summary>
-public sealed record FieldSpec(string Name, FieldGroup Group);
+/// <summary>How a field's value is read.</summary>
+public enum FieldKind
+{
+    /// <summary>A set of categorical values (strings), embedded as the mean of their embeddings.</summary>
+    Categorical,
+    /// <summary>One number per position (or missing), normalised with training statistics and projected into the field's
+    /// vector (see <see cref="DenseValue"/>).</summary>
+    Dense,
+}
+
+/// <summary>
+/// One feature field. A categorical field's value at an item position is a non-empty set of strings; a dense field's is
+/// a set of one: a finite number written by <see cref="DenseValue.Format"/>, or <see cref="LoggedItem.Missing"/>.
+/// </summary>
+public sealed record FieldSpec(
+    string Name,
+    FieldGroup Group,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] FieldKind Kind = FieldKind.Categorical);
 
 /// <summary>
 /// The ordered feature fields of a data set: all user fields, then all item fields, then all context
@@ -47,8 +65,12 @@ public sealed class ListSchema
 
     public bool Contains(string name) => index.ContainsKey(name);
 
+    /// <summary>Indices of the dense fields, in schema order (empty when every field is categorical).</summary>
+    public IReadOnlyList<int> DenseIndices => Enumerable.Range(0, Fields.Count).Where(i => Fields[i].Kind == FieldKind.Dense).ToArray();
+
     public IEnumerable<int> IndicesOf(FieldGroup group) =>
         Enumerable.Range(0, Fields.Count).Where(i => Fields[i].Group == group);
 
-    public override string ToString() => string.Join(", ", Fields.Select(f => $"{f.Group.ToString()[0]}:{f.Name}"));
+    public override string ToString() =>
+        string.Join(", ", Fields.Select(f => $"{f.Group.ToString()[0]}:{f.Name}{(f.Kind == FieldKind.Dense ? "#" : "")}"));
 }

@@ -31,14 +31,15 @@ public static class ParquetListFormat
         _ => throw new ArgumentOutOfRangeException(nameof(group), group, "unknown field group"),
     };
 
-    /// <summary>The field a column name stands for, or null when the name has no family prefix.</summary>
-    public static FieldSpec? FieldOf(string columnName)
+    /// <summary>The field a column name stands for, or null when the name has no family prefix. A float or double
+    /// column is a dense field; strings, integers and lists of strings are categorical.</summary>
+    public static FieldSpec? FieldOf(string columnName, FieldKind kind = FieldKind.Categorical)
     {
         foreach (var group in new[] { FieldGroup.User, FieldGroup.Item, FieldGroup.Context })
         {
             string prefix = PrefixOf(group);
             if (columnName.StartsWith(prefix, StringComparison.Ordinal) && columnName.Length > prefix.Length)
-                return new FieldSpec(columnName[prefix.Length..], group);
+                return new FieldSpec(columnName[prefix.Length..], group, kind);
         }
         return null;
     }

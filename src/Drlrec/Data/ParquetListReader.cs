@@ -156,7 +156,8 @@ public static class ParquetListReader
                     ParquetListFormat.ItemKey => Role.ItemKey,
                     _ => Role.Field,
                 };
-                FieldSpec? spec = role == Role.Field ? ParquetListFormat.FieldOf(field.Name) : null;
+                var kind = !repeated && ParquetColumnCells.IsReal(data.ClrType) ? FieldKind.Dense : FieldKind.Categorical;
+                FieldSpec? spec = role == Role.Field ? ParquetListFormat.FieldOf(field.Name, kind) : null;
                 if (role == Role.Field && spec is null)
                     throw new DataFormatException(path, "file",
                         $"unknown column '{field.Name}' (expected {ParquetListFormat.ListId}, {ParquetListFormat.Position}, " +
@@ -213,8 +214,8 @@ public static class ParquetListReader
                 Role.Reward => (!repeated && ParquetColumnCells.IsReal(type), "float or double"),
                 Role.UserKey or Role.ItemKey => (!repeated && ParquetColumnCells.IsString(type), "string"),
                 Role.Timestamp => (!repeated && ParquetColumnCells.IsInteger(type), "int64"),
-                _ => (ParquetColumnCells.IsString(type) || ParquetColumnCells.IsInteger(type),
-                      "string, int32, int64 or a list of strings"),
+                _ => (ParquetColumnCells.IsString(type) || ParquetColumnCells.IsInteger(type) || (!repeated && ParquetColumnCells.IsReal(type)),
+                      "string, int32, int64, a list of strings (categorical) or float, double (dense)"),
             };
             if (!ok)
             {
@@ -231,12 +232,22 @@ public static class ParquetListReader
             if (!double.IsFinite(reward) || !float.IsFinite((float)reward))
                 throw new RowProblem($"column '{ParquetListFormat.Reward}' must be a finite float, found {reward}");
             var values = new string[fields.Length][];
-            for (int f = 0; f < fields.Length; f++) values[f] = cells[fields[f]].ValueSetAt(r);
+            for (int f = 0; f < fields.Length; f++)
+                values[f] = Schema.Fields[f].Kind == FieldKind.Dense ? DenseAt(cells[fields[f]], r, f) : cells[fields[f]].ValueSetAt(r);
             return new Row(listId, position, (float)reward,
                            userKeyColumn >= 0 ? cells[userKeyColumn].StringAt(r) : null,
                            timestampColumn >= 0 ? cells[timestampColumn].Int64At(r) : null,
                            itemKeyColumn >= 0 ? cells[itemKeyColumn].StringAt(r) : null,
                            values, place);
+        }
+
+        /// <summary>A dense field's number (null is missing); NaN and infinities are refused.</summary>
+        private string[] DenseAt(ParquetColumnCells cells, int r, int field)
+        {
+            double? value = cells.DoubleAt(r);
+            if (value is { } v && !double.IsFinite(v))
+                throw new RowProblem($"column '{ParquetListFormat.ColumnOf(Schema.Fields[field])}' must be a finite number or null, found {v}");
+            return DenseValue.Set(value);
         }
 
         /// <summary>Orders a list's rows by position and fills the keys the file leaves out.</summary>

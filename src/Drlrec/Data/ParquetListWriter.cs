@@ -7,8 +7,8 @@ namespace Drlrec.Data;
 
 /// <summary>
 /// Writes logged lists in the Parquet long format read by <see cref="ParquetListReader"/>. Every column the reader
-/// could default is written explicitly and every field is a list of strings, so reading the file back gives the
-/// same lists, keys, timestamps and values. The file is written atomically (see <see cref="AtomicFile"/>).
+/// could default is written explicitly, every categorical field is a list of strings and every dense field a nullable
+/// double, so reading the file back gives the same lists, keys, timestamps and values. The file is written atomically (see <see cref="AtomicFile"/>).
 /// </summary>
 public static class ParquetListWriter
 {
@@ -62,13 +62,15 @@ public static class ParquetListWriter
         private readonly DataField userKey = new DataField<string>(ParquetListFormat.UserKey, nullable: false);
         private readonly DataField timestamp = new DataField<long>(ParquetListFormat.Timestamp);
         private readonly DataField itemKey = new DataField<string>(ParquetListFormat.ItemKey, nullable: false);
-        private readonly ListField[] fields;
+        private readonly Field[] fields;
 
         public Columns(ListSchema schema)
         {
             this.schema = schema;
             fields = schema.Fields
-                .Select(f => new ListField(ParquetListFormat.ColumnOf(f), new DataField<string>(ListField.ElementName, nullable: false)))
+                .Select(f => f.Kind == FieldKind.Dense
+                    ? (Field)new DataField<double?>(ParquetListFormat.ColumnOf(f))
+                    : new ListField(ParquetListFormat.ColumnOf(f), new DataField<string>(ListField.ElementName, nullable: false)))
                 .ToArray();
             FileSchema = new ParquetSchema(new Field[] { listId, positionField, reward, userKey, timestamp, itemKey }.Concat(fields));
         }
@@ -90,6 +92,12 @@ public static class ParquetListWriter
             await rowGroup.WriteAsync(itemKey, rows.Select(r => r.item.ItemKey).ToList());
             for (int f = 0; f < fields.Length; f++)
             {
+                if (fields[f] is DataField dense)
+                {
+                    var numbers = rows.Select(r => DenseValue.TryRead(r.item.Values[f][0], out double v) ? v : (double?)null).ToArray();
+                    await rowGroup.WriteAsync<double>(dense, numbers.AsMemory(), cancellationToken: ct);
+                    continue;
+                }
                 var values = new List<string>(rows.Count);
                 var repetitions = new List<int>(rows.Count);
                 foreach (var (_, item, _) in rows)
@@ -101,7 +109,7 @@ public static class ParquetListWriter
                         repetitions.Add(v == 0 ? 0 : 1);
                     }
                 }
-                await rowGroup.WriteAsync((DataField)fields[f].Item, values, repetitions.ToArray().AsMemory());
+                await rowGroup.WriteAsync((DataField)((ListField)fields[f]).Item, values, repetitions.ToArray().AsMemory());
             }
         }
     }

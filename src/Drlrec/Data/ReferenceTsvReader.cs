@@ -7,7 +7,8 @@ namespace Drlrec.Data;
 /// <c>sid:&lt;id&gt;</c>, <c>offset:&lt;n&gt;</c> and <c>rec_list:&lt;item&gt;|&lt;item&gt;|...</c> (in any order, each once).
 /// An item is space-separated <c>key:value</c> tokens: keys containing <c>uf</c>, <c>df</c> or <c>cf</c> are user, item
 /// and context fields whose value is a comma-separated set; <c>reward</c> is the label; <c>return</c> is checked but
-/// not used (returns are recomputed from rewards); <c>idx</c> is ignored.
+/// not used (returns are recomputed from rewards); <c>idx</c> is ignored. A field key that starts with
+/// <see cref="NumericPrefix"/> (e.g. <c>num_df3:0.42</c>) is a dense field: one finite number, or empty when missing.
 /// </summary>
 /// <remarks>
 /// The schema comes from the first valid line, fields ordered by family and then by key in natural order, and every
@@ -17,6 +18,9 @@ namespace Drlrec.Data;
 public static class ReferenceTsvReader
 {
     private static readonly string[] PartNames = ["sid", "offset", "rec_list"];
+
+    /// <summary>Marks a field key as numeric (a dense field): <c>num_</c>.</summary>
+    public const string NumericPrefix = "num_";
 
     public static ListDataset Read(string path, ReadOptions options)
     {
@@ -75,7 +79,10 @@ public static class ReferenceTsvReader
 
     /// <summary>Fields grouped by family (the schema orders families), each family in natural key order.</summary>
     private static ListSchema SchemaOf(IEnumerable<string> keys) =>
-        new(keys.Order(NaturalStringComparer.Instance).Select(k => new FieldSpec(k, FamilyOf(k)!.Value)));
+        new(keys.Order(NaturalStringComparer.Instance).Select(k => new FieldSpec(k, FamilyOf(k)!.Value, KindOf(k))));
+
+    private static FieldKind KindOf(string key) =>
+        key.StartsWith(NumericPrefix, StringComparison.Ordinal) ? FieldKind.Dense : FieldKind.Categorical;
 
     private sealed record ParsedItem(Dictionary<string, string[]> Fields, float Reward);
 
@@ -144,7 +151,7 @@ public static class ReferenceTsvReader
                     if (FamilyOf(key) is null)
                         throw new LineProblem($"item {position}: unknown key '{key}' (expected a field key containing " +
                                               "exactly one of uf, df, cf, or reward, return, idx)");
-                    fields[key] = FieldValues.Normalize(value.Split(','));
+                    fields[key] = KindOf(key) == FieldKind.Dense ? ParseDense(value, key, position) : FieldValues.Normalize(value.Split(','));
                     break;
             }
         }
@@ -157,6 +164,14 @@ public static class ReferenceTsvReader
         if (!float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float number) || !float.IsFinite(number))
             throw new LineProblem($"item {position}: key '{key}' must be a finite number, found '{Shorten(value)}'");
         return number;
+    }
+
+    private static string[] ParseDense(string value, string key, int position)
+    {
+        if (value.Length == 0) return [LoggedItem.Missing];
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || !double.IsFinite(number))
+            throw new LineProblem($"item {position}: numeric field '{key}' must be a finite number or empty, found '{Shorten(value)}'");
+        return [DenseValue.Format(number)];
     }
 
     private static void CheckSameKeys(IReadOnlyList<ParsedItem> items, HashSet<string> expected, string definedBy)

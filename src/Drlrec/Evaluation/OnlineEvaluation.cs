@@ -11,18 +11,19 @@ public sealed record PolicyClicks(string Policy, double Mean, double CiLow, doub
 /// Online evaluation on the simulator: every policy orders the same simulated requests' candidate sets into lists;
 /// the simulator's click model gives each list's expected clicks exactly (the sum of its click probabilities, so no
 /// Bernoulli noise is added). Per seed, a fresh set of requests; reported: the mean over seeds and a 95% Student-t
-/// interval. Models re-rank greedily with <see cref="SlateRanker"/>; the baselines are the logging policy, a random
-/// order and, as an upper bound, the simulator's greedy oracle (which knows the true click model).
+/// interval. Models re-rank greedily with <see cref="SlateRanker"/>, seeing each candidate with the upstream ranker's
+/// score and rank; the baselines are the upstream ranker's own order, the (noisier) logging policy, a random order and,
+/// as an upper bound, the simulator's greedy oracle (which knows the true click model).
 /// </summary>
 public static class OnlineEvaluation
 {
-    public const string Logging = "logging-policy", Random = "random", Oracle = "oracle (upper bound)";
+    public const string Upstream = "upstream-order", Logging = "logging-policy", Random = "random", Oracle = "oracle (upper bound)";
 
     public static IReadOnlyList<PolicyClicks> Run(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
         int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null)
     {
         foreach (var (name, ranker) in models) EnsureSameSchema(simulator.Schema, ranker.Schema, name);
-        var names = models.Select(m => m.Name).Concat([Logging, Random, Oracle]).ToArray();
+        var names = models.Select(m => m.Name).Concat([Upstream, Logging, Random, Oracle]).ToArray();
         var perSeed = names.ToDictionary(n => n, _ => new List<double>());
         foreach (int seed in seeds)
         {
@@ -36,6 +37,7 @@ public static class OnlineEvaluation
                     var slate = ranker.Rank(ToSlateRequest(simulator, request));
                     sums[name] += simulator.ExpectedClicks(request, slate.Order.Select(i => request.Candidates[i]).ToArray());
                 }
+                sums[Upstream] += simulator.ExpectedClicks(request, simulator.UpstreamOrder(request));
                 sums[Logging] += simulator.ExpectedClicks(request, simulator.LoggingPolicyOrder(request, rng));
                 sums[Random] += simulator.ExpectedClicks(request, simulator.RandomOrder(request, rng));
                 sums[Oracle] += simulator.ExpectedClicks(request, simulator.OracleOrder(request));
@@ -53,13 +55,10 @@ public static class OnlineEvaluation
         var all = simulator.FieldValues(request, request.Candidates[0], 1);
         Dictionary<string, string[]> Group(FieldGroup group, string[][] values) =>
             schema.IndicesOf(group).ToDictionary(i => schema.Fields[i].Name, i => values[i]);
-        var candidates = request.Candidates.Select(item =>
-        {
-            var values = simulator.ItemFieldValues(item);
-            int first = schema.FirstItemField;
-            return (IReadOnlyDictionary<string, string[]>)schema.IndicesOf(FieldGroup.Item)
-                .ToDictionary(i => schema.Fields[i].Name, i => values[i - first]);
-        }).ToList();
+        int first = schema.FirstItemField;
+        var candidates = simulator.CandidateFieldValues(request).Select(values =>
+            (IReadOnlyDictionary<string, string[]>)schema.IndicesOf(FieldGroup.Item)
+                .ToDictionary(i => schema.Fields[i].Name, i => values[i - first])).ToList();
         return new SlateRequest(Group(FieldGroup.User, all), Group(FieldGroup.Context, all), candidates, simulator.Config.ListLength);
     }
 

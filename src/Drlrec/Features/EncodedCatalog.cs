@@ -24,15 +24,15 @@ public sealed class EncodedCatalog : IDisposable
     {
         int n = catalog.Count, f = layout.ItemFields, first = layout.UserFields;
         // Two passes (width, then rows) so that a million-item catalog's values are never all held at once.
-        int m = 1;
+        int widest = 1;
         for (int i = 0; i < n; i++)
-            foreach (var set in catalog.ItemFieldValues(i)) m = Math.Max(m, set.Length);
+            foreach (var set in catalog.ItemFieldValues(i)) widest = Math.Max(widest, set.Length);
+        int m = vocabulary.SlotsFor(widest);
         var rows = new int[n * f * m];
         for (int i = 0; i < n; i++)
         {
             var values = catalog.ItemFieldValues(i);
-            for (int k = 0; k < f; k++)
-                for (int v = 0; v < values[k].Length; v++) rows[(i * f + k) * m + v] = vocabulary.Row(first + k, values[k][v]);
+            for (int k = 0; k < f; k++) vocabulary.Fields[first + k].Encode(values[k], rows.AsSpan((i * f + k) * m, m));
         }
         return new EncodedCatalog(catalog, tensor(rows, [n, f, m]).DetachFromDisposeScope());
     }

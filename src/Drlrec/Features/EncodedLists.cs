@@ -57,7 +57,7 @@ public sealed class EncodedLists
         var lists = data.Lists;
         int n = lists.Count, f = data.Schema.Count;
         int l = Math.Max(1, maxLength ?? data.MaxListLength);
-        int m = Math.Max(1, lists.SelectMany(x => x.Items).SelectMany(i => i.Values).Select(v => v.Length).DefaultIfEmpty(1).Max());
+        int m = vocabulary.SlotsFor(lists.SelectMany(x => x.Items).SelectMany(i => i.Values).Select(v => v.Length).DefaultIfEmpty(1).Max());
         var rows = new int[n * l * f * m];
         var rewards = new float[n * l];
         var lengths = new int[n];
@@ -81,14 +81,26 @@ public sealed class EncodedLists
                 items[i * l + t] = Intern(itemIndex, item.ItemKey);
                 for (int k = 0; k < f; k++)
                 {
-                    var values = item.Values[k];
                     int cell = (i * l + t) * f + k;
-                    for (int v = 0; v < values.Length; v++) rows[cell * m + v] = vocabulary.Row(k, values[v]);
+                    Encode(vocabulary, k, item.Values[k], rows.AsSpan(cell * m, m), data.Source, list.ListId);
                 }
             }
         }
         return new EncodedLists(n, l, f, m, rows, rewards, lengths, users, items,
             [.. userIndex.OrderBy(p => p.Value).Select(p => p.Key)], [.. itemIndex.OrderBy(p => p.Value).Select(p => p.Key)]);
+    }
+
+    /// <summary>One field of one position into its index slots; a dense value that is not a number names its list.</summary>
+    private static void Encode(FeatureVocabulary vocabulary, int field, string[] values, Span<int> slots, string source, string listId)
+    {
+        try
+        {
+            vocabulary.Fields[field].Encode(values, slots);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{source}: list '{listId}', field '{vocabulary.Fields[field].Name}': {e.Message}", e);
+        }
     }
 
     private static int Intern(Dictionary<string, int> index, string key)

@@ -10,12 +10,25 @@ public sealed record FieldLayout(int UserFields, int ItemFields, int ContextFiel
 {
     public int Count => UserFields + ItemFields + ContextFields;
 
-    public static FieldLayout Of(ListSchema schema) => new(schema.UserCount, schema.ItemCount, schema.ContextCount);
+    /// <summary>Indices of the dense fields (their second index slot holds a <see cref="DenseCode"/>); empty when none.</summary>
+    public IReadOnlyList<int> DenseFields { get; init; } = [];
+
+    public static FieldLayout Of(ListSchema schema) =>
+        new(schema.UserCount, schema.ItemCount, schema.ContextCount) { DenseFields = schema.DenseIndices };
 
     public static FieldLayout Of(FeatureVocabulary vocabulary) => new(
         vocabulary.Fields.Count(f => f.Group == FieldGroup.User),
         vocabulary.Fields.Count(f => f.Group == FieldGroup.Item),
-        vocabulary.Fields.Count(f => f.Group == FieldGroup.Context));
+        vocabulary.Fields.Count(f => f.Group == FieldGroup.Context))
+    {
+        DenseFields = Enumerable.Range(0, vocabulary.Fields.Count).Where(i => vocabulary.Fields[i].Kind == FieldKind.Dense).ToArray(),
+    };
+
+    public bool Equals(FieldLayout? other) =>
+        other is not null && (UserFields, ItemFields, ContextFields) == (other.UserFields, other.ItemFields, other.ContextFields)
+        && DenseFields.SequenceEqual(other.DenseFields);
+
+    public override int GetHashCode() => HashCode.Combine(UserFields, ItemFields, ContextFields, DenseFields.Count);
 
     /// <summary>
     /// Inputs for candidates placed in a slot: user and context fields from the slot, item fields from each

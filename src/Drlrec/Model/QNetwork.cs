@@ -27,6 +27,9 @@ public sealed class QNetwork : nn.Module
 {
     // Fields in call order: their names are the checkpoint keys.
     private readonly EmbeddingBag embedding;
+    // [F_dense, d]: a dense field's vector is its present (or missing) row's embedding + value · this row. Only models
+    // with dense fields have it, so models of categorical data keep their parameters and checkpoint keys.
+    private readonly Parameter? denseProjection;
     private readonly MultiHeadSelfAttention fieldAttention;
     private readonly LayerNorm fieldNorm;
     private readonly Dropout itemDropout;
@@ -38,16 +41,21 @@ public sealed class QNetwork : nn.Module
     // Not a submodule of its own (no checkpoint keys): the MLP's layers without its dropouts.
     private readonly nn.Module<Tensor, Tensor>[] mlpInference;
 
-    public QNetwork(QNetworkConfig config, int fields, int embeddingRows, string name = "qnetwork") : base(name)
+    /// <param name="denseFields">Indices of the dense fields (<see cref="FieldLayout.DenseFields"/>); none by default.</param>
+    public QNetwork(QNetworkConfig config, int fields, int embeddingRows, string name = "qnetwork", IReadOnlyList<int>? denseFields = null)
+        : base(name)
     {
         config.Validate(fields);
         Config = config;
         FieldCount = fields;
         EmbeddingRows = embeddingRows;
+        DenseFields = denseFields?.ToArray() ?? [];
+        if (DenseFields.Any(i => i < 0 || i >= fields)) throw new ArgumentException($"dense field indices must be within 0..{fields - 1}");
         int d = config.EmbeddingDim, width = config.ItemDim(fields);
 
         // padding_idx 0: padding entries are left out of each bag's mean (a bag of padding only embeds to zero).
         embedding = nn.EmbeddingBag(embeddingRows, d, mode: EmbeddingBagMode.Mean, padding_index: 0);
+        if (DenseFields.Length > 0) denseProjection = nn.Parameter(empty(DenseFields.Length, d));
         fieldAttention = new MultiHeadSelfAttention("fieldAttention", d, config.FieldHeads);
         fieldNorm = nn.LayerNorm(d);
         itemDropout = nn.Dropout(config.Dropout);
@@ -68,12 +76,15 @@ public sealed class QNetwork : nn.Module
             // Row 0 is padding: left out of every mean, kept at zero for clarity.
             nn.init.normal_(embedding.weight!, 0, 0.1);
             embedding.weight![0].zero_();
+            // A dense value is normalised to about unit scale, so its projection starts at the embeddings' scale.
+            if (denseProjection is not null) nn.init.normal_(denseProjection, 0, 0.1);
             // Glorot-uniform weights and zero biases for every linear map (the reference's TensorFlow defaults;
             // gain 5/3 before tanh). libtorch's default fan-in init shrinks the signal about threefold per layer,
             // so the three tanh layers and the Q head started near-constant and training sat on a plateau.
             foreach (var (key, parameter) in named_parameters())
             {
-                if (key.StartsWith("embedding", StringComparison.Ordinal) || key.Contains("Norm", StringComparison.Ordinal)) continue;
+                if (key.StartsWith("embedding", StringComparison.Ordinal) || key.StartsWith("dense", StringComparison.Ordinal)
+                    || key.Contains("Norm", StringComparison.Ordinal)) continue;
                 if (parameter.dim() == 1) parameter.zero_();
                 else nn.init.xavier_uniform_(parameter, gain: key.StartsWith("mlp", StringComparison.Ordinal) ? 5.0 / 3 : 1.0);
             }
@@ -83,22 +94,41 @@ public sealed class QNetwork : nn.Module
     public QNetworkConfig Config { get; }
     public int FieldCount { get; }
     public int EmbeddingRows { get; }
+    /// <summary>Indices of the dense fields (empty for categorical data).</summary>
+    public int[] DenseFields { get; }
     /// <summary>F·d.</summary>
     public int ItemDim => Config.ItemDim(FieldCount);
 
     /// <summary>The causal attention across positions (its heads shape the prefix cache).</summary>
     public MultiHeadSelfAttention SequenceAttention => sequenceAttention;
 
-    /// <summary>Embeds items: field bags (mean of the values' embeddings), field attention, flatten.</summary>
-    /// <param name="rows">[N, F, M] embedding rows (0 = padding; a field of padding only embeds to zero).</param>
+    /// <summary>Embeds items: field bags (mean of the values' embeddings), dense values projected into their fields,
+    /// field attention, flatten.</summary>
+    /// <param name="rows">[N, F, M] embedding rows (0 = padding; a field of padding only embeds to zero); a dense field's
+    /// second slot holds its <see cref="DenseCode"/>.</param>
     /// <returns>[N, F·d] item vectors.</returns>
     public Tensor EncodeItems(Tensor rows)
     {
-        long n = rows.shape[0], f = rows.shape[1];
-        var fields = embedding.forward(rows.reshape(n * f, rows.shape[2]), null, null).view(n, f, -1); // [N, F, d]
+        var fields = EmbedFields(rows);                                                   // [N, F, d]
         var mixed = fieldNorm.forward(fields.Plus(fieldAttention.Attend(fields, causal: false))); // [N, F, d]
         var items = mixed.flatten(1);                                                     // [N, F·d]
         return training ? itemDropout.forward(items) : items;
+    }
+
+    /// <summary>Each field's vector: the mean of its values' embeddings; for a dense field, its present (or missing) row's
+    /// embedding plus its value times the field's projection row.</summary>
+    /// <param name="rows">[N, F, M]</param>
+    /// <returns>[N, F, d]</returns>
+    private Tensor EmbedFields(Tensor rows)
+    {
+        long n = rows.shape[0], f = rows.shape[1], m = rows.shape[2];
+        if (denseProjection is null) return embedding.forward(rows.reshape(n * f, m), null, null).view(n, f, -1);
+        var index = tensor(DenseFields.Select(i => (long)i).ToArray());                                   // [F_dense]
+        var values = rows.index_select(1, index).select(2, 1).to_type(ScalarType.Float32).DividedBy(DenseCode.Scale); // [N, F_dense]
+        var codeSlot = zeros(f, 1, ScalarType.Bool).index_fill(0, index, Scalars.True)
+            .logical_and(arange(m).eq(Scalars.One).unsqueeze(0));                                        // [F, M]: the codes' slots
+        var bags = embedding.forward(rows.masked_fill(codeSlot, Scalars.Zero).reshape(n * f, m), null, null).view(n, f, -1);
+        return bags.index_add(1, index, values.unsqueeze(-1) * denseProjection, Scalars.One);            // [N, F, d]
     }
 
     /// <summary>Scores every position of logged lists (teacher forcing on the logged order).</summary>

@@ -28,7 +28,7 @@ public sealed class OnnxListScorer : IDisposable
     {
         if (lists < 1 || length < 1 || maxValues < 1 || rows.Length != lists * length * Info.Fields * maxValues)
             throw new ArgumentException($"rows: {rows.Length} elements for B = {lists}, L = {length}, F = {Info.Fields}, M = {maxValues}");
-        onnx.EnsureRows(rows);
+        onnx.EnsureRows(rows, maxValues);
         using var input = OrtValue.CreateTensorValueFromMemory(rows, [lists, length, Info.Fields, maxValues]);
         using var outputs = onnx.Session.Run(onnx.RunOptions, InputNames, [input], OutputNames);
         var result = outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();

@@ -69,6 +69,9 @@ public sealed record OnnxModelInfo
     /// <summary>Rows of the embedding table (row indices must be below this).</summary>
     public required int EmbeddingRows { get; init; }
 
+    /// <summary>Indices of the dense fields, whose second index slot is a value code, not a row (none by default).</summary>
+    public IReadOnlyList<int> DenseFields { get; init; } = [];
+
     public static OnnxModelInfo Of(QNetwork network, OnnxGraphKind graph, string name, ModelRole role) => new()
     {
         Graph = graph,
@@ -82,6 +85,7 @@ public sealed record OnnxModelInfo
         StateDim = network.ItemDim,
         HintDim = network.Config.HintDim,
         EmbeddingRows = network.EmbeddingRows,
+        DenseFields = network.DenseFields,
     };
 
     public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
@@ -98,6 +102,7 @@ public sealed record OnnxModelInfo
         [Prefix + "state_dim"] = Text(StateDim),
         [Prefix + "hint_dim"] = Text(HintDim),
         [Prefix + "embedding_rows"] = Text(EmbeddingRows),
+        [Prefix + "dense_fields"] = string.Join(',', DenseFields.Select(Text)),
     };
 
     /// <exception cref="InvalidDataException">Not a drlrec export, or one of another format version.</exception>
@@ -129,6 +134,10 @@ public sealed record OnnxModelInfo
             StateDim = Int("state_dim"),
             HintDim = Int("hint_dim"),
             EmbeddingRows = Int("embedding_rows"),
+            DenseFields = metadata.TryGetValue(Prefix + "dense_fields", out var dense) && dense.Length > 0
+                ? dense.Split(',').Select(text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)
+                    ? i : throw new InvalidDataException($"{path}: metadata '{Prefix}dense_fields' is not a list of integers")).ToArray()
+                : [],
         };
     }
 

@@ -50,11 +50,15 @@ internal sealed class OnnxSession : IDisposable
     public RunOptions RunOptions { get; } = new();
 
     /// <summary>Checks that every row index is inside the embedding table (ONNX Gather would fail less clearly).</summary>
-    public void EnsureRows(ReadOnlySpan<long> rows)
+    /// <param name="rows">[.., F, M] index slots; a dense field's second slot is a value code and is not checked.</param>
+    public void EnsureRows(ReadOnlySpan<long> rows, int maxValues)
     {
-        foreach (long row in rows)
-            if ((ulong)row >= (ulong)Info.EmbeddingRows)
-                throw new ArgumentException($"rows: embedding row {row} is outside the table (0..{Info.EmbeddingRows - 1})");
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (i % maxValues == 1 && Info.DenseFields.Contains(i / maxValues % Info.Fields)) continue;
+            if ((ulong)rows[i] >= (ulong)Info.EmbeddingRows)
+                throw new ArgumentException($"rows: embedding row {rows[i]} is outside the table (0..{Info.EmbeddingRows - 1})");
+        }
     }
 
     public void Dispose()

@@ -72,7 +72,7 @@ public sealed class OnnxStepScorer : IStepScorer
         Expect(input.Hidden.Length, StateDim, "hidden");
         Expect(input.Rows.Length, c * FieldCount * m, "rows");
         if (prefixMask is not null) Expect(prefixMask.Length, t, "prefix mask");
-        onnx.EnsureRows(input.Rows);
+        onnx.EnsureRows(input.Rows, m);
     }
 
     private static void Expect(int actual, int expected, string what)

@@ -1,3 +1,4 @@
+using Drlrec.Features;
 using Drlrec.Model;
 using Onnx;
 using static TorchSharp.torch;
@@ -18,6 +19,7 @@ internal sealed class QNetworkGraph
     private readonly Dictionary<string, Tensor> parameters;
     private readonly Dictionary<string, string> weights = new(StringComparer.Ordinal);
     private readonly int f, d, fieldHeads, stateDim, heads, headDim, hintDim;
+    private readonly int[] denseFields;
 
     private QNetworkGraph(QNetwork network, string name)
     {
@@ -30,6 +32,7 @@ internal sealed class QNetworkGraph
         heads = network.SequenceAttention.Heads;
         headDim = network.SequenceAttention.HeadDim;
         hintDim = network.Config.HintDim;
+        denseFields = network.DenseFields;
     }
 
     /// <summary>
@@ -107,11 +110,42 @@ internal sealed class QNetworkGraph
     /// <returns>[A, N, F, d]</returns>
     private string EmbeddingBagMean(string rows)
     {
+        return denseFields.Length > 0 ? DenseFieldsAdded(rows) : BagMean(rows);
+    }
+
+    /// <summary>The embedding bags alone.</summary>
+    private string BagMean(string rows)
+    {
         var embedded = g.Gather(Weight("embedding.weight"), rows, axis: 0);                          // [A, N, F, M, d]
         var real = g.Cast(g.Greater(g.Unsqueeze(rows, -1), g.Ints(0)), DataType.Float);              // [A, N, F, M, 1]
         var sum = g.ReduceSum(g.Mul(embedded, real), axis: 3, keepDims: false);                       // [A, N, F, d]
         var count = g.ReduceSum(real, axis: 3, keepDims: false);                                      // [A, N, F, 1]
         return g.Div(sum, g.Max(count, g.Scalar(1)));                                                 // [A, N, F, d]
+    }
+
+    /// <summary>
+    /// With dense fields (<see cref="QNetwork"/>'s EmbedFields): each dense field's code slot is read as its value and
+    /// zeroed before the bags; the value times the field's projection row is added to its bag.
+    /// </summary>
+    /// <param name="rows">[A, N, F, M]</param>
+    /// <returns>[A, N, F, d]</returns>
+    private string DenseFieldsAdded(string rows)
+    {
+        var isDense = new float[f];
+        foreach (int i in denseFields) isDense[i] = 1;
+        var denseMask = g.Weight("dense.mask", tensor(isDense));                                      // [F] 1 at dense fields
+        var projection = zeros(f, d);
+        var trained = Parameter("denseProjection");
+        for (int j = 0; j < denseFields.Length; j++) projection[denseFields[j]] = trained[j];
+        var fullProjection = g.Weight("denseProjection.full", projection);                           // [F, d]
+
+        var m = g.Gather(g.Op("Shape", [rows]), g.Index(3), axis: 0);                                // scalar M
+        var slotIsCode = g.Op("Equal", [g.Op("Range", [g.Index(0), m, g.Index(1)]), g.Index(1)]);    // [M]
+        var codeSlot = g.Op("And", [g.Greater(g.Unsqueeze(denseMask, -1), g.Scalar(0)), slotIsCode]); // [F, M]
+        var bags = BagMean(g.Where(codeSlot, g.Index(0), rows));                                      // [A, N, F, d]
+        var codes = g.Cast(g.Gather(rows, g.Index(1), axis: 3), DataType.Float);                      // [A, N, F]
+        var values = g.Mul(g.Mul(codes, g.Scalar(1f / DenseCode.Scale)), denseMask);                  // [A, N, F], 0 off dense fields
+        return g.Add(bags, g.Mul(g.Unsqueeze(values, -1), fullProjection));                           // [A, N, F, d]
     }
 
     /// <summary>Non-causal attention across the F fields of each item.</summary>

@@ -98,12 +98,14 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         if (request.Candidates.Count == 0) throw new ArgumentException("candidates: at least one candidate is needed");
         if (request.SlateSize < 1) throw new ArgumentException("slate_size: must be at least 1");
         var fields = schema.Fields;
-        int m = 1;
+        int widest = 1;
         foreach (var f in fields.Where(f => f.Group != FieldGroup.Item && f.Name != PositionField))
-            m = Math.Max(m, Values(f.Group == FieldGroup.User ? request.User : request.Context, f, "user/context").Length);
+            widest = Math.Max(widest, Values(f.Group == FieldGroup.User ? request.User : request.Context, f, "user/context").Length);
         for (int j = 0; j < request.Candidates.Count; j++)
             foreach (var f in fields.Where(f => f.Group == FieldGroup.Item))
-                m = Math.Max(m, Values(request.Candidates[j], f, $"candidates[{j}]").Length);
+                widest = Math.Max(widest, Values(request.Candidates[j], f, $"candidates[{j}]").Length);
+        int m = vocabulary.SlotsFor(widest);
+        var cells = new int[m];
 
         int count = fields.Count, slate = Math.Min(request.SlateSize, request.Candidates.Count);
         var slots = new long[slate][];
@@ -117,7 +119,7 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
                 var set = f.Group == FieldGroup.Context && f.Name == PositionField
                     ? [(t + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)]
                     : Values(f.Group == FieldGroup.User ? request.User : request.Context, f, f.Group == FieldGroup.User ? "user" : "context");
-                for (int v = 0; v < set.Length; v++) slots[t][k * m + v] = vocabulary.Row(k, set[v]);
+                Encode(k, set, slots[t].AsSpan(k * m, m), cells, f.Group == FieldGroup.User ? "user" : "context");
             }
         }
         int firstItem = schema.FirstItemField, itemCount = schema.ItemCount;
@@ -128,10 +130,25 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
             for (int k = 0; k < itemCount; k++)
             {
                 var set = Values(request.Candidates[j], fields[firstItem + k], $"candidates[{j}]");
-                for (int v = 0; v < set.Length; v++) items[j][k * m + v] = vocabulary.Row(firstItem + k, set[v]);
+                Encode(firstItem + k, set, items[j].AsSpan(k * m, m), cells, $"candidates[{j}]");
             }
         }
         return (slots, items, m);
+    }
+
+    /// <summary>One field's value set into its slots (through the int cells the vocabulary writes).</summary>
+    private void Encode(int field, string[] set, Span<long> slots, int[] cells, string where)
+    {
+        Array.Clear(cells);
+        try
+        {
+            vocabulary.Fields[field].Encode(set, cells);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"{where}.{schema.Fields[field].Name}: {e.Message}", e);
+        }
+        for (int v = 0; v < cells.Length; v++) slots[v] = cells[v];
     }
 
     private static string[] Values(IReadOnlyDictionary<string, string[]> map, FieldSpec field, string where)

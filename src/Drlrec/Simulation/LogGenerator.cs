@@ -34,6 +34,8 @@ internal sealed class LogGenerator
             new FieldSpec(SyntheticSimulator.CategoryField, FieldGroup.Item),
             new FieldSpec(SyntheticSimulator.TagsField, FieldGroup.Item),
             new FieldSpec(SyntheticSimulator.PriceField, FieldGroup.Item),
+            new FieldSpec(SyntheticSimulator.UpstreamScoreField, FieldGroup.Item, FieldKind.Dense),
+            new FieldSpec(SyntheticSimulator.UpstreamRankField, FieldGroup.Item, FieldKind.Dense),
             new FieldSpec(SyntheticSimulator.PositionField, FieldGroup.Context),
             new FieldSpec(SyntheticSimulator.HourField, FieldGroup.Context),
             new FieldSpec(SyntheticSimulator.DeviceField, FieldGroup.Context),
@@ -44,8 +46,9 @@ internal sealed class LogGenerator
     }
 
     /// <summary>
-    /// Fields of every logged item: user (user_id, age, gender, region), item (item_id, category, tags, price),
-    /// context (position, hour, device). Each value is a set of one string, except tags (1-3 strings).
+    /// Fields of every logged item: user (user_id, age, gender, region), item (item_id, category, tags, price, and the
+    /// upstream ranker's upstream_score and upstream_rank, dense), context (position, hour, device). Each value is a set
+    /// of one string, except tags (1-3 strings).
     /// </summary>
     public ListSchema Schema { get; }
 
@@ -84,9 +87,10 @@ internal sealed class LogGenerator
             throw new ArgumentException($"one reward per item is needed ({order.Count} items, {clicks.Length} rewards)", nameof(clicks));
         string userKey = SimUsers.UserKey(request.User);
         string[] userId = [userKey];
+        var upstream = loggingPolicy.Upstream(request);
         var items = new LoggedItem[order.Count];
         for (int p = 0; p < items.Length; p++)
-            items[p] = new LoggedItem(SimCatalog.ItemKey(order[p]), Compose(userId, request, order[p], p + 1), clicks[p]);
+            items[p] = new LoggedItem(SimCatalog.ItemKey(order[p]), Compose(userId, request, order[p], p + 1, upstream), clicks[p]);
         return new LoggedList(request.RequestId, userKey, request.Timestamp, items);
     }
 
@@ -100,17 +104,25 @@ internal sealed class LogGenerator
         SimArguments.CheckItem(config, item);
         if (position < 1 || position > config.ListLength)
             throw new ArgumentOutOfRangeException(nameof(position), $"positions are 1..{config.ListLength} (got {position})");
-        return Compose([SimUsers.UserKey(request.User)], request, item, position);
+        return Compose([SimUsers.UserKey(request.User)], request, item, position, loggingPolicy.Upstream(request));
     }
 
-    private string[][] Compose(string[] userId, SimRequest request, int item, int position)
+    /// <summary>
+    /// A candidate's item fields in schema order as a re-ranker receives them in a request: the catalog's fields and the
+    /// upstream ranker's score and rank for this request.
+    /// </summary>
+    public string[][] CandidateFieldValues(SimRequest request, int item, Dictionary<int, (double Score, int Rank)> upstream) =>
+        [[SimCatalog.ItemKey(item)], catalog.CategoryValues(item), catalog.TagValues(item), catalog.PriceValues(item),
+         DenseValue.Set(upstream[item].Score), DenseValue.Set(upstream[item].Rank)];
+
+    private string[][] Compose(string[] userId, SimRequest request, int item, int position, Dictionary<int, (double Score, int Rank)> upstream)
     {
         int user = request.User;
-        // Schema order: the four user fields, the four item fields, then position, hour, device.
+        // Schema order: the four user fields, the six item fields, then position, hour, device.
         return
         [
             userId, users.AgeValues(user), users.GenderValues(user), users.RegionValues(user),
-            [SimCatalog.ItemKey(item)], catalog.CategoryValues(item), catalog.TagValues(item), catalog.PriceValues(item),
+            .. CandidateFieldValues(request, item, upstream),
             positionValues[position - 1], hourValues[request.Hour], deviceValues[request.Device],
         ];
     }

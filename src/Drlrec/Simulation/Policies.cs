@@ -1,10 +1,12 @@
 namespace Drlrec.Simulation;
 
 /// <summary>
-/// The behaviour policy that produced the logs.
-/// <para>The logging ranker scores each candidate by a relevance estimate with a fixed per-(user, item) error of
-/// standard deviation LoggingNoise, plus popularity; it ignores context, price and fatigue, and adds Gumbel noise of
-/// scale LoggingExploration per request before taking its top ListLength items.</para>
+/// The behaviour policy that produced the logs: the upstream ranker, then exploration.
+/// <para>The upstream ranker scores each candidate by a relevance estimate with a fixed per-(user, item) error of
+/// standard deviation LoggingNoise, plus popularity; it ignores context, price and fatigue. Its score and its rank among
+/// the request's candidates are what a re-ranker sees of it (<see cref="Upstream"/>). The logging policy adds Gumbel
+/// noise of scale LoggingExploration per request to that score before taking its top ListLength items; the upstream
+/// order (<see cref="UpstreamOrder"/>) takes them without the noise, as production would serve them.</para>
 /// </summary>
 internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
 {
@@ -23,13 +25,38 @@ internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
         var candidates = request.Candidates;
         var negativeScores = new double[candidates.Length];
         for (int k = 0; k < candidates.Length; k++)
-        {
-            int item = candidates[k];
-            double estimate = clicks.InterestMatch(request.User, item) + config.LoggingNoise * EstimateError(request.User, item);
-            negativeScores[k] = -(estimate + clicks.PopularityUnchecked(item) + config.LoggingExploration * SimRandom.Gumbel(rng));
-        }
+            negativeScores[k] = -(Score(request.User, candidates[k]) + config.LoggingExploration * SimRandom.Gumbel(rng));
         return TopByKey(negativeScores, candidates);
     }
+
+    /// <summary>The upstream ranker's deterministic order: its top ListLength candidates by score, no exploration.</summary>
+    public int[] UpstreamOrder(SimRequest request)
+    {
+        SimArguments.CheckRequest(config, request);
+        var candidates = request.Candidates;
+        var negativeScores = new double[candidates.Length];
+        for (int k = 0; k < candidates.Length; k++) negativeScores[k] = -Score(request.User, candidates[k]);
+        return TopByKey(negativeScores, candidates);
+    }
+
+    /// <summary>
+    /// What the upstream ranker says of each candidate of a request: its score (the estimate before exploration noise)
+    /// and its 1-based rank among the request's candidates by that score (ties: earlier candidate first).
+    /// </summary>
+    public Dictionary<int, (double Score, int Rank)> Upstream(SimRequest request)
+    {
+        var candidates = request.Candidates;
+        var scores = candidates.Select(item => Score(request.User, item)).ToArray();
+        var order = Enumerable.Range(0, candidates.Length)
+            .OrderByDescending(k => scores[k]).ThenBy(k => k).ToArray();
+        var result = new Dictionary<int, (double, int)>(candidates.Length);
+        for (int r = 0; r < order.Length; r++) result[candidates[order[r]]] = (scores[order[r]], r + 1);
+        return result;
+    }
+
+    /// <summary>The upstream score: the noisy relevance estimate plus popularity.</summary>
+    private double Score(int user, int item) =>
+        clicks.InterestMatch(user, item) + config.LoggingNoise * EstimateError(user, item) + clicks.PopularityUnchecked(item);
 
     /// <summary>The behaviour policy's fixed error for a (user, item) pair: a standard normal value from a hash.</summary>
     private double EstimateError(int user, int item) =>

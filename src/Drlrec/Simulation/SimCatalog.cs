@@ -1,3 +1,5 @@
+using Drlrec.Data;
+
 namespace Drlrec.Simulation;
 
 /// <summary>
@@ -110,12 +112,16 @@ internal sealed class SimCatalog
         return index < Count ? index : -1;
     }
 
-    /// <summary>Item fields in schema order: item_id, category, tags, price. Inner arrays may be shared: read-only.</summary>
+    /// <summary>Item fields in schema order: item_id, category, tags, price, and the upstream score and rank, which
+    /// exist only for a request's candidates and are missing for a catalog item as such. Inner arrays may be shared:
+    /// read-only.</summary>
     public string[][] ItemFieldValues(int index)
     {
         SimArguments.CheckItem(config, index);
-        return [[ItemKey(index)], CategoryValues(index), TagValues(index), PriceValues(index)];
+        return [[ItemKey(index)], CategoryValues(index), TagValues(index), PriceValues(index), MissingValue, MissingValue];
     }
+
+    private static readonly string[] MissingValue = [LoggedItem.Missing];
 
     public int CategoryOf(int item)
     {

@@ -34,6 +34,8 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <c>i123</c>, <c>c4</c>, <c>t9</c>, <c>p2</c> (item); <c>1</c>..<c>ListLength</c>, <c>h3</c>, <c>d1</c> (context).</summary>
     public const string UserIdField = "user_id", AgeField = "age", GenderField = "gender", RegionField = "region";
     public const string ItemIdField = "item_id", CategoryField = "category", TagsField = "tags", PriceField = "price";
+    /// <summary>Dense item fields: the upstream ranker's score of a candidate and its 1-based rank among the request's candidates.</summary>
+    public const string UpstreamScoreField = "upstream_score", UpstreamRankField = "upstream_rank";
     public const string PositionField = "position", HourField = "hour", DeviceField = "device";
 
     private readonly SimCatalog catalog;
@@ -135,6 +137,16 @@ public sealed class SyntheticSimulator : IItemCatalog
 
     /// <inheritdoc cref="OraclePolicy.Order"/>
     public int[] OracleOrder(SimRequest request) => oraclePolicy.Order(request);
+
+    /// <inheritdoc cref="LoggingPolicy.UpstreamOrder"/>
+    public int[] UpstreamOrder(SimRequest request) => loggingPolicy.UpstreamOrder(request);
+
+    /// <summary>Each candidate's item fields as a re-ranker receives them in the request (with the upstream score and rank).</summary>
+    public IReadOnlyList<string[][]> CandidateFieldValues(SimRequest request)
+    {
+        var upstream = loggingPolicy.Upstream(request);
+        return request.Candidates.Select(item => logs.CandidateFieldValues(request, item, upstream)).ToArray();
+    }
 
     // ---- Logs ----------------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ internal static class Scalars
 {
     public static readonly Scalar Zero = 0.ToScalar();
     public static readonly Scalar One = 1.ToScalar();
+    public static readonly Scalar True = true.ToScalar();
     public static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
 
     /// <summary>a + b.</summary>

@@ -169,7 +169,7 @@ public sealed class ParquetListTests : IDisposable
         { "missing", "column 'reward' is missing" },
         { "string-reward", "column 'reward' must be float or double, found string" },
         { "list-position", "column 'position' must be int32 or int64, found list of int32" },
-        { "double-field", "column 'df_price' must be string, int32, int64 or a list of strings, found double" },
+        { "bool-field", "column 'df_flag' must be string, int32, int64, a list of strings (categorical) or float, double (dense), found" },
         { "no-item", "no item field column (df_<name>)" },
         { "unknown", "unknown column 'score'" },
         { "same-name", "field 'a' appears twice" },
@@ -184,7 +184,7 @@ public sealed class ParquetListTests : IDisposable
             "missing" => [Strings("list_id", "a"), Values<int>("position", 1), Strings("df_m", "x")],
             "string-reward" => [Strings("list_id", "a"), Values<int>("position", 1), Strings("reward", "1"), Strings("df_m", "x")],
             "list-position" => [Strings("list_id", "a"), Int32Lists("position", [1]), Values<float>("reward", 1), Strings("df_m", "x")],
-            "double-field" => [Strings("list_id", "a"), Values<int>("position", 1), Values<float>("reward", 1), Values<double>("df_price", 2)],
+            "bool-field" => [Strings("list_id", "a"), Values<int>("position", 1), Values<float>("reward", 1), Values<bool>("df_flag", true)],
             "no-item" => [Strings("list_id", "a"), Values<int>("position", 1), Values<float>("reward", 1), Strings("uf_u", "x")],
             "unknown" => [Strings("list_id", "a"), Values<int>("position", 1), Values<float>("reward", 1), Strings("df_m", "x"),
                           Values<int>("score", 3)],
@@ -257,5 +257,46 @@ public sealed class ParquetListTests : IDisposable
     public void A_missing_file_is_not_found()
     {
         Assert.Throws<FileNotFoundException>(() => ParquetListReader.Read(temp["nope.parquet"], Defaults));
+    }
+
+    [Fact]
+    public void Float_and_double_field_columns_are_dense_fields_with_null_as_missing_and_round_trip()
+    {
+        string file = Write(temp["dense.parquet"],
+        [
+            Strings("list_id", "a", "a", "b"),
+            Values<int>("position", 1, 2, 1),
+            Values<float>("reward", 1, 0, 1),
+            Strings("df_item", "x", "y", "z"),
+            Nullables<double>("df_score", 0.5, null, -2),
+            Values<float>("cf_load", 3, 3, 1.5f),
+        ]);
+
+        var data = ParquetListReader.Read(file, Defaults);
+
+        Assert.Equal([FieldKind.Categorical, FieldKind.Dense, FieldKind.Dense], data.Schema.Fields.Select(f => f.Kind));
+        Assert.Equal(["0.5"], Field(data, data.Lists[0].Items[0], "score"));
+        Assert.Equal([LoggedItem.Missing], Field(data, data.Lists[0].Items[1], "score"));
+        Assert.Equal(["1.5"], Field(data, data.Lists[1].Items[0], "load"));
+
+        string copy = temp["dense-copy.parquet"];
+        ParquetListWriter.Write(data, copy);
+        var again = ParquetListReader.Read(copy, Defaults);
+        Assert.Equal(data.Schema.Fields, again.Schema.Fields);
+        SameLists(data, again);
+    }
+
+    [Fact]
+    public void A_non_finite_number_in_a_dense_column_names_the_row_and_column()
+    {
+        string file = Write(temp["nan.parquet"],
+        [
+            Strings("list_id", "a", "a"), Values<int>("position", 1, 2), Values<float>("reward", 1, 0),
+            Strings("df_item", "x", "y"), Values<double>("df_score", 1, double.NaN),
+        ]);
+        var e = Assert.Throws<DataFormatException>(() => ParquetListReader.Read(file, Defaults));
+        Assert.Contains("df_score", e.Problem);
+        Assert.Contains("finite", e.Problem);
+        Assert.Contains("row 1", e.Location);
     }
 }

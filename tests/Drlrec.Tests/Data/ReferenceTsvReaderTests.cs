@@ -196,4 +196,32 @@ public sealed class ReferenceTsvReaderTests : IDisposable
         Assert.Equal(["a99", "a100b2", "a100b10", "df", "uf1", "uf1a", "uf02", "uf2", "uf10"],
                      keys.Order(NaturalStringComparer.Instance));
     }
+
+    [Fact]
+    public void Keys_starting_with_num_are_dense_fields_whose_empty_value_is_missing()
+    {
+        string file = folder.Write("dense.tsv",
+            Line("s1", "uf1:u1 df1:m1 num_df2:0.25 cf1:p1 reward:1", "uf1:u1 df1:m2 num_df2: cf1:p2 reward:0"),
+            Line("s2", "uf1:u2 df1:m3 num_df2:-3e2 cf1:p1 reward:0"));
+
+        var data = ReferenceTsvReader.Read(file, Defaults);
+
+        Assert.Equal(new FieldSpec("num_df2", FieldGroup.Item, FieldKind.Dense), data.Schema.Fields[data.Schema.IndexOf("num_df2")]);
+        Assert.Equal(["0.25"], Field(data, data.Lists[0].Items[0], "num_df2"));
+        Assert.Equal([LoggedItem.Missing], Field(data, data.Lists[0].Items[1], "num_df2"));
+        Assert.Equal(["-300"], Field(data, data.Lists[1].Items[0], "num_df2"));
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1,2")]
+    public void A_dense_value_that_is_not_one_finite_number_names_the_line_item_and_key(string value)
+    {
+        string file = folder.Write("bad-dense.tsv",
+            Line("s1", "uf1:u1 df1:m1 num_df2:1 cf1:p1 reward:1"),
+            Line("s2", $"uf1:u2 df1:m3 num_df2:{value} cf1:p1 reward:0"));
+        Malformed(() => ReferenceTsvReader.Read(file, Defaults), file, "line 2", "item 1", "'num_df2'", "finite number");
+    }
 }

@@ -128,3 +128,41 @@ public sealed class FirstSlotScoringTests
         }
     }
 }
+
+public sealed class QNetworkDenseFieldTests
+{
+    [Fact]
+    public void Dense_values_enter_through_the_projection_and_their_codes_are_never_read_as_embedding_rows()
+    {
+        var lists = ToyData.DenseLists(24);
+        var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
+        var layout = FieldLayout.Of(vocabulary);
+        manual_seed(4);
+        using var net = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, layout.Count, vocabulary.Rows, "dense", layout.DenseFields);
+        net.eval();
+        Assert.Contains(net.named_parameters(), p => p.name == "denseProjection");
+        Assert.Equal(2L * 8, net.named_parameters().Single(p => p.name == "denseProjection").parameter.numel());
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var rows = EncodedLists.Encode(lists, vocabulary).Batch(Enumerable.Range(0, 8).ToArray()).Rows;
+        int quality = lists.Schema.IndexOf("quality");
+        // A code far beyond the embedding table: read as a row it would fail; read as a value it changes Q.
+        var shifted = rows.clone();
+        shifted.select(2, quality).select(2, 1).fill_(4 * DenseCode.Scale);
+        var q = net.Forward(rows).Q;
+        var qShifted = net.Forward(shifted).Q;
+        Assert.False(q.allclose(qShifted, rtol: 1e-4, atol: 1e-5));
+
+        net.named_parameters().Single(p => p.name == "denseProjection").parameter.zero_();
+        Assert.True(net.Forward(rows).Q.allclose(net.Forward(shifted).Q, rtol: 1e-5, atol: 1e-6), "without a projection the value adds nothing");
+    }
+
+    [Fact]
+    public void A_network_without_dense_fields_has_exactly_the_parameters_it_had_before()
+    {
+        manual_seed(2);
+        using var net = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, ToyData.Schema.Count, 50);
+        Assert.DoesNotContain(net.named_parameters(), p => p.name.StartsWith("dense", StringComparison.Ordinal));
+        Assert.Empty(net.DenseFields);
+    }
+}

@@ -51,7 +51,8 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
     public void The_schema_has_the_user_item_and_context_fields_in_order()
     {
         Assert.Equal(
-            "U:user_id, U:age, U:gender, U:region, I:item_id, I:category, I:tags, I:price, C:position, C:hour, C:device",
+            "U:user_id, U:age, U:gender, U:region, I:item_id, I:category, I:tags, I:price, I:upstream_score#, I:upstream_rank#, " +
+            "C:position, C:hour, C:device",
             simulator.Schema.ToString());
         Assert.Equal(4, simulator.Schema.FirstItemField);
     }
@@ -81,7 +82,7 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
                 Assert.Equal($"h{SyntheticSimulator.HourBucketOf(list.Timestamp)}", Assert.Single(item.Values[hour]));
                 Assert.True(item.Reward is 0f or 1f);
                 var fromCatalog = simulator.ItemFieldValues(simulator.IndexOf(item.ItemKey));
-                for (int f = 0; f < schema.ItemCount; f++) Assert.Equal(fromCatalog[f], item.Values[schema.FirstItemField + f]);
+                for (int f = 0; f < 4; f++) Assert.Equal(fromCatalog[f], item.Values[schema.FirstItemField + f]); // not the upstream ones
             }
         }
     }
@@ -145,7 +146,8 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
         for (int i = 0; i < simulator.Count; i += 13)
         {
             var values = simulator.ItemFieldValues(i);
-            Assert.Equal(4, values.Length);
+            Assert.Equal(6, values.Length);
+            Assert.Equal([[LoggedItem.Missing], [LoggedItem.Missing]], values[4..]); // upstream score and rank exist only in a request
             Assert.Equal([$"i{i}"], values[0]);
             Assert.Equal([$"c{simulator.CategoryOf(i)}"], values[1]);
             Assert.InRange(values[2].Length, 1, 3);
@@ -194,5 +196,45 @@ public sealed class SyntheticSimulatorTests(SimulatorFixture fixture) : IClassFi
             var candidates = sim.NextRequest(rng).Candidates;
             Assert.Equal(500, candidates.Distinct().Count());
         }
+    }
+
+    [Fact]
+    public void Each_candidate_of_a_request_carries_the_upstream_score_and_its_rank_and_the_upstream_order_is_the_top_by_score()
+    {
+        var rng = new Random(21);
+        for (int r = 0; r < 20; r++)
+        {
+            var request = simulator.NextRequest(rng);
+            var values = simulator.CandidateFieldValues(request);
+            var scores = values.Select(v => double.Parse(v[4][0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var ranks = values.Select(v => int.Parse(v[5][0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(Enumerable.Range(1, request.Candidates.Length), ranks.Order());
+            for (int a = 0; a < scores.Length; a++)
+                for (int b = 0; b < scores.Length; b++)
+                    if (scores[a] > scores[b]) Assert.True(ranks[a] < ranks[b]);
+            var byRank = Enumerable.Range(0, ranks.Length).OrderBy(k => ranks[k]).Select(k => request.Candidates[k]);
+            Assert.Equal(byRank.Take(simulator.ListLength), simulator.UpstreamOrder(request));
+        }
+    }
+
+    [Fact]
+    public void Logged_items_carry_their_requests_upstream_score_and_rank_and_exploration_shows_lower_ranks_too()
+    {
+        var schema = simulator.Schema;
+        int score = schema.IndexOf(SyntheticSimulator.UpstreamScoreField), rank = schema.IndexOf(SyntheticSimulator.UpstreamRankField);
+        var ranks = new List<int>();
+        foreach (var list in fixture.Logs.Lists.Take(300))
+        {
+            var pairs = list.Items.Select(i => (Score: double.Parse(Assert.Single(i.Values[score]), System.Globalization.CultureInfo.InvariantCulture),
+                Rank: int.Parse(Assert.Single(i.Values[rank]), System.Globalization.CultureInfo.InvariantCulture))).ToList();
+            Assert.Equal(pairs.Count, pairs.Select(p => p.Rank).Distinct().Count());
+            foreach (var a in pairs)
+                foreach (var b in pairs)
+                    if (a.Score > b.Score) Assert.True(a.Rank < b.Rank);
+            ranks.AddRange(pairs.Select(p => p.Rank));
+        }
+        Assert.InRange(ranks.Min(), 1, 1);
+        Assert.True(ranks.Max() > simulator.ListLength, "exploration also logs candidates the upstream ranked below the top 10");
+        Assert.True(ranks.Max() <= simulator.Config.CandidatesPerRequest);
     }
 }

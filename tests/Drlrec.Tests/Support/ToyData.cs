@@ -12,6 +12,37 @@ public static class ToyData
         new FieldSpec("position", FieldGroup.Context),
     ]);
 
+    /// <summary>The toy schema with a dense item field <c>quality</c> and a dense context field <c>load</c>.</summary>
+    public static ListSchema DenseSchema { get; } = new(
+    [
+        new FieldSpec("user", FieldGroup.User), new FieldSpec("age", FieldGroup.User),
+        new FieldSpec("item", FieldGroup.Item), new FieldSpec("tags", FieldGroup.Item),
+        new FieldSpec("quality", FieldGroup.Item, FieldKind.Dense),
+        new FieldSpec("position", FieldGroup.Context), new FieldSpec("load", FieldGroup.Context, FieldKind.Dense),
+    ]);
+
+    /// <summary>
+    /// <see cref="Lists"/> with the dense fields: an item's quality is higher for clicked-more (even) items, one in eight
+    /// is missing, and a few are far outliers; the load is a number per list.
+    /// </summary>
+    public static ListDataset DenseLists(int count, int seed = 1)
+    {
+        var rng = new Random(seed + 1000);
+        var lists = Lists(count, seed: seed).Lists.Select(list =>
+        {
+            double load = Math.Round(rng.NextDouble() * 10, 3);
+            var items = list.Items.Select(item =>
+            {
+                int id = int.Parse(item.ItemKey[1..], System.Globalization.CultureInfo.InvariantCulture);
+                double? quality = rng.Next(8) == 0 ? null : (id % 2 == 0 ? 1.0 : -1.0) + rng.NextDouble() + (rng.Next(50) == 0 ? 1000 : 0);
+                var v = item.Values;
+                return item with { Values = [v[0], v[1], v[2], v[3], DenseValue.Set(quality), v[4], DenseValue.Set(load)] };
+            }).ToList();
+            return list with { Items = items };
+        }).ToList();
+        return new ListDataset(DenseSchema, lists, "toy-dense");
+    }
+
     /// <summary>
     /// Lists of random lengths (some shorter than <paramref name="length"/>); even item ids are clicked 80% of
     /// the time and odd ones 10%, so the reward is learnable from the item field.
