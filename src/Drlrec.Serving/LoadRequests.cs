@@ -70,7 +70,7 @@ public static class LoadRequests
         {
             var map = new JsonObject();
             for (int f = 0; f < schema.Count; f++)
-                if (schema.Fields[f].Group == group && schema.Fields[f].Name != SlateRanker.PositionField)
+                if (schema.Fields[f].Group == group && schema.Fields[f].Name != SlateRanker.PositionField && !schema.Fields[f].Derived)
                     map[schema.Fields[f].Name] = schema.Fields[f].Kind == FieldKind.Dense
                         ? JsonValue.Create(Math.Round(vocabulary.Fields[f].Center!.Value + vocabulary.Fields[f].Scale!.Value * (2 * rng.NextDouble() - 1), 4))
                         : new JsonArray([.. Pick(f).Distinct().Select(v => JsonValue.Create(v))]);

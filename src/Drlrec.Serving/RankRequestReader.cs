@@ -28,6 +28,8 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
     private readonly string[] itemFields = Names(schema, FieldGroup.Item);
     // The ranker fills "position" per slot, so clients may leave it out (a given value is ignored).
     private readonly string[] contextFields = Names(schema, FieldGroup.Context);
+    // Derived item fields are the model's own training statistics: clients leave them out (given values are ignored).
+    private readonly HashSet<string> derived = schema.Fields.Where(f => f.Derived).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
 
     public RankCall Read(JsonElement body)
     {
@@ -99,7 +101,7 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
                 : Values(property.Value, field);
         }
         foreach (string name in expected)
-            if (!result.ContainsKey(name) && !(group == FieldGroup.Context && name == SlateRanker.PositionField))
+            if (!result.ContainsKey(name) && !(group == FieldGroup.Context && name == SlateRanker.PositionField) && !derived.Contains(name))
                 throw Bad($"{where}.{name}", $"missing (the model needs every {groupName} field: {Listed(expected)})");
         return result;
     }

@@ -79,7 +79,8 @@ public sealed class RankerPool : IDisposable
     private static SlateRequest WarmUp(Data.ListSchema schema)
     {
         Dictionary<string, string[]> Group(Data.FieldGroup group) =>
-            schema.Fields.Where(f => f.Group == group).ToDictionary(f => f.Name, _ => new[] { "warm-up" });
+            schema.Fields.Where(f => f.Group == group && !f.Derived)
+                .ToDictionary(f => f.Name, f => f.Kind == Data.FieldKind.Dense ? new[] { Data.LoggedItem.Missing } : ["warm-up"]);
         var item = Group(Data.FieldGroup.Item);
         return new SlateRequest(Group(Data.FieldGroup.User), Group(Data.FieldGroup.Context), [item, item], 2);
     }

@@ -35,7 +35,7 @@ public static class BenchCommand
             {
                 foreach (string path in paths) loaded.Add(ModelCheckpoint.Load(path));
                 var data = loaded[0].TrainingData;
-                var (train, test) = Busy.While("loading data", () => DataLoader.LoadSplit(data));
+                var (train, _, test) = Busy.While("loading data", () => DataLoader.LoadSplit(data));
                 var catalog = DataLoader.Catalog(data, train);
                 LatencyReport report = null!;
                 AnsiConsole.Progress().Start(ctx =>

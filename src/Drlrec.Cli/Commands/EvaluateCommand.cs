@@ -4,6 +4,7 @@ using Drlrec.Cli.Output;
 using Drlrec.Evaluation;
 using Drlrec.IO;
 using Drlrec.Workflows;
+using Spectre.Console;
 
 namespace Drlrec.Cli.Commands;
 
@@ -16,6 +17,7 @@ public static class EvaluateCommand
             "Data to evaluate on; its latest lists (by time, the fraction used in training) are the test set unless --test is given. " +
             "Default: the data the first model was trained on, split as in its training",
             "Separate test file (then all of --data is training data for the baselines)");
+        source.Split.Description = "How to split the data: time or user-time. Default: as the first model was trained";
         var models = ModelOptions.Many("A run folder (or model.ckpt)");
         models.Required = true;
         var json = CommonOptions.Json("the report");
@@ -27,23 +29,59 @@ public static class EvaluateCommand
             DefaultValueFactory = _ => "logged",
         };
         scoring.AcceptOnlyFromAmong("logged", "first-slot");
+        var online = new Option<bool>("--online")
+        {
+            Description = "Online instead of offline: the models re-rank simulated requests (each candidate with the upstream ranker's " +
+                          "score and rank) beside the upstream order, the logging policy, random and the oracle; expected clicks per list",
+            DefaultValueFactory = _ => false,
+        };
+        var synthetic = new Option<FileInfo?>("--synthetic")
+        {
+            Description = "With --online: the simulator's settings (the data.synthetic shape of a run's config). Default: the world the first model was trained on",
+        };
+        var requests = new Option<int>("--requests") { Description = "With --online: simulated requests", DefaultValueFactory = _ => 1000 };
 
         var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10.");
         source.AddTo(command);
-        foreach (var option in new Option[] { models, json, seed, scoring }) command.Options.Add(option);
+        foreach (var option in new Option[] { models, json, seed, scoring, online, synthetic, requests }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            if (parse.GetValue(online))
+            {
+                if (parse.GetValue(source.Data) is not null || parse.GetValue(source.Test) is not null)
+                    throw new ArgumentException("--online runs on the simulator: give --synthetic FILE for another world, not --data or --test");
+                var onlineSettings = new OnlineSettings
+                {
+                    Models = parse.GetValue(models)!, Synthetic = parse.GetValue(synthetic)?.FullName,
+                    Requests = parse.GetValue(requests), Seed = parse.GetValue(seed),
+                };
+                OnlineReport onlineReport = null!;
+                AnsiConsole.Progress().Start(ctx =>
+                {
+                    var task = ctx.AddTask("simulated requests", maxValue: onlineSettings.Requests);
+                    onlineReport = OnlineWorkflow.Run(onlineSettings, n => task.Increment(n));
+                });
+                Tables.Online(onlineReport);
+                if (parse.GetValue(json) is { } onlineFile)
+                {
+                    Json.WriteFile(onlineFile.FullName, new { Online = onlineReport });
+                    Report.Wrote(onlineFile.FullName);
+                }
+                return 0;
+            }
+
             var settings = new EvaluateSettings
             {
                 Models = parse.GetValue(models)!,
                 Data = parse.GetValue(source.Data),
                 Test = parse.GetValue(source.Test),
                 SkipBadRecords = parse.GetValue(source.SkipBadRecords),
+                Split = source.SplitFrom(parse),
                 Seed = parse.GetValue(seed),
                 Scoring = parse.GetValue(scoring) == "first-slot" ? OfflineScoring.FirstSlot : OfflineScoring.Logged,
             };
             var report = Busy.While("loading data and scoring", () => EvaluateWorkflow.Run(settings));
-            Tables.Evaluation(report, $"offline evaluation (test split, {parse.GetValue(scoring)} scoring)");
+            Tables.Evaluation(report, $"offline evaluation (test split by {(report.Split == Configuration.SplitMode.UserTime ? "user-time" : "time")}, {parse.GetValue(scoring)} scoring)");
             if (parse.GetValue(json) is { } file)
             {
                 Json.WriteFile(file.FullName, report);

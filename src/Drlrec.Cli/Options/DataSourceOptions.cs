@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Drlrec.Configuration;
 using Drlrec.Data.Loading;
 
 namespace Drlrec.Cli.Options;
@@ -17,10 +18,25 @@ public sealed class DataSourceOptions
         Description = "Separate test file (same formats). Default: the latest 20% of --data's lists by time",
     };
 
+    public Option<string?> Split { get; } = new("--split")
+    {
+        Description = "time: the latest lists overall are held out (validation, test); user-time: each user's latest lists [default: time]",
+    };
+
     public Option<bool> SkipBadRecords { get; } = new("--skip-bad-records")
     {
         Description = "Skip malformed records and report counts instead of failing",
         DefaultValueFactory = _ => false,
+    };
+
+    public DataSourceOptions() => Split.AcceptOnlyFromAmong("time", "user-time");
+
+    /// <summary>The split mode typed on the command line, or null.</summary>
+    public SplitMode? SplitFrom(ParseResult parse) => parse.GetValue(Split) switch
+    {
+        "time" => SplitMode.Time,
+        "user-time" => SplitMode.UserTime,
+        _ => null,
     };
 
     /// <summary>The options for commands whose data default to a trained model's (no default source).</summary>
@@ -35,6 +51,6 @@ public sealed class DataSourceOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Data, Test, SkipBadRecords }) command.Options.Add(option);
+        foreach (var option in new Option[] { Data, Test, Split, SkipBadRecords }) command.Options.Add(option);
     }
 }

@@ -59,6 +59,7 @@ public sealed class RunOptions
         if (layer is not null) config = Json.Overlay(config, layer);
         if (Given(parse, Data)) config = config with { Data = config.Data with { Source = parse.GetValue(Data)! } };
         if (Given(parse, Test)) config = config with { Data = config.Data with { Test = parse.GetValue(Test) } };
+        if (Source.SplitFrom(parse) is { } split) config = config with { Data = config.Data with { Split = split } };
         if (Given(parse, SkipBadRecords)) config = config with { Data = config.Data with { SkipBadRecords = parse.GetValue(SkipBadRecords) } };
         if (Given(parse, Seed)) config = config with { Seed = parse.GetValue(Seed) };
         if (Given(parse, Epochs)) config = config with { Trainer = config.Trainer with { Epochs = parse.GetValue(Epochs) } };

@@ -63,5 +63,20 @@ public static class Tables
         AnsiConsole.Write(table);
     }
 
+    /// <summary>Expected clicks per list of the models and the baselines (<c>drlrec evaluate --online</c>).</summary>
+    public static void Online(Workflows.OnlineReport report)
+    {
+        var table = new Table().Title($"online evaluation: {report.Requests:N0} simulated requests (seed {report.Seed}), expected clicks per list")
+            .AddColumns("policy", "clicks/list", "95% CI", "vs upstream order", "95% CI");
+        foreach (var m in report.Models)
+            table.AddRow(Markup.Escape(m.Name), $"[bold]{m.ClicksPerList:F3}[/]", Interval(m.Ci95), $"{m.VsUpstream.Difference:+0.000;-0.000} ({m.VsUpstream.Relative:+0.0%;-0.0%})",
+                Interval(m.VsUpstream.Ci95) + (m.VsUpstream.Distinguishable ? "" : " (not distinguishable from 0)"));
+        foreach (var (_, b) in report.Baselines)
+            table.AddRow($"[grey]{Markup.Escape(b.Name)} (baseline)[/]", b.ClicksPerList.ToString("F3"), Interval(b.Ci95), "", "");
+        AnsiConsole.Write(table);
+    }
+
+    private static string Interval(double[] ci) => Markup.Escape($"[{ci[0]:F3}, {ci[1]:F3}]");
+
     public static string F(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F4");
 }

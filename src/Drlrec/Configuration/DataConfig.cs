@@ -2,6 +2,16 @@ using Drlrec.Simulation;
 
 namespace Drlrec.Configuration;
 
+/// <summary>How lists are held out for validation and testing.</summary>
+public enum SplitMode
+{
+    /// <summary>The latest lists of the whole log (a global time split): the default.</summary>
+    Time,
+    /// <summary>Each user's latest lists (the sequential-recommendation protocol of RecBole and others); a user with a
+    /// single list keeps it for training.</summary>
+    UserTime,
+}
+
 /// <summary>Where the lists come from and how they are split.</summary>
 public sealed record DataConfig
 {
@@ -13,6 +23,9 @@ public sealed record DataConfig
 
     /// <summary>L: longest list; longer logged lists are cut into consecutive lists. Default 10.</summary>
     public int MaxListLength { get; init; } = 10;
+
+    /// <summary>time (default: the latest lists overall) or user_time (each user's latest lists).</summary>
+    public SplitMode Split { get; init; } = SplitMode.Time;
 
     /// <summary>Latest fraction of lists (by time) held out for testing. Default 0.2.</summary>
     public double TestFraction { get; init; } = 0.2;

@@ -14,4 +14,13 @@ public sealed record FeatureConfig
     /// <summary>Probability that a training input's field is replaced by its out-of-vocabulary row, so that the OOV
     /// rows learn to stand for unseen users and items (see <c>Features.FeatureDropout</c>). Default 0.1.</summary>
     public double OovDropout { get; init; } = 0.1;
+
+    /// <summary>
+    /// Add each item's training statistics as two dense item fields, <c>item_impressions</c> (log(1 + impressions)) and
+    /// <c>item_like_rate</c> (the smoothed like-rate of the popularity baseline), computed on the training split only
+    /// (leave-one-out on the training lists themselves), stored with the model and filled from the item key when it
+    /// ranks, so a cold user still gets what popularity knows. Null (default): on for logged data, off for the simulator
+    /// (whose logs carry the upstream ranker's score instead).
+    /// </summary>
+    public bool? ItemStatistics { get; init; }
 }

@@ -23,11 +23,13 @@ public enum FieldKind
 /// <summary>
 /// One feature field. A categorical field's value at an item position is a non-empty set of strings; a dense field's is
 /// a set of one: a finite number written by <see cref="DenseValue.Format"/>, or <see cref="LoggedItem.Missing"/>.
+/// A derived field is computed by the model itself from the item's key (its training statistics): requests leave it out.
 /// </summary>
 public sealed record FieldSpec(
     string Name,
     FieldGroup Group,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] FieldKind Kind = FieldKind.Categorical);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] FieldKind Kind = FieldKind.Categorical,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Derived = false);
 
 /// <summary>
 /// The ordered feature fields of a data set: all user fields, then all item fields, then all context

@@ -36,7 +36,8 @@ public sealed record EvaluationReport(
     string Data,
     int TestLists,
     int TestItems,
-    OfflineScoring Scoring = OfflineScoring.Logged);
+    OfflineScoring Scoring = OfflineScoring.Logged,
+    SplitMode Split = SplitMode.Time);
 
 /// <summary>Scores saved models and the baselines on the same test lists with the same metric code.</summary>
 public static class OfflineEvaluation
@@ -44,8 +45,9 @@ public static class OfflineEvaluation
     public const string ItemPopularity = "item_popularity";
     public const string Random = "random";
 
+    /// <param name="train">The lists the models trained on (the baselines are fitted on them).</param>
     public static EvaluationReport Run(IReadOnlyList<LoadedModel> models, ListDataset train, ListDataset test, int seed,
-        string dataName, int batchSize = 512, OfflineScoring scoring = OfflineScoring.Logged)
+        string dataName, int batchSize = 512, OfflineScoring scoring = OfflineScoring.Logged, SplitMode split = SplitMode.Time)
     {
         var names = DisplayNames(models);
         var scored = new List<ModelScores>();
@@ -55,13 +57,13 @@ public static class OfflineEvaluation
             var metrics = QScorer.Evaluate(models[i].Online, encoded, batchSize, scoring, models[i].Layout);
             scored.Add(ModelScores.From(names[i], metrics, models[i].Online.ParameterCount));
         }
-        return new EvaluationReport(scored, EvaluateBaselines(train, test, seed), dataName, test.Lists.Count, test.ItemCount, scoring);
+        return new EvaluationReport(scored, EvaluateBaselines(train, test, seed), dataName, test.Lists.Count, test.ItemCount, scoring, split);
     }
 
-    /// <summary>The baselines on prepared data: fitted on everything the models could learn from (the training and the
-    /// validation lists), scored on the test lists.</summary>
+    /// <summary>The baselines on prepared data: fitted on exactly the lists the models train on (the validation lists
+    /// only choose the models' epoch), scored on the test lists.</summary>
     public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(PreparedData data, int seed) =>
-        EvaluateBaselines(data.TrainLists.WithLists([.. data.TrainLists.Lists, .. data.ValidationLists.Lists]), data.TestLists, seed);
+        EvaluateBaselines(data.TrainLists, data.TestLists, seed);
 
     /// <summary>Item popularity (fitted on <paramref name="train"/>) and random scores on <paramref name="test"/>.</summary>
     public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(ListDataset train, ListDataset test, int seed)
@@ -77,7 +79,7 @@ public static class OfflineEvaluation
     }
 
     /// <summary>Checkpoint names, made unique with the folder name where two models share one.</summary>
-    private static string[] DisplayNames(IReadOnlyList<LoadedModel> models)
+    public static string[] DisplayNames(IReadOnlyList<LoadedModel> models)
     {
         var names = models.Select(m => m.Name).ToArray();
         for (int i = 0; i < names.Length; i++)

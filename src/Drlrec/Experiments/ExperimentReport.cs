@@ -28,8 +28,8 @@ public static class ExperimentReport
                 var online = rows.Where(r => r.OnlineClicks is not null).Select(r => r.OnlineClicks!.Value).ToList();
                 var clicks = online.Count > 0 ? OnlineEvaluation.Summarise(g.Key.Variant, online) : null;
                 return new VariantSummary(g.Key.Dataset, g.Key.Variant, g.Key.SweepParameter, g.Key.SweepValue, rows.Count,
-                    rows.Average(r => r.Auc), Std(rows.Select(r => r.Auc)), rows.Average(r => r.Gauc), Std(rows.Select(r => r.Gauc)),
-                    rows.Average(r => r.Ndcg10), Std(rows.Select(r => r.Ndcg10)), rows.Average(r => r.ParamsRatio),
+                    rows.Average(r => r.Auc), Statistics.Std(rows.Select(r => r.Auc).ToList()), rows.Average(r => r.Gauc), Statistics.Std(rows.Select(r => r.Gauc).ToList()),
+                    rows.Average(r => r.Ndcg10), Statistics.Std(rows.Select(r => r.Ndcg10).ToList()), rows.Average(r => r.ParamsRatio),
                     Mean(rows.Select(r => r.LatencyP50Ratio)), Mean(rows.Select(r => r.PoolP50Ratio)),
                     clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds));
             }).ToList();
@@ -77,7 +77,7 @@ public static class ExperimentReport
                 var auc = b.Where(x => x.Auc is not null).Select(x => x.Auc!.Value).ToList();
                 var clicks = b.Where(x => x.OnlineClicks is not null).Select(x => x.OnlineClicks!.Value).ToList();
                 var online = clicks.Count > 0 ? OnlineEvaluation.Summarise(b.Key, clicks) : null;
-                md.AppendLine($"| *{b.Key} (baseline)* | {(auc.Count > 0 ? $"{auc.Average():F4} ± {Std(auc):F4}" : "")} | | | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
+                md.AppendLine($"| *{b.Key} (baseline)* | {(auc.Count > 0 ? $"{auc.Average():F4} ± {Statistics.Std(auc):F4}" : "")} | | | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
             }
             md.AppendLine();
             foreach (string plot in Plot(result, summaries, dataset, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
@@ -143,12 +143,5 @@ public static class ExperimentReport
     {
         var list = values.Where(v => v is not null).Select(v => v!.Value).ToList();
         return list.Count == 0 ? null : list.Average();
-    }
-    private static double Std(IEnumerable<double> values)
-    {
-        var list = values.ToList();
-        if (list.Count < 2) return 0;
-        double mean = list.Average();
-        return Math.Sqrt(list.Sum(v => (v - mean) * (v - mean)) / (list.Count - 1));
     }
 }

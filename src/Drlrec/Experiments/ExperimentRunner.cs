@@ -75,9 +75,11 @@ public static class ExperimentRunner
     private static List<(ExperimentVariant Variant, int? Value)> Plan(ExperimentSpec spec, ExperimentDataset dataset)
     {
         var plan = new List<(ExperimentVariant, int?)>();
-        foreach (var v in spec.Variants.Where(v => v.Kind != VariantKind.Teacher))
+        var mainTeacher = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher);
+        foreach (var v in spec.Variants.Where(v => v != mainTeacher))
         {
-            bool swept = spec.Sweep is { } s && (s.Parameter == "student_dim" || (s.Parameter == "k" && v.Kind == VariantKind.Distill));
+            bool swept = spec.Sweep is { } s && v.Kind != VariantKind.Teacher
+                         && (s.Parameter == "student_dim" || (s.Parameter == "k" && v.Kind == VariantKind.Distill));
             if (swept) plan.AddRange(spec.Sweep!.Values.Select(x => (v, (int?)x)));
             else plan.Add((v, null));
         }
@@ -92,7 +94,7 @@ public static class ExperimentRunner
         var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds)>();
         var teacherVariant = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher) ?? new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher };
         var clock = Stopwatch.StartNew();
-        var teacherResult = TrainWorkflow.Run(config with { Role = ModelRole.Teacher }, data, Path.Combine(folder, "teacher"),
+        var teacherResult = TrainWorkflow.Run(WithOverrides(config with { Role = ModelRole.Teacher }, teacherVariant), data, Path.Combine(folder, "teacher"),
             observer?.OnRun(dataset.Name, seed, teacherVariant.Name), teacherVariant.Name);
         trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds));
         using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
@@ -101,12 +103,16 @@ public static class ExperimentRunner
         foreach (var (variant, value) in plan)
         {
             string name = value is null ? variant.Name : $"{variant.Name} ({spec.Sweep!.Parameter}={value})";
-            var studentConfig = config.AsStudent(spec.Sweep?.Parameter == "student_dim" && value is { } d ? d : variant.StudentDim);
+            var studentConfig = WithOverrides(config.AsStudent(spec.Sweep?.Parameter == "student_dim" && value is { } d ? d : variant.StudentDim), variant);
             string run = Path.Combine(folder, Slug(name));
             var epochs = observer?.OnRun(dataset.Name, seed, name);
             clock.Restart();
             TrainResult result;
-            if (variant.Kind == VariantKind.Student)
+            if (variant.Kind == VariantKind.Teacher)
+            {
+                result = TrainWorkflow.Run(WithOverrides(config with { Role = ModelRole.Teacher }, variant), data, run, epochs, name);
+            }
+            else if (variant.Kind == VariantKind.Student)
             {
                 result = TrainWorkflow.Run(studentConfig, data, run, epochs, name);
             }
@@ -156,6 +162,13 @@ public static class ExperimentRunner
             foreach (var m in models) m.Dispose();
         }
     }
+
+    /// <summary>The variant's own run-config overrides layered over <paramref name="config"/>.</summary>
+    private static RunConfig WithOverrides(RunConfig config, ExperimentVariant variant) =>
+        variant.Config is { } overrides
+            ? Json.Overlay(config, System.Text.Json.Nodes.JsonObject.Create(overrides)
+                ?? throw new InvalidDataException($"variant '{variant.Name}': config must be a JSON object"))
+            : config;
 
     private static ExperimentRow Row(ExperimentDataset dataset, int seed, ExperimentVariant variant, int? value, ExperimentSweep? sweep,
         TrainResult r, long teacherParams, double seconds) => new(

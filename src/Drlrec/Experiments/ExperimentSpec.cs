@@ -7,7 +7,8 @@ namespace Drlrec.Experiments;
 /// <summary>What a variant trains.</summary>
 public enum VariantKind
 {
-    /// <summary>The teacher (Double DQN alone, teacher sizes). Trained once per data set and seed, first.</summary>
+    /// <summary>A teacher (Double DQN alone, teacher sizes). The first teacher variant is trained first and is the one the
+    /// distill variants learn from; other teacher variants (e.g. a gamma = 0 teacher) are compared with it.</summary>
     Teacher,
     /// <summary>The student trained alone (Double DQN, student sizes).</summary>
     Student,
@@ -24,6 +25,10 @@ public sealed record ExperimentVariant
     public DistillConfig? Distill { get; init; }
     /// <summary>The student's embedding size; default 8.</summary>
     public int? StudentDim { get; init; }
+
+    /// <summary>Run-config overrides of this variant only, layered over the experiment's (e.g. <c>{"dqn": {"gamma": 0}}</c>
+    /// for a myopic teacher).</summary>
+    public JsonElement? Config { get; init; }
 }
 
 /// <summary>A data set of an experiment.</summary>

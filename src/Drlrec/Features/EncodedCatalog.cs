@@ -26,15 +26,25 @@ public sealed class EncodedCatalog : IDisposable
         // Two passes (width, then rows) so that a million-item catalog's values are never all held at once.
         int widest = 1;
         for (int i = 0; i < n; i++)
-            foreach (var set in catalog.ItemFieldValues(i)) widest = Math.Max(widest, set.Length);
+            foreach (var set in ValuesOf(catalog, vocabulary, i, f)) widest = Math.Max(widest, set.Length);
         int m = vocabulary.SlotsFor(widest);
         var rows = new int[n * f * m];
         for (int i = 0; i < n; i++)
         {
-            var values = catalog.ItemFieldValues(i);
+            var values = ValuesOf(catalog, vocabulary, i, f);
             for (int k = 0; k < f; k++) vocabulary.Fields[first + k].Encode(values[k], rows.AsSpan((i * f + k) * m, m));
         }
         return new EncodedCatalog(catalog, tensor(rows, [n, f, m]).DetachFromDisposeScope());
+    }
+
+    /// <summary>An item's item fields: the catalog's, then the derived statistics the vocabulary holds (the catalog's own
+    /// copies of derived fields, if any, are replaced: only the vocabulary's training statistics count).</summary>
+    private static string[][] ValuesOf(IItemCatalog catalog, FeatureVocabulary vocabulary, int index, int itemFields)
+    {
+        var values = catalog.ItemFieldValues(index);
+        if (vocabulary.ItemStatistics is not { } statistics) return values;
+        int own = itemFields - ItemStatistics.Fields.Length;
+        return [.. values[..own], .. statistics.ValuesOf(catalog.KeyOf(index))];
     }
 
     /// <summary>Item-field inputs of the items at <paramref name="indices"/> ([S, P] int64): [S, P, F_item, M] int64.</summary>

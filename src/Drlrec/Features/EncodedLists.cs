@@ -51,8 +51,12 @@ public sealed class EncodedLists
 
     public int ValidItems => Lengths.Sum();
 
+    /// <summary>Encodes lists with a vocabulary. Lists without the vocabulary's derived item fields (raw test lists, a
+    /// separate file) get them from its training statistics first, as the model would fill them when ranking.</summary>
     public static EncodedLists Encode(ListDataset data, FeatureVocabulary vocabulary, int? maxLength = null)
     {
+        if (vocabulary.ItemStatistics is { } statistics && !data.Schema.Fields.Any(f => f.Derived))
+            data = statistics.AddTo(data, leaveOneOut: false);
         vocabulary.EnsureMatches(data.Schema, data.Source);
         var lists = data.Lists;
         int n = lists.Count, f = data.Schema.Count;

@@ -128,9 +128,17 @@ public static class DenseCode
 public sealed class FeatureVocabulary
 {
     [JsonConstructor]
-    public FeatureVocabulary(IReadOnlyList<FieldVocabulary> fields) => Fields = fields;
+    public FeatureVocabulary(IReadOnlyList<FieldVocabulary> fields, ItemStatistics? itemStatistics = null)
+    {
+        Fields = fields;
+        ItemStatistics = itemStatistics;
+    }
 
     public IReadOnlyList<FieldVocabulary> Fields { get; }
+
+    /// <summary>The training statistics behind the derived item fields (null when the model has none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ItemStatistics? ItemStatistics { get; }
 
     /// <summary>Rows of the embedding table, padding row included.</summary>
     [JsonIgnore] public int Rows => Fields.Count == 0 ? 1 : Fields[^1].Offset + Fields[^1].Size;
@@ -143,7 +151,8 @@ public sealed class FeatureVocabulary
     /// <summary>Index slots per field for value sets at most <paramref name="widestSet"/> wide.</summary>
     public int SlotsFor(int widestSet) => Math.Max(Math.Max(1, widestSet), HasDense ? 2 : 1);
 
-    public static FeatureVocabulary Fit(ListDataset train, FeatureConfig config)
+    /// <param name="itemStatistics">The statistics behind the data's derived item fields, kept with the vocabulary.</param>
+    public static FeatureVocabulary Fit(ListDataset train, FeatureConfig config, ItemStatistics? itemStatistics = null)
     {
         var schema = train.Schema;
         var counts = schema.Fields.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
@@ -175,7 +184,7 @@ public sealed class FeatureVocabulary
             fields.Add(field);
             offset += field.Size;
         }
-        return new FeatureVocabulary(fields);
+        return new FeatureVocabulary(fields, itemStatistics);
     }
 
     /// <summary>Checks that a data set's schema is the one this vocabulary was fitted on.</summary>

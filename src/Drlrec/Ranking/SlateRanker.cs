@@ -6,7 +6,7 @@ namespace Drlrec.Ranking;
 /// <summary>A request to re-rank: the user's fields, the context's fields, the candidates' item fields, the slate size.</summary>
 /// <param name="User">Value set per user field of the schema.</param>
 /// <param name="Context">Value set per context field; a context field named "position" is filled per slot (1-based) and may be omitted.</param>
-/// <param name="Candidates">Value set per item field, one map per candidate.</param>
+/// <param name="Candidates">Value set per item field, one map per candidate (derived fields are the model's own and are left out).</param>
 /// <param name="SlateSize">L, how many candidates to place (at most the number of candidates).</param>
 public sealed record SlateRequest(
     IReadOnlyDictionary<string, string[]> User,
@@ -102,7 +102,7 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         foreach (var f in fields.Where(f => f.Group != FieldGroup.Item && f.Name != PositionField))
             widest = Math.Max(widest, Values(f.Group == FieldGroup.User ? request.User : request.Context, f, "user/context").Length);
         for (int j = 0; j < request.Candidates.Count; j++)
-            foreach (var f in fields.Where(f => f.Group == FieldGroup.Item))
+            foreach (var f in fields.Where(f => f.Group == FieldGroup.Item && !f.Derived))
                 widest = Math.Max(widest, Values(request.Candidates[j], f, $"candidates[{j}]").Length);
         int m = vocabulary.SlotsFor(widest);
         var cells = new int[m];
@@ -127,9 +127,11 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         for (int j = 0; j < items.Length; j++)
         {
             items[j] = new long[itemCount * m];
-            for (int k = 0; k < itemCount; k++)
+            // Derived fields are the model's own training statistics of the candidate, by its key (the first item field).
+            var derived = vocabulary.ItemStatistics?.ValuesOf(FieldValues.AsKey(Values(request.Candidates[j], fields[firstItem], $"candidates[{j}]")));
+            for (int k = 0, d = 0; k < itemCount; k++)
             {
-                var set = Values(request.Candidates[j], fields[firstItem + k], $"candidates[{j}]");
+                var set = fields[firstItem + k].Derived ? derived![d++] : Values(request.Candidates[j], fields[firstItem + k], $"candidates[{j}]");
                 Encode(firstItem + k, set, items[j].AsSpan(k * m, m), cells, $"candidates[{j}]");
             }
         }

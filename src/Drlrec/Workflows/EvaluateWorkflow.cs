@@ -20,6 +20,9 @@ public sealed record EvaluateSettings
 
     public bool SkipBadRecords { get; init; }
 
+    /// <summary>How to split <see cref="Data"/>. Null: as the first model was trained.</summary>
+    public SplitMode? Split { get; init; }
+
     /// <summary>Seed of the random baseline. Default 42.</summary>
     public int Seed { get; init; } = RunConfig.DefaultSeed;
 
@@ -37,8 +40,8 @@ public static class EvaluateWorkflow
         {
             foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
             var data = DataSettings(models[0], settings);
-            var (train, test) = DataLoader.LoadSplit(data);
-            return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring);
+            var (train, _, test) = DataLoader.LoadSplit(data);
+            return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring, split: data.Split);
         }
         finally
         {
@@ -55,6 +58,7 @@ public static class EvaluateWorkflow
             Source = settings.Data ?? trained.Source,
             Test = settings.Test ?? (settings.Data is null ? trained.Test : null),
             SkipBadRecords = settings.SkipBadRecords,
+            Split = settings.Split ?? trained.Split,
         };
     }
 }

@@ -35,7 +35,8 @@ public static class QuickstartWorkflow
         var student = TrainWorkflow.Run(config.AsStudent(), data, Path.Combine(folder, "student"), observers?.Invoke(), "student-alone");
         var report = new EvaluationReport(
             [ModelScores.From(teacher.Name, teacher.Test, teacher.Parameters), ModelScores.From(student.Name, student.Test, student.Parameters)],
-            OfflineEvaluation.EvaluateBaselines(data, config.Seed), data.TrainLists.Source, data.Test.Count, data.Test.ValidItems);
+            OfflineEvaluation.EvaluateBaselines(data, config.Seed), data.TrainLists.Source, data.Test.Count, data.Test.ValidItems,
+            Split: config.Data.Split);
         new RunFolder(folder).WriteJson("report.json", report);
         return new QuickstartResult(teacher, student, report);
     }

@@ -77,6 +77,33 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.InRange(baselines.GetProperty("random").GetProperty("auc").GetDouble(), 0.3, 0.7);
     }
 
+    [Fact]
+    public void Evaluate_online_writes_clicks_per_list_with_intervals_for_the_models_and_every_baseline()
+    {
+        string json = runs.Folder["online.json"];
+        var (code, text) = CliRunner.Run("evaluate", "--online", "--model", runs.Teacher, "--requests", "30", "--seed", "3", "--json", json);
+        Assert.True(code == 0, text);
+        Assert.Contains("upstream-order (baseline)", text);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var online = report.RootElement.GetProperty("online");
+        void Entry(JsonElement e)
+        {
+            double clicks = e.GetProperty("clicks_per_list").GetDouble();
+            var ci = e.GetProperty("ci95").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            Assert.Equal(2, ci.Length);
+            Assert.True(ci[0] <= clicks && clicks <= ci[1], $"{clicks} in [{ci[0]}, {ci[1]}]");
+            Assert.False(string.IsNullOrEmpty(e.GetProperty("name").GetString()));
+        }
+        var model = Assert.Single(online.GetProperty("models").EnumerateArray());
+        Entry(model);
+        Assert.True(model.GetProperty("vs_upstream").TryGetProperty("difference", out _));
+        var baselines = online.GetProperty("baselines");
+        foreach (string key in new[] { "upstream_order", "logging_policy", "random", "oracle" }) Entry(baselines.GetProperty(key));
+        Assert.True(baselines.GetProperty("oracle").GetProperty("clicks_per_list").GetDouble() >
+                    baselines.GetProperty("random").GetProperty("clicks_per_list").GetDouble());
+        Assert.Equal(30, online.GetProperty("requests").GetInt32());
+    }
+
     [Theory]
     [InlineData("drl-rec")]
     [InlineData("kd")]

@@ -39,4 +39,30 @@ public sealed class TimeSplitTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TimeSplit.Split(data, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => TimeSplit.Split(data, 1));
     }
+
+    [Fact]
+    public void The_user_time_split_holds_out_each_users_latest_lists_and_keeps_single_list_users_for_training()
+    {
+        // u1: 5 lists (times 1..5) → round(5 × 0.2) = 1 held out; u2: 2 lists → at least 1; u3: 1 list → none; u4: 10 → 2.
+        var lists = new List<LoggedList>();
+        void Add(string user, params long[] times)
+        {
+            foreach (long t in times)
+                lists.Add(new LoggedList($"{user}-{t}", user, t, [new LoggedItem("i", [["i"]], 0)]));
+        }
+        Add("u1", 5, 1, 3, 2, 4);
+        Add("u2", 7, 6);
+        Add("u3", 9);
+        Add("u4", 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
+        var data = new ListDataset(new ListSchema([new FieldSpec("i", FieldGroup.Item)]), lists, "toy");
+
+        var (earlier, later) = TimeSplit.SplitByUser(data, 0.2);
+
+        Assert.Equal(["u1-5", "u2-7", "u4-18", "u4-19"], later.Lists.Select(l => l.ListId));
+        Assert.Equal(lists.Count - 4, earlier.Lists.Count);
+        Assert.Contains(earlier.Lists, l => l.ListId == "u3-9");
+        Assert.Equal(lists.Where(l => later.Lists.All(x => x.ListId != l.ListId)).Select(l => l.ListId), earlier.Lists.Select(l => l.ListId)); // source order
+        foreach (var user in later.Lists.GroupBy(l => l.UserKey))
+            Assert.True(user.Min(l => l.Timestamp) > earlier.Lists.Where(l => l.UserKey == user.Key).Max(l => l.Timestamp));
+    }
 }

@@ -33,11 +33,27 @@ public sealed class OnlineEvaluationTests
     [Fact]
     public void Critical_values_come_from_the_t_table_up_to_30_degrees_of_freedom_and_1_96_beyond()
     {
-        Assert.Equal(12.706, OnlineEvaluation.TCritical95(1));
-        Assert.Equal(4.303, OnlineEvaluation.TCritical95(2));
-        Assert.Equal(2.228, OnlineEvaluation.TCritical95(10));
-        Assert.Equal(2.042, OnlineEvaluation.TCritical95(30));
-        Assert.Equal(1.96, OnlineEvaluation.TCritical95(31));
-        Assert.Equal(1.96, OnlineEvaluation.TCritical95(1000));
+        Assert.Equal(12.706, Statistics.TCritical95(1));
+        Assert.Equal(4.303, Statistics.TCritical95(2));
+        Assert.Equal(2.228, Statistics.TCritical95(10));
+        Assert.Equal(2.042, Statistics.TCritical95(30));
+        Assert.Equal(1.96, Statistics.TCritical95(31));
+        Assert.Equal(1.96, Statistics.TCritical95(1000));
+    }
+}
+
+public sealed class OfflineBaselineTests
+{
+    [Fact]
+    public void Baselines_are_fitted_on_exactly_the_training_lists_the_models_learn_from()
+    {
+        var data = Drlrec.Data.Loading.PreparedData.Prepare(Support.ToyData.Lists(300, seed: 8), null, new Configuration.DataConfig(),
+            new Configuration.FeatureConfig { ItemStatistics = false });
+        var fair = OfflineEvaluation.EvaluateBaselines(data, seed: 1);
+        var onTrain = OfflineEvaluation.EvaluateBaselines(data.TrainLists, data.TestLists, seed: 1);
+        var withValidation = OfflineEvaluation.EvaluateBaselines(
+            data.TrainLists.WithLists([.. data.TrainLists.Lists, .. data.ValidationLists.Lists]), data.TestLists, seed: 1);
+        Assert.Equal(onTrain[OfflineEvaluation.ItemPopularity], fair[OfflineEvaluation.ItemPopularity]);
+        Assert.NotEqual(withValidation[OfflineEvaluation.ItemPopularity], fair[OfflineEvaluation.ItemPopularity]);
     }
 }

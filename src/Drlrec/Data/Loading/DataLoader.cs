@@ -34,12 +34,12 @@ public static class DataLoader
             : new LoggedItemCatalog(trainLists);
 
     /// <summary>
-    /// The training part (train + validation) and the test part exactly as <see cref="Prepare"/> splits them, for
-    /// evaluating saved models and fitting baselines.
+    /// The training, validation and test lists exactly as <see cref="Prepare"/> splits them, for evaluating saved models
+    /// and fitting baselines on what the models trained on.
     /// </summary>
-    public static (ListDataset Train, ListDataset Test) LoadSplit(DataConfig data)
+    public static (ListDataset Train, ListDataset Validation, ListDataset Test) LoadSplit(DataConfig data)
     {
         var all = Load(data.Source, data);
-        return data.Test is { } path ? (all, Load(path, data)) : TimeSplit.Split(all, data.TestFraction);
+        return PreparedData.Split(all, data.Test is { } path ? Load(path, data) : null, data);
     }
 }

@@ -37,14 +37,41 @@ public sealed class PreparedData
     public static PreparedData Prepare(ListDataset all, ListDataset? separateTest, DataConfig data, FeatureConfig features,
         FeatureVocabulary? vocabulary = null)
     {
-        if (all.Lists.Count < 3) throw new InvalidDataException($"{all.Source}: {all.Lists.Count} lists is too few to split");
-        var (trainAndValidation, test) = separateTest is null
-            ? TimeSplit.Split(all, data.TestFraction)
-            : (all, separateTest);
-        var (train, validation) = TimeSplit.Split(trainAndValidation, data.ValidationFraction);
-        vocabulary ??= FeatureVocabulary.Fit(train, features);
+        var (train, validation, test) = Split(all, separateTest, data);
+        // Item statistics come from the training lists only (or, for a student, from its teacher's vocabulary).
+        var statistics = vocabulary is not null
+            ? vocabulary.ItemStatistics
+            : features.ItemStatistics ?? !string.Equals(all.Source, DataLoader.Synthetic, StringComparison.OrdinalIgnoreCase)
+                ? ItemStatistics.Fit(train)
+                : null;
+        if (statistics is not null)
+        {
+            train = statistics.AddTo(train, leaveOneOut: true);
+            validation = statistics.AddTo(validation, leaveOneOut: false);
+            test = statistics.AddTo(test, leaveOneOut: false);
+        }
+        vocabulary ??= FeatureVocabulary.Fit(train, features, statistics);
         int maxLength = new[] { train.MaxListLength, validation.MaxListLength, test.MaxListLength }.Max();
         return new PreparedData(train, validation, test, vocabulary, maxLength);
+    }
+
+    /// <summary>
+    /// Training, validation and test lists as every command splits them: the test part is the separate test set, or
+    /// the latest <see cref="DataConfig.TestFraction"/> (of the whole log, or of each user's lists under
+    /// <see cref="SplitMode.UserTime"/>); the validation part is the latest <see cref="DataConfig.ValidationFraction"/>
+    /// of the rest, split the same way.
+    /// </summary>
+    public static (ListDataset Train, ListDataset Validation, ListDataset Test) Split(ListDataset all, ListDataset? separateTest, DataConfig data)
+    {
+        if (all.Lists.Count < 3) throw new InvalidDataException($"{all.Source}: {all.Lists.Count} lists is too few to split");
+        (ListDataset, ListDataset) Hold(ListDataset lists, double fraction) =>
+            data.Split == SplitMode.UserTime ? TimeSplit.SplitByUser(lists, fraction) : TimeSplit.Split(lists, fraction);
+        var (trainAndValidation, test) = separateTest is null ? Hold(all, data.TestFraction) : (all, separateTest);
+        var (train, validation) = Hold(trainAndValidation, data.ValidationFraction);
+        if (train.Lists.Count == 0 || validation.Lists.Count == 0 || test.Lists.Count == 0)
+            throw new InvalidDataException($"{all.Source}: the {data.Split} split leaves a part without lists " +
+                                           $"(train {train.Lists.Count}, validation {validation.Lists.Count}, test {test.Lists.Count})");
+        return (train, validation, test);
     }
 
     /// <summary>Re-encodes a data set (for example a separate test file) with this vocabulary.</summary>

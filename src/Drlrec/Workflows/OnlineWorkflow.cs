@@ -1,0 +1,98 @@
+using System.Text.Json.Serialization;
+using Drlrec.Checkpoints;
+using Drlrec.Configuration;
+using Drlrec.Evaluation;
+using Drlrec.IO;
+using Drlrec.Ranking;
+using Drlrec.Simulation;
+
+namespace Drlrec.Workflows;
+
+/// <summary>What <c>drlrec evaluate --online</c> measures.</summary>
+public sealed record OnlineSettings
+{
+    /// <summary>Run folders (or model files) of models trained on the simulator.</summary>
+    public required IReadOnlyList<string> Models { get; init; }
+
+    /// <summary>A JSON file of the simulator's settings (the <c>data.synthetic</c> shape of a run's config). Null: the world
+    /// the first model was trained on.</summary>
+    public string? Synthetic { get; init; }
+
+    /// <summary>Simulated requests. Default 1000.</summary>
+    public int Requests { get; init; } = 1000;
+
+    /// <summary>Seed of the requests (and of the logging and random policies' draws). Default 42.</summary>
+    public int Seed { get; init; } = RunConfig.DefaultSeed;
+}
+
+/// <summary>A policy's expected clicks per list with the 95% interval over requests.</summary>
+public sealed record OnlineEntry(string Name, double ClicksPerList, [property: JsonPropertyName("ci95")] double[] Ci95);
+
+/// <summary>A model's expected clicks per list and its paired difference from the upstream order on the same requests.</summary>
+public sealed record OnlineModelEntry(
+    string Name, double ClicksPerList, [property: JsonPropertyName("ci95")] double[] Ci95,
+    OnlineDifference VsUpstream);
+
+/// <summary>A paired difference with its 95% interval and whether the interval excludes zero.</summary>
+public sealed record OnlineDifference(double Difference, [property: JsonPropertyName("ci95")] double[] Ci95, double Relative, bool Distinguishable);
+
+/// <summary>What <c>drlrec evaluate --online --json</c> writes under <c>online</c>.</summary>
+public sealed record OnlineReport(
+    IReadOnlyList<OnlineModelEntry> Models, IReadOnlyDictionary<string, OnlineEntry> Baselines, int Requests, int Seed,
+    SyntheticConfig World);
+
+/// <summary><c>drlrec evaluate --online</c> as a library call: models re-rank simulated requests beside the baselines.</summary>
+public static class OnlineWorkflow
+{
+    /// <summary>The report's keys of the baselines.</summary>
+    public static IReadOnlyDictionary<string, string> BaselineKeys { get; } = new Dictionary<string, string>
+    {
+        [OnlineEvaluation.Upstream] = "upstream_order",
+        [OnlineEvaluation.Logging] = "logging_policy",
+        [OnlineEvaluation.Random] = "random",
+        [OnlineEvaluation.Oracle] = "oracle",
+    };
+
+    public static OnlineReport Run(OnlineSettings settings, Action<int>? onRequest = null)
+    {
+        if (settings.Models.Count == 0) throw new ArgumentException("--model: give at least one model");
+        var models = new List<LoadedModel>();
+        var scorers = new List<TorchStepScorer>();
+        try
+        {
+            foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
+            var trained = models[0].TrainingData;
+            var world = settings.Synthetic is { } file
+                ? Json.ReadFile<SyntheticConfig>(file)
+                : trained.Synthetic with { ListLength = trained.MaxListLength };
+            var simulator = new SyntheticSimulator(world);
+            var names = OfflineEvaluation.DisplayNames(models);
+            var rankers = models.Select((m, i) =>
+            {
+                var scorer = new TorchStepScorer(m.Online);
+                scorers.Add(scorer);
+                return (names[i], new SlateRanker(scorer, m.Vocabulary, m.Schema));
+            }).ToList();
+            var clicks = OnlineEvaluation.Measure(simulator, rankers, settings.Requests, [settings.Seed], onRequest);
+            double upstream = clicks.OverRequests(OnlineEvaluation.Upstream).Mean;
+            var modelEntries = names.Select(name =>
+            {
+                var m = clicks.OverRequests(name);
+                var d = clicks.Difference(name, OnlineEvaluation.Upstream);
+                return new OnlineModelEntry(name, m.Mean, [m.Low, m.High],
+                    new OnlineDifference(d.Mean, [d.Low, d.High], d.Mean / upstream, d.Excludes(0)));
+            }).ToList();
+            var baselines = OnlineEvaluation.Baselines.ToDictionary(b => BaselineKeys[b], b =>
+            {
+                var m = clicks.OverRequests(b);
+                return new OnlineEntry(b, m.Mean, [m.Low, m.High]);
+            });
+            return new OnlineReport(modelEntries, baselines, settings.Requests, settings.Seed, world);
+        }
+        finally
+        {
+            foreach (var scorer in scorers) scorer.Dispose();
+            foreach (var model in models) model.Dispose();
+        }
+    }
+}
