@@ -14,6 +14,10 @@ public sealed record VariantSummary(
     double ParamsRatio, double? LatencyRatio, double? PoolRatio, double? OnlineMean, double? OnlineCiLow, double? OnlineCiHigh,
     double TrainSeconds);
 
+/// <summary>A paired difference A − B over the seeds both have, with its 95% interval.</summary>
+public sealed record PairedComparison(string Dataset, string Metric, string A, string B, double Difference, double Low, double High,
+    int Seeds, bool Distinguishable);
+
 /// <summary>
 /// Writes an experiment's <c>results.csv</c> and <c>results.json</c> (one row per trained model), <c>report.md</c>
 /// (mean ± standard deviation over seeds per variant, baselines, online clicks with 95% intervals) and PNG plots.
@@ -34,13 +38,66 @@ public static class ExperimentReport
                     clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds));
             }).ToList();
 
+    /// <summary>
+    /// The comparisons the paper makes, each as a paired difference over seeds (the same seed's split, teacher and
+    /// requests) with a 95% Student-t interval: the DRL-Rec student (the distill variant with every part on) against
+    /// every other variant, every other teacher variant (e.g. gamma = 0) against the main teacher, and every variant
+    /// against item popularity (AUC) and the upstream order (online clicks). A difference whose interval holds 0 is not
+    /// distinguishable from zero with these seeds.
+    /// </summary>
+    public static IReadOnlyList<PairedComparison> Compare(ExperimentResult result)
+    {
+        var comparisons = new List<PairedComparison>();
+        foreach (var dataset in result.Spec.Datasets.Select(d => d.Name))
+        {
+            var rows = result.Rows.Where(r => r.Dataset == dataset && r.SweepValue is null).ToList();
+            var variants = rows.Select(r => r.Variant).Distinct().ToList();
+            string? drlRec = result.Spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Distill && IsFullDrlRec(v))?.Name;
+            string? teacher = result.Spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher)?.Name;
+            Dictionary<int, double> Metric(string variant, Func<ExperimentRow, double?> metric) => rows.Where(r => r.Variant == variant)
+                .Where(r => metric(r) is { } v && !double.IsNaN(v)).ToDictionary(r => r.Seed, r => metric(r)!.Value);
+            Dictionary<int, double> Baseline(string name, Func<BaselineRow, double?> metric) => result.Baselines
+                .Where(b => b.Dataset == dataset && b.Baseline == name && metric(b) is not null).ToDictionary(b => b.Seed, b => metric(b)!.Value);
+            void Add(string metric, string a, Dictionary<int, double> x, string b, Dictionary<int, double> y)
+            {
+                var differences = x.Keys.Intersect(y.Keys).Order().Select(seed => x[seed] - y[seed]).ToList();
+                if (differences.Count == 0) return;
+                var m = Statistics.Mean95(differences);
+                comparisons.Add(new PairedComparison(dataset, metric, a, b, m.Mean, m.Low, m.High, m.Count, m.Excludes(0)));
+            }
+            foreach (var (metric, value) in new (string, Func<ExperimentRow, double?>)[] { ("auc", r => r.Auc), ("online_clicks", r => r.OnlineClicks) })
+            {
+                if (drlRec is not null)
+                    foreach (string other in variants.Where(v => v != drlRec)) Add(metric, drlRec, Metric(drlRec, value), other, Metric(other, value));
+                if (teacher is not null)
+                    foreach (var extra in result.Spec.Variants.Where(v => v.Kind == VariantKind.Teacher && v.Name != teacher))
+                        Add(metric, teacher, Metric(teacher, value), extra.Name, Metric(extra.Name, value));
+                var (baseline, baselineValue) = metric == "auc"
+                    ? (OfflineEvaluation.ItemPopularity, (Func<BaselineRow, double?>)(b => b.Auc))
+                    : (OnlineEvaluation.Upstream, b => b.OnlineClicks);
+                foreach (string v in variants) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, baselineValue));
+            }
+        }
+        return comparisons;
+    }
+
+    private static Configuration.SplitMode BaseSplit(ExperimentSpec spec) =>
+        spec.Base is { } b && b.TryGetProperty("data", out var data) && data.TryGetProperty("split", out var split)
+            && split.GetString() == "user_time" ? Configuration.SplitMode.UserTime : Configuration.SplitMode.Time;
+
+    private static bool IsFullDrlRec(ExperimentVariant variant)
+    {
+        var d = (variant.Distill ?? new Configuration.DistillConfig()).Resolve();
+        return d.Method == Configuration.DistillMethod.DrlRec && d.ExploreFilter && d.Confidence && d.Kl && d.Hint;
+    }
+
     /// <summary>results.csv and results.json (also written after every seed, so a killed run keeps its rows).</summary>
     public static void WriteData(ExperimentResult result, string folder)
     {
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, "results.json"), Json.Serialize(new
         {
-            result.Spec.Name, result.Seconds, result.Rows, result.Baselines, Summary = Summarise(result),
+            result.Spec.Name, result.Seconds, result.Rows, result.Baselines, Summary = Summarise(result), Comparisons = Compare(result),
         }) + "\n");
         var csv = new StringBuilder();
         csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds");
@@ -59,7 +116,7 @@ public static class ExperimentReport
         md.AppendLine($"# Experiment: {result.Spec.Name}").AppendLine();
         if (result.Spec.Description.Length > 0) md.AppendLine(result.Spec.Description).AppendLine();
         md.AppendLine($"Seeds: {string.Join(", ", result.Spec.Seeds)}. Wall time: {result.Seconds / 60:F1} min on {Environment.ProcessorCount} cores. " +
-                      "Metrics are on the test split (the latest lists by time); mean ± standard deviation over seeds. " +
+                      "Metrics are on the test split; mean ± standard deviation over seeds. " +
                       "Ratios are to the same seed's teacher (latency: TorchSharp, one thread, median of one request of a whole list / of a 1000-candidate pool).")
             .AppendLine();
         foreach (var dataset in result.Spec.Datasets.Select(d => d.Name))
@@ -67,6 +124,10 @@ public static class ExperimentReport
             var rows = summaries.Where(s => s.Dataset == dataset).ToList();
             if (rows.Count == 0) continue;
             md.AppendLine($"## {dataset}").AppendLine();
+            var split = result.Spec.Datasets.First(d => d.Name == dataset).Split ?? BaseSplit(result.Spec);
+            md.AppendLine(split == Configuration.SplitMode.UserTime
+                ? "Split: each user's latest lists are the test (and, before them, validation) lists."
+                : "Split: the latest lists of the whole log are the test (and, before them, validation) lists.").AppendLine();
             md.AppendLine("| variant | AUC | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
             md.AppendLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var s in rows)
@@ -80,6 +141,17 @@ public static class ExperimentReport
                 md.AppendLine($"| *{b.Key} (baseline)* | {(auc.Count > 0 ? $"{auc.Average():F4} ± {Statistics.Std(auc):F4}" : "")} | | | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
             }
             md.AppendLine();
+            var comparisons = Compare(result).Where(c => c.Dataset == dataset).ToList();
+            if (comparisons.Count > 0)
+            {
+                md.AppendLine("Paired differences over seeds (A − B, the same seed's split, teacher and requests; 95% Student-t interval):").AppendLine();
+                md.AppendLine("| metric | A | B | A − B | 95% CI | seeds | distinguishable from 0 |");
+                md.AppendLine("|---|---|---|---|---|---|---|");
+                foreach (var c in comparisons)
+                    md.AppendLine($"| {c.Metric} | {c.A} | {c.B} | {c.Difference:+0.0000;-0.0000} | " +
+                                  $"{(double.IsNaN(c.Low) ? "n/a" : $"[{c.Low:+0.0000;-0.0000}, {c.High:+0.0000;-0.0000}]")} | {c.Seeds} | {(c.Distinguishable ? "yes" : "no")} |");
+                md.AppendLine();
+            }
             foreach (string plot in Plot(result, summaries, dataset, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
         }
         AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());

@@ -51,7 +51,10 @@ public static class ExperimentRunner
         {
             var config = baseConfig with
             {
-                Data = baseConfig.Data with { Source = dataset.Source, Synthetic = dataset.Synthetic ?? baseConfig.Data.Synthetic },
+                Data = baseConfig.Data with
+                {
+                    Source = dataset.Source, Synthetic = dataset.Synthetic ?? baseConfig.Data.Synthetic, Split = dataset.Split ?? baseConfig.Data.Split,
+                },
             };
             observer?.OnMessage($"{dataset.Name}: loading {dataset.Source}");
             var data = DataLoader.Prepare(config);

@@ -39,6 +39,9 @@ public sealed record ExperimentDataset
     public required string Source { get; init; }
     /// <summary>Simulator settings when the source is "synthetic".</summary>
     public SyntheticConfig? Synthetic { get; init; }
+
+    /// <summary>How its lists are split (default: the experiment's base config, time).</summary>
+    public SplitMode? Split { get; init; }
 }
 
 /// <summary>A parameter swept over for every distill variant (the variant is run once per value).</summary>
@@ -58,7 +61,8 @@ public sealed record ExperimentSpec
 {
     public required string Name { get; init; }
     public string Description { get; init; } = "";
-    public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
+    /// <summary>Default 1..5: enough seeds for a paired 95% interval to separate differences of about a seed's spread.</summary>
+    public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3, 4, 5];
     public required IReadOnlyList<ExperimentDataset> Datasets { get; init; }
     public required IReadOnlyList<ExperimentVariant> Variants { get; init; }
     public ExperimentSweep? Sweep { get; init; }
