@@ -40,10 +40,14 @@ public static class EvaluateCommand
             Description = "With --online: the simulator's settings (the data.synthetic shape of a run's config). Default: the world the first model was trained on",
         };
         var requests = new Option<int>("--requests") { Description = "With --online: simulated requests", DefaultValueFactory = _ => 1000 };
+        var candidates = new Option<int?>("--candidates")
+        {
+            Description = "With --online: the models re-rank the upstream ranker's top N of each request's candidates (default: all of them)",
+        };
 
         var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10.");
         source.AddTo(command);
-        foreach (var option in new Option[] { models, json, seed, scoring, online, synthetic, requests }) command.Options.Add(option);
+        foreach (var option in new Option[] { models, json, seed, scoring, online, synthetic, requests, candidates }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             if (parse.GetValue(online))
@@ -53,7 +57,7 @@ public static class EvaluateCommand
                 var onlineSettings = new OnlineSettings
                 {
                     Models = parse.GetValue(models)!, Synthetic = parse.GetValue(synthetic)?.FullName,
-                    Requests = parse.GetValue(requests), Seed = parse.GetValue(seed),
+                    Requests = parse.GetValue(requests), Seed = parse.GetValue(seed), Candidates = parse.GetValue(candidates),
                 };
                 OnlineReport onlineReport = null!;
                 AnsiConsole.Progress().Start(ctx =>

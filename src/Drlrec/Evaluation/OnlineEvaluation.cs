@@ -43,17 +43,22 @@ public static class OnlineEvaluation
 
     /// <summary>Per seed: the mean over that seed's requests; reported: the mean over seeds and its 95% Student-t interval.</summary>
     public static IReadOnlyList<PolicyClicks> Run(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
-        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null)
+        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null)
     {
-        var clicks = Measure(simulator, models, requests, seeds, onRequest);
+        var clicks = Measure(simulator, models, requests, seeds, onRequest, rerankTop);
         return clicks.Policies.Select(p => Summarise(p, clicks.PerSeed(p))).ToList();
     }
 
     /// <summary>Expected clicks of the models and the baselines on the same requests (per seed, a fresh seeded set).</summary>
+    /// <param name="rerankTop">When set, the models re-rank the upstream ranker's top N of each request's candidates (the
+    /// list a ranking stage hands a re-ranker in production); by default they see every candidate. The baselines always
+    /// work on the whole request.</param>
     public static OnlineClicks Measure(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
-        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null)
+        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null)
     {
         if (requests < 1) throw new ArgumentException("--requests: must be at least 1");
+        if (rerankTop is { } top && (top < simulator.ListLength || top > simulator.Config.CandidatesPerRequest))
+            throw new ArgumentException($"--candidates: must be between the list length ({simulator.ListLength}) and the candidates per request ({simulator.Config.CandidatesPerRequest})");
         foreach (var (name, ranker) in models) EnsureSameSchema(simulator.Schema, ranker.Schema, name);
         var names = models.Select(m => m.Name).Concat(Baselines).ToArray();
         var perRequest = names.Select(_ => new double[requests * seeds.Count]).ToArray();
@@ -64,10 +69,12 @@ public static class OnlineEvaluation
             {
                 int at = s * requests + r;
                 var request = simulator.NextRequest(rng);
+                var shown = rerankTop is { } n ? request with { Candidates = simulator.UpstreamTop(request, n) } : request;
+                var asked = models.Count > 0 ? ToSlateRequest(simulator, shown) : null;
                 for (int m = 0; m < models.Count; m++)
                 {
-                    var slate = models[m].Ranker.Rank(ToSlateRequest(simulator, request));
-                    perRequest[m][at] = simulator.ExpectedClicks(request, slate.Order.Select(i => request.Candidates[i]).ToArray());
+                    var slate = models[m].Ranker.Rank(asked!);
+                    perRequest[m][at] = simulator.ExpectedClicks(shown, slate.Order.Select(i => shown.Candidates[i]).ToArray());
                 }
                 int b = models.Count;
                 perRequest[b][at] = simulator.ExpectedClicks(request, simulator.UpstreamOrder(request));

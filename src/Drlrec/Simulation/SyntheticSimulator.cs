@@ -141,6 +141,10 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <inheritdoc cref="LoggingPolicy.UpstreamOrder"/>
     public int[] UpstreamOrder(SimRequest request) => loggingPolicy.UpstreamOrder(request);
 
+    /// <summary>The request's <paramref name="count"/> best candidates by the upstream score, in upstream order.</summary>
+    public int[] UpstreamTop(SimRequest request, int count) =>
+        loggingPolicy.Upstream(request).OrderBy(p => p.Value.Rank).Take(count).Select(p => p.Key).ToArray();
+
     /// <summary>Each candidate's item fields as a re-ranker receives them in the request (with the upstream score and rank).</summary>
     public IReadOnlyList<string[][]> CandidateFieldValues(SimRequest request)
     {

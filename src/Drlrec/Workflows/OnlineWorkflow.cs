@@ -23,6 +23,9 @@ public sealed record OnlineSettings
 
     /// <summary>Seed of the requests (and of the logging and random policies' draws). Default 42.</summary>
     public int Seed { get; init; } = RunConfig.DefaultSeed;
+
+    /// <summary>The models re-rank the upstream ranker's top N of each request's candidates; null (default): all of them.</summary>
+    public int? Candidates { get; init; }
 }
 
 /// <summary>A policy's expected clicks per list with the 95% interval over requests.</summary>
@@ -73,7 +76,7 @@ public static class OnlineWorkflow
                 scorers.Add(scorer);
                 return (names[i], new SlateRanker(scorer, m.Vocabulary, m.Schema));
             }).ToList();
-            var clicks = OnlineEvaluation.Measure(simulator, rankers, settings.Requests, [settings.Seed], onRequest);
+            var clicks = OnlineEvaluation.Measure(simulator, rankers, settings.Requests, [settings.Seed], onRequest, settings.Candidates);
             double upstream = clicks.OverRequests(OnlineEvaluation.Upstream).Mean;
             var modelEntries = names.Select(name =>
             {

@@ -1,0 +1,45 @@
+using Drlrec.Evaluation;
+using Drlrec.Experiments;
+
+namespace Drlrec.Tests.Experiments;
+
+public sealed class ExperimentReportTests
+{
+    private static ExperimentRow Row(int seed, string variant, VariantKind kind, double auc, double? clicks) => new(
+        "sim", seed, variant, kind, null, null, auc, auc, auc, auc, auc, 1, 100, 1, null, null, null, null, clicks, 1, "run");
+
+    [Fact]
+    public void Comparisons_are_paired_over_seeds_with_a_student_t_interval_and_say_when_zero_is_outside()
+    {
+        var spec = new ExperimentSpec
+        {
+            Name = "t", Seeds = [1, 2, 3],
+            Datasets = [new ExperimentDataset { Name = "sim", Source = "synthetic" }],
+            Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher },
+                        new ExperimentVariant { Name = "student alone", Kind = VariantKind.Student },
+                        new ExperimentVariant { Name = "DRL-Rec", Kind = VariantKind.Distill }],
+        };
+        // DRL-Rec − student alone: +0.01, +0.02, +0.03 (mean 0.02, sd 0.01, t(2) = 4.303 → ±0.0248): not distinguishable.
+        // DRL-Rec − teacher: +0.10, +0.11, +0.12: distinguishable.
+        var rows = new List<ExperimentRow>();
+        for (int s = 1; s <= 3; s++)
+        {
+            rows.Add(Row(s, "teacher", VariantKind.Teacher, 0.60 + 0.01 * s, 2.0));
+            rows.Add(Row(s, "student alone", VariantKind.Student, 0.70, 2.1));
+            rows.Add(Row(s, "DRL-Rec", VariantKind.Distill, 0.70 + 0.01 * s, 2.2 + 0.01 * s));
+        }
+        var baselines = Enumerable.Range(1, 3).Select(s => new BaselineRow("sim", s, OnlineEvaluation.Upstream, null, null, null, 2.0)).ToList();
+
+        var comparisons = ExperimentReport.Compare(new ExperimentResult(spec, rows, baselines, 1));
+
+        var alone = comparisons.Single(c => c.Metric == "auc" && c.A == "DRL-Rec" && c.B == "student alone");
+        Assert.Equal(0.02, alone.Difference, 10);
+        Assert.Equal(0.02 - 4.303 * 0.01 / Math.Sqrt(3), alone.Low, 10);
+        Assert.False(alone.Distinguishable);
+        Assert.True(comparisons.Single(c => c.Metric == "auc" && c.A == "DRL-Rec" && c.B == "teacher").Distinguishable);
+        var online = comparisons.Single(c => c.Metric == "online_clicks" && c.A == "DRL-Rec" && c.B == OnlineEvaluation.Upstream);
+        Assert.Equal(0.22, online.Difference, 10);
+        Assert.True(online.Distinguishable);
+        Assert.Equal(3, online.Seeds);
+    }
+}
