@@ -25,10 +25,11 @@ public static class EvaluateCommand
         var scoring = new Option<string>("--scoring")
         {
             Description = "logged: Q(s_t, i_t) along each logged list (docs/method.md, reference code); first-slot: every item of a list " +
-                          "scored in the same state (placed first), without the episodic offset of Q across positions",
+                          "scored in the same state (placed first), without the episodic offset of Q across positions; position-centred: logged minus " +
+                          "each position's mean Q on the validation lists (keeps the prefix, removes the offset)",
             DefaultValueFactory = _ => "logged",
         };
-        scoring.AcceptOnlyFromAmong("logged", "first-slot");
+        scoring.AcceptOnlyFromAmong("logged", "first-slot", "position-centred");
         var online = new Option<bool>("--online")
         {
             Description = "Online instead of offline: the models re-rank simulated requests (each candidate with the upstream ranker's " +
@@ -82,7 +83,12 @@ public static class EvaluateCommand
                 SkipBadRecords = parse.GetValue(source.SkipBadRecords),
                 Split = source.SplitFrom(parse),
                 Seed = parse.GetValue(seed),
-                Scoring = parse.GetValue(scoring) == "first-slot" ? OfflineScoring.FirstSlot : OfflineScoring.Logged,
+                Scoring = parse.GetValue(scoring) switch
+                {
+                    "first-slot" => OfflineScoring.FirstSlot,
+                    "position-centred" => OfflineScoring.PositionCentred,
+                    _ => OfflineScoring.Logged,
+                },
             };
             var report = Busy.While("loading data and scoring", () => EvaluateWorkflow.Run(settings));
             Tables.Evaluation(report, $"offline evaluation (test split by {(report.Split == Configuration.SplitMode.UserTime ? "user-time" : "time")}, {parse.GetValue(scoring)} scoring)");

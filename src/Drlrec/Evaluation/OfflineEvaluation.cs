@@ -46,15 +46,18 @@ public static class OfflineEvaluation
     public const string Random = "random";
 
     /// <param name="train">The lists the models trained on (the baselines are fitted on them).</param>
+    /// <param name="validation">The validation lists (needed by <see cref="OfflineScoring.PositionCentred"/>).</param>
     public static EvaluationReport Run(IReadOnlyList<LoadedModel> models, ListDataset train, ListDataset test, int seed,
-        string dataName, int batchSize = 512, OfflineScoring scoring = OfflineScoring.Logged, SplitMode split = SplitMode.Time)
+        string dataName, int batchSize = 512, OfflineScoring scoring = OfflineScoring.Logged, SplitMode split = SplitMode.Time,
+        ListDataset? validation = null)
     {
         var names = DisplayNames(models);
         var scored = new List<ModelScores>();
         for (int i = 0; i < models.Count; i++)
         {
             var encoded = EncodedLists.Encode(test, models[i].Vocabulary);
-            var metrics = QScorer.Evaluate(models[i].Online, encoded, batchSize, scoring, models[i].Layout);
+            var reference = validation is null ? null : EncodedLists.Encode(validation, models[i].Vocabulary);
+            var metrics = QScorer.Evaluate(models[i].Online, encoded, batchSize, scoring, models[i].Layout, reference);
             scored.Add(ModelScores.From(names[i], metrics, models[i].Online.ParameterCount));
         }
         return new EvaluationReport(scored, EvaluateBaselines(train, test, seed), dataName, test.Lists.Count, test.ItemCount, scoring, split);

@@ -14,6 +14,11 @@ public enum OfflineScoring
     /// context fields). Removes the episodic offset of Q (earlier positions carry more future value), so items of
     /// different positions compare as a re-ranker compares candidates.</summary>
     FirstSlot,
+    /// <summary>Logged, minus the mean Q of the item's position over reference lists (the validation lists, never the
+    /// evaluated ones): Q(s_t, i_t) = r_t + γ·V(s_{t+1}) carries a future value that shrinks with the positions left, an
+    /// offset a re-ranker never compares across (it ranks candidates of one slot) but that pooled AUC does. Keeps the
+    /// prefix each item was shown after.</summary>
+    PositionCentred,
 }
 
 /// <summary>Scores logged lists with a Q-network, in eval mode, without gradients.</summary>
@@ -46,7 +51,32 @@ public static class QScorer
         return scores;
     }
 
+    /// <param name="reference">For <see cref="OfflineScoring.PositionCentred"/>: the lists the per-position mean Q comes from.</param>
     public static OfflineMetrics Evaluate(QNetwork network, EncodedLists data, int batchSize = 512,
-        OfflineScoring scoring = OfflineScoring.Logged, Features.FieldLayout? layout = null) =>
-        OfflineMetrics.Compute(data, Score(network, data, batchSize, scoring, layout));
+        OfflineScoring scoring = OfflineScoring.Logged, Features.FieldLayout? layout = null, EncodedLists? reference = null)
+    {
+        if (scoring != OfflineScoring.PositionCentred) return OfflineMetrics.Compute(data, Score(network, data, batchSize, scoring, layout));
+        if (reference is null) throw new ArgumentException("position-centred scoring needs reference lists (the validation lists)");
+        var offsets = PositionMeans(reference, Score(network, reference, batchSize));
+        var scores = Score(network, data, batchSize);
+        for (int i = 0; i < data.Count; i++)
+            for (int t = 0; t < data.Lengths[i]; t++)
+                scores[i * data.MaxLength + t] -= t < offsets.Length ? offsets[t] : offsets[^1];
+        return OfflineMetrics.Compute(data, scores);
+    }
+
+    /// <summary>Mean score of each position over the real positions of <paramref name="data"/>.</summary>
+    public static float[] PositionMeans(EncodedLists data, float[] scores)
+    {
+        var sum = new double[data.MaxLength];
+        var count = new int[data.MaxLength];
+        for (int i = 0; i < data.Count; i++)
+            for (int t = 0; t < data.Lengths[i]; t++)
+            {
+                sum[t] += scores[i * data.MaxLength + t];
+                count[t]++;
+            }
+        int known = Math.Max(1, count.Count(c => c > 0));
+        return Enumerable.Range(0, known).Select(t => count[t] == 0 ? 0f : (float)(sum[t] / count[t])).ToArray();
+    }
 }

@@ -10,7 +10,7 @@ namespace Drlrec.Experiments;
 /// <summary>Mean and spread over seeds of one variant (and sweep value) on one data set.</summary>
 public sealed record VariantSummary(
     string Dataset, string Variant, string? SweepParameter, int? SweepValue, int Seeds,
-    double AucMean, double AucStd, double GaucMean, double GaucStd, double Ndcg10Mean, double Ndcg10Std,
+    double AucMean, double AucStd, double? AucCentredMean, double? AucCentredStd, double GaucMean, double GaucStd, double Ndcg10Mean, double Ndcg10Std,
     double ParamsRatio, double? LatencyRatio, double? PoolRatio, double? OnlineMean, double? OnlineCiLow, double? OnlineCiHigh,
     double TrainSeconds);
 
@@ -32,7 +32,9 @@ public static class ExperimentReport
                 var online = rows.Where(r => r.OnlineClicks is not null).Select(r => r.OnlineClicks!.Value).ToList();
                 var clicks = online.Count > 0 ? OnlineEvaluation.Summarise(g.Key.Variant, online) : null;
                 return new VariantSummary(g.Key.Dataset, g.Key.Variant, g.Key.SweepParameter, g.Key.SweepValue, rows.Count,
-                    rows.Average(r => r.Auc), Statistics.Std(rows.Select(r => r.Auc).ToList()), rows.Average(r => r.Gauc), Statistics.Std(rows.Select(r => r.Gauc).ToList()),
+                    rows.Average(r => r.Auc), Statistics.Std(rows.Select(r => r.Auc).ToList()),
+                    Mean(rows.Select(r => r.AucCentred)), rows.All(r => r.AucCentred is not null) ? Statistics.Std(rows.Select(r => r.AucCentred!.Value).ToList()) : null,
+                    rows.Average(r => r.Gauc), Statistics.Std(rows.Select(r => r.Gauc).ToList()),
                     rows.Average(r => r.Ndcg10), Statistics.Std(rows.Select(r => r.Ndcg10).ToList()), rows.Average(r => r.ParamsRatio),
                     Mean(rows.Select(r => r.LatencyP50Ratio)), Mean(rows.Select(r => r.PoolP50Ratio)),
                     clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds));
@@ -65,14 +67,15 @@ public static class ExperimentReport
                 var m = Statistics.Mean95(differences);
                 comparisons.Add(new PairedComparison(dataset, metric, a, b, m.Mean, m.Low, m.High, m.Count, m.Excludes(0)));
             }
-            foreach (var (metric, value) in new (string, Func<ExperimentRow, double?>)[] { ("auc", r => r.Auc), ("online_clicks", r => r.OnlineClicks) })
+            foreach (var (metric, value) in new (string, Func<ExperimentRow, double?>)[]
+                     { ("auc", r => r.Auc), ("auc_centred", r => r.AucCentred), ("online_clicks", r => r.OnlineClicks) })
             {
                 if (drlRec is not null)
                     foreach (string other in variants.Where(v => v != drlRec)) Add(metric, drlRec, Metric(drlRec, value), other, Metric(other, value));
                 if (teacher is not null)
                     foreach (var extra in result.Spec.Variants.Where(v => v.Kind == VariantKind.Teacher && v.Name != teacher))
                         Add(metric, teacher, Metric(teacher, value), extra.Name, Metric(extra.Name, value));
-                var (baseline, baselineValue) = metric == "auc"
+                var (baseline, baselineValue) = metric != "online_clicks"
                     ? (OfflineEvaluation.ItemPopularity, (Func<BaselineRow, double?>)(b => b.Auc))
                     : (OnlineEvaluation.Upstream, b => b.OnlineClicks);
                 foreach (string v in variants) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, baselineValue));
@@ -100,10 +103,10 @@ public static class ExperimentReport
             result.Spec.Name, result.Seconds, result.Rows, result.Baselines, Summary = Summarise(result), Comparisons = Compare(result),
         }) + "\n");
         var csv = new StringBuilder();
-        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds");
+        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds");
         foreach (var r in result.Rows)
             csv.AppendLine(string.Join(",", Quote(r.Dataset), r.Seed, Quote(r.Variant), r.Kind, r.SweepParameter ?? "", N(r.SweepValue),
-                N(r.Auc), N(r.Gauc), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
+                N(r.Auc), N(r.AucCentred), N(r.Gauc), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
                 N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds)));
         AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), csv.ToString());
     }
@@ -128,17 +131,18 @@ public static class ExperimentReport
             md.AppendLine(split == Configuration.SplitMode.UserTime
                 ? "Split: each user's latest lists are the test (and, before them, validation) lists."
                 : "Split: the latest lists of the whole log are the test (and, before them, validation) lists.").AppendLine();
-            md.AppendLine("| variant | AUC | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var s in rows)
-                md.AppendLine($"| {Label(s)} | {s.AucMean:F4} ± {s.AucStd:F4} | {s.GaucMean:F4} ± {s.GaucStd:F4} | {s.Ndcg10Mean:F4} ± {s.Ndcg10Std:F4} | " +
+                md.AppendLine($"| {Label(s)} | {s.AucMean:F4} ± {s.AucStd:F4} | {(s.AucCentredMean is { } c ? $"{c:F4} ± {s.AucCentredStd:F4}" : "")} | {s.GaucMean:F4} ± {s.GaucStd:F4} | {s.Ndcg10Mean:F4} ± {s.Ndcg10Std:F4} | " +
                               $"{s.ParamsRatio:F3} | {F(s.LatencyRatio)} | {F(s.PoolRatio)} | {Clicks(s.OnlineMean, s.OnlineCiLow, s.OnlineCiHigh)} | {s.TrainSeconds:F0} |");
             foreach (var b in result.Baselines.Where(b => b.Dataset == dataset).GroupBy(b => b.Baseline))
             {
                 var auc = b.Where(x => x.Auc is not null).Select(x => x.Auc!.Value).ToList();
                 var clicks = b.Where(x => x.OnlineClicks is not null).Select(x => x.OnlineClicks!.Value).ToList();
                 var online = clicks.Count > 0 ? OnlineEvaluation.Summarise(b.Key, clicks) : null;
-                md.AppendLine($"| *{b.Key} (baseline)* | {(auc.Count > 0 ? $"{auc.Average():F4} ± {Statistics.Std(auc):F4}" : "")} | | | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
+                string baselineAuc = auc.Count > 0 ? $"{auc.Average():F4} ± {Statistics.Std(auc):F4}" : "";
+                md.AppendLine($"| *{b.Key} (baseline)* | {baselineAuc} | {baselineAuc} | | | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
             }
             md.AppendLine();
             var comparisons = Compare(result).Where(c => c.Dataset == dataset).ToList();

@@ -20,7 +20,11 @@ public sealed record ExperimentRow(
     string Dataset, int Seed, string Variant, VariantKind Kind, string? SweepParameter, int? SweepValue,
     double Auc, double Gauc, double Ndcg5, double Ndcg10, double ValidationAuc, int BestEpoch,
     long Params, double ParamsRatio, double? LatencyMsP50, double? LatencyP50Ratio, double? PoolMsP50, double? PoolP50Ratio,
-    double? OnlineClicks, double TrainSeconds, string RunFolder);
+    double? OnlineClicks, double TrainSeconds, string RunFolder)
+{
+    /// <summary>Test AUC with position-centred scoring (Q minus each position's mean Q on the validation lists).</summary>
+    public double? AucCentred { get; init; }
+}
 
 /// <summary>A baseline's scores on one data set and seed (offline) or its online clicks.</summary>
 public sealed record BaselineRow(string Dataset, int Seed, string Baseline, double? Auc, double? Gauc, double? Ndcg10, double? OnlineClicks);
@@ -154,6 +158,8 @@ public static class ExperimentRunner
                 PoolMsP50 = latency?.Models[i].PoolMsP50,
                 PoolP50Ratio = latency?.Ratios[i].PoolP50,
                 OnlineClicks = online?[i],
+                AucCentred = QScorer.Evaluate(models[i].Online, data.Test, config.Trainer.EvalBatchSize, OfflineScoring.PositionCentred,
+                    models[i].Layout, data.Validation).Auc,
             }).ToList();
             var offline = OfflineEvaluation.EvaluateBaselines(data, seed);
             var baselines = offline.Select(kv => new BaselineRow(dataset.Name, seed, kv.Key, kv.Value.Auc, kv.Value.Gauc, kv.Value.Ndcg10, null))

@@ -40,8 +40,9 @@ public static class EvaluateWorkflow
         {
             foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
             var data = DataSettings(models[0], settings);
-            var (train, _, test) = DataLoader.LoadSplit(data);
-            return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring, split: data.Split);
+            var (train, validation, test) = DataLoader.LoadSplit(data);
+            return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring,
+                split: data.Split, validation: validation);
         }
         finally
         {
