@@ -19,8 +19,9 @@ public sealed record FeatureConfig
     /// Add each item's training statistics as two dense item fields, <c>item_impressions</c> (log(1 + impressions)) and
     /// <c>item_like_rate</c> (the smoothed like-rate of the popularity baseline), computed on the training split only
     /// (leave-one-out on the training lists themselves), stored with the model and filled from the item key when it
-    /// ranks, so a cold user still gets what popularity knows. Null (default): on for logged data, off for the simulator
-    /// (whose logs carry the upstream ranker's score instead).
+    /// ranks, so a cold user still gets what popularity knows. Default true: on validation it raised the MovieLens
+    /// teacher's AUC (seeds 1-3: 0.7082, 0.7068, 0.7034 against 0.6929, 0.6926, 0.6971 without) and the simulator
+    /// teacher's online clicks (2.258 against 2.227 per list, validation requests of seed 101).
     /// </summary>
-    public bool? ItemStatistics { get; init; }
+    public bool ItemStatistics { get; init; } = true;
 }

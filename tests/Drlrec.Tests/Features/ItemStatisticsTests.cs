@@ -49,13 +49,12 @@ public sealed class ItemStatisticsTests
     }
 
     [Fact]
-    public void The_simulator_gets_no_statistics_unless_asked_and_a_config_can_switch_them_off()
+    public void A_config_can_switch_them_off_and_the_simulators_logs_get_them_too()
     {
         Assert.Null(PreparedData.Prepare(ToyData.Lists(60), null, new DataConfig(), new FeatureConfig { ItemStatistics = false })
             .Vocabulary.ItemStatistics);
         var synthetic = new Drlrec.Simulation.SyntheticSimulator(new Drlrec.Simulation.SyntheticConfig { Users = 100, Items = 1000 }).GenerateLogs(200);
-        Assert.Null(PreparedData.Prepare(synthetic, null, new DataConfig(), new FeatureConfig()).Vocabulary.ItemStatistics);
-        Assert.NotNull(PreparedData.Prepare(synthetic, null, new DataConfig(), new FeatureConfig { ItemStatistics = true }).Vocabulary.ItemStatistics);
+        Assert.NotNull(PreparedData.Prepare(synthetic, null, new DataConfig(), new FeatureConfig()).Vocabulary.ItemStatistics);
     }
 
     [Fact]

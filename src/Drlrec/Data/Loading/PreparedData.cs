@@ -39,11 +39,9 @@ public sealed class PreparedData
     {
         var (train, validation, test) = Split(all, separateTest, data);
         // Item statistics come from the training lists only (or, for a student, from its teacher's vocabulary).
-        var statistics = vocabulary is not null
-            ? vocabulary.ItemStatistics
-            : features.ItemStatistics ?? !string.Equals(all.Source, DataLoader.Synthetic, StringComparison.OrdinalIgnoreCase)
-                ? ItemStatistics.Fit(train)
-                : null;
+        var statistics = vocabulary is not null ? vocabulary.ItemStatistics
+            : features.ItemStatistics ? ItemStatistics.Fit(train)
+            : null;
         if (statistics is not null)
         {
             train = statistics.AddTo(train, leaveOneOut: true);
