@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Drlrec.Data;
-using Drlrec.Serving;
 
 namespace Drlrec.Serving.Tests;
 

@@ -34,8 +34,8 @@ public static class ExploreBenchmark
         using var catalog = EncodedCatalog.Encode(simulator, vocabulary, layout);
         double encode = clock.Elapsed.TotalSeconds;
         manual_seed(seed);
-        using var teacher = new QNetwork(QNetworkConfig.Teacher, layout.Count, vocabulary.Rows, "teacher", layout.DenseFields);
-        using var student = new QNetwork(QNetworkConfig.Student, layout.Count, vocabulary.Rows, "student", layout.DenseFields);
+        using var teacher = new QNetwork(QNetworkConfig.Teacher, layout, vocabulary.Rows, "teacher");
+        using var student = new QNetwork(QNetworkConfig.Student, layout, vocabulary.Rows, "student");
         teacher.eval();
         student.eval();
         var retriever = new CandidateRetriever(simulator, logs, 0.4, 0.3);

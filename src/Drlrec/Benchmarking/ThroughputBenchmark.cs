@@ -23,8 +23,8 @@ public static class ThroughputBenchmark
     {
         config = config.Resolve();
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
-        using var online = new QNetwork(config.ResolvedModel, data.Layout.Count, data.Vocabulary.Rows, "online", data.Layout.DenseFields);
-        using var target = new QNetwork(config.ResolvedModel, data.Layout.Count, data.Vocabulary.Rows, "target", data.Layout.DenseFields);
+        using var online = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "online");
+        using var target = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "target");
         using var learner = new DqnLearner(online, target, data.Layout, config.Dqn);
         var rng = new Random(config.Seed);
         int batchSize = Math.Min(config.Trainer.BatchSize, data.Train.Count);

@@ -33,12 +33,12 @@ public static class Distiller
         if (teacher is not null) teacher.Vocabulary.EnsureMatches(data.Schema, data.TrainLists.Source);
 
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
-        int fields = data.Layout.Count, rows = data.Vocabulary.Rows;
+        int rows = data.Vocabulary.Rows;
         var teacherConfig = teacher?.Header.Model ?? QNetworkConfig.Teacher;
-        var teacherOnline = teacher?.Online ?? new QNetwork(teacherConfig, fields, rows, "teacher", data.Layout.DenseFields);
-        var teacherTarget = teacher?.Target ?? new QNetwork(teacherConfig, fields, rows, "teacherTarget", data.Layout.DenseFields);
-        using var studentOnline = new QNetwork(config.ResolvedModel, fields, rows, "online", data.Layout.DenseFields);
-        using var studentTarget = new QNetwork(config.ResolvedModel, fields, rows, "target", data.Layout.DenseFields);
+        var teacherOnline = teacher?.Online ?? new QNetwork(teacherConfig, data.Layout, rows, "teacher");
+        var teacherTarget = teacher?.Target ?? new QNetwork(teacherConfig, data.Layout, rows, "teacherTarget");
+        using var studentOnline = new QNetwork(config.ResolvedModel, data.Layout, rows, "online");
+        using var studentTarget = new QNetwork(config.ResolvedModel, data.Layout, rows, "target");
         using var hintLoss = new HintLoss(config.ResolvedModel.HintDim, teacherConfig.HintDim);
         using var student = new DqnLearner(studentOnline, studentTarget, data.Layout, config.Dqn, hintLoss.parameters());
         using var teacherLearner = distill.Schedule == DistillSchedule.Joint

@@ -53,11 +53,12 @@ public static class ExperimentRunner
         var baselines = new List<BaselineRow>();
         foreach (var dataset in spec.Datasets)
         {
-            var config = baseConfig with
+            var withDataset = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'");
+            var config = withDataset with
             {
-                Data = baseConfig.Data with
+                Data = withDataset.Data with
                 {
-                    Source = dataset.Source, Synthetic = dataset.Synthetic ?? baseConfig.Data.Synthetic, Split = dataset.Split ?? baseConfig.Data.Split,
+                    Source = dataset.Source, Synthetic = dataset.Synthetic ?? withDataset.Data.Synthetic, Split = dataset.Split ?? withDataset.Data.Split,
                 },
             };
             observer?.OnMessage($"{dataset.Name}: loading {dataset.Source}");
@@ -173,10 +174,12 @@ public static class ExperimentRunner
     }
 
     /// <summary>The variant's own run-config overrides layered over <paramref name="config"/>.</summary>
-    private static RunConfig WithOverrides(RunConfig config, ExperimentVariant variant) =>
-        variant.Config is { } overrides
-            ? Json.Overlay(config, System.Text.Json.Nodes.JsonObject.Create(overrides)
-                ?? throw new InvalidDataException($"variant '{variant.Name}': config must be a JSON object"))
+    private static RunConfig WithOverrides(RunConfig config, ExperimentVariant variant) => Overlay(config, variant.Config, $"variant '{variant.Name}'");
+
+    private static RunConfig Overlay(RunConfig config, JsonElement? overrides, string owner) =>
+        overrides is { } layer
+            ? Json.Overlay(config, System.Text.Json.Nodes.JsonObject.Create(layer)
+                ?? throw new InvalidDataException($"{owner}: config must be a JSON object"))
             : config;
 
     private static ExperimentRow Row(ExperimentDataset dataset, int seed, ExperimentVariant variant, int? value, ExperimentSweep? sweep,

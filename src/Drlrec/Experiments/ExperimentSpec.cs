@@ -42,6 +42,9 @@ public sealed record ExperimentDataset
 
     /// <summary>How its lists are split (default: the experiment's base config, time).</summary>
     public SplitMode? Split { get; init; }
+
+    /// <summary>Run-config overrides for this data set's runs, layered over the experiment's base (before each variant's).</summary>
+    public JsonElement? Config { get; init; }
 }
 
 /// <summary>A parameter swept over for every distill variant (the variant is run once per value).</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using Drlrec.Configuration;
 using Drlrec.Data;
+using Drlrec.Evaluation;
 
 namespace Drlrec.Features;
 

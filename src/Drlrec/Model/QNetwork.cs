@@ -91,6 +91,13 @@ public sealed class QNetwork : nn.Module
         }
     }
 
+    /// <summary>A network for data of <paramref name="layout"/> (its field count and dense fields) and a vocabulary of
+    /// <paramref name="embeddingRows"/> rows.</summary>
+    public QNetwork(QNetworkConfig config, FieldLayout layout, int embeddingRows, string name = "qnetwork")
+        : this(config, layout.Count, embeddingRows, name, layout.DenseFields)
+    {
+    }
+
     public QNetworkConfig Config { get; }
     public int FieldCount { get; }
     public int EmbeddingRows { get; }

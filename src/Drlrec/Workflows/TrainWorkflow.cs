@@ -24,8 +24,8 @@ public static class TrainWorkflow
         config = config.Resolve();
         name ??= config.Role.ToString().ToLowerInvariant();
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
-        using var online = new QNetwork(config.ResolvedModel, data.Layout.Count, data.Vocabulary.Rows, "online", data.Layout.DenseFields);
-        using var target = new QNetwork(config.ResolvedModel, data.Layout.Count, data.Vocabulary.Rows, "target", data.Layout.DenseFields);
+        using var online = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "online");
+        using var target = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "target");
         using var learner = new DqnLearner(online, target, data.Layout, config.Dqn);
         var recorder = new RunRecorder(new RunFolder(folder), config, data, name, online, target);
         var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, online, (batch, _) => learner.Step(batch),

@@ -16,7 +16,7 @@ namespace Drlrec.Tests.Distillation;
 
 public sealed class DistillLearnerTests
 {
-    private static readonly PreparedData Data = PreparedData.Prepare(ToyData.Lists(200, seed: 3), null, new DataConfig(), new());
+    private static readonly PreparedData Data = PreparedData.Prepare(ToyData.Lists(200, seed: 3), null, new DataConfig(), new FeatureConfig { ItemStatistics = false });
     private static readonly QNetworkConfig Small = new() { EmbeddingDim = 8, Dropout = 0 };
 
     /// <summary>One distillation step on a fixed batch from fixed initial networks; returns the loss parts.</summary>

@@ -1,4 +1,5 @@
 using Drlrec.Evaluation;
+using Drlrec.Features;
 
 namespace Drlrec.Tests.Evaluation;
 

@@ -12,7 +12,7 @@ namespace Drlrec.Tests.Learning;
 
 public sealed class DqnLearnerTests
 {
-    private static PreparedData ToyPrepared() => PreparedData.Prepare(ToyData.Lists(240, seed: 4), null, new DataConfig(), new());
+    private static PreparedData ToyPrepared() => PreparedData.Prepare(ToyData.Lists(240, seed: 4), null, new DataConfig(), new FeatureConfig { ItemStatistics = false });
 
     [Fact]
     public void Training_steps_leave_no_live_tensors_behind()

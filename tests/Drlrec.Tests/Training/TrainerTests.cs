@@ -12,7 +12,7 @@ namespace Drlrec.Tests.Training;
 
 public sealed class TrainerTests
 {
-    private static readonly PreparedData Data = PreparedData.Prepare(ToyData.Lists(160, seed: 4), null, new DataConfig(), new());
+    private static readonly PreparedData Data = PreparedData.Prepare(ToyData.Lists(160, seed: 4), null, new DataConfig(), new FeatureConfig { ItemStatistics = false });
 
     /// <summary>Hooks that only record what the trainer told them.</summary>
     private sealed class RecordingHooks : ITrainingHooks

@@ -1,6 +1,7 @@
 using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Data.Loading;
+using Drlrec.Features;
 
 namespace Drlrec.Tests.Data.Loading;
 
@@ -17,7 +18,7 @@ public sealed class PreparedDataTests
         new Random(1).Shuffle(lists);
         var all = new ListDataset(schema, lists, "test");
 
-        var data = PreparedData.Prepare(all, null, new DataConfig { TestFraction = 0.2, ValidationFraction = 0.25 }, new FeatureConfig());
+        var data = PreparedData.Prepare(all, null, new DataConfig { TestFraction = 0.2, ValidationFraction = 0.25 }, new FeatureConfig { ItemStatistics = false });
 
         // test: the latest 4 lists; validation: the latest 4 of the other 16; train: 12
         Assert.Equal((12, 4, 4), (data.TrainLists.Lists.Count, data.ValidationLists.Lists.Count, data.TestLists.Lists.Count));
