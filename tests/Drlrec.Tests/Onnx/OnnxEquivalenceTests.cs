@@ -231,4 +231,33 @@ public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper 
             Assert.True(MaxDiff(expected.Q, actual.Q) <= Tolerance, "step graph q");
         }
     }
+
+    [Fact]
+    public void An_export_carries_the_item_statistics_so_its_served_slates_equal_torchs_without_the_request_sending_them()
+    {
+        var data = Drlrec.Data.Loading.PreparedData.Prepare(Support.ToyData.Lists(120, seed: 6), null, new Configuration.DataConfig(),
+            new Configuration.FeatureConfig());
+        Assert.NotNull(data.Vocabulary.ItemStatistics);
+        manual_seed(12);
+        using var network = new QNetwork(OnnxTestModel.DefaultConfig, data.Layout, data.Vocabulary.Rows, "stats");
+        OnnxTestModel.Randomize(network);
+        network.eval();
+        using var folder = new Testing.TemporaryFolder();
+        var export = OnnxExporter.Export(network, "stats", Configuration.ModelRole.Student, folder["stats.onnx"],
+            new OnnxVocabulary(data.Schema.Fields, data.Vocabulary));
+        var served = OnnxServing.LoadRanker(export.Path);
+        using var servedScorer = served.Scorer;
+        Assert.NotNull(OnnxVocabulary.Read(OnnxExporter.VocabularyPathFor(export.Path)).Vocabulary.ItemStatistics);
+        using var torch = new TorchStepScorer(network);
+        var byTorch = new SlateRanker(torch, data.Vocabulary, data.Schema);
+        var rng = new Random(2);
+        for (int r = 0; r < 4; r++)
+        {
+            var request = RandomRequest(rng, candidates: 6, slateSize: 4); // item and tags only: no derived field is sent
+            var expected = byTorch.Rank(request);
+            var actual = served.Rank(request);
+            Assert.Equal(expected.Order, actual.Order);
+            Assert.True(MaxDiff(expected.Q, actual.Q) <= Tolerance);
+        }
+    }
 }
