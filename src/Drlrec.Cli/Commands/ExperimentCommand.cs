@@ -19,20 +19,27 @@ public static class ExperimentCommand
             Description = "Override the file's seeds (e.g. --seeds 1 2 3)",
             AllowMultipleArgumentsPerToken = true,
         };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Reuse the seeds an interrupted run of this experiment already finished in --out (those whose data set, " +
+                          "variants, sweep and base config are unchanged); train only the rest. Default: off (retrain everything)",
+        };
         var command = new Command("experiment", "Run an experiment grid (data sets × seeds × variants) and write results.csv, results.json, report.md and plots.");
         command.Arguments.Add(file);
         command.Options.Add(output);
         command.Options.Add(seeds);
+        command.Options.Add(resume);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var spec = Json.ReadFile<ExperimentSpec>(parse.GetValue(file)!.FullName);
             if (parse.GetValue(seeds) is { Length: > 0 } chosen) spec = spec with { Seeds = chosen };
             string folder = parse.GetValue(output)!.FullName;
+            var finished = parse.GetValue(resume) ? FinishedRuns.Load(spec, folder, ExperimentRunner.ModelsPerSeed(spec)) : FinishedRuns.None;
             Json.WriteFile(Path.Combine(folder, "experiment.json"), spec);
             ExperimentResult result = null!;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx => result = ExperimentRunner.Run(spec, folder, new Observer(ctx)));
+                .Start(ctx => result = ExperimentRunner.Run(spec, folder, new Observer(ctx), finished));
             AnsiConsole.MarkupLineInterpolated($"{result.Rows.Count} models in {result.Seconds / 60:F1} min; wrote {Path.Combine(folder, "report.md")}");
             foreach (var s in ExperimentReport.Summarise(result))
                 AnsiConsole.MarkupLineInterpolated($"  {s.Dataset} / {s.Variant}: AUC {s.AucMean:F4} ± {s.AucStd:F4}, params ratio {s.ParamsRatio:F3}");

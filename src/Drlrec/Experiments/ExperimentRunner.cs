@@ -42,17 +42,31 @@ public interface IExperimentObserver
 /// <summary>Runs an <see cref="ExperimentSpec"/> and writes its results, report and plots (see <see cref="ExperimentReport"/>).</summary>
 public static class ExperimentRunner
 {
-    public static ExperimentResult Run(ExperimentSpec spec, string outputFolder, IExperimentObserver? observer = null)
+    /// <param name="finished">Seeds an interrupted earlier run finished (see <see cref="FinishedRuns.Load"/>): their rows
+    /// are reused, not retrained.</param>
+    public static ExperimentResult Run(ExperimentSpec spec, string outputFolder, IExperimentObserver? observer = null,
+        FinishedRuns? finished = null)
     {
+        finished ??= FinishedRuns.None;
         var clock = Stopwatch.StartNew();
+        double Seconds() => finished.Seconds + clock.Elapsed.TotalSeconds;
         var baseConfig = spec.Base is { } b ? b.Deserialize<RunConfig>(Json.Options)! : new RunConfig();
         var plans = spec.Datasets.ToDictionary(d => d.Name, d => Plan(spec, d));
-        observer?.OnStart(spec.Datasets.Count * spec.Seeds.Count * (1 + plans.Values.First().Count));
+        int toRun = spec.Datasets.Sum(d => spec.Seeds.Count(s => !finished.IsDone(d.Name, s)));
+        observer?.OnStart(toRun * (1 + plans.Values.First().Count));
 
         var rows = new List<ExperimentRow>();
         var baselines = new List<BaselineRow>();
         foreach (var dataset in spec.Datasets)
         {
+            var reused = spec.Seeds.Where(s => finished.IsDone(dataset.Name, s)).ToList();
+            if (reused.Count > 0)
+            {
+                rows.AddRange(finished.Rows.Where(r => r.Dataset == dataset.Name));
+                baselines.AddRange(finished.Baselines.Where(r => r.Dataset == dataset.Name));
+                observer?.OnMessage($"{dataset.Name}: seeds {string.Join(", ", reused)} finished earlier, reused");
+                if (reused.Count == spec.Seeds.Count) continue;
+            }
             var withDataset = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'");
             var config = withDataset with
             {
@@ -64,20 +78,23 @@ public static class ExperimentRunner
             observer?.OnMessage($"{dataset.Name}: loading {dataset.Source}");
             var data = DataLoader.Prepare(config);
             var catalog = DataLoader.Catalog(config.Data, data.TrainLists);
-            foreach (int seed in spec.Seeds)
+            foreach (int seed in spec.Seeds.Where(s => !finished.IsDone(dataset.Name, s)))
             {
                 var (seedRows, seedBaselines) = RunSeed(spec, dataset, config with { Seed = seed }, data, catalog, plans[dataset.Name],
                     Path.Combine(outputFolder, Slug(dataset.Name), $"seed-{seed}"), observer);
                 rows.AddRange(seedRows);
                 baselines.AddRange(seedBaselines);
-                var partial = new ExperimentResult(spec, rows, baselines, clock.Elapsed.TotalSeconds);
+                var partial = new ExperimentResult(spec, rows, baselines, Seconds());
                 ExperimentReport.WriteData(partial, outputFolder); // a killed run keeps what it finished
             }
         }
-        var result = new ExperimentResult(spec, rows, baselines, clock.Elapsed.TotalSeconds);
+        var result = new ExperimentResult(spec, rows, baselines, Seconds());
         ExperimentReport.Write(result, outputFolder);
         return result;
     }
+
+    /// <summary>Models trained per data set and seed: the main teacher and one per planned run.</summary>
+    public static int ModelsPerSeed(ExperimentSpec spec) => 1 + Plan(spec, spec.Datasets[0]).Count;
 
     /// <summary>The student runs of one seed: every non-teacher variant, once per sweep value where the sweep applies.</summary>
     private static List<(ExperimentVariant Variant, int? Value)> Plan(ExperimentSpec spec, ExperimentDataset dataset)

@@ -226,6 +226,15 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         string report = File.ReadAllText(Path.Combine(output, "report.md"));
         Assert.Contains("| DRL-Rec |", report);
         Assert.Contains("logging-policy", report);
+
+        // An interrupted grid resumes: the finished seeds' rows are reused as they were, only seed 3 is trained.
+        (code, text) = CliRunner.Run("experiment", spec, "--out", output, "--seeds", "1", "2", "3", "--resume");
+        Assert.Equal(0, code);
+        Assert.Contains("seeds 1, 2 finished earlier, reused", text);
+        Assert.Contains("9 models", text);
+        var resumed = File.ReadAllLines(Path.Combine(output, "results.csv"));
+        Assert.Equal(csv, resumed.Take(csv.Length));
+        Assert.Equal(3, resumed.Skip(csv.Length).Count(line => line.StartsWith("sim,3,")));
     }
 
     [Fact]
