@@ -43,8 +43,9 @@ public static class ExperimentReport
     /// <summary>
     /// The comparisons the paper makes, each as a paired difference over seeds (the same seed's split, teacher and
     /// requests) with a 95% Student-t interval: the DRL-Rec student (the distill variant with every part on) against
-    /// every other variant, every other teacher variant (e.g. gamma = 0) against the main teacher, and every variant
-    /// against item popularity (AUC) and the upstream order (online clicks). A difference whose interval holds 0 is not
+    /// every other variant; the main teacher against every other teacher variant (e.g. gamma = 0) and against the student
+    /// alone (the advantage distillation has to transfer); every variant against item popularity (AUC, GAUC) and the
+    /// upstream order (online clicks). A difference whose interval holds 0 is not
     /// distinguishable from zero with these seeds.
     /// </summary>
     public static IReadOnlyList<PairedComparison> Compare(ExperimentResult result)
@@ -68,16 +69,19 @@ public static class ExperimentReport
                 comparisons.Add(new PairedComparison(dataset, metric, a, b, m.Mean, m.Low, m.High, m.Count, m.Excludes(0)));
             }
             foreach (var (metric, value) in new (string, Func<ExperimentRow, double?>)[]
-                     { ("auc", r => r.Auc), ("auc_centred", r => r.AucCentred), ("online_clicks", r => r.OnlineClicks) })
+                     { ("auc", r => r.Auc), ("auc_centred", r => r.AucCentred), ("gauc", r => r.Gauc), ("online_clicks", r => r.OnlineClicks) })
             {
                 if (drlRec is not null)
                     foreach (string other in variants.Where(v => v != drlRec)) Add(metric, drlRec, Metric(drlRec, value), other, Metric(other, value));
                 if (teacher is not null)
-                    foreach (var extra in result.Spec.Variants.Where(v => v.Kind == VariantKind.Teacher && v.Name != teacher))
-                        Add(metric, teacher, Metric(teacher, value), extra.Name, Metric(extra.Name, value));
-                var (baseline, baselineValue) = metric != "online_clicks"
-                    ? (OfflineEvaluation.ItemPopularity, (Func<BaselineRow, double?>)(b => b.Auc))
-                    : (OnlineEvaluation.Upstream, b => b.OnlineClicks);
+                    foreach (var other in result.Spec.Variants.Where(v => v.Name != teacher && v.Kind is VariantKind.Teacher or VariantKind.Student))
+                        Add(metric, teacher, Metric(teacher, value), other.Name, Metric(other.Name, value));
+                var (baseline, baselineValue) = metric switch
+                {
+                    "online_clicks" => (OnlineEvaluation.Upstream, (Func<BaselineRow, double?>)(b => b.OnlineClicks)),
+                    "gauc" => (OfflineEvaluation.ItemPopularity, b => b.Gauc),
+                    _ => (OfflineEvaluation.ItemPopularity, b => b.Auc),
+                };
                 foreach (string v in variants) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, baselineValue));
             }
         }

@@ -37,6 +37,10 @@ public sealed class ExperimentReportTests
         Assert.Equal(0.02 - 4.303 * 0.01 / Math.Sqrt(3), alone.Low, 10);
         Assert.False(alone.Distinguishable);
         Assert.True(comparisons.Single(c => c.Metric == "auc" && c.A == "DRL-Rec" && c.B == "teacher").Distinguishable);
+        // The teacher's advantage over the student alone (what distillation can transfer): −0.09, −0.08, −0.07.
+        var advantage = comparisons.Single(c => c.Metric == "gauc" && c.A == "teacher" && c.B == "student alone");
+        Assert.Equal(-0.08, advantage.Difference, 10);
+        Assert.True(advantage.Distinguishable);
         var online = comparisons.Single(c => c.Metric == "online_clicks" && c.A == "DRL-Rec" && c.B == OnlineEvaluation.Upstream);
         Assert.Equal(0.22, online.Difference, 10);
         Assert.True(online.Distinguishable);
