@@ -261,7 +261,9 @@ public sealed class QNetwork : nn.Module
 
     /// <summary>Trainable parameter count of each part, in call order.</summary>
     public IReadOnlyList<(string Part, long Parameters)> ParameterCounts() =>
-        named_children().Select(c => (c.name, c.module.parameters().Sum(p => p.numel()))).Where(p => p.Item2 > 0).ToList();
+        named_children().Select(c => (c.name, c.module.parameters().Sum(p => p.numel())))
+            .Concat(named_parameters(recurse: false).Select(p => (p.name, p.parameter.numel()))) // denseProjection: a parameter of its own
+            .Where(p => p.Item2 > 0).ToList();
 
     public long ParameterCount => parameters().Sum(p => p.numel());
 }

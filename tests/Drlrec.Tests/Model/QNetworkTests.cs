@@ -142,6 +142,8 @@ public sealed class QNetworkDenseFieldTests
         net.eval();
         Assert.Contains(net.named_parameters(), p => p.name == "denseProjection");
         Assert.Equal(2L * 8, net.named_parameters().Single(p => p.name == "denseProjection").parameter.numel());
+        Assert.Equal(net.ParameterCount, net.ParameterCounts().Sum(p => p.Parameters));
+        Assert.Equal(("denseProjection", 2L * 8), net.ParameterCounts().Last());
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var rows = EncodedLists.Encode(lists, vocabulary).Batch(Enumerable.Range(0, 8).ToArray()).Rows;
