@@ -27,4 +27,21 @@ public sealed class ExperimentSpecTests
             foreach (var variant in spec.Variants) variant.Distill?.Validate();
         }
     }
+
+    /// <summary>
+    /// experiments/main-movielens.json repeats main.json's MovieLens data sets and variants so that --resume on a copy of
+    /// the main run's output reuses its seeds; if the two files drift apart, resuming silently retrains everything.
+    /// The committed main run (docs/results/experiments/main) is that output.
+    /// </summary>
+    [Fact]
+    public void The_five_seed_MovieLens_experiment_resumes_from_the_main_run()
+    {
+        string root = SharedData.RepositoryRoot;
+        var spec = Json.ReadFile<ExperimentSpec>(Path.Combine(root, "experiments", "main-movielens.json"));
+        var finished = FinishedRuns.Load(spec, Path.Combine(root, "docs", "results", "experiments", "main"), ExperimentRunner.ModelsPerSeed(spec));
+        foreach (var dataset in spec.Datasets)
+            foreach (int seed in new[] { 1, 2, 3 })
+                Assert.True(finished.IsDone(dataset.Name, seed), $"{dataset.Name}, seed {seed}");
+        Assert.False(finished.IsDone(spec.Datasets[0].Name, 4));
+    }
 }
