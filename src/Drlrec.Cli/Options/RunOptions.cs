@@ -64,7 +64,9 @@ public sealed class RunOptions
         if (Given(parse, Seed)) config = config with { Seed = parse.GetValue(Seed) };
         if (Given(parse, Epochs)) config = config with { Trainer = config.Trainer with { Epochs = parse.GetValue(Epochs) } };
         if (Given(parse, Threads)) config = config with { Trainer = config.Trainer with { Threads = parse.GetValue(Threads) } };
-        return typed?.Invoke(config) ?? config;
+        config = typed?.Invoke(config) ?? config;
+        config.Validate();
+        return config;
     }
 
     /// <summary>True when the option was typed (not just defaulted).</summary>

@@ -36,6 +36,14 @@ public sealed record DataConfig
     /// <summary>Skip malformed records (and report counts) instead of failing. Default false.</summary>
     public bool SkipBadRecords { get; init; }
 
+    /// <summary>
+    /// Add each list's user history as two dense user fields, <c>user_history_impressions</c> (log(1 + the user's items
+    /// shown before the list)) and <c>user_history_like_rate</c> ((liked + 1) / (shown + 2)), counted over the user's
+    /// strictly earlier lists of the whole log (see <c>Features.UserHistory</c>); serving requests send them as user
+    /// fields. Default true (see the measurements in docs/method.md, section 10a).
+    /// </summary>
+    public bool UserHistory { get; init; } = true;
+
     /// <summary>The simulator's settings when <see cref="Source"/> is "synthetic" (its own seed: the logged data
     /// stay the same when only the run seed changes).</summary>
     public SyntheticConfig Synthetic { get; init; } = new();

@@ -132,9 +132,10 @@ public sealed record DistillConfig
 
     public void Validate()
     {
-        if (K < 1 || Pool < 1 || StatesPerBatch < 1) throw new ArgumentException("K, Pool and StatesPerBatch must be positive");
-        if (Temperature <= 0) throw new ArgumentException("Temperature must be positive");
-        if (PopularShare < 0 || CooccurringShare < 0 || PopularShare + CooccurringShare > 1)
-            throw new ArgumentException("PopularShare and CooccurringShare must be non-negative and sum to at most 1");
+        if (K < 1 || Pool < 1 || StatesPerBatch < 1)
+            throw new ArgumentException($"config distill.k, distill.pool and distill.states_per_batch must be at least 1 (got {K}, {Pool}, {StatesPerBatch})");
+        if (!double.IsFinite(Temperature) || Temperature <= 0) throw new ArgumentException($"config distill.temperature = {Temperature}: must be a finite number above 0");
+        if (!(PopularShare >= 0) || !(CooccurringShare >= 0) || PopularShare + CooccurringShare > 1)
+            throw new ArgumentException("config distill.popular_share and distill.cooccurring_share must be at least 0 and sum to at most 1");
     }
 }

@@ -50,6 +50,45 @@ public sealed record RunConfig
     public QNetworkConfig ResolvedModel => Resolve().Model!;
 
     /// <summary>
+    /// Refuses settings no run can use, naming the config key (as in <c>config.json</c>) and what it must be, before any
+    /// data are read or files written. Network sizes that depend on the data's fields are checked when the network is built.
+    /// </summary>
+    /// <exception cref="ArgumentException">The first setting out of range.</exception>
+    public void Validate()
+    {
+        static void Check(bool ok, string key, double value, string expected)
+        {
+            if (!ok) throw new ArgumentException($"config {key} = {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}: must be {expected}");
+        }
+        static bool Finite(double x) => double.IsFinite(x);
+
+        Check(Trainer.Epochs >= 1, "trainer.epochs", Trainer.Epochs, "at least 1");
+        Check(Trainer.BatchSize >= 1, "trainer.batch_size", Trainer.BatchSize, "at least 1");
+        Check(Trainer.Patience >= 1, "trainer.patience", Trainer.Patience, "at least 1");
+        Check(Trainer.EvalBatchSize >= 1, "trainer.eval_batch_size", Trainer.EvalBatchSize, "at least 1");
+        Check(Trainer.Threads >= 0, "trainer.threads", Trainer.Threads, "0 (all cores) or more");
+        Check(Finite(Dqn.Gamma) && Dqn.Gamma >= 0 && Dqn.Gamma <= 1, "dqn.gamma", Dqn.Gamma, "between 0 and 1");
+        Check(Finite(Dqn.LearningRate) && Dqn.LearningRate > 0 && Dqn.LearningRate <= 1, "dqn.learning_rate", Dqn.LearningRate, "above 0 and at most 1");
+        Check(Finite(Dqn.WeightDecay) && Dqn.WeightDecay >= 0, "dqn.weight_decay", Dqn.WeightDecay, "a finite number of at least 0");
+        Check(Finite(Dqn.GradClip) && Dqn.GradClip > 0, "dqn.grad_clip", Dqn.GradClip, "a finite number above 0");
+        Check(Finite(Dqn.Tau) && Dqn.Tau > 0 && Dqn.Tau <= 1, "dqn.tau", Dqn.Tau, "above 0 and at most 1");
+        Check(Dqn.SyncEvery >= 1, "dqn.sync_every", Dqn.SyncEvery, "at least 1");
+        Check(Data.MaxListLength >= 1, "data.max_list_length", Data.MaxListLength, "at least 1");
+        Check(Finite(Data.TestFraction) && Data.TestFraction > 0 && Data.TestFraction < 1, "data.test_fraction", Data.TestFraction, "between 0 and 1 (exclusive)");
+        Check(Finite(Data.ValidationFraction) && Data.ValidationFraction > 0 && Data.ValidationFraction < 1, "data.validation_fraction", Data.ValidationFraction, "between 0 and 1 (exclusive)");
+        Check(Features.MinCount >= 1, "features.min_count", Features.MinCount, "at least 1");
+        Check(Features.HashBuckets >= 0, "features.hash_buckets", Features.HashBuckets, "0 (off) or more");
+        Check(Finite(Features.OovDropout) && Features.OovDropout >= 0 && Features.OovDropout < 1, "features.oov_dropout", Features.OovDropout, "at least 0 and below 1");
+        if (Model is { } model)
+        {
+            Check(model.EmbeddingDim >= 1, "model.embedding_dim", model.EmbeddingDim, "at least 1");
+            Check(model.HintDim >= 1, "model.hint_dim", model.HintDim, "at least 1");
+            Check(Finite(model.Dropout) && model.Dropout >= 0 && model.Dropout < 1, "model.dropout", model.Dropout, "at least 0 and below 1");
+        }
+        Distill?.Validate();
+    }
+
+    /// <summary>
     /// This config for a student: the given embedding size d (default the student's 8) on this config's other network
     /// sizes, so that one config can train a teacher and a student (quickstart, experiments, distillation).
     /// </summary>

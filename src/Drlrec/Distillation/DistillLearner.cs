@@ -97,8 +97,12 @@ public sealed class DistillLearner
         var loss = rl.Times(config.RlWeight);
         if (config.Kl) loss = loss.Plus(kl.Times(config.KlWeight));
         if (config.Hint) loss = loss.Plus(hint.Times(config.HintWeight));
-        student.ApplyGradients(loss);
-        Last = new DistillLossParts(loss.item<float>(), rl.item<float>(), kl.item<float>(), hint.item<float>(), states, lessons);
+        float rlValue = rl.item<float>(), klValue = kl.item<float>(), hintValue = hint.item<float>();
+        NonFiniteTrainingException.Check(rlValue, "the student's TD loss", student.Steps + 1);
+        NonFiniteTrainingException.Check(klValue, "the KL loss", student.Steps + 1);
+        NonFiniteTrainingException.Check(hintValue, "the Hint loss", student.Steps + 1);
+        student.ApplyGradients(loss, "the distillation loss");
+        Last = new DistillLossParts(loss.item<float>(), rlValue, klValue, hintValue, states, lessons);
         return (float)Last.Total;
     }
 

@@ -1,4 +1,5 @@
 using Drlrec.Data;
+using Drlrec.Features;
 using Drlrec.Ranking;
 using Drlrec.Simulation;
 
@@ -60,6 +61,8 @@ public static class OnlineEvaluation
         if (rerankTop is { } top && (top < simulator.ListLength || top > simulator.Config.CandidatesPerRequest))
             throw new ArgumentException($"--candidates: must be between the list length ({simulator.ListLength}) and the candidates per request ({simulator.Config.CandidatesPerRequest})");
         foreach (var (name, ranker) in models) EnsureSameSchema(simulator.Schema, ranker.Schema, name);
+        // A request comes after the log: a model with user history fields sees each user's counts over the whole log.
+        var history = models.Any(m => UserHistory.In(m.Ranker.Schema)) ? UserHistory.Totals(simulator.GenerateLogs()) : null;
         var names = models.Select(m => m.Name).Concat(Baselines).ToArray();
         var perRequest = names.Select(_ => new double[requests * seeds.Count]).ToArray();
         for (int s = 0; s < seeds.Count; s++)
@@ -70,7 +73,7 @@ public static class OnlineEvaluation
                 int at = s * requests + r;
                 var request = simulator.NextRequest(rng);
                 var shown = rerankTop is { } n ? request with { Candidates = simulator.UpstreamTop(request, n) } : request;
-                var asked = models.Count > 0 ? ToSlateRequest(simulator, shown) : null;
+                var asked = models.Count > 0 ? ToSlateRequest(simulator, shown, history) : null;
                 for (int m = 0; m < models.Count; m++)
                 {
                     var slate = models[m].Ranker.Rank(asked!);
@@ -87,17 +90,27 @@ public static class OnlineEvaluation
         return new OnlineClicks(names, perRequest, seeds, requests);
     }
     /// <summary>The request as a model sees it: user and context fields, each candidate's item fields, slate size L.</summary>
-    public static SlateRequest ToSlateRequest(SyntheticSimulator simulator, SimRequest request)
+    /// <param name="history">Each user's counts over the log (<see cref="UserHistory.Totals"/>), to send the user
+    /// history fields; null leaves them out.</param>
+    public static SlateRequest ToSlateRequest(SyntheticSimulator simulator, SimRequest request,
+        IReadOnlyDictionary<string, (int Impressions, int Liked)>? history = null)
     {
         var schema = simulator.Schema;
         var all = simulator.FieldValues(request, request.Candidates[0], 1);
         Dictionary<string, string[]> Group(FieldGroup group, string[][] values) =>
             schema.IndicesOf(group).ToDictionary(i => schema.Fields[i].Name, i => values[i]);
+        var user = Group(FieldGroup.User, all);
+        if (history is not null)
+        {
+            var (n, c) = history.GetValueOrDefault(SimUsers.UserKey(request.User));
+            var values = UserHistory.ValuesOf(n, c);
+            for (int k = 0; k < UserHistory.Fields.Length; k++) user[UserHistory.Fields[k].Name] = values[k];
+        }
         int first = schema.FirstItemField;
         var candidates = simulator.CandidateFieldValues(request).Select(values =>
             (IReadOnlyDictionary<string, string[]>)schema.IndicesOf(FieldGroup.Item)
                 .ToDictionary(i => schema.Fields[i].Name, i => values[i - first])).ToList();
-        return new SlateRequest(Group(FieldGroup.User, all), Group(FieldGroup.Context, all), candidates, simulator.Config.ListLength);
+        return new SlateRequest(user, Group(FieldGroup.Context, all), candidates, simulator.Config.ListLength);
     }
 
     /// <summary>Mean and 95% Student-t interval of per-seed values.</summary>
@@ -109,7 +122,7 @@ public static class OnlineEvaluation
 
     private static void EnsureSameSchema(ListSchema simulator, ListSchema model, string name)
     {
-        if (!simulator.Fields.SequenceEqual(model.Fields.Where(f => !f.Derived)))
+        if (!simulator.Fields.SequenceEqual(model.Fields.Where(f => !f.Derived && !UserHistory.IsHistoryField(f))))
             throw new InvalidDataException($"{name} was not trained on the simulator's fields ({model}); online evaluation needs a model trained on --data synthetic");
     }
 }

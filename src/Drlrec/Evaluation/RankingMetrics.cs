@@ -7,11 +7,13 @@ public static class RankingMetrics
     /// Area under the ROC curve of scores against binary labels (label = reward &gt; 0), by the Mann–Whitney
     /// statistic with mid-ranks for tied scores:
     /// <code>AUC = (Σ_{i ∈ pos} rank_i − n⁺(n⁺ + 1)/2) / (n⁺ · n⁻)</code>
-    /// A tie between a positive and a negative counts one half. NaN when a class is absent.
+    /// A tie between a positive and a negative counts one half. NaN when a class is absent; a non-finite score is an
+    /// error (a broken model), never sorted as if it were a number.
     /// </summary>
     public static double Auc(ReadOnlySpan<double> scores, ReadOnlySpan<float> rewards)
     {
         if (scores.Length != rewards.Length) throw new ArgumentException("scores and rewards differ in length");
+        EnsureFinite(scores);
         int n = scores.Length;
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
@@ -68,6 +70,7 @@ public static class RankingMetrics
     /// </summary>
     public static double Ndcg(ReadOnlySpan<double> scores, ReadOnlySpan<float> rewards, int k)
     {
+        EnsureFinite(scores);
         int n = scores.Length;
         var order = Enumerable.Range(0, n).ToArray();
         var keys = scores.ToArray();
@@ -93,5 +96,13 @@ public static class RankingMetrics
         double idcg = 0;
         for (int rank = 0; rank < Math.Min(k, n); rank++) idcg += ideal[rank] / Math.Log2(rank + 2);
         return idcg <= 0 ? double.NaN : dcg / idcg;
+    }
+
+    /// <summary>Refuses NaN or infinite scores (InvalidDataException naming the first).</summary>
+    private static void EnsureFinite(ReadOnlySpan<double> scores)
+    {
+        for (int i = 0; i < scores.Length; i++)
+            if (!double.IsFinite(scores[i]))
+                throw new InvalidDataException($"score {i} is {scores[i]}: a model that outputs non-finite scores cannot be evaluated");
     }
 }

@@ -55,6 +55,8 @@ public sealed class EncodedLists
     /// separate file) get them from its training statistics first, as the model would fill them when ranking.</summary>
     public static EncodedLists Encode(ListDataset data, FeatureVocabulary vocabulary, int? maxLength = null)
     {
+        // A model trained without the user history fields ranks the lists without them.
+        data = UserHistory.Align(data, vocabulary);
         if (vocabulary.ItemStatistics is { } statistics && !data.Schema.Fields.Any(f => f.Derived))
             data = statistics.AddTo(data, leaveOneOut: false);
         vocabulary.EnsureMatches(data.Schema, data.Source);

@@ -57,12 +57,16 @@ public sealed class DqnLearner : IDisposable
         return loss.item<float>();
     }
 
-    /// <summary>Backpropagates a loss into the online network and advances the target network.</summary>
-    public void ApplyGradients(Tensor loss)
+    /// <summary>Backpropagates a loss into the online network and advances the target network. A non-finite loss or
+    /// gradient norm stops training (<see cref="NonFiniteTrainingException"/>) before the weights change.</summary>
+    /// <param name="term">The loss's name in the error message.</param>
+    public void ApplyGradients(Tensor loss, string term = "the TD loss")
     {
+        NonFiniteTrainingException.Check(loss.item<float>(), term, steps + 1);
         optimizer.zero_grad();
         loss.backward();
-        nn.utils.clip_grad_norm_(trained, Config.GradClip);
+        double norm = nn.utils.clip_grad_norm_(trained, Config.GradClip);
+        NonFiniteTrainingException.Check(norm, "the gradient norm", steps + 1);
         optimizer.step();
         if (++steps % Config.SyncEvery == 0) SoftUpdate(Target, Online, Config.Tau);
     }

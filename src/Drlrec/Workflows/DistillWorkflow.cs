@@ -38,6 +38,7 @@ public static class DistillWorkflow
     public static DistillOutcome Run(RunConfig config, LoadedModel teacher, PreparedData data, string folder,
         ITrainingObserver? observer = null, string? name = null, IItemCatalog? catalog = null)
     {
+        config.Validate();
         catalog ??= DataLoader.Catalog(config.Data, data.TrainLists);
         name ??= (config.Distill ?? new DistillConfig()).Resolve().StudentName();
         var student = Distiller.Run(config, data, teacher, catalog, folder, observer, name);

@@ -2,6 +2,7 @@ using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
 using Drlrec.Evaluation;
+using Drlrec.Features;
 
 namespace Drlrec.Workflows;
 
@@ -39,7 +40,8 @@ public static class EvaluateWorkflow
         try
         {
             foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
-            var data = DataSettings(models[0], settings);
+            // The lists carry the user history fields when any model was trained with them (the others rank without).
+            var data = DataSettings(models[0], settings) with { UserHistory = models.Any(m => UserHistory.In(m.Schema)) };
             var (train, validation, test) = DataLoader.LoadSplit(data);
             return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring,
                 split: data.Split, validation: validation);

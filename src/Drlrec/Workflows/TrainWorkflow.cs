@@ -22,6 +22,7 @@ public static class TrainWorkflow
         string? name = null)
     {
         config = config.Resolve();
+        config.Validate();
         name ??= config.Role.ToString().ToLowerInvariant();
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
         using var online = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "online");

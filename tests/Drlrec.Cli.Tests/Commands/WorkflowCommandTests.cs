@@ -268,6 +268,28 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.False(Directory.Exists(output));
     }
 
+    [Theory]
+    [InlineData("""{ "trainer": { "batch_size": 0 } }""", "config trainer.batch_size = 0: must be at least 1")]
+    [InlineData("""{ "dqn": { "learning_rate": 1e30 } }""", "config dqn.learning_rate = 1E+30: must be above 0 and at most 1")]
+    [InlineData("""{ "data": { "test_fraction": 1.5 } }""", "config data.test_fraction = 1.5: must be between 0 and 1")]
+    [InlineData("""{ "features": { "oov_dropout": 1 } }""", "config features.oov_dropout = 1: must be at least 0 and below 1")]
+    public void Settings_no_run_can_use_fail_naming_the_key_before_anything_is_written(string layer, string message)
+    {
+        string name = $"bad-config-{Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(layer)))[..8]}";
+        string config = runs.Folder.Write($"{name}.json", layer);
+        string output = runs.Folder[name];
+        var (code, text) = CliRunner.Run("train", "--config", config, "--out", output);
+        Assert.Equal(1, code);
+        Assert.Contains(message, text.ReplaceLineEndings(" "));
+        Assert.DoesNotContain("   at ", text);                     // a message, not a stack trace
+        Assert.False(Directory.Exists(output));
+
+        (code, text) = CliRunner.Run("train", "--epochs", "0", "--out", output);
+        Assert.Equal(1, code);
+        Assert.Contains("config trainer.epochs = 0: must be at least 1", text.ReplaceLineEndings(" "));
+        Assert.False(Directory.Exists(output));
+    }
+
     [Fact]
     public void Help_lists_every_command_and_each_option_with_its_default()
     {

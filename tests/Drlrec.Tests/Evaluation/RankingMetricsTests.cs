@@ -29,6 +29,15 @@ public sealed class RankingMetricsTests
     }
 
     [Fact]
+    public void Non_finite_scores_are_an_error_not_numbers_to_sort()
+    {
+        Assert.Contains("score 1 is NaN", Assert.Throws<InvalidDataException>(() => RankingMetrics.Auc([0.1, double.NaN, 0.3], [0, 1, 1])).Message);
+        Assert.Throws<InvalidDataException>(() => RankingMetrics.Auc([double.PositiveInfinity, 0.2], [0, 1]));
+        Assert.Throws<InvalidDataException>(() => RankingMetrics.Gauc([0.1, double.NaN], [0, 1], [7, 7]));
+        Assert.Throws<InvalidDataException>(() => RankingMetrics.Ndcg([double.NaN, 0.2], [1, 0], 2));
+    }
+
+    [Fact]
     public void Gauc_weights_each_users_auc_by_the_users_items_and_skips_one_class_users()
     {
         // user 0: AUC 1 over 2 items; user 1: AUC 0 over 3 items; user 2 has no positive → skipped. (2·1 + 3·0) / 5

@@ -131,4 +131,33 @@ public sealed class DqnLearnerTests
             DisposeAll(free);
         }
     }
+
+    /// <summary>A NaN loss, or a finite loss whose gradient is infinite (√x at 0), is refused before the weights move.</summary>
+    [Fact]
+    public void A_non_finite_loss_or_gradient_stops_training_with_the_quantity_named_and_leaves_the_weights_untouched()
+    {
+        var learner = Learner(new DqnConfig());
+        try
+        {
+            using var scope = NewDisposeScope();
+            var start = Flat(Snapshot(learner.Online));
+            var weight = learner.Online.parameters().First();
+
+            var nan = Assert.Throws<NonFiniteTrainingException>(() => learner.ApplyGradients(weight.sum() * float.NaN));
+            Assert.Contains("the TD loss is NaN", nan.Message);
+            Assert.Contains("update 1", nan.Message);
+
+            var zeroButSteep = (weight - weight.detach()).abs().sqrt().sum();            // value 0, gradient 1/(2√0) = ∞
+            Assert.Equal(0f, zeroButSteep.item<float>());
+            var inf = Assert.Throws<NonFiniteTrainingException>(() => learner.ApplyGradients(zeroButSteep));
+            Assert.Contains("the gradient norm", inf.Message);
+
+            Assert.True(Flat(Snapshot(learner.Online)).eq(start).all().item<bool>());
+            Assert.Equal(0, learner.Steps);
+        }
+        finally
+        {
+            DisposeAll(learner);
+        }
+    }
 }

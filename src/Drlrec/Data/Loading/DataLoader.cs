@@ -19,8 +19,7 @@ public static class DataLoader
     /// <summary>Loads <see cref="DataConfig.Source"/> (and <see cref="DataConfig.Test"/>), splits by time and encodes.</summary>
     public static PreparedData Prepare(RunConfig config, FeatureVocabulary? vocabulary = null)
     {
-        var all = Load(config.Data.Source, config.Data);
-        var test = config.Data.Test is { } path ? Load(path, config.Data) : null;
+        var (all, test) = LoadWithTest(config.Data);
         return PreparedData.Prepare(all, test, config.Data, config.Features, vocabulary);
     }
 
@@ -39,7 +38,19 @@ public static class DataLoader
     /// </summary>
     public static (ListDataset Train, ListDataset Validation, ListDataset Test) LoadSplit(DataConfig data)
     {
+        var (all, test) = LoadWithTest(data);
+        return PreparedData.Split(all, test, data);
+    }
+
+    /// <summary>The source and the separate test file (if any), with the user history fields when
+    /// <see cref="DataConfig.UserHistory"/> is on (counted over both: they are one log).</summary>
+    public static (ListDataset All, ListDataset? Test) LoadWithTest(DataConfig data)
+    {
         var all = Load(data.Source, data);
-        return PreparedData.Split(all, data.Test is { } path ? Load(path, data) : null, data);
+        var test = data.Test is { } path ? Load(path, data) : null;
+        if (!data.UserHistory) return (all, test);
+        if (test is null) return (UserHistory.AddTo(all)[0], null);
+        var both = UserHistory.AddTo(all, test);
+        return (both[0], both[1]);
     }
 }

@@ -38,6 +38,7 @@ public sealed class PreparedData
         FeatureVocabulary? vocabulary = null)
     {
         var (train, validation, test) = Split(all, separateTest, data);
+        if (vocabulary is not null) (train, validation, test) = (UserHistory.Align(train, vocabulary), UserHistory.Align(validation, vocabulary), UserHistory.Align(test, vocabulary));
         // Item statistics come from the training lists only (or, for a student, from its teacher's vocabulary).
         var statistics = vocabulary is not null ? vocabulary.ItemStatistics
             : features.ItemStatistics ? ItemStatistics.Fit(train)
