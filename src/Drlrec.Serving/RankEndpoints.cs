@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -82,6 +83,10 @@ internal sealed class RankEndpoints(RankerPool pool, RankRequestReader reader, S
         catch (JsonException e)
         {
             throw new RequestError(400, "body", $"body: malformed JSON ({e.Message})");
+        }
+        catch (ArgumentException e) when (e is DecoderFallbackException)
+        {
+            throw new RequestError(400, "body", "body: not valid UTF-8");
         }
         catch (BadHttpRequestException e)
         {

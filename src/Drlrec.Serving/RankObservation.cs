@@ -38,6 +38,14 @@ internal sealed class RankObservation(RequestDelegate next, ServiceMetrics metri
             context.Response.Clear();
             await ServiceResponses.WriteError(context, 500, "internal error", null);
         }
+        // What no endpoint answered (an unknown path, a wrong method) gets the same JSON error shape as everything else.
+        if (status is null && context.Response is { StatusCode: 404 or 405, HasStarted: false, ContentLength: null })
+        {
+            string message = context.Response.StatusCode == 404
+                ? $"no endpoint at {context.Request.Path} (POST /v1/rank, GET /healthz, GET /metrics)"
+                : $"{context.Request.Method} is not allowed on {context.Request.Path}";
+            await ServiceResponses.WriteError(context, context.Response.StatusCode, message, null);
+        }
         status ??= context.Response.StatusCode;
         metrics.Record(endpoint, status.Value);
         if (endpoint == "/v1/rank") metrics.RankSeconds.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);

@@ -38,7 +38,7 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         foreach (var property in body.EnumerateObject())
         {
             ref JsonElement? slot = ref user;
-            switch (property.Name)
+            switch (Name(property, "body"))
             {
                 case "user": slot = ref user; break;
                 case "context": slot = ref context; break;
@@ -61,7 +61,7 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         string id = requestId switch
         {
             null => Guid.NewGuid().ToString("N"),
-            { ValueKind: JsonValueKind.String } s => s.GetString()!,
+            { ValueKind: JsonValueKind.String } s => Text(s, "request_id"),
             { } other => throw Bad("request_id", $"must be a string, not {Kind(other)}"),
         };
         return new RankCall(new SlateRequest(userMap, contextMap, list, slate), id);
@@ -92,11 +92,12 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var property in map.EnumerateObject())
         {
-            string field = $"{where}.{property.Name}";
-            if (Array.IndexOf(expected, property.Name) < 0)
+            string name = Name(property, where);
+            string field = $"{where}.{name}";
+            if (Array.IndexOf(expected, name) < 0)
                 throw Bad(field, $"not a {groupName} field of this model ({Listed(expected)})");
-            if (result.ContainsKey(property.Name)) throw Bad(field, "appears twice");
-            result[property.Name] = schema.Fields[schema.IndexOf(property.Name)].Kind == FieldKind.Dense
+            if (result.ContainsKey(name)) throw Bad(field, "appears twice");
+            result[name] = schema.Fields[schema.IndexOf(name)].Kind == FieldKind.Dense
                 ? Number(property.Value, field)
                 : Values(property.Value, field);
         }
@@ -118,7 +119,7 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
 
     private string[] Values(JsonElement value, string field)
     {
-        if (value.ValueKind == JsonValueKind.String) return [value.GetString()!];
+        if (value.ValueKind == JsonValueKind.String) return [Text(value, field)];
         if (value.ValueKind != JsonValueKind.Array)
             throw Bad(field, $"must be a string or an array of strings, not {Kind(value)}");
         int count = value.GetArrayLength();
@@ -130,10 +131,39 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         foreach (var item in value.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String) throw Bad(field, $"value {i} must be a string, not {Kind(item)}");
-            values[i++] = item.GetString()!;
+            values[i] = Text(item, $"{field}[{i}]");
+            i++;
         }
         return values;
     }
+
+    /// <summary>A string value; invalid UTF-8 or a lone surrogate escape (<c>\ud800</c>) cannot become text, and is the
+    /// client's error, not the server's.</summary>
+    private static string Text(JsonElement value, string field)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Bad(field, NotText);
+        }
+    }
+
+    private static string Name(JsonProperty property, string where)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Bad(where, $"a key {NotText}");
+        }
+    }
+
+    private const string NotText = "is not valid text (invalid UTF-8 bytes or a lone surrogate escape such as \\ud800)";
 
     private static JsonElement Required(JsonElement? element, string field) =>
         element ?? throw Bad(field, "missing");

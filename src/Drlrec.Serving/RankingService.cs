@@ -41,6 +41,9 @@ public sealed class RankingService : IAsyncDisposable
         builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
         // Per-request logs at Information would cost more than scoring a small model; the CLI prints its own start line.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A failed start (port in use, bad address) reaches the caller as an exception; the host's own log of it is a
+        // stack trace the user does not need.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddDrlrecRanking(options, factory);
 
         var app = builder.Build();
@@ -66,7 +69,19 @@ public sealed class RankingService : IAsyncDisposable
 
     public Uri BaseAddress => new(Urls[0]);
 
-    public Task StartAsync(CancellationToken cancel = default) => app.StartAsync(cancel);
+    /// <exception cref="IOException">The address cannot be bound (for example, the port is in use).</exception>
+    /// <exception cref="ArgumentException">Kestrel cannot read an address.</exception>
+    public async Task StartAsync(CancellationToken cancel = default)
+    {
+        try
+        {
+            await app.StartAsync(cancel);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"--urls: {e.Message}", e);
+        }
+    }
 
     /// <summary>Graceful stop: no new connections, in-flight requests finish.</summary>
     public Task StopAsync(CancellationToken cancel = default) => app.StopAsync(cancel);

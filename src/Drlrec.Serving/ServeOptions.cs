@@ -44,5 +44,12 @@ public sealed record ServeOptions
         if (Workers < 1) throw new ArgumentException("--workers: must be at least 1");
         if (TorchThreads is < 1) throw new ArgumentException("--threads: must be at least 1");
         if (string.IsNullOrWhiteSpace(Urls)) throw new ArgumentException("--urls: at least one URL is needed");
+        foreach (string url in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int scheme = url.IndexOf("://", StringComparison.Ordinal);
+            string name = scheme > 0 ? url[..scheme].ToLowerInvariant() : "";
+            if (name is not ("http" or "https") || url.Length == scheme + 3)
+                throw new ArgumentException($"--urls: '{url}' is not an address to listen on (expected e.g. http://127.0.0.1:8080)");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using Drlrec.Serving.Tests.Support;
 using Drlrec.Testing;
@@ -57,6 +58,9 @@ public sealed class RankValidationTests(ServiceFixture fixture)
         ["nested value array"] = (Broken(r => Candidate(r, 3)["genres"] = new JsonArray(new JsonArray("Drama"))), "candidates[3].genres"),
         ["too many values in a field"] = (Broken(r => Candidate(r, 3)["genres"] = new JsonArray([.. Enumerable.Range(0, 9).Select(g => JsonValue.Create($"g{g}"))])), "candidates[3].genres"),
         ["empty candidate list"] = (Broken(r => r["candidates"] = new JsonArray()), "candidates"),
+        ["lone surrogate escape in a value"] = (Requests.Valid().ToJsonString().Replace("\"h1\"", "\"\\ud800\""), "context.hour"),
+        ["lone surrogate escape in a value array"] = (Requests.Valid().ToJsonString().Replace("\"War\"", "\"W\\udc00r\""), "candidates[0].genres[1]"),
+        ["lone surrogate escape in a key"] = (Requests.Valid().ToJsonString().Replace("\"hour\"", "\"\\ud800\""), "context"),
         ["more candidates than the limit"] = (Requests.Valid(candidates: TinyService.MaxCandidates + 1).ToJsonString(), "candidates"),
     };
 
@@ -73,6 +77,38 @@ public sealed class RankValidationTests(ServiceFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(field, answer.GetProperty("field").GetString());
         Assert.StartsWith(field + ": ", answer.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_bytes_are_a_400_naming_the_field()
+    {
+        var valid = Encoding.UTF8.GetBytes(Requests.Valid().ToJsonString());
+        int at = Encoding.UTF8.GetBytes(Requests.Valid().ToJsonString().Split("\"h1\"")[0]).Length + 1;   // inside "h1"
+        var body = valid.ToArray();
+        body[at] = 0xFF;                                                                                    // never valid UTF-8
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await fixture.Client.PostAsync("/v1/rank", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var answer = await TinyService.Json(response);
+        Assert.Contains(answer.GetProperty("field").GetString(), new[] { "body", "context.hour" });
+    }
+
+    [Theory]
+    [InlineData("GET", "/nowhere", HttpStatusCode.NotFound)]
+    [InlineData("POST", "/healthz", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("GET", "/v1/rank", HttpStatusCode.MethodNotAllowed)]
+    public async Task Unknown_paths_and_wrong_methods_answer_with_the_json_error_shape(string method, string path, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+
+        using var response = await fixture.Client.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(path, (await TinyService.Json(response)).GetProperty("error").GetString());
     }
 
     [Fact]

@@ -39,6 +39,22 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Start_up_errors_are_one_line_and_exit_1()
+    {
+        var (code, output) = Run("serve", "--model", TinyModel.Folder, "--urls", "notaurl");
+        Assert.Equal(1, code);
+        Assert.Contains("--urls: 'notaurl' is not an address to listen on", output.ReplaceLineEndings(" "));
+
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        (code, output) = Run("serve", "--model", TinyModel.Folder, "--urls", $"http://127.0.0.1:{port}");
+        Assert.Equal(1, code);
+        Assert.Contains("address already in use", output.ReplaceLineEndings(" "));
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
     public void The_onnx_backend_needs_an_exported_step_graph()
     {
         var (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--urls", "http://127.0.0.1:0");
