@@ -12,7 +12,12 @@ namespace Drlrec.Checkpoints;
 /// <summary>What a checkpoint says about its model: enough to rebuild and use it.</summary>
 public sealed record CheckpointHeader
 {
-    public const string CurrentFormat = "drlrec-model/1";
+    /// <summary>Format 2 carries a SHA-256 of the file in the zip comment (<see cref="ModelCheckpoint"/>); format 1 files
+    /// (without it) still load.</summary>
+    public const string CurrentFormat = "drlrec-model/2";
+
+    /// <summary>Formats this version reads.</summary>
+    public static IReadOnlyList<string> ReadableFormats { get; } = ["drlrec-model/1", CurrentFormat];
 
     public string Format { get; init; } = CurrentFormat;
     /// <summary>A display name (e.g. "teacher", "student-drl-rec").</summary>
@@ -85,21 +90,43 @@ public sealed class LoadedModel : IDisposable
 /// <summary>
 /// A model file (<c>model.ckpt</c>): a zip holding <c>model.json</c> (<see cref="CheckpointHeader"/>) and the
 /// online and target weights in TorchSharp's format. Written to a temp file and renamed into place.
+/// <para>Integrity: the zip's comment is the SHA-256 (64 hex digits) of every byte of the file before the comment, so a
+/// flipped bit anywhere (weights, header, zip structure) is refused at load, naming the file. The comment's length is
+/// fixed, so the hashed bytes do not depend on the hash written after them.</para>
 /// </summary>
 public static class ModelCheckpoint
 {
     public const string FileName = "model.ckpt";
+    private const int HashChars = 64;
 
     public static void Save(string path, CheckpointHeader header, QNetwork online, QNetwork target)
     {
-        AtomicFile.Write(path, stream =>
+        header = header with { Format = CheckpointHeader.CurrentFormat };
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
-            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            zip.Comment = new string('0', HashChars);
             using (var entry = zip.CreateEntry("model.json").Open())
                 JsonSerializer.Serialize(entry, header, Json.Options);
             WriteWeights(zip, "online.weights", online);
             WriteWeights(zip, "target.weights", target);
-        });
+        }
+        var bytes = buffer.ToArray();
+        System.Text.Encoding.ASCII.GetBytes(Hash(bytes)).CopyTo(bytes, bytes.Length - HashChars);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>SHA-256 of the bytes before the trailing comment, as lower-case hex.</summary>
+    private static string Hash(byte[] file) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file.AsSpan(0, file.Length - HashChars)));
+
+    /// <summary>Refuses a format-2 file whose bytes do not match the SHA-256 in its comment.</summary>
+    private static void Verify(string path, byte[] file, string format)
+    {
+        if (format == "drlrec-model/1") return; // written before checksums
+        string stored = file.Length > HashChars ? System.Text.Encoding.ASCII.GetString(file, file.Length - HashChars, HashChars) : "";
+        if (!string.Equals(stored, Hash(file), StringComparison.Ordinal))
+            throw new InvalidDataException($"{path}: checksum mismatch, the file is corrupted (its SHA-256 differs from the one written with it); retrain or restore a copy");
     }
 
     /// <summary>Loads <paramref name="pathOrFolder"/>: a model file, or a run folder holding <see cref="FileName"/>.</summary>
@@ -110,13 +137,15 @@ public static class ModelCheckpoint
             throw new FileNotFoundException($"no model at {pathOrFolder} (expected a run folder with {FileName}, or the file itself)");
         try
         {
-            using var zip = ZipFile.OpenRead(path);
+            var file = File.ReadAllBytes(path);
+            using var zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
             CheckpointHeader header;
             using (var entry = Entry(zip, path, "model.json").Open())
                 header = JsonSerializer.Deserialize<CheckpointHeader>(entry, Json.Lenient)
                          ?? throw new InvalidDataException($"{path}: empty model.json");
-            if (header.Format != CheckpointHeader.CurrentFormat)
-                throw new InvalidDataException($"{path}: format '{header.Format}', expected '{CheckpointHeader.CurrentFormat}'");
+            if (!CheckpointHeader.ReadableFormats.Contains(header.Format))
+                throw new InvalidDataException($"{path}: format '{header.Format}', expected one of {string.Join(", ", CheckpointHeader.ReadableFormats)}");
+            Verify(path, file, header.Format);
             var online = Build(header, "online");
             var target = Build(header, "target");
             ReadWeights(zip, path, "online.weights", online);
@@ -125,9 +154,9 @@ public static class ModelCheckpoint
             target.eval();
             return new LoadedModel(header, online, target, path, new FileInfo(path).Length);
         }
-        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        catch (Exception e) when (e is InvalidDataException or JsonException or IOException && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"{path}: not a drlrec model file ({e.Message})", e);
+            throw new InvalidDataException($"{path}: not a drlrec model file, or a corrupted one ({e.Message})", e);
         }
     }
 

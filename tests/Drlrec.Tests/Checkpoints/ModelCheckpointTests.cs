@@ -60,6 +60,68 @@ public sealed class ModelCheckpointTests
         foreach (var key in a.Keys) Assert.True(a[key].shape.SequenceEqual(b[key].shape) && a[key].eq(b[key]).all().item<bool>(), key);
     }
 
+    /// <summary>A small saved checkpoint (online and target networks of d = 4 on the toy data).</summary>
+    private static string SaveSmall(TemporaryFolder folder, string name = ModelCheckpoint.FileName)
+    {
+        var lists = ToyData.Lists(30);
+        var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
+        var config = new QNetworkConfig { EmbeddingDim = 4, HintDim = 8 };
+        manual_seed(5);
+        using var online = new QNetwork(config, lists.Schema.Count, vocabulary.Rows, "online");
+        using var target = new QNetwork(config, lists.Schema.Count, vocabulary.Rows, "target");
+        var header = new CheckpointHeader
+        {
+            Name = "small", Role = ModelRole.Student, Model = config, Fields = lists.Schema.Fields, Vocabulary = vocabulary,
+            Parameters = online.ParameterCount,
+        };
+        ModelCheckpoint.Save(folder[name], header, online, target);
+        return folder[name];
+    }
+
+    [Fact]
+    public void A_flipped_byte_anywhere_in_the_file_is_refused_at_load_naming_the_file()
+    {
+        using var folder = new TemporaryFolder();
+        string path = SaveSmall(folder);
+        var bytes = File.ReadAllBytes(path);
+        using (ModelCheckpoint.Load(path)) { }                                   // intact: loads
+
+        // 64 places spread over the whole file: local headers, the JSON, both weight blobs, the central directory, the hash.
+        for (int k = 0; k < 64; k++)
+        {
+            int at = (int)((long)k * (bytes.Length - 1) / 63);
+            var broken = bytes.ToArray();
+            broken[at] ^= 0x10;
+            string corrupt = folder[$"corrupt-{k}.ckpt"];
+            File.WriteAllBytes(corrupt, broken);
+            var e = Assert.Throws<InvalidDataException>(() => ModelCheckpoint.Load(corrupt).Dispose());
+            Assert.Contains(corrupt, e.Message);
+        }
+    }
+
+    [Fact]
+    public void A_format_1_file_written_before_checksums_still_loads()
+    {
+        using var folder = new TemporaryFolder();
+        string path = SaveSmall(folder);
+        string old = folder["old.ckpt"];
+        using (var source = System.IO.Compression.ZipFile.OpenRead(path))
+        using (var target = System.IO.Compression.ZipFile.Open(old, System.IO.Compression.ZipArchiveMode.Create))
+            foreach (var entry in source.Entries)
+            {
+                using var from = entry.Open();
+                using var to = target.CreateEntry(entry.Name).Open();
+                if (entry.Name != "model.json") { from.CopyTo(to); continue; }
+                string json = new StreamReader(from).ReadToEnd().Replace(CheckpointHeader.CurrentFormat, "drlrec-model/1");
+                to.Write(System.Text.Encoding.UTF8.GetBytes(json));
+            }
+
+        using var loaded = ModelCheckpoint.Load(old);
+        using var current = ModelCheckpoint.Load(path);
+        Assert.Equal("drlrec-model/1", loaded.Header.Format);
+        AssertSameWeights(current.Online, loaded.Online);
+    }
+
     [Fact]
     public void Save_and_load_keep_the_online_and_the_target_weights_exactly_and_the_header_and_load_in_eval_mode()
     {
