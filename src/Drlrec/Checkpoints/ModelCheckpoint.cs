@@ -167,12 +167,17 @@ public static class ModelCheckpoint
     /// A new network (in eval mode) with the weights of <paramref name="model"/>'s online network, for a serving worker
     /// that must not share a module with another thread. The caller owns it.
     /// </summary>
-    public static QNetwork CopyOnline(LoadedModel model)
+    public static QNetwork CopyOnline(LoadedModel model) => Copy(model, model.Online, "online");
+
+    /// <summary>A new network (in eval mode) with the weights of <paramref name="model"/>'s target network. The caller owns it.</summary>
+    public static QNetwork CopyTarget(LoadedModel model) => Copy(model, model.Target, "target");
+
+    private static QNetwork Copy(LoadedModel model, QNetwork network, string name)
     {
-        var copy = Build(model.Header, "online");
+        var copy = Build(model.Header, name);
         try
         {
-            using var buffer = SaveWeights(model.Online);
+            using var buffer = SaveWeights(network);
             LoadWeights(buffer, copy);
             copy.eval();
             return copy;

@@ -35,13 +35,19 @@ public static class Distiller
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
         int rows = data.Vocabulary.Rows;
         var teacherConfig = teacher?.Header.Model ?? QNetworkConfig.Teacher;
-        var teacherOnline = teacher?.Online ?? new QNetwork(teacherConfig, data.Layout, rows, "teacher");
-        var teacherTarget = teacher?.Target ?? new QNetwork(teacherConfig, data.Layout, rows, "teacherTarget");
+        // The joint schedule trains the teacher: on its own copy, so that the caller's loaded teacher (which an
+        // experiment hands to the next variant) never changes.
+        bool joint = distill.Schedule == DistillSchedule.Joint;
+        bool ownsTeacher = teacher is null || joint;
+        var teacherOnline = teacher is null ? new QNetwork(teacherConfig, data.Layout, rows, "teacher")
+            : joint ? ModelCheckpoint.CopyOnline(teacher) : teacher.Online;
+        var teacherTarget = teacher is null ? new QNetwork(teacherConfig, data.Layout, rows, "teacherTarget")
+            : joint ? ModelCheckpoint.CopyTarget(teacher) : teacher.Target;
         using var studentOnline = new QNetwork(config.ResolvedModel, data.Layout, rows, "online");
         using var studentTarget = new QNetwork(config.ResolvedModel, data.Layout, rows, "target");
         using var hintLoss = new HintLoss(config.ResolvedModel.HintDim, teacherConfig.HintDim);
         using var student = new DqnLearner(studentOnline, studentTarget, data.Layout, config.Dqn, hintLoss.parameters());
-        using var teacherLearner = distill.Schedule == DistillSchedule.Joint
+        using var teacherLearner = joint
             ? new DqnLearner(teacherOnline, teacherTarget, data.Layout, config.Dqn)
             : null;
         teacherOnline.eval();
@@ -64,12 +70,13 @@ public static class Distiller
         var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget);
         var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, studentOnline, learner.Step, recorder, observer, name);
         var result = recorder.Finish(fit);
+        // The jointly trained teacher as the last epoch left it (it is not checkpointed per epoch): its header says so.
         if (teacherLearner is not null)
             ModelCheckpoint.Save(run.File("teacher.ckpt"),
                 CheckpointHeader.Of(config with { Role = ModelRole.Teacher, Model = teacherConfig }, data.Schema, data.Vocabulary,
-                    "teacher-joint", teacherOnline, result.BestEpoch, double.NaN),
+                    "teacher-joint", teacherOnline, fit.Epochs[^1].Epoch, double.NaN),
                 teacherOnline, teacherTarget);
-        if (teacher is null)
+        if (ownsTeacher)
         {
             teacherOnline.Dispose();
             teacherTarget.Dispose();

@@ -1,3 +1,4 @@
+using Drlrec.Testing;
 using static TorchSharp.torch;
 using Drlrec.Checkpoints;
 using Drlrec.Configuration;
@@ -402,5 +403,32 @@ public sealed class DistillLearnerTests
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void The_joint_schedule_trains_its_own_copy_of_the_teacher_and_labels_teacher_ckpt_with_the_epoch_it_holds()
+    {
+        using var folder = new TemporaryFolder();
+        var config = new RunConfig
+        {
+            Seed = 4,
+            Model = Small,
+            Trainer = new TrainerConfig { Epochs = 2, BatchSize = 32, Patience = 5 },
+        };
+        var data = PreparedData.Prepare(ToyData.Lists(160, seed: 3), null, new DataConfig(), new FeatureConfig());
+        var teacherRun = TrainWorkflow.Run(config with { Role = ModelRole.Teacher, Model = Small with { EmbeddingDim = 16 },
+            Trainer = config.Trainer with { Epochs = 1 } }, data, folder["teacher"]);
+        using var teacher = ModelCheckpoint.Load(teacherRun.Checkpoint);
+        var online = teacher.Online.parameters().Select(p => p.detach().clone()).ToArray();
+        var target = teacher.Target.parameters().Select(p => p.detach().clone()).ToArray();
+
+        Distiller.Run(config with { Distill = new DistillConfig { Schedule = DistillSchedule.Joint, Pool = 50, K = 4 } }, data, teacher,
+            DataLoader.Catalog(new DataConfig { Source = "toy" }, data.TrainLists), folder["student"], null, "student-joint");
+
+        Assert.True(teacher.Online.parameters().Zip(online).All(p => p.First.eq(p.Second).all().item<bool>()), "caller's online teacher unchanged");
+        Assert.True(teacher.Target.parameters().Zip(target).All(p => p.First.eq(p.Second).all().item<bool>()), "caller's target teacher unchanged");
+        using var trained = ModelCheckpoint.Load(Path.Combine(folder["student"], "teacher.ckpt"));
+        Assert.Equal(2, trained.Header.Epoch);                                   // the last epoch's weights, so the last epoch's number
+        Assert.False(trained.Online.parameters().Zip(online).All(p => p.First.eq(p.Second).all().item<bool>()), "the copy trained");
     }
 }
