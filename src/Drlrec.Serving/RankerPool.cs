@@ -44,7 +44,12 @@ public sealed class RankerPool : IDisposable
                     throw new InvalidDataException(
                         $"the {scorer.Backend} scorer has {scorer.FieldCount} fields but the model {model.Name} has {model.Schema.Count}");
                 var ranker = new SlateRanker(scorer, model.Vocabulary, model.Schema);
-                ranker.Rank(WarmUp(model.Schema)); // first calls pay for native set-up; not a client's request
+                // First calls pay for native set-up; not a client's request. A model whose scores are not numbers
+                // (trained to NaN, corrupted) is refused here rather than answering 500 to every request.
+                var warm = ranker.Rank(WarmUp(model.Schema));
+                if (warm.Q.Any(q => !float.IsFinite(q)))
+                    throw new InvalidDataException(
+                        $"{model.Path}: the model scores the warm-up request with non-finite Q-values ({string.Join(", ", warm.Q)}); it cannot rank");
                 idle.Writer.TryWrite(ranker);
             }
             Info = ModelInfo.Of(model, scorers[0].Backend);
