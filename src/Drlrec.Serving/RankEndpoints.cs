@@ -48,9 +48,24 @@ internal sealed class RankEndpoints(RankerPool pool, RankRequestReader reader, S
         metrics.RankCandidates.Observe(call.Request.Candidates.Count);
 
         RankedSlate slate;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(TimeSpan.FromTicks(Math.Max(0, (options.Deadline - Stopwatch.GetElapsedTime(start)).Ticks)));
         try
         {
-            slate = await pool.RankAsync(call.Request, context.RequestAborted);
+            slate = await pool.RankAsync(call.Request, deadline.Token, start + (long)(options.Deadline.TotalSeconds * Stopwatch.Frequency));
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // Past the deadline (waiting for a scorer or ranking); a client that left is the middleware's 499.
+            await ServiceResponses.WriteError(context, 503,
+                $"the request took longer than the deadline of {options.Deadline.TotalMilliseconds:0} ms (--deadline-ms)", null);
+            return;
+        }
+        catch (PoolBusyException e)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await ServiceResponses.WriteError(context, 503, e.Message, null);
+            return;
         }
         catch (ArgumentException e)
         {

@@ -58,6 +58,9 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt32(out int slate))
             throw Bad("slate_size", $"must be an integer, not {Kind(size)}");
         if (slate < 1) throw Bad("slate_size", "must be at least 1");
+        long work = (long)list.Count * Math.Min(slate, list.Count);
+        if (work > options.MaxSlateWork)
+            throw Bad("slate_size", $"{list.Count} candidates into {Math.Min(slate, list.Count)} slots is {work} candidate scorings, over the limit of {options.MaxSlateWork} (--max-slate-work)");
         string id = requestId switch
         {
             null => Guid.NewGuid().ToString("N"),

@@ -19,6 +19,9 @@ public sealed record ModelInfo(string Name, string Version, string Backend, stri
     }
 }
 
+/// <summary>Every scorer is busy and <see cref="ServeOptions.MaxQueue"/> requests already wait for one.</summary>
+public sealed class PoolBusyException(int queue) : Exception($"every scorer is busy and {queue} requests are waiting (--max-queue); retry shortly");
+
 /// <summary>
 /// A fixed set of rankers, one scorer each, lent out one request at a time: requests beyond the pool size wait
 /// (in arrival order) instead of sharing a scorer, which keeps backends free of locking.
@@ -28,10 +31,13 @@ public sealed class RankerPool : IDisposable
     private readonly LoadedModel model;
     private readonly List<IStepScorer> scorers = [];
     private readonly Channel<SlateRanker> idle = Channel.CreateUnbounded<SlateRanker>();
+    private readonly int maxQueue;
+    private int waiting;
 
     public RankerPool(ServeOptions options, ScorerFactory? factory = null)
     {
         options.Validate();
+        maxQueue = options.MaxQueue;
         factory ??= ScorerBackends.Resolve(options.Backend);
         model = ModelCheckpoint.Load(options.Model);
         try
@@ -65,14 +71,36 @@ public sealed class RankerPool : IDisposable
     public Data.ListSchema Schema => model.Schema;
     public int Workers => scorers.Count;
 
-    /// <summary>Ranks on the first free scorer; waits for one when all are busy.</summary>
+    /// <summary>Requests waiting for a scorer now.</summary>
+    public int Waiting => Volatile.Read(ref waiting);
+
+    /// <summary>Ranks on the first free scorer; waits for one when all are busy, unless <see cref="ServeOptions.MaxQueue"/>
+    /// requests already wait.</summary>
+    /// <param name="cancel">The request's deadline and its client's presence: cancels the wait and stops the ranker between slots.</param>
     /// <exception cref="ArgumentException">The request does not fit the model (the message names the field).</exception>
-    public async ValueTask<RankedSlate> RankAsync(SlateRequest request, CancellationToken cancel)
+    /// <exception cref="PoolBusyException">Every scorer is busy and the queue is full.</exception>
+    /// <param name="deadline">A <see cref="System.Diagnostics.Stopwatch"/> timestamp the ranker checks between slots.</param>
+    public async ValueTask<RankedSlate> RankAsync(SlateRequest request, CancellationToken cancel, long deadline = long.MaxValue)
     {
-        var ranker = await idle.Reader.ReadAsync(cancel);
+        if (!idle.Reader.TryRead(out var ranker))
+        {
+            if (Interlocked.Increment(ref waiting) > maxQueue)
+            {
+                Interlocked.Decrement(ref waiting);
+                throw new PoolBusyException(maxQueue);
+            }
+            try
+            {
+                ranker = await idle.Reader.ReadAsync(cancel);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref waiting);
+            }
+        }
         try
         {
-            return ranker.Rank(request);
+            return ranker.Rank(request, cancel, deadline);
         }
         finally
         {

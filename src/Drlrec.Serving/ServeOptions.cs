@@ -18,6 +18,23 @@ public sealed record ServeOptions
     /// <summary>Requests with more candidates are rejected (400): the cost of a request grows with N·L.</summary>
     public int MaxCandidates { get; init; } = 1000;
 
+    /// <summary>
+    /// Most candidate scorings one request may cost, counted as candidates × slots placed (N · min(L, N)); 400 above,
+    /// naming the limit. A request's work grows with both, so this, not the candidates alone, bounds how long one request
+    /// holds a scorer. Default 20,000 (e.g. 1,000 candidates into 20 slots, or 200 into 100; a 100 → 10 slate is 1,000).
+    /// </summary>
+    public int MaxSlateWork { get; init; } = 20_000;
+
+    /// <summary>
+    /// Longest a request may take from arrival to answer, waiting for a scorer included; past it the ranker stops between
+    /// slots and the answer is 503 with a JSON error. Default 2 s.
+    /// </summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most requests waiting for a busy scorer; one more is answered 503 with <c>Retry-After</c> at once, so that a
+    /// burst never builds an unbounded backlog. Default 64.</summary>
+    public int MaxQueue { get; init; } = 64;
+
     /// <summary>Larger bodies are rejected (413) before they are parsed.</summary>
     public long MaxBodyBytes { get; init; } = 1 << 20;
 
@@ -42,6 +59,9 @@ public sealed record ServeOptions
         if (MaxBodyBytes < 1) throw new ArgumentException("--max-body-bytes: must be at least 1");
         if (MaxValuesPerField < 1) throw new ArgumentException("--max-values-per-field: must be at least 1");
         if (Workers < 1) throw new ArgumentException("--workers: must be at least 1");
+        if (MaxSlateWork < 1) throw new ArgumentException("--max-slate-work: must be at least 1");
+        if (Deadline <= TimeSpan.Zero) throw new ArgumentException("--deadline-ms: must be at least 1");
+        if (MaxQueue < 0) throw new ArgumentException("--max-queue: must be at least 0");
         if (TorchThreads is < 1) throw new ArgumentException("--threads: must be at least 1");
         if (string.IsNullOrWhiteSpace(Urls)) throw new ArgumentException("--urls: at least one URL is needed");
         foreach (string url in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -18,26 +18,13 @@ public sealed class GracefulShutdownTests
         public readonly ManualResetEventSlim Open = new();
     }
 
-    private sealed class GatedScorer(IStepScorer inner, Gate gate) : IStepScorer
+    /// <summary>Before each Score call: once armed, say so and wait for the test to open the gate.</summary>
+    private static Action Hold(Gate gate) => () =>
     {
-        public string Backend => inner.Backend;
-        public int FieldCount => inner.FieldCount;
-        public int Heads => inner.Heads;
-        public int HeadDim => inner.HeadDim;
-        public int StateDim => inner.StateDim;
-
-        public StepScores Score(StepInput input)
-        {
-            if (gate.Armed)
-            {
-                gate.Entered.TrySetResult();
-                if (!gate.Open.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException("the test never opened the gate");
-            }
-            return inner.Score(input);
-        }
-
-        public void Dispose() => inner.Dispose();
-    }
+        if (!gate.Armed) return;
+        gate.Entered.TrySetResult();
+        if (!gate.Open.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException("the test never opened the gate");
+    };
 
     [Fact]
     public async Task Stopping_waits_for_an_in_flight_request_and_refuses_new_connections()
@@ -45,7 +32,7 @@ public sealed class GracefulShutdownTests
         var gate = new Gate();
         var torch = ScorerBackends.Resolve(ScorerBackends.Torch);
         await using var service = RankingService.Create(TinyService.Options() with { Workers = 1 },
-            (model, options) => new GatedScorer(torch(model, options), gate));
+            (model, options) => new HookedScorer(torch(model, options), Hold(gate)));
         await service.StartAsync();
         using var client = new HttpClient { BaseAddress = service.BaseAddress };
         gate.Armed = true;

@@ -61,6 +61,7 @@ public sealed class RankValidationTests(ServiceFixture fixture)
         ["lone surrogate escape in a value"] = (Requests.Valid().ToJsonString().Replace("\"h1\"", "\"\\ud800\""), "context.hour"),
         ["lone surrogate escape in a value array"] = (Requests.Valid().ToJsonString().Replace("\"War\"", "\"W\\udc00r\""), "candidates[0].genres[1]"),
         ["lone surrogate escape in a key"] = (Requests.Valid().ToJsonString().Replace("\"hour\"", "\"\\ud800\""), "context"),
+        ["candidates x slots over the work limit"] = (Requests.Valid(candidates: TinyService.MaxCandidates, slateSize: 16).ToJsonString(), "slate_size"),
         ["more candidates than the limit"] = (Requests.Valid(candidates: TinyService.MaxCandidates + 1).ToJsonString(), "candidates"),
     };
 
@@ -117,6 +118,17 @@ public sealed class RankValidationTests(ServiceFixture fixture)
         var (status, _) = await fixture.Rank(Requests.Valid(candidates: TinyService.MaxCandidates, slateSize: 2));
 
         Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task The_work_limit_is_inclusive_and_named_when_passed()
+    {
+        var (ok, _) = await fixture.Rank(Requests.Valid(candidates: TinyService.MaxCandidates, slateSize: 15));
+        var (status, answer) = await fixture.Rank(Requests.Valid(candidates: TinyService.MaxCandidates, slateSize: 16));
+
+        Assert.Equal(HttpStatusCode.OK, ok);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains($"640 candidate scorings, over the limit of {TinyService.MaxSlateWork} (--max-slate-work)", answer.GetProperty("error").GetString());
     }
 
     [Fact]

@@ -47,6 +47,21 @@ public static class ServeCommand
             Description = "Most values one field of a request may carry (400 above)",
             DefaultValueFactory = _ => defaults.MaxValuesPerField,
         };
+        var maxWork = new Option<int>("--max-slate-work")
+        {
+            Description = "Most candidate scorings one request may cost, candidates x slots placed (400 above; a 100 -> 10 slate is 1,000)",
+            DefaultValueFactory = _ => defaults.MaxSlateWork,
+        };
+        var deadline = new Option<int>("--deadline-ms")
+        {
+            Description = "Per-request deadline in milliseconds, waiting included; past it the ranker stops and the answer is 503",
+            DefaultValueFactory = _ => (int)defaults.Deadline.TotalMilliseconds,
+        };
+        var maxQueue = new Option<int>("--max-queue")
+        {
+            Description = "Most requests waiting for a busy scorer; one more is answered 503 with Retry-After at once",
+            DefaultValueFactory = _ => defaults.MaxQueue,
+        };
         var workers = new Option<int>("--workers")
         {
             Description = "Requests scored at once, each on its own copy of the network; more wait in line (default: CPU cores)",
@@ -60,7 +75,7 @@ public static class ServeCommand
         var command = new Command("serve",
             "Serve a model over HTTP: POST /v1/rank re-ranks candidates into a slate; GET /healthz; GET /metrics (Prometheus). " +
             "Stops gracefully on SIGTERM or Ctrl+C.");
-        foreach (var option in new Option[] { model, urls, backend, onnx, maxCandidates, maxBody, maxValues, workers, threads })
+        foreach (var option in new Option[] { model, urls, backend, onnx, maxCandidates, maxWork, deadline, maxQueue, maxBody, maxValues, workers, threads })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -75,6 +90,9 @@ public static class ServeCommand
                 MaxCandidates = parse.GetValue(maxCandidates),
                 MaxBodyBytes = parse.GetValue(maxBody),
                 MaxValuesPerField = parse.GetValue(maxValues),
+                MaxSlateWork = parse.GetValue(maxWork),
+                Deadline = TimeSpan.FromMilliseconds(parse.GetValue(deadline)),
+                MaxQueue = parse.GetValue(maxQueue),
                 Workers = workerCount,
                 TorchThreads = threadCount > 0 ? threadCount : Math.Max(1, Environment.ProcessorCount / Math.Max(1, workerCount)),
             };

@@ -33,16 +33,21 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
 
     /// <summary>Encodes and ranks a request given as field-value maps.</summary>
     /// <exception cref="ArgumentException">A field is missing, unknown, or a value set is empty; the message names it.</exception>
-    public RankedSlate Rank(SlateRequest request)
+    /// <param name="cancel">Checked between slots: a request whose client left stops there.</param>
+    /// <param name="deadline">A <see cref="System.Diagnostics.Stopwatch"/> timestamp, also checked between slots (read from
+    /// the clock, so a busy thread pool cannot delay it the way it delays a timer).</param>
+    /// <exception cref="OperationCanceledException">Cancelled, or past the deadline, before the slate was complete.</exception>
+    public RankedSlate Rank(SlateRequest request, CancellationToken cancel = default, long deadline = long.MaxValue)
     {
         var (slots, items, m) = Encode(request);
-        return Rank(slots, items, request.Candidates.Count, Math.Min(request.SlateSize, request.Candidates.Count), m);
+        return Rank(slots, items, request.Candidates.Count, Math.Min(request.SlateSize, request.Candidates.Count), m, cancel, deadline);
     }
 
     /// <summary>The greedy loop on encoded inputs.</summary>
     /// <param name="slotRows">[L][F·M] rows of each slot's user and context fields (item fields are overwritten).</param>
     /// <param name="itemRows">[N][F_item·M] rows of each candidate's item fields.</param>
-    public RankedSlate Rank(long[][] slotRows, long[][] itemRows, int candidates, int slateSize, int maxValues)
+    public RankedSlate Rank(long[][] slotRows, long[][] itemRows, int candidates, int slateSize, int maxValues,
+        CancellationToken cancel = default, long deadline = long.MaxValue)
     {
         int f = scorer.FieldCount, h = scorer.Heads, dh = scorer.HeadDim, d = scorer.StateDim;
         int first = schema.FirstItemField, itemFields = schema.ItemCount;
@@ -54,6 +59,8 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         var q = new float[slateSize];
         for (int t = 0; t < slateSize; t++)
         {
+            cancel.ThrowIfCancellationRequested();
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) throw new OperationCanceledException("past the deadline");
             int c = remaining.Count;
             var rows = new long[c * f * maxValues];
             for (int j = 0; j < c; j++)

@@ -23,7 +23,11 @@ public static class TinyService
         MaxCandidates = MaxCandidates,
         MaxBodyBytes = MaxBodyBytes,
         MaxValuesPerField = 8,
+        MaxSlateWork = MaxSlateWork,
     };
+
+    /// <summary>Candidates × slots one request may cost: the largest request (40 candidates) may place 15.</summary>
+    public const int MaxSlateWork = MaxCandidates * 15;
 
     /// <summary>The answer's JSON body; <c>default</c> when it is empty (a status-only answer).</summary>
     public static async Task<JsonElement> Json(HttpResponseMessage response)
