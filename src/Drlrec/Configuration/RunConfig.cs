@@ -68,7 +68,7 @@ public sealed record RunConfig
         Check(Trainer.EvalBatchSize >= 1, "trainer.eval_batch_size", Trainer.EvalBatchSize, "at least 1");
         Check(Trainer.Threads >= 0, "trainer.threads", Trainer.Threads, "0 (all cores) or more");
         Check(Finite(Dqn.Gamma) && Dqn.Gamma >= 0 && Dqn.Gamma <= 1, "dqn.gamma", Dqn.Gamma, "between 0 and 1");
-        Check(Finite(Dqn.LearningRate) && Dqn.LearningRate > 0 && Dqn.LearningRate <= 1, "dqn.learning_rate", Dqn.LearningRate, "above 0 and at most 1");
+        Check(Finite(Dqn.LearningRate) && Dqn.LearningRate >= 0 && Dqn.LearningRate <= 1, "dqn.learning_rate", Dqn.LearningRate, "between 0 (frozen weights) and 1");
         Check(Finite(Dqn.WeightDecay) && Dqn.WeightDecay >= 0, "dqn.weight_decay", Dqn.WeightDecay, "a finite number of at least 0");
         Check(Finite(Dqn.GradClip) && Dqn.GradClip > 0, "dqn.grad_clip", Dqn.GradClip, "a finite number above 0");
         Check(Finite(Dqn.Tau) && Dqn.Tau > 0 && Dqn.Tau <= 1, "dqn.tau", Dqn.Tau, "above 0 and at most 1");

@@ -270,7 +270,7 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
 
     [Theory]
     [InlineData("""{ "trainer": { "batch_size": 0 } }""", "config trainer.batch_size = 0: must be at least 1")]
-    [InlineData("""{ "dqn": { "learning_rate": 1e30 } }""", "config dqn.learning_rate = 1E+30: must be above 0 and at most 1")]
+    [InlineData("""{ "dqn": { "learning_rate": 1e30 } }""", "config dqn.learning_rate = 1E+30: must be between 0 (frozen weights) and 1")]
     [InlineData("""{ "data": { "test_fraction": 1.5 } }""", "config data.test_fraction = 1.5: must be between 0 and 1")]
     [InlineData("""{ "features": { "oov_dropout": 1 } }""", "config features.oov_dropout = 1: must be at least 0 and below 1")]
     public void Settings_no_run_can_use_fail_naming_the_key_before_anything_is_written(string layer, string message)
