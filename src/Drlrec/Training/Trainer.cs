@@ -56,21 +56,24 @@ public sealed class Trainer
         {
             var (loss, itemsPerSecond, seconds) = TrainEpoch(train, order, step, epoch, observer);
             var validation = Validate(online, validationLists);
+            if (double.IsNaN(validation.Auc))
+                throw new InvalidDataException(
+                    "the validation lists have only one kind of label (no click, or nothing but clicks), so validation AUC, " +
+                    "which picks the epoch to keep, is undefined; give more data or a larger data.validation_fraction");
             bool improved = validation.Auc > bestAuc;
             var record = new EpochRecord(epoch, steps, loss, validation.Auc, validation.Gauc, validation.Ndcg10,
                 itemsPerSecond, seconds, improved);
             records.Add(record);
-            hooks.OnEpoch(record);
-            observer?.OnEpoch(record);
+            // The checkpoint lands before the metrics line that says the epoch improved, so a run killed between the two
+            // never has metrics.jsonl claim a checkpoint that is not there.
             if (improved)
             {
                 (bestAuc, bestEpoch, bestValidation, stale) = (validation.Auc, epoch, validation, 0);
                 hooks.OnImproved(record, validation);
             }
-            else if (++stale >= config.Patience)
-            {
-                break;
-            }
+            hooks.OnEpoch(record);
+            observer?.OnEpoch(record);
+            if (!improved && ++stale >= config.Patience) break;
         }
         hooks.OnFitEnd(records);
         return new FitResult(bestEpoch, bestValidation!, records);

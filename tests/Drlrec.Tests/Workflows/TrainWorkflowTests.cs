@@ -1,3 +1,5 @@
+using Drlrec.Testing;
+using Drlrec.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 using Drlrec.Checkpoints;
@@ -102,5 +104,33 @@ public sealed class TrainWorkflowTests
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void Validation_lists_without_a_click_stop_the_run_with_the_reason_instead_of_saving_no_model()
+    {
+        using var folder = new TemporaryFolder();
+        var lists = ToyData.Lists(240, seed: 4);
+        var data = PreparedData.Prepare(lists, null, new DataConfig(), new());
+        var noClicks = new ListDataset(data.ValidationLists.Schema, [.. data.ValidationLists.Lists.Select(l => l with
+        {
+            Items = [.. l.Items.Select(i => i with { Reward = 0 })],
+        })], "no-clicks");
+        var broken = PreparedData.Prepare(new ListDataset(lists.Schema, [.. data.TrainLists.Lists.Concat(
+            UnderlyingOf(noClicks, data)).Concat(data.TestLists.Lists)], "toy"), null, new DataConfig(), new());
+
+        var e = Assert.Throws<InvalidDataException>(() => TrainWorkflow.Run(SmallConfig(), broken, folder.Path));
+        Assert.Contains("validation AUC", e.Message);
+        Assert.Contains("data.validation_fraction", e.Message);
+    }
+
+    /// <summary>The validation lists as the raw source had them (the prepared ones carry derived fields).</summary>
+    private static IEnumerable<LoggedList> UnderlyingOf(ListDataset validation, PreparedData data)
+    {
+        int derived = data.Schema.Fields.Count(f => f.Derived), at = data.Schema.FirstItemField + data.Schema.ItemCount - derived;
+        return validation.Lists.Select(l => l with
+        {
+            Items = [.. l.Items.Select(i => i with { Values = [.. i.Values[..at], .. i.Values[(at + derived)..]] })],
+        });
     }
 }
