@@ -14,6 +14,21 @@ public static class DataSources
     public static ListDataset Load(string spec, ReadOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        return NotEmpty(Read(spec, options), spec);
+    }
+
+    /// <summary>A source that yields no list (every record skipped under --skip-bad-records) is an error, not a success.</summary>
+    private static ListDataset NotEmpty(ListDataset data, string spec)
+    {
+        if (data.Lists.Count > 0) return data;
+        var report = data.Report;
+        throw new DataFormatException(spec, "file", report.RecordsSkipped > 0
+            ? $"no list is left: every record was skipped ({report.RecordsSkipped}); the first problem was: {report.SkippedExamples[0]}"
+            : "no lists");
+    }
+
+    private static ListDataset Read(string spec, ReadOptions options)
+    {
         if (Directory.Exists(spec))
         {
             string? folder = MovieLensFolder(spec);

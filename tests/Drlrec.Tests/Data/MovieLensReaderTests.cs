@@ -155,6 +155,18 @@ public sealed class MovieLensReaderTests : IDisposable
         Assert.Equal(4, data.Report.ItemsRead);
     }
 
+    [Fact]
+    public void Skipping_every_record_is_an_error_naming_the_source_not_an_empty_success()
+    {
+        string folder = WriteSmallCopy(ratings: ["1\t20\t9\t100", "7\t10\t3\t50"]);   // a rating of 9, an unknown user
+
+        var e = Assert.Throws<DataFormatException>(() => DataSources.Load(folder, ListsOfTwo with { SkipBadRecords = true }));
+
+        Assert.Contains(folder, e.Message);
+        Assert.Contains("every record was skipped (2)", e.Message);
+        Assert.Contains("u.data: line 1", e.Message);
+    }
+
     [MovieLensFact]
     public void The_shared_copy_reads_as_943_users_and_100000_ratings()
     {
