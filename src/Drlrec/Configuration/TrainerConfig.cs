@@ -1,5 +1,14 @@
 namespace Drlrec.Configuration;
 
+/// <summary>The validation metric that picks the epoch to keep (and drives early stopping).</summary>
+public enum SelectionMetric
+{
+    /// <summary>Pooled AUC over every validation item (the reference's choice).</summary>
+    Auc,
+    /// <summary>Per-user AUC weighted by items (GAUC): rewards ordering each user's items, not telling users apart.</summary>
+    Gauc,
+}
+
 /// <summary>Epochs, batches and early stopping.</summary>
 public sealed record TrainerConfig
 {
@@ -12,6 +21,9 @@ public sealed record TrainerConfig
 
     /// <summary>Stop after this many epochs without a better validation AUC; the best epoch's weights are kept. Default 3.</summary>
     public int Patience { get; init; } = 3;
+
+    /// <summary>Validation metric that picks the best epoch and drives early stopping: auc (default) or gauc.</summary>
+    public SelectionMetric SelectBy { get; init; } = SelectionMetric.Auc;
 
     /// <summary>Lists per batch when scoring for evaluation. Default 512.</summary>
     public int EvalBatchSize { get; init; } = 512;

@@ -49,18 +49,19 @@ public sealed class Trainer
         var order = Enumerable.Range(0, train.Count).ToArray();
         observer?.OnStart(name, config.Epochs, StepsPerEpoch(train));
         var records = new List<EpochRecord>();
-        double bestAuc = double.NegativeInfinity;
+        double bestScore = double.NegativeInfinity;
         int bestEpoch = 0, stale = 0;
         OfflineMetrics? bestValidation = null;
         for (int epoch = 1; epoch <= config.Epochs; epoch++)
         {
             var (loss, itemsPerSecond, seconds) = TrainEpoch(train, order, step, epoch, observer);
             var validation = Validate(online, validationLists);
-            if (double.IsNaN(validation.Auc))
+            double score = config.SelectBy == SelectionMetric.Gauc ? validation.Gauc : validation.Auc;
+            if (double.IsNaN(score))
                 throw new InvalidDataException(
                     "the validation lists have only one kind of label (no click, or nothing but clicks), so validation AUC, " +
                     "which picks the epoch to keep, is undefined; give more data or a larger data.validation_fraction");
-            bool improved = validation.Auc > bestAuc;
+            bool improved = score > bestScore;
             var record = new EpochRecord(epoch, steps, loss, validation.Auc, validation.Gauc, validation.Ndcg10,
                 itemsPerSecond, seconds, improved);
             records.Add(record);
@@ -68,7 +69,7 @@ public sealed class Trainer
             // never has metrics.jsonl claim a checkpoint that is not there.
             if (improved)
             {
-                (bestAuc, bestEpoch, bestValidation, stale) = (validation.Auc, epoch, validation, 0);
+                (bestScore, bestEpoch, bestValidation, stale) = (score, epoch, validation, 0);
                 hooks.OnImproved(record, validation);
             }
             hooks.OnEpoch(record);

@@ -106,6 +106,27 @@ public sealed class TrainWorkflowTests
         }
     }
 
+    [Theory]
+    [InlineData(SelectionMetric.Auc)]
+    [InlineData(SelectionMetric.Gauc)]
+    public void The_selection_metric_picks_the_kept_epoch_and_an_epoch_improves_only_when_it_rises(SelectionMetric metric)
+    {
+        using var folder = new TemporaryFolder();
+        var config = SmallConfig() with { Trainer = new TrainerConfig { Epochs = 5, BatchSize = 16, Patience = 5, SelectBy = metric } };
+
+        var result = TrainWorkflow.Run(config, Data(), folder.Path);
+
+        Func<EpochRecord, double> score = metric == SelectionMetric.Gauc ? e => e.ValGauc : e => e.ValAuc;
+        double best = double.NegativeInfinity;
+        foreach (var epoch in result.Epochs)                       // improved exactly when the chosen metric beats all before it
+        {
+            Assert.Equal(score(epoch) > best, epoch.Improved);
+            best = Math.Max(best, score(epoch));
+        }
+        Assert.Equal(result.Epochs.Last(e => e.Improved).Epoch, result.BestEpoch);
+        Assert.Equal(metric, Drlrec.IO.Json.ReadFile<RunConfig>(Path.Combine(folder.Path, "config.json")).Trainer.SelectBy);
+    }
+
     [Fact]
     public void Validation_lists_without_a_click_stop_the_run_with_the_reason_instead_of_saving_no_model()
     {
