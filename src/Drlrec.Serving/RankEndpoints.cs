@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -48,11 +47,14 @@ internal sealed class RankEndpoints(RankerPool pool, RankRequestReader reader, S
         metrics.RankCandidates.Observe(call.Request.Candidates.Count);
 
         RankedSlate slate;
+        // One deadline, two ways to meet it: a timer cancels the wait for a scorer; the ranker reads the clock between slots.
+        long deadlineAt = start + (long)(options.Deadline.TotalSeconds * Stopwatch.Frequency);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(TimeSpan.FromTicks(Math.Max(0, (options.Deadline - Stopwatch.GetElapsedTime(start)).Ticks)));
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadlineAt);
+        deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         try
         {
-            slate = await pool.RankAsync(call.Request, deadline.Token, start + (long)(options.Deadline.TotalSeconds * Stopwatch.Frequency));
+            slate = await pool.RankAsync(call.Request, deadline.Token, deadlineAt);
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
@@ -98,10 +100,6 @@ internal sealed class RankEndpoints(RankerPool pool, RankRequestReader reader, S
         catch (JsonException e)
         {
             throw new RequestError(400, "body", $"body: malformed JSON ({e.Message})");
-        }
-        catch (ArgumentException e) when (e is DecoderFallbackException)
-        {
-            throw new RequestError(400, "body", "body: not valid UTF-8");
         }
         catch (BadHttpRequestException e)
         {

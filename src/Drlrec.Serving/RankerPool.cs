@@ -71,9 +71,6 @@ public sealed class RankerPool : IDisposable
     public Data.ListSchema Schema => model.Schema;
     public int Workers => scorers.Count;
 
-    /// <summary>Requests waiting for a scorer now.</summary>
-    public int Waiting => Volatile.Read(ref waiting);
-
     /// <summary>Ranks on the first free scorer; waits for one when all are busy, unless <see cref="ServeOptions.MaxQueue"/>
     /// requests already wait.</summary>
     /// <param name="cancel">The request's deadline and its client's presence: cancels the wait and stops the ranker between slots.</param>

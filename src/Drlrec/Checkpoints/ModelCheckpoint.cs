@@ -16,8 +16,11 @@ public sealed record CheckpointHeader
     /// (without it) still load.</summary>
     public const string CurrentFormat = "drlrec-model/2";
 
+    /// <summary>The format written before checksums: read without verification.</summary>
+    public const string UnverifiedFormat = "drlrec-model/1";
+
     /// <summary>Formats this version reads.</summary>
-    public static IReadOnlyList<string> ReadableFormats { get; } = ["drlrec-model/1", CurrentFormat];
+    public static IReadOnlyList<string> ReadableFormats { get; } = [UnverifiedFormat, CurrentFormat];
 
     public string Format { get; init; } = CurrentFormat;
     /// <summary>A display name (e.g. "teacher", "student-drl-rec").</summary>
@@ -123,7 +126,7 @@ public static class ModelCheckpoint
     /// <summary>Refuses a format-2 file whose bytes do not match the SHA-256 in its comment.</summary>
     private static void Verify(string path, byte[] file, string format)
     {
-        if (format == "drlrec-model/1") return; // written before checksums
+        if (format == CheckpointHeader.UnverifiedFormat) return;
         string stored = file.Length > HashChars ? System.Text.Encoding.ASCII.GetString(file, file.Length - HashChars, HashChars) : "";
         if (!string.Equals(stored, Hash(file), StringComparison.Ordinal))
             throw new InvalidDataException($"{path}: checksum mismatch, the file is corrupted (its SHA-256 differs from the one written with it); retrain or restore a copy");

@@ -65,4 +65,20 @@ public sealed class ListDataset
 
     public ListDataset WithLists(IReadOnlyList<LoggedList> lists, string? source = null) =>
         new(Schema, lists, source ?? Source, Report);
+
+    /// <summary>
+    /// These lists with <paramref name="fields"/> (all of one group) added after that group's fields, each item's new
+    /// value sets from <paramref name="valuesOf"/>, in <paramref name="fields"/> order.
+    /// </summary>
+    public ListDataset WithFieldsAdded(IReadOnlyList<FieldSpec> fields, Func<LoggedList, LoggedItem, string[][]> valuesOf)
+    {
+        var group = fields[0].Group;
+        if (fields.Any(f => f.Group != group)) throw new ArgumentException("fields added together must share one group");
+        int at = Schema.Fields.Count(f => f.Group <= group); // the schema keeps groups in order: the new fields land here
+        var lists = Lists.Select(list => list with
+        {
+            Items = list.Items.Select(item => item with { Values = [.. item.Values[..at], .. valuesOf(list, item), .. item.Values[at..]] }).ToArray(),
+        }).ToList();
+        return new ListDataset(new ListSchema([.. Schema.Fields, .. fields]), lists, Source, Report);
+    }
 }

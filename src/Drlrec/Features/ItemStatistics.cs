@@ -66,17 +66,6 @@ public sealed class ItemStatistics
 
     /// <summary>The lists with the two fields added to every item.</summary>
     /// <param name="leaveOneOut">True for the training lists the statistics were fitted on.</param>
-    public ListDataset AddTo(ListDataset data, bool leaveOneOut)
-    {
-        var schema = new ListSchema([.. data.Schema.Fields, .. Fields]);
-        int at = data.Schema.FirstItemField + data.Schema.ItemCount; // where the new item fields land
-        var lists = data.Lists.Select(list => list with
-        {
-            Items = list.Items.Select(item => item with
-            {
-                Values = [.. item.Values[..at], .. ValuesOf(item.ItemKey, leaveOneOut ? item.Reward : null), .. item.Values[at..]],
-            }).ToArray(),
-        }).ToList();
-        return new ListDataset(schema, lists, data.Source, data.Report);
-    }
+    public ListDataset AddTo(ListDataset data, bool leaveOneOut) =>
+        data.WithFieldsAdded(Fields, (_, item) => ValuesOf(item.ItemKey, leaveOneOut ? item.Reward : null));
 }

@@ -41,7 +41,7 @@ public static class UserHistory
         foreach (var list in log.Lists)
         {
             var (n, c) = totals.GetValueOrDefault(list.UserKey);
-            totals[list.UserKey] = (n + list.Items.Count, c + list.Items.Count(i => i.Reward > 0));
+            totals[list.UserKey] = (n + list.Items.Count, c + Liked(list));
         }
         return totals;
     }
@@ -66,11 +66,11 @@ public static class UserHistory
                 {
                     before[list] = values;
                     n += list.Items.Count;
-                    c += list.Items.Count(i => i.Reward > 0);
+                    c += Liked(list);
                 }
             }
         }
-        return parts.Select(part => Insert(part, list => before[list])).ToArray();
+        return parts.Select(part => part.WithFieldsAdded(Fields, (list, _) => before[list])).ToArray();
     }
 
     /// <summary>The data without the two fields (for a model trained without them).</summary>
@@ -90,18 +90,6 @@ public static class UserHistory
     public static ListDataset Align(ListDataset data, FeatureVocabulary vocabulary) =>
         vocabulary.Fields.Any(f => f.Name == ImpressionsField) ? data : Without(data);
 
-    private static ListDataset Insert(ListDataset data, Func<LoggedList, string[][]> valuesOf)
-    {
-        var schema = new ListSchema([.. data.Schema.Fields, .. Fields]);
-        int at = data.Schema.UserCount; // where the new user fields land
-        var lists = data.Lists.Select(list =>
-        {
-            var values = valuesOf(list);
-            return list with
-            {
-                Items = list.Items.Select(item => item with { Values = [.. item.Values[..at], .. values, .. item.Values[at..]] }).ToArray(),
-            };
-        }).ToList();
-        return new ListDataset(schema, lists, data.Source, data.Report);
-    }
+    /// <summary>Items of the list with a positive reward.</summary>
+    private static int Liked(LoggedList list) => list.Items.Count(i => i.Reward > 0);
 }

@@ -59,8 +59,9 @@ public sealed class Trainer
             double score = config.SelectBy == SelectionMetric.Gauc ? validation.Gauc : validation.Auc;
             if (double.IsNaN(score))
                 throw new InvalidDataException(
-                    "the validation lists have only one kind of label (no click, or nothing but clicks), so validation AUC, " +
-                    "which picks the epoch to keep, is undefined; give more data or a larger data.validation_fraction");
+                    $"the validation lists have only one kind of label (no click, or nothing but clicks{(config.SelectBy == SelectionMetric.Gauc ? ", within every user" : "")}), " +
+                    $"so validation {(config.SelectBy == SelectionMetric.Gauc ? "GAUC" : "AUC")}, which picks the epoch to keep, is undefined; " +
+                    "give more data or a larger data.validation_fraction");
             bool improved = score > bestScore;
             var record = new EpochRecord(epoch, steps, loss, validation.Auc, validation.Gauc, validation.Ndcg10,
                 itemsPerSecond, seconds, improved);

@@ -3,15 +3,13 @@ using Drlrec.Data;
 using Drlrec.Data.Loading;
 using Drlrec.Features;
 using Drlrec.Tests.Support;
-using static System.Globalization.CultureInfo;
+using static Drlrec.Tests.Support.DenseSets;
 
 namespace Drlrec.Tests.Features;
 
 /// <summary>Item statistics as derived dense item fields: fitted on the training split, leave-one-out there, carried by the vocabulary.</summary>
 public sealed class ItemStatisticsTests
 {
-    private static double Number(string[] set) => double.Parse(Assert.Single(set), InvariantCulture);
-
     private static ListDataset Lists(params (string Item, float Reward)[][] lists) => new(ToyData.Schema,
         lists.Select((items, i) => new LoggedList($"l{i}", "u", i, items.Select((x, t) =>
             new LoggedItem(x.Item, [["u"], ["a"], [x.Item], ["t"], [$"{t + 1}"]], x.Reward)).ToList())).ToList(), "toy");

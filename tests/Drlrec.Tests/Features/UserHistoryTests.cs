@@ -6,15 +6,13 @@ using Drlrec.Features;
 using Drlrec.Ranking;
 using Drlrec.Simulation;
 using Drlrec.Tests.Support;
-using static System.Globalization.CultureInfo;
+using static Drlrec.Tests.Support.DenseSets;
 
 namespace Drlrec.Tests.Features;
 
 /// <summary>The user history fields: counted over the user's strictly earlier lists of the whole log, never the list's own labels.</summary>
 public sealed class UserHistoryTests
 {
-    private static double Number(string[] set) => double.Parse(Assert.Single(set), InvariantCulture);
-
     private static LoggedList List(string id, string user, long time, params float[] rewards) =>
         new(id, user, time, rewards.Select((r, t) => new LoggedItem($"i{t}", [[user], ["a"], [$"i{t}"], ["t"], [$"{t + 1}"]], r)).ToList());
 
