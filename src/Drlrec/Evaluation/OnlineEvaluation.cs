@@ -32,15 +32,17 @@ public sealed record OnlineClicks(IReadOnlyList<string> Policies, double[][] Per
 /// the simulator's click model gives each list's expected clicks exactly (the sum of its click probabilities, so no
 /// Bernoulli noise is added). Per seed, a fresh set of requests. Models re-rank greedily with <see cref="SlateRanker"/>,
 /// seeing each candidate with the upstream ranker's score and rank; the baselines are the upstream ranker's own order,
-/// the (noisier) logging policy, a random order and, as an upper bound, the simulator's greedy oracle (which knows the
-/// true click model).
+/// the (noisier) logging policy, a random order and, as references no learner can reach, the simulator's greedy oracle
+/// (which knows the true click model) and that oracle with one step of lookahead (its gain over the greedy oracle is
+/// what planning ahead is worth in the simulated world).
 /// </summary>
 public static class OnlineEvaluation
 {
-    public const string Upstream = "upstream-order", Logging = "logging-policy", Random = "random", Oracle = "oracle (upper bound)";
+    public const string Upstream = "upstream-order", Logging = "logging-policy", Random = "random", Oracle = "oracle (greedy)",
+        OracleLookahead = "oracle (lookahead)";
 
     /// <summary>The baselines, in report order.</summary>
-    public static IReadOnlyList<string> Baselines { get; } = [Upstream, Logging, Random, Oracle];
+    public static IReadOnlyList<string> Baselines { get; } = [Upstream, Logging, Random, Oracle, OracleLookahead];
 
     /// <summary>Per seed: the mean over that seed's requests; reported: the mean over seeds and its 95% Student-t interval.</summary>
     public static IReadOnlyList<PolicyClicks> Run(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
@@ -84,6 +86,7 @@ public static class OnlineEvaluation
                 perRequest[b + 1][at] = simulator.ExpectedClicks(request, simulator.LoggingPolicyOrder(request, rng));
                 perRequest[b + 2][at] = simulator.ExpectedClicks(request, simulator.RandomOrder(request, rng));
                 perRequest[b + 3][at] = simulator.ExpectedClicks(request, simulator.OracleOrder(request));
+                perRequest[b + 4][at] = simulator.ExpectedClicks(request, simulator.LookaheadOracleOrder(request));
                 onRequest?.Invoke(1);
             }
         }

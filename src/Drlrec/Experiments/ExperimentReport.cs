@@ -135,6 +135,10 @@ public static class ExperimentReport
             md.AppendLine(split == Configuration.SplitMode.UserTime
                 ? "Split: each user's latest lists are the test (and, before them, validation) lists."
                 : "Split: the latest lists of the whole log are the test (and, before them, validation) lists.").AppendLine();
+            if (rows.Any(r => r.OnlineMean is not null))
+                md.AppendLine($"Online: {result.Spec.OnlineRequests} simulated requests per seed; the models re-rank " +
+                              (result.Spec.OnlineCandidates is { } top ? $"the upstream ranker's top {top} candidates of each request" : "all of each request's candidates") +
+                              ", the baselines order the whole request.").AppendLine();
             md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
             md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var s in rows)

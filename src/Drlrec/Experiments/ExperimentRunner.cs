@@ -51,6 +51,7 @@ public static class ExperimentRunner
         var clock = Stopwatch.StartNew();
         double Seconds() => finished.Seconds + clock.Elapsed.TotalSeconds;
         var baseConfig = spec.Base is { } b ? b.Deserialize<RunConfig>(Json.Options)! : new RunConfig();
+        CheckOnlineCandidates(spec, baseConfig);
         var plans = spec.Datasets.ToDictionary(d => d.Name, d => Plan(spec, d));
         int toRun = spec.Datasets.Sum(d => spec.Seeds.Count(s => !finished.IsDone(d.Name, s)));
         observer?.OnStart(toRun * (1 + plans.Values.First().Count));
@@ -91,6 +92,20 @@ public static class ExperimentRunner
         var result = new ExperimentResult(spec, rows, baselines, Seconds());
         ExperimentReport.Write(result, outputFolder);
         return result;
+    }
+
+    /// <summary>Refuses, before anything trains, an online_candidates the simulator of a synthetic data set cannot honour.</summary>
+    private static void CheckOnlineCandidates(ExperimentSpec spec, RunConfig baseConfig)
+    {
+        if (spec.OnlineCandidates is not { } top) return;
+        foreach (var dataset in spec.Datasets.Where(d => DataLoader.IsSynthetic(d.Source)))
+        {
+            var data = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'").Data;
+            var world = dataset.Synthetic ?? data.Synthetic;
+            if (top < data.MaxListLength || top > world.CandidatesPerRequest)
+                throw new ArgumentException($"online_candidates: must be between the list length ({data.MaxListLength}) and the candidates per " +
+                                            $"request ({world.CandidatesPerRequest}) of data set '{dataset.Name}' (got {top})");
+        }
     }
 
     /// <summary>Models trained per data set and seed: the main teacher and one per planned run.</summary>
@@ -166,7 +181,7 @@ public static class ExperimentRunner
                 latency = ModelLatencyBenchmark.Measure(models, data.TestLists, catalog, settings, config.Data.MaxListLength, config.Data.Source);
             }
             var (online, onlineBaselines) = spec.OnlineRequests > 0 && catalog is SyntheticSimulator simulator
-                ? Online(simulator, models, spec.OnlineRequests, seed, observer)
+                ? Online(simulator, models, spec.OnlineRequests, spec.OnlineCandidates, seed, observer)
                 : (null, []);
             var rows = trained.Select((t, i) => Row(dataset, seed, t.Variant, t.Value, spec.Sweep, t.Result, teacherResult.Parameters,
                 t.Seconds) with
@@ -207,12 +222,12 @@ public static class ExperimentRunner
         Path.GetDirectoryName(r.Checkpoint)!);
 
     private static (double[] Models, IReadOnlyList<PolicyClicks> Baselines) Online(SyntheticSimulator simulator, List<LoadedModel> models,
-        int requests, int seed, IExperimentObserver? observer)
+        int requests, int? candidates, int seed, IExperimentObserver? observer)
     {
         observer?.OnMessage("online evaluation on the simulator");
         var scorers = models.Select(m => new TorchStepScorer(m.Online)).ToList();
         var rankers = models.Select((m, i) => ($"#{i}", new SlateRanker(scorers[i], m.Vocabulary, m.Schema))).ToList();
-        var clicks = OnlineEvaluation.Run(simulator, rankers, requests, [seed]);
+        var clicks = OnlineEvaluation.Run(simulator, rankers, requests, [seed], rerankTop: candidates);
         return (clicks.Take(models.Count).Select(c => c.Mean).ToArray(), clicks.Skip(models.Count).ToList());
     }
 

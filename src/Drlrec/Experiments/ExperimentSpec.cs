@@ -78,4 +78,10 @@ public sealed record ExperimentSpec
 
     /// <summary>Simulated requests per seed for online evaluation of synthetic data sets; 0 skips it. Default 300.</summary>
     public int OnlineRequests { get; init; } = 300;
+
+    /// <summary>
+    /// When set, in online evaluation the models re-rank the upstream ranker's top N of each request's candidates (as
+    /// <c>evaluate --online --candidates N</c>); the baselines always see the whole request. Default: every candidate.
+    /// </summary>
+    public int? OnlineCandidates { get; init; }
 }

@@ -6,7 +6,7 @@ namespace Drlrec.Experiments;
 /// <summary>
 /// What an earlier, interrupted run of the same experiment already finished in its output folder (<c>--resume</c>):
 /// every data set × seed whose models all finished, kept only where that data set's settings, the variants, the sweep and
-/// the base config are unchanged — so a resumed report never mixes rows trained under different settings.
+/// the base config (and, for the simulator, the online settings) are unchanged — so a resumed report never mixes rows trained under different settings.
 /// </summary>
 public sealed class FinishedRuns
 {
@@ -51,8 +51,11 @@ public sealed class FinishedRuns
         }
 
         bool sameGrid = Same(earlier.Variants, spec.Variants) && Same(earlier.Sweep, spec.Sweep) && Same(earlier.Base, spec.Base);
+        // Online settings shape only the simulator's rows.
+        bool sameOnline = earlier.OnlineRequests == spec.OnlineRequests && earlier.OnlineCandidates == spec.OnlineCandidates;
         var unchanged = sameGrid
-            ? spec.Datasets.Where(d => earlier.Datasets.Any(e => Same(e, d))).Select(d => d.Name).ToHashSet()
+            ? spec.Datasets.Where(d => earlier.Datasets.Any(e => Same(e, d)) && (sameOnline || !Data.Loading.DataLoader.IsSynthetic(d.Source)))
+                .Select(d => d.Name).ToHashSet()
             : [];
         var complete = saved.Rows.Where(r => unchanged.Contains(r.Dataset) && spec.Seeds.Contains(r.Seed))
             .GroupBy(r => (r.Dataset, r.Seed)).Where(g => g.Count() == modelsPerSeed).Select(g => g.Key).ToHashSet();

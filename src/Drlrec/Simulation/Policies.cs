@@ -109,28 +109,91 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
     public int[] Order(SimRequest request)
     {
         SimArguments.CheckRequest(config, request);
+        var (logits, categories) = Attractions(request);
+        var picks = new int[config.ListLength];
+        GreedyCompletion(0, logits, categories, new bool[logits.Length], new double[config.Categories], picks);
+        return picks.Select(k => request.Candidates[k]).ToArray();
+    }
+
+    /// <summary>
+    /// The greedy oracle improved by one step of lookahead (a rollout): at each position it places the candidate whose
+    /// list, completed by the greedy oracle, has the most expected clicks. Never below <see cref="Order"/> (the greedy
+    /// choice is one of those it compares); the gap between the two is what planning ahead — the future clicks a
+    /// γ &gt; 0 learner is trained to weigh — can win in this world, with perfect knowledge of the click model.
+    /// </summary>
+    public int[] LookaheadOrder(SimRequest request)
+    {
+        SimArguments.CheckRequest(config, request);
         var candidates = request.Candidates;
-        var logits = new double[candidates.Length];
-        for (int k = 0; k < candidates.Length; k++) logits[k] = clicks.AttractionLogitUnchecked(request, candidates[k]);
+        var (logits, categories) = Attractions(request);
         var used = new bool[candidates.Length];
-        var categoryLoad = new double[config.Categories];
+        var load = new double[config.Categories];
         var order = new int[config.ListLength];
         for (int p = 0; p < order.Length; p++)
         {
             int best = -1;
-            double bestValue = double.NegativeInfinity;
+            double bestClicks = double.NegativeInfinity;
             for (int k = 0; k < candidates.Length; k++)
             {
                 if (used[k]) continue;
-                double value = logits[k] - config.Fatigue * categoryLoad[catalog.CategoryOf(candidates[k])];
-                if (value > bestValue) { bestValue = value; best = k; }
+                var usedAfter = (bool[])used.Clone();
+                var loadAfter = (double[])load.Clone();
+                double total = Place(k, p, logits, categories, usedAfter, loadAfter)
+                    + GreedyCompletion(p + 1, logits, categories, usedAfter, loadAfter);
+                if (total > bestClicks) { bestClicks = total; best = k; }
             }
-            used[best] = true;
+            Place(best, p, logits, categories, used, load);
             order[p] = candidates[best];
-            // Loads one position later: every earlier item is one step further away, the placed one counts fully.
-            for (int c = 0; c < categoryLoad.Length; c++) categoryLoad[c] *= config.FatigueDecay;
-            categoryLoad[catalog.CategoryOf(candidates[best])] += 1;
         }
         return order;
+    }
+
+    /// <summary>Each candidate's true attractiveness logit before fatigue, and its category.</summary>
+    private (double[] Logits, int[] Categories) Attractions(SimRequest request)
+    {
+        var candidates = request.Candidates;
+        var logits = new double[candidates.Length];
+        var categories = new int[candidates.Length];
+        for (int k = 0; k < candidates.Length; k++)
+        {
+            logits[k] = clicks.AttractionLogitUnchecked(request, candidates[k]);
+            categories[k] = catalog.CategoryOf(candidates[k]);
+        }
+        return (logits, categories);
+    }
+
+    /// <summary>
+    /// Fills the positions from <paramref name="from"/> on greedily — at each, the remaining candidate with the highest
+    /// true attractiveness given the fatigue from the items already placed — and returns their expected clicks.
+    /// The chosen candidate indices go to <paramref name="picks"/> when given.
+    /// </summary>
+    private double GreedyCompletion(int from, double[] logits, int[] categories, bool[] used, double[] load, int[]? picks = null)
+    {
+        double total = 0;
+        for (int p = from; p < config.ListLength; p++)
+        {
+            int best = -1;
+            double bestValue = double.NegativeInfinity;
+            for (int k = 0; k < logits.Length; k++)
+            {
+                if (used[k]) continue;
+                double value = logits[k] - config.Fatigue * load[categories[k]];
+                if (value > bestValue) { bestValue = value; best = k; }
+            }
+            total += Place(best, p, logits, categories, used, load);
+            if (picks is not null) picks[p] = best;
+        }
+        return total;
+    }
+
+    /// <summary>Places candidate k at 0-based position p: returns its click probability and updates the fatigue loads.</summary>
+    private double Place(int k, int p, double[] logits, int[] categories, bool[] used, double[] load)
+    {
+        double probability = clicks.Examination(p + 1) * SimRandom.Sigmoid(logits[k] - config.Fatigue * load[categories[k]]);
+        used[k] = true;
+        // Loads one position later: every earlier item is one step further away, the placed one counts fully.
+        for (int c = 0; c < load.Length; c++) load[c] *= config.FatigueDecay;
+        load[categories[k]] += 1;
+        return probability;
     }
 }

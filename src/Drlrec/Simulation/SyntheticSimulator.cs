@@ -138,6 +138,9 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <inheritdoc cref="OraclePolicy.Order"/>
     public int[] OracleOrder(SimRequest request) => oraclePolicy.Order(request);
 
+    /// <summary>The greedy oracle with one step of lookahead (see <see cref="OraclePolicy.LookaheadOrder"/>): the value of planning ahead.</summary>
+    public int[] LookaheadOracleOrder(SimRequest request) => oraclePolicy.LookaheadOrder(request);
+
     /// <inheritdoc cref="LoggingPolicy.UpstreamOrder"/>
     public int[] UpstreamOrder(SimRequest request) => loggingPolicy.UpstreamOrder(request);
 

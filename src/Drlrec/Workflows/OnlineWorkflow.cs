@@ -54,6 +54,7 @@ public static class OnlineWorkflow
         [OnlineEvaluation.Logging] = "logging_policy",
         [OnlineEvaluation.Random] = "random",
         [OnlineEvaluation.Oracle] = "oracle",
+        [OnlineEvaluation.OracleLookahead] = "oracle_lookahead",
     };
 
     public static OnlineReport Run(OnlineSettings settings, Action<int>? onRequest = null)

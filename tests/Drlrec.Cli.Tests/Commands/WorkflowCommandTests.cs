@@ -98,9 +98,11 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Entry(model);
         Assert.True(model.GetProperty("vs_upstream").TryGetProperty("difference", out _));
         var baselines = online.GetProperty("baselines");
-        foreach (string key in new[] { "upstream_order", "logging_policy", "random", "oracle" }) Entry(baselines.GetProperty(key));
+        foreach (string key in new[] { "upstream_order", "logging_policy", "random", "oracle", "oracle_lookahead" }) Entry(baselines.GetProperty(key));
         Assert.True(baselines.GetProperty("oracle").GetProperty("clicks_per_list").GetDouble() >
                     baselines.GetProperty("random").GetProperty("clicks_per_list").GetDouble());
+        Assert.True(baselines.GetProperty("oracle_lookahead").GetProperty("clicks_per_list").GetDouble() >=
+                    baselines.GetProperty("oracle").GetProperty("clicks_per_list").GetDouble());
         Assert.Equal(30, online.GetProperty("requests").GetInt32());
     }
 

@@ -29,19 +29,43 @@ public sealed class ExperimentSpecTests
     }
 
     /// <summary>
-    /// experiments/main-movielens.json repeats main.json's MovieLens data sets and variants so that --resume on a copy of
-    /// the main run's output reuses its seeds; if the two files drift apart, resuming silently retrains everything.
-    /// The committed main run (docs/results/experiments/main) is that output.
+    /// experiments/main-simulator.json and main-movielens.json are experiments/main.json split by data set (with more
+    /// seeds), so that the two halves can run side by side and their reports read as one table; if they drift from
+    /// main.json, the README's main table silently mixes settings.
     /// </summary>
     [Fact]
-    public void The_five_seed_MovieLens_experiment_resumes_from_the_main_run()
+    public void The_main_experiment_parts_repeat_main_json_split_by_data_set()
     {
-        string root = SharedData.RepositoryRoot;
-        var spec = Json.ReadFile<ExperimentSpec>(Path.Combine(root, "experiments", "main-movielens.json"));
-        var finished = FinishedRuns.Load(spec, Path.Combine(root, "docs", "results", "experiments", "main"), ExperimentRunner.ModelsPerSeed(spec));
-        foreach (var dataset in spec.Datasets)
-            foreach (int seed in new[] { 1, 2, 3 })
-                Assert.True(finished.IsDone(dataset.Name, seed), $"{dataset.Name}, seed {seed}");
-        Assert.False(finished.IsDone(spec.Datasets[0].Name, 4));
+        static ExperimentSpec Read(string name) => Json.ReadFile<ExperimentSpec>(Path.Combine(SharedData.RepositoryRoot, "experiments", name));
+        static string J<T>(T value) => Json.Serialize(value);
+        var main = Read("main.json");
+        var parts = new[] { Read("main-simulator.json"), Read("main-movielens.json") };
+        Assert.Equal(J(main.Datasets), J(parts.SelectMany(p => p.Datasets).ToList()));
+        Assert.Single(parts[0].Datasets, d => Drlrec.Data.Loading.DataLoader.IsSynthetic(d.Source));
+        foreach (var part in parts)
+        {
+            Assert.Equal(J(main.Variants), J(part.Variants));
+            Assert.Equal(J(main.Base), J(part.Base));
+            Assert.Equal(main.LatencyRepeats, part.LatencyRepeats);
+        }
+        Assert.Equal((main.OnlineRequests, main.OnlineCandidates), (parts[0].OnlineRequests, parts[0].OnlineCandidates));
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(51)]
+    public void An_online_window_the_simulator_cannot_honour_is_refused_before_anything_trains(int candidates)
+    {
+        using var folder = new TemporaryFolder();
+        var spec = new ExperimentSpec
+        {
+            Name = "t", Seeds = [1], OnlineCandidates = candidates,
+            Datasets = [new ExperimentDataset { Name = "sim", Source = "synthetic" }],
+            Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher }],
+        };
+        var e = Assert.Throws<ArgumentException>(() => ExperimentRunner.Run(spec, folder["out"]));
+        Assert.Contains("online_candidates", e.Message);
+        Assert.Contains("'sim'", e.Message);
+        Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFileSystemEntries(folder["out"]).Any());
     }
 }

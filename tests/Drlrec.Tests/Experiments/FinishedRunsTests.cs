@@ -65,4 +65,19 @@ public sealed class FinishedRunsTests
         Assert.Empty(FinishedRuns.Load(changedVariants, output, 2).Rows);
         Assert.Empty(FinishedRuns.Load(Spec, folder["nothing-here"], 2).Rows);
     }
+
+    [Fact]
+    public void Changed_online_settings_retrain_the_simulator_data_sets_only()
+    {
+        using var folder = new TemporaryFolder();
+        string output = Interrupted(folder);
+        var mixed = Spec with { Datasets = [Spec.Datasets[0], Spec.Datasets[1] with { Source = "../shared/data/ml-100k" }] };
+        Json.WriteFile(Path.Combine(output, "experiment.json"), mixed);
+
+        var finished = FinishedRuns.Load(mixed with { OnlineCandidates = 20 }, output, 2);
+        Assert.False(finished.IsDone("a", 1));
+        Assert.True(finished.IsDone("b", 1));
+        Assert.False(FinishedRuns.Load(mixed with { OnlineRequests = 100 }, output, 2).IsDone("a", 1));
+        Assert.True(FinishedRuns.Load(mixed, output, 2).IsDone("a", 1));
+    }
 }

@@ -9,9 +9,12 @@ public static class DataLoader
 {
     public const string Synthetic = "synthetic";
 
+    /// <summary>Whether a data source names the embedded simulator.</summary>
+    public static bool IsSynthetic(string source) => string.Equals(source, Synthetic, StringComparison.OrdinalIgnoreCase);
+
     public static ListDataset Load(string source, DataConfig data)
     {
-        if (string.Equals(source, Synthetic, StringComparison.OrdinalIgnoreCase))
+        if (IsSynthetic(source))
             return new SyntheticSimulator(data.Synthetic with { ListLength = data.MaxListLength }).GenerateLogs();
         return DataSources.Load(source, new ReadOptions { MaxListLength = data.MaxListLength, SkipBadRecords = data.SkipBadRecords });
     }
@@ -28,7 +31,7 @@ public static class DataLoader
     /// the items of the training lists.
     /// </summary>
     public static IItemCatalog Catalog(DataConfig data, ListDataset trainLists) =>
-        string.Equals(data.Source, Synthetic, StringComparison.OrdinalIgnoreCase)
+        IsSynthetic(data.Source)
             ? new SyntheticSimulator(data.Synthetic with { ListLength = data.MaxListLength })
             : new LoggedItemCatalog(trainLists);
 
