@@ -15,7 +15,7 @@ public static class DistillCommand
     public static Command Create()
     {
         var defaults = new DistillConfig();
-        var teacher = new Option<string>("--teacher") { Description = "The teacher's run folder (or model.ckpt)", Required = true };
+        var teacher = new Option<string>("--teacher") { Description = "The teacher's run folder (or model.ckpt); required unless --resume" };
         var method = new Option<string>("--method")
         {
             Description = "drl-rec (explore/filter + confidence-guided KL and Hint + RL), kd (KL on logged items), hint (Hint only), none (student alone)",
@@ -35,7 +35,8 @@ public static class DistillCommand
             Description = "frozen (teacher trained first, then fixed) or joint (teacher keeps training on each batch)",
             DefaultValueFactory = _ => defaults.Schedule,
         };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Run folder of the student", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Run folder of the student (resume.ckpt while it runs)" };
+        var resume = new ResumeOption();
         var run = new RunOptions();
         run.Data.DefaultValueFactory = null;
         run.Data.Description = "Training data. Default: the teacher's, split as in its training";
@@ -43,13 +44,18 @@ public static class DistillCommand
 
         var command = new Command("distill", "Distil a trained teacher into a student: DRL-Rec or its baselines (kd, hint, none) and ablations. " +
                                              "Settings default to the teacher's run (data, split, optimiser, epochs, seed); --config and options override them.");
-        foreach (var option in new Option[] { teacher, method, noExplore, noConfidence, noKl, noHint, k, pool, studentDim, temperature, schedule, output })
+        foreach (var option in new Option[] { teacher, method, noExplore, noConfidence, noKl, noHint, k, pool, studentDim, temperature, schedule, output, resume.Option })
             command.Options.Add(option);
         run.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            using var loaded = ModelCheckpoint.Load(parse.GetValue(teacher)!);
-            var config = run.Build(parse, DistillWorkflow.Defaults(loaded), typed: config =>
+            string? resumed = resume.Folder(parse, command);
+            var resumedConfig = resumed is null ? null : ResumeOption.ConfigOf(resumed);
+            string teacherPath = resumedConfig is null
+                ? parse.GetValue(teacher) ?? throw new ArgumentException("--teacher is required (or --resume DIR to continue a killed run)")
+                : resumedConfig.Teacher ?? throw new InvalidDataException($"{resumed}: config.json names no teacher, so it is not a distillation run");
+            using var loaded = ModelCheckpoint.Load(teacherPath);
+            var config = resumedConfig ?? run.Build(parse, DistillWorkflow.Defaults(loaded), typed: config =>
             {
                 bool Given(Option option) => RunOptions.Given(parse, option);
                 var distill = config.Distill ?? new DistillConfig();
@@ -66,9 +72,10 @@ public static class DistillCommand
                 return config with { Role = ModelRole.Student, Distill = distill, Teacher = loaded.Path };
             });
 
+            string folder = resumed ?? ResumeOption.Output(parse, output);
             var data = Busy.While("loading data", () => DistillWorkflow.PrepareData(config, loaded));
-            string folder = parse.GetValue(output)!.FullName;
-            var outcome = SpectreTrainingObserver.Run(observer => DistillWorkflow.Run(config, loaded, data, folder, observer()));
+            var outcome = SpectreTrainingObserver.Run(observer =>
+                DistillWorkflow.Run(config, loaded, data, folder, observer(), resume: resumed is not null));
             Report.Training(outcome.Student, folder);
             var t = outcome.TeacherTest;
             AnsiConsole.MarkupLineInterpolated(

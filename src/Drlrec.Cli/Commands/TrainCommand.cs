@@ -19,21 +19,23 @@ public static class TrainCommand
         };
         var output = new Option<DirectoryInfo>("--out")
         {
-            Description = "Run folder: config.json, metrics.jsonl, model.ckpt, training-curves.png, result.json",
-            Required = true,
+            Description = "Run folder: config.json, metrics.jsonl, model.ckpt, training-curves.png, result.json (resume.ckpt while it runs)",
         };
+        var resume = new ResumeOption();
         var run = new RunOptions();
         var command = new Command("train", "Train a Q-network with Double DQN on logged lists (early stopping on a validation split).");
         command.Options.Add(role);
         command.Options.Add(output);
+        command.Options.Add(resume.Option);
         run.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var config = run.Build(parse, new RunConfig(), role);
+            string? resumed = resume.Folder(parse, command);
+            var config = resumed is null ? run.Build(parse, new RunConfig(), role) : ResumeOption.ConfigOf(resumed);
+            string folder = resumed ?? ResumeOption.Output(parse, output);
             var data = Busy.While($"loading {config.Data.Source}", () => DataLoader.Prepare(config));
             Report.Data(data);
-            string folder = parse.GetValue(output)!.FullName;
-            var result = SpectreTrainingObserver.Run(observer => TrainWorkflow.Run(config, data, folder, observer()));
+            var result = SpectreTrainingObserver.Run(observer => TrainWorkflow.Run(config, data, folder, observer(), resume: resumed is not null));
             Report.Training(result, folder);
             return 0;
         }));

@@ -91,46 +91,21 @@ public sealed class LoadedModel : IDisposable
 }
 
 /// <summary>
-/// A model file (<c>model.ckpt</c>): a zip holding <c>model.json</c> (<see cref="CheckpointHeader"/>) and the
-/// online and target weights in TorchSharp's format. Written to a temp file and renamed into place.
-/// <para>Integrity: the zip's comment is the SHA-256 (64 hex digits) of every byte of the file before the comment, so a
-/// flipped bit anywhere (weights, header, zip structure) is refused at load, naming the file. The comment's length is
-/// fixed, so the hashed bytes do not depend on the hash written after them.</para>
+/// A model file (<c>model.ckpt</c>): a <see cref="CheckpointZip"/> holding <c>model.json</c> (<see cref="CheckpointHeader"/>)
+/// and the online and target weights in TorchSharp's format, checksummed and written atomically. Format-1 files (before
+/// checksums) load without verification.
 /// </summary>
 public static class ModelCheckpoint
 {
     public const string FileName = "model.ckpt";
-    private const int HashChars = 64;
 
-    public static void Save(string path, CheckpointHeader header, QNetwork online, QNetwork target)
-    {
-        header = header with { Format = CheckpointHeader.CurrentFormat };
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+    public static void Save(string path, CheckpointHeader header, QNetwork online, QNetwork target) =>
+        CheckpointZip.Write(path, zip =>
         {
-            zip.Comment = new string('0', HashChars);
-            using (var entry = zip.CreateEntry("model.json").Open())
-                JsonSerializer.Serialize(entry, header, Json.Options);
-            WriteWeights(zip, "online.weights", online);
-            WriteWeights(zip, "target.weights", target);
-        }
-        var bytes = buffer.ToArray();
-        System.Text.Encoding.ASCII.GetBytes(Hash(bytes)).CopyTo(bytes, bytes.Length - HashChars);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
-    }
-
-    /// <summary>SHA-256 of the bytes before the trailing comment, as lower-case hex.</summary>
-    private static string Hash(byte[] file) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file.AsSpan(0, file.Length - HashChars)));
-
-    /// <summary>Refuses a format-2 file whose bytes do not match the SHA-256 in its comment.</summary>
-    private static void Verify(string path, byte[] file, string format)
-    {
-        if (format == CheckpointHeader.UnverifiedFormat) return;
-        string stored = file.Length > HashChars ? System.Text.Encoding.ASCII.GetString(file, file.Length - HashChars, HashChars) : "";
-        if (!string.Equals(stored, Hash(file), StringComparison.Ordinal))
-            throw new InvalidDataException($"{path}: checksum mismatch, the file is corrupted (its SHA-256 differs from the one written with it); retrain or restore a copy");
-    }
+            CheckpointZip.WriteJson(zip, "model.json", header with { Format = CheckpointHeader.CurrentFormat });
+            CheckpointZip.WriteModule(zip, "online.weights", online);
+            CheckpointZip.WriteModule(zip, "target.weights", target);
+        });
 
     /// <summary>Loads <paramref name="pathOrFolder"/>: a model file, or a run folder holding <see cref="FileName"/>.</summary>
     public static LoadedModel Load(string pathOrFolder)
@@ -142,17 +117,14 @@ public static class ModelCheckpoint
         {
             var file = File.ReadAllBytes(path);
             using var zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
-            CheckpointHeader header;
-            using (var entry = Entry(zip, path, "model.json").Open())
-                header = JsonSerializer.Deserialize<CheckpointHeader>(entry, Json.Lenient)
-                         ?? throw new InvalidDataException($"{path}: empty model.json");
+            var header = CheckpointZip.ReadJson<CheckpointHeader>(zip, path, "model.json");
             if (!CheckpointHeader.ReadableFormats.Contains(header.Format))
                 throw new InvalidDataException($"{path}: format '{header.Format}', expected one of {string.Join(", ", CheckpointHeader.ReadableFormats)}");
-            Verify(path, file, header.Format);
+            if (header.Format != CheckpointHeader.UnverifiedFormat) CheckpointZip.Verify(path, file);
             var online = Build(header, "online");
             var target = Build(header, "target");
-            ReadWeights(zip, path, "online.weights", online);
-            ReadWeights(zip, path, "target.weights", target);
+            CheckpointZip.ReadModule(zip, path, "online.weights", online);
+            CheckpointZip.ReadModule(zip, path, "target.weights", target);
             online.eval();
             target.eval();
             return new LoadedModel(header, online, target, path, new FileInfo(path).Length);
@@ -180,8 +152,8 @@ public static class ModelCheckpoint
         var copy = Build(model.Header, name);
         try
         {
-            using var buffer = SaveWeights(network);
-            LoadWeights(buffer, copy);
+            using var buffer = CheckpointZip.Binary(writer => network.save(writer));
+            using (var reader = new BinaryReader(buffer)) copy.load(reader);
             copy.eval();
             return copy;
         }
@@ -191,37 +163,4 @@ public static class ModelCheckpoint
             throw;
         }
     }
-
-    private static void WriteWeights(ZipArchive zip, string name, QNetwork network)
-    {
-        using var buffer = SaveWeights(network);
-        using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
-        buffer.CopyTo(entry);
-    }
-
-    private static void ReadWeights(ZipArchive zip, string path, string name, QNetwork network)
-    {
-        using var buffer = new MemoryStream();
-        using (var entry = Entry(zip, path, name).Open()) entry.CopyTo(buffer);
-        buffer.Position = 0;
-        LoadWeights(buffer, network);
-    }
-
-    /// <summary>The network's weights in TorchSharp's format, in memory, positioned at the start.</summary>
-    private static MemoryStream SaveWeights(QNetwork network)
-    {
-        var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) network.save(writer);
-        buffer.Position = 0;
-        return buffer;
-    }
-
-    private static void LoadWeights(Stream weights, QNetwork network)
-    {
-        using var reader = new BinaryReader(weights, System.Text.Encoding.UTF8, leaveOpen: true);
-        network.load(reader);
-    }
-
-    private static ZipArchiveEntry Entry(ZipArchive zip, string path, string name) =>
-        zip.GetEntry(name) ?? throw new InvalidDataException($"{path}: missing {name}");
 }

@@ -23,6 +23,17 @@ public sealed class RunFolder
 
     public void WriteJson<T>(string name, T value) => Json.WriteFile(File(name), value);
 
+    /// <summary>Starts <c>metrics.jsonl</c> over with a resumed run's records (rewritten at its next epoch).</summary>
+    public void RestoreMetrics<T>(IEnumerable<T> records)
+    {
+        metricLines.Clear();
+        metricLines.AddRange(records.Select(r => JsonSerializer.Serialize(r, Json.Line)));
+    }
+
+    /// <summary>Deletes the temp files of writers that were killed mid-write (<see cref="AtomicFile.TempPathFor"/>, whose
+    /// process is gone); returns how many.</summary>
+    public int RemoveStaleTempFiles() => AtomicFile.RemoveStale(Path);
+
     /// <summary>Adds one record to <c>metrics.jsonl</c> (the file is rewritten whole, so it never ends in a torn line).</summary>
     public void AppendMetrics<T>(T record)
     {

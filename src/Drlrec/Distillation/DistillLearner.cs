@@ -18,9 +18,10 @@ public sealed record DistillLossParts(double Total, double Rl, double Kl, double
 ///   L_Hint = Hint on each logged item   (weight: the item's confidence)  + Hint on each lesson (state's confidence)
 /// </code>
 /// Lessons come from <see cref="ExploreFilter"/> for the first <see cref="DistillConfig.StatesPerBatch"/> lists of
-/// the (shuffled) batch, each at a random prefix length. Parts switched off contribute nothing and cost nothing.
+/// the (shuffled) batch, each at a random prefix length, drawn from a generator seeded from (run seed, step) so that a
+/// resumed run draws the same. Parts switched off contribute nothing and cost nothing.
 /// </summary>
-public sealed class DistillLearner
+public sealed class DistillLearner : IResumableLearner
 {
     private readonly DqnLearner student;
     private readonly QNetwork teacherOnline;
@@ -32,7 +33,7 @@ public sealed class DistillLearner
     private readonly EncodedLists train;
     private readonly int[] catalogIndexOfItem;
     private readonly DistillConfig config;
-    private readonly Random rng;
+    private readonly int seed;
 
     /// <param name="teacherLearner">The teacher's own learner under the joint schedule (it then trains each batch first); null when frozen.</param>
     /// <param name="cache">Precomputed teacher signals (frozen teacher); null computes them per batch.</param>
@@ -51,7 +52,7 @@ public sealed class DistillLearner
         this.train = train;
         this.catalogIndexOfItem = catalogIndexOfItem;
         this.config = config.Resolve();
-        rng = new Random(seed);
+        this.seed = seed;
     }
 
     public DistillLossParts Last { get; private set; } = new(0, 0, 0, 0, 0, 0);
@@ -111,6 +112,7 @@ public sealed class DistillLearner
         Tensor listConfidence)
     {
         int s = Math.Min(config.StatesPerBatch, indices.Length);
+        var rng = new Random(Training.SeedStreams.Derive(seed, Training.SeedStreams.Explore, student.Steps));
         var states = ExploreStates.Sample(train, indices[..s], catalogIndexOfItem, rng);
         var rows = arange(s, dtype: ScalarType.Int64);
         var at = tensor(states.Placed);
@@ -137,5 +139,20 @@ public sealed class DistillLearner
             ? hintLoss.Compute(scored.Hint[lessons.Mask], lessons.TeacherHint[lessons.Mask], perLesson[lessons.Mask])
             : zeros(1).sum();
         return (kl, hint, s, (int)lessons.Mask.sum().item<long>());
+    }
+
+    /// <summary>The student's learner and hint projection and, under the joint schedule, the teacher's learner.</summary>
+    public void SaveState(System.IO.Compression.ZipArchive zip, string prefix = "")
+    {
+        student.SaveState(zip, prefix + "student/");
+        Checkpoints.CheckpointZip.WriteModule(zip, prefix + "hint.weights", hintLoss);
+        teacherLearner?.SaveState(zip, prefix + "teacher/");
+    }
+
+    public void RestoreState(System.IO.Compression.ZipArchive zip, string path, string prefix = "")
+    {
+        student.RestoreState(zip, path, prefix + "student/");
+        Checkpoints.CheckpointZip.ReadModule(zip, path, prefix + "hint.weights", hintLoss);
+        teacherLearner?.RestoreState(zip, path, prefix + "teacher/");
     }
 }

@@ -22,8 +22,9 @@ public static class Distiller
     /// <param name="teacher">The trained teacher; under the joint schedule null starts a teacher from scratch.</param>
     /// <param name="catalog">Items the explorer may draw from.</param>
     /// <param name="folder">The student's run folder (and, under the joint schedule, the trained teacher's teacher.ckpt).</param>
+    /// <param name="resume">Continue the killed run in <paramref name="folder"/> from its <c>resume.ckpt</c>.</param>
     public static TrainResult Run(RunConfig config, PreparedData data, LoadedModel? teacher, IItemCatalog catalog, string folder,
-        ITrainingObserver? observer, string name)
+        ITrainingObserver? observer, string name, bool resume = false)
     {
         config = (config with { Role = ModelRole.Student, Distill = config.Distill ?? new DistillConfig() }).Resolve();
         var distill = config.Distill!;
@@ -66,9 +67,11 @@ public static class Distiller
         var learner = new DistillLearner(student, teacherOnline, teacherTarget, teacherLearner, cache, hintLoss, explore,
             data.Train, catalogIndexOfItem, distill, config.Seed);
 
+        var progress = resume ? ResumeCheckpoint.Restore(ResumeCheckpoint.In(folder), learner) : null;
         var run = new RunFolder(folder);
-        var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget);
-        var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, studentOnline, learner.Step, recorder, observer, name);
+        var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget, learner, progress);
+        var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, studentOnline, learner.Step, recorder, observer,
+            name, progress);
         var result = recorder.Finish(fit);
         // The jointly trained teacher as the last epoch left it (it is not checkpointed per epoch): its header says so.
         if (teacherLearner is not null)

@@ -64,6 +64,48 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Deletes, in <paramref name="folder"/>, the temp files (<see cref="TempPathFor"/>) whose writing process no longer
+    /// runs: what a killed writer leaves behind. Files of live processes (this one included) are kept. Returns the count.
+    /// </summary>
+    public static int RemoveStale(string folder)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp*"))
+        {
+            var parts = Path.GetFileName(file).Split('.');
+            // "", name, pid, guid, "tmp", [extension]; names may hold dots, so read from the end.
+            int tmp = Array.LastIndexOf(parts, "tmp");
+            if (tmp < 3 || !int.TryParse(parts[tmp - 2], out int pid) || parts[tmp - 1].Length != 32 || IsRunning(pid)) continue;
+            try
+            {
+                File.Delete(file);
+                removed++;
+            }
+            catch (IOException) { } // being removed by someone else
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A temp name beside the target that keeps its extension (some writers pick the format from it).</summary>
     public static string TempPathFor(string full) =>
         Path.Combine(Path.GetDirectoryName(full)!,

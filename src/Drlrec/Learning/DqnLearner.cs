@@ -9,11 +9,12 @@ namespace Drlrec.Learning;
 
 /// <summary>
 /// Trains one Q-network with Double DQN: online network, soft-updated target network, Adam, gradient clipping.
-/// One call of <see cref="Step"/> is one minibatch; the caller owns the dispose scope of the step.
+/// One call of <see cref="Step"/> is one minibatch; the caller owns the dispose scope of the step. Its whole state
+/// (both networks, Adam's moments, the step count that paces target updates) is saved for resuming.
 /// </summary>
-public sealed class DqnLearner : IDisposable
+public sealed class DqnLearner : IDisposable, IResumableLearner
 {
-    private readonly optim.Optimizer optimizer;
+    private readonly OptimizerHelper optimizer;
     private readonly Parameter[] trained;
     private long steps;
 
@@ -80,6 +81,24 @@ public sealed class DqnLearner : IDisposable
         foreach (var (t, o) in target.parameters().Zip(online.parameters()))
             t.mul_(keep).add_(o, alpha: move);
     }
+
+    public void SaveState(System.IO.Compression.ZipArchive zip, string prefix = "")
+    {
+        Checkpoints.CheckpointZip.WriteModule(zip, prefix + "online.weights", Online);
+        Checkpoints.CheckpointZip.WriteModule(zip, prefix + "target.weights", Target);
+        Checkpoints.CheckpointZip.WriteOptimizer(zip, prefix + "optimizer.state", optimizer);
+        Checkpoints.CheckpointZip.WriteJson(zip, prefix + "learner.json", new LearnerState(steps));
+    }
+
+    public void RestoreState(System.IO.Compression.ZipArchive zip, string path, string prefix = "")
+    {
+        Checkpoints.CheckpointZip.ReadModule(zip, path, prefix + "online.weights", Online);
+        Checkpoints.CheckpointZip.ReadModule(zip, path, prefix + "target.weights", Target);
+        Checkpoints.CheckpointZip.ReadOptimizer(zip, path, prefix + "optimizer.state", optimizer);
+        steps = Checkpoints.CheckpointZip.ReadJson<LearnerState>(zip, path, prefix + "learner.json").Steps;
+    }
+
+    private sealed record LearnerState(long Steps);
 
     public void Dispose() => optimizer.Dispose();
 }

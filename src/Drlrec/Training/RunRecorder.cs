@@ -2,6 +2,7 @@ using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
 using Drlrec.Evaluation;
+using Drlrec.Learning;
 using Drlrec.Model;
 using Drlrec.Reporting;
 
@@ -11,7 +12,9 @@ namespace Drlrec.Training;
 /// The files of one training run, as <see cref="ITrainingHooks"/>: <c>config.json</c> (the resolved config, written
 /// when the recorder is made), a line of <c>metrics.jsonl</c> per epoch, <c>model.ckpt</c> holding the best epoch's
 /// online and target networks (rewritten atomically at each improvement, so a killed run keeps the last good one),
-/// <c>training-curves.png</c> at the end, and <c>result.json</c> from <see cref="Finish"/>.
+/// <c>resume.ckpt</c> after every epoch (<see cref="ResumeCheckpoint"/>; removed when the run finishes),
+/// <c>training-curves.png</c> at the end, and <c>result.json</c> from <see cref="Finish"/>. Temp files a killed writer
+/// left in the folder are removed when a run starts or resumes there.
 /// </summary>
 public sealed class RunRecorder : ITrainingHooks
 {
@@ -21,8 +24,12 @@ public sealed class RunRecorder : ITrainingHooks
     private readonly string name;
     private readonly QNetwork online;
     private readonly QNetwork target;
+    private readonly IResumableLearner learner;
 
-    public RunRecorder(RunFolder run, RunConfig config, PreparedData data, string name, QNetwork online, QNetwork target)
+    /// <param name="learner">Whose state <c>resume.ckpt</c> holds.</param>
+    /// <param name="resumed">The progress of the run being resumed in <paramref name="run"/>; null for a new run.</param>
+    public RunRecorder(RunFolder run, RunConfig config, PreparedData data, string name, QNetwork online, QNetwork target,
+        IResumableLearner learner, FitProgress? resumed = null)
     {
         this.run = run;
         this.config = config;
@@ -30,10 +37,17 @@ public sealed class RunRecorder : ITrainingHooks
         this.name = name;
         this.online = online;
         this.target = target;
-        run.WriteJson("config.json", config);
+        this.learner = learner;
+        run.RemoveStaleTempFiles();
+        if (resumed is null) run.WriteJson("config.json", config);
+        else run.RestoreMetrics(resumed.Epochs);
     }
 
-    public void OnEpoch(EpochRecord record) => run.AppendMetrics(record);
+    public void OnEpoch(EpochRecord record, FitProgress progress)
+    {
+        run.AppendMetrics(record);
+        ResumeCheckpoint.Save(run.File(ResumeCheckpoint.FileName), progress, learner);
+    }
 
     public void OnImproved(EpochRecord record, OfflineMetrics validation) =>
         ModelCheckpoint.Save(run.Checkpoint,
@@ -62,6 +76,7 @@ public sealed class RunRecorder : ITrainingHooks
             ParameterParts = result.ParameterParts.ToDictionary(p => p.Part, p => p.Parameters),
             result.ItemsPerSecond,
         });
+        File.Delete(run.File(ResumeCheckpoint.FileName));
         return result;
     }
 }

@@ -11,14 +11,16 @@ namespace Drlrec.Training;
 /// The epoch loop every Q-network is trained with (teacher, student alone, distilled student), in the roles of
 /// tianshou's trainer and RecBole's <c>Trainer.fit</c>: <see cref="TrainEpoch"/> (seeded shuffled minibatches,
 /// out-of-vocabulary dropout, one dispose scope per step), <see cref="Validate"/> (AUC, GAUC, NDCG on the validation
-/// lists) and <see cref="Fit"/> (epochs with early stopping on validation AUC). The per-batch update is the learner's
-/// (Double DQN alone, or the distillation loss); what is written where is the hooks'.
+/// lists) and <see cref="Fit"/> (epochs with early stopping on validation AUC, from the start or from a resumed run's
+/// progress). The per-batch update is the learner's (Double DQN alone, or the distillation loss); what is written where
+/// is the hooks'. Each epoch's minibatch order and libtorch generator (dropout) are seeded from (run seed, epoch), so an
+/// epoch does not depend on how the process got there.
 /// </summary>
 public sealed class Trainer
 {
     private readonly TrainerConfig config;
     private readonly FeatureDropout dropout;
-    private readonly Random rng;
+    private readonly int seed;
     private long steps;
 
     /// <param name="seed">Seed of the minibatch order (the run's seed).</param>
@@ -27,7 +29,7 @@ public sealed class Trainer
     {
         this.config = config;
         this.dropout = dropout;
-        rng = new Random(seed);
+        this.seed = seed;
     }
 
     /// <summary>The trainer of a run: its trainer settings, its seed, its out-of-vocabulary dropout.</summary>
@@ -39,24 +41,28 @@ public sealed class Trainer
 
     /// <summary>
     /// Trains until <see cref="TrainerConfig.Epochs"/> or until <see cref="TrainerConfig.Patience"/> epochs in a row
-    /// bring no better validation AUC. The hooks see every epoch and every improvement.
+    /// bring no better validation score. The hooks see every epoch (with the progress so far) and every improvement.
     /// </summary>
     /// <param name="online">The network being trained (validated after each epoch).</param>
     /// <param name="step">One update on a minibatch (given its list indices); returns the loss.</param>
+    /// <param name="from">A resumed run's progress (its learner already restored); null starts at epoch 1.</param>
     public FitResult Fit(EncodedLists train, EncodedLists validationLists, QNetwork online, Func<ListBatch, int[], float> step,
-        ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model")
+        ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model", FitProgress? from = null)
     {
-        var order = Enumerable.Range(0, train.Count).ToArray();
         observer?.OnStart(name, config.Epochs, StepsPerEpoch(train));
-        var records = new List<EpochRecord>();
+        var records = (from ?? FitProgress.Start).Epochs.ToList();
+        var bestValidation = from?.BestValidation;
         double bestScore = double.NegativeInfinity;
         int bestEpoch = 0, stale = 0;
-        OfflineMetrics? bestValidation = null;
-        for (int epoch = 1; epoch <= config.Epochs; epoch++)
+        foreach (var r in records)
+            if (r.Improved) (bestScore, bestEpoch, stale) = (Score(r.ValAuc, r.ValGauc), r.Epoch, 0);
+            else stale++;
+        steps = records.Count > 0 ? records[^1].Steps : 0;
+        for (int epoch = records.Count + 1; epoch <= config.Epochs && stale < config.Patience; epoch++)
         {
-            var (loss, itemsPerSecond, seconds) = TrainEpoch(train, order, step, epoch, observer);
+            var (loss, itemsPerSecond, seconds) = TrainEpoch(train, step, epoch, observer);
             var validation = Validate(online, validationLists);
-            double score = config.SelectBy == SelectionMetric.Gauc ? validation.Gauc : validation.Auc;
+            double score = Score(validation.Auc, validation.Gauc);
             if (double.IsNaN(score))
                 throw new InvalidDataException(
                     $"the validation lists have only one kind of label (no click, or nothing but clicks{(config.SelectBy == SelectionMetric.Gauc ? ", within every user" : "")}), " +
@@ -73,20 +79,26 @@ public sealed class Trainer
                 (bestScore, bestEpoch, bestValidation, stale) = (score, epoch, validation, 0);
                 hooks.OnImproved(record, validation);
             }
-            hooks.OnEpoch(record);
+            else stale++;
+            hooks.OnEpoch(record, new FitProgress(records.ToList(), bestValidation));
             observer?.OnEpoch(record);
-            if (!improved && ++stale >= config.Patience) break;
         }
+        if (bestValidation is null) throw new InvalidOperationException("the fit finished no epoch (trainer.epochs must be at least 1)");
         hooks.OnFitEnd(records);
-        return new FitResult(bestEpoch, bestValidation!, records);
+        return new FitResult(bestEpoch, bestValidation, records);
     }
 
-    /// <summary>One pass over the training lists in <paramref name="order"/>, reshuffled in place first.</summary>
+    /// <summary>The validation score that picks the epoch to keep (<see cref="TrainerConfig.SelectBy"/>).</summary>
+    private double Score(double auc, double gauc) => config.SelectBy == SelectionMetric.Gauc ? gauc : auc;
+
+    /// <summary>One pass over the training lists in an order shuffled for this epoch, libtorch's generator seeded for it.</summary>
     /// <returns>The mean loss over the epoch's steps, its list items per second and its duration.</returns>
-    public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(EncodedLists train, int[] order,
+    public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(EncodedLists train,
         Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null)
     {
-        rng.Shuffle(order);
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        new Random(SeedStreams.Derive(seed, SeedStreams.Shuffle, epoch)).Shuffle(order);
+        manual_seed(SeedStreams.Derive(seed, SeedStreams.Torch, epoch));
         int stepsPerEpoch = StepsPerEpoch(train);
         double lossSum = 0;
         long items = 0;

@@ -34,8 +34,8 @@ public interface ITrainingObserver
 /// </summary>
 public interface ITrainingHooks
 {
-    /// <summary>After each epoch's validation.</summary>
-    void OnEpoch(EpochRecord record);
+    /// <summary>After each epoch's validation (and <see cref="OnImproved"/>), with the fit's progress so far.</summary>
+    void OnEpoch(EpochRecord record, FitProgress progress);
 
     /// <summary>After an epoch that improved the validation AUC: its weights are the best so far.</summary>
     void OnImproved(EpochRecord record, OfflineMetrics validation);

@@ -35,13 +35,14 @@ public static class DistillWorkflow
     /// <param name="config">The student's run config, <see cref="RunConfig.Distill"/> set.</param>
     /// <param name="catalog">Items the explorer draws from; default the data source's catalog.</param>
     /// <param name="name">Display name; default from the method and switches (e.g. "student-drl-rec").</param>
+    /// <param name="resume">Continue the killed run in <paramref name="folder"/> from its <c>resume.ckpt</c>.</param>
     public static DistillOutcome Run(RunConfig config, LoadedModel teacher, PreparedData data, string folder,
-        ITrainingObserver? observer = null, string? name = null, IItemCatalog? catalog = null)
+        ITrainingObserver? observer = null, string? name = null, IItemCatalog? catalog = null, bool resume = false)
     {
         config.Validate();
         catalog ??= DataLoader.Catalog(config.Data, data.TrainLists);
         name ??= (config.Distill ?? new DistillConfig()).Resolve().StudentName();
-        var student = Distiller.Run(config, data, teacher, catalog, folder, observer, name);
+        var student = Distiller.Run(config, data, teacher, catalog, folder, observer, name, resume);
         var teacherTest = QScorer.Evaluate(teacher.Online, data.Test, config.Trainer.EvalBatchSize);
         return new DistillOutcome(student, teacherTest, teacher.Online.ParameterCount);
     }

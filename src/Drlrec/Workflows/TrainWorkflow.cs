@@ -18,8 +18,10 @@ public static class TrainWorkflow
     /// evaluated on the test lists.
     /// </summary>
     /// <param name="name">Display name of the model; default the role ("teacher", "student").</param>
+    /// <param name="resume">Continue the killed run in <paramref name="folder"/> from its <c>resume.ckpt</c> (the same
+    /// config and data); it ends where an uninterrupted run would.</param>
     public static TrainResult Run(RunConfig config, PreparedData data, string folder, ITrainingObserver? observer = null,
-        string? name = null)
+        string? name = null, bool resume = false)
     {
         config = config.Resolve();
         config.Validate();
@@ -28,9 +30,10 @@ public static class TrainWorkflow
         using var online = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "online");
         using var target = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "target");
         using var learner = new DqnLearner(online, target, data.Layout, config.Dqn);
-        var recorder = new RunRecorder(new RunFolder(folder), config, data, name, online, target);
+        var progress = resume ? ResumeCheckpoint.Restore(ResumeCheckpoint.In(folder), learner) : null;
+        var recorder = new RunRecorder(new RunFolder(folder), config, data, name, online, target, learner, progress);
         var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, online, (batch, _) => learner.Step(batch),
-            recorder, observer, name);
+            recorder, observer, name, progress);
         return recorder.Finish(fit);
     }
 }

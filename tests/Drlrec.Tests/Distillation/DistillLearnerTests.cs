@@ -289,12 +289,12 @@ public sealed class DistillLearnerTests
         var config = new DistillConfig { StatesPerBatch = states, Temperature = 2 };
         var logged = Logged(rig, batch, indices, config.Temperature);
 
-        // Replay the learner's exploring: its Random(seed) draws the states' prefix lengths, then the pools.
+        // Replay the learner's exploring: its generator for step 0 draws the states' prefix lengths, then the pools.
         double[] lessonKl, lessonHint;
         int[] lessonState;
         using (no_grad())
         {
-            var rng = new Random(seed);
+            var rng = new Random(Drlrec.Training.SeedStreams.Derive(seed, Drlrec.Training.SeedStreams.Explore, 0));
             var sampled = ExploreStates.Sample(Data.Train, indices[..states], rig.CatalogIndexOfItem, rng);
             var rows = arange(states, dtype: ScalarType.Int64);
             var at = tensor(sampled.Placed);

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Drlrec.Cli.Tests.Support;
+using Drlrec.Testing;
+
+namespace Drlrec.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>drlrec train --resume</c> after a kill -9: real processes (the built CLI), killed once its first epoch's
+/// resume.ckpt has landed, resumed with nothing but the folder, compared with an uninterrupted run of the same seed.
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class ResumeCommandTests
+{
+    private const string Config =
+        """{ "data": { "source": "synthetic", "synthetic": { "users": 200, "items": 1000, "lists": 1500 } }, "trainer": { "epochs": 5, "patience": 10, "batch_size": 32, "threads": 1 }, "dqn": { "learning_rate": 0.003 } }""";
+
+    [Fact]
+    public async Task A_run_killed_after_its_first_epoch_resumes_to_the_weights_and_metrics_of_the_uninterrupted_run()
+    {
+        using var folder = new TemporaryFolder();
+        string config = folder.Write("config.json", Config);
+        Assert.Equal(0, await Drlrec("train", "--config", config, "--out", folder["full"]).WaitAsync());
+
+        using (var killed = Drlrec("train", "--config", config, "--out", folder["killed"]))
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(Path.Combine(folder["killed"], "resume.ckpt")) && !killed.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3))
+                await Task.Delay(20);
+            killed.Kill(); // SIGKILL: no handler runs
+            await killed.WaitForExitAsync();
+        }
+        Assert.False(File.Exists(Path.Combine(folder["killed"], "result.json")), "the kill came after the run finished: nothing was tested");
+        Assert.True(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
+
+        var (code, output) = CliRunner.Run("train", "--resume", folder["killed"], "--epochs", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("drop --epochs", output);
+        Assert.Equal(0, await Drlrec("train", "--resume", folder["killed"]).WaitAsync());
+
+        Assert.Equal(RunFiles.WeightHashes(folder["full"]), RunFiles.WeightHashes(folder["killed"]));
+        Assert.Equal(RunFiles.MetricsWithoutTimings(folder["full"]), RunFiles.MetricsWithoutTimings(folder["killed"]));
+        Assert.Empty(Directory.EnumerateFiles(folder["killed"], "*.tmp*"));
+        Assert.False(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
+    }
+
+    [Fact]
+    public void Resume_names_what_is_missing()
+    {
+        using var folder = new TemporaryFolder();
+        var (code, output) = CliRunner.Run("train", "--resume", folder["nothing"]);
+        Assert.Equal(1, code);
+        Assert.Contains("no run folder", output);
+        Directory.CreateDirectory(folder["empty"]);
+        (code, output) = CliRunner.Run("distill", "--resume", folder["empty"]);
+        Assert.Equal(1, code);
+        Assert.Contains("no config.json", output);
+        (code, output) = CliRunner.Run("train");
+        Assert.Equal(1, code);
+        Assert.Contains("--out is required", output);
+    }
+
+    /// <summary>The built CLI in its own process, output discarded.</summary>
+    private static RunningCli Drlrec(params string[] args)
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "drlrec.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(cli);
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        return new RunningCli(Process.Start(start)!);
+    }
+
+    private sealed class RunningCli : IDisposable
+    {
+        private readonly Process process;
+        private readonly Task<string> output, error;
+
+        public RunningCli(Process process)
+        {
+            this.process = process;
+            output = process.StandardOutput.ReadToEndAsync();
+            error = process.StandardError.ReadToEndAsync();
+        }
+
+        public bool HasExited => process.HasExited;
+        public void Kill() => process.Kill(entireProcessTree: true);
+        public Task WaitForExitAsync() => process.WaitForExitAsync();
+
+        /// <summary>Waits (at most 5 minutes) and returns the exit code; the output is in the failure message otherwise.</summary>
+        public async Task<int> WaitAsync()
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+            if (process.ExitCode != 0) Assert.Fail($"exit {process.ExitCode}\n{await output}\n{await error}");
+            return process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
+    }
+}
