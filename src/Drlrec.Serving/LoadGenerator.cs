@@ -7,7 +7,14 @@ namespace Drlrec.Serving;
 /// <summary>What one concurrency level measured. Latencies are of successful requests only, in milliseconds.</summary>
 public sealed record LoadLevel(
     int Concurrency, long Requests, long Errors, double Seconds, double RequestsPerSecond,
-    double P50Ms, double P95Ms, double P99Ms, double MaxMs, IReadOnlyDictionary<string, long> Statuses);
+    double P50Ms, double P95Ms, double P99Ms, double MaxMs, IReadOnlyDictionary<string, long> Statuses)
+{
+    /// <summary>The answers to the heavy clients sent alongside (<see cref="HeavyLoad"/>), by status; null without them.</summary>
+    public IReadOnlyDictionary<string, long>? HeavyStatuses { get; init; }
+}
+
+/// <summary>Extra closed-loop clients that send heavy requests for as long as a level's ordinary clients run.</summary>
+public sealed record HeavyLoad(IReadOnlyList<byte[]> Bodies, int Clients);
 
 /// <summary>
 /// A closed-loop HTTP load client: <c>concurrency</c> workers each send a request, wait for the answer and send the
@@ -16,8 +23,10 @@ public sealed record LoadLevel(
 public sealed class LoadGenerator(Uri rankUrl, IReadOnlyList<byte[]> bodies)
 {
     /// <summary>Runs one level: an unrecorded warm-up (same concurrency), then the measured phase.</summary>
+    /// <param name="heavy">Heavy clients sent during the measured phase; their answers are counted apart and their
+    /// latencies are not in the level's percentiles (which measure what they do to ordinary requests).</param>
     public async Task<LoadLevel> RunAsync(int concurrency, TimeSpan duration, long maxRequests, TimeSpan warmUp,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, HeavyLoad? heavy = null)
     {
         if (concurrency < 1) throw new ArgumentException("--concurrency: levels must be at least 1");
         if (bodies.Count == 0) throw new ArgumentException("no requests to send");
@@ -28,7 +37,54 @@ public sealed class LoadGenerator(Uri rankUrl, IReadOnlyList<byte[]> bodies)
         })
         { Timeout = TimeSpan.FromSeconds(30) };
         if (warmUp > TimeSpan.Zero) await Phase(client, concurrency, warmUp, long.MaxValue, cancel);
-        return await Phase(client, concurrency, duration, maxRequests, cancel);
+        if (heavy is null || heavy.Clients == 0) return await Phase(client, concurrency, duration, maxRequests, cancel);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var heavyStatuses = new Dictionary<string, long>();
+        var heavyClients = Enumerable.Range(0, heavy.Clients).Select(h => Task.Run(async () =>
+        {
+            using var heavyClient = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            for (int i = h; !stop.IsCancellationRequested; i += heavy.Clients)
+            {
+                string status = await Send(heavyClient, heavy.Bodies[i % heavy.Bodies.Count], stop.Token, _ => { });
+                lock (heavyStatuses) heavyStatuses[status] = heavyStatuses.GetValueOrDefault(status) + 1;
+            }
+        })).ToArray();
+        var level = await Phase(client, concurrency, duration, maxRequests, cancel);
+        stop.Cancel();
+        try
+        {
+            await Task.WhenAll(heavyClients);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            // A heavy request cut short when the level ended.
+        }
+        return level with { HeavyStatuses = heavyStatuses };
+    }
+
+    /// <summary>One POST; the status as text ("200", "503", "connection error", "timeout"); <paramref name="ok"/> gets
+    /// the latency of a success, the whole answer read.</summary>
+    private async Task<string> Send(HttpClient client, byte[] body, CancellationToken cancel, Action<double> ok)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await client.PostAsync(rankUrl, content, cancel);
+            await response.Content.LoadIntoBufferAsync(cancel); // the whole answer counts towards latency
+            if (response.IsSuccessStatusCode) ok(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            return ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (HttpRequestException)
+        {
+            return "connection error";
+        }
+        catch (TaskCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return "timeout";
+        }
     }
 
     private async Task<LoadLevel> Phase(HttpClient client, int concurrency, TimeSpan duration, long maxRequests, CancellationToken cancel)
@@ -45,25 +101,7 @@ public sealed class LoadGenerator(Uri rankUrl, IReadOnlyList<byte[]> bodies)
             while (clock.Elapsed < duration && (i = Interlocked.Increment(ref claimed)) < maxRequests)
             {
                 cancel.ThrowIfCancellationRequested();
-                using var content = new ByteArrayContent(bodies[(int)(i % bodies.Count)]);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                long start = Stopwatch.GetTimestamp();
-                string status;
-                try
-                {
-                    using var response = await client.PostAsync(rankUrl, content, cancel);
-                    await response.Content.LoadIntoBufferAsync(cancel); // the whole answer counts towards latency
-                    status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (response.IsSuccessStatusCode) latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                }
-                catch (HttpRequestException)
-                {
-                    status = "connection error";
-                }
-                catch (TaskCanceledException) when (!cancel.IsCancellationRequested)
-                {
-                    status = "timeout";
-                }
+                string status = await Send(client, bodies[(int)(i % bodies.Count)], cancel, latencies.Add);
                 counts[status] = counts.GetValueOrDefault(status) + 1;
             }
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -7,34 +8,38 @@ using Drlrec.Ranking;
 namespace Drlrec.Serving;
 
 /// <summary>
-/// The handlers behind POST /v1/rank, GET /healthz and GET /metrics (mapped by
+/// The handlers behind POST /v1/rank, GET /healthz, GET /metrics and POST /admin/reload (mapped by
 /// <see cref="RankingComposition.MapRankEndpoints"/>), over the services <see cref="RankingComposition.AddDrlrecRanking"/>
 /// registers. Plain <see cref="RequestDelegate"/>s rather than minimal-API parameter binding: the body is read
 /// and checked by <see cref="RankRequestReader"/>, whose errors name the field, not by a model binder.
 /// </summary>
-internal sealed class RankEndpoints(RankerPool pool, RankRequestReader reader, ServiceMetrics metrics, ServeOptions options)
+internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, ServeOptions options)
 {
     // The request shape is four levels deep; anything much deeper is not a rank request.
     private static readonly JsonDocumentOptions BodyJson = new() { MaxDepth = 16 };
 
-    private readonly string itemField = pool.Schema.Fields[pool.Schema.FirstItemField].Name;
-
-    public Task Health(HttpContext context) =>
-        ServiceResponses.Write(context, new HealthResponse("ok", pool.Info, pool.Workers));
+    public Task Health(HttpContext context)
+    {
+        var model = slot.Current;
+        return ServiceResponses.Write(context, new HealthResponse("ok", model.Info, model.Pool.Workers));
+    }
 
     public Task Metrics(HttpContext context)
     {
         context.Response.ContentType = ServiceMetrics.ContentType;
-        return context.Response.WriteAsync(metrics.Render(pool.Info), context.RequestAborted);
+        return context.Response.WriteAsync(metrics.Render(slot.Current.Info), context.RequestAborted);
     }
 
     public async Task Rank(HttpContext context)
     {
         long start = Stopwatch.GetTimestamp();
+        // The model this request started with stays loaded until it is answered, whatever a reload does meanwhile.
+        using var lease = slot.Acquire();
+        var (pool, reader) = (lease.Model.Pool, lease.Model.Reader);
         RankCall call;
         try
         {
-            call = await Read(context, context.RequestAborted);
+            call = await Read(context, reader, context.RequestAborted);
         }
         catch (RequestError e)
         {
@@ -76,6 +81,7 @@ internal sealed class RankEndpoints(RankerPool pool, RankRequestReader reader, S
             await ServiceResponses.WriteError(context, 400, e.Message, colon > 0 ? e.Message[..colon] : null);
             return;
         }
+        string itemField = pool.Schema.Fields[pool.Schema.FirstItemField].Name;
         var entries = new SlateEntry[slate.Order.Length];
         for (int t = 0; t < entries.Length; t++)
             entries[t] = new SlateEntry(slate.Order[t], call.Request.Candidates[slate.Order[t]][itemField][0], slate.Q[t]);
@@ -83,7 +89,66 @@ internal sealed class RankEndpoints(RankerPool pool, RankRequestReader reader, S
         await ServiceResponses.Write(context, new RankResponse(call.RequestId, pool.Info, entries, ms));
     }
 
-    private async Task<RankCall> Read(HttpContext context, CancellationToken cancel)
+    /// <summary>
+    /// Loads a checkpoint (the body's <c>model</c> path, or the served path again) and swaps it in once it is warm;
+    /// requests in flight finish on the old model. Answered only to loopback clients (403 otherwise); a checkpoint
+    /// that does not load is a 422 and the current model keeps serving.
+    /// </summary>
+    public async Task Reload(HttpContext context)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        if (remote is null || !IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+        {
+            await ServiceResponses.WriteError(context, 403, "/admin/reload is answered only to clients on this machine (loopback)", null);
+            return;
+        }
+        string? path;
+        try
+        {
+            path = await ReloadPath(context);
+        }
+        catch (RequestError e)
+        {
+            await ServiceResponses.WriteError(context, e.Status, e.Message, e.Field);
+            return;
+        }
+        var previous = slot.Current.Info;
+        try
+        {
+            var info = await slot.ReloadAsync(path, context.RequestAborted);
+            metrics.Reloads.Increment();
+            await ServiceResponses.Write(context, new ReloadResponse("reloaded", info, previous));
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or IOException
+                                       or ArgumentException or UnauthorizedAccessException)
+        {
+            await ServiceResponses.WriteError(context, 422, $"model not reloaded, {previous.Version} keeps serving: {e.Message}", "model");
+        }
+    }
+
+    /// <summary>The optional body <c>{"model": "path"}</c>; an empty body reloads the served path.</summary>
+    private static async Task<string?> ReloadPath(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (buffer.Length == 0) return null;
+        try
+        {
+            using var body = JsonDocument.Parse(buffer.ToArray(), BodyJson);
+            if (body.RootElement.ValueKind != JsonValueKind.Object)
+                throw new RequestError(400, "body", "body: expected a JSON object such as {\"model\": \"runs/student\"}, or no body");
+            if (!body.RootElement.TryGetProperty("model", out var model)) return null;
+            return model.ValueKind == JsonValueKind.String && model.GetString() is { Length: > 0 } text
+                ? text
+                : throw new RequestError(400, "model", "model: expected the path of a run folder or model.ckpt");
+        }
+        catch (JsonException e)
+        {
+            throw new RequestError(400, "body", $"body: malformed JSON ({e.Message})");
+        }
+    }
+
+    private async Task<RankCall> Read(HttpContext context, RankRequestReader reader, CancellationToken cancel)
     {
         var request = context.Request;
         if (request.ContentLength > options.MaxBodyBytes)

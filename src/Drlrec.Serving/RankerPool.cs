@@ -24,25 +24,28 @@ public sealed class PoolBusyException(int queue) : Exception($"every scorer is b
 
 /// <summary>
 /// A fixed set of rankers, one scorer each, lent out one request at a time: requests beyond the pool size wait
-/// (in arrival order) instead of sharing a scorer, which keeps backends free of locking.
+/// (in arrival order) instead of sharing a scorer, which keeps backends free of locking. Two lanes: ordinary requests
+/// use <see cref="ServeOptions.Workers"/> scorers; heavy ones (more than <see cref="ServeOptions.HeavyWork"/> candidate
+/// scorings) use <see cref="ServeOptions.HeavyWorkers"/> scorers of their own, so they cannot occupy every scorer.
 /// </summary>
 public sealed class RankerPool : IDisposable
 {
     private readonly LoadedModel model;
     private readonly List<IStepScorer> scorers = [];
-    private readonly Channel<SlateRanker> idle = Channel.CreateUnbounded<SlateRanker>();
-    private readonly int maxQueue;
-    private int waiting;
+    private readonly Lane ordinary, heavy;
+    private readonly int heavyWork;
 
     public RankerPool(ServeOptions options, ScorerFactory? factory = null)
     {
         options.Validate();
-        maxQueue = options.MaxQueue;
+        heavyWork = options.HeavyWork;
+        ordinary = new Lane(options.MaxQueue);
+        heavy = options.HeavyWorkers > 0 ? new Lane(options.MaxQueue) : ordinary;
         factory ??= ScorerBackends.Resolve(options.Backend);
         model = ModelCheckpoint.Load(options.Model);
         try
         {
-            for (int i = 0; i < options.Workers; i++)
+            for (int i = 0; i < options.Workers + options.HeavyWorkers; i++)
             {
                 var scorer = factory(model, options);
                 scorers.Add(scorer);
@@ -56,8 +59,9 @@ public sealed class RankerPool : IDisposable
                 if (warm.Q.Any(q => !float.IsFinite(q)))
                     throw new InvalidDataException(
                         $"{model.Path}: the model scores the warm-up request with non-finite Q-values ({string.Join(", ", warm.Q)}); it cannot rank");
-                idle.Writer.TryWrite(ranker);
+                (i < options.Workers ? ordinary : heavy).Return(ranker);
             }
+            Workers = options.Workers;
             Info = ModelInfo.Of(model, scorers[0].Backend);
         }
         catch
@@ -69,18 +73,39 @@ public sealed class RankerPool : IDisposable
 
     public ModelInfo Info { get; }
     public Data.ListSchema Schema => model.Schema;
-    public int Workers => scorers.Count;
+    /// <summary>Scorers of the ordinary lane.</summary>
+    public int Workers { get; }
 
-    /// <summary>Ranks on the first free scorer; waits for one when all are busy, unless <see cref="ServeOptions.MaxQueue"/>
-    /// requests already wait.</summary>
+    /// <summary>Ranks on the first free scorer of the request's lane; waits for one when all are busy, unless
+    /// <see cref="ServeOptions.MaxQueue"/> requests already wait in that lane.</summary>
     /// <param name="cancel">The request's deadline and its client's presence: cancels the wait and stops the ranker between slots.</param>
     /// <exception cref="ArgumentException">The request does not fit the model (the message names the field).</exception>
     /// <exception cref="PoolBusyException">Every scorer is busy and the queue is full.</exception>
     /// <param name="deadline">A <see cref="System.Diagnostics.Stopwatch"/> timestamp the ranker checks between slots.</param>
     public async ValueTask<RankedSlate> RankAsync(SlateRequest request, CancellationToken cancel, long deadline = long.MaxValue)
     {
-        if (!idle.Reader.TryRead(out var ranker))
+        long work = (long)request.Candidates.Count * Math.Min(request.SlateSize, request.Candidates.Count);
+        var lane = work > heavyWork ? heavy : ordinary;
+        var ranker = await lane.Borrow(cancel);
+        try
         {
+            return ranker.Rank(request, cancel, deadline);
+        }
+        finally
+        {
+            lane.Return(ranker);
+        }
+    }
+
+    /// <summary>Idle rankers of one lane and the count of requests waiting for one.</summary>
+    private sealed class Lane(int maxQueue)
+    {
+        private readonly Channel<SlateRanker> idle = Channel.CreateUnbounded<SlateRanker>();
+        private int waiting;
+
+        public async ValueTask<SlateRanker> Borrow(CancellationToken cancel)
+        {
+            if (idle.Reader.TryRead(out var ranker)) return ranker;
             if (Interlocked.Increment(ref waiting) > maxQueue)
             {
                 Interlocked.Decrement(ref waiting);
@@ -88,21 +113,17 @@ public sealed class RankerPool : IDisposable
             }
             try
             {
-                ranker = await idle.Reader.ReadAsync(cancel);
+                return await idle.Reader.ReadAsync(cancel);
             }
             finally
             {
                 Interlocked.Decrement(ref waiting);
             }
         }
-        try
-        {
-            return ranker.Rank(request, cancel, deadline);
-        }
-        finally
-        {
-            idle.Writer.TryWrite(ranker);
-        }
+
+        public void Return(SlateRanker ranker) => idle.Writer.TryWrite(ranker);
+
+        public void Close() => idle.Writer.TryComplete();
     }
 
     /// <summary>A two-candidate request of out-of-vocabulary values: runs every code path once and checks the backend answers.</summary>
@@ -117,7 +138,8 @@ public sealed class RankerPool : IDisposable
 
     public void Dispose()
     {
-        idle.Writer.TryComplete();
+        ordinary?.Close();
+        heavy?.Close();
         foreach (var scorer in scorers) scorer.Dispose();
         model.Dispose();
     }

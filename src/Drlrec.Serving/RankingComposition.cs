@@ -12,16 +12,17 @@ namespace Drlrec.Serving;
 /// builder.Services.AddDrlrecRanking(options);
 /// var app = builder.Build();
 /// app.UseRankObservation();   // metrics, 499 on client abort, JSON 500s
-/// app.MapRankEndpoints();     // POST /v1/rank, GET /healthz, GET /metrics
+/// app.MapRankEndpoints();     // POST /v1/rank, GET /healthz, GET /metrics, POST /admin/reload (loopback only)
 /// </code>
 /// <see cref="RankingService"/> is exactly this on a Kestrel host with the service's limits and shutdown.
 /// </summary>
 public static class RankingComposition
 {
     /// <summary>
-    /// Registers the ranker pool (the model loaded once, <see cref="ServeOptions.Workers"/> scorers, each warmed up),
-    /// the request reader, the metrics and the endpoint handlers, all singletons. The pool is built when the host
-    /// starts, before the server listens, so no client waits for the model to load; the container disposes it.
+    /// Registers the model slot (the model loaded into <see cref="ServeOptions.Workers"/> scorers, each warmed up, with its
+    /// request reader; replaceable by <c>POST /admin/reload</c>), the metrics and the endpoint handlers, all singletons.
+    /// The model is loaded when the host starts, before the server listens, so no client waits for it; the container
+    /// disposes it.
     /// </summary>
     /// <param name="factory">Makes the scorers; default: the backend named by <see cref="ServeOptions.Backend"/>.</param>
     public static IServiceCollection AddDrlrecRanking(this IServiceCollection services, ServeOptions options,
@@ -30,8 +31,7 @@ public static class RankingComposition
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         services.AddSingleton(options);
-        services.AddSingleton(_ => LoadPool(options, factory));
-        services.AddSingleton(provider => new RankRequestReader(provider.GetRequiredService<RankerPool>().Schema, options));
+        services.AddSingleton(_ => LoadModel(options, factory));
         services.AddSingleton<ServiceMetrics>();
         services.AddSingleton<RankEndpoints>();
         services.AddHostedService<PoolWarmUp>();
@@ -46,23 +46,25 @@ public static class RankingComposition
     public static IApplicationBuilder UseRankObservation(this IApplicationBuilder app) =>
         app.UseMiddleware<RankObservation>();
 
-    /// <summary>Maps POST /v1/rank, GET /healthz and GET /metrics; the returned builder adds conventions (authorization, CORS, ...) to all three.</summary>
+    /// <summary>Maps POST /v1/rank, GET /healthz, GET /metrics and POST /admin/reload (answered only to loopback
+    /// clients); the returned builder adds conventions (authorization, CORS, ...) to all four.</summary>
     public static IEndpointConventionBuilder MapRankEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("");
         group.MapPost("/v1/rank", context => Handlers(context).Rank(context));
         group.MapGet("/healthz", context => Handlers(context).Health(context));
         group.MapGet("/metrics", context => Handlers(context).Metrics(context));
+        group.MapPost("/admin/reload", context => Handlers(context).Reload(context));
         return group;
     }
 
     private static RankEndpoints Handlers(HttpContext context) => context.RequestServices.GetRequiredService<RankEndpoints>();
 
     /// <summary>--threads is process-wide and must be set before the pool's warm-up runs the first tensor operations.</summary>
-    private static RankerPool LoadPool(ServeOptions options, ScorerFactory? factory)
+    private static ModelSlot LoadModel(ServeOptions options, ScorerFactory? factory)
     {
         if (options.TorchThreads is { } threads) TorchSharp.torch.set_num_threads(threads);
-        return new RankerPool(options, factory);
+        return new ModelSlot(options, factory);
     }
 
     /// <summary>
@@ -74,7 +76,7 @@ public static class RankingComposition
     {
         public Task StartingAsync(CancellationToken cancellationToken)
         {
-            services.GetRequiredService<RankerPool>();
+            services.GetRequiredService<ModelSlot>();
             return Task.CompletedTask;
         }
 

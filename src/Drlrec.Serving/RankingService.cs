@@ -15,13 +15,13 @@ namespace Drlrec.Serving;
 public sealed class RankingService : IAsyncDisposable
 {
     private readonly WebApplication app;
-    private readonly RankerPool pool;
+    private readonly ModelSlot slot;
 
     private RankingService(WebApplication app)
     {
         this.app = app;
         // Built here, not at start: Create fails on a model that cannot load, and Model is known before listening.
-        pool = app.Services.GetRequiredService<RankerPool>();
+        slot = app.Services.GetRequiredService<ModelSlot>();
         Metrics = app.Services.GetRequiredService<ServiceMetrics>();
     }
 
@@ -60,8 +60,9 @@ public sealed class RankingService : IAsyncDisposable
         }
     }
 
-    public ModelInfo Model => pool.Info;
-    public int Workers => pool.Workers;
+    /// <summary>The model serving now (it changes with <c>POST /admin/reload</c>).</summary>
+    public ModelInfo Model => slot.Current.Info;
+    public int Workers => slot.Current.Pool.Workers;
     public ServiceMetrics Metrics { get; }
 
     /// <summary>The addresses listened on, with real ports once started (port 0 becomes the bound port).</summary>

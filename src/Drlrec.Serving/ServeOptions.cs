@@ -35,6 +35,18 @@ public sealed record ServeOptions
     /// burst never builds an unbounded backlog. Default 64.</summary>
     public int MaxQueue { get; init; } = 64;
 
+    /// <summary>
+    /// Requests costing more than this many candidate scorings (N · min(L, N)) are heavy: they are scored on the
+    /// <see cref="HeavyWorkers"/> scorers of their own lane and never take an ordinary scorer, so a burst of maximal
+    /// requests slows ordinary traffic only by the CPU they share, not by holding every scorer. Default 5,000 (five
+    /// times a 100 → 10 slate).
+    /// </summary>
+    public int HeavyWork { get; init; } = 5_000;
+
+    /// <summary>Scorers of the heavy lane (besides <see cref="Workers"/>); heavy requests queue for them
+    /// (<see cref="MaxQueue"/>, <see cref="Deadline"/>). 0 lets heavy requests share the ordinary scorers. Default 1.</summary>
+    public int HeavyWorkers { get; init; } = 1;
+
     /// <summary>Larger bodies are rejected (413) before they are parsed.</summary>
     public long MaxBodyBytes { get; init; } = 1 << 20;
 
@@ -62,6 +74,8 @@ public sealed record ServeOptions
         if (MaxSlateWork < 1) throw new ArgumentException("--max-slate-work: must be at least 1");
         if (Deadline <= TimeSpan.Zero) throw new ArgumentException("--deadline-ms: must be at least 1");
         if (MaxQueue < 0) throw new ArgumentException("--max-queue: must be at least 0");
+        if (HeavyWork < 1) throw new ArgumentException("--heavy-work: must be at least 1");
+        if (HeavyWorkers < 0) throw new ArgumentException("--heavy-workers: must be at least 0");
         if (TorchThreads is < 1) throw new ArgumentException("--threads: must be at least 1");
         if (string.IsNullOrWhiteSpace(Urls)) throw new ArgumentException("--urls: at least one URL is needed");
         foreach (string url in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

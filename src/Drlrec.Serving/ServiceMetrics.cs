@@ -13,13 +13,16 @@ public sealed class ServiceMetrics
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    private static readonly string[] KnownEndpoints = ["/v1/rank", "/healthz", "/metrics"];
+    private static readonly string[] KnownEndpoints = ["/v1/rank", "/healthz", "/metrics", "/admin/reload"];
 
     private readonly ConcurrentDictionary<(string Endpoint, int Code), Counter> requests = new();
     private readonly ConcurrentDictionary<string, Counter> errors = new();
 
     /// <summary>Seconds from the request's arrival to its response, /v1/rank only (all outcomes).</summary>
     public Histogram RankSeconds { get; } = new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+
+    /// <summary>Models swapped in by /admin/reload.</summary>
+    public Counter Reloads { get; } = new();
 
     /// <summary>Candidates per valid /v1/rank request.</summary>
     public Histogram RankCandidates { get; } = new([1, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]);
@@ -48,6 +51,9 @@ public sealed class ServiceMetrics
         Header(text, "drlrec_http_errors_total", "counter", "HTTP requests answered with a status of 400 or above, by endpoint.");
         foreach (var (endpoint, counter) in errors.OrderBy(e => e.Key, StringComparer.Ordinal))
             text.Append(CultureInfo.InvariantCulture, $"drlrec_http_errors_total{{endpoint=\"{Escape(endpoint)}\"}} {counter.Value}\n");
+
+        Header(text, "drlrec_model_reloads_total", "counter", "Models swapped in by /admin/reload since the service started.");
+        text.Append(CultureInfo.InvariantCulture, $"drlrec_model_reloads_total {Reloads.Value}\n");
 
         RankSeconds.Render(text, "drlrec_rank_duration_seconds", "Time to answer /v1/rank, from arrival to response, in seconds.");
         RankCandidates.Render(text, "drlrec_rank_candidates", "Candidates per valid /v1/rank request.");

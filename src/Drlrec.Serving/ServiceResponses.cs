@@ -14,6 +14,9 @@ public sealed record RankResponse(string RequestId, ModelInfo Model, IReadOnlyLi
 /// <summary>Every 4xx/5xx answer: what went wrong and, for bad input, the JSON path of the field (e.g. "candidates[3].genres").</summary>
 public sealed record ErrorResponse(string Error, string? Field);
 
+/// <summary>The /admin/reload answer: the model now serving and the one before it.</summary>
+public sealed record ReloadResponse(string Status, ModelInfo Model, ModelInfo Previous);
+
 /// <summary>The /healthz answer.</summary>
 public sealed record HealthResponse(string Status, ModelInfo Model, int Workers);
 

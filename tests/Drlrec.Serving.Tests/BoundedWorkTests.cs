@@ -66,4 +66,31 @@ public sealed class BoundedWorkTests
         using var b = await second;
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (a.StatusCode, b.StatusCode));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    public async Task A_heavy_request_runs_in_its_own_lane_and_never_holds_the_ordinary_scorer(int heavyWorkers)
+    {
+        // One ordinary scorer; 100 ms per slot. The heavy request (12 x 10 = 120 scorings, over 50) takes about 1 s.
+        var (service, _) = await Start(TinyService.Options() with
+        {
+            Workers = 1, HeavyWorkers = heavyWorkers, HeavyWork = 50, Deadline = TimeSpan.FromSeconds(30),
+        }, TimeSpan.FromMilliseconds(100));
+        await using var _s = service;
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+
+        var heavy = client.PostAsJsonAsync("/v1/rank", Requests.Valid(candidates: 12, slateSize: 10));
+        await Task.Delay(200);                                                    // the heavy request is being ranked
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var ordinary = await client.PostAsJsonAsync("/v1/rank", Requests.Valid(candidates: 6, slateSize: 2));
+        var waited = clock.Elapsed;
+        using var heavyAnswer = await heavy;
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (ordinary.StatusCode, heavyAnswer.StatusCode));
+        if (heavyWorkers > 0)
+            Assert.True(waited < TimeSpan.FromMilliseconds(700), $"the ordinary request took {waited.TotalMilliseconds:0} ms");
+        else // without a lane it waits for the heavy request's scorer: the case the lane exists for
+            Assert.True(waited > TimeSpan.FromMilliseconds(700), $"the ordinary request took {waited.TotalMilliseconds:0} ms");
+    }
 }

@@ -54,11 +54,18 @@ public static class LoadTestCommand
         var candidates = new Option<int>("--candidates") { Description = "Candidates per made-up request (--model)", DefaultValueFactory = _ => 100 };
         var slateSize = new Option<int>("--slate-size") { Description = "slate_size of made-up requests (--model)", DefaultValueFactory = _ => 10 };
         var seed = CommonOptions.Seed("Seed of made-up requests (--model)");
+        var heavy = new Option<int>("--heavy")
+        {
+            Description = "Extra clients sending heavy made-up requests (--model) for as long as each level runs; the table shows what they do to the ordinary requests",
+            DefaultValueFactory = _ => 0,
+        };
+        var heavyCandidates = new Option<int>("--heavy-candidates") { Description = "Candidates per heavy request", DefaultValueFactory = _ => 1000 };
+        var heavySlate = new Option<int>("--heavy-slate-size") { Description = "slate_size of heavy requests (1000 x 20 is the service's default --max-slate-work)", DefaultValueFactory = _ => 20 };
         var json = CommonOptions.Json();
 
         var command = new Command("loadtest",
             "Load-test a running service: closed-loop clients at each concurrency level; throughput and p50/p95/p99 latency.");
-        foreach (var option in new Option[] { url, file, model, concurrency, duration, warmUp, requests, candidates, slateSize, seed, json })
+        foreach (var option in new Option[] { url, file, model, concurrency, duration, warmUp, requests, candidates, slateSize, seed, heavy, heavyCandidates, heavySlate, json })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -73,11 +80,13 @@ public static class LoadTestCommand
             string served = health.TryGetProperty("model", out var m) && m.TryGetProperty("version", out var v) ? v.GetString() ?? "?" : "?";
             AnsiConsole.MarkupLineInterpolated($"load-testing {rankUrl} (model {served}) with {bodies.Count} distinct bodies");
 
+            var heavyLoad = HeavyBodies(parse.GetValue(heavy), parse.GetValue(model), parse.GetValue(heavyCandidates), parse.GetValue(heavySlate),
+                parse.GetValue(seed));
             var generator = new LoadGenerator(rankUrl, bodies);
             var levels = new List<LoadLevel>();
             foreach (int level in parse.GetValue(concurrency)!)
                 levels.Add(AnsiConsole.Status().Start($"concurrency {level}", _ => generator.RunAsync(
-                    level, parse.GetValue(duration), budget, parse.GetValue(warmUp)).GetAwaiter().GetResult()));
+                    level, parse.GetValue(duration), budget, parse.GetValue(warmUp), heavy: heavyLoad).GetAwaiter().GetResult()));
 
             // Short headers: the table must fit 80 columns when output is redirected (bench/loadtest.sh logs).
             var table = new Table().Title($"/v1/rank load test ({served}), latency in ms")
@@ -87,6 +96,8 @@ public static class LoadTestCommand
                     r.Seconds.ToString("F1"), $"[bold]{r.RequestsPerSecond:N0}[/]", r.P50Ms.ToString("F2"), r.P95Ms.ToString("F2"),
                     r.P99Ms.ToString("F2"), r.MaxMs.ToString("F2"));
             AnsiConsole.Write(table);
+            foreach (var r in levels.Where(r => r.HeavyStatuses is not null))
+                AnsiConsole.MarkupLineInterpolated($"concurrency {r.Concurrency}: heavy requests alongside ({heavyLoad!.Clients} clients): {string.Join(", ", r.HeavyStatuses!.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"))}");
             foreach (var r in levels.Where(r => r.Errors > 0))
                 AnsiConsole.MarkupLineInterpolated($"[yellow]concurrency {r.Concurrency}: {r.Errors} errors[/] ({string.Join(", ", r.Statuses.Select(s => $"{s.Key}: {s.Value}"))})");
             if (parse.GetValue(json) is { } output)
@@ -102,6 +113,15 @@ public static class LoadTestCommand
         if (file is not null) return LoadRequests.Read(file.FullName);
         using var loaded = ModelCheckpoint.Load(model!);
         return LoadRequests.Synthesise(loaded.Schema, loaded.Vocabulary, SynthesisedBodies, candidates, slateSize, seed);
+    }
+
+    private static HeavyLoad? HeavyBodies(int clients, string? model, int candidates, int slateSize, int seed)
+    {
+        if (clients < 0) throw new ArgumentException("--heavy: must be at least 0");
+        if (clients == 0) return null;
+        if (model is null) throw new ArgumentException("--heavy makes up its requests from --model; give --model");
+        using var loaded = ModelCheckpoint.Load(model);
+        return new HeavyLoad(LoadRequests.Synthesise(loaded.Schema, loaded.Vocabulary, clients, candidates, slateSize, seed + 1), clients);
     }
 
     private static int[] ParseLevels(ArgumentResult result)

@@ -62,6 +62,16 @@ public static class ServeCommand
             Description = "Most requests waiting for a busy scorer; one more is answered 503 with Retry-After at once",
             DefaultValueFactory = _ => defaults.MaxQueue,
         };
+        var heavyWork = new Option<int>("--heavy-work")
+        {
+            Description = "Requests costing more candidate scorings than this are heavy: scored only by the --heavy-workers scorers, never holding an ordinary one",
+            DefaultValueFactory = _ => defaults.HeavyWork,
+        };
+        var heavyWorkers = new Option<int>("--heavy-workers")
+        {
+            Description = "Scorers reserved for heavy requests, besides --workers (0: heavy requests share the ordinary scorers)",
+            DefaultValueFactory = _ => defaults.HeavyWorkers,
+        };
         var workers = new Option<int>("--workers")
         {
             Description = "Requests scored at once, each on its own copy of the network; more wait in line (default: CPU cores)",
@@ -73,9 +83,10 @@ public static class ServeCommand
             DefaultValueFactory = _ => 0,
         };
         var command = new Command("serve",
-            "Serve a model over HTTP: POST /v1/rank re-ranks candidates into a slate; GET /healthz; GET /metrics (Prometheus). " +
+            "Serve a model over HTTP: POST /v1/rank re-ranks candidates into a slate; GET /healthz; GET /metrics (Prometheus); " +
+            "POST /admin/reload swaps in a new checkpoint without downtime (loopback clients only). " +
             "Stops gracefully on SIGTERM or Ctrl+C.");
-        foreach (var option in new Option[] { model, urls, backend, onnx, maxCandidates, maxWork, deadline, maxQueue, maxBody, maxValues, workers, threads })
+        foreach (var option in new Option[] { model, urls, backend, onnx, maxCandidates, maxWork, deadline, maxQueue, maxBody, maxValues, workers, heavyWork, heavyWorkers, threads })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -94,6 +105,8 @@ public static class ServeCommand
                 Deadline = TimeSpan.FromMilliseconds(parse.GetValue(deadline)),
                 MaxQueue = parse.GetValue(maxQueue),
                 Workers = workerCount,
+                HeavyWork = parse.GetValue(heavyWork),
+                HeavyWorkers = parse.GetValue(heavyWorkers),
                 TorchThreads = threadCount > 0 ? threadCount : Math.Max(1, Environment.ProcessorCount / Math.Max(1, workerCount)),
             };
             options.Validate();
@@ -103,9 +116,9 @@ public static class ServeCommand
                 service.StartAsync().GetAwaiter().GetResult();
                 var info = service.Model;
                 AnsiConsole.MarkupLineInterpolated(
-                    $"serving [bold]{info.Name}[/] ({info.Role}, {info.Parameters:N0} parameters) version {info.Version}, backend [bold]{info.Backend}[/], {service.Workers} workers x {options.TorchThreads} threads");
+                    $"serving [bold]{info.Name}[/] ({info.Role}, {info.Parameters:N0} parameters) version {info.Version}, backend [bold]{info.Backend}[/], {service.Workers} workers (+{options.HeavyWorkers} for requests over {options.HeavyWork:N0} scorings) x {options.TorchThreads} threads");
                 foreach (string url in service.Urls) AnsiConsole.MarkupLineInterpolated($"listening on {url}");
-                AnsiConsole.MarkupLine("POST /v1/rank, GET /healthz, GET /metrics; Ctrl+C or SIGTERM stops after in-flight requests");
+                AnsiConsole.MarkupLine("POST /v1/rank, GET /healthz, GET /metrics, POST /admin/reload (loopback); Ctrl+C or SIGTERM stops after in-flight requests");
                 service.WaitForShutdownAsync().GetAwaiter().GetResult();
                 AnsiConsole.MarkupLine("stopped");
             }

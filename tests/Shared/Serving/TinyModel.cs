@@ -31,16 +31,22 @@ public static class TinyModel
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         };
+        Train(dir, seed: 5);
+        return dir;
+    }
+
+    /// <summary>Trains a model of the same shape into <paramref name="dir"/> (another seed gives other weights).</summary>
+    public static void Train(string dir, int seed)
+    {
         var config = new RunConfig
         {
-            Seed = 5,
+            Seed = seed,
             Role = ModelRole.Student,
             Model = new QNetworkConfig { EmbeddingDim = 8 },
             Trainer = new TrainerConfig { Epochs = 1, BatchSize = 32 },
         };
         var data = PreparedData.Prepare(Lists(160), null, new DataConfig(), new());
         TrainWorkflow.Run(config, data, dir, name: "tiny");
-        return dir;
     }
 
     /// <summary>Logged lists where even items are clicked more often, so the model has something to learn.</summary>
