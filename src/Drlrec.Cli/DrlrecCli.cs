@@ -21,6 +21,7 @@ public static class DrlrecCli
         root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(RankCommand.Create());
         root.Subcommands.Add(LoadTestCommand.Create());
         return root;
     }

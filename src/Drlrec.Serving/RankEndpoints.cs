@@ -81,12 +81,8 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
             await ServiceResponses.WriteError(context, 400, e.Message, colon > 0 ? e.Message[..colon] : null);
             return;
         }
-        string itemField = pool.Schema.Fields[pool.Schema.FirstItemField].Name;
-        var entries = new SlateEntry[slate.Order.Length];
-        for (int t = 0; t < entries.Length; t++)
-            entries[t] = new SlateEntry(slate.Order[t], call.Request.Candidates[slate.Order[t]][itemField][0], slate.Q[t]);
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        await ServiceResponses.Write(context, new RankResponse(call.RequestId, pool.Info, entries, ms));
+        await ServiceResponses.Write(context, RankResponse.Of(call, slate, pool, ms));
     }
 
     /// <summary>

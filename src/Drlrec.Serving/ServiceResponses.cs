@@ -8,8 +8,19 @@ namespace Drlrec.Serving;
 /// <summary>One placed candidate: its index in the request, its first item field's value, and Q when it was placed.</summary>
 public sealed record SlateEntry(int Index, string Item, float Q);
 
-/// <summary>The /v1/rank answer.</summary>
-public sealed record RankResponse(string RequestId, ModelInfo Model, IReadOnlyList<SlateEntry> Slate, double LatencyMs);
+/// <summary>The /v1/rank answer (and a line of <c>drlrec rank</c>'s output).</summary>
+public sealed record RankResponse(string RequestId, ModelInfo Model, IReadOnlyList<SlateEntry> Slate, double LatencyMs)
+{
+    /// <summary>The answer to <paramref name="call"/>: each placed candidate with its first item field's value and its Q.</summary>
+    public static RankResponse Of(RankCall call, Ranking.RankedSlate slate, RankerPool pool, double latencyMs)
+    {
+        string itemField = pool.Schema.Fields[pool.Schema.FirstItemField].Name;
+        var entries = new SlateEntry[slate.Order.Length];
+        for (int t = 0; t < entries.Length; t++)
+            entries[t] = new SlateEntry(slate.Order[t], call.Request.Candidates[slate.Order[t]][itemField][0], slate.Q[t]);
+        return new RankResponse(call.RequestId, pool.Info, entries, latencyMs);
+    }
+}
 
 /// <summary>Every 4xx/5xx answer: what went wrong and, for bad input, the JSON path of the field (e.g. "candidates[3].genres").</summary>
 public sealed record ErrorResponse(string Error, string? Field);

@@ -1,0 +1,90 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Drlrec.Cli.Tests.Support;
+using Drlrec.Serving;
+using Drlrec.Testing;
+
+namespace Drlrec.Cli.Tests.Commands;
+
+/// <summary><c>drlrec rank</c> through real command lines: answers in order and in the service's shape, bad lines named.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class RankCommandTests : IDisposable
+{
+    private readonly TemporaryFolder folder = new();
+
+    public void Dispose() => folder.Dispose();
+
+    /// <summary>Requests r-0, r-1, ... of growing size, one JSON object per line.</summary>
+    private string RequestsFile(string name, int count, Func<int, JsonObject, JsonObject>? change = null) =>
+        folder.Write(name, [.. Enumerable.Range(0, count).Select(i =>
+        {
+            var request = Requests.Valid(candidates: 6 + i, slateSize: 3 + i % 3, user: i);
+            request["request_id"] = $"r-{i}";
+            return (change?.Invoke(i, request) ?? request).ToJsonString();
+        })]);
+
+    [Fact]
+    public async Task Rank_answers_every_request_in_order_exactly_as_the_service_does()
+    {
+        string requests = RequestsFile("requests.jsonl", 20), output = folder["answers.jsonl"];
+        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output, "--threads", "2");
+
+        Assert.Equal(0, code);
+        Assert.Contains("ranked 20 requests", text);
+        Assert.Contains("requests/s", text);
+        var answers = File.ReadAllLines(output).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"r-{i}"), answers.Select(a => a.GetProperty("request_id").GetString()));
+        Assert.All(answers.Select((a, i) => (a, i)), x => Assert.Equal(3 + x.i % 3, x.a.GetProperty("slate").GetArrayLength()));
+
+        await using var service = RankingService.Create(TinyService.Options() with { Workers = 1 });
+        await service.StartAsync();
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+        foreach (int i in new[] { 0, 7, 19 })
+        {
+            using var response = await client.PostAsync("/v1/rank",
+                new StringContent(File.ReadLines(requests).ElementAt(i), System.Text.Encoding.UTF8, "application/json"));
+            var served = await TinyService.Json(response);
+            Assert.Equal(served.GetProperty("slate").GetRawText(), answers[i].GetProperty("slate").GetRawText());
+            Assert.Equal(served.GetProperty("model").GetProperty("version").GetString(), answers[i].GetProperty("model").GetProperty("version").GetString());
+        }
+    }
+
+    [Fact]
+    public void A_bad_line_stops_with_the_file_line_and_field_and_writes_nothing_unless_skipped()
+    {
+        string requests = RequestsFile("mixed.jsonl", 6, (i, r) =>
+        {
+            if (i == 2) r["slate_size"] = 0;
+            if (i == 4) r.Remove("user");
+            return r;
+        });
+        string output = folder["out.jsonl"];
+
+        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output);
+        Assert.Equal(1, code);
+        Assert.Contains($"{requests}:3: slate_size: must be at least 1", text);
+        Assert.False(File.Exists(output));
+        Assert.Empty(Directory.EnumerateFiles(folder.Path, "*.tmp*"));
+
+        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output, "--skip-bad-records");
+        Assert.Equal(0, code);
+        Assert.Contains("skipped 2 refused requests", text);
+        Assert.Equal(["r-0", "r-1", "r-3", "r-5"], File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("request_id").GetString()));
+
+        string allBad = RequestsFile("bad.jsonl", 2, (_, r) => { r["slate_size"] = -1; return r; });
+        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", allBad, "--out", folder["none.jsonl"], "--skip-bad-records");
+        Assert.Equal(1, code);
+        Assert.Contains("all 2 requests were refused", text);
+        Assert.False(File.Exists(folder["none.jsonl"]));
+    }
+
+    [Fact]
+    public void Malformed_json_names_its_line()
+    {
+        string requests = folder.Write("broken.jsonl", Requests.Valid().ToJsonString(), "{\"user\": ");
+        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["o.jsonl"]);
+        Assert.Equal(1, code);
+        Assert.Contains($"{requests}:2: malformed JSON", text);
+    }
+}
