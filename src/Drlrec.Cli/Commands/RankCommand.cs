@@ -22,13 +22,8 @@ public static class RankCommand
             Description = "Answers in the /v1/rank answer shape, one line per request in the same order (written atomically)",
             Required = true,
         };
-        var backend = new Option<string>("--backend")
-        {
-            Description = "Scoring backend: torch (TorchSharp) or onnx (ONNX Runtime on --onnx)",
-            DefaultValueFactory = _ => ScorerBackends.Torch,
-        };
-        backend.AcceptOnlyFromAmong([.. ScorerBackends.Names]);
-        var onnx = new Option<string?>("--onnx") { Description = "Exported .onnx graph of the model, for --backend onnx" };
+        var backend = ScorerOptions.Backend();
+        var onnx = ScorerOptions.Onnx();
         var threads = new Option<int>("--threads")
         {
             Description = "Requests ranked at once, each on its own copy of the network with one libtorch thread (default: CPU cores)",

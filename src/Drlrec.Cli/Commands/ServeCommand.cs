@@ -2,6 +2,7 @@ using System.CommandLine;
 using Drlrec.Cli.Output;
 using Drlrec.Serving;
 using Spectre.Console;
+using Drlrec.Cli.Options;
 
 namespace Drlrec.Cli.Commands;
 
@@ -21,17 +22,8 @@ public static class ServeCommand
             Description = "Listen URLs, ';'-separated (port 0 picks a free port and prints it)",
             DefaultValueFactory = _ => defaults.Urls,
         };
-        var backend = new Option<string>("--backend")
-        {
-            Description = "Scoring backend: torch (TorchSharp) or onnx (ONNX Runtime on --onnx)",
-            DefaultValueFactory = _ => defaults.Backend,
-        };
-        backend.AcceptOnlyFromAmong([.. ScorerBackends.Names]);
-        var onnx = new Option<string?>("--onnx")
-        {
-            Description = "Exported .onnx graph of the model, for --backend onnx",
-            DefaultValueFactory = _ => null,
-        };
+        var backend = ScorerOptions.Backend();
+        var onnx = ScorerOptions.Onnx();
         var maxCandidates = new Option<int>("--max-candidates")
         {
             Description = "Requests with more candidates are refused (400)",
