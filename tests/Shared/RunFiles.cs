@@ -30,4 +30,21 @@ public static class RunFiles
         node.Remove("seconds");
         return node.ToJsonString();
     }).ToArray();
+
+    /// <summary>How often a tag occurs in a folder's TensorBoard event files (each scalar event carries its tag once).</summary>
+    public static int TensorBoardTagCount(string folder, string tag)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(tag);
+        int count = 0;
+        foreach (string file in Directory.GetFiles(folder, "events.out.tfevents.*"))
+        {
+            var bytes = File.ReadAllBytes(file).AsSpan();
+            for (int at = bytes.IndexOf(needle); at >= 0; at = bytes.IndexOf(needle))
+            {
+                count++;
+                bytes = bytes[(at + needle.Length)..];
+            }
+        }
+        return count;
+    }
 }

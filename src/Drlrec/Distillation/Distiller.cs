@@ -69,7 +69,8 @@ public static class Distiller
 
         var progress = resume ? ResumeCheckpoint.Restore(ResumeCheckpoint.In(folder), learner) : null;
         var run = new RunFolder(folder);
-        var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget, learner, progress);
+        var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget, learner, progress,
+            () => [("distill/rl", learner.Last.Rl), ("distill/kl", learner.Last.Kl), ("distill/hint", learner.Last.Hint)]);
         var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, studentOnline, learner.Step, recorder, observer,
             name, progress);
         var result = recorder.Finish(fit);

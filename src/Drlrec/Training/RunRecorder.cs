@@ -13,7 +13,8 @@ namespace Drlrec.Training;
 /// when the recorder is made), a line of <c>metrics.jsonl</c> per epoch, <c>model.ckpt</c> holding the best epoch's
 /// online and target networks (rewritten atomically at each improvement, so a killed run keeps the last good one),
 /// <c>resume.ckpt</c> after every epoch (<see cref="ResumeCheckpoint"/>; removed when the run finishes),
-/// <c>training-curves.png</c> at the end, and <c>result.json</c> from <see cref="Finish"/>. Temp files a killed writer
+/// <c>training-curves.png</c> at the end, TensorBoard event files (<see cref="TensorBoardLog"/>, unless
+/// <c>trainer.tensorboard</c> is off), and <c>result.json</c> from <see cref="Finish"/>. Temp files a killed writer
 /// left in the folder are removed when a run starts or resumes there.
 /// </summary>
 public sealed class RunRecorder : ITrainingHooks
@@ -25,11 +26,14 @@ public sealed class RunRecorder : ITrainingHooks
     private readonly QNetwork online;
     private readonly QNetwork target;
     private readonly IResumableLearner learner;
+    private readonly TensorBoardLog? tensorboard;
+    private readonly Func<IEnumerable<(string Tag, double Value)>>? stepTerms;
 
     /// <param name="learner">Whose state <c>resume.ckpt</c> holds.</param>
     /// <param name="resumed">The progress of the run being resumed in <paramref name="run"/>; null for a new run.</param>
+    /// <param name="stepTerms">Named loss terms of the last step, for TensorBoard (distillation's RL, KL and Hint).</param>
     public RunRecorder(RunFolder run, RunConfig config, PreparedData data, string name, QNetwork online, QNetwork target,
-        IResumableLearner learner, FitProgress? resumed = null)
+        IResumableLearner learner, FitProgress? resumed = null, Func<IEnumerable<(string Tag, double Value)>>? stepTerms = null)
     {
         this.run = run;
         this.config = config;
@@ -38,14 +42,19 @@ public sealed class RunRecorder : ITrainingHooks
         this.online = online;
         this.target = target;
         this.learner = learner;
+        this.stepTerms = stepTerms;
         run.RemoveStaleTempFiles();
+        if (config.Trainer.Tensorboard) tensorboard = new TensorBoardLog(run.Path);
         if (resumed is null) run.WriteJson("config.json", config);
         else run.RestoreMetrics(resumed.Epochs);
     }
 
+    public void OnStep(long step, double loss) => tensorboard?.Step(step, loss, stepTerms?.Invoke());
+
     public void OnEpoch(EpochRecord record, FitProgress progress)
     {
         run.AppendMetrics(record);
+        tensorboard?.Epoch(record);
         ResumeCheckpoint.Save(run.File(ResumeCheckpoint.FileName), progress, learner);
     }
 

@@ -60,7 +60,7 @@ public sealed class Trainer
         steps = records.Count > 0 ? records[^1].Steps : 0;
         for (int epoch = records.Count + 1; epoch <= config.Epochs && stale < config.Patience; epoch++)
         {
-            var (loss, itemsPerSecond, seconds) = TrainEpoch(train, step, epoch, observer);
+            var (loss, itemsPerSecond, seconds) = TrainEpoch(train, step, epoch, observer, hooks);
             var validation = Validate(online, validationLists);
             double score = Score(validation.Auc, validation.Gauc);
             if (double.IsNaN(score))
@@ -94,7 +94,7 @@ public sealed class Trainer
     /// <summary>One pass over the training lists in an order shuffled for this epoch, libtorch's generator seeded for it.</summary>
     /// <returns>The mean loss over the epoch's steps, its list items per second and its duration.</returns>
     public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(EncodedLists train,
-        Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null)
+        Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null)
     {
         var order = Enumerable.Range(0, train.Count).ToArray();
         new Random(SeedStreams.Derive(seed, SeedStreams.Shuffle, epoch)).Shuffle(order);
@@ -112,6 +112,7 @@ public sealed class Trainer
             float loss = step(batch, indices);
             steps++;
             lossSum += loss;
+            hooks?.OnStep(steps, loss);
             foreach (int i in indices) items += train.Lengths[i];
             observer?.OnStep(epoch, s + 1, loss);
         }

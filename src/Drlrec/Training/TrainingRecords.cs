@@ -34,6 +34,9 @@ public interface ITrainingObserver
 /// </summary>
 public interface ITrainingHooks
 {
+    /// <summary>After each update, with the count of updates so far and the step's loss.</summary>
+    void OnStep(long step, double loss);
+
     /// <summary>After each epoch's validation (and <see cref="OnImproved"/>), with the fit's progress so far.</summary>
     void OnEpoch(EpochRecord record, FitProgress progress);
 

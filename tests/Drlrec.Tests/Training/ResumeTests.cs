@@ -73,6 +73,8 @@ public sealed class ResumeTests
         Distiller.Run(config, Data, teacher, catalog, folder["stopped"], null, "student", resume: true);
 
         AssertSameRun(folder["full"], folder["stopped"]);
+        int steps = File.ReadAllLines(Path.Combine(folder["full"], "metrics.jsonl")).Length * ((Data.Train.Count + 31) / 32);
+        Assert.Equal(steps, RunFiles.TensorBoardTagCount(folder["full"], "distill/kl"));   // TensorBoard gets each loss term per step
         if (schedule == DistillSchedule.Joint)
             Assert.Equal(RunFiles.WeightHashes(Path.Combine(folder["full"], "teacher.ckpt")), RunFiles.WeightHashes(Path.Combine(folder["stopped"], "teacher.ckpt")));
     }

@@ -20,6 +20,7 @@ public sealed class TrainerTests
         public List<EpochRecord> Epochs { get; } = [];
         public List<int> Improved { get; } = [];
         public int Ends { get; private set; }
+        public void OnStep(long step, double loss) { }
         public void OnEpoch(EpochRecord record, FitProgress progress) => Epochs.Add(record);
         public void OnImproved(EpochRecord record, OfflineMetrics validation) => Improved.Add(record.Epoch);
         public void OnFitEnd(IReadOnlyList<EpochRecord> records) => Ends++;
