@@ -8,7 +8,7 @@ using Drlrec.Ranking;
 namespace Drlrec.Serving;
 
 /// <summary>
-/// The handlers behind POST /v1/rank, GET /healthz, GET /metrics and POST /admin/reload (mapped by
+/// The handlers behind POST /v1/rank, GET /healthz, GET /readyz, GET /metrics and POST /admin/reload (mapped by
 /// <see cref="RankingComposition.MapRankEndpoints"/>), over the services <see cref="RankingComposition.AddDrlrecRanking"/>
 /// registers. Plain <see cref="RequestDelegate"/>s rather than minimal-API parameter binding: the body is read
 /// and checked by <see cref="RankRequestReader"/>, whose errors name the field, not by a model binder.
@@ -22,6 +22,17 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
     {
         var model = slot.Current;
         return ServiceResponses.Write(context, new HealthResponse("ok", model.Info, model.Pool.Workers));
+    }
+
+    /// <summary>
+    /// Readiness (Kubernetes' readinessProbe; /healthz is the livenessProbe): the model is loaded and every scorer warm.
+    /// The port opens only after that, and closes as soon as shutdown begins, so an answer is always 200 "ready" with the
+    /// serving model; a refused connection is "not ready".
+    /// </summary>
+    public Task Ready(HttpContext context)
+    {
+        var model = slot.Current;
+        return ServiceResponses.Write(context, new HealthResponse("ready", model.Info, model.Pool.Workers));
     }
 
     public Task Metrics(HttpContext context)

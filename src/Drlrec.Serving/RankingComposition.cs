@@ -12,7 +12,7 @@ namespace Drlrec.Serving;
 /// builder.Services.AddDrlrecRanking(options);
 /// var app = builder.Build();
 /// app.UseRankObservation();   // metrics, 499 on client abort, JSON 500s
-/// app.MapRankEndpoints();     // POST /v1/rank, GET /healthz, GET /metrics, POST /admin/reload (loopback only)
+/// app.MapRankEndpoints();     // POST /v1/rank, GET /healthz, GET /readyz, GET /metrics, POST /admin/reload (loopback only)
 /// </code>
 /// <see cref="RankingService"/> is exactly this on a Kestrel host with the service's limits and shutdown.
 /// </summary>
@@ -46,13 +46,14 @@ public static class RankingComposition
     public static IApplicationBuilder UseRankObservation(this IApplicationBuilder app) =>
         app.UseMiddleware<RankObservation>();
 
-    /// <summary>Maps POST /v1/rank, GET /healthz, GET /metrics and POST /admin/reload (answered only to loopback
-    /// clients); the returned builder adds conventions (authorization, CORS, ...) to all four.</summary>
+    /// <summary>Maps POST /v1/rank, GET /healthz (liveness), GET /readyz (readiness), GET /metrics and POST /admin/reload
+    /// (answered only to loopback clients); the returned builder adds conventions (authorization, CORS, ...) to all.</summary>
     public static IEndpointConventionBuilder MapRankEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("");
         group.MapPost("/v1/rank", context => Handlers(context).Rank(context));
         group.MapGet("/healthz", context => Handlers(context).Health(context));
+        group.MapGet("/readyz", context => Handlers(context).Ready(context));
         group.MapGet("/metrics", context => Handlers(context).Metrics(context));
         group.MapPost("/admin/reload", context => Handlers(context).Reload(context));
         return group;

@@ -13,7 +13,7 @@ public sealed class ServiceMetrics
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    private static readonly string[] KnownEndpoints = ["/v1/rank", "/healthz", "/metrics", "/admin/reload"];
+    private static readonly string[] KnownEndpoints = ["/v1/rank", "/healthz", "/readyz", "/metrics", "/admin/reload"];
 
     private readonly ConcurrentDictionary<(string Endpoint, int Code), Counter> requests = new();
     private readonly ConcurrentDictionary<string, Counter> errors = new();

@@ -28,7 +28,7 @@ public sealed record ErrorResponse(string Error, string? Field);
 /// <summary>The /admin/reload answer: the model now serving and the one before it.</summary>
 public sealed record ReloadResponse(string Status, ModelInfo Model, ModelInfo Previous);
 
-/// <summary>The /healthz answer.</summary>
+/// <summary>The /healthz and /readyz answer.</summary>
 public sealed record HealthResponse(string Status, ModelInfo Model, int Workers);
 
 /// <summary>

@@ -22,6 +22,17 @@ public sealed partial class ServiceOperationTests(ServiceFixture fixture)
     }
 
     [Fact]
+    public async Task Readyz_reports_ready_with_the_serving_model()
+    {
+        using var response = await fixture.Client.GetAsync("/readyz");
+        var body = await TinyService.Json(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        Assert.Equal(fixture.Service.Model.Version, body.GetProperty("model").GetProperty("version").GetString());
+    }
+
+    [Fact]
     public async Task Metrics_count_requests_errors_latency_and_candidates()
     {
         var before = await Scrape();

@@ -75,7 +75,7 @@ public static class ServeCommand
             DefaultValueFactory = _ => 0,
         };
         var command = new Command("serve",
-            "Serve a model over HTTP: POST /v1/rank re-ranks candidates into a slate; GET /healthz; GET /metrics (Prometheus); " +
+            "Serve a model over HTTP: POST /v1/rank re-ranks candidates into a slate; GET /healthz (liveness); GET /readyz (readiness); GET /metrics (Prometheus); " +
             "POST /admin/reload swaps in a new checkpoint without downtime (loopback clients only). " +
             "Stops gracefully on SIGTERM or Ctrl+C.");
         foreach (var option in new Option[] { model, urls, backend, onnx, maxCandidates, maxWork, deadline, maxQueue, maxBody, maxValues, workers, heavyWork, heavyWorkers, threads })
@@ -110,7 +110,7 @@ public static class ServeCommand
                 AnsiConsole.MarkupLineInterpolated(
                     $"serving [bold]{info.Name}[/] ({info.Role}, {info.Parameters:N0} parameters) version {info.Version}, backend [bold]{info.Backend}[/], {service.Workers} workers (+{options.HeavyWorkers} for requests over {options.HeavyWork:N0} scorings) x {options.TorchThreads} threads");
                 foreach (string url in service.Urls) AnsiConsole.MarkupLineInterpolated($"listening on {url}");
-                AnsiConsole.MarkupLine("POST /v1/rank, GET /healthz, GET /metrics, POST /admin/reload (loopback); Ctrl+C or SIGTERM stops after in-flight requests");
+                AnsiConsole.MarkupLine("POST /v1/rank, GET /healthz, GET /readyz, GET /metrics, POST /admin/reload (loopback); Ctrl+C or SIGTERM stops after in-flight requests");
                 service.WaitForShutdownAsync().GetAwaiter().GetResult();
                 AnsiConsole.MarkupLine("stopped");
             }
