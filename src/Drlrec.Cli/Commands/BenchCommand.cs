@@ -19,7 +19,8 @@ public static class BenchCommand
         var bench = new BenchmarkOptions();
         var command = new Command("bench",
             "Size and latency of models side by side in one process on the same requests: parameters, checkpoint bytes, " +
-            "p50/p99 of scoring one request of L list positions and of scoring a pool of candidates, and ratios to the first model. " +
+            "p50/p99 of scoring one request of L list positions, of scoring a pool of candidates and of ranking a slate request " +
+            "(--candidates into --slots, as the service does), and ratios to the first model. " +
             "'bench train' measures training throughput, 'bench explore' the cost of exploring/filtering.");
         command.Options.Add(models);
         bench.AddTo(command);

@@ -16,7 +16,7 @@ public sealed class BenchmarkOptions
 
     public Option<int> Repeats { get; } = new("--repeats")
     {
-        Description = "Timed repetitions per model (each times one list and one pool request)",
+        Description = "Timed repetitions per model (each times one list, one pool and one slate request)",
         DefaultValueFactory = _ => Defaults.Repeats,
     };
 
@@ -40,6 +40,14 @@ public sealed class BenchmarkOptions
         DefaultValueFactory = _ => Defaults.Prefix,
     };
 
+    public Option<int> Candidates { get; } = new("--candidates")
+    {
+        Description = "Candidates of the slate request (the list's items, then catalog items)",
+        DefaultValueFactory = _ => Defaults.SlateCandidates,
+    };
+
+    public Option<int> Slots { get; } = new("--slots") { Description = "Slots the slate request fills", DefaultValueFactory = _ => Defaults.SlateSlots };
+
     public Option<int> Threads { get; } = new("--threads")
     {
         Description = "CPU threads for tensor operations (1 = one request per core, as a serving process would; 0 = libtorch's default)",
@@ -52,7 +60,7 @@ public sealed class BenchmarkOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Backend, Repeats, WarmupRepeats, Requests, Pool, Prefix, Threads, Seed })
+        foreach (var option in new Option[] { Backend, Repeats, WarmupRepeats, Requests, Pool, Prefix, Candidates, Slots, Threads, Seed })
             command.Options.Add(option);
     }
 
@@ -64,6 +72,8 @@ public sealed class BenchmarkOptions
         Requests = parse.GetValue(Requests),
         Pool = parse.GetValue(Pool),
         Prefix = parse.GetValue(Prefix),
+        SlateCandidates = parse.GetValue(Candidates),
+        SlateSlots = parse.GetValue(Slots),
         Threads = parse.GetValue(Threads),
         Seed = parse.GetValue(Seed),
     };

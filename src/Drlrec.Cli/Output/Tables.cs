@@ -33,11 +33,13 @@ public static class Tables
     {
         var table = new Table().Title($"model size and latency ({report.Backend}, {report.Threads} thread(s), {report.Repeats} repeats)")
             .AddColumns("model", "params", "bytes", "list p50 ms", "list p99 ms", $"pool({report.PoolSize}) p50 ms", "pool p99 ms",
-                "params ratio", "list p50 ratio", "pool p50 ratio");
+                $"slate({report.SlateCandidates}→{report.SlateSlots}) p50 ms", "slate p99 ms", "params ratio", "list p50 ratio",
+                "pool p50 ratio", "slate p50 ratio");
         foreach (var (m, r) in report.Models.Zip(report.Ratios))
             table.AddRow(Markup.Escape(m.Name), m.Params.ToString("N0"), m.Bytes.ToString("N0"), m.LatencyMsP50.ToString("F3"),
-                m.LatencyMsP99.ToString("F3"), m.PoolMsP50.ToString("F3"), m.PoolMsP99.ToString("F3"), r.Params.ToString("F3"),
-                r.LatencyP50.ToString("F3"), r.PoolP50.ToString("F3"));
+                m.LatencyMsP99.ToString("F3"), m.PoolMsP50.ToString("F3"), m.PoolMsP99.ToString("F3"), m.SlateMsP50.ToString("F3"),
+                m.SlateMsP99.ToString("F3"), r.Params.ToString("F3"), r.LatencyP50.ToString("F3"), r.PoolP50.ToString("F3"),
+                r.SlateP50.ToString("F3"));
         AnsiConsole.Write(table);
     }
 

@@ -15,7 +15,13 @@ public sealed record ModelLatency(
     [property: JsonPropertyName("latency_ms_p50")] double LatencyMsP50,
     [property: JsonPropertyName("latency_ms_p99")] double LatencyMsP99,
     [property: JsonPropertyName("pool_ms_p50")] double PoolMsP50,
-    [property: JsonPropertyName("pool_ms_p99")] double PoolMsP99);
+    [property: JsonPropertyName("pool_ms_p99")] double PoolMsP99)
+{
+    /// <summary>One slate request (<see cref="LatencySettings.SlateCandidates"/> candidates into
+    /// <see cref="LatencySettings.SlateSlots"/> slots through <see cref="Ranking.SlateRanker"/>, encoding included).</summary>
+    [JsonPropertyName("slate_ms_p50")] public double SlateMsP50 { get; init; }
+    [JsonPropertyName("slate_ms_p99")] public double SlateMsP99 { get; init; }
+}
 
 /// <summary>A model's size and latency relative to the first model of the run.</summary>
 public sealed record LatencyRatio(
@@ -23,12 +29,20 @@ public sealed record LatencyRatio(
     double Params,
     double Bytes,
     [property: JsonPropertyName("latency_p50")] double LatencyP50,
-    [property: JsonPropertyName("pool_p50")] double PoolP50);
+    [property: JsonPropertyName("pool_p50")] double PoolP50)
+{
+    [JsonPropertyName("slate_p50")] public double SlateP50 { get; init; }
+}
 
 /// <summary>What <c>drlrec bench --json</c> writes.</summary>
 public sealed record LatencyReport(
     IReadOnlyList<ModelLatency> Models, IReadOnlyList<LatencyRatio> Ratios, string Backend, int Threads, int Repeats,
-    int ListLength, int PoolSize, int PrefixLength, string Data);
+    int ListLength, int PoolSize, int PrefixLength, string Data)
+{
+    /// <summary>Candidates and slots of the slate request.</summary>
+    public int SlateCandidates { get; init; }
+    public int SlateSlots { get; init; }
+}
 
 /// <summary>How models are timed side by side (the <c>drlrec bench</c> options).</summary>
 public sealed record LatencySettings
@@ -55,6 +69,12 @@ public sealed record LatencySettings
     /// 0 keeps libtorch's default). Default 1.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>Candidates of the slate request (a list's items, then catalog items). Default 100.</summary>
+    public int SlateCandidates { get; init; } = 100;
+
+    /// <summary>Slots the slate request fills. Default 10.</summary>
+    public int SlateSlots { get; init; } = 10;
+
     /// <summary>Seed of the pool candidates. Default 42.</summary>
     public int Seed { get; init; } = Configuration.RunConfig.DefaultSeed;
 
@@ -65,10 +85,11 @@ public sealed record LatencySettings
         if (WarmupRepeats < 0) throw new ArgumentException("--warmup-repeats: must not be negative");
         if (Threads < 0) throw new ArgumentException("--threads: must not be negative");
         if (Requests < 1 || Pool < 1 || Prefix < 0) throw new ArgumentException("--requests and --pool must be at least 1, --prefix at least 0");
+        if (SlateCandidates < 1 || SlateSlots < 1) throw new ArgumentException("--candidates and --slots must be at least 1");
     }
 }
 
-/// <summary>Scores one request of a benchmark: a whole list, or a candidate pool after a prefix.</summary>
+/// <summary>Scores one request of a benchmark: a whole list, a candidate pool after a prefix, or a whole slate.</summary>
 public interface ILatencyTarget : IDisposable
 {
     string Name { get; }
@@ -80,14 +101,17 @@ public interface ILatencyTarget : IDisposable
 
     /// <summary>Scores pool <paramref name="i"/> (N_c candidates at the next slot of a prefix).</summary>
     void ScorePool(int i);
+
+    /// <summary>Ranks slate request <paramref name="i"/> from field maps to slate, as the service does.</summary>
+    void RankSlate(int i);
 }
 
 /// <summary>
 /// Side-by-side latency of several models in one process on the same requests: each repetition times every model
 /// on the same request, in a freshly shuffled order (seeded), after warm-up. A fixed or rotated order would give each
 /// model the same predecessor every time, and the model timed right after the large one pays for its cache evictions.
-/// Reported per model: the median and 99th percentile of one list request and of one pool request, and the ratios to
-/// the first model.
+/// Reported per model: the median and 99th percentile of one list request, one pool request and one slate request, and
+/// the ratios to the first model.
 /// </summary>
 public static class ModelLatencyBenchmark
 {
@@ -109,14 +133,14 @@ public static class ModelLatencyBenchmark
         {
             foreach (var model in models)
             {
-                var set = LatencyRequests.Build(lists, catalog, model, settings.Requests, settings.Pool, settings.Prefix, settings.Seed);
+                var set = LatencyRequests.Build(lists, catalog, model, settings);
                 sets.Add(set);
                 targets.Add(settings.Backend == "onnx"
                     ? new OnnxLatencyTarget(model, set, Math.Max(1, settings.Threads))
                     : new TorchLatencyTarget(model, set));
             }
             return Run(targets, settings.WarmupRepeats, settings.Repeats, sets.Min(r => r.Count), settings.Backend, listLength,
-                settings.Pool, settings.Prefix, data, onRepeat);
+                settings.Pool, settings.Prefix, data, onRepeat) with { SlateCandidates = settings.SlateCandidates, SlateSlots = settings.SlateSlots };
         }
         finally
         {
@@ -131,6 +155,7 @@ public static class ModelLatencyBenchmark
     {
         var list = targets.Select(_ => new List<double>()).ToArray();
         var pool = targets.Select(_ => new List<double>()).ToArray();
+        var slate = targets.Select(_ => new List<double>()).ToArray();
         var order = Enumerable.Range(0, targets.Count).ToArray();
         var rng = new Random(17);
         for (int r = 0; r < warmup + repeats; r++)
@@ -144,33 +169,45 @@ public static class ModelLatencyBenchmark
                 clock.Restart();
                 targets[m].ScorePool(r % requests);
                 double poolMs = clock.Elapsed.TotalMilliseconds;
+                clock.Restart();
+                targets[m].RankSlate(r % requests);
+                double slateMs = clock.Elapsed.TotalMilliseconds;
                 if (r < warmup) continue;
                 list[m].Add(listMs);
                 pool[m].Add(poolMs);
+                slate[m].Add(slateMs);
             }
             if (r >= warmup) onRepeat?.Invoke(1);
         }
         var models = targets.Select((t, m) => new ModelLatency(t.Name, t.Parameters, t.Bytes,
-            Percentiles.Of(list[m], 0.5), Percentiles.Of(list[m], 0.99), Percentiles.Of(pool[m], 0.5), Percentiles.Of(pool[m], 0.99))).ToList();
+            Percentiles.Of(list[m], 0.5), Percentiles.Of(list[m], 0.99), Percentiles.Of(pool[m], 0.5), Percentiles.Of(pool[m], 0.99))
+        {
+            SlateMsP50 = Percentiles.Of(slate[m], 0.5), SlateMsP99 = Percentiles.Of(slate[m], 0.99),
+        }).ToList();
         var first = models[0];
         var ratios = models.Select(m => new LatencyRatio(m.Name, (double)m.Params / first.Params, (double)m.Bytes / first.Bytes,
-            m.LatencyMsP50 / first.LatencyMsP50, m.PoolMsP50 / first.PoolMsP50)).ToList();
+            m.LatencyMsP50 / first.LatencyMsP50, m.PoolMsP50 / first.PoolMsP50) { SlateP50 = m.SlateMsP50 / first.SlateMsP50 }).ToList();
         return new LatencyReport(models, ratios, backend, get_num_threads(), repeats, listLength, poolSize, prefixLength, data);
     }
 }
 
 /// <summary>
 /// The benchmark's requests for one model, encoded with that model's vocabulary: R logged lists (the list requests)
-/// and, per list, a prefix of its first P items plus N_c catalog items placed in the next slot (the pool requests).
+/// and, per list, a prefix of its first P items plus N_c catalog items placed in the next slot (the pool requests);
+/// and, as field maps, a slate request per list: its user and context, its items then catalog items as candidates.
 /// </summary>
 public sealed class LatencyRequests : IDisposable
 {
-    private LatencyRequests(Tensor lists, Tensor poolRows, int prefixLength)
+    private LatencyRequests(Tensor lists, Tensor poolRows, int prefixLength, IReadOnlyList<Ranking.SlateRequest> slates)
     {
         Lists = lists;
         PoolRows = poolRows;
         PrefixLength = prefixLength;
+        Slates = slates;
     }
+
+    /// <summary>One slate request per list (field maps, encoded by the ranker while timed).</summary>
+    public IReadOnlyList<Ranking.SlateRequest> Slates { get; }
 
     /// <summary>[R, L, F, M] one list per request.</summary>
     public Tensor Lists { get; }
@@ -179,22 +216,43 @@ public sealed class LatencyRequests : IDisposable
     public int PrefixLength { get; }
     public int Count => (int)Lists.shape[0];
 
-    public static LatencyRequests Build(ListDataset lists, IItemCatalog catalog, LoadedModel model, int requests, int poolSize,
-        int prefixLength, int seed)
+    public static LatencyRequests Build(ListDataset lists, IItemCatalog catalog, LoadedModel model, LatencySettings settings)
     {
-        var full = lists.WithLists(lists.Lists.Where(l => l.Items.Count > prefixLength).Take(requests).ToList());
+        int prefixLength = settings.Prefix;
+        var full = lists.WithLists(lists.Lists.Where(l => l.Items.Count > prefixLength).Take(settings.Requests).ToList());
         if (full.Lists.Count == 0) throw new InvalidDataException($"no list longer than {prefixLength} items to benchmark with");
         var encoded = EncodedLists.Encode(full, model.Vocabulary);
         using var encodedCatalog = EncodedCatalog.Encode(catalog, model.Vocabulary, model.Layout);
-        var rng = new Random(seed);
-        int n = Math.Min(poolSize, catalog.Count);
+        var rng = new Random(settings.Seed);
+        int n = Math.Min(settings.Pool, catalog.Count);
         var picks = new long[encoded.Count * n];
         for (int r = 0; r < encoded.Count; r++)
             for (int j = 0; j < n; j++) picks[r * n + j] = rng.Next(catalog.Count);
         var batch = encoded.Batch(Enumerable.Range(0, encoded.Count).ToArray());
         var slot = batch.Rows.select(1, prefixLength);                                          // [R, F, M]
         var pool = model.Layout.Place(slot, encodedCatalog.Gather(tensor(picks, [encoded.Count, n])));
-        return new LatencyRequests(batch.Rows.DetachFromDisposeScope(), pool.DetachFromDisposeScope(), prefixLength);
+        var slates = full.Lists.Select(list => Slate(full.Schema, list, catalog, settings, rng)).ToList();
+        return new LatencyRequests(batch.Rows.DetachFromDisposeScope(), pool.DetachFromDisposeScope(), prefixLength, slates);
+    }
+
+    /// <summary>The list's user and context (position left to the ranker), its items, then random catalog items.</summary>
+    private static Ranking.SlateRequest Slate(ListSchema schema, LoggedList list, IItemCatalog catalog, LatencySettings settings, Random rng)
+    {
+        var fields = list.Items[0].Values;
+        Dictionary<string, string[]> Group(FieldGroup group) => schema.IndicesOf(group)
+            .Where(f => !schema.Fields[f].Derived && schema.Fields[f].Name != Ranking.SlateRanker.PositionField)
+            .ToDictionary(f => schema.Fields[f].Name, f => fields[f]);
+        var itemFields = schema.IndicesOf(FieldGroup.Item).Where(f => !schema.Fields[f].Derived).ToArray();
+        int first = schema.FirstItemField;
+        var candidates = list.Items.Take(settings.SlateCandidates)
+            .Select(item => (IReadOnlyDictionary<string, string[]>)itemFields.ToDictionary(f => schema.Fields[f].Name, f => item.Values[f]))
+            .ToList();
+        while (candidates.Count < settings.SlateCandidates)
+        {
+            var values = catalog.ItemFieldValues(rng.Next(catalog.Count));
+            candidates.Add(itemFields.ToDictionary(f => schema.Fields[f].Name, f => values[f - first]));
+        }
+        return new Ranking.SlateRequest(Group(FieldGroup.User), Group(FieldGroup.Context), candidates, settings.SlateSlots);
     }
 
     public void Dispose()
@@ -213,11 +271,15 @@ public sealed class TorchLatencyTarget : ILatencyTarget
     private readonly LoadedModel model;
     private readonly LatencyRequests requests;
     private readonly Model.PrefixState[] prefixes;
+    private readonly Ranking.TorchStepScorer scorer;
+    private readonly Ranking.SlateRanker ranker;
 
     public TorchLatencyTarget(LoadedModel model, LatencyRequests requests)
     {
         this.model = model;
         this.requests = requests;
+        scorer = new Ranking.TorchStepScorer(model.Online);
+        ranker = new Ranking.SlateRanker(scorer, model.Vocabulary, model.Schema);
         using var noGrad = no_grad();
         prefixes = Enumerable.Range(0, requests.Count).Select(i =>
         {
@@ -249,8 +311,11 @@ public sealed class TorchLatencyTarget : ILatencyTarget
         model.Online.ScoreCandidates(prefixes[i], requests.PoolRows.narrow(0, i, 1)).Q.data<float>();
     }
 
+    public void RankSlate(int i) => ranker.Rank(requests.Slates[i]);
+
     public void Dispose()
     {
+        scorer.Dispose();
         foreach (var p in prefixes)
         {
             p.Keys.Dispose();
@@ -273,6 +338,8 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
     private readonly long[][] listRows;
     private readonly Ranking.StepInput[] pools;
     private readonly int length, maxValues;
+    private readonly LatencyRequests requests;
+    private readonly Ranking.SlateRanker ranker;
 
     public OnnxLatencyTarget(LoadedModel model, LatencyRequests requests, int threads)
     {
@@ -281,6 +348,8 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
         var export = Onnx.OnnxExporter.Export(model, Path.Combine(folder, "model.onnx"));
         lists = new Onnx.OnnxListScorer(export.ListPath, threads);
         steps = new Onnx.OnnxStepScorer(export.Path, threads);
+        this.requests = requests;
+        ranker = new Ranking.SlateRanker(steps, model.Vocabulary, model.Schema);
         length = (int)requests.Lists.shape[1];
         maxValues = (int)requests.Lists.shape[3];
         listRows = Enumerable.Range(0, requests.Count)
@@ -303,6 +372,8 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
     public void ScoreList(int i) => lists.Score(listRows[i], 1, length, maxValues);
 
     public void ScorePool(int i) => steps.Score(pools[i]);
+
+    public void RankSlate(int i) => ranker.Rank(requests.Slates[i]);
 
     public void Dispose()
     {

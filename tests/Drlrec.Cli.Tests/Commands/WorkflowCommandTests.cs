@@ -194,7 +194,7 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(0, code);
         using var report = JsonDocument.Parse(File.ReadAllText(json));
         var models = report.RootElement.GetProperty("models").EnumerateArray().ToArray();
-        foreach (string key in new[] { "params", "bytes", "latency_ms_p50", "latency_ms_p99", "pool_ms_p50" })
+        foreach (string key in new[] { "params", "bytes", "latency_ms_p50", "latency_ms_p99", "pool_ms_p50", "slate_ms_p50", "slate_ms_p99" })
             Assert.True(models[1].GetProperty(key).GetDouble() > 0, key);
         var ratios = report.RootElement.GetProperty("ratios").EnumerateArray().ToArray();
         Assert.Equal(1.0, ratios[0].GetProperty("params").GetDouble());
@@ -202,6 +202,9 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(models[1].GetProperty("params").GetDouble() / models[0].GetProperty("params").GetDouble(), paramsRatio, 6);
         Assert.True(paramsRatio < 0.55, $"student/teacher parameters {paramsRatio}");
         Assert.True(ratios[1].GetProperty("latency_p50").GetDouble() > 0);
+        Assert.Equal(models[1].GetProperty("slate_ms_p50").GetDouble() / models[0].GetProperty("slate_ms_p50").GetDouble(),
+            ratios[1].GetProperty("slate_p50").GetDouble(), 6);
+        Assert.Equal((100, 10), (report.RootElement.GetProperty("slate_candidates").GetInt32(), report.RootElement.GetProperty("slate_slots").GetInt32()));
     }
 
     [Fact]
