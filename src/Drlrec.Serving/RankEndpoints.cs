@@ -61,6 +61,8 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
             return;
         }
         metrics.RankCandidates.Observe(call.Request.Candidates.Count);
+        context.Items[RankObservation.RequestIdItem] = call.RequestId;
+        context.Items[RankObservation.ModelVersionItem] = lease.Model.Info.Version;
 
         RankedSlate slate;
         // One deadline, two ways to meet it: a timer cancels the wait for a scorer; the ranker reads the clock between slots.

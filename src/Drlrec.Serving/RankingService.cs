@@ -17,9 +17,12 @@ public sealed class RankingService : IAsyncDisposable
     private readonly WebApplication app;
     private readonly ModelSlot slot;
 
-    private RankingService(WebApplication app)
+    private readonly ServeOptions options;
+
+    private RankingService(WebApplication app, ServeOptions options)
     {
         this.app = app;
+        this.options = options;
         // Built here, not at start: Create fails on a model that cannot load, and Model is known before listening.
         slot = app.Services.GetRequiredService<ModelSlot>();
         Metrics = app.Services.GetRequiredService<ServiceMetrics>();
@@ -39,8 +42,20 @@ public sealed class RankingService : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
-        // Per-request logs at Information would cost more than scoring a small model; the CLI prints its own start line.
+        // Per-request logs at Information would cost more than scoring a small model: only on request. The CLI prints its
+        // own start line in text mode; with JSON logs the start line is a log record (see StartAsync).
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (options.JsonLogs)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+            builder.Logging.AddFilter(typeof(RankingService).FullName, LogLevel.Information);
+        }
+        if (options.LogRequests) builder.Logging.AddFilter("Drlrec.Serving", LogLevel.Information);
         // A failed start (port in use, bad address) reaches the caller as an exception; the host's own log of it is a
         // stack trace the user does not need.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
@@ -51,7 +66,7 @@ public sealed class RankingService : IAsyncDisposable
         app.MapRankEndpoints();
         try
         {
-            return new RankingService(app);
+            return new RankingService(app, options);
         }
         catch
         {
@@ -82,6 +97,11 @@ public sealed class RankingService : IAsyncDisposable
         {
             throw new ArgumentException($"--urls: {e.Message}", e);
         }
+        var model = Model;
+        app.Services.GetRequiredService<ILogger<RankingService>>().LogInformation(
+            "serving {Model} version {ModelVersion} ({Role}, {Parameters} parameters), backend {Backend}, {Workers} workers + {HeavyWorkers} heavy, {Threads} threads, listening on {Urls}",
+            model.Name, model.Version, model.Role, model.Parameters, model.Backend, Workers, options.HeavyWorkers,
+            options.TorchThreads?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default", string.Join(" ", Urls));
     }
 
     /// <summary>Graceful stop: no new connections, in-flight requests finish.</summary>

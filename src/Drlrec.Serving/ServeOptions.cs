@@ -62,6 +62,14 @@ public sealed record ServeOptions
     /// <summary>libtorch threads per tensor operation (process-wide); null leaves libtorch's default.</summary>
     public int? TorchThreads { get; init; }
 
+    /// <summary>Log one line per request (method, path, status, milliseconds, request_id, model version, trace id) at
+    /// Information. Off by default: at small models a log line costs about as much as scoring.</summary>
+    public bool LogRequests { get; init; }
+
+    /// <summary>Logs as JSON lines (Microsoft.Extensions.Logging's JSON console formatter, UTC timestamps) instead of text,
+    /// for log collectors; the start line (model, version, backend, workers, threads, addresses) is then a log record too.</summary>
+    public bool JsonLogs { get; init; }
+
     /// <summary>How long shutdown waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

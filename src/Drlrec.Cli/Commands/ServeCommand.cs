@@ -64,6 +64,16 @@ public static class ServeCommand
             Description = "Scorers reserved for heavy requests, besides --workers (0: heavy requests share the ordinary scorers)",
             DefaultValueFactory = _ => defaults.HeavyWorkers,
         };
+        var logRequests = new Option<bool>("--log-requests")
+        {
+            Description = "Log one line per request: method, path, status, ms, request_id, model version, trace id (default off)",
+        };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "text, or json (one JSON object per log record, for log collectors; the start line is a record too)",
+            DefaultValueFactory = _ => "text",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
         var workers = new Option<int>("--workers")
         {
             Description = "Requests scored at once, each on its own copy of the network; more wait in line (default: CPU cores)",
@@ -78,7 +88,7 @@ public static class ServeCommand
             "Serve a model over HTTP: POST /v1/rank re-ranks candidates into a slate; GET /healthz (liveness); GET /readyz (readiness); GET /metrics (Prometheus); " +
             "POST /admin/reload swaps in a new checkpoint without downtime (loopback clients only). " +
             "Stops gracefully on SIGTERM or Ctrl+C.");
-        foreach (var option in new Option[] { model, urls, backend, onnx, maxCandidates, maxWork, deadline, maxQueue, maxBody, maxValues, workers, heavyWork, heavyWorkers, threads })
+        foreach (var option in new Option[] { model, urls, backend, onnx, maxCandidates, maxWork, deadline, maxQueue, maxBody, maxValues, workers, heavyWork, heavyWorkers, threads, logRequests, logFormat })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -99,6 +109,8 @@ public static class ServeCommand
                 Workers = workerCount,
                 HeavyWork = parse.GetValue(heavyWork),
                 HeavyWorkers = parse.GetValue(heavyWorkers),
+                LogRequests = parse.GetValue(logRequests),
+                JsonLogs = parse.GetValue(logFormat) == "json",
                 TorchThreads = threadCount > 0 ? threadCount : Math.Max(1, Environment.ProcessorCount / Math.Max(1, workerCount)),
             };
             options.Validate();
@@ -106,13 +118,17 @@ public static class ServeCommand
             try
             {
                 service.StartAsync().GetAwaiter().GetResult();
-                var info = service.Model;
-                AnsiConsole.MarkupLineInterpolated(
-                    $"serving [bold]{info.Name}[/] ({info.Role}, {info.Parameters:N0} parameters) version {info.Version}, backend [bold]{info.Backend}[/], {service.Workers} workers (+{options.HeavyWorkers} for requests over {options.HeavyWork:N0} scorings) x {options.TorchThreads} threads");
-                foreach (string url in service.Urls) AnsiConsole.MarkupLineInterpolated($"listening on {url}");
-                AnsiConsole.MarkupLine("POST /v1/rank, GET /healthz, GET /readyz, GET /metrics, POST /admin/reload (loopback); Ctrl+C or SIGTERM stops after in-flight requests");
+                // With JSON logs, stdout carries log records only: the service logs its own start line.
+                if (!options.JsonLogs)
+                {
+                    var info = service.Model;
+                    AnsiConsole.MarkupLineInterpolated(
+                        $"serving [bold]{info.Name}[/] ({info.Role}, {info.Parameters:N0} parameters) version {info.Version}, backend [bold]{info.Backend}[/], {service.Workers} workers (+{options.HeavyWorkers} for requests over {options.HeavyWork:N0} scorings) x {options.TorchThreads} threads");
+                    foreach (string url in service.Urls) AnsiConsole.MarkupLineInterpolated($"listening on {url}");
+                    AnsiConsole.MarkupLine("POST /v1/rank, GET /healthz, GET /readyz, GET /metrics, POST /admin/reload (loopback); Ctrl+C or SIGTERM stops after in-flight requests");
+                }
                 service.WaitForShutdownAsync().GetAwaiter().GetResult();
-                AnsiConsole.MarkupLine("stopped");
+                if (!options.JsonLogs) AnsiConsole.MarkupLine("stopped");
             }
             finally
             {

@@ -19,9 +19,9 @@ public sealed class ResumeCommandTests
     {
         using var folder = new TemporaryFolder();
         string config = folder.Write("config.json", Config);
-        Assert.Equal(0, await Drlrec("train", "--config", config, "--out", folder["full"]).WaitAsync());
+        using (var full = CliProcess.Start("train", "--config", config, "--out", folder["full"])) Assert.Equal(0, await full.WaitAsync());
 
-        using (var killed = Drlrec("train", "--config", config, "--out", folder["killed"]))
+        using (var killed = CliProcess.Start("train", "--config", config, "--out", folder["killed"]))
         {
             var clock = Stopwatch.StartNew();
             while (!File.Exists(Path.Combine(folder["killed"], "resume.ckpt")) && !killed.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3))
@@ -35,7 +35,7 @@ public sealed class ResumeCommandTests
         var (code, output) = CliRunner.Run("train", "--resume", folder["killed"], "--epochs", "2");
         Assert.Equal(1, code);
         Assert.Contains("drop --epochs", output);
-        Assert.Equal(0, await Drlrec("train", "--resume", folder["killed"]).WaitAsync());
+        using (var resumed = CliProcess.Start("train", "--resume", folder["killed"])) Assert.Equal(0, await resumed.WaitAsync());
 
         Assert.Equal(RunFiles.WeightHashes(folder["full"]), RunFiles.WeightHashes(folder["killed"]));
         Assert.Equal(RunFiles.MetricsWithoutTimings(folder["full"]), RunFiles.MetricsWithoutTimings(folder["killed"]));
@@ -57,50 +57,5 @@ public sealed class ResumeCommandTests
         (code, output) = CliRunner.Run("train");
         Assert.Equal(1, code);
         Assert.Contains("--out is required", output);
-    }
-
-    /// <summary>The built CLI in its own process, output discarded.</summary>
-    private static RunningCli Drlrec(params string[] args)
-    {
-        string cli = Path.Combine(AppContext.BaseDirectory, "drlrec.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add(cli);
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        return new RunningCli(Process.Start(start)!);
-    }
-
-    private sealed class RunningCli : IDisposable
-    {
-        private readonly Process process;
-        private readonly Task<string> output, error;
-
-        public RunningCli(Process process)
-        {
-            this.process = process;
-            output = process.StandardOutput.ReadToEndAsync();
-            error = process.StandardError.ReadToEndAsync();
-        }
-
-        public bool HasExited => process.HasExited;
-        public void Kill() => process.Kill(entireProcessTree: true);
-        public Task WaitForExitAsync() => process.WaitForExitAsync();
-
-        /// <summary>Waits (at most 5 minutes) and returns the exit code; the output is in the failure message otherwise.</summary>
-        public async Task<int> WaitAsync()
-        {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-            if (process.ExitCode != 0) Assert.Fail($"exit {process.ExitCode}\n{await output}\n{await error}");
-            return process.ExitCode;
-        }
-
-        public void Dispose()
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.Dispose();
-        }
     }
 }

@@ -140,4 +140,31 @@ public sealed class ServeCommandTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.Contains(message, error.ToString());
     }
+
+    [Fact]
+    public async Task Json_logs_are_one_record_per_line_with_the_start_line_and_each_requests_id_and_model_version()
+    {
+        using var serve = CliProcess.Start("serve", "--model", TinyModel.Folder, "--urls", "http://127.0.0.1:0", "--workers", "1",
+            "--log-format", "json", "--log-requests");
+        string start = await serve.LineAsync(l => l.Contains("listening on http://127.0.0.1:"), TimeSpan.FromMinutes(2));
+        using var startRecord = JsonDocument.Parse(start);
+        Assert.Equal("Information", startRecord.RootElement.GetProperty("LogLevel").GetString());
+        var state = startRecord.RootElement.GetProperty("State");
+        Assert.False(string.IsNullOrEmpty(state.GetProperty("ModelVersion").GetString()));
+        string url = System.Text.RegularExpressions.Regex.Match(start, @"http://127\.0\.0\.1:\d+").Value;
+
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+        var request = Requests.Valid();
+        request["request_id"] = "log-test-7";
+        using var response = await client.PostAsync("/v1/rank", new StringContent(request.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode);
+
+        string logged = await serve.LineAsync(l => l.Contains("log-test-7"), TimeSpan.FromSeconds(30));
+        using var record = JsonDocument.Parse(logged);
+        var fields = record.RootElement.GetProperty("State");
+        Assert.Equal("log-test-7", fields.GetProperty("RequestId").GetString());
+        Assert.Equal(200, fields.GetProperty("Status").GetInt32());
+        Assert.Equal(state.GetProperty("ModelVersion").GetString(), fields.GetProperty("ModelVersion").GetString());
+        Assert.All(serve.Lines.Where(l => l.Length > 0), line => JsonDocument.Parse(line).Dispose()); // stdout holds log records only
+    }
 }

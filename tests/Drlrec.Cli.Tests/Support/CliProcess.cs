@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Drlrec.Cli.Tests.Support;
+
+/// <summary>
+/// The built CLI (drlrec.dll beside the tests) in a process of its own, for what an in-process run cannot show: a kill -9,
+/// or what a command writes to its real stdout. Output lines are collected as they come.
+/// </summary>
+public sealed class CliProcess : IDisposable
+{
+    private readonly Process process;
+    private readonly ConcurrentQueue<string> lines = new();
+
+    private CliProcess(Process process)
+    {
+        this.process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>Starts <c>dotnet drlrec.dll ARGS</c> with one OpenMP thread.</summary>
+    public static CliProcess Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "drlrec.dll"));
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        return new CliProcess(Process.Start(start)!);
+    }
+
+    public bool HasExited => process.HasExited;
+    public IReadOnlyList<string> Lines => lines.ToArray();
+
+    /// <summary>SIGKILL: no handler of the process runs.</summary>
+    public void Kill() => process.Kill(entireProcessTree: true);
+
+    public Task WaitForExitAsync() => process.WaitForExitAsync();
+
+    /// <summary>Waits (at most 5 minutes) for the exit and fails the test, with the output, unless the code is 0.</summary>
+    public async Task<int> WaitAsync()
+    {
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        if (process.ExitCode != 0) Assert.Fail($"exit {process.ExitCode}\n{string.Join('\n', Lines)}");
+        return process.ExitCode;
+    }
+
+    /// <summary>The first output line that matches, waiting for it up to <paramref name="timeout"/>.</summary>
+    public async Task<string> LineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (lines.FirstOrDefault(match) is { } line) return line;
+            if (process.HasExited) break;
+            await Task.Delay(50);
+        }
+        if (lines.FirstOrDefault(match) is { } last) return last;
+        Assert.Fail($"no matching output line within {timeout.TotalSeconds:0} s:\n{string.Join('\n', Lines)}");
+        return "";
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        process.Dispose();
+    }
+}
