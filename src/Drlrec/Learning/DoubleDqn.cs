@@ -32,35 +32,31 @@ public static class DoubleDqn
         return batch.Rewards.Plus(next.Times(gamma)) * mask;
     }
 
-    /// <summary>
-    /// Q'(s_{t+1}, a*) for each t, 0 where position t+1 does not exist (so y_L = r_L). Every next state of the batch
-    /// is scored in one call per network: state s_p (p = 1..L−1 items placed) of list b is row b·(L−1) + p − 1, its
-    /// candidates are the list's positions 1..L−1 with those before p (and padding) masked out.
-    /// </summary>
+    /// <summary>Q'(s_{t+1}, a*) for each t, 0 where position t+1 does not exist (so y_L = r_L).</summary>
     public static Tensor NextValues(QNetwork online, QNetwork target, ListBatch batch, FieldLayout layout, TargetActions actions)
     {
         using var noGrad = no_grad();
-        long b = batch.Size, l = batch.Length, s = l - 1;
+        long b = batch.Size, l = batch.Length;
         var mask = batch.Mask.to_type(ScalarType.Float32);
         var targetOut = target.Forward(batch);
-        if (s == 0) return zeros(b, 1);
         if (actions == TargetActions.LoggedNext)
-            return cat([targetOut.Q.narrow(1, 1, s) * mask.narrow(1, 1, s), zeros(b, 1)], 1);
+            return cat([targetOut.Q.narrow(1, 1, l - 1) * mask.narrow(1, 1, l - 1), zeros(b, 1)], 1);
 
         var onlineOut = online.Forward(batch);
-        var lists = arange(b, dtype: ScalarType.Int64).repeat_interleave(s);                     // [B·S]: the state's list
-        var placed = arange(1, l, dtype: ScalarType.Int64).repeat(b);                             // [B·S]: p
-        var slots = batch.Rows.narrow(1, 1, s).flatten(0, 1);                                    // [B·S, F, M]: slot p's row
-        var items = layout.ItemPart(batch.Rows.narrow(1, 1, s), 2).index_select(0, lists);      // [B·S, S, F_item, M]
-        var rows = layout.Place(slots, items);                                                   // [B·S, S, F, M]
-        var unplaced = arange(1, l, dtype: ScalarType.Int64).unsqueeze(0).ge(placed.unsqueeze(1))
-            .logical_and(batch.Mask.narrow(1, 1, s).index_select(0, lists));                     // [B·S, S]: A_{p}
-        var qOnline = online.ScoreCandidates(online.PrefixAt(onlineOut, lists, placed), rows).Q;  // [B·S, S]
-        var best = qOnline.masked_fill(unplaced.logical_not(), Scalars.NegativeInfinity).argmax(1); // [B·S]: a*
-        var pick = best.view(-1, 1, 1, 1).expand(-1, 1, rows.shape[2], rows.shape[3]);
-        var chosen = rows.gather(1, pick);                                                       // [B·S, 1, F, M]
-        var qTarget = target.ScoreCandidates(target.PrefixAt(targetOut, lists, placed), chosen).Q; // [B·S, 1]
-        return cat([qTarget.view(b, s) * mask.narrow(1, 1, s), zeros(b, 1)], 1);                  // [B, L]
+        var columns = new List<Tensor>();
+        for (int p = 1; p < l; p++) // state s_{p}: p items placed; candidates = positions p..L-1
+        {
+            var rows = layout.Place(batch.Rows.select(1, p), layout.ItemPart(batch.Rows.narrow(1, p, l - p), 2)); // [B, C, F, M]
+            var remaining = batch.Mask.narrow(1, p, l - p);                                           // [B, C]
+            var qOnline = online.ScoreCandidates(online.PrefixAt(onlineOut, p), rows).Q;              // [B, C]
+            var best = qOnline.masked_fill(remaining.logical_not(), Scalars.NegativeInfinity).argmax(1); // [B]
+            var pick = best.view(b, 1, 1, 1).expand(b, 1, rows.shape[2], rows.shape[3]);
+            var chosen = rows.gather(1, pick);                                                        // [B, 1, F, M]
+            var qTarget = target.ScoreCandidates(target.PrefixAt(targetOut, p), chosen).Q.squeeze(1);
+            columns.Add(qTarget * mask.select(1, p));
+        }
+        columns.Add(zeros(b));
+        return stack(columns, 1);
     }
 
     /// <summary>Mean squared TD error over real positions: Σ mask·(Q − y)² / Σ mask.</summary>
