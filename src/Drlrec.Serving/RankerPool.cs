@@ -26,7 +26,8 @@ public sealed class PoolBusyException(int queue) : Exception($"every scorer is b
 /// A fixed set of rankers, one scorer each, lent out one request at a time: requests beyond the pool size wait
 /// (in arrival order) instead of sharing a scorer, which keeps backends free of locking. Two lanes: ordinary requests
 /// use <see cref="ServeOptions.Workers"/> scorers; heavy ones (more than <see cref="ServeOptions.HeavyWork"/> candidate
-/// scorings) use <see cref="ServeOptions.HeavyWorkers"/> scorers of their own, so they cannot occupy every scorer.
+/// scorings) use <see cref="ServeOptions.HeavyWorkers"/> scorers of their own, so they cannot occupy every scorer, and
+/// those give way (<see cref="YieldingScorer"/>) while ordinary requests wait.
 /// </summary>
 public sealed class RankerPool : IDisposable
 {
@@ -48,6 +49,7 @@ public sealed class RankerPool : IDisposable
             for (int i = 0; i < options.Workers + options.HeavyWorkers; i++)
             {
                 var scorer = factory(model, options);
+                if (i >= options.Workers) scorer = new YieldingScorer(scorer, () => ordinary.Waiting > 0);
                 scorers.Add(scorer);
                 if (scorer.FieldCount != model.Schema.Count)
                     throw new InvalidDataException(
@@ -122,6 +124,9 @@ public sealed class RankerPool : IDisposable
         }
 
         public void Return(SlateRanker ranker) => idle.Writer.TryWrite(ranker);
+
+        /// <summary>Requests waiting for a scorer of this lane.</summary>
+        public int Waiting => Volatile.Read(ref waiting);
 
         public void Close() => idle.Writer.TryComplete();
     }
