@@ -31,7 +31,7 @@ public sealed record TrainerConfig
     /// <summary>CPU threads for tensor operations; 0 keeps libtorch's default (all cores). Default 0.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Also write TensorBoard event files into the run folder (losses per step, validation metrics per epoch,
-    /// distillation's loss terms): <c>tensorboard --logdir runs</c>. Default on.</summary>
+    /// <summary>Also write TensorBoard event files into the run folder (losses and distillation's loss terms as means over
+    /// every 10 steps, validation metrics per epoch): <c>tensorboard --logdir runs</c>. Default on.</summary>
     public bool Tensorboard { get; init; } = true;
 }

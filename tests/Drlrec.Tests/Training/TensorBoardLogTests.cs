@@ -2,11 +2,12 @@ using Drlrec.Configuration;
 using Drlrec.Data.Loading;
 using Drlrec.Testing;
 using Drlrec.Tests.Support;
+using Drlrec.Training;
 using Drlrec.Workflows;
 
 namespace Drlrec.Tests.Training;
 
-/// <summary>A run's TensorBoard event file holds a loss per step and the validation metrics per epoch.</summary>
+/// <summary>A run's TensorBoard event file holds the loss per 10 steps and the validation metrics per epoch.</summary>
 public sealed class TensorBoardLogTests
 {
     private static readonly PreparedData Data = PreparedData.Prepare(ToyData.Lists(96, seed: 5), null, new DataConfig(), new FeatureConfig());
@@ -25,7 +26,10 @@ public sealed class TensorBoardLogTests
         var result = TrainWorkflow.Run(Config, Data, folder["on"]);
 
         Assert.Single(Directory.GetFiles(folder["on"], "events.out.tfevents.*"));
-        Assert.Equal(result.Epochs[^1].Steps, RunFiles.TensorBoardTagCount(folder["on"], "train/loss"));
+        // One point per 10 steps, and one for each epoch's remaining steps.
+        long perEpoch = result.Epochs[0].Steps;
+        Assert.Equal(2 * (perEpoch / TensorBoardLog.Every + (perEpoch % TensorBoardLog.Every > 0 ? 1 : 0)),
+            RunFiles.TensorBoardTagCount(folder["on"], "train/loss"));
         Assert.Equal(2, RunFiles.TensorBoardTagCount(folder["on"], "validation/auc"));
         Assert.Equal(2, RunFiles.TensorBoardTagCount(folder["on"], "validation/gauc"));
 
