@@ -85,7 +85,7 @@ public static class BatchRanking
         RankCall call;
         try
         {
-            using var body = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 16 });
+            using var body = JsonDocument.Parse(line, RankRequestReader.BodyJson);
             call = reader.Read(body.RootElement);
         }
         catch (JsonException e)
@@ -99,9 +99,7 @@ public static class BatchRanking
         }
         catch (ArgumentException e)
         {
-            // The reader checks everything the ranker does; as in the service, anything it misses is the request's fault.
-            int colon = e.Message.IndexOf(':');
-            throw new RequestError(400, colon > 0 ? e.Message[..colon] : "body", e.Message);
+            throw new RequestError(400, RankRequestReader.FieldOf(e) ?? "body", e.Message);
         }
         var response = RankResponse.Of(call, slate, pool, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         return JsonSerializer.Serialize(response, ServiceResponses.Json);

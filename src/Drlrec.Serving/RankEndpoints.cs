@@ -15,24 +15,19 @@ namespace Drlrec.Serving;
 /// </summary>
 internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, ServeOptions options)
 {
-    // The request shape is four levels deep; anything much deeper is not a rank request.
-    private static readonly JsonDocumentOptions BodyJson = new() { MaxDepth = 16 };
-
-    public Task Health(HttpContext context)
-    {
-        var model = slot.Current;
-        return ServiceResponses.Write(context, new HealthResponse("ok", model.Info, model.Pool.Workers));
-    }
+    public Task Health(HttpContext context) => Status(context, "ok");
 
     /// <summary>
     /// Readiness (Kubernetes' readinessProbe; /healthz is the livenessProbe): the model is loaded and every scorer warm.
     /// The port opens only after that, and closes as soon as shutdown begins, so an answer is always 200 "ready" with the
     /// serving model; a refused connection is "not ready".
     /// </summary>
-    public Task Ready(HttpContext context)
+    public Task Ready(HttpContext context) => Status(context, "ready");
+
+    private Task Status(HttpContext context, string status)
     {
         var model = slot.Current;
-        return ServiceResponses.Write(context, new HealthResponse("ready", model.Info, model.Pool.Workers));
+        return ServiceResponses.Write(context, new HealthResponse(status, model.Info, model.Pool.Workers));
     }
 
     public Task Metrics(HttpContext context)
@@ -89,9 +84,7 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
         }
         catch (ArgumentException e)
         {
-            // The reader checks everything the ranker does; this keeps any check it misses a 400, not a 500.
-            int colon = e.Message.IndexOf(':');
-            await ServiceResponses.WriteError(context, 400, e.Message, colon > 0 ? e.Message[..colon] : null);
+            await ServiceResponses.WriteError(context, 400, e.Message, RankRequestReader.FieldOf(e));
             return;
         }
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -143,7 +136,7 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
         if (buffer.Length == 0) return null;
         try
         {
-            using var body = JsonDocument.Parse(buffer.ToArray(), BodyJson);
+            using var body = JsonDocument.Parse(buffer.ToArray(), RankRequestReader.BodyJson);
             if (body.RootElement.ValueKind != JsonValueKind.Object)
                 throw new RequestError(400, "body", "body: expected a JSON object such as {\"model\": \"runs/student\"}, or no body");
             if (!body.RootElement.TryGetProperty("model", out var model)) return null;
@@ -168,7 +161,7 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
             bodyLimit.MaxRequestBodySize = options.MaxBodyBytes;
         try
         {
-            using var body = await JsonDocument.ParseAsync(request.Body, BodyJson, cancel);
+            using var body = await JsonDocument.ParseAsync(request.Body, RankRequestReader.BodyJson, cancel);
             return reader.Read(body.RootElement);
         }
         catch (JsonException e)

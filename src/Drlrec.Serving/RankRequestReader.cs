@@ -24,6 +24,17 @@ public sealed record RankCall(SlateRequest Request, string RequestId);
 /// </summary>
 public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
 {
+    /// <summary>How request bodies are parsed: the request shape is four levels deep; anything much deeper is not a rank request.</summary>
+    public static readonly JsonDocumentOptions BodyJson = new() { MaxDepth = 16 };
+
+    /// <summary>The field a ranker's <see cref="ArgumentException"/> names (its message starts "field: ..."), or null. The
+    /// reader checks everything the ranker does; this keeps any check it misses the request's fault (a 400), not a 500.</summary>
+    public static string? FieldOf(ArgumentException e)
+    {
+        int colon = e.Message.IndexOf(':');
+        return colon > 0 ? e.Message[..colon] : null;
+    }
+
     private readonly string[] userFields = Names(schema, FieldGroup.User);
     private readonly string[] itemFields = Names(schema, FieldGroup.Item);
     // The ranker fills "position" per slot, so clients may leave it out (a given value is ignored).

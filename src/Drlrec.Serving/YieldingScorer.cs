@@ -8,21 +8,13 @@ namespace Drlrec.Serving;
 /// scorer, it sleeps as long as the step took, so a heavy request uses at most half a core while ordinary requests
 /// queue and runs at full speed otherwise. Three CPU-bound scorers on two cores would otherwise split the CPU evenly.
 /// </summary>
-internal sealed class YieldingScorer(IStepScorer inner, Func<bool> othersWaiting) : IStepScorer
+internal sealed class YieldingScorer(IStepScorer inner, Func<bool> othersWaiting) : DelegatingScorer(inner)
 {
-    public string Backend => inner.Backend;
-    public int FieldCount => inner.FieldCount;
-    public int Heads => inner.Heads;
-    public int HeadDim => inner.HeadDim;
-    public int StateDim => inner.StateDim;
-
-    public StepScores Score(StepInput input)
+    public override StepScores Score(StepInput input)
     {
         long start = Stopwatch.GetTimestamp();
-        var scores = inner.Score(input);
+        var scores = base.Score(input);
         if (othersWaiting()) Thread.Sleep(Stopwatch.GetElapsedTime(start));
         return scores;
     }
-
-    public void Dispose() => inner.Dispose();
 }

@@ -60,8 +60,7 @@ public static class OnlineEvaluation
         int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null)
     {
         if (requests < 1) throw new ArgumentException("--requests: must be at least 1");
-        if (rerankTop is { } top && (top < simulator.ListLength || top > simulator.Config.CandidatesPerRequest))
-            throw new ArgumentException($"--candidates: must be between the list length ({simulator.ListLength}) and the candidates per request ({simulator.Config.CandidatesPerRequest})");
+        if (rerankTop is { } top) CheckWindow(top, simulator.ListLength, simulator.Config.CandidatesPerRequest, "--candidates");
         foreach (var (name, ranker) in models) EnsureSameSchema(simulator.Schema, ranker.Schema, name);
         // A request comes after the log: a model with user history fields sees each user's counts over the whole log.
         var history = models.Any(m => UserHistory.In(m.Ranker.Schema)) ? UserHistory.Totals(simulator.GenerateLogs()) : null;
@@ -92,6 +91,14 @@ public static class OnlineEvaluation
         }
         return new OnlineClicks(names, perRequest, seeds, requests);
     }
+    /// <summary>Refuses a re-rank window the simulator cannot honour: it must hold a list and fit in a request.</summary>
+    /// <param name="owner">The setting's name in the message (e.g. "--candidates").</param>
+    public static void CheckWindow(int top, int listLength, int candidatesPerRequest, string owner)
+    {
+        if (top < listLength || top > candidatesPerRequest)
+            throw new ArgumentException($"{owner}: must be between the list length ({listLength}) and the candidates per request ({candidatesPerRequest}) (got {top})");
+    }
+
     /// <summary>The request as a model sees it: user and context fields, each candidate's item fields, slate size L.</summary>
     /// <param name="history">Each user's counts over the log (<see cref="UserHistory.Totals"/>), to send the user
     /// history fields; null leaves them out.</param>

@@ -102,9 +102,7 @@ public static class ExperimentRunner
         {
             var data = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'").Data;
             var world = dataset.Synthetic ?? data.Synthetic;
-            if (top < data.MaxListLength || top > world.CandidatesPerRequest)
-                throw new ArgumentException($"online_candidates: must be between the list length ({data.MaxListLength}) and the candidates per " +
-                                            $"request ({world.CandidatesPerRequest}) of data set '{dataset.Name}' (got {top})");
+            OnlineEvaluation.CheckWindow(top, data.MaxListLength, world.CandidatesPerRequest, $"online_candidates of data set '{dataset.Name}'");
         }
     }
 

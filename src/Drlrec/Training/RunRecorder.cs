@@ -55,7 +55,7 @@ public sealed class RunRecorder : ITrainingHooks
     {
         run.AppendMetrics(record);
         tensorboard?.Epoch(record);
-        ResumeCheckpoint.Save(run.File(ResumeCheckpoint.FileName), progress, learner);
+        ResumeCheckpoint.Save(ResumeCheckpoint.In(run.Path), progress, learner);
     }
 
     public void OnImproved(EpochRecord record, OfflineMetrics validation) =>
@@ -85,7 +85,7 @@ public sealed class RunRecorder : ITrainingHooks
             ParameterParts = result.ParameterParts.ToDictionary(p => p.Part, p => p.Parameters),
             result.ItemsPerSecond,
         });
-        File.Delete(run.File(ResumeCheckpoint.FileName));
+        File.Delete(ResumeCheckpoint.In(run.Path));
         return result;
     }
 }
