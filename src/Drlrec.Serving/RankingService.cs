@@ -33,6 +33,7 @@ public sealed class RankingService : IAsyncDisposable
     public static RankingService Create(ServeOptions options, ScorerFactory? factory = null)
     {
         options.Validate();
+        ReserveThreads(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "drlrec" });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -73,6 +74,19 @@ public sealed class RankingService : IAsyncDisposable
             ((IDisposable)app).Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Ranking runs synchronously on thread-pool threads and holds each for the whole request, so with the pool's
+    /// default minimum (one thread per core) busy scorers leave nothing for Kestrel's I/O and the pool adds threads only
+    /// about twice a second: requests that should wait in the queue or be refused at once waited for thread injection
+    /// instead (seen as 0.5-1 s stalls). The minimum covers every scorer plus one thread per core.
+    /// </summary>
+    private static void ReserveThreads(ServeOptions options)
+    {
+        ThreadPool.GetMinThreads(out int worker, out int io);
+        int needed = options.Workers + options.HeavyWorkers + Environment.ProcessorCount;
+        if (worker < needed) ThreadPool.SetMinThreads(needed, io);
     }
 
     /// <summary>The model serving now (it changes with <c>POST /admin/reload</c>).</summary>
