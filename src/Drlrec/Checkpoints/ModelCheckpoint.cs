@@ -13,14 +13,22 @@ namespace Drlrec.Checkpoints;
 public sealed record CheckpointHeader
 {
     /// <summary>Format 2 carries a SHA-256 of the file in the zip comment (<see cref="ModelCheckpoint"/>); format 1 files
-    /// (without it) still load.</summary>
-    public const string CurrentFormat = "drlrec-model/2";
+    /// (without it) still load. Format 3 records <see cref="QNetworkConfig.ContextInput"/>; formats 1 and 2 predate it
+    /// and load as <see cref="ContextInput.FieldAttention"/>, the only architecture they could hold.</summary>
+    public const string CurrentFormat = "drlrec-model/3";
+
+    /// <summary>Checksummed, before <see cref="QNetworkConfig.ContextInput"/>.</summary>
+    public const string FieldAttentionFormat = "drlrec-model/2";
 
     /// <summary>The format written before checksums: read without verification.</summary>
     public const string UnverifiedFormat = "drlrec-model/1";
 
     /// <summary>Formats this version reads.</summary>
-    public static IReadOnlyList<string> ReadableFormats { get; } = [UnverifiedFormat, CurrentFormat];
+    public static IReadOnlyList<string> ReadableFormats { get; } = [UnverifiedFormat, FieldAttentionFormat, CurrentFormat];
+
+    /// <summary>The header as this version reads it: older formats get the settings they were written under.</summary>
+    public CheckpointHeader Upgraded() => Format == CurrentFormat ? this
+        : this with { Model = Model with { ContextInput = ContextInput.FieldAttention } };
 
     public string Format { get; init; } = CurrentFormat;
     /// <summary>A display name (e.g. "teacher", "student-drl-rec").</summary>
@@ -121,6 +129,7 @@ public static class ModelCheckpoint
             if (!CheckpointHeader.ReadableFormats.Contains(header.Format))
                 throw new InvalidDataException($"{path}: format '{header.Format}', expected one of {string.Join(", ", CheckpointHeader.ReadableFormats)}");
             if (header.Format != CheckpointHeader.UnverifiedFormat) CheckpointZip.Verify(path, file);
+            header = header.Upgraded();
             var online = Build(header, "online");
             var target = Build(header, "target");
             CheckpointZip.ReadModule(zip, path, "online.weights", online);
@@ -136,7 +145,7 @@ public static class ModelCheckpoint
     }
 
     public static QNetwork Build(CheckpointHeader header, string name) =>
-        new(header.Model, header.Fields.Count, header.Vocabulary.Rows, name, FieldLayout.Of(header.Vocabulary).DenseFields);
+        new(header.Model, FieldLayout.Of(header.Vocabulary), header.Vocabulary.Rows, name);
 
     /// <summary>
     /// A new network (in eval mode) with the weights of <paramref name="model"/>'s online network, for a serving worker

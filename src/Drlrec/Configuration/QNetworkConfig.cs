@@ -1,5 +1,18 @@
 namespace Drlrec.Configuration;
 
+/// <summary>Where the context fields (the slot's: position, hour, device, ...) enter the Q-network.</summary>
+public enum ContextInput
+{
+    /// <summary>Their embeddings take their fields' places in the item vector after the field attention, which mixes the
+    /// user and item fields only: a candidate's encoding is the same in every slot, so it is computed once per request
+    /// (once per item of a list in training) and each slot's context is added per step.</summary>
+    ItemVector,
+
+    /// <summary>They are fields like the others in the field attention, so every slot re-encodes every candidate
+    /// (checkpoints before format drlrec-model/3).</summary>
+    FieldAttention,
+}
+
 /// <summary>
 /// Sizes of a Q-network. Teacher and student share the architecture and differ only here
 /// (reference: teacher d = 16, student d = 8; hint size 32; two heads).
@@ -21,6 +34,11 @@ public sealed record QNetworkConfig
     /// <summary>Dropout on item vectors and hidden MLP layers during training. Default 0.1 (the reference's 0.3 learned
     /// more slowly and ended lower on the MovieLens validation split: 0.694 vs 0.701 AUC).</summary>
     public double Dropout { get; init; } = 0.1;
+
+    /// <summary>Where the context fields enter. Default <see cref="Configuration.ContextInput.ItemVector"/> (measured
+    /// against <see cref="Configuration.ContextInput.FieldAttention"/> on 3 seeds per data set: docs/method.md), which
+    /// encodes each candidate once per request instead of once per slot.</summary>
+    public ContextInput ContextInput { get; init; } = ContextInput.ItemVector;
 
     public static QNetworkConfig Teacher { get; } = new();
     public static QNetworkConfig Student { get; } = new() { EmbeddingDim = 8 };

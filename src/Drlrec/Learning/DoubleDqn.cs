@@ -44,19 +44,59 @@ public static class DoubleDqn
 
         var onlineOut = online.Forward(batch);
         var columns = new List<Tensor>();
-        for (int p = 1; p < l; p++) // state s_{p}: p items placed; candidates = positions p..L-1
+        var remainingItems = ItemVectors(online, target, batch, layout);
+        for (int p = 1; p < l; p++) // state s_{p}: p items placed; candidates = positions p..L-1, in slot p's context
         {
-            var rows = layout.Place(batch.Rows.select(1, p), layout.ItemPart(batch.Rows.narrow(1, p, l - p), 2)); // [B, C, F, M]
             var remaining = batch.Mask.narrow(1, p, l - p);                                           // [B, C]
-            var qOnline = online.ScoreCandidates(online.PrefixAt(onlineOut, p), rows).Q;              // [B, C]
+            var (xOnline, targetVector) = remainingItems(p);                                         // [B, C, D]
+            var qOnline = online.ScoreEncoded(online.PrefixAt(onlineOut, p), xOnline).Q;             // [B, C]
             var best = qOnline.masked_fill(remaining.logical_not(), Scalars.NegativeInfinity).argmax(1); // [B]
-            var pick = best.view(b, 1, 1, 1).expand(b, 1, rows.shape[2], rows.shape[3]);
-            var chosen = rows.gather(1, pick);                                                        // [B, 1, F, M]
-            var qTarget = target.ScoreCandidates(target.PrefixAt(targetOut, p), chosen).Q.squeeze(1);
+            var chosen = targetVector(best);                                                          // [B, 1, D]
+            var qTarget = target.ScoreEncoded(target.PrefixAt(targetOut, p), chosen).Q.squeeze(1);  // [B]
             columns.Add(qTarget * mask.select(1, p));
         }
         columns.Add(zeros(b));
         return stack(columns, 1);
+    }
+
+    /// <summary>
+    /// For slot p: the online network's vectors of the list's items at positions p..L-1 placed in slot p (user and
+    /// context fields of slot p, item fields of each item), and the target network's vector of the one chosen (by its
+    /// index among them). Networks that encode once (<see cref="QNetwork.EncodesOncePerRequest"/>) encode each item once
+    /// per batch and add the slot's context; the others encode every item again in every slot (L²/2 encodings per list).
+    /// </summary>
+    public static Func<int, (Tensor Online, Func<Tensor, Tensor> TargetOf)> ItemVectors(QNetwork online, QNetwork target,
+        ListBatch batch, FieldLayout layout, bool encodeOnce = true)
+    {
+        long b = batch.Size, l = batch.Length;
+        if (encodeOnce && online.EncodesOncePerRequest && target.EncodesOncePerRequest)
+        {
+            // The user fields are the list's own in every slot, so an item's encoding is its row's (context aside).
+            var rows = batch.Rows.flatten(0, 1);                                                      // [B·L, F, M]
+            var onlineItems = online.EncodeCandidates(rows).view(b, l, -1);                           // [B, L, D]
+            var targetItems = target.EncodeCandidates(rows).view(b, l, -1);
+            return p =>
+            {
+                var slot = batch.Rows.select(1, p);                                                   // [B, F, M]
+                return (online.AtSlot(onlineItems.narrow(1, p, l - p), slot),
+                    best => target.AtSlot(Pick(targetItems.narrow(1, p, l - p), best), slot));
+            };
+        }
+        return p =>
+        {
+            var placed = layout.Place(batch.Rows.select(1, p), layout.ItemPart(batch.Rows.narrow(1, p, l - p), 2)); // [B, C, F, M]
+            return (online.EncodeItems(placed.flatten(0, 1)).view(b, l - p, -1),
+                best => target.EncodeItems(Pick(placed, best).flatten(0, 1)).view(b, 1, -1));
+        };
+    }
+
+    /// <summary>Row best[r] of each x[r] along axis 1: [B, C, ..] → [B, 1, ..].</summary>
+    private static Tensor Pick(Tensor x, Tensor best)
+    {
+        var shape = x.shape.ToArray();
+        shape[1] = 1;
+        var index = best.view([.. new long[] { x.shape[0], 1 }, .. Enumerable.Repeat(1L, (int)x.dim() - 2)]).expand(shape);
+        return x.gather(1, index);
     }
 
     /// <summary>Mean squared TD error over real positions: Σ mask·(Q − y)² / Σ mask.</summary>

@@ -14,7 +14,9 @@ namespace Drlrec.Model;
 /// <list type="number">
 /// <item>field embedding bags: each field is the mean of its values' embeddings, d wide;</item>
 /// <item>field interaction: multi-head self-attention across the F fields of the item (residual + LayerNorm),
-/// flattened into an item vector of F·d;</item>
+/// flattened into an item vector of F·d; the slot's context fields (position, ...) are left out of this attention and
+/// their embeddings take their places in the item vector (<see cref="ContextInput.ItemVector"/>, our design choice: a
+/// candidate's encoding then does not depend on the slot, see <see cref="EncodeCandidates"/>);</item>
 /// <item>a causal Transformer attention block across positions 1..t (a score never sees later positions: at
 /// serving time they are not chosen yet);</item>
 /// <item>a GRU over positions, giving the state h_t (F·d wide);</item>
@@ -42,7 +44,9 @@ public sealed class QNetwork : nn.Module
     private readonly nn.Module<Tensor, Tensor>[] mlpInference;
 
     /// <param name="denseFields">Indices of the dense fields (<see cref="FieldLayout.DenseFields"/>); none by default.</param>
-    public QNetwork(QNetworkConfig config, int fields, int embeddingRows, string name = "qnetwork", IReadOnlyList<int>? denseFields = null)
+    /// <param name="contextFields">How many of the fields, the last ones, are context fields (<see cref="FieldLayout"/>).</param>
+    public QNetwork(QNetworkConfig config, int fields, int embeddingRows, string name = "qnetwork", IReadOnlyList<int>? denseFields = null,
+        int contextFields = 0)
         : base(name)
     {
         config.Validate(fields);
@@ -51,6 +55,10 @@ public sealed class QNetwork : nn.Module
         EmbeddingRows = embeddingRows;
         DenseFields = denseFields?.ToArray() ?? [];
         if (DenseFields.Any(i => i < 0 || i >= fields)) throw new ArgumentException($"dense field indices must be within 0..{fields - 1}");
+        if (contextFields < 0 || contextFields >= fields)
+            throw new ArgumentException($"context fields must be 0..{fields - 1} (the field attention needs at least one user or item field)");
+        ContextFields = contextFields;
+        SlotContext = config.ContextInput == ContextInput.ItemVector ? contextFields : 0;
         int d = config.EmbeddingDim, width = config.ItemDim(fields);
 
         // padding_idx 0: padding entries are left out of each bag's mean (a bag of padding only embeds to zero).
@@ -94,7 +102,7 @@ public sealed class QNetwork : nn.Module
     /// <summary>A network for data of <paramref name="layout"/> (its field count and dense fields) and a vocabulary of
     /// <paramref name="embeddingRows"/> rows.</summary>
     public QNetwork(QNetworkConfig config, FieldLayout layout, int embeddingRows, string name = "qnetwork")
-        : this(config, layout.Count, embeddingRows, name, layout.DenseFields)
+        : this(config, layout.Count, embeddingRows, name, layout.DenseFields, layout.ContextFields)
     {
     }
 
@@ -103,8 +111,16 @@ public sealed class QNetwork : nn.Module
     public int EmbeddingRows { get; }
     /// <summary>Indices of the dense fields (empty for categorical data).</summary>
     public int[] DenseFields { get; }
+    /// <summary>Context fields (the last fields).</summary>
+    public int ContextFields { get; }
+    /// <summary>Context fields kept out of the field attention and added per slot (<see cref="ContextInput.ItemVector"/>);
+    /// 0 when they are attended fields (<see cref="ContextInput.FieldAttention"/>).</summary>
+    public int SlotContext { get; }
     /// <summary>F·d.</summary>
     public int ItemDim => Config.ItemDim(FieldCount);
+    /// <summary>A candidate's encoding is the same in every slot: <see cref="EncodeCandidates"/> and <see cref="AtSlot"/>
+    /// may replace <see cref="EncodeItems"/> (false only for models whose field attention mixes context fields).</summary>
+    public bool EncodesOncePerRequest => SlotContext == ContextFields;
 
     /// <summary>The causal attention across positions (its heads shape the prefix cache).</summary>
     public MultiHeadSelfAttention SequenceAttention => sequenceAttention;
@@ -116,10 +132,54 @@ public sealed class QNetwork : nn.Module
     /// <returns>[N, F·d] item vectors.</returns>
     public Tensor EncodeItems(Tensor rows)
     {
-        var fields = EmbedFields(rows);                                                   // [N, F, d]
-        var mixed = fieldNorm.forward(fields.Plus(fieldAttention.Attend(fields, causal: false))); // [N, F, d]
-        var items = mixed.flatten(1);                                                     // [N, F·d]
+        var items = MixFields(EmbedFields(rows)).flatten(1);                              // [N, F·d]
         return training ? itemDropout.forward(items) : items;
+    }
+
+    /// <summary>
+    /// Encodes candidates once for every slot (<see cref="EncodesOncePerRequest"/>): <see cref="EncodeItems"/> with the
+    /// context's part of the vector left at zero and no dropout; <see cref="AtSlot"/> adds a slot's context.
+    /// </summary>
+    /// <param name="rows">[N, F, M]; the context fields' rows are not read.</param>
+    /// <returns>[N, F·d]</returns>
+    public Tensor EncodeCandidates(Tensor rows)
+    {
+        if (!EncodesOncePerRequest)
+            throw new InvalidOperationException("this model's field attention mixes the context fields (context_input field_attention): encode per slot");
+        int shared = FieldCount - SlotContext;
+        var fields = EmbedFields(rows).narrow(1, 0, shared);                              // [N, F-Fc, d]
+        var mixed = fieldNorm.forward(fields.Plus(fieldAttention.Attend(fields, causal: false))).flatten(1); // [N, (F-Fc)·d]
+        return nn.functional.pad(mixed, [0, SlotContext * Config.EmbeddingDim]);          // [N, F·d], context part 0
+    }
+
+    /// <summary>Candidates encoded by <see cref="EncodeCandidates"/> placed in a slot: the slot's context embeddings added
+    /// in the context fields' part of the vector (dropout as <see cref="EncodeItems"/>).</summary>
+    /// <param name="encoded">[R, C, F·d]</param>
+    /// <param name="slotRows">[R, F, M] the slot's rows (only the context fields' are read).</param>
+    /// <returns>[R, C, F·d], equal to <see cref="EncodeItems"/> of the candidates' item fields in the slot.</returns>
+    public Tensor AtSlot(Tensor encoded, Tensor slotRows)
+    {
+        var x = encoded;
+        if (SlotContext > 0)
+        {
+            int shared = FieldCount - SlotContext;
+            var context = EmbedFields(slotRows).narrow(1, shared, SlotContext).flatten(1); // [R, Fc·d]
+            x = x.Plus(nn.functional.pad(context, [shared * Config.EmbeddingDim, 0]).unsqueeze(1)); // + [R, 1, F·d]
+        }
+        return training ? itemDropout.forward(x) : x;
+    }
+
+    /// <summary>Field attention with residual and norm; context fields kept out of it (<see cref="SlotContext"/>) keep
+    /// their own embeddings and are neither attended to nor attend.</summary>
+    /// <param name="fields">[N, F, d]</param>
+    /// <returns>[N, F, d]</returns>
+    private Tensor MixFields(Tensor fields)
+    {
+        if (SlotContext == 0) return fieldNorm.forward(fields.Plus(fieldAttention.Attend(fields, causal: false)));
+        int shared = FieldCount - SlotContext;
+        var attended = fields.narrow(1, 0, shared);                                       // [N, F-Fc, d]
+        var mixed = fieldNorm.forward(attended.Plus(fieldAttention.Attend(attended, causal: false)));
+        return cat([mixed, fields.narrow(1, shared, SlotContext)], 1);                    // [N, F, d]
     }
 
     /// <summary>Each field's vector: the mean of its values' embeddings; for a dense field, its present (or missing) row's
@@ -163,7 +223,14 @@ public sealed class QNetwork : nn.Module
     public CandidateOutput ScoreCandidates(PrefixState prefix, Tensor rows)
     {
         long r = rows.shape[0], c = rows.shape[1];
-        var x = EncodeItems(rows.flatten(0, 1)).view(r, c, ItemDim);                        // [R, C, F·d]
+        return ScoreEncoded(prefix, EncodeItems(rows.flatten(0, 1)).view(r, c, ItemDim));
+    }
+
+    /// <summary><see cref="ScoreCandidates"/> from item vectors (<see cref="EncodeItems"/>, or <see cref="AtSlot"/> of
+    /// candidates encoded once).</summary>
+    /// <param name="x">[R, C, F·d]</param>
+    public CandidateOutput ScoreEncoded(PrefixState prefix, Tensor x)
+    {
         var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.KeyMask,
             out var keys, out var values);                                                  // [R, C, F·d]; keys [R, h, C, dh]
         var z = sequenceNorm.forward(x.Plus(attended));                                     // [R, C, F·d]

@@ -20,6 +20,7 @@ internal sealed class QNetworkGraph
     private readonly Dictionary<string, string> weights = new(StringComparer.Ordinal);
     private readonly int f, d, fieldHeads, stateDim, heads, headDim, hintDim;
     private readonly int[] denseFields;
+    private readonly int slotContext;
 
     private QNetworkGraph(QNetwork network, string name)
     {
@@ -33,6 +34,7 @@ internal sealed class QNetworkGraph
         headDim = network.SequenceAttention.HeadDim;
         hintDim = network.Config.HintDim;
         denseFields = network.DenseFields;
+        slotContext = network.SlotContext;
     }
 
     /// <summary>
@@ -101,8 +103,19 @@ internal sealed class QNetworkGraph
     private string EncodeItems(string rows)
     {
         var fields = EmbeddingBagMean(rows);                                                          // [A, N, F, d]
-        var mixed = LayerNorm(g.Add(fields, FieldAttention(fields)), "fieldNorm");                    // [A, N, F, d]
-        return g.Reshape(mixed, 0, 0, stateDim);                                                      // [A, N, F·d]
+        return g.Reshape(MixFields(fields), 0, 0, stateDim);                                          // [A, N, F·d]
+    }
+
+    /// <summary>Field attention with residual and norm; context fields kept out of it keep their embeddings.</summary>
+    /// <param name="fields">[A, N, F, d]</param>
+    /// <returns>[A, N, F, d]</returns>
+    private string MixFields(string fields)
+    {
+        if (slotContext == 0) return LayerNorm(g.Add(fields, FieldAttention(fields)), "fieldNorm");
+        int shared = f - slotContext;
+        var attended = g.Slice(fields, axis: 2, start: 0, end: shared);                              // [A, N, F-Fc, d]
+        var mixed = LayerNorm(g.Add(attended, FieldAttention(attended)), "fieldNorm");               // [A, N, F-Fc, d]
+        return g.Concat(2, mixed, g.Slice(fields, axis: 2, start: shared, end: f));                  // [A, N, F, d]
     }
 
     /// <summary>Mean of the embeddings of a field's non-padding rows; a field of padding only gives 0.</summary>

@@ -67,8 +67,8 @@ public sealed class ModelCheckpointTests
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
         var config = new QNetworkConfig { EmbeddingDim = 4, HintDim = 8 };
         manual_seed(5);
-        using var online = new QNetwork(config, lists.Schema.Count, vocabulary.Rows, "online");
-        using var target = new QNetwork(config, lists.Schema.Count, vocabulary.Rows, "target");
+        using var online = new QNetwork(config, FieldLayout.Of(lists.Schema), vocabulary.Rows, "online");
+        using var target = new QNetwork(config, FieldLayout.Of(lists.Schema), vocabulary.Rows, "target");
         var header = new CheckpointHeader
         {
             Name = "small", Role = ModelRole.Student, Model = config, Fields = lists.Schema.Fields, Vocabulary = vocabulary,
@@ -120,6 +120,10 @@ public sealed class ModelCheckpointTests
         using var current = ModelCheckpoint.Load(path);
         Assert.Equal("drlrec-model/1", loaded.Header.Format);
         AssertSameWeights(current.Online, loaded.Online);
+        // Written before context_input existed: the architecture files of that time had, whatever the JSON's default.
+        Assert.Equal(ContextInput.FieldAttention, loaded.Header.Model.ContextInput);
+        Assert.False(loaded.Online.EncodesOncePerRequest);
+        Assert.Equal(ContextInput.ItemVector, current.Header.Model.ContextInput);
     }
 
     [Fact]
@@ -130,8 +134,8 @@ public sealed class ModelCheckpointTests
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig { MinCount = 2 });
         var config = new QNetworkConfig { EmbeddingDim = 4, HintDim = 8, Dropout = 0.2 };
         manual_seed(9);
-        using var online = new QNetwork(config, lists.Schema.Count, vocabulary.Rows, "online");
-        using var target = new QNetwork(config, lists.Schema.Count, vocabulary.Rows, "target");
+        using var online = new QNetwork(config, FieldLayout.Of(lists.Schema), vocabulary.Rows, "online");
+        using var target = new QNetwork(config, FieldLayout.Of(lists.Schema), vocabulary.Rows, "target");
         using (no_grad())
         {
             using var one = 1.0.ToScalar(); // held, not a temporary: see Model/Scalars.cs

@@ -46,8 +46,8 @@ public sealed class ExploreFilterTests
         var explore = new ExploreFilter(retriever, encoded, layout, PoolSize, K);
         var catalogIndexOfItem = data.ItemKeys.Select(catalog.IndexOf).ToArray();
         manual_seed(21);
-        using var teacher = new QNetwork(new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 }, layout.Count, vocabulary.Rows);
-        using var student = new QNetwork(new QNetworkConfig { EmbeddingDim = 4, Dropout = 0 }, layout.Count, vocabulary.Rows);
+        using var teacher = new QNetwork(new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 }, layout, vocabulary.Rows);
+        using var student = new QNetwork(new QNetworkConfig { EmbeddingDim = 4, Dropout = 0 }, layout, vocabulary.Rows);
         teacher.eval();
         student.eval();
         using var scope = NewDisposeScope();

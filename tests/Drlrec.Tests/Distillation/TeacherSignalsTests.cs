@@ -16,8 +16,8 @@ public sealed class TeacherSignalsTests
         var lists = ToyData.Lists(40, seed: 5);
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
         manual_seed(12);
-        var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
-        var target = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
+        var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, FieldLayout.Of(lists.Schema), vocabulary.Rows);
+        var target = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, FieldLayout.Of(lists.Schema), vocabulary.Rows);
         online.eval();
         target.eval();
         return (online, target, EncodedLists.Encode(lists, vocabulary), FieldLayout.Of(lists.Schema));

@@ -16,8 +16,8 @@ public sealed class DoubleDqnTests
         var lists = ToyData.Lists(count, seed: 5);
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
         manual_seed(11);
-        var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
-        var target = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
+        var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, FieldLayout.Of(lists.Schema), vocabulary.Rows);
+        var target = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, FieldLayout.Of(lists.Schema), vocabulary.Rows);
         online.eval();
         target.eval();
         return (online, target, EncodedLists.Encode(lists, vocabulary), FieldLayout.Of(lists.Schema));
@@ -37,6 +37,33 @@ public sealed class DoubleDqnTests
             for (int t = expected.Length; t < data.MaxLength; t++) Assert.Equal(0f, y[0, t].item<float>());
         }
     }
+
+    /// <summary>The remaining-list target's encode-once path (each item encoded once per batch, its slot's context added)
+    /// gives the per-slot encoding's vectors and target values, to float precision.</summary>
+    [Fact]
+    public void Encoding_each_item_once_gives_the_per_slot_encodings_vectors_and_targets()
+    {
+        var (online, target, data, layout) = Build(count: 40);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = data.Batch(Enumerable.Range(0, 16).ToArray());
+        var once = DoubleDqn.ItemVectors(online, target, batch, layout, encodeOnce: true);
+        var perSlot = DoubleDqn.ItemVectors(online, target, batch, layout, encodeOnce: false);
+        var best = zeros(batch.Size, ScalarType.Int64);                                          // the logged item of slot p
+        for (int p = 1; p < batch.Length; p++)
+        {
+            var (a, targetA) = once(p);
+            var (e, targetE) = perSlot(p);
+            // Padding has no user fields: compare real candidates of lists that reach slot p (the targets mask the rest).
+            var slotReal = batch.Mask.select(1, p).view(-1, 1, 1);
+            var real = batch.Mask.narrow(1, p, batch.Length - p).unsqueeze(-1).logical_and(slotReal);
+            Assert.True(MaxDifference(a, e, real) < 1e-5, $"slot {p}");
+            Assert.True(MaxDifference(targetA(best), targetE(best), slotReal) < 1e-5, $"slot {p}, target");
+        }
+    }
+
+    private static float MaxDifference(Tensor a, Tensor b, Tensor keep) =>
+        (a - b).abs().masked_fill(keep.logical_not(), 0).max().item<float>();
 
     /// <summary>
     /// Lists of different lengths in one batch: each list's argmax runs over its own remaining items only, and each

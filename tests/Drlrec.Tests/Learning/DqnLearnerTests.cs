@@ -19,8 +19,8 @@ public sealed class DqnLearnerTests
     {
         var data = ToyPrepared();
         manual_seed(1);
-        using var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, data.Layout.Count, data.Vocabulary.Rows);
-        using var target = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, data.Layout.Count, data.Vocabulary.Rows);
+        using var online = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, data.Layout, data.Vocabulary.Rows);
+        using var target = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, data.Layout, data.Vocabulary.Rows);
         using var learner = new DqnLearner(online, target, data.Layout, new DqnConfig());
         void Step(int s)
         {
@@ -42,7 +42,7 @@ public sealed class DqnLearnerTests
     {
         manual_seed(seed);
         var small = new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 };
-        return new DqnLearner(new QNetwork(small, Layout.Count, Vocabulary.Rows), new QNetwork(small, Layout.Count, Vocabulary.Rows),
+        return new DqnLearner(new QNetwork(small, Layout, Vocabulary.Rows), new QNetwork(small, Layout.Count, Vocabulary.Rows),
             Layout, config);
     }
 

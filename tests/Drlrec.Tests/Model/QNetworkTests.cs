@@ -14,7 +14,7 @@ public sealed class QNetworkTests
         var lists = ToyData.Lists(16);
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
         manual_seed(seed);
-        var net = new QNetwork(config ?? new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
+        var net = new QNetwork(config ?? new QNetworkConfig { EmbeddingDim = 8 }, FieldLayout.Of(lists.Schema), vocabulary.Rows);
         net.eval();
         return (net, EncodedLists.Encode(lists, vocabulary), FieldLayout.Of(lists.Schema));
     }
@@ -34,6 +34,42 @@ public sealed class QNetworkTests
             Assert.True(step.Q.squeeze(1).allclose(full.Q.select(1, p), rtol: 1e-4, atol: 1e-5), $"position {p}");
             Assert.True(step.Hint.squeeze(1).allclose(full.Hint.select(1, p), rtol: 1e-4, atol: 1e-5));
         }
+    }
+
+    /// <summary>The encode-once path: a candidate encoded without its slot, then placed in each slot, is the vector the
+    /// per-slot encoding gives (context fields of the slot, item fields of the candidate).</summary>
+    [Fact]
+    public void Candidates_encoded_once_and_placed_in_a_slot_equal_their_encoding_in_that_slot()
+    {
+        var (net, data, layout) = Build();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Assert.True(net.EncodesOncePerRequest);
+        Assert.Equal(1, net.SlotContext);                                                     // the toy schema's position
+        var batch = data.Batch(Enumerable.Range(0, 4).ToArray());
+        long b = batch.Size, l = batch.Length;
+        var once = net.EncodeCandidates(batch.Rows.flatten(0, 1)).view(b, l, -1);             // [B, L, D]
+        for (int p = 0; p < l; p++)
+        {
+            var slot = batch.Rows.select(1, p);
+            var perSlot = net.EncodeItems(layout.Place(slot, layout.ItemPart(batch.Rows, 2)).flatten(0, 1)).view(b, l, -1);
+            // Padding has no user fields: compare real candidates in real slots.
+            var real = batch.Mask.logical_and(batch.Mask.select(1, p).unsqueeze(1)).unsqueeze(-1);
+            var diff = (net.AtSlot(once, slot) - perSlot).abs().masked_fill(real.logical_not(), 0).max().item<float>();
+            Assert.True(diff < 1e-5, $"slot {p}: {diff}");
+        }
+        // The slot matters (the position's embedding is in the vector), so the check above could fail.
+        Assert.False(net.AtSlot(once, batch.Rows.select(1, 0)).allclose(net.AtSlot(once, batch.Rows.select(1, 1))));
+    }
+
+    [Fact]
+    public void A_model_whose_field_attention_mixes_the_context_encodes_per_slot_and_says_so()
+    {
+        var (net, _, _) = Build(config: new QNetworkConfig { EmbeddingDim = 8, ContextInput = ContextInput.FieldAttention });
+        Assert.False(net.EncodesOncePerRequest);
+        Assert.Equal(0, net.SlotContext);
+        var error = Assert.Throws<InvalidOperationException>(() => net.EncodeCandidates(zeros(2, 5, 1, ScalarType.Int64)));
+        Assert.Contains("field_attention", error.Message);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class OnnxExporterTests : IDisposable
     {
         vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
         manual_seed(21);
-        network = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, lists.Schema.Count, vocabulary.Rows);
+        network = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, FieldLayout.Of(lists.Schema), vocabulary.Rows);
         OnnxTestModel.Randomize(network);
         network.eval();
     }

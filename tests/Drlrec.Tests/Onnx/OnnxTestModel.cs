@@ -30,7 +30,7 @@ public sealed class OnnxTestModel : IDisposable
         // Values seen once get no row of their own: the data then has out-of-vocabulary values.
         Vocabulary = FeatureVocabulary.Fit(Lists, new FeatureConfig { MinCount = 2 });
         manual_seed(seed);
-        Network = new QNetwork(config, Lists.Schema.Count, Vocabulary.Rows);
+        Network = new QNetwork(config, FieldLayout.Of(Lists.Schema), Vocabulary.Rows);
         Randomize(Network);
         Network.eval();
         Export = OnnxExporter.Export(Network, "toy", ModelRole.Student, Folder["model.onnx"],

@@ -57,7 +57,7 @@ public sealed class SlateRankerTests
         var lists = ToyData.Lists(60, seed: 2);
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
         manual_seed(8);
-        using var net = new QNetwork(new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 }, lists.Schema.Count, vocabulary.Rows);
+        using var net = new QNetwork(new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 }, FieldLayout.Of(lists.Schema), vocabulary.Rows);
         using var scorer = new TorchStepScorer(net);
         var ranker = new SlateRanker(scorer, vocabulary, lists.Schema);
         string[] user = ["u3", "a0"];

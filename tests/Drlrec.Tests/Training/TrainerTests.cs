@@ -30,8 +30,8 @@ public sealed class TrainerTests
     {
         manual_seed(3);
         var small = new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 };
-        using var online = new QNetwork(small, Data.Layout.Count, Data.Vocabulary.Rows);
-        using var target = new QNetwork(small, Data.Layout.Count, Data.Vocabulary.Rows);
+        using var online = new QNetwork(small, Data.Layout, Data.Vocabulary.Rows);
+        using var target = new QNetwork(small, Data.Layout, Data.Vocabulary.Rows);
         using var learner = new DqnLearner(online, target, Data.Layout, dqn);
         var hooks = new RecordingHooks();
         var fit = new Trainer(trainer, seed: 1, new FeatureDropout(Data.Vocabulary, 0))
