@@ -13,7 +13,7 @@ namespace Drlrec.Serving;
 /// registers. Plain <see cref="RequestDelegate"/>s rather than minimal-API parameter binding: the body is read
 /// and checked by <see cref="RankRequestReader"/>, whose errors name the field, not by a model binder.
 /// </summary>
-internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, ServeOptions options)
+internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, MetricsExposition exposition, ServeOptions options)
 {
     public Task Health(HttpContext context) => Status(context, "ok");
 
@@ -30,11 +30,7 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
         return ServiceResponses.Write(context, new HealthResponse(status, model.Info, model.Pool.Workers));
     }
 
-    public Task Metrics(HttpContext context)
-    {
-        context.Response.ContentType = ServiceMetrics.ContentType;
-        return context.Response.WriteAsync(metrics.Render(slot.Current.Info), context.RequestAborted);
-    }
+    public Task Metrics(HttpContext context) => exposition.Write(context);
 
     public async Task Rank(HttpContext context)
     {
@@ -55,7 +51,7 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
             await ServiceResponses.WriteError(context, e.Status, e.Message, e.Field);
             return;
         }
-        metrics.RankCandidates.Observe(call.Request.Candidates.Count);
+        metrics.RankRead(call.Request.Candidates.Count);
         context.Items[RankObservation.RequestIdItem] = call.RequestId;
         context.Items[RankObservation.ModelVersionItem] = lease.Model.Info.Version;
 
@@ -118,7 +114,7 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Serv
         try
         {
             var info = await slot.ReloadAsync(path, context.RequestAborted);
-            metrics.Reloads.Increment();
+            metrics.Reloaded();
             await ServiceResponses.Write(context, new ReloadResponse("reloaded", info, previous));
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or IOException

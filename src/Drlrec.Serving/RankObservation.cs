@@ -53,8 +53,8 @@ internal sealed class RankObservation(RequestDelegate next, ServiceMetrics metri
         }
         status ??= context.Response.StatusCode;
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        metrics.Record(endpoint, status.Value);
-        if (endpoint == "/v1/rank") metrics.RankSeconds.Observe(seconds);
+        metrics.Answered(endpoint, status.Value);
+        if (endpoint == "/v1/rank") metrics.RankAnswered(seconds);
         if (log.IsEnabled(LogLevel.Information))
             log.LogInformation("{Method} {Path} {Status} {Milliseconds:F2} ms request_id={RequestId} model={ModelVersion} trace={TraceId}",
                 context.Request.Method, context.Request.Path.Value, status.Value, seconds * 1000,

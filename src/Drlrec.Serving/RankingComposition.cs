@@ -20,9 +20,11 @@ public static class RankingComposition
 {
     /// <summary>
     /// Registers the model slot (the model loaded into <see cref="ServeOptions.Workers"/> scorers, each warmed up, with its
-    /// request reader; replaceable by <c>POST /admin/reload</c>), the metrics and the endpoint handlers, all singletons.
-    /// The model is loaded when the host starts, before the server listens, so no client waits for it; the container
-    /// disposes it.
+    /// request reader; replaceable by <c>POST /admin/reload</c>), the metrics (<see cref="ServiceMetrics"/>, the meter
+    /// "Drlrec.Serving" from the host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>), their Prometheus exposition
+    /// on GET /metrics and the endpoint handlers, all singletons. The model is loaded and the metrics start listening
+    /// when the host starts, before the server listens, so no client waits for the model and no request goes uncounted;
+    /// the container disposes them.
     /// </summary>
     /// <param name="factory">Makes the scorers; default: the backend named by <see cref="ServeOptions.Backend"/>.</param>
     public static IServiceCollection AddDrlrecRanking(this IServiceCollection services, ServeOptions options,
@@ -32,7 +34,9 @@ public static class RankingComposition
         options.Validate();
         services.AddSingleton(options);
         services.AddSingleton(_ => LoadModel(options, factory));
+        services.AddMetrics(); // IMeterFactory; a WebApplication has it already
         services.AddSingleton<ServiceMetrics>();
+        services.AddSingleton<MetricsExposition>();
         services.AddSingleton<RankEndpoints>();
         services.AddHostedService<PoolWarmUp>();
         return services;
@@ -71,13 +75,17 @@ public static class RankingComposition
     /// <summary>
     /// Builds the pool while the host is starting: <see cref="IHostedLifecycleService.StartingAsync"/> runs before any
     /// hosted service starts, the web server included, so the model is loaded and warm before the port opens, and a
-    /// model that cannot load stops the start instead of failing the first request.
+    /// model that cannot load stops the start instead of failing the first request. The metrics start listening then
+    /// too: a measurement made while nothing listens is lost, and Kestrel's connection counts would go negative when a
+    /// connection opened before the listener closes after it.
     /// </summary>
     private sealed class PoolWarmUp(IServiceProvider services) : IHostedLifecycleService
     {
         public Task StartingAsync(CancellationToken cancellationToken)
         {
             services.GetRequiredService<ModelSlot>();
+            services.GetRequiredService<ServiceMetrics>();
+            services.GetRequiredService<MetricsExposition>();
             return Task.CompletedTask;
         }
 

@@ -25,7 +25,6 @@ public sealed class RankingService : IAsyncDisposable
         this.options = options;
         // Built here, not at start: Create fails on a model that cannot load, and Model is known before listening.
         slot = app.Services.GetRequiredService<ModelSlot>();
-        Metrics = app.Services.GetRequiredService<ServiceMetrics>();
     }
 
     /// <summary>Loads the model into a pool of <see cref="ServeOptions.Workers"/> scorers and builds (does not start) the service.</summary>
@@ -92,7 +91,6 @@ public sealed class RankingService : IAsyncDisposable
     /// <summary>The model serving now (it changes with <c>POST /admin/reload</c>).</summary>
     public ModelInfo Model => slot.Current.Info;
     public int Workers => slot.Current.Pool.Workers;
-    public ServiceMetrics Metrics { get; }
 
     /// <summary>The addresses listened on, with real ports once started (port 0 becomes the bound port).</summary>
     public IReadOnlyList<string> Urls => app.Urls.ToArray();

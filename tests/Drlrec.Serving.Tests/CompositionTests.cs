@@ -40,7 +40,7 @@ public sealed class CompositionTests
 
         using var rank = await client.PostAsync("/v1/rank", new StringContent(Requests.Valid().ToJsonString(), Encoding.UTF8, "application/json"));
         using var health = await client.GetAsync("/healthz");
-        string metrics = await client.GetStringAsync("/metrics");
+        var metrics = new PrometheusText(await client.GetStringAsync("/metrics"));
 
         Assert.Equal(HttpStatusCode.OK, rank.StatusCode);
         var slate = await TinyService.Json(rank);
@@ -51,8 +51,9 @@ public sealed class CompositionTests
         Assert.Equal("ok", status.GetProperty("status").GetString());
         Assert.Equal("tiny", status.GetProperty("model").GetProperty("name").GetString());
         Assert.Equal(1, status.GetProperty("workers").GetInt32());
-        Assert.Contains("drlrec_http_requests_total{endpoint=\"/v1/rank\",code=\"200\"} 1\n", metrics);
-        Assert.Contains("drlrec_http_requests_total{endpoint=\"/healthz\",code=\"200\"} 1\n", metrics);
+        Assert.Equal(1, metrics["""drlrec_serving_http_requests_total{endpoint="/v1/rank",code="200"}"""]);
+        Assert.Equal(1, metrics["""drlrec_serving_http_requests_total{endpoint="/healthz",code="200"}"""]);
+        Assert.Equal(1, metrics["drlrec_serving_rank_candidates_count"]);
         await app.StopAsync();
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Drlrec.Serving.Tests.Support;
 using Drlrec.Testing;
 
 namespace Drlrec.Serving.Tests;
@@ -69,9 +70,10 @@ public sealed class ReloadTests
         Assert.Contains(first, seen);
         Assert.Contains(second, seen);
         Assert.Equal(second, seen[^1]);
-        string metrics = await client.GetStringAsync("/metrics");
-        Assert.Contains("drlrec_model_reloads_total 1\n", metrics);
-        Assert.Contains($"version=\"{second}\"", metrics);
+        var metrics = new PrometheusText(await client.GetStringAsync("/metrics"));
+        Assert.Equal(1, metrics["drlrec_serving_model_reloads_total"]);                 // the refused checkpoint is no reload
+        var info = Assert.Single(metrics.Series("drlrec_serving_model_info"));          // the replaced model's series is gone
+        Assert.Equal(($$"""drlrec_serving_model_info{backend="torch",name="tiny",version="{{second}}"}""", 1.0), (info.Key, info.Value));
     }
 
     private static Task<HttpResponseMessage> Reload(HttpClient client, string body) =>
