@@ -34,7 +34,7 @@ public sealed class RandomModel : IDisposable
         }
         Vocabulary = new FeatureVocabulary(vocabularies);
         manual_seed(seed);
-        Network = new QNetwork(config, Fields.Length, Vocabulary.Rows, "online");
+        Network = new QNetwork(config, FieldLayout.Of(Schema), Vocabulary.Rows, "online");
         Network.eval();
     }
 

@@ -35,12 +35,17 @@ public class SlateRankerBenchmarks
     [Params(100, 1000)]
     public int Candidates { get; set; }
 
+    /// <summary>Where the context fields enter: item_vector encodes each candidate once per request (the default since
+    /// checkpoint format 3); field_attention re-encodes every remaining candidate in every slot (the models before).</summary>
+    [Params(ContextInput.ItemVector, ContextInput.FieldAttention)]
+    public ContextInput Context { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         // One libtorch thread per ranking, as drlrec serve runs by default (--workers = cores, --threads = cores / workers).
         TorchSharp.torch.set_num_threads(1);
-        model = new RandomModel(Model == "teacher" ? QNetworkConfig.Teacher : QNetworkConfig.Student);
+        model = new RandomModel((Model == "teacher" ? QNetworkConfig.Teacher : QNetworkConfig.Student) with { ContextInput = Context });
         scorer = CreateScorer();
         ranker = new SlateRanker(scorer, model.Vocabulary, model.Schema);
         request = model.Request(Candidates, SlateSize);

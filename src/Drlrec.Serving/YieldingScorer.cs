@@ -10,10 +10,10 @@ namespace Drlrec.Serving;
 /// </summary>
 internal sealed class YieldingScorer(IStepScorer inner, Func<bool> othersWaiting) : DelegatingScorer(inner)
 {
-    public override StepScores Score(StepInput input)
+    protected override float[] Step(Func<float[]> score)
     {
         long start = Stopwatch.GetTimestamp();
-        var scores = base.Score(input);
+        var scores = score();
         if (othersWaiting()) Thread.Sleep(Stopwatch.GetElapsedTime(start));
         return scores;
     }

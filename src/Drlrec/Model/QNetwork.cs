@@ -44,7 +44,8 @@ public sealed class QNetwork : nn.Module
     private readonly nn.Module<Tensor, Tensor>[] mlpInference;
 
     /// <param name="denseFields">Indices of the dense fields (<see cref="FieldLayout.DenseFields"/>); none by default.</param>
-    /// <param name="contextFields">How many of the fields, the last ones, are context fields (<see cref="FieldLayout"/>).</param>
+    /// <param name="contextFields">How many of the fields, the last ones, are context fields (<see cref="FieldLayout"/>); with 0
+    /// every field is attended like an item field, whatever its name (use the <see cref="FieldLayout"/> constructor for data).</param>
     public QNetwork(QNetworkConfig config, int fields, int embeddingRows, string name = "qnetwork", IReadOnlyList<int>? denseFields = null,
         int contextFields = 0)
         : base(name)

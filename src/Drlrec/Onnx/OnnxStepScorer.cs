@@ -36,6 +36,8 @@ public sealed class OnnxStepScorer : IStepScorer
     public int HeadDim => Info.HeadDim;
     public int StateDim => Info.StateDim;
 
+    public ISlateSession Begin(SlateInput input) => new Session(this, input);
+
     public StepScores Score(StepInput input)
     {
         var outputs = Run(input, null, ServingOutputs);
@@ -88,4 +90,57 @@ public sealed class OnnxStepScorer : IStepScorer
     }
 
     public void Dispose() => onnx.Dispose();
+
+    /// <summary>
+    /// One request on the step graph: every step sends the remaining candidates' rows and the prefix, and the chosen
+    /// candidate's key, value and state are kept for the next step.
+    /// </summary>
+    private sealed class Session(OnnxStepScorer scorer, SlateInput input) : ISlateSession
+    {
+        private readonly List<float[]> keys = [];   // per placed item: [h·dh]
+        private readonly List<float[]> values = [];
+        private float[] hidden = new float[scorer.StateDim];
+        private StepScores? last;
+
+        public float[] Score(IReadOnlyList<int> candidates)
+        {
+            int h = scorer.Heads, dh = scorer.HeadDim;
+            last = scorer.Score(new StepInput(keys.Count, Stack(keys, h, dh), Stack(values, h, dh), hidden,
+                input.Rows(keys.Count, candidates), candidates.Count, input.MaxValues));
+            return last.Q;
+        }
+
+        public void Place(int chosen)
+        {
+            if (last is null) throw new InvalidOperationException("Place before Score");
+            int h = scorer.Heads, dh = scorer.HeadDim, d = scorer.StateDim, c = last.Q.Length;
+            keys.Add(Column(last.Keys, h, c, dh, chosen));
+            values.Add(Column(last.Values, h, c, dh, chosen));
+            hidden = last.States.AsSpan(chosen * d, d).ToArray();
+            last = null;
+        }
+
+        public void Dispose()
+        {
+        }
+
+        /// <summary>[T][h·dh] per placed item → [h, T, dh].</summary>
+        private static float[] Stack(List<float[]> perItem, int h, int dh)
+        {
+            int t = perItem.Count;
+            var result = new float[h * t * dh];
+            for (int i = 0; i < t; i++)
+                for (int head = 0; head < h; head++)
+                    Array.Copy(perItem[i], head * dh, result, (head * t + i) * dh, dh);
+            return result;
+        }
+
+        /// <summary>Candidate <paramref name="j"/> of [h, C, dh] → [h·dh].</summary>
+        private static float[] Column(float[] all, int h, int c, int dh, int j)
+        {
+            var result = new float[h * dh];
+            for (int head = 0; head < h; head++) Array.Copy(all, (head * c + j) * dh, result, head * dh, dh);
+            return result;
+        }
+    }
 }

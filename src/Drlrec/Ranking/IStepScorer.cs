@@ -2,7 +2,7 @@ namespace Drlrec.Ranking;
 
 /// <summary>
 /// One greedy step's input for a single request: the cached prefix (T items placed so far) and C candidates placed
-/// in the next slot.
+/// in the next slot (the ONNX step graph's inputs).
 /// </summary>
 /// <param name="PrefixLength">T, 0 for the first slot.</param>
 /// <param name="PrefixKeys">[h, T, dh] sequence-attention keys of the placed items.</param>
@@ -21,9 +21,45 @@ public sealed record StepInput(int PrefixLength, float[] PrefixKeys, float[] Pre
 /// <param name="States">[C, D] GRU state after placing the candidate.</param>
 public sealed record StepScores(float[] Q, float[] Keys, float[] Values, float[] States);
 
+/// <summary>One request's encoded inputs.</summary>
+/// <param name="SlotRows">[L][F·M] each slot's user and context rows (its item fields are not read).</param>
+/// <param name="ItemRows">[N][F_item·M] each candidate's item rows.</param>
+/// <param name="FirstItemField">Index of the first item field among the F.</param>
+/// <param name="MaxValues">M.</param>
+public sealed record SlateInput(long[][] SlotRows, long[][] ItemRows, int FirstItemField, int MaxValues)
+{
+    public int Candidates => ItemRows.Length;
+
+    /// <summary>[C, F, M] rows of <paramref name="candidates"/> placed in slot <paramref name="slot"/>.</summary>
+    public long[] Rows(int slot, IReadOnlyList<int> candidates)
+    {
+        int width = SlotRows[slot].Length, itemWidth = ItemRows.Length == 0 ? 0 : ItemRows[0].Length;
+        var rows = new long[candidates.Count * width];
+        for (int j = 0; j < candidates.Count; j++)
+        {
+            Array.Copy(SlotRows[slot], 0, rows, j * width, width);
+            Array.Copy(ItemRows[candidates[j]], 0, rows, j * width + FirstItemField * MaxValues, itemWidth);
+        }
+        return rows;
+    }
+}
+
 /// <summary>
-/// Scores candidates from a cached list prefix in one batched step: the operation a serving backend provides
-/// (TorchSharp, or ONNX Runtime on an exported graph). The greedy loop around it is <see cref="SlateRanker"/>.
+/// Ranking one request on a backend: the prefix placed so far lives in the session (in the backend's memory), so a step
+/// passes only which candidates remain and returns only their Q-values.
+/// </summary>
+public interface ISlateSession : IDisposable
+{
+    /// <summary>Q of each of <paramref name="candidates"/> (indices into the request's candidates) in the next slot.</summary>
+    float[] Score(IReadOnlyList<int> candidates);
+
+    /// <summary>Places the <paramref name="chosen"/>-th candidate of the last <see cref="Score"/> call in that slot.</summary>
+    void Place(int chosen);
+}
+
+/// <summary>
+/// A serving backend (TorchSharp, or ONNX Runtime on an exported graph): opens a session per request. The greedy loop
+/// around it is <see cref="SlateRanker"/>. One scorer serves one request at a time.
 /// </summary>
 public interface IStepScorer : IDisposable
 {
@@ -33,14 +69,5 @@ public interface IStepScorer : IDisposable
     /// <summary>F, the fields per item.</summary>
     int FieldCount { get; }
 
-    /// <summary>h, heads of the sequence attention.</summary>
-    int Heads { get; }
-
-    /// <summary>dh, the width of one head.</summary>
-    int HeadDim { get; }
-
-    /// <summary>D = F·d, the width of GRU states.</summary>
-    int StateDim { get; }
-
-    StepScores Score(StepInput input);
+    ISlateSession Begin(SlateInput input);
 }

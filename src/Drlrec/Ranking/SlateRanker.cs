@@ -21,7 +21,7 @@ public sealed record RankedSlate(int[] Order, float[] Q);
 /// Builds a slate greedily, as the Q-network was trained to value it: at each position, score every remaining candidate
 /// from the cached prefix state in one batched step, place the best, and extend the cache with that candidate's keys,
 /// values and GRU state (returned by the same step, so nothing is recomputed). Used by the service and by online
-/// evaluation; the backend (TorchSharp or ONNX Runtime) is an <see cref="IStepScorer"/>.
+/// evaluation; the backend (TorchSharp or ONNX Runtime) is an <see cref="IStepScorer"/>, whose session keeps the prefix.
 /// </summary>
 public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary, ListSchema schema)
 {
@@ -49,55 +49,23 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
     public RankedSlate Rank(long[][] slotRows, long[][] itemRows, int candidates, int slateSize, int maxValues,
         CancellationToken cancel = default, long deadline = long.MaxValue)
     {
-        int f = scorer.FieldCount, h = scorer.Heads, dh = scorer.HeadDim, d = scorer.StateDim;
-        int first = schema.FirstItemField, itemFields = schema.ItemCount;
+        using var session = scorer.Begin(new SlateInput(slotRows, itemRows[..candidates], schema.FirstItemField, maxValues));
         var remaining = Enumerable.Range(0, candidates).ToList();
-        var keys = new List<float[]>();   // per placed item: [h, dh]
-        var values = new List<float[]>();
-        var hidden = new float[d];
         var order = new int[slateSize];
         var q = new float[slateSize];
         for (int t = 0; t < slateSize; t++)
         {
             cancel.ThrowIfCancellationRequested();
             if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) throw new OperationCanceledException("past the deadline");
-            int c = remaining.Count;
-            var rows = new long[c * f * maxValues];
-            for (int j = 0; j < c; j++)
-            {
-                Array.Copy(slotRows[t], 0, rows, j * f * maxValues, f * maxValues);
-                Array.Copy(itemRows[remaining[j]], 0, rows, (j * f + first) * maxValues, itemFields * maxValues);
-            }
-            var step = scorer.Score(new StepInput(t, Stack(keys, h, dh), Stack(values, h, dh), hidden, rows, c, maxValues));
+            var scores = session.Score(remaining);
             int best = 0;
-            for (int j = 1; j < c; j++) if (step.Q[j] > step.Q[best]) best = j;
+            for (int j = 1; j < scores.Length; j++) if (scores[j] > scores[best]) best = j;
             order[t] = remaining[best];
-            q[t] = step.Q[best];
-            keys.Add(Column(step.Keys, h, c, dh, best));
-            values.Add(Column(step.Values, h, c, dh, best));
-            hidden = step.States.AsSpan(best * d, d).ToArray();
+            q[t] = scores[best];
+            session.Place(best);
             remaining.RemoveAt(best);
         }
         return new RankedSlate(order, q);
-    }
-
-    /// <summary>[T][h·dh] per placed item → [h, T, dh].</summary>
-    private static float[] Stack(List<float[]> perItem, int h, int dh)
-    {
-        int t = perItem.Count;
-        var result = new float[h * t * dh];
-        for (int i = 0; i < t; i++)
-            for (int head = 0; head < h; head++)
-                Array.Copy(perItem[i], head * dh, result, (head * t + i) * dh, dh);
-        return result;
-    }
-
-    /// <summary>Candidate <paramref name="j"/> of [h, C, dh] → [h·dh].</summary>
-    private static float[] Column(float[] all, int h, int c, int dh, int j)
-    {
-        var result = new float[h * dh];
-        for (int head = 0; head < h; head++) Array.Copy(all, (head * c + j) * dh, result, head * dh, dh);
-        return result;
     }
 
     private (long[][] Slots, long[][] Items, int MaxValues) Encode(SlateRequest request)

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Drlrec.Ranking;
 
-/// <summary><see cref="IStepScorer"/> on a TorchSharp Q-network (eval mode, no gradients, one dispose scope per call).</summary>
+/// <summary><see cref="IStepScorer"/> on a TorchSharp Q-network (eval mode, no gradients, one dispose scope per step).</summary>
 public sealed class TorchStepScorer : IStepScorer
 {
     private readonly QNetwork network;
@@ -15,37 +15,107 @@ public sealed class TorchStepScorer : IStepScorer
         this.network = network;
         this.owns = owns;
         network.eval();
-        var attention = network.SequenceAttention;
-        Heads = attention.Heads;
-        HeadDim = attention.HeadDim;
     }
 
     public string Backend => "torch";
     public int FieldCount => network.FieldCount;
-    public int Heads { get; }
-    public int HeadDim { get; }
-    public int StateDim => network.ItemDim;
 
-    public StepScores Score(StepInput input)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        int t = input.PrefixLength, c = input.Candidates;
-        var prefix = new PrefixState(
-            tensor(input.PrefixKeys, [1, Heads, t, HeadDim]),
-            tensor(input.PrefixValues, [1, Heads, t, HeadDim]),
-            tensor(input.Hidden, [1, StateDim]));
-        var rows = tensor(input.Rows, [1, c, FieldCount, input.MaxValues]);
-        var step = network.ScoreCandidates(prefix, rows);
-        return new StepScores(
-            step.Q.contiguous().data<float>().ToArray(),
-            step.Keys.contiguous().data<float>().ToArray(),
-            step.Values.contiguous().data<float>().ToArray(),
-            step.States.contiguous().data<float>().ToArray());
-    }
+    public ISlateSession Begin(SlateInput input) => new Session(network, input);
 
     public void Dispose()
     {
         if (owns) network.Dispose();
+    }
+
+    /// <summary>
+    /// One request: the candidates are encoded once (<see cref="QNetwork.EncodeCandidates"/>) and each step adds the
+    /// slot's context (<see cref="QNetwork.AtSlot"/>); models whose field attention mixes the context encode every
+    /// remaining candidate in every slot. The prefix state stays in tensors; only Q-values come back.
+    /// </summary>
+    private sealed class Session : ISlateSession
+    {
+        private readonly QNetwork network;
+        private readonly SlateInput input;
+        private readonly Tensor? encoded;                 // [N, D] when the model encodes once per request
+        private PrefixState prefix;
+        private CandidateOutput? last;
+        private int placed;
+
+        public Session(QNetwork network, SlateInput input)
+        {
+            this.network = network;
+            this.input = input;
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            if (network.EncodesOncePerRequest)
+            {
+                var all = Enumerable.Range(0, input.Candidates).ToArray();
+                encoded = network.EncodeCandidates(Rows(0, all)).MoveToOuterDisposeScope();
+            }
+            prefix = Keep(network.EmptyPrefix(1));
+        }
+
+        public float[] Score(IReadOnlyList<int> candidates)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            int c = candidates.Count;
+            CandidateOutput step;
+            if (encoded is not null)
+            {
+                var index = tensor(candidates.Select(i => (long)i).ToArray());
+                var slot = Rows(placed, [candidates[0]]);                                    // [1, F, M]: the slot's context
+                step = network.ScoreEncoded(prefix, network.AtSlot(encoded.index_select(0, index).unsqueeze(0), slot));
+            }
+            else
+            {
+                step = network.ScoreCandidates(prefix, Rows(placed, candidates).view(1, c, network.FieldCount, input.MaxValues));
+            }
+            Release(last);
+            last = new CandidateOutput(step.Q.MoveToOuterDisposeScope(), step.Hint, step.Keys.MoveToOuterDisposeScope(),
+                step.Values.MoveToOuterDisposeScope(), step.States.MoveToOuterDisposeScope());
+            return last.Q.contiguous().data<float>().ToArray();
+        }
+
+        public void Place(int chosen)
+        {
+            if (last is null) throw new InvalidOperationException("Place before Score");
+            using var scope = NewDisposeScope();
+            var next = Keep(QNetwork.Advance(prefix, last, tensor(new long[] { chosen })));
+            Release(prefix);
+            Release(last);
+            (prefix, last) = (next, null);
+            placed++;
+        }
+
+        /// <summary>[C, F, M] rows of candidates in slot t.</summary>
+        private Tensor Rows(int slot, IReadOnlyList<int> candidates) =>
+            tensor(input.Rows(slot, candidates), [candidates.Count, network.FieldCount, input.MaxValues]);
+
+        private static PrefixState Keep(PrefixState state) => new(state.Keys.MoveToOuterDisposeScope(),
+            state.Values.MoveToOuterDisposeScope(), state.Hidden.MoveToOuterDisposeScope());
+
+        private static void Release(PrefixState state)
+        {
+            state.Keys.Dispose();
+            state.Values.Dispose();
+            state.Hidden.Dispose();
+        }
+
+        private static void Release(CandidateOutput? step)
+        {
+            if (step is null) return;
+            step.Q.Dispose();
+            step.Keys.Dispose();
+            step.Values.Dispose();
+            step.States.Dispose();
+        }
+
+        public void Dispose()
+        {
+            Release(last);
+            Release(prefix);
+            encoded?.Dispose();
+        }
     }
 }

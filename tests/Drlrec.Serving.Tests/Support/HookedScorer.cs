@@ -2,12 +2,12 @@ using Drlrec.Ranking;
 
 namespace Drlrec.Serving.Tests.Support;
 
-/// <summary>A real scorer with a hook run before every Score call, so a test can hold, slow or count a request's slots.</summary>
+/// <summary>A real scorer with a hook run before every step, so a test can hold, slow or count a request's slots.</summary>
 internal sealed class HookedScorer(IStepScorer inner, Action before) : DelegatingScorer(inner)
 {
-    public override StepScores Score(StepInput input)
+    protected override float[] Step(Func<float[]> score)
     {
         before();
-        return base.Score(input);
+        return score();
     }
 }

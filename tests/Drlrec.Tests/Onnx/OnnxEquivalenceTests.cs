@@ -202,7 +202,7 @@ public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper 
         var vocabulary = FeatureVocabulary.Fit(lists, new Configuration.FeatureConfig());
         var layout = FieldLayout.Of(vocabulary);
         manual_seed(9);
-        using var network = new QNetwork(OnnxTestModel.DefaultConfig, layout.Count, vocabulary.Rows, "dense", layout.DenseFields);
+        using var network = new QNetwork(OnnxTestModel.DefaultConfig, layout, vocabulary.Rows, "dense");
         OnnxTestModel.Randomize(network);
         network.eval();
         using var folder = new Testing.TemporaryFolder();

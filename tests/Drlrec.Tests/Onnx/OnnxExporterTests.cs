@@ -85,8 +85,10 @@ public sealed class OnnxExporterTests : IDisposable
         using var scorer = new OnnxStepScorer(export.Path);
         Assert.Equal(("toy-teacher", ModelRole.Teacher, 5, 40, 32), (scorer.Info.Name, scorer.Info.Role, scorer.FieldCount, scorer.StateDim, scorer.Info.HintDim));
         using var torch = new TorchStepScorer(model.Online);
-        var input = new StepInput(0, [], [], new float[40], [1, 2, 3, 4, 5], 1, 1);
-        Assert.Equal(torch.Score(input).Q[0], scorer.Score(input).Q[0], 1e-5f);
+        var input = new SlateInput([[1, 2, 3, 4, 5]], [[3, 4]], FirstItemField: 2, MaxValues: 1);
+        using var byTorch = torch.Begin(input);
+        using var byOnnx = scorer.Begin(input);
+        Assert.Equal(byTorch.Score([0])[0], byOnnx.Score([0])[0], 1e-5f);
     }
 
     [Fact]
