@@ -39,7 +39,7 @@ public sealed class MultiHeadSelfAttention : nn.Module
     /// <returns>[N, S, D]</returns>
     public Tensor Attend(Tensor x, bool causal, out Tensor keys, out Tensor values)
     {
-        var (q, k, v) = Project(x);                                                      // [N, h, S, dh] each
+        var (q, k, v) = ProjectHeads(x);                                                      // [N, h, S, dh] each
         keys = k;
         values = v;
         var mixed = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: causal); // [N, h, S, dh]
@@ -59,9 +59,22 @@ public sealed class MultiHeadSelfAttention : nn.Module
     /// <param name="values">[R, h, C, dh].</param>
     /// <returns>[R, C, D]</returns>
     public Tensor AttendAfterPrefix(Tensor x, Tensor prefixKeys, Tensor prefixValues, Tensor? prefixMask, out Tensor keys,
-        out Tensor values)
+        out Tensor values) =>
+        AttendProjectedAfterPrefix(projection.forward(x), prefixKeys, prefixValues, prefixMask, out keys, out values);
+
+    /// <summary>The fused q|k|v projection of x (bias included): what <see cref="AttendProjectedAfterPrefix"/> takes.</summary>
+    /// <param name="x">[.., D]</param>
+    /// <returns>[.., 3D]</returns>
+    public Tensor Project(Tensor x, bool bias = true) =>
+        bias ? projection.forward(x) : nn.functional.linear(x, projection.weight!);
+
+    /// <summary><see cref="AttendAfterPrefix"/> from the candidates' projections (<see cref="Project"/>): a projection of a
+    /// sum is the sum of projections, so a candidate's part is projected once per request and a slot's part per step.</summary>
+    /// <param name="qkv">[R, C, 3D]</param>
+    public Tensor AttendProjectedAfterPrefix(Tensor qkv, Tensor prefixKeys, Tensor prefixValues, Tensor? prefixMask,
+        out Tensor keys, out Tensor values)
     {
-        var (q, k, v) = Project(x);                                            // [R, h, C, dh]
+        var (q, k, v) = SplitHeads(qkv);                                       // [R, h, C, dh]
         keys = k;
         values = v;
         long t = prefixKeys.shape[2];
@@ -76,10 +89,13 @@ public sealed class MultiHeadSelfAttention : nn.Module
     }
 
     /// <summary>[N, S, D] → q, k, v as [N, h, S, dh].</summary>
-    private (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
+    private (Tensor Q, Tensor K, Tensor V) ProjectHeads(Tensor x) => SplitHeads(projection.forward(x));
+
+    /// <summary>[N, S, 3D] → q, k, v as [N, h, S, dh].</summary>
+    private (Tensor Q, Tensor K, Tensor V) SplitHeads(Tensor qkv)
     {
-        var qkv = projection.forward(x).view(x.shape[0], x.shape[1], 3, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0);
-        return (qkv[0], qkv[1], qkv[2]);
+        var parts = qkv.view(qkv.shape[0], qkv.shape[1], 3, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0);
+        return (parts[0], parts[1], parts[2]);
     }
 
     private static Tensor MergeHeads(Tensor x) => x.transpose(1, 2).flatten(2);

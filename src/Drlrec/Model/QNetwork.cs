@@ -227,6 +227,40 @@ public sealed class QNetwork : nn.Module
         return ScoreEncoded(prefix, EncodeItems(rows.flatten(0, 1)).view(r, c, ItemDim));
     }
 
+    /// <summary>
+    /// A request's candidates prepared for ranking (<see cref="EncodesOncePerRequest"/>): their item vectors
+    /// (<see cref="EncodeCandidates"/>) and those vectors' sequence-attention projections, both once per request.
+    /// </summary>
+    /// <param name="rows">[N, F, M] the candidates' rows.</param>
+    public CandidateCache CacheCandidates(Tensor rows)
+    {
+        var x = EncodeCandidates(rows);                                                     // [N, F·d]
+        return new CandidateCache(x, sequenceAttention.Project(x));                         // [N, 3·F·d]
+    }
+
+    /// <summary>
+    /// <see cref="ScoreCandidates"/> for cached candidates of one request in a slot: the slot's context vector c is
+    /// added to each item vector and, projected without bias, to each cached projection (P(x + c) = P(x) + W·c), so
+    /// the per-step work starts at the attention over the prefix. Eval mode only (no dropout).
+    /// </summary>
+    /// <param name="prefix">One prefix (R = 1).</param>
+    /// <param name="candidates">[C] int64 indices into the cache.</param>
+    /// <param name="slotRows">[1, F, M] the slot's rows (only the context fields' are read).</param>
+    public CandidateOutput ScoreCached(PrefixState prefix, CandidateCache cache, Tensor candidates, Tensor slotRows)
+    {
+        var x = cache.Items.index_select(0, candidates).unsqueeze(0);                       // [1, C, F·d]
+        var qkv = cache.Projections.index_select(0, candidates).unsqueeze(0);              // [1, C, 3·F·d]
+        if (SlotContext > 0)
+        {
+            var context = AtSlot(zeros(1, 1, ItemDim), slotRows);                           // [1, 1, F·d]
+            x = x.Plus(context);
+            qkv = qkv.Plus(sequenceAttention.Project(context, bias: false));
+        }
+        var attended = sequenceAttention.AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.KeyMask,
+            out var keys, out var values);                                                  // [1, C, F·d]
+        return Step(prefix, x, attended, keys, values);
+    }
+
     /// <summary><see cref="ScoreCandidates"/> from item vectors (<see cref="EncodeItems"/>, or <see cref="AtSlot"/> of
     /// candidates encoded once).</summary>
     /// <param name="x">[R, C, F·d]</param>
@@ -234,6 +268,12 @@ public sealed class QNetwork : nn.Module
     {
         var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.KeyMask,
             out var keys, out var values);                                                  // [R, C, F·d]; keys [R, h, C, dh]
+        return Step(prefix, x, attended, keys, values);
+    }
+
+    /// <summary>After the sequence attention: residual and norm, one GRU step, the MLP and the Q head.</summary>
+    private CandidateOutput Step(PrefixState prefix, Tensor x, Tensor attended, Tensor keys, Tensor values)
+    {
         var z = sequenceNorm.forward(x.Plus(attended));                                     // [R, C, F·d]
         var h = GruStep(z, prefix.Hidden);                                                  // [R, C, F·d]
         var hint = Mlp(h);                                                                  // [R, C, H]
@@ -343,6 +383,18 @@ public sealed class QNetwork : nn.Module
 /// <param name="Values">[B, h, L, dh].</param>
 /// <param name="States">[B, L, F·d] GRU states h_1..h_L.</param>
 public sealed record ListOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
+
+/// <summary>A request's candidates for <see cref="QNetwork.ScoreCached"/>.</summary>
+/// <param name="Items">[N, F·d] item vectors without the slot's context.</param>
+/// <param name="Projections">[N, 3·F·d] their sequence-attention q|k|v projections (bias included).</param>
+public sealed record CandidateCache(Tensor Items, Tensor Projections) : IDisposable
+{
+    public void Dispose()
+    {
+        Items.Dispose();
+        Projections.Dispose();
+    }
+}
 
 /// <summary>Output of <see cref="QNetwork.ScoreCandidates"/>.</summary>
 /// <param name="Q">[R, C].</param>

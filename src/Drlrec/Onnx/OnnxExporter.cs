@@ -12,7 +12,11 @@ namespace Drlrec.Onnx;
 /// <param name="Path">The step graph (the serving path), the file asked for.</param>
 /// <param name="ListPath">The list graph beside it (<see cref="OnnxExporter.ListPathFor"/>).</param>
 /// <param name="VocabularyPath">The vocabulary beside it, or null when none was given.</param>
-public sealed record OnnxExport(string Path, long Bytes, string ListPath, long ListBytes, string? VocabularyPath, int Opset);
+/// <param name="EncodePath">The encode graph (<see cref="OnnxExporter.EncodePathFor"/>), or null for a model that
+/// encodes per slot.</param>
+/// <param name="CachedStepPath">The cached step graph (<see cref="OnnxExporter.CachedStepPathFor"/>), or null likewise.</param>
+public sealed record OnnxExport(string Path, long Bytes, string ListPath, long ListBytes, string? VocabularyPath, int Opset,
+    string? EncodePath = null, string? CachedStepPath = null);
 
 /// <summary>
 /// Exports a Q-network to ONNX (opset <see cref="Opset"/>, float32, weights as initializers) for ONNX Runtime:
@@ -23,6 +27,11 @@ public sealed record OnnxExport(string Path, long Bytes, string ListPath, long L
 /// a valid input;</item>
 /// <item><c>NAME.list.onnx</c>, the <b>list graph</b>: input <c>rows</c> [B, L, F, M], outputs <c>q</c> [B, L] and
 /// <c>hint</c> [B, L, H] (every position of logged lists, as the training forward pass);</item>
+/// <item>for models that encode a candidate once per request (<see cref="QNetwork.EncodesOncePerRequest"/>), the serving
+/// path's split: <c>NAME.encode.onnx</c>, the <b>encode graph</b> (input <c>rows</c> [1, N, F, M]; outputs <c>items</c>
+/// [1, N, D] and <c>projections</c> [1, N, 3D], once per request), and <c>NAME.cached.onnx</c>, the <b>cached step
+/// graph</b> (the step graph's prefix inputs, <c>items</c>, <c>projections</c>, <c>candidates</c> [C] int64 and
+/// <c>slot_rows</c> [1, 1, F, M]; the step graph's outputs);</item>
 /// <item><c>NAME.vocabulary.json</c> (<see cref="OnnxVocabulary"/>): the fields and the value → row vocabulary, which
 /// the graphs do not hold; serving raw field values needs it (<see cref="OnnxServing.LoadRanker"/>).</item>
 /// </list>
@@ -48,11 +57,22 @@ public static class OnnxExporter
         byte[] step = Serialize(QNetworkGraph.Step(network), OnnxModelInfo.Of(network, OnnxGraphKind.Step, name, role));
         byte[] list = Serialize(QNetworkGraph.List(network), OnnxModelInfo.Of(network, OnnxGraphKind.List, name, role));
         byte[]? words = vocabulary?.ToJsonBytes();
+        bool split = network.EncodesOncePerRequest;
+        byte[]? encode = split ? Serialize(QNetworkGraph.Encode(network), OnnxModelInfo.Of(network, OnnxGraphKind.Encode, name, role)) : null;
+        byte[]? cached = split ? Serialize(QNetworkGraph.CachedStep(network), OnnxModelInfo.Of(network, OnnxGraphKind.CachedStep, name, role)) : null;
 
         string full = System.IO.Path.GetFullPath(path), listPath = ListPathFor(full), vocabularyPath = VocabularyPathFor(full);
-        WriteAll([(listPath, list), (vocabularyPath, words), (full, step)]);
-        return new OnnxExport(full, step.Length, listPath, list.Length, words is null ? null : vocabularyPath, Opset);
+        string encodePath = EncodePathFor(full), cachedPath = CachedStepPathFor(full);
+        WriteAll([(listPath, list), (vocabularyPath, words), (encodePath, encode), (cachedPath, cached), (full, step)]);
+        return new OnnxExport(full, step.Length, listPath, list.Length, words is null ? null : vocabularyPath, Opset,
+            split ? encodePath : null, split ? cachedPath : null);
     }
+
+    /// <summary>The encode graph beside a step graph: <c>NAME.onnx</c> → <c>NAME.encode.onnx</c>.</summary>
+    public static string EncodePathFor(string path) => System.IO.Path.ChangeExtension(path, ".encode.onnx");
+
+    /// <summary>The cached step graph beside a step graph: <c>NAME.onnx</c> → <c>NAME.cached.onnx</c>.</summary>
+    public static string CachedStepPathFor(string path) => System.IO.Path.ChangeExtension(path, ".cached.onnx");
 
     /// <summary>The list graph beside a step graph: <c>NAME.onnx</c> → <c>NAME.list.onnx</c>.</summary>
     public static string ListPathFor(string path) => System.IO.Path.ChangeExtension(path, ".list.onnx");

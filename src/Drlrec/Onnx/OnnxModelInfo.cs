@@ -27,6 +27,15 @@ public static class OnnxNames
     public const string States = "states";
     /// <summary>Hint vectors: [1, C, H] (step) or [B, L, H] (list).</summary>
     public const string Hint = "hint";
+    /// <summary>[1, N, D] float item vectors of a request's candidates without the slot's context (encode graph output,
+    /// cached step graph input).</summary>
+    public const string Items = "items";
+    /// <summary>[1, N, 3D] float their sequence-attention q|k|v projections.</summary>
+    public const string Projections = "projections";
+    /// <summary>[C] int64 the remaining candidates, indices into <see cref="Items"/> (cached step graph).</summary>
+    public const string Candidates = "candidates";
+    /// <summary>[1, 1, F, M] int64 the slot's rows (only its context fields are read; cached step graph).</summary>
+    public const string SlotRows = "slot_rows";
 }
 
 /// <summary>Which computation an exported file holds.</summary>
@@ -36,6 +45,10 @@ public enum OnnxGraphKind
     Step,
     /// <summary>Whole lists (<see cref="QNetwork.Forward(TorchSharp.torch.Tensor)"/>).</summary>
     List,
+    /// <summary>A request's candidates encoded once (<see cref="QNetwork.CacheCandidates"/>).</summary>
+    Encode,
+    /// <summary>One greedy step from encoded candidates (<see cref="QNetwork.ScoreCached"/>).</summary>
+    CachedStep,
 }
 
 /// <summary>

@@ -23,11 +23,39 @@ public sealed class OnnxStepScorer : IStepScorer
     private static readonly string[] ServingOutputs = [OnnxNames.Q, OnnxNames.Keys, OnnxNames.Values, OnnxNames.States];
     private static readonly string[] AllOutputs = [.. ServingOutputs, OnnxNames.Hint];
 
-    private readonly OnnxSession onnx;
+    private static readonly string[] CachedInputNames =
+        [OnnxNames.PrefixKeys, OnnxNames.PrefixValues, OnnxNames.PrefixMask, OnnxNames.Hidden, OnnxNames.Items,
+         OnnxNames.Projections, OnnxNames.Candidates, OnnxNames.SlotRows];
+    private static readonly string[] EncodeOutputs = [OnnxNames.Items, OnnxNames.Projections];
 
-    /// <param name="path">A step graph (<c>NAME.onnx</c> of <see cref="OnnxExporter"/>).</param>
+    private readonly OnnxSession onnx;
+    // The serving split, when exported beside the step graph: encode once per request, then cached steps.
+    private readonly OnnxSession? encode, cachedStep;
+
+    /// <param name="path">A step graph (<c>NAME.onnx</c> of <see cref="OnnxExporter"/>); the encode and cached step graphs
+    /// beside it, when there, serve requests (each candidate encoded once per request).</param>
     /// <param name="intraOpThreads">ONNX Runtime threads per operator.</param>
-    public OnnxStepScorer(string path, int intraOpThreads = 1) => onnx = new OnnxSession(path, OnnxGraphKind.Step, intraOpThreads);
+    public OnnxStepScorer(string path, int intraOpThreads = 1)
+    {
+        onnx = new OnnxSession(path, OnnxGraphKind.Step, intraOpThreads);
+        try
+        {
+            string encodePath = OnnxExporter.EncodePathFor(path), cachedPath = OnnxExporter.CachedStepPathFor(path);
+            if (File.Exists(encodePath) && File.Exists(cachedPath))
+            {
+                encode = new OnnxSession(encodePath, OnnxGraphKind.Encode, intraOpThreads);
+                cachedStep = new OnnxSession(cachedPath, OnnxGraphKind.CachedStep, intraOpThreads);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Requests run on the encode and cached step graphs (each candidate encoded once per request).</summary>
+    public bool EncodesOncePerRequest => cachedStep is not null;
 
     public OnnxModelInfo Info => onnx.Info;
     public string Backend => "onnx";
@@ -36,7 +64,8 @@ public sealed class OnnxStepScorer : IStepScorer
     public int HeadDim => Info.HeadDim;
     public int StateDim => Info.StateDim;
 
-    public ISlateSession Begin(SlateInput input) => new Session(this, input);
+    public ISlateSession Begin(SlateInput input) =>
+        cachedStep is not null ? new CachedSession(this, input) : new StepSession(this, input);
 
     public StepScores Score(StepInput input)
     {
@@ -89,24 +118,30 @@ public sealed class OnnxStepScorer : IStepScorer
         return mask;
     }
 
-    public void Dispose() => onnx.Dispose();
+    public void Dispose()
+    {
+        onnx.Dispose();
+        encode?.Dispose();
+        cachedStep?.Dispose();
+    }
 
-    /// <summary>
-    /// One request on the step graph: every step sends the remaining candidates' rows and the prefix, and the chosen
-    /// candidate's key, value and state are kept for the next step.
-    /// </summary>
-    private sealed class Session(OnnxStepScorer scorer, SlateInput input) : ISlateSession
+    /// <summary>One request's prefix (keys, values and state of the placed items) and the greedy step's bookkeeping.</summary>
+    private abstract class PrefixSession(OnnxStepScorer scorer) : ISlateSession
     {
         private readonly List<float[]> keys = [];   // per placed item: [h·dh]
         private readonly List<float[]> values = [];
         private float[] hidden = new float[scorer.StateDim];
         private StepScores? last;
 
+        protected OnnxStepScorer Scorer => scorer;
+
+        /// <summary>Runs a step of <paramref name="candidates"/> after the prefix (T = <paramref name="slot"/> items).</summary>
+        protected abstract StepScores Run(IReadOnlyList<int> candidates, int slot, float[] prefixKeys, float[] prefixValues, float[] state);
+
         public float[] Score(IReadOnlyList<int> candidates)
         {
             int h = scorer.Heads, dh = scorer.HeadDim;
-            last = scorer.Score(new StepInput(keys.Count, Stack(keys, h, dh), Stack(values, h, dh), hidden,
-                input.Rows(keys.Count, candidates), candidates.Count, input.MaxValues));
+            last = Run(candidates, keys.Count, Stack(keys, h, dh), Stack(values, h, dh), hidden);
             return last.Q;
         }
 
@@ -120,7 +155,7 @@ public sealed class OnnxStepScorer : IStepScorer
             last = null;
         }
 
-        public void Dispose()
+        public virtual void Dispose()
         {
         }
 
@@ -141,6 +176,72 @@ public sealed class OnnxStepScorer : IStepScorer
             var result = new float[h * dh];
             for (int head = 0; head < h; head++) Array.Copy(all, (head * c + j) * dh, result, head * dh, dh);
             return result;
+        }
+    }
+
+    /// <summary>One request on the step graph: every step sends the remaining candidates' rows in the slot.</summary>
+    private sealed class StepSession(OnnxStepScorer scorer, SlateInput input) : PrefixSession(scorer)
+    {
+        protected override StepScores Run(IReadOnlyList<int> candidates, int slot, float[] prefixKeys, float[] prefixValues, float[] state) =>
+            Scorer.Score(new StepInput(slot, prefixKeys, prefixValues, state, input.Rows(slot, candidates), candidates.Count, input.MaxValues));
+    }
+
+    /// <summary>
+    /// One request on the serving split: the encode graph runs once over every candidate; each step sends the remaining
+    /// candidates' indices and the slot's rows, with the request's encodings held in ONNX Runtime values for the request.
+    /// </summary>
+    private sealed class CachedSession : PrefixSession
+    {
+        private readonly SlateInput input;
+        private readonly OrtValue items, projections;
+        private readonly int candidateCount;
+
+        public CachedSession(OnnxStepScorer scorer, SlateInput input) : base(scorer)
+        {
+            this.input = input;
+            int n = input.Candidates, m = input.MaxValues, f = scorer.FieldCount, d = scorer.StateDim;
+            var rows = input.Rows(0, Enumerable.Range(0, n).ToArray());
+            scorer.encode!.EnsureRows(rows, m);
+            float[] itemData, projectionData;
+            using (var rowsValue = OrtValue.CreateTensorValueFromMemory(rows, [1, n, f, m]))
+            using (var outputs = scorer.encode.Session.Run(scorer.encode.RunOptions, [OnnxNames.Rows], [rowsValue], EncodeOutputs))
+            {
+                itemData = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+                projectionData = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+            }
+            items = OrtValue.CreateTensorValueFromMemory(itemData, [1, n, d]);
+            projections = OrtValue.CreateTensorValueFromMemory(projectionData, [1, n, 3 * d]);
+            candidateCount = n;
+        }
+
+        protected override StepScores Run(IReadOnlyList<int> candidates, int slot, float[] prefixKeys, float[] prefixValues, float[] state)
+        {
+            var scorer = Scorer;
+            int t = slot, c = candidates.Count, h = scorer.Heads, dh = scorer.HeadDim;
+            var indices = new long[c];
+            for (int j = 0; j < c; j++)
+            {
+                if ((uint)candidates[j] >= (uint)candidateCount) throw new ArgumentOutOfRangeException(nameof(candidates));
+                indices[j] = candidates[j];
+            }
+            var slotRows = input.SlotRows[slot];
+            scorer.cachedStep!.EnsureRows(slotRows, input.MaxValues);
+            using var keys = OrtValue.CreateTensorValueFromMemory(prefixKeys, [1, h, t, dh]);
+            using var values = OrtValue.CreateTensorValueFromMemory(prefixValues, [1, h, t, dh]);
+            using var mask = OrtValue.CreateTensorValueFromMemory(AllReal(t), [1, t]);
+            using var hidden = OrtValue.CreateTensorValueFromMemory(state, [1, scorer.StateDim]);
+            using var index = OrtValue.CreateTensorValueFromMemory(indices, [c]);
+            using var rows = OrtValue.CreateTensorValueFromMemory(slotRows, [1, 1, scorer.FieldCount, input.MaxValues]);
+            using var outputs = scorer.cachedStep.Session.Run(scorer.cachedStep.RunOptions, CachedInputNames,
+                [keys, values, mask, hidden, items, projections, index, rows], ServingOutputs);
+            var result = outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+            return new StepScores(result[0], result[1], result[2], result[3]);
+        }
+
+        public override void Dispose()
+        {
+            items.Dispose();
+            projections.Dispose();
         }
     }
 }

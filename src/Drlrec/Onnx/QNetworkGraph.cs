@@ -49,6 +49,24 @@ internal sealed class QNetworkGraph
         return graph.BuildStep();
     }
 
+    /// <summary>A request's candidates encoded once (<see cref="QNetwork.CacheCandidates"/>): item vectors without the
+    /// slot's context, and their sequence-attention projections. Only for models that encode once per request.</summary>
+    public static GraphProto Encode(QNetwork network)
+    {
+        var graph = new QNetworkGraph(network, "drlrec_encode");
+        using var scope = NewDisposeScope();
+        return graph.BuildEncode();
+    }
+
+    /// <summary>One greedy step from encoded candidates (<see cref="QNetwork.ScoreCached"/>): the remaining candidates are
+    /// gathered from the request's encodings and the slot's context is added.</summary>
+    public static GraphProto CachedStep(QNetwork network)
+    {
+        var graph = new QNetworkGraph(network, "drlrec_cached_step");
+        using var scope = NewDisposeScope();
+        return graph.BuildCachedStep();
+    }
+
     /// <summary>Whole lists (<see cref="QNetwork.Forward(Tensor)"/>): causal attention and the GRU over L positions.</summary>
     public static GraphProto List(QNetwork network)
     {
@@ -78,6 +96,59 @@ internal sealed class QNetworkGraph
         g.Output(OnnxNames.States, states, DataType.Float, 1, "C", stateDim);
         g.Output(OnnxNames.Hint, hint, DataType.Float, 1, "C", hintDim);
         return g.Graph;
+    }
+
+    private GraphProto BuildEncode()
+    {
+        var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "N", f, "M");
+        var fields = EmbeddingBagMean(rows);                                                          // [1, N, F, d]
+        var items = g.Reshape(g.Mul(MixFields(fields), FieldMask(context: false)), 0, 0, stateDim);  // [1, N, D], context 0
+        var projections = Linear(items, "sequenceAttention.projection");                             // [1, N, 3D]
+        g.Output(OnnxNames.Items, items, DataType.Float, 1, "N", stateDim);
+        g.Output(OnnxNames.Projections, projections, DataType.Float, 1, "N", 3 * stateDim);
+        return g.Graph;
+    }
+
+    private GraphProto BuildCachedStep()
+    {
+        var prefixKeys = g.Input(OnnxNames.PrefixKeys, DataType.Float, 1, heads, "T", headDim);
+        var prefixValues = g.Input(OnnxNames.PrefixValues, DataType.Float, 1, heads, "T", headDim);
+        var prefixMask = g.Input(OnnxNames.PrefixMask, DataType.Bool, 1, "T");
+        var hidden = g.Input(OnnxNames.Hidden, DataType.Float, 1, stateDim);
+        var items = g.Input(OnnxNames.Items, DataType.Float, 1, "N", stateDim);
+        var projections = g.Input(OnnxNames.Projections, DataType.Float, 1, "N", 3 * stateDim);
+        var candidates = g.Input(OnnxNames.Candidates, DataType.Int64, "C");
+        var slotRows = g.Input(OnnxNames.SlotRows, DataType.Int64, 1, 1, f, "M");
+
+        var x = g.Gather(items, candidates, axis: 1);                                                 // [1, C, D]
+        var qkv = g.Gather(projections, candidates, axis: 1);                                         // [1, C, 3D]
+        if (slotContext > 0)
+        {
+            // P(x + c) = P(x) + W·c: the slot's context vector, and its projection without bias.
+            var context = g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), 0, 0, stateDim); // [1, 1, D]
+            x = g.Add(x, context);
+            qkv = g.Add(qkv, g.MatMul(context, WeightT("sequenceAttention.projection.weight")));      // [1, C, 3D]
+        }
+        var attended = AttendProjectedAfterPrefix(qkv, prefixKeys, prefixValues, prefixMask, out var keys, out var values); // [1, C, D]
+        var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [1, C, D]
+        var states = GruStep(z, hidden);                                                              // [1, C, D]
+        var hint = Mlp(states);                                                                       // [1, C, H]
+        var q = QHead(hint);                                                                          // [1, C]
+
+        g.Output(OnnxNames.Q, q, DataType.Float, 1, "C");
+        g.Output(OnnxNames.Keys, keys, DataType.Float, 1, heads, "C", headDim);
+        g.Output(OnnxNames.Values, values, DataType.Float, 1, heads, "C", headDim);
+        g.Output(OnnxNames.States, states, DataType.Float, 1, "C", stateDim);
+        g.Output(OnnxNames.Hint, hint, DataType.Float, 1, "C", hintDim);
+        return g.Graph;
+    }
+
+    /// <summary>[F, 1]: 1 at the context fields kept out of the field attention (or at the others), 0 elsewhere.</summary>
+    private string FieldMask(bool context)
+    {
+        var mask = zeros(f, 1);
+        for (int i = 0; i < f; i++) if (i >= f - slotContext == context) mask[i] = 1;
+        return g.Weight(context ? "mask.context" : "mask.shared", mask);
     }
 
     private GraphProto BuildList()
@@ -182,9 +253,15 @@ internal sealed class QNetworkGraph
     /// <param name="keys">[1, h, C, dh] the candidates' own keys.</param>
     /// <param name="values">[1, h, C, dh]</param>
     /// <returns>[1, C, D]</returns>
-    private string AttendAfterPrefix(string x, string prefixKeys, string prefixValues, string prefixMask, out string keys, out string values)
+    private string AttendAfterPrefix(string x, string prefixKeys, string prefixValues, string prefixMask, out string keys, out string values) =>
+        AttendProjectedAfterPrefix(Linear(x, "sequenceAttention.projection"), prefixKeys, prefixValues, prefixMask, out keys, out values);
+
+    /// <summary><see cref="MultiHeadSelfAttention.AttendProjectedAfterPrefix"/>: from the candidates' q|k|v projections.</summary>
+    /// <param name="qkv">[1, C, 3D]</param>
+    private string AttendProjectedAfterPrefix(string qkv, string prefixKeys, string prefixValues, string prefixMask,
+        out string keys, out string values)
     {
-        var (q, k, v) = ProjectHeads(x, "sequenceAttention", leading: 1, heads, headDim);             // [1, h, C, dh]
+        var (q, k, v) = SplitHeads(qkv, leading: 1, heads, headDim);                                  // [1, h, C, dh]
         keys = k;
         values = v;
         var prefixScores = g.MatMul(q, g.Transpose(prefixKeys, 0, 1, 3, 2));                        // [1, h, C, T]
@@ -221,9 +298,12 @@ internal sealed class QNetworkGraph
     /// <summary>Fused q|k|v projection split into heads (as <c>view(.., S, 3, heads, dh)</c>).</summary>
     /// <param name="x">[lead.., S, E] with <paramref name="leading"/> leading axes.</param>
     /// <returns>q, k, v as [lead.., heads, S, dh].</returns>
-    private (string Q, string K, string V) ProjectHeads(string x, string module, int leading, int headCount, int width)
+    private (string Q, string K, string V) ProjectHeads(string x, string module, int leading, int headCount, int width) =>
+        SplitHeads(Linear(x, $"{module}.projection"), leading, headCount, width);                    // [lead.., S, 3E] in
+
+    /// <summary>A fused q|k|v projection [lead.., S, 3E] split into heads (as <c>view(.., S, 3, heads, dh)</c>).</summary>
+    private (string Q, string K, string V) SplitHeads(string qkv, int leading, int headCount, int width)
     {
-        var qkv = Linear(x, $"{module}.projection");                                                  // [lead.., S, 3E]
         var split = g.Reshape(qkv, [.. Enumerable.Repeat(0L, leading + 1), 3, headCount, width]);     // [lead.., S, 3, heads, dh]
         long s = leading;
         var perm = new[] { s + 1 }.Concat(Enumerable.Range(0, leading).Select(i => (long)i)).Concat([s + 2, s, s + 3]).ToArray();

@@ -28,15 +28,15 @@ public sealed class TorchStepScorer : IStepScorer
     }
 
     /// <summary>
-    /// One request: the candidates are encoded once (<see cref="QNetwork.EncodeCandidates"/>) and each step adds the
-    /// slot's context (<see cref="QNetwork.AtSlot"/>); models whose field attention mixes the context encode every
+    /// One request: the candidates are encoded and projected once (<see cref="QNetwork.CacheCandidates"/>) and each step
+    /// adds the slot's context (<see cref="QNetwork.ScoreCached"/>); models whose field attention mixes the context encode every
     /// remaining candidate in every slot. The prefix state stays in tensors; only Q-values come back.
     /// </summary>
     private sealed class Session : ISlateSession
     {
         private readonly QNetwork network;
         private readonly SlateInput input;
-        private readonly Tensor? encoded;                 // [N, D] when the model encodes once per request
+        private readonly CandidateCache? cache;           // when the model encodes once per request
         private PrefixState prefix;
         private CandidateOutput? last;
         private int placed;
@@ -50,7 +50,8 @@ public sealed class TorchStepScorer : IStepScorer
             if (network.EncodesOncePerRequest)
             {
                 var all = Enumerable.Range(0, input.Candidates).ToArray();
-                encoded = network.EncodeCandidates(Rows(0, all)).MoveToOuterDisposeScope();
+                var made = network.CacheCandidates(Rows(0, all));
+                cache = new CandidateCache(made.Items.MoveToOuterDisposeScope(), made.Projections.MoveToOuterDisposeScope());
             }
             prefix = Keep(network.EmptyPrefix(1));
         }
@@ -61,11 +62,10 @@ public sealed class TorchStepScorer : IStepScorer
             using var noGrad = no_grad();
             int c = candidates.Count;
             CandidateOutput step;
-            if (encoded is not null)
+            if (cache is not null)
             {
                 var index = tensor(candidates.Select(i => (long)i).ToArray());
-                var slot = Rows(placed, [candidates[0]]);                                    // [1, F, M]: the slot's context
-                step = network.ScoreEncoded(prefix, network.AtSlot(encoded.index_select(0, index).unsqueeze(0), slot));
+                step = network.ScoreCached(prefix, cache, index, Rows(placed, [candidates[0]]));  // [1, F, M]: the slot's context
             }
             else
             {
@@ -115,7 +115,7 @@ public sealed class TorchStepScorer : IStepScorer
         {
             Release(last);
             Release(prefix);
-            encoded?.Dispose();
+            cache?.Dispose();
         }
     }
 }

@@ -62,6 +62,29 @@ public sealed class QNetworkTests
         Assert.False(net.AtSlot(once, batch.Rows.select(1, 0)).allclose(net.AtSlot(once, batch.Rows.select(1, 1))));
     }
 
+    /// <summary>The serving path: candidates encoded and projected once per request, the slot's context added per step,
+    /// score as <see cref="QNetwork.ScoreCandidates"/> of their rows in that slot.</summary>
+    [Fact]
+    public void Cached_candidates_score_as_their_rows_in_the_slot()
+    {
+        var (net, data, layout) = Build();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = data.Batch([0]);
+        int l = (int)data.Lengths[0];
+        var rows = batch.Rows.narrow(1, 0, l);                                                // [1, L, F, M]
+        var full = net.Forward(rows);
+        using var cache = net.CacheCandidates(rows.squeeze(0));
+        for (int p = 0; p < l; p++)
+        {
+            var slot = rows.select(1, p);                                                     // [1, F, M]
+            var expected = net.ScoreCandidates(net.PrefixAt(full, p), layout.Place(slot, layout.ItemPart(rows.narrow(1, p, l - p), 2)));
+            var actual = net.ScoreCached(net.PrefixAt(full, p), cache, arange(p, l, ScalarType.Int64), slot);
+            Assert.True(actual.Q.allclose(expected.Q, rtol: 1e-4, atol: 1e-5), $"slot {p}");
+            Assert.True(actual.States.allclose(expected.States, rtol: 1e-4, atol: 1e-5), $"slot {p} states");
+        }
+    }
+
     [Fact]
     public void A_model_whose_field_attention_mixes_the_context_encodes_per_slot_and_says_so()
     {

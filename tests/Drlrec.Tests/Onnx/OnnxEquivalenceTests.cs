@@ -82,6 +82,34 @@ public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper 
         output.WriteLine($"greedy slates, max |onnx - torch| of placed Q: {worst:E2}");
     }
 
+    /// <summary>The serving split (encode once, cached steps) ranks as the step graph alone does, and a model that
+    /// encodes per slot gets no split.</summary>
+    [Fact]
+    public void Encoded_once_and_per_slot_the_onnx_ranker_gives_the_same_slates()
+    {
+        Assert.True(model.Step.EncodesOncePerRequest);
+        using var folder = new Testing.TemporaryFolder();
+        string alone = folder["alone.onnx"];
+        File.Copy(model.Export.Path, alone);
+        using var perSlot = new OnnxStepScorer(alone);
+        Assert.False(perSlot.EncodesOncePerRequest);
+        var split = new SlateRanker(model.Step, model.Vocabulary, model.Lists.Schema);
+        var plain = new SlateRanker(perSlot, model.Vocabulary, model.Lists.Schema);
+        var rng = new Random(21);
+        for (int r = 0; r < 5; r++)
+        {
+            var request = RandomRequest(rng, candidates: 5 + r, slateSize: 4);
+            var (a, b) = (split.Rank(request), plain.Rank(request));
+            Assert.Equal(a.Order.Select(i => Encoded(request, i)), b.Order.Select(i => Encoded(request, i)));
+            Assert.True(MaxDiff(a.Q, b.Q) <= Tolerance, $"request {r}");
+        }
+
+        using var old = OnnxTestModel.With(OnnxTestModel.DefaultConfig with { ContextInput = Configuration.ContextInput.FieldAttention }, seed: 5);
+        Assert.Null(old.Export.EncodePath);
+        Assert.False(File.Exists(OnnxExporter.CachedStepPathFor(old.Export.Path)));
+        Assert.False(old.Step.EncodesOncePerRequest);
+    }
+
     [Fact]
     public void List_graph_equals_Forward_on_a_batch_with_padded_shorter_lists()
     {
