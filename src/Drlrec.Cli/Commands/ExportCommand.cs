@@ -32,6 +32,8 @@ public static class ExportCommand
             var export = OnnxExporter.Export(loaded, parse.GetValue(output)!);
             AnsiConsole.MarkupLineInterpolated($"wrote [bold]{export.Path}[/] ({Size(export.Bytes)}, opset {export.Opset}, step graph of '{loaded.Name}')");
             AnsiConsole.MarkupLineInterpolated($"wrote {export.ListPath} ({Size(export.ListBytes)}, list graph)");
+            if (export.EncodePath is { } encode && export.CachedStepPath is { } cached)
+                AnsiConsole.MarkupLineInterpolated($"wrote {encode} and {cached} (serving split: candidates encoded once per request)");
             if (export.VocabularyPath is { } vocabulary) AnsiConsole.MarkupLineInterpolated($"wrote {vocabulary} (vocabulary)");
             return 0;
         }));
