@@ -39,25 +39,29 @@ public sealed class SpectreTrainingObserver(ProgressContext context) : ITraining
     }
 
     /// <summary>Runs <paramref name="work"/> under a progress display.</summary>
-    public static T Run<T>(Func<Func<ITrainingObserver>, T> work)
+    public static T Run<T>(Func<Func<ITrainingObserver>, T> work) => Display(ctx =>
+    {
+        var observers = new List<SpectreTrainingObserver>();
+        var result = work(() =>
+        {
+            observers.LastOrDefault()?.Finish();
+            var o = new SpectreTrainingObserver(ctx);
+            observers.Add(o);
+            return o;
+        });
+        observers.LastOrDefault()?.Finish();
+        return result;
+    });
+
+    /// <summary>Runs <paramref name="work"/> under the progress display the training bars are drawn in (bars stay when done).</summary>
+    public static T Display<T>(Func<ProgressContext, T> work)
     {
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(),
                 new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var observers = new List<SpectreTrainingObserver>();
-                result = work(() =>
-                {
-                    observers.LastOrDefault()?.Finish();
-                    var o = new SpectreTrainingObserver(ctx);
-                    observers.Add(o);
-                    return o;
-                });
-                observers.LastOrDefault()?.Finish();
-            });
+            .Start(ctx => result = work(ctx));
         return result;
     }
 }

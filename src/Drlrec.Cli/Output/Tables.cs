@@ -43,6 +43,21 @@ public static class Tables
         AnsiConsole.Write(table);
     }
 
+    /// <summary>Size and the two requests a re-ranker answers, each with its ratio to the first model (quickstart's
+    /// short form of <see cref="Latency"/>; the pool request's times are in the report).</summary>
+    public static void LatencyRatios(LatencyReport report)
+    {
+        string first = Markup.Escape(report.Models[0].Name);
+        var table = new Table()
+            .Title($"size and latency side by side ({report.Backend}, {report.Threads} thread(s), {report.Repeats} repeats); in brackets: ratio to {first}")
+            .AddColumns("model", "params", $"one list ({report.ListLength}) p50 ms", $"slate({report.SlateCandidates}→{report.SlateSlots}) p50 ms");
+        foreach (var (m, r) in report.Models.Zip(report.Ratios))
+            table.AddRow(Markup.Escape(m.Name), $"{m.Params:N0} ([bold]{r.Params:F3}[/])", $"{m.LatencyMsP50:F2} ([bold]{r.LatencyP50:F2}[/])",
+                $"{m.SlateMsP50:F2} ([bold]{r.SlateP50:F2}[/])");
+        table.Caption($"one list: a request of {report.ListLength} positions scored at once; slate: {report.SlateCandidates} candidates ranked into {report.SlateSlots} slots as the service does");
+        AnsiConsole.Write(table);
+    }
+
     /// <summary>Training throughput per configuration (<c>drlrec bench train</c>).</summary>
     public static void Throughput(IEnumerable<ThroughputResult> results)
     {
@@ -68,13 +83,19 @@ public static class Tables
     /// <summary>Expected clicks per list of the models and the baselines (<c>drlrec evaluate --online</c>).</summary>
     public static void Online(Workflows.OnlineReport report)
     {
-        var table = new Table().Title($"online evaluation: {report.Requests:N0} simulated requests (seed {report.Seed}), expected clicks per list")
-            .AddColumns("policy", "clicks/list", "95% CI", "vs upstream order", "95% CI");
+        string window = report.Candidates is { } top
+            ? $"; the models re-rank the upstream ranker's top {top} of {report.World.CandidatesPerRequest} candidates, the baselines order all"
+            : "";
+        var table = new Table().Title($"online evaluation: {report.Requests:N0} simulated requests (seed {report.Seed}), expected clicks per list{window}")
+            // Each interval under its value, so that the table fits 80 columns (redirected output has no wider console).
+            .AddColumn(new TableColumn("policy").NoWrap())
+            .AddColumns("clicks/list\n95% CI", "vs upstream order\n95% CI");
         foreach (var m in report.Models)
-            table.AddRow(Markup.Escape(m.Name), $"[bold]{m.ClicksPerList:F3}[/]", Interval(m.Ci95), $"{m.VsUpstream.Difference:+0.000;-0.000} ({m.VsUpstream.Relative:+0.0%;-0.0%})",
-                Interval(m.VsUpstream.Ci95) + (m.VsUpstream.Distinguishable ? "" : " (not distinguishable from 0)"));
+            table.AddRow(Markup.Escape(m.Name), $"[bold]{m.ClicksPerList:F3}[/]\n{Interval(m.Ci95)}",
+                $"{m.VsUpstream.Difference:+0.000;-0.000} ({m.VsUpstream.Relative:+0.0%;-0.0%})\n{Interval(m.VsUpstream.Ci95)}" +
+                (m.VsUpstream.Distinguishable ? "" : "\nnot distinguishable from 0"));
         foreach (var (_, b) in report.Baselines)
-            table.AddRow($"[grey]{Markup.Escape(b.Name)} (baseline)[/]", b.ClicksPerList.ToString("F3"), Interval(b.Ci95), "", "");
+            table.AddRow($"[grey]{Markup.Escape(b.Name)} (baseline)[/]", $"{b.ClicksPerList:F3}\n{Interval(b.Ci95)}", "");
         AnsiConsole.Write(table);
     }
 

@@ -19,6 +19,9 @@ namespace Drlrec.Training;
 /// </summary>
 public sealed class RunRecorder : ITrainingHooks
 {
+    /// <summary>The run's PNG of train loss and validation AUC per epoch.</summary>
+    public const string CurvesFile = "training-curves.png";
+
     private readonly RunFolder run;
     private readonly RunConfig config;
     private readonly PreparedData data;
@@ -65,7 +68,7 @@ public sealed class RunRecorder : ITrainingHooks
     public void OnFitEnd(IReadOnlyList<EpochRecord> records)
     {
         double[] epochs = records.Select(r => (double)r.Epoch).ToArray();
-        Plots.Lines(run.File("training-curves.png"), $"{name}: training curves", "epoch", "train loss",
+        Plots.Lines(run.File(CurvesFile), $"{name}: training curves", "epoch", "train loss",
         [
             new Series("train loss", epochs, records.Select(r => r.TrainLoss).ToArray()),
             new Series("validation AUC", epochs, records.Select(r => r.ValAuc).ToArray(), RightAxis: true),

@@ -42,7 +42,11 @@ public sealed record OnlineDifference(double Difference, [property: JsonProperty
 /// <summary>What <c>drlrec evaluate --online --json</c> writes under <c>online</c>.</summary>
 public sealed record OnlineReport(
     IReadOnlyList<OnlineModelEntry> Models, IReadOnlyDictionary<string, OnlineEntry> Baselines, int Requests, int Seed,
-    SyntheticConfig World);
+    SyntheticConfig World)
+{
+    /// <summary>The models re-ranked the upstream ranker's top N of each request; null: every candidate.</summary>
+    public int? Candidates { get; init; }
+}
 
 /// <summary><c>drlrec evaluate --online</c> as a library call: models re-rank simulated requests beside the baselines.</summary>
 public static class OnlineWorkflow
@@ -91,7 +95,7 @@ public static class OnlineWorkflow
                 var m = clicks.OverRequests(b);
                 return new OnlineEntry(b, m.Mean, [m.Low, m.High]);
             });
-            return new OnlineReport(modelEntries, baselines, settings.Requests, settings.Seed, world);
+            return new OnlineReport(modelEntries, baselines, settings.Requests, settings.Seed, world) { Candidates = settings.Candidates };
         }
         finally
         {

@@ -6,7 +6,7 @@ namespace Drlrec.Cli.Tests.Commands;
 
 /// <summary>
 /// The main workflow through real command lines on a small simulated data set: train a teacher and a student,
-/// evaluate them, distill, benchmark, run an experiment, quickstart. One teacher is trained per class.
+/// evaluate them, distill, benchmark, run an experiment, quickstart (the whole job, and on logged data). One teacher is trained per class.
 /// </summary>
 [Collection(ConsoleCollection.Name)]
 public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Runs>
@@ -243,22 +243,112 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
     }
 
     [Fact]
-    public void Quickstart_trains_both_networks_and_prints_the_comparison_table()
+    public void Quickstart_runs_the_whole_job_teacher_distilled_student_control_ratios_online_and_onnx()
     {
+        string layer = runs.Folder.Write("quickstart.json",
+            """{ "data": { "source": "synthetic", "synthetic": { "users": 200, "items": 1000, "lists": 500 } }, "trainer": { "epochs": 2, "batch_size": 64 }, "dqn": { "learning_rate": 0.003 }, "distill": { "pool": 40, "k": 3 } }""");
         string output = runs.Folder["quickstart"];
-        var (code, text) = CliRunner.Run("quickstart", "--config", runs.Config, "--out", output, "--epochs", "1");
-        Assert.Equal(0, code);
-        foreach (string row in new[] { "teacher", "student-alone", "item_popularity (baseline)", "random (baseline)" })
+        var (code, text) = CliRunner.Run("quickstart", "--config", layer, "--out", output, "--epochs", "1", "--latency-repeats", "2",
+            "--online-requests", "10");
+        Assert.True(code == 0, text);
+        foreach (string row in new[] { "teacher", "student-drl-rec", "student-alone", "item_popularity (baseline)", "random (baseline)",
+                     "upstream-order (baseline)", "logging-policy (baseline)", "files:", "next:", "student.onnx" })
             Assert.Contains(row, text);
-        Assert.True(File.Exists(Path.Combine(output, "report.json")));
-        Assert.True(File.Exists(Path.Combine(output, "teacher", "model.ckpt")));
-        Assert.True(File.Exists(Path.Combine(output, "student", "model.ckpt")));
-        // quickstart's defaults, then the file (epochs 2, batch 64, 200 users), then the typed --epochs 1
+
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+        var root = report.RootElement;
+        string[] names = ["teacher", "student-drl-rec", "student-alone"];
+        Assert.Equal(names, root.GetProperty("offline").GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+        Assert.True(root.GetProperty("offline").GetProperty("baselines").TryGetProperty("item_popularity", out _));
+        var latency = root.GetProperty("latency");
+        Assert.Equal(names, latency.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+        var ratios = latency.GetProperty("ratios").EnumerateArray().ToArray();
+        Assert.Equal(1.0, ratios[0].GetProperty("params").GetDouble());
+        foreach (var (model, ratio) in latency.GetProperty("models").EnumerateArray().Zip(ratios).Skip(1))
+        {
+            Assert.InRange(ratio.GetProperty("params").GetDouble(), 0.05, 0.55);
+            Assert.True(ratio.GetProperty("latency_p50").GetDouble() > 0);
+            Assert.True(ratio.GetProperty("slate_p50").GetDouble() > 0);
+            // The table's cells: each value with its ratio to the teacher.
+            Assert.Contains($"{model.GetProperty("params").GetInt64():N0} ({ratio.GetProperty("params").GetDouble():F3})", text);
+            Assert.Contains($"{model.GetProperty("latency_ms_p50").GetDouble():F2} ({ratio.GetProperty("latency_p50").GetDouble():F2})", text);
+            Assert.Contains($"{model.GetProperty("slate_ms_p50").GetDouble():F2} ({ratio.GetProperty("slate_p50").GetDouble():F2})", text);
+        }
+        var online = root.GetProperty("online");
+        Assert.Equal(names, online.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+        Assert.True(online.GetProperty("models")[1].GetProperty("vs_upstream").TryGetProperty("difference", out _));
+        Assert.True(online.GetProperty("baselines").GetProperty("upstream_order").GetProperty("clicks_per_list").GetDouble() > 0);
+        Assert.True(online.GetProperty("baselines").GetProperty("logging_policy").GetProperty("clicks_per_list").GetDouble() > 0);
+        Assert.Equal((10, 25), (online.GetProperty("requests").GetInt32(), online.GetProperty("candidates").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("online_skipped").ValueKind);
+
+        var files = root.GetProperty("files");
+        foreach (string key in new[] { "onnx", "onnx_list", "onnx_vocabulary" }) Assert.True(File.Exists(files.GetProperty(key).GetString()), key);
+        Assert.Equal(3, files.GetProperty("plots").EnumerateArray().Count(p => File.Exists(p.GetString())));
+        foreach (string run in new[] { "teacher", "student", "student-alone" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, run, "model.ckpt")), run);
+            Assert.Contains(Path.Combine(output, run), text);
+        }
+
+        // The student is distilled from the teacher just trained: quickstart's defaults, then the file, then --epochs 1.
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "student", "config.json")));
-        var root = config.RootElement;
-        Assert.Equal((1, 64), (root.GetProperty("trainer").GetProperty("epochs").GetInt32(), root.GetProperty("trainer").GetProperty("batch_size").GetInt32()));
-        Assert.Equal(200, root.GetProperty("data").GetProperty("synthetic").GetProperty("users").GetInt32());
-        Assert.Equal(8, root.GetProperty("model").GetProperty("embedding_dim").GetInt32());
+        var student = config.RootElement;
+        Assert.Equal(Path.Combine(output, "teacher", "model.ckpt"), student.GetProperty("teacher").GetString());
+        var distill = student.GetProperty("distill");
+        Assert.Equal(("drl_rec", 40, 3, true), (distill.GetProperty("method").GetString(), distill.GetProperty("pool").GetInt32(),
+            distill.GetProperty("k").GetInt32(), distill.GetProperty("explore_filter").GetBoolean()));
+        Assert.Equal((1, 64), (student.GetProperty("trainer").GetProperty("epochs").GetInt32(), student.GetProperty("trainer").GetProperty("batch_size").GetInt32()));
+        Assert.Equal(200, student.GetProperty("data").GetProperty("synthetic").GetProperty("users").GetInt32());
+        Assert.Equal(8, student.GetProperty("model").GetProperty("embedding_dim").GetInt32());
+        using var control = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "student-alone", "config.json")));
+        Assert.Equal(JsonValueKind.Null, control.RootElement.GetProperty("distill").ValueKind);
+        Assert.Equal(8, control.RootElement.GetProperty("model").GetProperty("embedding_dim").GetInt32());
+
+        // The printed rank command runs as printed.
+        string rank = text.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("drlrec rank ", StringComparison.Ordinal));
+        var (rankCode, ranked) = CliRunner.Run(rank.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]);
+        Assert.True(rankCode == 0, ranked);
+        Assert.Equal(20, File.ReadAllLines(Path.Combine(output, "ranked.jsonl")).Length);
+    }
+
+    [Fact]
+    public void Quickstart_on_logged_data_skips_the_online_part_and_says_why()
+    {
+        // Logged lists in the reference TSV format: no simulator answers a re-ranked list.
+        var rng = new Random(5);
+        string Item(int user, int position)
+        {
+            int item = rng.Next(120);
+            return $"uf1:u{user} df1:m{item} df2:g{item % 7} cf1:p{position} reward:{(rng.NextDouble() < 0.2 + 0.05 * (item % 7) ? 1 : 0)}";
+        }
+        string logs = runs.Folder.Write("logs.tsv", [.. Enumerable.Range(0, 300).Select(l =>
+            $"sid:s{l}\toffset:{l}\trec_list:{string.Join('|', Enumerable.Range(0, 10).Select(p => Item(l % 40, p)))}")]);
+        string output = runs.Folder["quickstart-logged"];
+        var (code, text) = CliRunner.Run("quickstart", "--data", logs, "--out", output, "--epochs", "1", "--latency-repeats", "2");
+        Assert.True(code == 0, text);
+        Assert.Contains("online evaluation skipped: online clicks need the simulator's click model", text);
+        Assert.DoesNotContain("upstream-order", text);
+        foreach (string row in new[] { "teacher", "student-drl-rec", "student-alone", "item_popularity (baseline)", "(1.000)" })
+            Assert.Contains(row, text);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+        Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("online").ValueKind);
+        Assert.Contains("logs.tsv", report.RootElement.GetProperty("online_skipped").GetString());
+        Assert.Equal(3, report.RootElement.GetProperty("latency").GetProperty("ratios").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(output, "student.onnx")));
+    }
+
+    [Fact]
+    public void Quickstart_help_lists_every_option_with_its_default()
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        DrlrecCli.BuildRoot().Parse(["quickstart", "--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+        string help = output.ToString();
+        foreach (string option in new[] { "--out", "--latency-repeats", "--online-requests", "--online-candidates", "--data", "--epochs", "--config", "--seed" })
+            Assert.Contains(option, help);
+        foreach (string value in new[] { "[default: 30]", "[default: 300]", "[default: 25]", "[default: synthetic]", "[default: 42]",
+                     $"[default: {Drlrec.Workflows.QuickstartWorkflow.Defaults.Trainer.Epochs}]" })
+            Assert.Contains(value, help);
     }
 
     [Fact]
