@@ -29,7 +29,7 @@ public sealed class ExportCommandTests : IDisposable
             Enumerable.Range(0, 3).Select(t => new LoggedItem($"i{l + t}", [[$"u{l}"], [$"i{l + t}"], [$"{t + 1}"]], t % 2)).ToList())).ToList();
         var vocabulary = FeatureVocabulary.Fit(new ListDataset(schema, lists, "toy"), new FeatureConfig());
         var config = new QNetworkConfig { EmbeddingDim = 4 };
-        using var network = new QNetwork(config, schema.Count, vocabulary.Rows);
+        using var network = new QNetwork(config, FieldLayout.Of(schema), vocabulary.Rows);
         var header = new CheckpointHeader
         {
             Name = "toy-student", Role = ModelRole.Student, Model = config, Fields = schema.Fields, Vocabulary = vocabulary,
@@ -50,7 +50,8 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Contains($"wrote {target} (", output);
         Assert.Contains("KB, opset 17, step graph of 'toy-student')", output);
         Assert.Contains($"wrote {temp["out/student.list.onnx"]}", output);
-        Assert.Equal(["student.list.onnx", "student.onnx", "student.vocabulary.json"],
+        Assert.Contains($"wrote {temp["out/student.encode.onnx"]} and {temp["out/student.cached.onnx"]} (serving split", output);
+        Assert.Equal(["student.cached.onnx", "student.encode.onnx", "student.list.onnx", "student.onnx", "student.vocabulary.json"],
             Directory.GetFiles(temp["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var ranker = OnnxServing.LoadRanker(target);
         using var scorer = ranker.Scorer;
