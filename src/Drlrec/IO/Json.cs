@@ -34,12 +34,14 @@ public static class Json
     public static void WriteFile<T>(string path, T value) => AtomicFile.WriteAllText(path, Serialize(value) + "\n");
 
     /// <summary>Reads a config file; errors name the file and the JSON path.</summary>
-    public static T ReadFile<T>(string path)
+    public static T ReadFile<T>(string path) => Parse<T>(File.ReadAllText(path), path);
+
+    /// <summary>A config file's text as <typeparamref name="T"/>; errors name <paramref name="path"/> and the JSON path.</summary>
+    private static T Parse<T>(string text, string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options)
-                   ?? throw new InvalidDataException($"{path}: empty JSON document");
+            return JsonSerializer.Deserialize<T>(text, Options) ?? throw new InvalidDataException($"{path}: empty JSON document");
         }
         catch (JsonException e)
         {
@@ -50,12 +52,13 @@ public static class Json
     /// <summary>
     /// Reads a config file meant as a layer over defaults (any subset of <typeparamref name="T"/>'s keys), checked
     /// against <typeparamref name="T"/> as <see cref="ReadFile{T}"/> checks it, so that a typo or a wrong type fails here
-    /// with the file and the JSON path.
+    /// with the file and the JSON path. The file is read once, so a pipe (<c>--config &lt;(echo ...)</c>) works.
     /// </summary>
     public static JsonObject ReadLayer<T>(string path)
     {
-        ReadFile<T>(path);
-        return JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions
+        string text = File.ReadAllText(path);
+        Parse<T>(text, path);
+        return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions
         {
             CommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,

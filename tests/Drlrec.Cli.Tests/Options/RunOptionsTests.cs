@@ -65,6 +65,18 @@ public sealed class RunOptionsTests : IDisposable
         Assert.Equal((ModelRole.Student, 8, 0.2), (typed.Role, typed.Model!.EmbeddingDim, typed.Model.Dropout));
     }
 
+    /// <summary><c>--config &lt;(echo '{...}')</c>: the shell passes a pipe, which can be read only once.</summary>
+    [Fact]
+    public async Task A_config_given_as_a_pipe_is_read_once()
+    {
+        string pipe = folder["config.pipe"];
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe])) await mkfifo.WaitForExitAsync();
+        var writer = Task.Run(() => File.WriteAllText(pipe, """{ "trainer": { "batch_size": 8 } }"""));
+        var config = await Task.Run(() => Build("--config", pipe)).WaitAsync(TimeSpan.FromSeconds(20));
+        await writer.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(8, config.Trainer.BatchSize);
+    }
+
     [Fact]
     public void A_typo_in_the_file_fails_with_the_file_and_the_json_path()
     {
