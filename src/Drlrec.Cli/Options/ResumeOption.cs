@@ -35,9 +35,10 @@ public sealed class ResumeOption
         if (!File.Exists(path)) throw new FileNotFoundException($"--resume: {folder} has no config.json, so it is not a run folder");
         // A run started before the setting existed trained the other architecture; its weights would load under the
         // new default without complaint and mean something else.
-        if (!File.ReadAllText(path).Contains("\"context_input\"", StringComparison.Ordinal))
+        string text = File.ReadAllText(path);
+        if (!text.Contains("\"context_input\"", StringComparison.Ordinal))
             throw new InvalidDataException($"--resume: {folder} was started by an earlier drlrec (its config.json has no model.context_input); start the run again");
-        return Json.ReadFile<RunConfig>(path);
+        return Json.Parse<RunConfig>(text, path);
     }
 
     /// <summary><c>--out</c>'s value, required unless resuming.</summary>

@@ -37,7 +37,7 @@ public static class Json
     public static T ReadFile<T>(string path) => Parse<T>(File.ReadAllText(path), path);
 
     /// <summary>A config file's text as <typeparamref name="T"/>; errors name <paramref name="path"/> and the JSON path.</summary>
-    private static T Parse<T>(string text, string path)
+    public static T Parse<T>(string text, string path)
     {
         try
         {

@@ -160,14 +160,18 @@ public sealed class QNetwork : nn.Module
     /// <returns>[R, C, F·d], equal to <see cref="EncodeItems"/> of the candidates' item fields in the slot.</returns>
     public Tensor AtSlot(Tensor encoded, Tensor slotRows)
     {
-        var x = encoded;
-        if (SlotContext > 0)
-        {
-            int shared = FieldCount - SlotContext;
-            var context = EmbedFields(slotRows).narrow(1, shared, SlotContext).flatten(1); // [R, Fc·d]
-            x = x.Plus(nn.functional.pad(context, [shared * Config.EmbeddingDim, 0]).unsqueeze(1)); // + [R, 1, F·d]
-        }
+        var x = SlotContext > 0 ? encoded.Plus(ContextVector(slotRows)) : encoded;
         return training ? itemDropout.forward(x) : x;
+    }
+
+    /// <summary>A slot's context vector: its context fields' embeddings in their part of the item vector, 0 elsewhere.</summary>
+    /// <param name="slotRows">[R, F, M]</param>
+    /// <returns>[R, 1, F·d]</returns>
+    private Tensor ContextVector(Tensor slotRows)
+    {
+        int shared = FieldCount - SlotContext;
+        var context = EmbedFields(slotRows).narrow(1, shared, SlotContext).flatten(1);      // [R, Fc·d]
+        return nn.functional.pad(context, [shared * Config.EmbeddingDim, 0]).unsqueeze(1);
     }
 
     /// <summary>Field attention with residual and norm; context fields kept out of it (<see cref="SlotContext"/>) keep
@@ -252,7 +256,7 @@ public sealed class QNetwork : nn.Module
         var qkv = cache.Projections.index_select(0, candidates).unsqueeze(0);              // [1, C, 3·F·d]
         if (SlotContext > 0)
         {
-            var context = AtSlot(zeros(1, 1, ItemDim), slotRows);                           // [1, 1, F·d]
+            var context = ContextVector(slotRows);                                          // [1, 1, F·d]
             x = x.Plus(context);
             qkv = qkv.Plus(sequenceAttention.Project(context, bias: false));
         }

@@ -85,12 +85,19 @@ public sealed class OnnxStepScorer : IStepScorer
     {
         int t = input.PrefixLength, c = input.Candidates, m = input.MaxValues;
         Validate(input, prefixMask);
-        using var keys = OrtValue.CreateTensorValueFromMemory(input.PrefixKeys, [1, Heads, t, HeadDim]);
-        using var values = OrtValue.CreateTensorValueFromMemory(input.PrefixValues, [1, Heads, t, HeadDim]);
-        using var mask = OrtValue.CreateTensorValueFromMemory(prefixMask ?? AllReal(t), [1, t]);
-        using var hidden = OrtValue.CreateTensorValueFromMemory(input.Hidden, [1, StateDim]);
         using var rows = OrtValue.CreateTensorValueFromMemory(input.Rows, [1, c, FieldCount, m]);
-        using var outputs = onnx.Session.Run(onnx.RunOptions, InputNames, [keys, values, mask, hidden, rows], outputNames);
+        return RunStep(onnx, InputNames, t, input.PrefixKeys, input.PrefixValues, prefixMask ?? AllReal(t), input.Hidden, [rows], outputNames);
+    }
+
+    /// <summary>Runs a step graph (the step or the cached step graph): the prefix's four inputs, then the graph's own.</summary>
+    private float[][] RunStep(OnnxSession session, string[] inputNames, int t, float[] prefixKeys, float[] prefixValues, bool[] prefixMask,
+        float[] state, OrtValue[] rest, string[] outputNames)
+    {
+        using var keys = OrtValue.CreateTensorValueFromMemory(prefixKeys, [1, Heads, t, HeadDim]);
+        using var values = OrtValue.CreateTensorValueFromMemory(prefixValues, [1, Heads, t, HeadDim]);
+        using var mask = OrtValue.CreateTensorValueFromMemory(prefixMask, [1, t]);
+        using var hidden = OrtValue.CreateTensorValueFromMemory(state, [1, StateDim]);
+        using var outputs = session.Session.Run(session.RunOptions, inputNames, [keys, values, mask, hidden, .. rest], outputNames);
         return outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 
@@ -217,7 +224,7 @@ public sealed class OnnxStepScorer : IStepScorer
         protected override StepScores Run(IReadOnlyList<int> candidates, int slot, float[] prefixKeys, float[] prefixValues, float[] state)
         {
             var scorer = Scorer;
-            int t = slot, c = candidates.Count, h = scorer.Heads, dh = scorer.HeadDim;
+            int c = candidates.Count;
             var indices = new long[c];
             for (int j = 0; j < c; j++)
             {
@@ -226,15 +233,10 @@ public sealed class OnnxStepScorer : IStepScorer
             }
             var slotRows = input.SlotRows[slot];
             scorer.cachedStep!.EnsureRows(slotRows, input.MaxValues);
-            using var keys = OrtValue.CreateTensorValueFromMemory(prefixKeys, [1, h, t, dh]);
-            using var values = OrtValue.CreateTensorValueFromMemory(prefixValues, [1, h, t, dh]);
-            using var mask = OrtValue.CreateTensorValueFromMemory(AllReal(t), [1, t]);
-            using var hidden = OrtValue.CreateTensorValueFromMemory(state, [1, scorer.StateDim]);
             using var index = OrtValue.CreateTensorValueFromMemory(indices, [c]);
             using var rows = OrtValue.CreateTensorValueFromMemory(slotRows, [1, 1, scorer.FieldCount, input.MaxValues]);
-            using var outputs = scorer.cachedStep.Session.Run(scorer.cachedStep.RunOptions, CachedInputNames,
-                [keys, values, mask, hidden, items, projections, index, rows], ServingOutputs);
-            var result = outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+            var result = scorer.RunStep(scorer.cachedStep, CachedInputNames, slot, prefixKeys, prefixValues, AllReal(slot), state,
+                [items, projections, index, rows], ServingOutputs);
             return new StepScores(result[0], result[1], result[2], result[3]);
         }
 

@@ -77,25 +77,12 @@ internal sealed class QNetworkGraph
 
     private GraphProto BuildStep()
     {
-        var prefixKeys = g.Input(OnnxNames.PrefixKeys, DataType.Float, 1, heads, "T", headDim);
-        var prefixValues = g.Input(OnnxNames.PrefixValues, DataType.Float, 1, heads, "T", headDim);
-        var prefixMask = g.Input(OnnxNames.PrefixMask, DataType.Bool, 1, "T");
-        var hidden = g.Input(OnnxNames.Hidden, DataType.Float, 1, stateDim);
+        var prefix = PrefixInputs();
         var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "C", f, "M");
 
         var x = EncodeItems(rows);                                                                    // [1, C, D]
-        var attended = AttendAfterPrefix(x, prefixKeys, prefixValues, prefixMask, out var keys, out var values); // [1, C, D]
-        var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [1, C, D]
-        var states = GruStep(z, hidden);                                                              // [1, C, D]
-        var hint = Mlp(states);                                                                       // [1, C, H]
-        var q = QHead(hint);                                                                          // [1, C]
-
-        g.Output(OnnxNames.Q, q, DataType.Float, 1, "C");
-        g.Output(OnnxNames.Keys, keys, DataType.Float, 1, heads, "C", headDim);
-        g.Output(OnnxNames.Values, values, DataType.Float, 1, heads, "C", headDim);
-        g.Output(OnnxNames.States, states, DataType.Float, 1, "C", stateDim);
-        g.Output(OnnxNames.Hint, hint, DataType.Float, 1, "C", hintDim);
-        return g.Graph;
+        var attended = AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.Mask, out var keys, out var values); // [1, C, D]
+        return StepOutputs(x, attended, prefix.Hidden, keys, values);
     }
 
     private GraphProto BuildEncode()
@@ -111,10 +98,7 @@ internal sealed class QNetworkGraph
 
     private GraphProto BuildCachedStep()
     {
-        var prefixKeys = g.Input(OnnxNames.PrefixKeys, DataType.Float, 1, heads, "T", headDim);
-        var prefixValues = g.Input(OnnxNames.PrefixValues, DataType.Float, 1, heads, "T", headDim);
-        var prefixMask = g.Input(OnnxNames.PrefixMask, DataType.Bool, 1, "T");
-        var hidden = g.Input(OnnxNames.Hidden, DataType.Float, 1, stateDim);
+        var prefix = PrefixInputs();
         var items = g.Input(OnnxNames.Items, DataType.Float, 1, "N", stateDim);
         var projections = g.Input(OnnxNames.Projections, DataType.Float, 1, "N", 3 * stateDim);
         var candidates = g.Input(OnnxNames.Candidates, DataType.Int64, "C");
@@ -129,7 +113,23 @@ internal sealed class QNetworkGraph
             x = g.Add(x, context);
             qkv = g.Add(qkv, g.MatMul(context, WeightT("sequenceAttention.projection.weight")));      // [1, C, 3D]
         }
-        var attended = AttendProjectedAfterPrefix(qkv, prefixKeys, prefixValues, prefixMask, out var keys, out var values); // [1, C, D]
+        var attended = AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.Mask, out var keys, out var values); // [1, C, D]
+        return StepOutputs(x, attended, prefix.Hidden, keys, values);
+    }
+
+    /// <summary>The cached prefix of one request, the inputs every step graph starts from.</summary>
+    private (string Keys, string Values, string Mask, string Hidden) PrefixInputs() => (
+        g.Input(OnnxNames.PrefixKeys, DataType.Float, 1, heads, "T", headDim),
+        g.Input(OnnxNames.PrefixValues, DataType.Float, 1, heads, "T", headDim),
+        g.Input(OnnxNames.PrefixMask, DataType.Bool, 1, "T"),
+        g.Input(OnnxNames.Hidden, DataType.Float, 1, stateDim));
+
+    /// <summary>A step after the sequence attention (<c>QNetwork.Step</c>): residual and norm, one GRU step, the MLP and
+    /// the Q head, and the step graphs' outputs.</summary>
+    /// <param name="x">[1, C, D] the candidates' item vectors.</param>
+    /// <param name="attended">[1, C, D] their attention over the prefix and themselves.</param>
+    private GraphProto StepOutputs(string x, string attended, string hidden, string keys, string values)
+    {
         var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [1, C, D]
         var states = GruStep(z, hidden);                                                              // [1, C, D]
         var hint = Mlp(states);                                                                       // [1, C, H]
