@@ -49,6 +49,15 @@ public static class ConfidenceWeights
         return c * m;
     }
 
+    /// <summary>What <see cref="PerItem"/> contributes to the global normaliser from a rank with no items (it must still
+    /// take part in the collective).</summary>
+    public static void TakePartWithoutItems(ConfidenceMode mode, DataParallel world)
+    {
+        if (world.Size == 1) return;
+        if (mode == ConfidenceMode.TdError) world.AllReduceMax(new double[] { 0 });
+        else world.AllReduceSum(new double[] { 0, 0 });
+    }
+
     /// <summary>Mean confidence over each list's real positions: [B, L] → [B].</summary>
     public static Tensor PerList(Tensor perItem, Tensor mask)
     {

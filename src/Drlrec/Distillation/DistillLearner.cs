@@ -67,6 +67,7 @@ public sealed class DistillLearner : IResumableLearner
     /// <param name="indices">Its rows in the training lists.</param>
     public float Step(ListBatch batch, int[] indices)
     {
+        if (batch.Size == 0) return StepWithoutLists();
         teacherLearner?.Step(batch);
         var mask = batch.Mask;
         var real = mask.to_type(ScalarType.Float32);
@@ -121,6 +122,28 @@ public sealed class DistillLearner : IResumableLearner
         student.ApplyGradients(loss, "the distillation loss");
         Last = new DistillLossParts(total, rlValue, klValue, hintValue, states, lessons);
         return (float)Last.Total;
+    }
+
+    /// <summary>A rank whose share of a short global batch is empty takes part in every collective of
+    /// <see cref="Step"/>, in the same order, with nothing to add, and applies the same update.</summary>
+    private float StepWithoutLists()
+    {
+        var world = student.World;
+        if (teacherLearner is not null) teacherLearner.Step(train.Batch([]));
+        if (config.UsesTeacher)
+        {
+            if (config.Confidence) ConfidenceWeights.TakePartWithoutItems(config.ConfidenceMode, world);
+            if (config.ExploreFilter && explore is not null) ExploredStatesHere(0, world);
+        }
+        var (_, global) = student.GlobalMeans([0, 0, 0, 0, 0], [0, 0, 0, 0, 0]);
+        double rlValue = global[0], klValue = global[1] + global[3], hintValue = global[2] + global[4];
+        NonFiniteTrainingException.Check(rlValue, "the student's TD loss", student.Steps + 1);
+        NonFiniteTrainingException.Check(klValue, "the KL loss", student.Steps + 1);
+        NonFiniteTrainingException.Check(hintValue, "the Hint loss", student.Steps + 1);
+        double total = config.RlWeight * rlValue + (config.Kl ? config.KlWeight * klValue : 0) + (config.Hint ? config.HintWeight * hintValue : 0);
+        student.ApplyGradients(null, "the distillation loss");
+        Last = new DistillLossParts(total, rlValue, klValue, hintValue, 0, 0);
+        return (float)total;
     }
 
     /// <summary>

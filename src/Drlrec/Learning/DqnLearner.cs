@@ -61,6 +61,7 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
     /// <summary>One Double-DQN update; returns the TD loss before the update (of the global batch when data-parallel).</summary>
     public float Step(ListBatch batch)
     {
+        if (batch.Size == 0) return StepWithoutLists();
         var y = Targets(batch);                                   // [B, L], no grad
         Online.train();
         var q = Online.Forward(batch).Q;                          // [B, L]
@@ -68,6 +69,16 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
         var (weights, global) = GlobalMeans([ValidItems(batch)], [loss.item<float>()]);
         NonFiniteTrainingException.Check(global[0], "the TD loss", steps + 1);
         ApplyGradients(loss.Times(weights[0]));
+        return (float)global[0];
+    }
+
+    /// <summary>A rank whose share of a short global batch is empty (fewer lists than ranks) still takes part in the
+    /// step's collectives, with nothing to add, and applies the same update as the others.</summary>
+    private float StepWithoutLists()
+    {
+        var (_, global) = GlobalMeans([0], [0]);
+        NonFiniteTrainingException.Check(global[0], "the TD loss", steps + 1);
+        ApplyGradients(null);
         return (float)global[0];
     }
 
@@ -98,12 +109,14 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
     /// gradient norm stops training (<see cref="NonFiniteTrainingException"/>) before the weights change. Data-parallel,
     /// <paramref name="loss"/> is this rank's weighted share (<see cref="GlobalMeans"/>), already checked finite over all
     /// ranks by the caller, so that every rank stops or none does.</summary>
+    /// <param name="loss">Null on a rank with no lists in this step (it adds no gradient).</param>
     /// <param name="term">The loss's name in the error message.</param>
-    public void ApplyGradients(Tensor loss, string term = "the TD loss")
+    public void ApplyGradients(Tensor? loss, string term = "the TD loss")
     {
-        NonFiniteTrainingException.Check(loss.item<float>(), term, steps + 1);
+        if (loss is null && world.Size == 1) throw new ArgumentNullException(nameof(loss), "one process needs a loss to step on");
+        if (loss is not null) NonFiniteTrainingException.Check(loss.item<float>(), term, steps + 1);
         optimizer.zero_grad();
-        loss.backward();
+        loss?.backward();
         SumGradientsOverRanks();
         double norm = nn.utils.clip_grad_norm_(trained, Config.GradClip);
         NonFiniteTrainingException.Check(norm, "the gradient norm", steps + 1);
@@ -114,29 +127,39 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
     /// <summary>
     /// The data-parallel gradient g = Σ_r (n_r / n) ∇L_r = ∇L (the global batch's loss): each rank's backward ran on its
     /// loss weighted by n_r / n, so summing the ranks' gradients gives the one-process gradient of the whole batch. All
-    /// trained parameters' gradients travel in one flat buffer (one all-reduce per step); a parameter this rank's loss did
-    /// not reach contributes zeros. Nothing to do on one process.
+    /// trained parameters' gradients travel in one flat buffer (one all-reduce per step), followed by one flag per
+    /// parameter counting the ranks whose loss reached it: a parameter no rank's loss reached keeps no gradient (Adam
+    /// skips it, as on one process); one reached elsewhere but not here contributes zeros. Nothing to do on one process.
     /// </summary>
     private void SumGradientsOverRanks()
     {
         if (world.Size == 1) return;
         using var noGrad = no_grad();
-        var buffer = new float[trained.Sum(p => p.numel())];
+        long values = trained.Sum(p => p.numel());
+        var buffer = new float[values + trained.Length];
         int offset = 0;
-        foreach (var p in trained)
+        for (int k = 0; k < trained.Length; k++)
         {
-            int n = (int)p.numel();
-            if (p.grad is { } grad) grad.contiguous().data<float>().CopyTo(buffer, offset, 0);
-            offset += n;
+            var p = trained[k];
+            if (p.grad is { } grad)
+            {
+                grad.contiguous().data<float>().CopyTo(buffer, offset, 0);
+                buffer[values + k] = 1;
+            }
+            offset += (int)p.numel();
         }
         world.AllReduceSum(buffer);
         offset = 0;
-        foreach (var p in trained)
+        for (int k = 0; k < trained.Length; k++)
         {
+            var p = trained[k];
             int n = (int)p.numel();
-            if (p.grad is null) p.grad = zeros_like(p);
-            using var summed = tensor(buffer.AsSpan(offset, n).ToArray(), p.shape);
-            p.grad.copy_(summed);
+            if (buffer[values + k] > 0)
+            {
+                if (p.grad is null) p.grad = zeros_like(p);
+                using var summed = tensor(buffer.AsSpan(offset, n).ToArray(), p.shape);
+                p.grad.copy_(summed);
+            }
             offset += n;
         }
     }
