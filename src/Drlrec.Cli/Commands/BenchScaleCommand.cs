@@ -21,7 +21,7 @@ public static class BenchScaleCommand
 {
     /// <summary>One configuration's measurement.</summary>
     public sealed record ScalePoint(int Ranks, double ListItemsPerSecond, double SpeedUp, double StepMillisecondsMedian,
-        double AllreduceMsPerStep, double[] PeakRssMbPerRank, double WallSeconds);
+        double AllreduceMsPerStep, double AllreduceTransferMs, double[] PeakRssMbPerRank, double WallSeconds);
 
     public sealed record ScaleReport(string Data, string Role, TargetActions TargetActions, int BatchSize, int Steps, int WarmupSteps,
         long Parameters, IReadOnlyList<ScalePoint> Points);
@@ -76,7 +76,7 @@ public static class BenchScaleCommand
                 var many = Busy.While($"timing {n} ranks (mpiexec -n {n})", () =>
                     RunChild([mpiexec, "-n", $"{n}", .. Arguments(Path.Combine(scratch, $"{n}.json"), true)], Path.Combine(scratch, $"{n}.json")));
                 ScalePoint Point((ThroughputResult R, double Wall) m) => new(m.R.Ranks, m.R.ListItemsPerSecond,
-                    m.R.ListItemsPerSecond / one.Result.ListItemsPerSecond, m.R.StepMillisecondsMedian, m.R.AllreduceMsPerStep,
+                    m.R.ListItemsPerSecond / one.Result.ListItemsPerSecond, m.R.StepMillisecondsMedian, m.R.AllreduceMsPerStep, m.R.AllreduceTransferMs,
                     m.R.PeakRssMbPerRank ?? [], m.Wall);
                 var report = new ScaleReport(parse.GetValue(data)!, one.Result.Role, one.Result.TargetActions, one.Result.BatchSize,
                     parse.GetValue(steps), parse.GetValue(warmup), one.Result.Parameters, [Point(one), Point(many)]);
@@ -95,13 +95,16 @@ public static class BenchScaleCommand
     private static void Print(ScaleReport report)
     {
         var table = new Table()
-            .Title($"data-parallel training: {report.Role}, {report.TargetActions}, global batch {report.BatchSize}, {report.Steps} timed steps, 1 thread per rank")
-            .AddColumns("ranks", "list items/s", "speed-up", "ms/step p50", "all-reduce ms/step", "peak RSS per rank (MB)", "wall s");
+            .Title($"data-parallel training: {report.Role}, {Json.Serialize(report.TargetActions).Trim('"')}, global batch {report.BatchSize}, {report.Steps} timed steps, 1 thread per rank")
+            .AddColumns("ranks", "list items/s", "speed-up", "ms/step p50", "collectives ms/step", "all-reduce alone ms",
+                "peak RSS per rank (MB)", "wall s");
         foreach (var p in report.Points)
             table.AddRow(p.Ranks.ToString(), $"[bold]{p.ListItemsPerSecond:N0}[/]", $"{p.SpeedUp:F2}×", p.StepMillisecondsMedian.ToString("F1"),
-                p.AllreduceMsPerStep.ToString("F2"), string.Join(" / ", p.PeakRssMbPerRank.Select(mb => mb.ToString("N0"))), p.WallSeconds.ToString("F1"));
+                p.AllreduceMsPerStep.ToString("F2"), p.AllreduceTransferMs.ToString("F2"), string.Join(" / ", p.PeakRssMbPerRank.Select(mb => mb.ToString("N0"))), p.WallSeconds.ToString("F1"));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]{report.Parameters:N0} parameters; data {Markup.Escape(report.Data)}[/]");
+        AnsiConsole.MarkupLine($"[grey]{report.Parameters:N0} parameters; data {Markup.Escape(report.Data)}. collectives ms/step: time a step spends " +
+                               "in all-reduces, waiting for the slower rank included; all-reduce alone: one all-reduce of the gradient buffer " +
+                               "after a barrier (median of 20)[/]");
     }
 
     /// <summary>Runs one child to completion and reads the measurement it wrote; a failure shows the child's output.</summary>

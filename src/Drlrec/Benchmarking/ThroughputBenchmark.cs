@@ -11,12 +11,13 @@ namespace Drlrec.Benchmarking;
 
 /// <summary>Measured training speed of one configuration. With several ranks, <paramref name="BatchSize"/> is the global
 /// batch, <paramref name="ListItemsPerSecond"/> counts the global batches' items, <paramref name="AllreduceMsPerStep"/> is the
-/// time a step spends in collectives (rank 0's, waiting for the others included) and <paramref name="PeakRssMbPerRank"/> each
-/// rank's peak resident memory (Linux VmHWM; empty elsewhere).</summary>
+/// time a step spends in collectives (rank 0's, waiting for the others included), <paramref name="AllreduceTransferMs"/> one
+/// all-reduce of the gradient buffer alone (the ranks lined up by a barrier first, median of 20) and
+/// <paramref name="PeakRssMbPerRank"/> each rank's peak resident memory (Linux VmHWM; empty elsewhere).</summary>
 public sealed record ThroughputResult(
     string Role, TargetActions TargetActions, int BatchSize, int Steps, int Threads, long Parameters,
     double ListItemsPerSecond, double StepMillisecondsMedian, double StepMillisecondsP90,
-    int Ranks = 1, double AllreduceMsPerStep = 0, double[]? PeakRssMbPerRank = null);
+    int Ranks = 1, double AllreduceMsPerStep = 0, double AllreduceTransferMs = 0, double[]? PeakRssMbPerRank = null);
 
 /// <summary>
 /// Training throughput in list items per second: full Double-DQN steps (targets, forward, backward, Adam, soft
@@ -50,11 +51,28 @@ public static class ThroughputBenchmark
             items += indices.Sum(i => data.Train.Lengths[i]);
         }
         double allreduceMs = (world.CommunicationTime - communicated).TotalMilliseconds / steps;
+        double transferMs = world.Size == 1 ? 0 : TransferMilliseconds(world, online.ParameterCount);
         var peakRss = world.AllGather([(float)PeakResidentMegabytes()]).Select(mb => (double)mb).Where(mb => mb > 0).ToArray();
         times.Sort();
         return new ThroughputResult(config.Role.ToString().ToLowerInvariant(), config.Dqn.TargetActions, batchSize, steps,
             get_num_threads(), online.ParameterCount, items / (times.Sum() / 1000), times[times.Count / 2],
-            times[(int)(times.Count * 0.9)], world.Size, allreduceMs, peakRss);
+            times[(int)(times.Count * 0.9)], world.Size, allreduceMs, transferMs, peakRss);
+    }
+
+    /// <summary>Median time of one all-reduce of a gradient-sized buffer, every rank released together by a barrier.</summary>
+    private static double TransferMilliseconds(DataParallel world, long parameters)
+    {
+        var buffer = new float[parameters + 1];
+        var times = new List<double>();
+        for (int r = 0; r < 20; r++)
+        {
+            world.Barrier();
+            var clock = Stopwatch.StartNew();
+            world.AllReduceSum(buffer);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
     }
 
     /// <summary>This process's peak resident set (VmHWM of /proc/self/status) in MB; 0 where there is no /proc.</summary>

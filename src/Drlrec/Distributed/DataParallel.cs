@@ -39,6 +39,13 @@ public abstract class DataParallel
     /// <inheritdoc cref="AllReduceSum(float[])"/>
     public void AllReduceSum(double[] buffer) => Timed(() => SumInPlace(buffer));
 
+    /// <summary>Waits until every rank is here (not counted in <see cref="CommunicationTime"/>: benchmarks use it to time a
+    /// collective apart from the wait for the slowest rank).</summary>
+    public void Barrier()
+    {
+        if (Size > 1) Synchronize();
+    }
+
     /// <summary>Replaces each element by its maximum over all ranks (in place).</summary>
     public void AllReduceMax(double[] buffer) => Timed(() => MaxInPlace(buffer));
 
@@ -56,6 +63,7 @@ public abstract class DataParallel
     protected abstract void SumInPlace(float[] buffer);
     protected abstract void SumInPlace(double[] buffer);
     protected abstract void MaxInPlace(double[] buffer);
+    protected abstract void Synchronize();
     protected abstract float[] Gather(float[] local);
 
     private void Timed(Action collective)
@@ -83,6 +91,7 @@ public abstract class DataParallel
         protected override void SumInPlace(float[] buffer) { }
         protected override void SumInPlace(double[] buffer) { }
         protected override void MaxInPlace(double[] buffer) { }
+        protected override void Synchronize() { }
         protected override float[] Gather(float[] local) => local;
     }
 }

@@ -71,6 +71,8 @@ public sealed class MpiWorld : DataParallel
         max.CopyTo(buffer, 0);
     }
 
+    protected override void Synchronize() => world.Barrier();
+
     protected override float[] Gather(float[] local)
     {
         int[] counts = world.Allgather(local.Length);

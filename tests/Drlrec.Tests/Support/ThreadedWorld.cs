@@ -69,6 +69,8 @@ public sealed class ThreadedWorld : DataParallel
         for (int i = 0; i < buffer.Length; i++) buffer[i] = all.Max(part => ((double[])part)[i]);
     });
 
+    protected override void Synchronize() => group.Barrier.SignalAndWait();
+
     protected override float[] Gather(float[] local)
     {
         float[] result = [];
