@@ -79,13 +79,19 @@ public sealed class MpiWorld : DataParallel
         return world.AllgatherFlattened(local, counts);
     }
 
+    /// <summary>Loads MPICH's library (<paramref name="library"/>, default <see cref="Library"/>).</summary>
+    /// <exception cref="MpiUnavailableException">It cannot be loaded: the message says what to install.</exception>
+    public static IntPtr LoadMpich(string library = Library) =>
+        NativeLibrary.TryLoad(library, out var handle)
+            ? handle
+            : throw new MpiUnavailableException(
+                $"distributed = mpi needs MPICH's {library}, which could not be loaded. Install Debian's/Ubuntu's 'mpich' package " +
+                "(apt-get install mpich) and start the run with its mpiexec. Open MPI does not work with MPI.NET (a different handle ABI).");
+
     /// <summary>Resolves MPI.NET's <c>msmpi</c> to MPICH, or fails with what to install.</summary>
     private static void BindToMpich()
     {
-        if (!NativeLibrary.TryLoad(Library, out var handle))
-            throw new MpiUnavailableException(
-                $"distributed = mpi needs MPICH's {Library}, which could not be loaded. Install Debian's/Ubuntu's 'mpich' package " +
-                "(apt-get install mpich) and start the run with its mpiexec. Open MPI does not work with MPI.NET (a different handle ABI).");
+        var handle = LoadMpich();
         if (resolverSet) return;
         NativeLibrary.SetDllImportResolver(typeof(Communicator).Assembly, (name, _, _) =>
             name.StartsWith("msmpi", StringComparison.OrdinalIgnoreCase) ? handle : IntPtr.Zero);

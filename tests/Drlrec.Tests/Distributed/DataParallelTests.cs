@@ -192,3 +192,16 @@ public sealed class DataParallelTests
         }
     }
 }
+
+public sealed class MpiWorldTests
+{
+    [Fact]
+    public void A_missing_mpich_library_is_an_error_that_says_what_to_install()
+    {
+        var error = Assert.Throws<MpiUnavailableException>(() => MpiWorld.LoadMpich("libmpich-absent.so.12"));
+        Assert.Contains("libmpich-absent.so.12", error.Message);
+        Assert.Contains("apt-get install mpich", error.Message);
+        Assert.Contains("Open MPI does not work", error.Message);
+        Assert.IsAssignableFrom<InvalidOperationException>(error); // the CLI reports it as bad input: a message and exit code 1
+    }
+}
