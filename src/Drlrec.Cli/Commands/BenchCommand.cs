@@ -21,7 +21,7 @@ public static class BenchCommand
             "Size and latency of models side by side in one process on the same requests: parameters, checkpoint bytes, " +
             "p50/p99 of scoring one request of L list positions, of scoring a pool of candidates and of ranking a slate request " +
             "(--candidates into --slots, as the service does), and ratios to the first model. " +
-            "'bench train' measures training throughput, 'bench explore' the cost of exploring/filtering.");
+            "'bench train' measures training throughput, 'bench explore' the cost of exploring/filtering, 'bench scale' the data-parallel (MPI) speed-up.");
         command.Options.Add(models);
         bench.AddTo(command);
         command.Options.Add(json);
@@ -55,6 +55,7 @@ public static class BenchCommand
         }));
         command.Subcommands.Add(BenchTrainCommand.Create());
         command.Subcommands.Add(BenchExploreCommand.Create());
+        command.Subcommands.Add(BenchScaleCommand.Create());
         return command;
     }
 }

@@ -5,6 +5,7 @@ using Drlrec.Cli.Options;
 using Drlrec.Cli.Output;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
+using Drlrec.Distributed;
 using Drlrec.IO;
 using Drlrec.Training;
 
@@ -30,11 +31,14 @@ public static class BenchTrainCommand
         var command = new Command("train", "Training throughput (list items per second) of full Double-DQN steps, after warm-up.");
         foreach (var option in new Option[] { role, steps, warmup, batch, targets, json }) command.Options.Add(option);
         run.AddTo(command);
+        run.AddDistributedTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var config = run.Build(parse, new RunConfig(), role, typed: c => RunOptions.Given(parse, batch)
                 ? c with { Trainer = c.Trainer with { BatchSize = parse.GetValue(batch) } }
                 : c);
+            var world = DataParallel.Open(config.Trainer.Distributed);
+            using var quiet = RankConsole.OnlyRootPrints(world);
             var data = Busy.While($"loading {config.Data.Source}", () => DataLoader.Prepare(config));
             Report.Data(data);
             TargetActions[] modes = parse.GetValue(targets) switch
@@ -46,7 +50,7 @@ public static class BenchTrainCommand
             var results = modes.Select(mode => Busy.While($"timing {mode}", () => ThroughputBenchmark.Measure(
                 config with { Dqn = config.Dqn with { TargetActions = mode } }, data, parse.GetValue(warmup), parse.GetValue(steps)))).ToList();
             Tables.Throughput(results);
-            if (parse.GetValue(json) is { } file) Json.WriteFile(file.FullName, results);
+            if (parse.GetValue(json) is { } file && world.IsRoot) Json.WriteFile(file.FullName, results);
             return 0;
         }));
         return command;

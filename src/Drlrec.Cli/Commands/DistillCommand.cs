@@ -5,6 +5,7 @@ using Drlrec.Cli.Options;
 using Drlrec.Cli.Output;
 using Drlrec.Configuration;
 using Drlrec.Distillation;
+using Drlrec.Distributed;
 using Drlrec.Workflows;
 
 namespace Drlrec.Cli.Commands;
@@ -47,6 +48,7 @@ public static class DistillCommand
         foreach (var option in new Option[] { teacher, method, noExplore, noConfidence, noKl, noHint, k, pool, studentDim, temperature, schedule, output, resume.Option })
             command.Options.Add(option);
         run.AddTo(command);
+        run.AddDistributedTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string? resumed = resume.Folder(parse, command);
@@ -73,6 +75,7 @@ public static class DistillCommand
             });
 
             string folder = resumed ?? ResumeOption.Output(parse, output);
+            using var quiet = RankConsole.OnlyRootPrints(DataParallel.Open(config.Trainer.Distributed));
             var data = Busy.While("loading data", () => DistillWorkflow.PrepareData(config, loaded));
             var outcome = SpectreTrainingObserver.Run(observer =>
                 DistillWorkflow.Run(config, loaded, data, folder, observer(), resume: resumed is not null));

@@ -3,6 +3,7 @@ using Drlrec.Cli.Options;
 using Drlrec.Cli.Output;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
+using Drlrec.Distributed;
 using Drlrec.Workflows;
 
 namespace Drlrec.Cli.Commands;
@@ -28,11 +29,13 @@ public static class TrainCommand
         command.Options.Add(output);
         command.Options.Add(resume.Option);
         run.AddTo(command);
+        run.AddDistributedTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string? resumed = resume.Folder(parse, command);
             var config = resumed is null ? run.Build(parse, new RunConfig(), role) : ResumeOption.ConfigOf(resumed);
             string folder = resumed ?? ResumeOption.Output(parse, output);
+            using var quiet = RankConsole.OnlyRootPrints(DataParallel.Open(config.Trainer.Distributed));
             var data = Busy.While($"loading {config.Data.Source}", () => DataLoader.Prepare(config));
             Report.Data(data);
             var result = SpectreTrainingObserver.Run(observer => TrainWorkflow.Run(config, data, folder, observer(), resume: resumed is not null));

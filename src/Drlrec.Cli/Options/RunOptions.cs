@@ -37,11 +37,25 @@ public sealed class RunOptions
         DefaultValueFactory = _ => 0,
     };
 
+    /// <summary><c>--distributed</c> (train, distill, bench train: the commands that train one network; see
+    /// <see cref="AddDistributedTo"/>).</summary>
+    public Option<DistributedMode> Distributed { get; } = new("--distributed")
+    {
+        Description = "none, or mpi: data-parallel training over the processes MPICH's mpiexec started " +
+                      "(mpiexec -n N drlrec ... --distributed mpi); each takes a share of every global batch (trainer.batch_size " +
+                      "is the global batch) and only rank 0 writes and prints. Without mpiexec the world is one process. Needs MPICH " +
+                      "(apt-get install mpich); Open MPI does not work",
+        DefaultValueFactory = _ => DistributedMode.None,
+    };
+
     public void AddTo(Command command)
     {
         Source.AddTo(command);
         foreach (var option in new Option[] { Seed, Epochs, Config, Threads }) command.Options.Add(option);
     }
+
+    /// <summary>Adds <c>--distributed</c>, for the commands that train one network per process.</summary>
+    public void AddDistributedTo(Command command) => command.Options.Add(Distributed);
 
     /// <summary>
     /// <paramref name="defaults"/>, overlaid by <c>--config</c>, overlaid by the options typed on the command line:
@@ -64,6 +78,7 @@ public sealed class RunOptions
         if (Given(parse, Seed)) config = config with { Seed = parse.GetValue(Seed) };
         if (Given(parse, Epochs)) config = config with { Trainer = config.Trainer with { Epochs = parse.GetValue(Epochs) } };
         if (Given(parse, Threads)) config = config with { Trainer = config.Trainer with { Threads = parse.GetValue(Threads) } };
+        if (Given(parse, Distributed)) config = config with { Trainer = config.Trainer with { Distributed = parse.GetValue(Distributed) } };
         config = typed?.Invoke(config) ?? config;
         config.Validate();
         return config;

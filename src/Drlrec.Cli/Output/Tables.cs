@@ -61,11 +61,17 @@ public static class Tables
     /// <summary>Training throughput per configuration (<c>drlrec bench train</c>).</summary>
     public static void Throughput(IEnumerable<ThroughputResult> results)
     {
+        var list = results.ToList();
+        bool parallel = list.Any(r => r.Ranks > 1);
         var table = new Table().Title("training throughput").AddColumns("network", "target actions", "params", "batch", "threads",
             "list items/s", "ms/step p50", "ms/step p90");
-        foreach (var r in results)
-            table.AddRow(r.Role, r.TargetActions.ToString(), r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.Threads.ToString(),
-                $"[bold]{r.ListItemsPerSecond:N0}[/]", r.StepMillisecondsMedian.ToString("F1"), r.StepMillisecondsP90.ToString("F1"));
+        if (parallel) table.AddColumns("ranks", "all-reduce ms/step");
+        foreach (var r in list)
+        {
+            string[] cells = [r.Role, r.TargetActions.ToString(), r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.Threads.ToString(),
+                $"[bold]{r.ListItemsPerSecond:N0}[/]", r.StepMillisecondsMedian.ToString("F1"), r.StepMillisecondsP90.ToString("F1")];
+            table.AddRow(parallel ? [.. cells, r.Ranks.ToString(), r.AllreduceMsPerStep.ToString("F2")] : cells);
+        }
         AnsiConsole.Write(table);
     }
 

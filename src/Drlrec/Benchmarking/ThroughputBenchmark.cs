@@ -2,47 +2,85 @@ using System.Diagnostics;
 using static TorchSharp.torch;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
+using Drlrec.Distributed;
 using Drlrec.Learning;
 using Drlrec.Model;
 using Drlrec.Tensors;
 
 namespace Drlrec.Benchmarking;
 
-/// <summary>Measured training speed of one configuration.</summary>
+/// <summary>Measured training speed of one configuration. With several ranks, <paramref name="BatchSize"/> is the global
+/// batch, <paramref name="ListItemsPerSecond"/> counts the global batches' items, <paramref name="AllreduceMsPerStep"/> is the
+/// time a step spends in collectives (rank 0's, waiting for the others included), <paramref name="AllreduceTransferMs"/> one
+/// all-reduce of the gradient buffer alone (the ranks lined up by a barrier first, median of 20) and
+/// <paramref name="PeakRssMbPerRank"/> each rank's peak resident memory (Linux VmHWM; empty elsewhere).</summary>
 public sealed record ThroughputResult(
     string Role, TargetActions TargetActions, int BatchSize, int Steps, int Threads, long Parameters,
-    double ListItemsPerSecond, double StepMillisecondsMedian, double StepMillisecondsP90);
+    double ListItemsPerSecond, double StepMillisecondsMedian, double StepMillisecondsP90,
+    int Ranks = 1, double AllreduceMsPerStep = 0, double AllreduceTransferMs = 0, double[]? PeakRssMbPerRank = null);
 
 /// <summary>
 /// Training throughput in list items per second: full Double-DQN steps (targets, forward, backward, Adam, soft
-/// update) on real minibatches, timed after warm-up steps so that one-time costs are excluded.
+/// update) on real minibatches, timed after warm-up steps so that one-time costs are excluded. Under
+/// <c>trainer.distributed = mpi</c> every rank draws the same global minibatches and trains on its share, as in training.
 /// </summary>
 public static class ThroughputBenchmark
 {
     public static ThroughputResult Measure(RunConfig config, PreparedData data, int warmupSteps, int steps)
     {
         config = config.Resolve();
+        var world = DataParallel.Open(config.Trainer.Distributed);
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
         using var online = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "online");
         using var target = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "target");
-        using var learner = new DqnLearner(online, target, data.Layout, config.Dqn);
+        using var learner = new DqnLearner(online, target, data.Layout, config.Dqn, world: world);
         var rng = new Random(config.Seed);
         int batchSize = Math.Min(config.Trainer.BatchSize, data.Train.Count);
         var times = new List<double>();
         long items = 0;
+        var communicated = TimeSpan.Zero;
         for (int s = 0; s < warmupSteps + steps; s++)
         {
             var indices = Enumerable.Range(0, batchSize).Select(_ => rng.Next(data.Train.Count)).ToArray();
+            if (s == warmupSteps) communicated = world.CommunicationTime;
             var clock = Stopwatch.StartNew();
             using (NewDisposeScope())
-                learner.Step(data.Train.Batch(indices));
+                learner.Step(data.Train.Batch(Training.Trainer.ShareOfGlobalBatch(indices, world)));
             if (s < warmupSteps) continue;
             times.Add(clock.Elapsed.TotalMilliseconds);
             items += indices.Sum(i => data.Train.Lengths[i]);
         }
+        double allreduceMs = (world.CommunicationTime - communicated).TotalMilliseconds / steps;
+        double transferMs = world.Size == 1 ? 0 : TransferMilliseconds(world, online.ParameterCount);
+        var peakRss = world.AllGather([(float)PeakResidentMegabytes()]).Select(mb => (double)mb).Where(mb => mb > 0).ToArray();
         times.Sort();
         return new ThroughputResult(config.Role.ToString().ToLowerInvariant(), config.Dqn.TargetActions, batchSize, steps,
             get_num_threads(), online.ParameterCount, items / (times.Sum() / 1000), times[times.Count / 2],
-            times[(int)(times.Count * 0.9)]);
+            times[(int)(times.Count * 0.9)], world.Size, allreduceMs, transferMs, peakRss);
+    }
+
+    /// <summary>Median time of one all-reduce of a gradient-sized buffer, every rank released together by a barrier.</summary>
+    private static double TransferMilliseconds(DataParallel world, long parameters)
+    {
+        var buffer = new float[parameters + 1];
+        var times = new List<double>();
+        for (int r = 0; r < 20; r++)
+        {
+            world.Barrier();
+            var clock = Stopwatch.StartNew();
+            world.AllReduceSum(buffer);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    /// <summary>This process's peak resident set (VmHWM of /proc/self/status) in MB; 0 where there is no /proc.</summary>
+    public static double PeakResidentMegabytes()
+    {
+        const string path = "/proc/self/status";
+        if (!File.Exists(path)) return 0;
+        var line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is not null && long.TryParse(line["VmHWM:".Length..].Trim().Split(' ')[0], out long kb) ? kb / 1024.0 : 0;
     }
 }

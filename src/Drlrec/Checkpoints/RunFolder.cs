@@ -11,10 +11,11 @@ public sealed class RunFolder
 {
     private readonly List<string> metricLines = [];
 
-    public RunFolder(string path)
+    /// <param name="create">Create the folder if it is missing (off for the ranks of a data-parallel run that write nothing).</param>
+    public RunFolder(string path, bool create = true)
     {
         Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(Path);
+        if (create) Directory.CreateDirectory(Path);
     }
 
     public string Path { get; }

@@ -9,13 +9,24 @@ public enum SelectionMetric
     Gauc,
 }
 
+/// <summary>How the processes of one run share its training (<c>trainer.distributed</c>).</summary>
+public enum DistributedMode
+{
+    /// <summary>One process trains alone.</summary>
+    None,
+    /// <summary>Data-parallel over MPI (MPICH): start with <c>mpiexec -n N</c>; each process trains on its share of every
+    /// global minibatch and the gradients are summed. Started without mpiexec, the process is a world of one.</summary>
+    Mpi,
+}
+
 /// <summary>Epochs, batches and early stopping.</summary>
 public sealed record TrainerConfig
 {
     /// <summary>Maximum passes over the training lists. Default 10.</summary>
     public int Epochs { get; init; } = 10;
 
-    /// <summary>Lists per minibatch. Default 32: on MovieLens-100K (7.5k training lists) larger batches left too few
+    /// <summary>Lists per minibatch, over all processes (the global batch: under <c>distributed = mpi</c> each of N processes
+    /// takes a contiguous share of about batch_size / N lists, so a run's updates do not depend on N). Default 32: on MovieLens-100K (7.5k training lists) larger batches left too few
     /// updates per epoch (validation AUC 0.691 at 128 after 12 epochs vs 0.701 at 32 after 7).</summary>
     public int BatchSize { get; init; } = 32;
 
@@ -34,4 +45,11 @@ public sealed record TrainerConfig
     /// <summary>Also write TensorBoard event files into the run folder (losses and distillation's loss terms as means over
     /// every 10 steps, validation metrics per epoch): <c>tensorboard --logdir runs</c>. Default on.</summary>
     public bool Tensorboard { get; init; } = true;
+
+    /// <summary>none (one process, the default) or mpi (data-parallel across the processes <c>mpiexec</c> started).</summary>
+    public DistributedMode Distributed { get; init; } = DistributedMode.None;
+
+    /// <summary>Recorded, not read: how many processes trained the run (1 unless <c>distributed = mpi</c> under
+    /// <c>mpiexec -n N</c>). A run writes it into its config.json; a value in a config file is replaced.</summary>
+    public int WorldSize { get; init; } = 1;
 }

@@ -20,6 +20,12 @@ public sealed record DistillLossParts(double Total, double Rl, double Kl, double
 /// Lessons come from <see cref="ExploreFilter"/> for the first <see cref="DistillConfig.StatesPerBatch"/> lists of
 /// the (shuffled) batch, each at a random prefix length, drawn from a generator seeded from (run seed, step) so that a
 /// resumed run draws the same. Parts switched off contribute nothing and cost nothing.
+/// Data-parallel (the student learner's <see cref="DqnLearner.World"/>), the batch is this rank's share of a global one
+/// and each term is weighted by the rank's share of what that term averages over (<see cref="DqnLearner.GlobalMeans"/>):
+/// RL and logged Hint by items, logged KL by lists, lesson KL by explored states, lesson Hint by lessons; confidence is
+/// normalised over the global batch. The explored states are the global batch's first <see cref="DistillConfig.StatesPerBatch"/>
+/// lists, each explored by the rank that holds it, so the gradient is one process's except for the explorer's random
+/// draws (prefix lengths and candidate pools), which each rank takes from its own seeded generator.
 /// </summary>
 public sealed class DistillLearner : IResumableLearner
 {
@@ -61,16 +67,18 @@ public sealed class DistillLearner : IResumableLearner
     /// <param name="indices">Its rows in the training lists.</param>
     public float Step(ListBatch batch, int[] indices)
     {
+        if (batch.Size == 0) return StepWithoutLists();
         teacherLearner?.Step(batch);
         var mask = batch.Mask;
         var real = mask.to_type(ScalarType.Float32);
+        var world = student.World;
 
         // The student's own Double DQN.
         var y = student.Targets(batch);
         student.Online.train();
         var output = student.Online.Forward(batch);                                   // Q [B, L], hint [B, L, H_S]
         var rl = DoubleDqn.TdLoss(output.Q, y, mask);
-        Tensor kl = zeros(1).sum(), hint = zeros(1).sum();
+        Tensor loggedKl = zeros(1).sum(), loggedHint = zeros(1).sum(), lessonKl = zeros(1).sum(), lessonHint = zeros(1).sum();
         int states = 0, lessons = 0;
 
         if (config.UsesTeacher)
@@ -78,41 +86,86 @@ public sealed class DistillLearner : IResumableLearner
             var teacher = cache?.Batch(indices)
                           ?? TeacherView.Compute(teacherOnline, teacherTarget, batch, student.Layout, student.Config);
             var itemConfidence = config.Confidence
-                ? ConfidenceWeights.PerItem(teacher.TdError, mask, config.ConfidenceMode)
+                ? ConfidenceWeights.PerItem(teacher.TdError, mask, config.ConfidenceMode, world)
                 : real;                                                                // [B, L]
             var listConfidence = ConfidenceWeights.PerList(itemConfidence, mask);      // [B]
-            if (config.Kl) kl = kl.Plus(ListwiseKlLoss.Compute(teacher.Q, output.Q, mask, listConfidence, config.Temperature));
-            if (config.Hint)
-                hint = hint.Plus(hintLoss.Compute(output.Hint[mask], teacher.Hint[mask], itemConfidence[mask]));
+            if (config.Kl) loggedKl = ListwiseKlLoss.Compute(teacher.Q, output.Q, mask, listConfidence, config.Temperature);
+            if (config.Hint) loggedHint = hintLoss.Compute(output.Hint[mask], teacher.Hint[mask], itemConfidence[mask]);
 
-            if (config.ExploreFilter && explore is not null)
-            {
-                var (lessonKl, lessonHint, s, n) = LessonLosses(batch, indices, output, listConfidence);
-                kl = kl.Plus(lessonKl);
-                hint = hint.Plus(lessonHint);
-                states = s;
-                lessons = n;
-            }
+            int exploredHere = config.ExploreFilter && explore is not null ? ExploredStatesHere(indices.Length, world) : 0;
+            if (exploredHere > 0)
+                (lessonKl, lessonHint, states, lessons) = LessonLosses(batch, indices, output, listConfidence, exploredHere);
         }
 
-        var loss = rl.Times(config.RlWeight);
-        if (config.Kl) loss = loss.Plus(kl.Times(config.KlWeight));
-        if (config.Hint) loss = loss.Plus(hint.Times(config.HintWeight));
-        float rlValue = rl.item<float>(), klValue = kl.item<float>(), hintValue = hint.item<float>();
+        // Each term is a mean over this rank's items, lists, states or lessons; weighted by the rank's share of the
+        // global count, the ranks' gradients sum to the gradient of the global batch's loss (weights 1 on one process).
+        double items = DqnLearner.ValidItems(batch);
+        var (w, global) = student.GlobalMeans([items, batch.Size, items, states, lessons],
+            [rl.item<float>(), loggedKl.item<float>(), loggedHint.item<float>(), lessonKl.item<float>(), lessonHint.item<float>()]);
+        double rlValue = global[0], klValue = global[1] + global[3], hintValue = global[2] + global[4];
         NonFiniteTrainingException.Check(rlValue, "the student's TD loss", student.Steps + 1);
         NonFiniteTrainingException.Check(klValue, "the KL loss", student.Steps + 1);
         NonFiniteTrainingException.Check(hintValue, "the Hint loss", student.Steps + 1);
+
+        var loss = rl.Times(w[0]).Times(config.RlWeight);
+        double total = config.RlWeight * rlValue;
+        if (config.Kl)
+        {
+            loss = loss.Plus(loggedKl.Times(w[1]).Plus(lessonKl.Times(w[3])).Times(config.KlWeight));
+            total += config.KlWeight * klValue;
+        }
+        if (config.Hint)
+        {
+            loss = loss.Plus(loggedHint.Times(w[2]).Plus(lessonHint.Times(w[4])).Times(config.HintWeight));
+            total += config.HintWeight * hintValue;
+        }
         student.ApplyGradients(loss, "the distillation loss");
-        Last = new DistillLossParts(loss.item<float>(), rlValue, klValue, hintValue, states, lessons);
+        Last = new DistillLossParts(total, rlValue, klValue, hintValue, states, lessons);
         return (float)Last.Total;
     }
 
-    /// <summary>Explore and filter for some states of the batch, then the KL and Hint losses on their lessons.</summary>
-    private (Tensor Kl, Tensor Hint, int States, int Lessons) LessonLosses(ListBatch batch, int[] indices, ListOutput output,
-        Tensor listConfidence)
+    /// <summary>A rank whose share of a short global batch is empty takes part in every collective of
+    /// <see cref="Step"/>, in the same order, with nothing to add, and applies the same update.</summary>
+    private float StepWithoutLists()
     {
-        int s = Math.Min(config.StatesPerBatch, indices.Length);
-        var rng = new Random(Training.SeedStreams.Derive(seed, Training.SeedStreams.Explore, student.Steps));
+        var world = student.World;
+        if (teacherLearner is not null) teacherLearner.Step(train.Batch([]));
+        if (config.UsesTeacher)
+        {
+            if (config.Confidence) ConfidenceWeights.TakePartWithoutItems(config.ConfidenceMode, world);
+            if (config.ExploreFilter && explore is not null) ExploredStatesHere(0, world);
+        }
+        var (_, global) = student.GlobalMeans([0, 0, 0, 0, 0], [0, 0, 0, 0, 0]);
+        double rlValue = global[0], klValue = global[1] + global[3], hintValue = global[2] + global[4];
+        NonFiniteTrainingException.Check(rlValue, "the student's TD loss", student.Steps + 1);
+        NonFiniteTrainingException.Check(klValue, "the KL loss", student.Steps + 1);
+        NonFiniteTrainingException.Check(hintValue, "the Hint loss", student.Steps + 1);
+        double total = config.RlWeight * rlValue + (config.Kl ? config.KlWeight * klValue : 0) + (config.Hint ? config.HintWeight * hintValue : 0);
+        student.ApplyGradients(null, "the distillation loss");
+        Last = new DistillLossParts(total, rlValue, klValue, hintValue, 0, 0);
+        return (float)total;
+    }
+
+    /// <summary>
+    /// How many of this rank's lists (its first ones) are explored: the global batch's first
+    /// <see cref="DistillConfig.StatesPerBatch"/> lists that fall in this rank's contiguous share.
+    /// </summary>
+    private int ExploredStatesHere(int shareLength, Distributed.DataParallel world)
+    {
+        if (world.Size == 1) return Math.Min(config.StatesPerBatch, shareLength);
+        var lengths = world.AllGather([shareLength]);
+        int start = (int)lengths.Take(world.Rank).Sum();
+        return Math.Clamp(config.StatesPerBatch - start, 0, shareLength);
+    }
+
+    /// <summary>Explore and filter for some states of the batch, then the KL and Hint losses on their lessons.</summary>
+    /// <param name="s">States to explore: the first s lists of the batch.</param>
+    private (Tensor Kl, Tensor Hint, int States, int Lessons) LessonLosses(ListBatch batch, int[] indices, ListOutput output,
+        Tensor listConfidence, int s)
+    {
+        var world = student.World;
+        int drawSeed = Training.SeedStreams.Derive(seed, Training.SeedStreams.Explore, student.Steps);
+        var rng = new Random(world.Size == 1 ? drawSeed : Training.SeedStreams.Derive(drawSeed, Training.SeedStreams.Explore, world.Rank));
         var states = ExploreStates.Sample(train, indices[..s], catalogIndexOfItem, rng);
         var rows = arange(s, dtype: ScalarType.Int64);
         var at = tensor(states.Placed);

@@ -2,6 +2,7 @@ using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Data.Loading;
+using Drlrec.Distributed;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
@@ -13,7 +14,9 @@ namespace Drlrec.Distillation;
 /// <summary>
 /// Trains a student from a teacher (DRL-Rec and its baselines and ablations): builds the student, the hint
 /// projection, the teacher's cached signals, the explorer, and runs the shared epoch loop with
-/// <see cref="DistillLearner"/> as the per-batch update.
+/// <see cref="DistillLearner"/> as the per-batch update. With <c>trainer.distributed = mpi</c> the student (and a jointly
+/// trained teacher) learn data-parallel; each rank computes the frozen teacher's signals for every training list (its
+/// shares change every epoch), and only rank 0 writes.
 /// </summary>
 public static class Distiller
 {
@@ -33,6 +36,8 @@ public static class Distiller
             throw new ArgumentException("a frozen-teacher distillation needs a trained teacher (--teacher)");
         if (teacher is not null) teacher.Vocabulary.EnsureMatches(data.Schema, data.TrainLists.Source);
 
+        var world = DataParallel.Open(config.Trainer.Distributed);
+        config = config with { Trainer = config.Trainer with { WorldSize = world.Size } };
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
         int rows = data.Vocabulary.Rows;
         var teacherConfig = teacher?.Header.Model ?? QNetworkConfig.Teacher;
@@ -47,9 +52,9 @@ public static class Distiller
         using var studentOnline = new QNetwork(config.ResolvedModel, data.Layout, rows, "online");
         using var studentTarget = new QNetwork(config.ResolvedModel, data.Layout, rows, "target");
         using var hintLoss = new HintLoss(config.ResolvedModel.HintDim, teacherConfig.HintDim);
-        using var student = new DqnLearner(studentOnline, studentTarget, data.Layout, config.Dqn, hintLoss.parameters());
+        using var student = new DqnLearner(studentOnline, studentTarget, data.Layout, config.Dqn, hintLoss.parameters(), world);
         using var teacherLearner = joint
-            ? new DqnLearner(teacherOnline, teacherTarget, data.Layout, config.Dqn)
+            ? new DqnLearner(teacherOnline, teacherTarget, data.Layout, config.Dqn, world: world)
             : null;
         teacherOnline.eval();
 
@@ -68,14 +73,14 @@ public static class Distiller
             data.Train, catalogIndexOfItem, distill, config.Seed);
 
         var progress = resume ? ResumeCheckpoint.Restore(ResumeCheckpoint.In(folder), learner) : null;
-        var run = new RunFolder(folder);
+        var run = new RunFolder(folder, create: world.IsRoot);
         var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget, learner, progress,
-            () => [("distill/rl", learner.Last.Rl), ("distill/kl", learner.Last.Kl), ("distill/hint", learner.Last.Hint)]);
-        var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, studentOnline, learner.Step, recorder, observer,
+            () => [("distill/rl", learner.Last.Rl), ("distill/kl", learner.Last.Kl), ("distill/hint", learner.Last.Hint)], world);
+        var fit = Trainer.For(config, data.Vocabulary, world).Fit(data.Train, data.Validation, studentOnline, learner.Step, recorder, observer,
             name, progress);
         var result = recorder.Finish(fit);
         // The jointly trained teacher as the last epoch left it (it is not checkpointed per epoch): its header says so.
-        if (teacherLearner is not null)
+        if (teacherLearner is not null && world.IsRoot)
             ModelCheckpoint.Save(run.File("teacher.ckpt"),
                 CheckpointHeader.Of(config with { Role = ModelRole.Teacher, Model = teacherConfig }, data.Schema, data.Vocabulary,
                     "teacher-joint", teacherOnline, fit.Epochs[^1].Epoch, double.NaN),

@@ -1,3 +1,4 @@
+using Drlrec.Distributed;
 using Drlrec.Features;
 using Drlrec.Model;
 using static TorchSharp.torch;
@@ -26,19 +27,24 @@ public static class QScorer
 {
     /// <returns>[N·L] scores aligned with <see cref="EncodedLists.Rewards"/>.</returns>
     public static float[] Score(QNetwork network, EncodedLists data, int batchSize = 512, OfflineScoring scoring = OfflineScoring.Logged,
-        Features.FieldLayout? layout = null)
+        Features.FieldLayout? layout = null) => Score(network, data, 0, data.Count, batchSize, scoring, layout);
+
+    /// <summary>Scores lists [<paramref name="first"/>, first + <paramref name="count"/>) of <paramref name="data"/>.</summary>
+    /// <returns>[count·L] scores aligned with those lists' part of <see cref="EncodedLists.Rewards"/>.</returns>
+    public static float[] Score(QNetwork network, EncodedLists data, int first, int count, int batchSize = 512,
+        OfflineScoring scoring = OfflineScoring.Logged, Features.FieldLayout? layout = null)
     {
         if (scoring == OfflineScoring.FirstSlot && layout is null) throw new ArgumentException("first-slot scoring needs the field layout");
         bool wasTraining = network.training;
         network.eval();
-        var scores = new float[data.Count * data.MaxLength];
-        var indices = Enumerable.Range(0, data.Count).ToArray();
+        var scores = new float[count * data.MaxLength];
+        var indices = Enumerable.Range(first, count).ToArray();
         using (no_grad())
         {
-            for (int start = 0; start < data.Count; start += batchSize)
+            for (int start = 0; start < count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                int n = Math.Min(batchSize, data.Count - start);
+                int n = Math.Min(batchSize, count - start);
                 var batch = data.Batch(indices.AsSpan(start, n));
                 var q = (scoring == OfflineScoring.Logged
                     ? network.Forward(batch).Q
@@ -49,6 +55,18 @@ public static class QScorer
         }
         network.train(wasTraining);
         return scores;
+    }
+
+    /// <summary>
+    /// Logged-position metrics computed by several ranks together: each scores its contiguous share of the lists, the
+    /// scores are gathered in rank order (every rank holds the same lists, hence the same labels and users), and every
+    /// rank computes the same AUC, GAUC and NDCG as one process scoring them all.
+    /// </summary>
+    public static OfflineMetrics Evaluate(QNetwork network, EncodedLists data, DataParallel world, int batchSize = 512)
+    {
+        if (world.Size == 1) return Evaluate(network, data, batchSize);
+        var (first, count) = world.ShareOf(data.Count);
+        return OfflineMetrics.Compute(data, world.AllGather(Score(network, data, first, count, batchSize)));
     }
 
     /// <param name="reference">For <see cref="OfflineScoring.PositionCentred"/>: the lists the per-position mean Q comes from.</param>

@@ -1,6 +1,7 @@
 using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
+using Drlrec.Distributed;
 using Drlrec.Evaluation;
 using Drlrec.Learning;
 using Drlrec.Model;
@@ -15,7 +16,8 @@ namespace Drlrec.Training;
 /// <c>resume.ckpt</c> after every epoch (<see cref="ResumeCheckpoint"/>; removed when the run finishes),
 /// <c>training-curves.png</c> at the end, TensorBoard event files (<see cref="TensorBoardLog"/>, unless
 /// <c>trainer.tensorboard</c> is off), and <c>result.json</c> from <see cref="Finish"/>. Temp files a killed writer
-/// left in the folder are removed when a run starts or resumes there.
+/// left in the folder are removed when a run starts or resumes there. In a data-parallel run only rank 0 records: on the
+/// other ranks every hook does nothing and no file is touched (their weights are rank 0's).
 /// </summary>
 public sealed class RunRecorder : ITrainingHooks
 {
@@ -31,13 +33,17 @@ public sealed class RunRecorder : ITrainingHooks
     private readonly IResumableLearner learner;
     private readonly TensorBoardLog? tensorboard;
     private readonly Func<IEnumerable<(string Tag, double Value)>>? stepTerms;
+    private readonly bool records;
 
     /// <param name="learner">Whose state <c>resume.ckpt</c> holds.</param>
     /// <param name="resumed">The progress of the run being resumed in <paramref name="run"/>; null for a new run.</param>
     /// <param name="stepTerms">Named loss terms of the last step, for TensorBoard (distillation's RL, KL and Hint).</param>
+    /// <param name="world">The processes training together: only rank 0 writes. Default one process.</param>
     public RunRecorder(RunFolder run, RunConfig config, PreparedData data, string name, QNetwork online, QNetwork target,
-        IResumableLearner learner, FitProgress? resumed = null, Func<IEnumerable<(string Tag, double Value)>>? stepTerms = null)
+        IResumableLearner learner, FitProgress? resumed = null, Func<IEnumerable<(string Tag, double Value)>>? stepTerms = null,
+        DataParallel? world = null)
     {
+        records = (world ?? DataParallel.Single).IsRoot;
         this.run = run;
         this.config = config;
         this.data = data;
@@ -46,6 +52,7 @@ public sealed class RunRecorder : ITrainingHooks
         this.target = target;
         this.learner = learner;
         this.stepTerms = stepTerms;
+        if (!records) return;
         run.RemoveStaleTempFiles();
         if (config.Trainer.Tensorboard) tensorboard = new TensorBoardLog(run.Path);
         if (resumed is null) run.WriteJson("config.json", config);
@@ -56,17 +63,22 @@ public sealed class RunRecorder : ITrainingHooks
 
     public void OnEpoch(EpochRecord record, FitProgress progress)
     {
+        if (!records) return;
         run.AppendMetrics(record);
         tensorboard?.Epoch(record);
         ResumeCheckpoint.Save(ResumeCheckpoint.In(run.Path), progress, learner);
     }
 
-    public void OnImproved(EpochRecord record, OfflineMetrics validation) =>
-        ModelCheckpoint.Save(run.Checkpoint,
-            CheckpointHeader.Of(config, data.Schema, data.Vocabulary, name, online, record.Epoch, validation.Auc), online, target);
+    public void OnImproved(EpochRecord record, OfflineMetrics validation)
+    {
+        if (records)
+            ModelCheckpoint.Save(run.Checkpoint,
+                CheckpointHeader.Of(config, data.Schema, data.Vocabulary, name, online, record.Epoch, validation.Auc), online, target);
+    }
 
     public void OnFitEnd(IReadOnlyList<EpochRecord> records)
     {
+        if (!this.records) return;
         double[] epochs = records.Select(r => (double)r.Epoch).ToArray();
         Plots.Lines(run.File(CurvesFile), $"{name}: training curves", "epoch", "train loss",
         [
@@ -75,9 +87,13 @@ public sealed class RunRecorder : ITrainingHooks
         ], rightLabel: "validation AUC");
     }
 
-    /// <summary>Evaluates the best checkpoint on the test lists and writes <c>result.json</c>.</summary>
+    /// <summary>Evaluates the best checkpoint on the test lists and writes <c>result.json</c>. On the ranks that do not
+    /// record (they have no checkpoint of their own) the result carries no test metrics (NaN) and names no checkpoint.</summary>
     public TrainResult Finish(FitResult fit)
     {
+        if (!records)
+            return new TrainResult(name, fit.BestEpoch, fit.BestValidation, new OfflineMetrics(double.NaN, double.NaN, double.NaN, double.NaN, 0, 0),
+                online.ParameterCount, online.ParameterCounts(), fit.ItemsPerSecond, "", fit.Epochs);
         using var best = ModelCheckpoint.Load(run.Checkpoint);
         var test = QScorer.Evaluate(best.Online, data.Test, config.Trainer.EvalBatchSize);
         var result = new TrainResult(name, fit.BestEpoch, fit.BestValidation, test, best.Online.ParameterCount,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Drlrec.Configuration;
+using Drlrec.Distributed;
 using Drlrec.Evaluation;
 using Drlrec.Features;
 using Drlrec.Model;
@@ -14,27 +15,32 @@ namespace Drlrec.Training;
 /// lists) and <see cref="Fit"/> (epochs with early stopping on validation AUC, from the start or from a resumed run's
 /// progress). The per-batch update is the learner's (Double DQN alone, or the distillation loss); what is written where
 /// is the hooks'. Each epoch's minibatch order and libtorch generator (dropout) are seeded from (run seed, epoch), so an
-/// epoch does not depend on how the process got there.
+/// epoch does not depend on how the process got there. Data-parallel, every rank draws the same order and trains on its
+/// share of each global minibatch (<see cref="ShareOfGlobalBatch"/>); validation is scored in shares and gathered, so
+/// every rank reaches the same early-stopping decisions.
 /// </summary>
 public sealed class Trainer
 {
     private readonly TrainerConfig config;
     private readonly FeatureDropout dropout;
     private readonly int seed;
+    private readonly DataParallel world;
     private long steps;
 
     /// <param name="seed">Seed of the minibatch order (the run's seed).</param>
     /// <param name="dropout">Applied to every training batch before the update.</param>
-    public Trainer(TrainerConfig config, int seed, FeatureDropout dropout)
+    /// <param name="world">The processes training together (the learner's); default one.</param>
+    public Trainer(TrainerConfig config, int seed, FeatureDropout dropout, DataParallel? world = null)
     {
         this.config = config;
         this.dropout = dropout;
         this.seed = seed;
+        this.world = world ?? DataParallel.Single;
     }
 
-    /// <summary>The trainer of a run: its trainer settings, its seed, its out-of-vocabulary dropout.</summary>
-    public static Trainer For(RunConfig config, FeatureVocabulary vocabulary) =>
-        new(config.Trainer, config.Seed, new FeatureDropout(vocabulary, config.Features.OovDropout));
+    /// <summary>The trainer of a run: its trainer settings, its seed, its out-of-vocabulary dropout, its processes.</summary>
+    public static Trainer For(RunConfig config, FeatureVocabulary vocabulary, DataParallel? world = null) =>
+        new(config.Trainer, config.Seed, new FeatureDropout(vocabulary, config.Features.OovDropout), world);
 
     /// <summary>Updates made so far (one per minibatch).</summary>
     public long Steps => steps;
@@ -60,7 +66,9 @@ public sealed class Trainer
         steps = records.Count > 0 ? records[^1].Steps : 0;
         for (int epoch = records.Count + 1; epoch <= config.Epochs && stale < config.Patience; epoch++)
         {
+            var communicated = world.CommunicationTime;
             var (loss, itemsPerSecond, seconds) = TrainEpoch(train, step, epoch, observer, hooks);
+            double allreduceMs = (world.CommunicationTime - communicated).TotalMilliseconds / StepsPerEpoch(train);
             var validation = Validate(online, validationLists);
             double score = Score(validation.Auc, validation.Gauc);
             if (double.IsNaN(score))
@@ -70,7 +78,7 @@ public sealed class Trainer
                     "give more data or a larger data.validation_fraction");
             bool improved = score > bestScore;
             var record = new EpochRecord(epoch, steps, loss, validation.Auc, validation.Gauc, validation.Ndcg10,
-                itemsPerSecond, seconds, improved);
+                itemsPerSecond, seconds, improved, allreduceMs);
             records.Add(record);
             // The checkpoint lands before the metrics line that says the epoch improved, so a run killed between the two
             // never has metrics.jsonl claim a checkpoint that is not there.
@@ -91,14 +99,16 @@ public sealed class Trainer
     /// <summary>The validation score that picks the epoch to keep (<see cref="TrainerConfig.SelectBy"/>).</summary>
     private double Score(double auc, double gauc) => config.SelectBy == SelectionMetric.Gauc ? gauc : auc;
 
-    /// <summary>One pass over the training lists in an order shuffled for this epoch, libtorch's generator seeded for it.</summary>
-    /// <returns>The mean loss over the epoch's steps, its list items per second and its duration.</returns>
+    /// <summary>One pass over the training lists in an order shuffled for this epoch, libtorch's generator seeded for it
+    /// (and for the rank: with several processes, dropout draws differ from one process's).</summary>
+    /// <returns>The mean loss over the epoch's steps, its list items per second (of the global batches) and its duration.</returns>
     public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(EncodedLists train,
         Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null)
     {
         var order = Enumerable.Range(0, train.Count).ToArray();
         new Random(SeedStreams.Derive(seed, SeedStreams.Shuffle, epoch)).Shuffle(order);
-        manual_seed(SeedStreams.Derive(seed, SeedStreams.Torch, epoch));
+        int torchSeed = SeedStreams.Derive(seed, SeedStreams.Torch, epoch);
+        manual_seed(world.Size == 1 ? torchSeed : SeedStreams.Derive(torchSeed, SeedStreams.Torch, world.Rank));
         int stepsPerEpoch = StepsPerEpoch(train);
         double lossSum = 0;
         long items = 0;
@@ -106,23 +116,35 @@ public sealed class Trainer
         for (int s = 0; s < stepsPerEpoch; s++)
         {
             int start = s * config.BatchSize, n = Math.Min(config.BatchSize, order.Length - start);
-            var indices = order.AsSpan(start, n).ToArray();
+            var global = order.AsSpan(start, n);
+            var indices = ShareOfGlobalBatch(global, world);
             using var scope = NewDisposeScope();
             var batch = dropout.Apply(train.Batch(indices));
             float loss = step(batch, indices);
             steps++;
             lossSum += loss;
             hooks?.OnStep(steps, loss);
-            foreach (int i in indices) items += train.Lengths[i];
+            foreach (int i in global) items += train.Lengths[i];
             observer?.OnStep(epoch, s + 1, loss);
         }
         double seconds = clock.Elapsed.TotalSeconds;
         return (lossSum / stepsPerEpoch, items / seconds, seconds);
     }
 
-    /// <summary>AUC, GAUC and NDCG of the network's Q-values on the validation lists (eval mode, no gradients).</summary>
+    /// <summary>
+    /// This rank's lists of a global minibatch: its contiguous share (<see cref="Shares.Of"/>), so that the ranks' shares
+    /// in rank order are the global batch; the whole batch on one process.
+    /// </summary>
+    public static int[] ShareOfGlobalBatch(ReadOnlySpan<int> globalBatch, DataParallel world)
+    {
+        var (start, count) = world.ShareOf(globalBatch.Length);
+        return globalBatch.Slice(start, count).ToArray();
+    }
+
+    /// <summary>AUC, GAUC and NDCG of the network's Q-values on the validation lists (eval mode, no gradients); with
+    /// several ranks each scores its share and the scores are gathered.</summary>
     public OfflineMetrics Validate(QNetwork online, EncodedLists validation) =>
-        QScorer.Evaluate(online, validation, config.EvalBatchSize);
+        QScorer.Evaluate(online, validation, world, config.EvalBatchSize);
 
     private int StepsPerEpoch(EncodedLists train) => (train.Count + config.BatchSize - 1) / config.BatchSize;
 }

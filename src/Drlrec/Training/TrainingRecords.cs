@@ -2,10 +2,11 @@ using Drlrec.Evaluation;
 
 namespace Drlrec.Training;
 
-/// <summary>One epoch's line in <c>metrics.jsonl</c>.</summary>
+/// <summary>One epoch's line in <c>metrics.jsonl</c>. <paramref name="AllreduceMsPerStep"/>: milliseconds per training step
+/// spent in collectives (gradients and batch counts summed over ranks, waiting for the slowest included); 0 on one process.</summary>
 public sealed record EpochRecord(
     int Epoch, long Steps, double TrainLoss, double ValAuc, double ValGauc, double ValNdcg10,
-    double ItemsPerSecond, double Seconds, bool Improved);
+    double ItemsPerSecond, double Seconds, bool Improved, double AllreduceMsPerStep = 0);
 
 /// <summary>What <see cref="Trainer.Fit"/> found: the best epoch by validation AUC and every epoch's record.</summary>
 public sealed record FitResult(int BestEpoch, OfflineMetrics BestValidation, IReadOnlyList<EpochRecord> Epochs)

@@ -43,7 +43,10 @@ public static class DistillWorkflow
         catalog ??= DataLoader.Catalog(config.Data, data.TrainLists);
         name ??= (config.Distill ?? new DistillConfig()).Resolve().StudentName();
         var student = Distiller.Run(config, data, teacher, catalog, folder, observer, name, resume);
-        var teacherTest = QScorer.Evaluate(teacher.Online, data.Test, config.Trainer.EvalBatchSize);
+        // Only rank 0 reports; the other ranks of a data-parallel run skip the teacher's test scores (NaN).
+        var teacherTest = Distributed.DataParallel.Open(config.Trainer.Distributed).IsRoot
+            ? QScorer.Evaluate(teacher.Online, data.Test, config.Trainer.EvalBatchSize)
+            : new OfflineMetrics(double.NaN, double.NaN, double.NaN, double.NaN, 0, 0);
         return new DistillOutcome(student, teacherTest, teacher.Online.ParameterCount);
     }
 }

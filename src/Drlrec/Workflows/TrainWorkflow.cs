@@ -1,6 +1,7 @@
 using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
+using Drlrec.Distributed;
 using Drlrec.Learning;
 using Drlrec.Model;
 using Drlrec.Tensors;
@@ -20,19 +21,23 @@ public static class TrainWorkflow
     /// <param name="name">Display name of the model; default the role ("teacher", "student").</param>
     /// <param name="resume">Continue the killed run in <paramref name="folder"/> from its <c>resume.ckpt</c> (the same
     /// config and data); it ends where an uninterrupted run would.</param>
+    /// <remarks>With <c>trainer.distributed = mpi</c> every process started by mpiexec calls this with the same config and
+    /// data; they train data-parallel and only rank 0 writes the run folder (see <see cref="RunRecorder"/>).</remarks>
     public static TrainResult Run(RunConfig config, PreparedData data, string folder, ITrainingObserver? observer = null,
         string? name = null, bool resume = false)
     {
         config = config.Resolve();
         config.Validate();
+        var world = DataParallel.Open(config.Trainer.Distributed);
+        config = config with { Trainer = config.Trainer with { WorldSize = world.Size } };
         name ??= config.Role.ToString().ToLowerInvariant();
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
         using var online = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "online");
         using var target = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "target");
-        using var learner = new DqnLearner(online, target, data.Layout, config.Dqn);
+        using var learner = new DqnLearner(online, target, data.Layout, config.Dqn, world: world);
         var progress = resume ? ResumeCheckpoint.Restore(ResumeCheckpoint.In(folder), learner) : null;
-        var recorder = new RunRecorder(new RunFolder(folder), config, data, name, online, target, learner, progress);
-        var fit = Trainer.For(config, data.Vocabulary).Fit(data.Train, data.Validation, online, (batch, _) => learner.Step(batch),
+        var recorder = new RunRecorder(new RunFolder(folder, create: world.IsRoot), config, data, name, online, target, learner, progress, world: world);
+        var fit = Trainer.For(config, data.Vocabulary, world).Fit(data.Train, data.Validation, online, (batch, _) => learner.Step(batch),
             recorder, observer, name, progress);
         return recorder.Finish(fit);
     }

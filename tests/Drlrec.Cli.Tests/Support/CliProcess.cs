@@ -22,12 +22,18 @@ public sealed class CliProcess : IDisposable
     }
 
     /// <summary>Starts <c>dotnet drlrec.dll ARGS</c> with one OpenMP thread.</summary>
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => StartUnder([], args);
+
+    /// <summary>Starts <c>LAUNCHER... dotnet drlrec.dll ARGS</c> (e.g. <c>mpiexec -n 2</c>) with one OpenMP thread.</summary>
+    public static CliProcess StartUnder(string[] launcher, params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var start = new ProcessStartInfo(launcher.Length > 0 ? launcher[0] : dotnet)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        foreach (string arg in launcher.Skip(1)) start.ArgumentList.Add(arg);
+        if (launcher.Length > 0) start.ArgumentList.Add(dotnet);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "drlrec.dll"));
         foreach (string arg in args) start.ArgumentList.Add(arg);
         start.Environment["OMP_NUM_THREADS"] = "1";

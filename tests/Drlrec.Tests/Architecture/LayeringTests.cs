@@ -14,6 +14,7 @@ public sealed class LayeringTests
         ["Drlrec.Data", "Drlrec.Reporting"],  // logged lists, readers, time split; plots
         ["Drlrec.Simulation"],                // the synthetic world, its click model and policies
         ["Drlrec.Configuration"],             // typed settings of every part
+        ["Drlrec.Distributed"],               // the processes of a data-parallel run and their collectives (MPI)
         ["Drlrec.Features"],                  // vocabulary, encoded lists and catalogs, batches
         ["Drlrec.Data.Loading"],              // a data source by name, split and encoded
         ["Drlrec.Model"],                     // the Q-network (forward only)

@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+using MPI;
+
+namespace Drlrec.Distributed;
+
+/// <summary>
+/// MPI's world communicator through MPI.NET, on MPICH. MPI.NET binds its native calls to Microsoft MPI's name
+/// (<c>msmpi</c>); on Linux the same C API is MPICH's <c>libmpich.so.12</c>, so the name is resolved to it. Open MPI
+/// implements the API with a different handle ABI (pointers instead of MPICH's integers), which MPI.NET's compiled-in
+/// constants do not match, so it is not supported. A process not started by mpiexec initialises as a world of one
+/// (MPI's singleton start). MPI can be initialised once per process: the world is process-wide and is finalised when
+/// the process exits.
+/// </summary>
+public sealed class MpiWorld : DataParallel
+{
+    /// <summary>The MPICH library MPI.NET is bound to.</summary>
+    public const string Library = "libmpich.so.12";
+
+    private static readonly Lock Gate = new();
+    private static MpiWorld? shared;
+    private static bool resolverSet;
+
+    private readonly MPI.Environment environment;
+    private readonly Intracommunicator world;
+
+    private MpiWorld()
+    {
+        string[] args = [];
+        environment = new MPI.Environment(ref args);
+        world = Communicator.world;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (!MPI.Environment.Finalized) environment.Dispose();
+        };
+    }
+
+    /// <summary>The process's MPI world, initialised on first use.</summary>
+    /// <exception cref="MpiUnavailableException">MPICH's library cannot be loaded.</exception>
+    public static MpiWorld Shared
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (shared is not null) return shared;
+                BindToMpich();
+                shared = new MpiWorld();
+                return shared;
+            }
+        }
+    }
+
+    public override int Rank => world.Rank;
+    public override int Size => world.Size;
+
+    protected override void SumInPlace(float[] buffer)
+    {
+        var sum = world.Allreduce(buffer, Operation<float>.Add);
+        sum.CopyTo(buffer, 0);
+    }
+
+    protected override void SumInPlace(double[] buffer)
+    {
+        var sum = world.Allreduce(buffer, Operation<double>.Add);
+        sum.CopyTo(buffer, 0);
+    }
+
+    protected override void MaxInPlace(double[] buffer)
+    {
+        var max = world.Allreduce(buffer, Operation<double>.Max);
+        max.CopyTo(buffer, 0);
+    }
+
+    protected override void Synchronize() => world.Barrier();
+
+    protected override float[] Gather(float[] local)
+    {
+        int[] counts = world.Allgather(local.Length);
+        return world.AllgatherFlattened(local, counts);
+    }
+
+    /// <summary>Loads MPICH's library (<paramref name="library"/>, default <see cref="Library"/>).</summary>
+    /// <exception cref="MpiUnavailableException">It cannot be loaded: the message says what to install.</exception>
+    public static IntPtr LoadMpich(string library = Library) =>
+        NativeLibrary.TryLoad(library, out var handle)
+            ? handle
+            : throw new MpiUnavailableException(
+                $"distributed = mpi needs MPICH's {library}, which could not be loaded. Install Debian's/Ubuntu's 'mpich' package " +
+                "(apt-get install mpich) and start the run with its mpiexec. Open MPI does not work with MPI.NET (a different handle ABI).");
+
+    /// <summary>Resolves MPI.NET's <c>msmpi</c> to MPICH, or fails with what to install.</summary>
+    private static void BindToMpich()
+    {
+        var handle = LoadMpich();
+        if (resolverSet) return;
+        NativeLibrary.SetDllImportResolver(typeof(Communicator).Assembly, (name, _, _) =>
+            name.StartsWith("msmpi", StringComparison.OrdinalIgnoreCase) ? handle : IntPtr.Zero);
+        resolverSet = true;
+    }
+}
+
+/// <summary>MPI was asked for but its library is not installed.</summary>
+public sealed class MpiUnavailableException(string message) : InvalidOperationException(message);
