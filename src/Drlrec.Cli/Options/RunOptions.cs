@@ -37,10 +37,29 @@ public sealed class RunOptions
         DefaultValueFactory = _ => 0,
     };
 
+    public Option<StreamingMode?> Streaming { get; } = new("--streaming")
+    {
+        Description = "auto: stream the training lists from Parquet data (a file, a folder of parts or a pattern) larger than 256 MiB, " +
+                      "else load them into memory; on: always stream; off: never (data.streaming) [default: auto]",
+    };
+
+    public Option<int> MaxStepsPerEpoch { get; } = new("--max-steps-per-epoch")
+    {
+        Description = "End each epoch after this many steps (validation and early stopping follow); 0 = whole passes (trainer.max_steps_per_epoch)",
+        DefaultValueFactory = _ => new TrainerConfig().MaxStepsPerEpoch,
+    };
+
     public void AddTo(Command command)
     {
         Source.AddTo(command);
         foreach (var option in new Option[] { Seed, Epochs, Config, Threads }) command.Options.Add(option);
+    }
+
+    /// <summary>Adds <c>--streaming</c> and <c>--max-steps-per-epoch</c>: for the commands that train from one source (train, distill).</summary>
+    public void AddStreamingTo(Command command)
+    {
+        command.Options.Add(Streaming);
+        command.Options.Add(MaxStepsPerEpoch);
     }
 
     /// <summary>
@@ -64,6 +83,8 @@ public sealed class RunOptions
         if (Given(parse, Seed)) config = config with { Seed = parse.GetValue(Seed) };
         if (Given(parse, Epochs)) config = config with { Trainer = config.Trainer with { Epochs = parse.GetValue(Epochs) } };
         if (Given(parse, Threads)) config = config with { Trainer = config.Trainer with { Threads = parse.GetValue(Threads) } };
+        if (parse.GetValue(Streaming) is { } streaming) config = config with { Data = config.Data with { Streaming = streaming } };
+        if (Given(parse, MaxStepsPerEpoch)) config = config with { Trainer = config.Trainer with { MaxStepsPerEpoch = parse.GetValue(MaxStepsPerEpoch) } };
         config = typed?.Invoke(config) ?? config;
         config.Validate();
         return config;

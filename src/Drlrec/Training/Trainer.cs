@@ -9,9 +9,10 @@ namespace Drlrec.Training;
 
 /// <summary>
 /// The epoch loop every Q-network is trained with (teacher, student alone, distilled student), in the roles of
-/// tianshou's trainer and RecBole's <c>Trainer.fit</c>: <see cref="TrainEpoch"/> (seeded shuffled minibatches,
+/// tianshou's trainer and RecBole's <c>Trainer.fit</c>: <c>TrainEpoch</c> (seeded shuffled minibatches from memory or
+/// streamed from files, see <see cref="ITrainingBatches"/>,
 /// out-of-vocabulary dropout, one dispose scope per step), <see cref="Validate"/> (AUC, GAUC, NDCG on the validation
-/// lists) and <see cref="Fit"/> (epochs with early stopping on validation AUC, from the start or from a resumed run's
+/// lists) and <c>Fit</c> (epochs with early stopping on validation AUC, from the start or from a resumed run's
 /// progress). The per-batch update is the learner's (Double DQN alone, or the distillation loss); what is written where
 /// is the hooks'. Each epoch's minibatch order and libtorch generator (dropout) are seeded from (run seed, epoch), so an
 /// epoch does not depend on how the process got there.
@@ -47,9 +48,15 @@ public sealed class Trainer
     /// <param name="step">One update on a minibatch (given its list indices); returns the loss.</param>
     /// <param name="from">A resumed run's progress (its learner already restored); null starts at epoch 1.</param>
     public FitResult Fit(EncodedLists train, EncodedLists validationLists, QNetwork online, Func<ListBatch, int[], float> step,
+        ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model", FitProgress? from = null) =>
+        Fit(InMemory(train), validationLists, online, step, hooks, observer, name, from);
+
+    /// <inheritdoc cref="Fit(EncodedLists, EncodedLists, QNetwork, Func{ListBatch, int[], float}, ITrainingHooks, ITrainingObserver?, string, FitProgress?)"/>
+    /// <param name="train">The epochs' minibatches (in memory or streamed). A streamed batch has no list indices: <paramref name="step"/> gets an empty array.</param>
+    public FitResult Fit(ITrainingBatches train, EncodedLists validationLists, QNetwork online, Func<ListBatch, int[], float> step,
         ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model", FitProgress? from = null)
     {
-        observer?.OnStart(name, config.Epochs, StepsPerEpoch(train));
+        observer?.OnStart(name, config.Epochs, train.StepsPerEpoch);
         var records = (from ?? FitProgress.Start).Epochs.ToList();
         var bestValidation = from?.BestValidation;
         double bestScore = double.NegativeInfinity;
@@ -94,35 +101,40 @@ public sealed class Trainer
     /// <summary>One pass over the training lists in an order shuffled for this epoch, libtorch's generator seeded for it.</summary>
     /// <returns>The mean loss over the epoch's steps, its list items per second and its duration.</returns>
     public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(EncodedLists train,
+        Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null) =>
+        TrainEpoch(InMemory(train), step, epoch, observer, hooks);
+
+    /// <summary>One epoch of <paramref name="train"/> (its order drawn from the run seed and the epoch), libtorch's generator seeded for it.</summary>
+    public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(ITrainingBatches train,
         Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null)
     {
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        new Random(SeedStreams.Derive(seed, SeedStreams.Shuffle, epoch)).Shuffle(order);
+        int shuffleSeed = SeedStreams.Derive(seed, SeedStreams.Shuffle, epoch);
         manual_seed(SeedStreams.Derive(seed, SeedStreams.Torch, epoch));
-        int stepsPerEpoch = StepsPerEpoch(train);
         double lossSum = 0;
         long items = 0;
+        int s = 0;
         var clock = Stopwatch.StartNew();
-        for (int s = 0; s < stepsPerEpoch; s++)
+        foreach (var lists in train.Epoch(epoch, shuffleSeed))
         {
-            int start = s * config.BatchSize, n = Math.Min(config.BatchSize, order.Length - start);
-            var indices = order.AsSpan(start, n).ToArray();
             using var scope = NewDisposeScope();
-            var batch = dropout.Apply(train.Batch(indices));
-            float loss = step(batch, indices);
+            var batch = dropout.Apply(lists.Tensors());
+            float loss = step(batch, lists.Indices ?? []);
             steps++;
+            s++;
             lossSum += loss;
             hooks?.OnStep(steps, loss);
-            foreach (int i in indices) items += train.Lengths[i];
-            observer?.OnStep(epoch, s + 1, loss);
+            items += lists.Items;
+            observer?.OnStep(epoch, s, loss);
         }
+        if (s == 0) throw new InvalidDataException($"epoch {epoch} has no training batch (no training list reached this trainer)");
         double seconds = clock.Elapsed.TotalSeconds;
-        return (lossSum / stepsPerEpoch, items / seconds, seconds);
+        return (lossSum / s, items / seconds, seconds);
     }
 
     /// <summary>AUC, GAUC and NDCG of the network's Q-values on the validation lists (eval mode, no gradients).</summary>
     public OfflineMetrics Validate(QNetwork online, EncodedLists validation) =>
         QScorer.Evaluate(online, validation, config.EvalBatchSize);
 
-    private int StepsPerEpoch(EncodedLists train) => (train.Count + config.BatchSize - 1) / config.BatchSize;
+    /// <summary>Lists in memory as this trainer batches them (<see cref="TrainerConfig.BatchSize"/>, <see cref="TrainerConfig.MaxStepsPerEpoch"/>).</summary>
+    public InMemoryBatches InMemory(EncodedLists train) => new(train, config.BatchSize, config.MaxStepsPerEpoch);
 }
