@@ -19,7 +19,7 @@ public static class Report
     {
         var s = data.Summary;
         AnsiConsole.MarkupLineInterpolated(
-            $"data: [bold]{data.Source}[/] (streamed: {s.Files:N0} files, {s.RowGroups:N0} row groups, {s.Bytes / 1048576.0:N0} MiB; prepared in {s.PrepareSeconds:N1} s)  train {s.TrainLists:N0} lists ({s.TrainItems:N0} items), validation {s.ValidationKept:N0} of {s.ValidationLists:N0}, test {s.TestKept:N0} of {s.TestLists:N0}; {data.Schema.Count} fields, {data.Vocabulary.Rows:N0} embedding rows");
+            $"data: [bold]{data.Source}[/] (streamed: {s.Files:N0} files, {s.RowGroups:N0} row groups, {s.Bytes / 1048576.0:N0} MiB; prepared in {s.PrepareSeconds:N1} s: pass 1 {s.FirstPassSeconds:N1} s, pass 2 {s.SecondPassSeconds:N1} s, CPU {s.PrepareCpuSeconds:N1} s)  train {s.TrainLists:N0} lists ({s.TrainItems:N0} items), validation {s.ValidationKept:N0} of {s.ValidationLists:N0}, test {s.TestKept:N0} of {s.TestLists:N0}; {data.Schema.Count} fields, {data.Vocabulary.Rows:N0} embedding rows");
         if (s.Report.RecordsSkipped > 0)
             AnsiConsole.MarkupLineInterpolated($"[yellow]skipped {s.Report.RecordsSkipped} malformed records[/] (first: {s.Report.SkippedExamples.FirstOrDefault()})");
     }

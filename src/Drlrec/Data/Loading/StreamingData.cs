@@ -8,7 +8,8 @@ namespace Drlrec.Data.Loading;
 /// Training data read from Parquet part files as training goes, with memory that grows by a few numbers per list
 /// instead of every list's strings. Preparing reads the files twice, a row group at a time:
 /// <list type="number">
-/// <item>each list's timestamp, user, item count and liked count: from them the time split (exactly as
+/// <item>each list's timestamp, user, item count and liked count (from those columns only, unless bad records are to be
+/// skipped): from them the time split (exactly as
 /// <see cref="PreparedData.Split"/>, ties in source order) and each list's user history (as
 /// <see cref="UserHistory"/>: the user's strictly earlier lists of the whole log);</item>
 /// <item>the training lists' value counts (<see cref="VocabularyFitter"/>, the vocabulary of
@@ -102,6 +103,7 @@ public sealed class StreamingData : ITrainingData
             throw new ArgumentException($"data.streaming: streaming reads Parquet data (a .parquet file, a folder of part files or a pattern), " +
                                         $"not '{data.Source}'; write it with 'drlrec data convert' or 'drlrec data generate', or set --streaming off");
         var clock = Stopwatch.StartNew();
+        var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         var files = ParquetParts.Files(data.Source).ToArray();
         var readOptions = new ReadOptions { MaxListLength = data.MaxListLength, SkipBadRecords = data.SkipBadRecords };
         ListCutter.Validate(readOptions);
@@ -126,7 +128,7 @@ public sealed class StreamingData : ITrainingData
                 rawSchema ??= file.Schema;
                 for (int g = 0; g < file.RowGroupCount; g++)
                 {
-                    var lists = file.ReadLists(g, firstRow, readOptions, report, seenIds);
+                    var lists = file.ReadMetadata(g, firstRow, readOptions, report, seenIds);
                     spans.Add(new RowGroupSpan(f, g, firstRow, timestamps.Count, lists.Count));
                     firstRow += file.RowCount(g);
                     foreach (var list in lists)
@@ -134,20 +136,15 @@ public sealed class StreamingData : ITrainingData
                         timestamps.Add(list.Timestamp);
                         if (!userIds.TryGetValue(list.UserKey, out int user)) userIds[list.UserKey] = user = userIds.Count;
                         users.Add(user);
-                        items.Add(list.Items.Count);
-                        int clicks = 0;
-                        foreach (var item in list.Items)
-                        {
-                            if (item.Reward > 0) clicks++;
-                            foreach (var set in item.Values) widestSet = Math.Max(widestSet, set.Length);
-                        }
-                        liked.Add(clicks);
+                        items.Add(list.Items);
+                        liked.Add(list.Liked);
                     }
                 }
                 reader.Release(f);
             }
         }
         seenIds = null;
+        double firstPassSeconds = clock.Elapsed.TotalSeconds;
         int n = timestamps.Count;
         if (n == 0)
             throw new DataFormatException(data.Source, "file", report.RecordsSkipped > 0
@@ -191,6 +188,8 @@ public sealed class StreamingData : ITrainingData
                 {
                     int index = span.FirstList + k;
                     var list = lists[k];
+                    foreach (var item in list.Items)
+                        foreach (var set in item.Values) widestSet = Math.Max(widestSet, set.Length);
                     if (wanted.Contains(index)) kept[index] = list;
                     if (parts[index] != TrainPart) continue;
                     fitter.Add(list, rawSchema!);
@@ -233,6 +232,7 @@ public sealed class StreamingData : ITrainingData
             }
         }
         var vocabulary = fitter.Build(config.Features, statistics);
+        double secondPassSeconds = clock.Elapsed.TotalSeconds - firstPassSeconds;
         int maxLength = Math.Max(1, items.Max());
         int slots = vocabulary.SlotsFor(widestSet);
 
@@ -244,7 +244,8 @@ public sealed class StreamingData : ITrainingData
         for (int i = 0; i < n; i++)
             if (parts[i] == TrainPart) trainItems += items[i];
         var summary = new StreamingSummary(files.Length, spans.Count, ParquetParts.TotalBytes(files), n, trainCount, trainItems,
-            split.Validation.Length, validation.Count, split.Test.Length, test.Count, report, clock.Elapsed.TotalSeconds);
+            split.Validation.Length, validation.Count, split.Test.Length, test.Count, report, clock.Elapsed.TotalSeconds,
+            firstPassSeconds, secondPassSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds);
         return new StreamingData(data.Source, files, spans.ToArray(), parts, readOptions, rawSchema!, derivation, vocabulary,
             maxLength, slots, validation, test, summary);
     }
@@ -455,6 +456,8 @@ public sealed class StreamingData : ITrainingData
     }
 }
 
-/// <summary>What preparing streamed data found, for the command's report.</summary>
+/// <summary>What preparing streamed data found, for the command's report: sizes, and the wall time of the whole
+/// preparation and of its two passes, and the process's CPU time meanwhile (wall time alone misleads on a shared machine).</summary>
 public sealed record StreamingSummary(int Files, int RowGroups, long Bytes, int Lists, int TrainLists, long TrainItems,
-    int ValidationLists, int ValidationKept, int TestLists, int TestKept, DataReport Report, double PrepareSeconds);
+    int ValidationLists, int ValidationKept, int TestLists, int TestKept, DataReport Report, double PrepareSeconds,
+    double FirstPassSeconds, double SecondPassSeconds, double PrepareCpuSeconds);

@@ -27,24 +27,27 @@ public sealed class GeneratedPartsFixture : IDisposable
 
 public sealed class StreamingDataTests(GeneratedPartsFixture parts) : IClassFixture<GeneratedPartsFixture>
 {
-    private RunConfig Config(SplitMode split = SplitMode.Time, int maxEvalLists = 0, bool history = true, bool statistics = true) => new()
+    private RunConfig Config(SplitMode split = SplitMode.Time, int maxEvalLists = 0, bool history = true, bool statistics = true,
+        int maxListLength = 10) => new()
     {
         Data = new DataConfig
         {
             Source = parts.Folder, Split = split, MaxEvalLists = maxEvalLists, UserHistory = history, Streaming = StreamingMode.On,
-            ShuffleBuffer = 50,
+            ShuffleBuffer = 50, MaxListLength = maxListLength,
         },
         Features = new FeatureConfig { ItemStatistics = statistics },
         Trainer = new TrainerConfig { BatchSize = 16 },
     };
 
     [Theory]
-    [InlineData(SplitMode.Time, true, true)]
-    [InlineData(SplitMode.UserTime, true, true)]
-    [InlineData(SplitMode.Time, false, false)]
-    public void Two_passes_give_the_split_vocabulary_and_encoded_held_out_lists_of_the_in_memory_path(SplitMode split, bool history, bool statistics)
+    [InlineData(SplitMode.Time, true, true, 10)]
+    [InlineData(SplitMode.UserTime, true, true, 10)]
+    [InlineData(SplitMode.Time, false, false, 10)]
+    [InlineData(SplitMode.Time, true, true, 4)] // every list cut into 4 + 4 + 2
+    public void Two_passes_give_the_split_vocabulary_and_encoded_held_out_lists_of_the_in_memory_path(SplitMode split, bool history, bool statistics,
+        int maxListLength)
     {
-        var config = Config(split, history: history, statistics: statistics);
+        var config = Config(split, history: history, statistics: statistics, maxListLength: maxListLength);
         var inMemory = DataLoader.Prepare(config);
         var streamed = StreamingData.Prepare(config);
 
