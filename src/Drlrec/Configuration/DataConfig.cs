@@ -26,7 +26,8 @@ public enum StreamingMode
 /// <summary>Where the lists come from and how they are split.</summary>
 public sealed record DataConfig
 {
-    /// <summary>A MovieLens-100K folder, a reference .tsv, a .parquet, or "synthetic". Default "synthetic".</summary>
+    /// <summary>A MovieLens-100K folder, a reference .tsv, Parquet data (a .parquet file, a folder of .parquet part files, or a
+    /// pattern such as DIR/part-*.parquet), or "synthetic". Default "synthetic".</summary>
     public string Source { get; init; } = "synthetic";
 
     /// <summary>Optional separate test file; when null the latest <see cref="TestFraction"/> of lists is the test set. Default null.</summary>
