@@ -4,6 +4,7 @@ using Drlrec.Checkpoints;
 using Drlrec.Cli.Options;
 using Drlrec.Cli.Output;
 using Drlrec.Configuration;
+using Drlrec.Data.Loading;
 using Drlrec.Distillation;
 using Drlrec.Distributed;
 using Drlrec.Workflows;
@@ -49,6 +50,7 @@ public static class DistillCommand
             command.Options.Add(option);
         run.AddTo(command);
         run.AddDistributedTo(command);
+        run.AddStreamingTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string? resumed = resume.Folder(parse, command);
@@ -74,6 +76,11 @@ public static class DistillCommand
                 return config with { Role = ModelRole.Student, Distill = distill, Teacher = loaded.Path };
             });
 
+            if (DataLoader.Streams(config.Data))
+                throw new ArgumentException(
+                    $"distill does not stream yet (data.streaming = {config.Data.Streaming.ToString().ToLowerInvariant()} on {config.Data.Source}): " +
+                    "the frozen teacher's signals and the explored states index every training list in memory; " +
+                    "set --streaming off (data.streaming: off) to distil from lists in memory");
             string folder = resumed ?? ResumeOption.Output(parse, output);
             using var quiet = RankConsole.OnlyRootPrints(DataParallel.Open(config.Trainer.Distributed));
             var data = Busy.While("loading data", () => DistillWorkflow.PrepareData(config, loaded));

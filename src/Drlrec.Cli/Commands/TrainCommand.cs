@@ -30,13 +30,14 @@ public static class TrainCommand
         command.Options.Add(resume.Option);
         run.AddTo(command);
         run.AddDistributedTo(command);
+        run.AddStreamingTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string? resumed = resume.Folder(parse, command);
             var config = resumed is null ? run.Build(parse, new RunConfig(), role) : ResumeOption.ConfigOf(resumed);
             string folder = resumed ?? ResumeOption.Output(parse, output);
             using var quiet = RankConsole.OnlyRootPrints(DataParallel.Open(config.Trainer.Distributed));
-            var data = Busy.While($"loading {config.Data.Source}", () => DataLoader.Prepare(config));
+            var data = Busy.While($"loading {config.Data.Source}", () => DataLoader.PrepareForTraining(config));
             Report.Data(data);
             var result = SpectreTrainingObserver.Run(observer => TrainWorkflow.Run(config, data, folder, observer(), resume: resumed is not null));
             Report.Training(result, folder);

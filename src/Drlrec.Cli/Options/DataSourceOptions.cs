@@ -9,7 +9,7 @@ public sealed class DataSourceOptions
 {
     public Option<string?> Data { get; } = new("--data")
     {
-        Description = "Training data: a MovieLens-100K folder, a reference .tsv, a .parquet, or 'synthetic' (the embedded simulator)",
+        Description = "Training data: a MovieLens-100K folder, a reference .tsv, Parquet data (a .parquet file, a folder of .parquet parts, or a pattern such as DIR/part-*.parquet), or 'synthetic' (the embedded simulator)",
         DefaultValueFactory = _ => DataLoader.Synthetic,
     };
 

@@ -48,6 +48,18 @@ public sealed class RunOptions
         DefaultValueFactory = _ => DistributedMode.None,
     };
 
+    public Option<StreamingMode?> Streaming { get; } = new("--streaming")
+    {
+        Description = "auto: stream the training lists from Parquet data (a file, a folder of parts or a pattern) larger than 256 MiB, " +
+                      "else load them into memory; on: always stream; off: never (data.streaming) [default: auto]",
+    };
+
+    public Option<int> MaxStepsPerEpoch { get; } = new("--max-steps-per-epoch")
+    {
+        Description = "End each epoch after this many steps (validation and early stopping follow); 0 = whole passes (trainer.max_steps_per_epoch)",
+        DefaultValueFactory = _ => new TrainerConfig().MaxStepsPerEpoch,
+    };
+
     public void AddTo(Command command)
     {
         Source.AddTo(command);
@@ -56,6 +68,13 @@ public sealed class RunOptions
 
     /// <summary>Adds <c>--distributed</c>, for the commands that train one network per process.</summary>
     public void AddDistributedTo(Command command) => command.Options.Add(Distributed);
+
+    /// <summary>Adds <c>--streaming</c> and <c>--max-steps-per-epoch</c>: for the commands that train from one source (train, distill).</summary>
+    public void AddStreamingTo(Command command)
+    {
+        command.Options.Add(Streaming);
+        command.Options.Add(MaxStepsPerEpoch);
+    }
 
     /// <summary>
     /// <paramref name="defaults"/>, overlaid by <c>--config</c>, overlaid by the options typed on the command line:
@@ -79,6 +98,8 @@ public sealed class RunOptions
         if (Given(parse, Epochs)) config = config with { Trainer = config.Trainer with { Epochs = parse.GetValue(Epochs) } };
         if (Given(parse, Threads)) config = config with { Trainer = config.Trainer with { Threads = parse.GetValue(Threads) } };
         if (Given(parse, Distributed)) config = config with { Trainer = config.Trainer with { Distributed = parse.GetValue(Distributed) } };
+        if (parse.GetValue(Streaming) is { } streaming) config = config with { Data = config.Data with { Streaming = streaming } };
+        if (Given(parse, MaxStepsPerEpoch)) config = config with { Trainer = config.Trainer with { MaxStepsPerEpoch = parse.GetValue(MaxStepsPerEpoch) } };
         config = typed?.Invoke(config) ?? config;
         config.Validate();
         return config;

@@ -19,6 +19,7 @@ public static class CliErrors
                                       or System.Text.Json.JsonException or IOException or HttpRequestException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            Distributed.MpiWorld.AbortIfRunning(BadInput, e.Message);
             return BadInput;
         }
     }

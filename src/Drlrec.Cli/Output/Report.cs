@@ -7,6 +7,23 @@ namespace Drlrec.Cli.Output;
 /// <summary>Short lines the commands print around their work: what was loaded, what a run produced, what was written.</summary>
 public static class Report
 {
+    /// <summary>What a training run reads: in memory (<see cref="PreparedData"/>) or streamed (<see cref="StreamingData"/>).</summary>
+    public static void Data(ITrainingData data)
+    {
+        if (data is PreparedData prepared) Data(prepared);
+        else if (data is StreamingData streamed) Streaming(streamed);
+    }
+
+    /// <summary>The files, split sizes (and the evaluation samples), fields and embedding rows of streamed data.</summary>
+    public static void Streaming(StreamingData data)
+    {
+        var s = data.Summary;
+        AnsiConsole.MarkupLineInterpolated(
+            $"data: [bold]{data.Source}[/] (streamed: {s.Files:N0} files, {s.RowGroups:N0} row groups, {s.Bytes / 1048576.0:N0} MiB; prepared in {s.PrepareSeconds:N1} s: pass 1 {s.FirstPassSeconds:N1} s, pass 2 {s.SecondPassSeconds:N1} s, CPU {s.PrepareCpuSeconds:N1} s)  train {s.TrainLists:N0} lists ({s.TrainItems:N0} items), validation {s.ValidationKept:N0} of {s.ValidationLists:N0}, test {s.TestKept:N0} of {s.TestLists:N0}; {data.Schema.Count} fields, {data.Vocabulary.Rows:N0} embedding rows");
+        if (s.Report.RecordsSkipped > 0)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]skipped {s.Report.RecordsSkipped} malformed records[/] (first: {s.Report.SkippedExamples.FirstOrDefault()})");
+    }
+
     /// <summary>The split sizes, fields and embedding rows of prepared data, and what the reader skipped.</summary>
     public static void Data(PreparedData data)
     {

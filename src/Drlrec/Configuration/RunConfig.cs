@@ -76,6 +76,9 @@ public sealed record RunConfig
         Check(Data.MaxListLength >= 1, "data.max_list_length", Data.MaxListLength, "at least 1");
         Check(Finite(Data.TestFraction) && Data.TestFraction > 0 && Data.TestFraction < 1, "data.test_fraction", Data.TestFraction, "between 0 and 1 (exclusive)");
         Check(Finite(Data.ValidationFraction) && Data.ValidationFraction > 0 && Data.ValidationFraction < 1, "data.validation_fraction", Data.ValidationFraction, "between 0 and 1 (exclusive)");
+        Check(Data.MaxEvalLists >= 0, "data.max_eval_lists", Data.MaxEvalLists, "0 (no cap) or more");
+        Check(Data.ShuffleBuffer >= 1, "data.shuffle_buffer", Data.ShuffleBuffer, "at least 1");
+        Check(Trainer.MaxStepsPerEpoch >= 0, "trainer.max_steps_per_epoch", Trainer.MaxStepsPerEpoch, "0 (whole passes) or more");
         Check(Features.MinCount >= 1, "features.min_count", Features.MinCount, "at least 1");
         Check(Features.HashBuckets >= 0, "features.hash_buckets", Features.HashBuckets, "0 (off) or more");
         Check(Finite(Features.OovDropout) && Features.OovDropout >= 0 && Features.OovDropout < 1, "features.oov_dropout", Features.OovDropout, "at least 0 and below 1");

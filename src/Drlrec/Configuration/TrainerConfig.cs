@@ -36,6 +36,10 @@ public sealed record TrainerConfig
     /// <summary>Validation metric that picks the best epoch and drives early stopping: auc (default) or gauc.</summary>
     public SelectionMetric SelectBy { get; init; } = SelectionMetric.Auc;
 
+    /// <summary>Steps per epoch at most (an epoch then ends early; validation and early stopping follow as after a whole pass),
+    /// so that very large (streamed) data train in epochs of a fixed size. Default 0: every epoch is one whole pass.</summary>
+    public int MaxStepsPerEpoch { get; init; }
+
     /// <summary>Lists per batch when scoring for evaluation. Default 512.</summary>
     public int EvalBatchSize { get; init; } = 512;
 

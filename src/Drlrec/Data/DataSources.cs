@@ -1,15 +1,16 @@
 namespace Drlrec.Data;
 
 /// <summary>
-/// Opens a data set named on the command line: a MovieLens-100K folder, a reference TSV file or a Parquet file,
-/// chosen by what the path is. (The word <c>synthetic</c> is resolved by the caller before this is reached.)
+/// Opens a data set named on the command line: a MovieLens-100K folder, a reference TSV file, or Parquet data (a file,
+/// a folder of part files or a pattern of them, see <see cref="ParquetParts"/>), chosen by what the path is. (The word <c>synthetic</c> is resolved by the caller before this is reached.)
 /// </summary>
 public static class DataSources
 {
     /// <summary>The accepted forms of a source, for help texts and error messages.</summary>
     public const string AcceptedForms =
         "a MovieLens-100K folder (holding u.data, or an ml-100k folder that does), a reference TSV file (*.tsv, *.txt), " +
-        "a Parquet file (*.parquet), or the word 'synthetic'";
+        "Parquet data (a *.parquet file, a folder of *.parquet part files, or a pattern such as DIR/part-*.parquet), " +
+        "or the word 'synthetic'";
 
     public static ListDataset Load(string spec, ReadOptions options)
     {
@@ -29,14 +30,14 @@ public static class DataSources
 
     private static ListDataset Read(string spec, ReadOptions options)
     {
+        if (ParquetParts.IsPattern(spec)) return ParquetListReader.ReadMany(ParquetParts.Files(spec), options, spec);
         if (Directory.Exists(spec))
         {
-            string? folder = MovieLensFolder(spec);
-            return folder is not null
-                ? MovieLensReader.Read(folder, options)
-                : throw new FileNotFoundException(
-                    $"folder '{spec}' holds no MovieLens u.data (nor an ml-100k folder that does); expected {AcceptedForms}",
-                    Path.Combine(spec, MovieLensReader.RatingsFile));
+            if (MovieLensFolder(spec) is { } folder) return MovieLensReader.Read(folder, options);
+            if (ParquetParts.IsParquet(spec)) return ParquetListReader.ReadMany(ParquetParts.Files(spec), options, spec);
+            throw new FileNotFoundException(
+                $"folder '{spec}' holds no MovieLens u.data (nor an ml-100k folder that does) and no Parquet part file (*.parquet); " +
+                $"expected {AcceptedForms}", Path.Combine(spec, MovieLensReader.RatingsFile));
         }
         if (!File.Exists(spec))
             throw new FileNotFoundException($"data source '{spec}' not found; expected {AcceptedForms}. " +

@@ -35,6 +35,33 @@ public static class ParquetListWriter
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Writes lists given row group by row group (each group's lists become one row group, so a list never spans two),
+    /// holding only the group being written: <paramref name="rowGroups"/> may be produced lazily, e.g. by a generator.
+    /// The file appears only when complete.
+    /// </summary>
+    public static void WriteRowGroups(ListSchema schema, IEnumerable<IReadOnlyList<LoggedList>> rowGroups, string path) =>
+        Task.Run(() => WriteRowGroupsAsync(schema, rowGroups, path, CancellationToken.None)).GetAwaiter().GetResult();
+
+    public static async Task WriteRowGroupsAsync(ListSchema schema, IEnumerable<IReadOnlyList<LoggedList>> rowGroups, string path,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(rowGroups);
+        var columns = new Columns(schema);
+        await AtomicFile.WriteAsync(path, async (stream, ct) =>
+        {
+            await using var writer = await ParquetWriter.CreateAsync(columns.FileSchema, stream, cancellationToken: ct);
+            foreach (var group in rowGroups)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (group.Count == 0) continue;
+                using var rowGroup = writer.CreateRowGroup();
+                await columns.WriteAsync(rowGroup, group, ct);
+            }
+        }, cancellationToken);
+    }
+
     /// <summary>Whole lists per row group, closing a group once it holds at least <paramref name="rowsPerGroup"/> rows.</summary>
     private static IEnumerable<List<LoggedList>> RowGroups(IReadOnlyList<LoggedList> lists, int rowsPerGroup)
     {
@@ -77,7 +104,7 @@ public static class ParquetListWriter
 
         public ParquetSchema FileSchema { get; }
 
-        public async Task WriteAsync(ParquetRowGroupWriter rowGroup, List<LoggedList> lists, CancellationToken ct)
+        public async Task WriteAsync(ParquetRowGroupWriter rowGroup, IReadOnlyList<LoggedList> lists, CancellationToken ct)
         {
             var rows = lists.SelectMany(list => list.Items.Select((item, i) => (list, item, position: i + 1))).ToList();
             foreach (var (list, item, position) in rows)

@@ -60,6 +60,13 @@ public abstract class DataParallel
     /// <summary>The contiguous part of <paramref name="total"/> ordered items that this rank takes (see <see cref="Shares"/>).</summary>
     public (int Start, int Count) ShareOf(int total) => Shares.Of(total, Rank, Size);
 
+    /// <summary>This rank's contiguous share of a global minibatch, so that the ranks' shares in rank order are the batch.</summary>
+    public int[] ShareOf(ReadOnlySpan<int> globalBatch)
+    {
+        var (start, count) = ShareOf(globalBatch.Length);
+        return globalBatch.Slice(start, count).ToArray();
+    }
+
     protected abstract void SumInPlace(float[] buffer);
     protected abstract void SumInPlace(double[] buffer);
     protected abstract void MaxInPlace(double[] buffer);

@@ -22,6 +22,10 @@ public sealed class MpiWorld : DataParallel
 
     private readonly MPI.Environment environment;
     private readonly Intracommunicator world;
+    // Reused receive buffers, one per length: a step's gradient sum would otherwise allocate a large array each time,
+    // and garbage collections are what expose TorchSharp's temporary-scalar race (see Tensors.Scalars).
+    private readonly Dictionary<int, float[]> floatSums = [];
+    private readonly Dictionary<int, double[]> doubleSums = [];
 
     private MpiWorld()
     {
@@ -32,6 +36,23 @@ public sealed class MpiWorld : DataParallel
         {
             if (!MPI.Environment.Finalized) environment.Dispose();
         };
+        // A rank that dies must take the job down: finalizing MPI on the way out (ProcessExit) would leave the other
+        // ranks waiting in their next collective for ever.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) => AbortIfRunning(1, e.ExceptionObject.ToString() ?? "unhandled exception");
+    }
+
+    /// <summary>
+    /// Ends every rank of a running MPI job (MPI_Abort) after writing <paramref name="reason"/> to this rank's standard
+    /// error, so that a failure on one rank is seen and does not leave the others blocked in a collective. Nothing happens
+    /// outside MPI or in a world of one.
+    /// </summary>
+    public static void AbortIfRunning(int exitCode, string reason)
+    {
+        var running = shared;
+        if (running is null || MPI.Environment.Finalized || running.Size < 2) return;
+        Console.Error.WriteLine($"rank {running.Rank} of {running.Size} failed, aborting the job: {reason}");
+        Console.Error.Flush();
+        running.world.Abort(exitCode);
     }
 
     /// <summary>The process's MPI world, initialised on first use.</summary>
@@ -55,14 +76,22 @@ public sealed class MpiWorld : DataParallel
 
     protected override void SumInPlace(float[] buffer)
     {
-        var sum = world.Allreduce(buffer, Operation<float>.Add);
+        var sum = Receiver(floatSums, buffer.Length);
+        world.Allreduce(buffer, Operation<float>.Add, ref sum);
         sum.CopyTo(buffer, 0);
     }
 
     protected override void SumInPlace(double[] buffer)
     {
-        var sum = world.Allreduce(buffer, Operation<double>.Add);
+        var sum = Receiver(doubleSums, buffer.Length);
+        world.Allreduce(buffer, Operation<double>.Add, ref sum);
         sum.CopyTo(buffer, 0);
+    }
+
+    private static T[] Receiver<T>(Dictionary<int, T[]> buffers, int length)
+    {
+        if (!buffers.TryGetValue(length, out var buffer)) buffers[length] = buffer = new T[length];
+        return buffer;
     }
 
     protected override void MaxInPlace(double[] buffer)

@@ -53,7 +53,8 @@ public sealed class EncodedLists
 
     /// <summary>Encodes lists with a vocabulary. Lists without the vocabulary's derived item fields (raw test lists, a
     /// separate file) get them from its training statistics first, as the model would fill them when ranking.</summary>
-    public static EncodedLists Encode(ListDataset data, FeatureVocabulary vocabulary, int? maxLength = null)
+    /// <param name="minSlots">Index slots per field at least (M), so that lists encoded in pieces share one shape.</param>
+    public static EncodedLists Encode(ListDataset data, FeatureVocabulary vocabulary, int? maxLength = null, int minSlots = 1)
     {
         // A model trained without the user history fields ranks the lists without them.
         data = UserHistory.Align(data, vocabulary);
@@ -63,7 +64,7 @@ public sealed class EncodedLists
         var lists = data.Lists;
         int n = lists.Count, f = data.Schema.Count;
         int l = Math.Max(1, maxLength ?? data.MaxListLength);
-        int m = vocabulary.SlotsFor(lists.SelectMany(x => x.Items).SelectMany(i => i.Values).Select(v => v.Length).DefaultIfEmpty(1).Max());
+        int m = Math.Max(minSlots, vocabulary.SlotsFor(lists.SelectMany(x => x.Items).SelectMany(i => i.Values).Select(v => v.Length).DefaultIfEmpty(1).Max()));
         var rows = new int[n * l * f * m];
         var rewards = new float[n * l];
         var lengths = new int[n];
@@ -147,6 +148,10 @@ public sealed class EncodedLists
 /// <param name="Mask">[B, L] true at real (not padded) positions.</param>
 public sealed record ListBatch(Tensor Rows, Tensor Rewards, Tensor Mask)
 {
+    /// <summary>A batch from flat arrays: <paramref name="rows"/> [B, L, F, M], <paramref name="rewards"/> and <paramref name="mask"/> [B, L].</summary>
+    public static ListBatch FromArrays(long[] rows, float[] rewards, bool[] mask, long lists, long length, long fields, long slots) =>
+        new(tensor(rows, [lists, length, fields, slots]), tensor(rewards, [lists, length]), tensor(mask, [lists, length]));
+
     public long Size => Rows.shape[0];
     public long Length => Rows.shape[1];
 }

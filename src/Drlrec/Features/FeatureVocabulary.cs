@@ -89,21 +89,24 @@ public sealed class FieldVocabulary
     }
 
     /// <summary>The robust center and spread of a dense field's training values (see <see cref="Center"/>, <see cref="Scale"/>).</summary>
-    public static (double Center, double Scale) Statistics(IReadOnlyList<double> values)
+    public static (double Center, double Scale) Statistics(IReadOnlyList<double> values) =>
+        StatisticsOfSorted(values.Order().ToArray());
+
+    /// <summary><see cref="Statistics"/> of values already in ascending order (any list that reads like the sorted values).</summary>
+    public static (double Center, double Scale) StatisticsOfSorted(IReadOnlyList<double> sorted)
     {
-        if (values.Count == 0) return (0, 1);
-        var sorted = values.Order().ToArray();
+        if (sorted.Count == 0) return (0, 1);
         double Quantile(double q)
         {
-            double at = q * (sorted.Length - 1);
-            int lo = (int)Math.Floor(at), hi = Math.Min(lo + 1, sorted.Length - 1);
+            double at = q * (sorted.Count - 1);
+            int lo = (int)Math.Floor(at), hi = Math.Min(lo + 1, sorted.Count - 1);
             return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
         }
         double center = Quantile(0.5), spread = (Quantile(0.75) - Quantile(0.25)) / 1.349;
         if (!(spread > 1e-12))
         {
             double mean = sorted.Average();
-            spread = Math.Sqrt(sorted.Sum(v => (v - mean) * (v - mean)) / sorted.Length);
+            spread = Math.Sqrt(sorted.Sum(v => (v - mean) * (v - mean)) / sorted.Count);
         }
         return (center, spread > 1e-12 ? spread : 1);
     }

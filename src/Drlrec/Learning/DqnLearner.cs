@@ -22,6 +22,7 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
     private readonly OptimizerHelper optimizer;
     private readonly Parameter[] trained;
     private readonly DataParallel world;
+    private float[]? gradientBuffer;
     private long steps;
 
     /// <param name="extraParameters">Parameters trained alongside the online network (e.g. a hint projection).</param>
@@ -136,7 +137,9 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
         if (world.Size == 1) return;
         using var noGrad = no_grad();
         long values = trained.Sum(p => p.numel());
-        var buffer = new float[values + trained.Length];
+        // One buffer for the run: a fresh megabyte per step would keep the garbage collector busy (see Tensors.Scalars).
+        var buffer = gradientBuffer ??= new float[values + trained.Length];
+        Array.Clear(buffer);
         int offset = 0;
         for (int k = 0; k < trained.Length; k++)
         {
@@ -157,8 +160,8 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
             if (buffer[values + k] > 0)
             {
                 if (p.grad is null) p.grad = zeros_like(p);
-                using var summed = tensor(buffer.AsSpan(offset, n).ToArray(), p.shape);
-                p.grad.copy_(summed);
+                using var target = p.grad.data<float>();
+                target.CopyFrom(new ReadOnlySpan<float>(buffer, offset, n));
             }
             offset += n;
         }

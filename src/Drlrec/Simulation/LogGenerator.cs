@@ -57,22 +57,32 @@ internal sealed class LogGenerator
     /// <c>Source = "synthetic"</c>. The same seed and count give the same lists.
     /// </summary>
     /// <param name="lists">How many lists; <see cref="SyntheticConfig.Lists"/> when null.</param>
-    public ListDataset GenerateLogs(int? lists = null)
+    public ListDataset GenerateLogs(int? lists = null) =>
+        new(Schema, StreamLogs(lists ?? config.Lists).ToArray(), "synthetic");
+
+    /// <summary>
+    /// The lists of <see cref="GenerateLogs"/>, made one at a time as they are enumerated, so that a caller writing them
+    /// out holds only what it buffers: the same seed and count give the same lists in the same order. Only the
+    /// timestamps (8 bytes a list) are drawn up front, because the lists are made in time order.
+    /// </summary>
+    public IEnumerable<LoggedList> StreamLogs(int count)
     {
-        int count = lists ?? config.Lists;
-        if (count < 0) throw new ArgumentOutOfRangeException(nameof(lists), $"must not be negative (got {count})");
-        var rng = new Random(SimRandom.DeriveSeed(config.Seed, SimStreams.Logs));
-        var timestamps = new long[count];
-        for (int k = 0; k < count; k++) timestamps[k] = requests.DrawTimestamp(rng);
-        Array.Sort(timestamps);
-        var logged = new LoggedList[count];
-        for (int k = 0; k < count; k++)
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), $"must not be negative (got {count})");
+        return Make();
+
+        IEnumerable<LoggedList> Make()
         {
-            var request = requests.NextRequest(rng, timestamps[k], SimNames.Name("r", k));
-            var order = loggingPolicy.Order(request, rng);
-            logged[k] = ToLoggedList(request, order, clicks.Respond(request, order, rng));
+            var rng = new Random(SimRandom.DeriveSeed(config.Seed, SimStreams.Logs));
+            var timestamps = new long[count];
+            for (int k = 0; k < count; k++) timestamps[k] = requests.DrawTimestamp(rng);
+            Array.Sort(timestamps);
+            for (int k = 0; k < count; k++)
+            {
+                var request = requests.NextRequest(rng, timestamps[k], SimNames.Name("r", k));
+                var order = loggingPolicy.Order(request, rng);
+                yield return ToLoggedList(request, order, clicks.Respond(request, order, rng));
+            }
         }
-        return new ListDataset(Schema, logged, "synthetic");
     }
 
     /// <summary>

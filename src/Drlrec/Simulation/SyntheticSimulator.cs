@@ -160,6 +160,9 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <inheritdoc cref="LogGenerator.GenerateLogs"/>
     public ListDataset GenerateLogs(int? lists = null) => logs.GenerateLogs(lists);
 
+    /// <inheritdoc cref="LogGenerator.StreamLogs"/>
+    public IEnumerable<LoggedList> StreamLogs(int count) => logs.StreamLogs(count);
+
     /// <inheritdoc cref="LogGenerator.ToLoggedList"/>
     public LoggedList ToLoggedList(SimRequest request, IReadOnlyList<int> order, float[] clicks) => logs.ToLoggedList(request, order, clicks);
 

@@ -26,7 +26,7 @@ public sealed class RunRecorder : ITrainingHooks
 
     private readonly RunFolder run;
     private readonly RunConfig config;
-    private readonly PreparedData data;
+    private readonly ITrainingData data;
     private readonly string name;
     private readonly QNetwork online;
     private readonly QNetwork target;
@@ -39,7 +39,7 @@ public sealed class RunRecorder : ITrainingHooks
     /// <param name="resumed">The progress of the run being resumed in <paramref name="run"/>; null for a new run.</param>
     /// <param name="stepTerms">Named loss terms of the last step, for TensorBoard (distillation's RL, KL and Hint).</param>
     /// <param name="world">The processes training together: only rank 0 writes. Default one process.</param>
-    public RunRecorder(RunFolder run, RunConfig config, PreparedData data, string name, QNetwork online, QNetwork target,
+    public RunRecorder(RunFolder run, RunConfig config, ITrainingData data, string name, QNetwork online, QNetwork target,
         IResumableLearner learner, FitProgress? resumed = null, Func<IEnumerable<(string Tag, double Value)>>? stepTerms = null,
         DataParallel? world = null)
     {

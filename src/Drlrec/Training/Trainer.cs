@@ -10,9 +10,10 @@ namespace Drlrec.Training;
 
 /// <summary>
 /// The epoch loop every Q-network is trained with (teacher, student alone, distilled student), in the roles of
-/// tianshou's trainer and RecBole's <c>Trainer.fit</c>: <see cref="TrainEpoch"/> (seeded shuffled minibatches,
+/// tianshou's trainer and RecBole's <c>Trainer.fit</c>: <c>TrainEpoch</c> (seeded shuffled minibatches from memory or
+/// streamed from files, see <see cref="ITrainingBatches"/>,
 /// out-of-vocabulary dropout, one dispose scope per step), <see cref="Validate"/> (AUC, GAUC, NDCG on the validation
-/// lists) and <see cref="Fit"/> (epochs with early stopping on validation AUC, from the start or from a resumed run's
+/// lists) and <c>Fit</c> (epochs with early stopping on validation AUC, from the start or from a resumed run's
 /// progress). The per-batch update is the learner's (Double DQN alone, or the distillation loss); what is written where
 /// is the hooks'. Each epoch's minibatch order and libtorch generator (dropout) are seeded from (run seed, epoch), so an
 /// epoch does not depend on how the process got there. Data-parallel, every rank draws the same order and trains on its
@@ -53,9 +54,15 @@ public sealed class Trainer
     /// <param name="step">One update on a minibatch (given its list indices); returns the loss.</param>
     /// <param name="from">A resumed run's progress (its learner already restored); null starts at epoch 1.</param>
     public FitResult Fit(EncodedLists train, EncodedLists validationLists, QNetwork online, Func<ListBatch, int[], float> step,
+        ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model", FitProgress? from = null) =>
+        Fit(InMemory(train), validationLists, online, step, hooks, observer, name, from);
+
+    /// <inheritdoc cref="Fit(EncodedLists, EncodedLists, QNetwork, Func{ListBatch, int[], float}, ITrainingHooks, ITrainingObserver?, string, FitProgress?)"/>
+    /// <param name="train">The epochs' minibatches (in memory or streamed). A streamed batch has no list indices: <paramref name="step"/> gets an empty array.</param>
+    public FitResult Fit(ITrainingBatches train, EncodedLists validationLists, QNetwork online, Func<ListBatch, int[], float> step,
         ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model", FitProgress? from = null)
     {
-        observer?.OnStart(name, config.Epochs, StepsPerEpoch(train));
+        observer?.OnStart(name, config.Epochs, train.StepsPerEpoch);
         var records = (from ?? FitProgress.Start).Epochs.ToList();
         var bestValidation = from?.BestValidation;
         double bestScore = double.NegativeInfinity;
@@ -68,7 +75,7 @@ public sealed class Trainer
         {
             var communicated = world.CommunicationTime;
             var (loss, itemsPerSecond, seconds) = TrainEpoch(train, step, epoch, observer, hooks);
-            double allreduceMs = (world.CommunicationTime - communicated).TotalMilliseconds / StepsPerEpoch(train);
+            double allreduceMs = (world.CommunicationTime - communicated).TotalMilliseconds / Math.Max(1, train.StepsPerEpoch);
             var validation = Validate(online, validationLists);
             double score = Score(validation.Auc, validation.Gauc);
             if (double.IsNaN(score))
@@ -103,48 +110,55 @@ public sealed class Trainer
     /// (and for the rank: with several processes, dropout draws differ from one process's).</summary>
     /// <returns>The mean loss over the epoch's steps, its list items per second (of the global batches) and its duration.</returns>
     public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(EncodedLists train,
+        Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null) =>
+        TrainEpoch(InMemory(train), step, epoch, observer, hooks);
+
+    /// <summary>One epoch of <paramref name="train"/> (its order drawn from the run seed and the epoch), libtorch's generator seeded for it.</summary>
+    public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(ITrainingBatches train,
         Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null)
     {
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        new Random(SeedStreams.Derive(seed, SeedStreams.Shuffle, epoch)).Shuffle(order);
+        int shuffleSeed = SeedStreams.Derive(seed, SeedStreams.Shuffle, epoch);
         int torchSeed = SeedStreams.Derive(seed, SeedStreams.Torch, epoch);
         manual_seed(world.Size == 1 ? torchSeed : SeedStreams.Derive(torchSeed, SeedStreams.Torch, world.Rank));
-        int stepsPerEpoch = StepsPerEpoch(train);
         double lossSum = 0;
         long items = 0;
+        int s = 0;
         var clock = Stopwatch.StartNew();
-        for (int s = 0; s < stepsPerEpoch; s++)
+        foreach (var lists in train.Epoch(epoch, shuffleSeed))
         {
-            int start = s * config.BatchSize, n = Math.Min(config.BatchSize, order.Length - start);
-            var global = order.AsSpan(start, n);
-            var indices = ShareOfGlobalBatch(global, world);
             using var scope = NewDisposeScope();
-            var batch = dropout.Apply(train.Batch(indices));
-            float loss = step(batch, indices);
+            var batch = dropout.Apply(lists.Tensors());
+            float loss = step(batch, lists.Indices ?? []);
             steps++;
+            s++;
             lossSum += loss;
             hooks?.OnStep(steps, loss);
-            foreach (int i in global) items += train.Lengths[i];
-            observer?.OnStep(epoch, s + 1, loss);
+            items += lists.Items;
+            observer?.OnStep(epoch, s, loss);
         }
+        if (s == 0) throw new InvalidDataException($"epoch {epoch} has no training batch (no training list reached this trainer)");
         double seconds = clock.Elapsed.TotalSeconds;
-        return (lossSum / stepsPerEpoch, items / seconds, seconds);
+        if (world.Size > 1)
+        {
+            // Throughput of the global batches: every rank's items.
+            var total = new double[] { items };
+            world.AllReduceSum(total);
+            items = (long)total[0];
+        }
+        return (lossSum / s, items / seconds, seconds);
     }
 
     /// <summary>
     /// This rank's lists of a global minibatch: its contiguous share (<see cref="Shares.Of"/>), so that the ranks' shares
     /// in rank order are the global batch; the whole batch on one process.
     /// </summary>
-    public static int[] ShareOfGlobalBatch(ReadOnlySpan<int> globalBatch, DataParallel world)
-    {
-        var (start, count) = world.ShareOf(globalBatch.Length);
-        return globalBatch.Slice(start, count).ToArray();
-    }
+    public static int[] ShareOfGlobalBatch(ReadOnlySpan<int> globalBatch, DataParallel world) => world.ShareOf(globalBatch);
 
     /// <summary>AUC, GAUC and NDCG of the network's Q-values on the validation lists (eval mode, no gradients); with
     /// several ranks each scores its share and the scores are gathered.</summary>
     public OfflineMetrics Validate(QNetwork online, EncodedLists validation) =>
         QScorer.Evaluate(online, validation, world, config.EvalBatchSize);
 
-    private int StepsPerEpoch(EncodedLists train) => (train.Count + config.BatchSize - 1) / config.BatchSize;
+    /// <summary>Lists in memory as this trainer batches them (<see cref="TrainerConfig.BatchSize"/>, <see cref="TrainerConfig.MaxStepsPerEpoch"/>).</summary>
+    public InMemoryBatches InMemory(EncodedLists train) => new(train, config.BatchSize, config.MaxStepsPerEpoch, world);
 }

@@ -8,7 +8,7 @@ public sealed record EpochRecord(
     int Epoch, long Steps, double TrainLoss, double ValAuc, double ValGauc, double ValNdcg10,
     double ItemsPerSecond, double Seconds, bool Improved, double AllreduceMsPerStep = 0);
 
-/// <summary>What <see cref="Trainer.Fit"/> found: the best epoch by validation AUC and every epoch's record.</summary>
+/// <summary>What <c>Trainer.Fit</c> found: the best epoch by validation AUC and every epoch's record.</summary>
 public sealed record FitResult(int BestEpoch, OfflineMetrics BestValidation, IReadOnlyList<EpochRecord> Epochs)
 {
     /// <summary>Training speed over the whole fit, in list items per second.</summary>

@@ -14,7 +14,7 @@ public static class TrainWorkflow
 {
     /// <summary>
     /// Trains the network <paramref name="config"/> describes (the teacher, or the student without a teacher) on
-    /// <paramref name="data"/> into the run folder <paramref name="folder"/>: seeded libtorch, online and target
+    /// <paramref name="data"/> (in memory or streamed) into the run folder <paramref name="folder"/>: seeded libtorch, online and target
     /// networks, the Double-DQN learner, the epoch loop with early stopping, the run's files, the best epoch
     /// evaluated on the test lists.
     /// </summary>
@@ -22,8 +22,9 @@ public static class TrainWorkflow
     /// <param name="resume">Continue the killed run in <paramref name="folder"/> from its <c>resume.ckpt</c> (the same
     /// config and data); it ends where an uninterrupted run would.</param>
     /// <remarks>With <c>trainer.distributed = mpi</c> every process started by mpiexec calls this with the same config and
-    /// data; they train data-parallel and only rank 0 writes the run folder (see <see cref="RunRecorder"/>).</remarks>
-    public static TrainResult Run(RunConfig config, PreparedData data, string folder, ITrainingObserver? observer = null,
+    /// data; they train data-parallel (each on its share of the in-memory batches, or its row groups when streaming) and
+    /// only rank 0 writes the run folder (see <see cref="RunRecorder"/>).</remarks>
+    public static TrainResult Run(RunConfig config, ITrainingData data, string folder, ITrainingObserver? observer = null,
         string? name = null, bool resume = false)
     {
         config = config.Resolve();
@@ -37,7 +38,7 @@ public static class TrainWorkflow
         using var learner = new DqnLearner(online, target, data.Layout, config.Dqn, world: world);
         var progress = resume ? ResumeCheckpoint.Restore(ResumeCheckpoint.In(folder), learner) : null;
         var recorder = new RunRecorder(new RunFolder(folder, create: world.IsRoot), config, data, name, online, target, learner, progress, world: world);
-        var fit = Trainer.For(config, data.Vocabulary, world).Fit(data.Train, data.Validation, online, (batch, _) => learner.Step(batch),
+        var fit = Trainer.For(config, data.Vocabulary, world).Fit(data.TrainingBatches(config, world), data.Validation, online, (batch, _) => learner.Step(batch),
             recorder, observer, name, progress);
         return recorder.Finish(fit);
     }

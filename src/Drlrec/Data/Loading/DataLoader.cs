@@ -27,6 +27,22 @@ public static class DataLoader
     }
 
     /// <summary>
+    /// Whether training on <paramref name="data"/> streams (<see cref="DataConfig.Streaming"/>): on; or auto with Parquet
+    /// data over <see cref="DataConfig.StreamingThresholdBytes"/> and no separate test file.
+    /// </summary>
+    public static bool Streams(DataConfig data) => data.Streaming switch
+    {
+        StreamingMode.On => true,
+        StreamingMode.Off => false,
+        _ => !IsSynthetic(data.Source) && data.Test is null && ParquetParts.IsParquet(data.Source)
+             && ParquetParts.TotalBytes(ParquetParts.Files(data.Source)) > DataConfig.StreamingThresholdBytes,
+    };
+
+    /// <summary>The data a training run reads: streamed (<see cref="StreamingData"/>) when <see cref="Streams"/>, else <see cref="Prepare"/>.</summary>
+    public static ITrainingData PrepareForTraining(RunConfig config) =>
+        Streams(config.Data) ? StreamingData.Prepare(config) : Prepare(config);
+
+    /// <summary>
     /// The catalog the explorer draws candidates from: the simulator's whole catalog for synthetic data, otherwise
     /// the items of the training lists.
     /// </summary>

@@ -7,7 +7,7 @@ namespace Drlrec.Data.Loading;
 /// Lists split by time into train / validation / test, a vocabulary fitted on the training part only, and the
 /// three parts encoded. Nothing of the validation or test lists reaches the vocabulary.
 /// </summary>
-public sealed class PreparedData
+public sealed class PreparedData : ITrainingData
 {
     private PreparedData(ListDataset train, ListDataset validation, ListDataset test, FeatureVocabulary vocabulary, int maxLength)
     {
@@ -72,6 +72,12 @@ public sealed class PreparedData
                                            $"(train {train.Lists.Count}, validation {validation.Lists.Count}, test {test.Lists.Count})");
         return (train, validation, test);
     }
+
+    public string Source => TrainLists.Source;
+
+    /// <summary>The training lists in memory, batched as the trainer of <paramref name="config"/> batches them.</summary>
+    public ITrainingBatches TrainingBatches(RunConfig config, Distributed.DataParallel? world = null) =>
+        new InMemoryBatches(Train, config.Trainer.BatchSize, config.Trainer.MaxStepsPerEpoch, world);
 
     /// <summary>Re-encodes a data set (for example a separate test file) with this vocabulary.</summary>
     public EncodedLists Encode(ListDataset data) => EncodedLists.Encode(data, Vocabulary, Train.MaxLength);

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Spectre.Console;
+using Drlrec.Cli.Options;
+using Drlrec.Cli.Output;
+using Drlrec.Simulation;
+
+namespace Drlrec.Cli.Commands;
+
+/// <summary><c>drlrec data generate --lists N --out DIR</c>: the simulator's logs as Parquet part files, any size.</summary>
+public static class DataGenerateCommand
+{
+    public static Command Create()
+    {
+        var defaults = new SyntheticConfig();
+        var lists = new Option<int>("--lists") { Description = "Logged lists to generate", Required = true };
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Folder for the part files part-00000.parquet, ...; it must hold no Parquet file yet. Each part appears only when complete",
+            Required = true,
+        };
+        var perFile = new Option<int>("--lists-per-file")
+        {
+            Description = "Lists per part file",
+            DefaultValueFactory = _ => SyntheticParquetParts.DefaultListsPerFile,
+        };
+        var perRowGroup = new Option<int>("--lists-per-row-group")
+        {
+            Description = "Lists per row group (a list never spans two); a streaming reader holds one row group at a time",
+            DefaultValueFactory = _ => SyntheticParquetParts.DefaultListsPerRowGroup,
+        };
+        var seed = CommonOptions.Seed("The simulator's seed (data.synthetic.seed): the same seed gives the lists of --data synthetic");
+        var users = new Option<int>("--users") { Description = "Simulated users", DefaultValueFactory = _ => defaults.Users };
+        var items = new Option<int>("--items") { Description = "Catalog size", DefaultValueFactory = _ => defaults.Items };
+        var listLength = new Option<int>("--list-length") { Description = "Items per list", DefaultValueFactory = _ => defaults.ListLength };
+
+        var command = new Command("generate", "Write the simulator's logged lists as Parquet part files in the long format, " +
+                                              "a row group at a time (memory does not grow with --lists).");
+        foreach (var option in new Option[] { lists, output, perFile, perRowGroup, seed, users, items, listLength }) command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            int count = parse.GetValue(lists);
+            if (count < 1) throw new ArgumentException($"--lists must be at least 1 (got {count})");
+            var config = defaults with
+            {
+                Seed = parse.GetValue(seed), Users = parse.GetValue(users), Items = parse.GetValue(items),
+                ListLength = parse.GetValue(listLength), Lists = count,
+            };
+            var simulator = new SyntheticSimulator(config);
+            string folder = parse.GetValue(output)!.FullName;
+            IReadOnlyList<string> files = [];
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    var task = context.AddTask($"generating {count:N0} lists", maxValue: count);
+                    files = SyntheticParquetParts.Write(simulator, count, folder, parse.GetValue(perFile), parse.GetValue(perRowGroup),
+                        written => task.Value = written);
+                });
+            AnsiConsole.MarkupLineInterpolated($"wrote [bold]{count:N0}[/] lists in {files.Count:N0} part files to {folder}");
+            return 0;
+        }));
+        return command;
+    }
+}

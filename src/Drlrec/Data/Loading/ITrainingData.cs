@@ -1,0 +1,25 @@
+using Drlrec.Configuration;
+using Drlrec.Distributed;
+using Drlrec.Features;
+
+namespace Drlrec.Data.Loading;
+
+/// <summary>
+/// What training needs of its data: the schema and vocabulary the network is built on, the training minibatches, and
+/// the validation and test lists in memory. <see cref="PreparedData"/> holds every list in memory;
+/// <see cref="StreamingData"/> reads the training lists from Parquet files as each epoch goes.
+/// </summary>
+public interface ITrainingData
+{
+    /// <summary>Where the lists come from, for reports.</summary>
+    string Source { get; }
+    ListSchema Schema { get; }
+    FeatureVocabulary Vocabulary { get; }
+    FieldLayout Layout { get; }
+    EncodedLists Validation { get; }
+    EncodedLists Test { get; }
+
+    /// <summary>The training minibatches for a run of <paramref name="config"/> (batch size, steps per epoch, buffers), this
+    /// rank's share of them when data-parallel (<paramref name="world"/>; default one process).</summary>
+    ITrainingBatches TrainingBatches(RunConfig config, DataParallel? world = null);
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Json;
+using Drlrec.Cli.Tests.Support;
+using Drlrec.Data;
+using Drlrec.Testing;
+
+namespace Drlrec.Cli.Tests.Commands;
+
+/// <summary><c>data generate</c>, and <c>train</c>/<c>distill</c> with <c>--streaming</c>, as real command lines.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class StreamingCommandTests : IDisposable
+{
+    private readonly TemporaryFolder folder = new();
+
+    public void Dispose() => folder.Dispose();
+
+    private string Generate(int lists = 600)
+    {
+        string target = folder["gen"];
+        var (code, output) = CliRunner.Run("data", "generate", "--lists", $"{lists}", "--out", target, "--lists-per-file", "250",
+            "--lists-per-row-group", "50", "--users", "150", "--items", "1000", "--seed", "4");
+        Assert.True(code == 0, output);
+        return target;
+    }
+
+    [Fact]
+    public void Generate_writes_part_files_with_the_requested_counts()
+    {
+        string target = folder["gen"];
+        var (code, output) = CliRunner.Run("data", "generate", "--lists", "600", "--out", target, "--lists-per-file", "250",
+            "--lists-per-row-group", "50", "--users", "150", "--items", "1000", "--seed", "4");
+
+        Assert.True(code == 0, output);
+        Assert.Contains($"wrote 600 lists in 3 part files to {target}", output);
+        Assert.Equal(["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"], Directory.GetFiles(target).Order().Select(Path.GetFileName));
+        var read = DataSources.Load(target, new ReadOptions());
+        Assert.Equal(600, read.Lists.Count);
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => $"r{i}"), read.Lists.Select(l => l.ListId).Order(NaturalStringComparer.Instance));
+        using var first = ParquetListReader.ParquetListFile.Open(Path.Combine(target, "part-00000.parquet"));
+        Assert.Equal(5, first.RowGroupCount);
+    }
+
+    [Fact]
+    public void Generate_into_a_folder_with_parquet_files_fails_with_exit_code_1_and_writes_nothing()
+    {
+        string target = Generate(100);
+        var (code, output) = CliRunner.Run("data", "generate", "--lists", "10", "--out", target);
+
+        Assert.Equal(1, code);
+        Assert.Contains("already holds Parquet files", output);
+        Assert.Single(Directory.GetFiles(target));
+    }
+
+    [Fact]
+    public void Train_streams_a_generated_folder_and_records_the_streaming_settings_in_config_json()
+    {
+        string data = Generate();
+        string run = folder["run"];
+
+        var (code, output) = CliRunner.Run("train", "--role", "student", "--data", data, "--streaming", "on", "--epochs", "1",
+            "--max-steps-per-epoch", "4", "--threads", "1", "--out", run);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("(streamed: 3 files, 12 row groups", output);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        var dataConfig = config.RootElement.GetProperty("data");
+        Assert.Equal("on", dataConfig.GetProperty("streaming").GetString());
+        Assert.Equal(20_000, dataConfig.GetProperty("max_eval_lists").GetInt32());
+        Assert.Equal(20_000, dataConfig.GetProperty("shuffle_buffer").GetInt32());
+        Assert.Equal(4, config.RootElement.GetProperty("trainer").GetProperty("max_steps_per_epoch").GetInt32());
+        var metrics = JsonDocument.Parse(File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Single());
+        Assert.Equal(4, metrics.RootElement.GetProperty("steps").GetInt64());
+    }
+
+    [Fact]
+    public void Distill_refuses_to_stream_naming_the_option()
+    {
+        string data = Generate(300);
+        string teacher = folder["teacher"];
+        Assert.Equal(0, CliRunner.Run("train", "--data", data, "--epochs", "1", "--max-steps-per-epoch", "2", "--threads", "1", "--out", teacher).Code);
+
+        var (code, output) = CliRunner.Run("distill", "--teacher", teacher, "--streaming", "on", "--out", folder["student"]);
+
+        Assert.Equal(1, code);
+        Assert.Contains("distill does not stream yet", output);
+        Assert.Contains("--streaming off", output);
+        Assert.False(Directory.Exists(folder["student"]));
+    }
+
+    [Fact]
+    public void Help_documents_the_streaming_options_with_their_defaults()
+    {
+        var writer = new StringWriter();
+        DrlrecCli.BuildRoot().Parse(["train", "--help"]).Invoke(new InvocationConfiguration { Output = writer });
+        string help = writer.ToString();
+
+        Assert.Contains("--streaming", help);
+        Assert.Contains("[default: auto]", help);
+        Assert.Contains("256 MiB", help);
+        Assert.Contains("--max-steps-per-epoch", help);
+    }
+}
