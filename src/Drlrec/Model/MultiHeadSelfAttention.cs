@@ -31,10 +31,6 @@ public sealed class MultiHeadSelfAttention : nn.Module
 
     public int Heads => heads;
     public int HeadDim => headDim;
-    /// <summary>[D, D] the output projection's weight (heads' values merged → D).</summary>
-    public Parameter OutputWeight => output.weight!;
-    /// <summary>[D] the output projection's bias.</summary>
-    public Parameter OutputBias => output.bias!;
 
     /// <summary>Attention of every element of x over all elements (or, when causal, over itself and earlier ones).</summary>
     /// <param name="x">[N, S, D]</param>
@@ -78,36 +74,25 @@ public sealed class MultiHeadSelfAttention : nn.Module
     public Tensor AttendProjectedAfterPrefix(Tensor qkv, Tensor prefixKeys, Tensor prefixValues, Tensor? prefixMask,
         out Tensor keys, out Tensor values)
     {
-        var (weights, k, v) = WeightsAfterPrefix(qkv, prefixKeys, prefixMask);  // [R, h, C, T+1]
+        var (q, k, v) = SplitHeads(qkv);                                       // [R, h, C, dh]
         keys = k;
         values = v;
-        long t = prefixKeys.shape[2];
-        var mixed = weights.narrow(-1, 0, t).matmul(prefixValues)              // [R, h, C, dh]
-                    .Plus(weights.narrow(-1, t, 1) * v);
-        return output.forward(MergeHeads(mixed));                              // [R, C, D]
-    }
-
-    /// <summary>The attention weights of each candidate over the prefix (positions 0..T−1) and itself (position T).</summary>
-    /// <param name="qkv">[R, C, 3D] the candidates' projections.</param>
-    /// <param name="prefixKeys">[R, h, T, dh]</param>
-    /// <param name="prefixMask">[R, T] true at real prefix positions; null when all are.</param>
-    /// <returns>weights [R, h, C, T+1]; the candidates' keys and values [R, h, C, dh].</returns>
-    public (Tensor Weights, Tensor Keys, Tensor Values) WeightsAfterPrefix(Tensor qkv, Tensor prefixKeys, Tensor? prefixMask)
-    {
-        var (q, k, v) = SplitHeads(qkv);                                       // [R, h, C, dh]
         long t = prefixKeys.shape[2];
         var prefixScores = q.matmul(prefixKeys.transpose(-2, -1));             // [R, h, C, T]
         if (prefixMask is not null)
             prefixScores = prefixScores.masked_fill(prefixMask.logical_not().view(prefixMask.shape[0], 1, 1, t), Scalars.NegativeInfinity);
         var selfScore = (q * k).sum(-1, keepdim: true);                        // [R, h, C, 1]
-        return (cat([prefixScores, selfScore], -1).div(scoreScale).softmax(-1), k, v);
+        var weights = cat([prefixScores, selfScore], -1).div(scoreScale).softmax(-1);
+        var mixed = weights.narrow(-1, 0, t).matmul(prefixValues)              // [R, h, C, dh]
+                    .Plus(weights.narrow(-1, t, 1) * v);
+        return output.forward(MergeHeads(mixed));                              // [R, C, D]
     }
 
     /// <summary>[N, S, D] → q, k, v as [N, h, S, dh].</summary>
     private (Tensor Q, Tensor K, Tensor V) ProjectHeads(Tensor x) => SplitHeads(projection.forward(x));
 
     /// <summary>[N, S, 3D] → q, k, v as [N, h, S, dh].</summary>
-    public (Tensor Q, Tensor K, Tensor V) SplitHeads(Tensor qkv)
+    private (Tensor Q, Tensor K, Tensor V) SplitHeads(Tensor qkv)
     {
         var parts = qkv.view(qkv.shape[0], qkv.shape[1], 3, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0);
         return (parts[0], parts[1], parts[2]);

@@ -232,104 +232,37 @@ public sealed class QNetwork : nn.Module
     }
 
     /// <summary>
-    /// The linear maps between the sequence attention and the GRU gates, folded for ranking (eval mode). With u the
-    /// LayerNorm's input (item vector + attention output), the GRU's input gates are
-    /// <code>
-    ///   gi = W_ih·LN(u) + b_ih = (u·M) / σ(u) + g0,   M = C·diag(γ)·W_ihᵀ,   g0 = β·W_ihᵀ + b_ih
-    /// </code>
-    /// (C = I − 11ᵀ/D centres u, σ(u) is LayerNorm's standard deviation), and the attention output is a sum of each head's
-    /// value mapped through the output projection, v_h·W_o,hᵀ. So u and u·M are weighted sums of vectors computed once
-    /// per candidate (or once per placed item), and a step no longer multiplies by W_o or W_ih (see <see cref="ScoreCached"/>).
-    /// Read from the current weights: a network changed afterwards needs a new fold.
-    /// </summary>
-    public FoldedStep FoldStep()
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        int heads = sequenceAttention.Heads, headDim = sequenceAttention.HeadDim;
-        var (gamma, beta) = (sequenceNorm.weight!, sequenceNorm.bias!);                    // [D]
-        var (wIh, bIh) = (GruParameter("weight_ih_l0"), GruParameter("bias_ih_l0"));       // [3D, D], [3D]
-        var scaled = gamma.unsqueeze(1) * wIh.t();                                          // diag(γ)·W_ihᵀ [D, 3D]
-        var m = scaled - scaled.mean([0], keepdim: true);                                    // C·X = X − column means
-        var g0 = nn.functional.linear(beta, wIh, bIh);                                      // [3D]
-        var headOutputs = sequenceAttention.OutputWeight.t().view(heads, headDim, ItemDim);  // [h, dh, D]
-        return new FoldedStep(m.MoveToOuterDisposeScope(), g0.MoveToOuterDisposeScope(),
-            sequenceAttention.OutputBias.detach().clone().MoveToOuterDisposeScope(), headOutputs.contiguous().MoveToOuterDisposeScope(),
-            headOutputs.matmul(m).MoveToOuterDisposeScope());                                // [h, dh, 3D]
-    }
-
-    /// <summary>
-    /// A request's candidates prepared for ranking (<see cref="EncodesOncePerRequest"/>), once per request: their item
-    /// vectors x (<see cref="EncodeCandidates"/>), the vectors' sequence-attention projections, x·M and each head's value
-    /// through the output projection (and that times M), for <see cref="ScoreCached"/>.
+    /// A request's candidates prepared for ranking (<see cref="EncodesOncePerRequest"/>): their item vectors
+    /// (<see cref="EncodeCandidates"/>) and those vectors' sequence-attention projections, both once per request.
     /// </summary>
     /// <param name="rows">[N, F, M] the candidates' rows.</param>
-    /// <param name="fold">This network's <see cref="FoldStep"/> (kept by reference, not owned).</param>
-    public CandidateCache CacheCandidates(Tensor rows, FoldedStep fold)
+    public CandidateCache CacheCandidates(Tensor rows)
     {
         var x = EncodeCandidates(rows);                                                     // [N, F·d]
-        var qkv = sequenceAttention.Project(x);                                             // [N, 3·F·d]
-        var (valueOutputs, valueOutputsGru) = ValueOutputs(qkv.unsqueeze(0), fold);         // [1, h, N, D], [1, h, N, 3D]
-        return new CandidateCache(x, qkv, x.matmul(fold.M), valueOutputs.squeeze(0), valueOutputsGru.squeeze(0), fold);
-    }
-
-    /// <summary>Each head's value mapped through the attention's output projection (v_h·W_o,hᵀ), and that times M.</summary>
-    /// <param name="qkv">[R, C, 3D] projections.</param>
-    /// <returns>[R, h, C, D] and [R, h, C, 3D]</returns>
-    private (Tensor Outputs, Tensor OutputsGru) ValueOutputs(Tensor qkv, FoldedStep fold)
-    {
-        var values = sequenceAttention.SplitHeads(qkv).V;                                   // [R, h, C, dh]
-        return (values.matmul(fold.HeadOutputs), values.matmul(fold.HeadOutputsGru));
+        return new CandidateCache(x, sequenceAttention.Project(x));                         // [N, 3·F·d]
     }
 
     /// <summary>
-    /// <see cref="ScoreCandidates"/> for cached candidates of one request in a slot, with the step folded
-    /// (<see cref="FoldStep"/>). The slot's context vector c is added to each item vector and, projected without bias,
-    /// to each cached projection (P(x + c) = P(x) + W·c). With attention weights a over the prefix items t and the
-    /// candidate itself, per head h:
-    /// <code>
-    ///   u   = x + c + b_o + Σ_h Σ_t a_ht·o_ht + Σ_h a_h,self·o_h,self      o = v_h·W_o,hᵀ   [C, D]
-    ///   u·M = (x + c + b_o)·M + Σ_h Σ_t a_ht·(o_ht·M) + Σ_h a_h,self·(o_h,self·M)          [C, 3D]
-    ///   gi  = u·M / σ(u) + g0                                                              (= W_ih·LN(u) + b_ih)
-    /// </code>
-    /// then the GRU gates, the MLP and the Q head as <see cref="ScoreCandidates"/>. Eval mode only (no dropout).
+    /// <see cref="ScoreCandidates"/> for cached candidates of one request in a slot: the slot's context vector c is
+    /// added to each item vector and, projected without bias, to each cached projection (P(x + c) = P(x) + W·c), so
+    /// the per-step work starts at the attention over the prefix. Eval mode only (no dropout).
     /// </summary>
     /// <param name="prefix">One prefix (R = 1).</param>
     /// <param name="candidates">[C] int64 indices into the cache.</param>
     /// <param name="slotRows">[1, F, M] the slot's rows (only the context fields' are read).</param>
     public CandidateOutput ScoreCached(PrefixState prefix, CandidateCache cache, Tensor candidates, Tensor slotRows)
     {
-        var fold = cache.Fold;
-        var x = cache.Items.index_select(0, candidates);                                    // [C, D]
-        var xm = cache.ItemsGru.index_select(0, candidates);                                // [C, 3D]
-        var qkv = cache.Projections.index_select(0, candidates).unsqueeze(0);               // [1, C, 3D]
-        var outputs = cache.ValueOutputs.index_select(1, candidates).unsqueeze(0);          // [1, h, C, D]
-        var outputsGru = cache.ValueOutputsGru.index_select(1, candidates).unsqueeze(0);    // [1, h, C, 3D]
-        var shift = fold.OutputBias.unsqueeze(0);                                           // [1, D]: c + b_o
+        var x = cache.Items.index_select(0, candidates).unsqueeze(0);                       // [1, C, F·d]
+        var qkv = cache.Projections.index_select(0, candidates).unsqueeze(0);              // [1, C, 3·F·d]
         if (SlotContext > 0)
         {
-            var context = ContextVector(slotRows);                                          // [1, 1, D]
-            var contextQkv = sequenceAttention.Project(context, bias: false);               // [1, 1, 3D]
-            qkv = qkv.Plus(contextQkv);
-            var (contextOutputs, contextOutputsGru) = ValueOutputs(contextQkv, fold);       // [1, h, 1, D], [1, h, 1, 3D]
-            outputs = outputs.Plus(contextOutputs);
-            outputsGru = outputsGru.Plus(contextOutputsGru);
-            shift = shift.Plus(context.squeeze(0));
+            var context = ContextVector(slotRows);                                          // [1, 1, F·d]
+            x = x.Plus(context);
+            qkv = qkv.Plus(sequenceAttention.Project(context, bias: false));
         }
-        var (prefixOutputs, prefixOutputsGru) = prefix.Outputs is { } o
-            ? (o, prefix.OutputsGru!)
-            : (prefix.Values.matmul(fold.HeadOutputs), prefix.Values.matmul(fold.HeadOutputsGru)); // [1, h, T, D], [1, h, T, 3D]
-        var (weights, keys, values) = sequenceAttention.WeightsAfterPrefix(qkv, prefix.Keys, prefix.KeyMask); // [1, h, C, T+1]
-        long t = prefix.Keys.shape[2];
-        var onPrefix = weights.narrow(-1, 0, t);                                            // [1, h, C, T]
-        var onSelf = weights.narrow(-1, t, 1);                                              // [1, h, C, 1]
-        var u = x.Plus(shift).Plus(onPrefix.matmul(prefixOutputs).Plus(onSelf * outputs).sum([1]).squeeze(0));   // [C, D]
-        var um = xm.Plus(shift.matmul(fold.M)).Plus(onPrefix.matmul(prefixOutputsGru).Plus(onSelf * outputsGru).sum([1]).squeeze(0)); // [C, 3D]
-        var sigma = u.var([1], unbiased: false, keepdim: true).add_(Scalars.LayerNormEpsilon).sqrt_(); // [C, 1]
-        var gi = um.div(sigma).Plus(fold.G0).unsqueeze(0);                                  // [1, C, 3D]
-        var h = GruGates(gi, prefix.Hidden);                                                // [1, C, D]
-        var hint = Mlp(h);                                                                  // [1, C, H]
-        return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint, keys, values, h, outputs, outputsGru);
+        var attended = sequenceAttention.AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.KeyMask,
+            out var keys, out var values);                                                  // [1, C, F·d]
+        return Step(prefix, x, attended, keys, values);
     }
 
     /// <summary><see cref="ScoreCandidates"/> from item vectors (<see cref="EncodeItems"/>, or <see cref="AtSlot"/> of
@@ -400,18 +333,7 @@ public sealed class QNetwork : nn.Module
         var keys = cat([prefix.Keys, step.Keys.gather(2, pickKey)], 2);                          // [R, h, T+1, dh]
         var values = cat([prefix.Values, step.Values.gather(2, pickKey)], 2);
         var hidden = step.States.gather(1, chosen.view(r, 1, 1).expand(-1, 1, step.States.shape[2])).squeeze(1); // [R, F·d]
-        if (step.Outputs is null || step.OutputsGru is null) return new PrefixState(keys, values, hidden);
-        Tensor Extend(Tensor? cached, Tensor candidates)                                           // [R, h, T+1, width]
-        {
-            var pick = chosen.view(r, 1, 1, 1).expand(-1, candidates.shape[1], 1, candidates.shape[3]);
-            var placed = candidates.gather(2, pick);
-            return cached is null ? placed : cat([cached, placed], 2);
-        }
-        // A prefix that never went through ScoreCached (T = 0 has nothing to carry) starts its outputs here.
-        bool carried = prefix.Outputs is not null || prefix.Keys.shape[2] == 0;
-        return carried
-            ? new PrefixState(keys, values, hidden, null, Extend(prefix.Outputs, step.Outputs), Extend(prefix.OutputsGru, step.OutputsGru))
-            : new PrefixState(keys, values, hidden);
+        return new PrefixState(keys, values, hidden);
     }
 
     /// <summary>The tanh MLP to the hint vector; at inference its dropout layers are skipped rather than called as
@@ -427,15 +349,9 @@ public sealed class QNetwork : nn.Module
     /// <param name="x">[R, C, D] inputs.</param>
     /// <param name="h">[R, D] previous hidden state.</param>
     /// <returns>[R, C, D]</returns>
-    private Tensor GruStep(Tensor x, Tensor h) =>
-        GruGates(nn.functional.linear(x, GruParameter("weight_ih_l0"), GruParameter("bias_ih_l0")), h);       // gi [R, C, 3D]
-
-    /// <summary>The GRU step from its input gates gi = W_ih·x + b_ih.</summary>
-    /// <param name="gi">[R, C, 3D]</param>
-    /// <param name="h">[R, D] previous hidden state.</param>
-    /// <returns>[R, C, D]</returns>
-    private Tensor GruGates(Tensor gi, Tensor h)
+    private Tensor GruStep(Tensor x, Tensor h)
     {
+        var gi = nn.functional.linear(x, GruParameter("weight_ih_l0"), GruParameter("bias_ih_l0"));               // [R, C, 3D]
         var gh = nn.functional.linear(h, GruParameter("weight_hh_l0"), GruParameter("bias_hh_l0")).unsqueeze(1); // [R, 1, 3D]: once per state
         var (ir, iz, inew) = Chunk3(gi);
         var (hr, hz, hnew) = Chunk3(gh);
@@ -472,45 +388,15 @@ public sealed class QNetwork : nn.Module
 /// <param name="States">[B, L, F·d] GRU states h_1..h_L.</param>
 public sealed record ListOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
 
-/// <summary>A request's candidates for <see cref="QNetwork.ScoreCached"/> (<see cref="QNetwork.CacheCandidates"/>).</summary>
-/// <param name="Items">[N, D] item vectors x without the slot's context.</param>
-/// <param name="Projections">[N, 3D] their sequence-attention q|k|v projections (bias included).</param>
-/// <param name="ItemsGru">[N, 3D] x·M.</param>
-/// <param name="ValueOutputs">[h, N, D] each head's value through the attention's output projection.</param>
-/// <param name="ValueOutputsGru">[h, N, 3D] those times M.</param>
-/// <param name="Fold">The network's folded step (not owned).</param>
-public sealed record CandidateCache(Tensor Items, Tensor Projections, Tensor ItemsGru, Tensor ValueOutputs, Tensor ValueOutputsGru,
-    FoldedStep Fold) : IDisposable
+/// <summary>A request's candidates for <see cref="QNetwork.ScoreCached"/>.</summary>
+/// <param name="Items">[N, F·d] item vectors without the slot's context.</param>
+/// <param name="Projections">[N, 3·F·d] their sequence-attention q|k|v projections (bias included).</param>
+public sealed record CandidateCache(Tensor Items, Tensor Projections) : IDisposable
 {
-    /// <summary>The same cache with its tensors moved out of the current dispose scope.</summary>
-    public CandidateCache Kept() => new(Items.MoveToOuterDisposeScope(), Projections.MoveToOuterDisposeScope(),
-        ItemsGru.MoveToOuterDisposeScope(), ValueOutputs.MoveToOuterDisposeScope(), ValueOutputsGru.MoveToOuterDisposeScope(), Fold);
-
     public void Dispose()
     {
         Items.Dispose();
         Projections.Dispose();
-        ItemsGru.Dispose();
-        ValueOutputs.Dispose();
-        ValueOutputsGru.Dispose();
-    }
-}
-
-/// <summary>The maps of <see cref="QNetwork.FoldStep"/>.</summary>
-/// <param name="M">[D, 3D] C·diag(γ)·W_ihᵀ.</param>
-/// <param name="G0">[3D] β·W_ihᵀ + b_ih.</param>
-/// <param name="OutputBias">[D] the attention's output bias b_o.</param>
-/// <param name="HeadOutputs">[h, dh, D] each head's block of W_oᵀ.</param>
-/// <param name="HeadOutputsGru">[h, dh, 3D] those times M.</param>
-public sealed record FoldedStep(Tensor M, Tensor G0, Tensor OutputBias, Tensor HeadOutputs, Tensor HeadOutputsGru) : IDisposable
-{
-    public void Dispose()
-    {
-        M.Dispose();
-        G0.Dispose();
-        OutputBias.Dispose();
-        HeadOutputs.Dispose();
-        HeadOutputsGru.Dispose();
     }
 }
 
@@ -520,18 +406,11 @@ public sealed record FoldedStep(Tensor M, Tensor G0, Tensor OutputBias, Tensor H
 /// <param name="Keys">[R, h, C, dh] each candidate's sequence-attention key (cached if it is placed).</param>
 /// <param name="Values">[R, h, C, dh].</param>
 /// <param name="States">[R, C, F·d] the GRU state if the candidate is placed.</param>
-/// <param name="Outputs">[R, h, C, D] each head's value through the output projection (<see cref="QNetwork.ScoreCached"/> only).</param>
-/// <param name="OutputsGru">[R, h, C, 3D] those times M (<see cref="QNetwork.ScoreCached"/> only).</param>
-public sealed record CandidateOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States, Tensor? Outputs = null,
-    Tensor? OutputsGru = null);
+public sealed record CandidateOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
 
 /// <summary>Cached state of R list prefixes of T placed items.</summary>
 /// <param name="Keys">[R, h, T, dh].</param>
 /// <param name="Values">[R, h, T, dh].</param>
 /// <param name="Hidden">[R, F·d] GRU state after the prefix (zeros when T = 0).</param>
 /// <param name="KeyMask">[R, T] real prefix positions when prefixes differ in length; null when all T are real.</param>
-/// <param name="Outputs">[R, h, T, D] the placed items' values through the attention's output projection, kept by
-/// <see cref="QNetwork.Advance"/> after <see cref="QNetwork.ScoreCached"/> (null: computed from the values when needed).</param>
-/// <param name="OutputsGru">[R, h, T, 3D] those times M (with <paramref name="Outputs"/>).</param>
-public sealed record PrefixState(Tensor Keys, Tensor Values, Tensor Hidden, Tensor? KeyMask = null, Tensor? Outputs = null,
-    Tensor? OutputsGru = null);
+public sealed record PrefixState(Tensor Keys, Tensor Values, Tensor Hidden, Tensor? KeyMask = null);

@@ -32,20 +32,6 @@ public static class OnnxNames
     public const string Items = "items";
     /// <summary>[1, N, 3D] float their sequence-attention q|k|v projections.</summary>
     public const string Projections = "projections";
-    /// <summary>[1, N, 3D] float x·M of the folded step (<see cref="QNetwork.FoldStep"/>).</summary>
-    public const string ItemsGru = "items_gru";
-    /// <summary>[1, h, N, D] float each head's value through the attention's output projection.</summary>
-    public const string ValueOutputs = "value_outputs";
-    /// <summary>[1, h, N, 3D] float those times M.</summary>
-    public const string ValueOutputsGru = "value_outputs_gru";
-    /// <summary>[1, h, T, D] float the placed items' value outputs (cached step graph).</summary>
-    public const string PrefixOutputs = "prefix_outputs";
-    /// <summary>[1, h, T, 3D] float those times M.</summary>
-    public const string PrefixOutputsGru = "prefix_outputs_gru";
-    /// <summary>[1, h, C, D] each candidate's value outputs in the slot (kept for the prefix if placed; cached step graph).</summary>
-    public const string Outputs = "outputs";
-    /// <summary>[1, h, C, 3D] those times M.</summary>
-    public const string OutputsGru = "outputs_gru";
     /// <summary>[C] int64 the remaining candidates, indices into <see cref="Items"/> (cached step graph).</summary>
     public const string Candidates = "candidates";
     /// <summary>[1, 1, F, M] int64 the slot's rows (only its context fields are read; cached step graph).</summary>

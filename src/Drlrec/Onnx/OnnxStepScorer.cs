@@ -24,13 +24,9 @@ public sealed class OnnxStepScorer : IStepScorer
     private static readonly string[] AllOutputs = [.. ServingOutputs, OnnxNames.Hint];
 
     private static readonly string[] CachedInputNames =
-        [OnnxNames.PrefixKeys, OnnxNames.PrefixOutputs, OnnxNames.PrefixOutputsGru, OnnxNames.PrefixMask, OnnxNames.Hidden,
-         OnnxNames.Items, OnnxNames.Projections, OnnxNames.ItemsGru, OnnxNames.ValueOutputs, OnnxNames.ValueOutputsGru,
-         OnnxNames.Candidates, OnnxNames.SlotRows];
-    private static readonly string[] CachedOutputs =
-        [OnnxNames.Q, OnnxNames.Keys, OnnxNames.Outputs, OnnxNames.OutputsGru, OnnxNames.States];
-    private static readonly string[] EncodeOutputs =
-        [OnnxNames.Items, OnnxNames.Projections, OnnxNames.ItemsGru, OnnxNames.ValueOutputs, OnnxNames.ValueOutputsGru];
+        [OnnxNames.PrefixKeys, OnnxNames.PrefixValues, OnnxNames.PrefixMask, OnnxNames.Hidden, OnnxNames.Items,
+         OnnxNames.Projections, OnnxNames.Candidates, OnnxNames.SlotRows];
+    private static readonly string[] EncodeOutputs = [OnnxNames.Items, OnnxNames.Projections];
 
     private readonly OnnxSession onnx;
     // The serving split, when exported beside the step graph: encode once per request, then cached steps.
@@ -49,14 +45,6 @@ public sealed class OnnxStepScorer : IStepScorer
             {
                 encode = new OnnxSession(encodePath, OnnxGraphKind.Encode, intraOpThreads);
                 cachedStep = new OnnxSession(cachedPath, OnnxGraphKind.CachedStep, intraOpThreads);
-                // A split exported before the step was folded (no prefix outputs): requests run on the step graph alone,
-                // as before; exporting again gives the folded split.
-                if (!cachedStep.Session.InputMetadata.ContainsKey(OnnxNames.PrefixOutputs))
-                {
-                    encode.Dispose();
-                    cachedStep.Dispose();
-                    (encode, cachedStep) = (null, null);
-                }
             }
         }
         catch
@@ -178,25 +166,24 @@ public sealed class OnnxStepScorer : IStepScorer
         {
         }
 
-    }
+        /// <summary>[T][h·dh] per placed item → [h, T, dh].</summary>
+        private static float[] Stack(List<float[]> perItem, int h, int dh)
+        {
+            int t = perItem.Count;
+            var result = new float[h * t * dh];
+            for (int i = 0; i < t; i++)
+                for (int head = 0; head < h; head++)
+                    Array.Copy(perItem[i], head * dh, result, (head * t + i) * dh, dh);
+            return result;
+        }
 
-    /// <summary>[T][h·w] per placed item → [h, T, w].</summary>
-    private static float[] Stack(List<float[]> perItem, int h, int w)
-    {
-        int t = perItem.Count;
-        var result = new float[h * t * w];
-        for (int i = 0; i < t; i++)
-            for (int head = 0; head < h; head++)
-                Array.Copy(perItem[i], head * w, result, (head * t + i) * w, w);
-        return result;
-    }
-
-    /// <summary>Candidate <paramref name="j"/> of [h, C, w] → [h·w].</summary>
-    private static float[] Column(ReadOnlySpan<float> all, int h, int c, int w, int j)
-    {
-        var result = new float[h * w];
-        for (int head = 0; head < h; head++) all.Slice((head * c + j) * w, w).CopyTo(result.AsSpan(head * w, w));
-        return result;
+        /// <summary>Candidate <paramref name="j"/> of [h, C, dh] → [h·dh].</summary>
+        private static float[] Column(float[] all, int h, int c, int dh, int j)
+        {
+            var result = new float[h * dh];
+            for (int head = 0; head < h; head++) Array.Copy(all, (head * c + j) * dh, result, head * dh, dh);
+            return result;
+        }
     }
 
     /// <summary>One request on the step graph: every step sends the remaining candidates' rows in the slot.</summary>
@@ -207,74 +194,56 @@ public sealed class OnnxStepScorer : IStepScorer
     }
 
     /// <summary>
-    /// One request on the serving split (<see cref="Model.QNetwork.ScoreCached"/>): the encode graph runs once over every
-    /// candidate and its outputs stay in ONNX Runtime values for the request; each step sends the remaining candidates'
-    /// indices, the slot's rows and the prefix (keys and value outputs of the placed items), and only Q comes back to
-    /// managed memory, until the placed candidate's key, outputs and state are read from the step's outputs.
+    /// One request on the serving split: the encode graph runs once over every candidate; each step sends the remaining
+    /// candidates' indices and the slot's rows, with the request's encodings held in ONNX Runtime values for the request.
     /// </summary>
-    private sealed class CachedSession : ISlateSession
+    private sealed class CachedSession : PrefixSession
     {
-        private readonly OnnxStepScorer scorer;
         private readonly SlateInput input;
-        private readonly OrtValue[] encoded;   // items, projections, items_gru, value_outputs, value_outputs_gru
-        private readonly List<float[]> keys = [], outputs = [], outputsGru = [];   // per placed item: [h·dh], [h·D], [h·3D]
-        private float[] hidden;
-        private IDisposableReadOnlyCollection<OrtValue>? last;
-        private int lastCount;
+        private readonly OrtValue items, projections;
+        private readonly int candidateCount;
 
-        public CachedSession(OnnxStepScorer scorer, SlateInput input)
+        public CachedSession(OnnxStepScorer scorer, SlateInput input) : base(scorer)
         {
-            this.scorer = scorer;
             this.input = input;
-            hidden = new float[scorer.StateDim];
-            int n = input.Candidates, m = input.MaxValues, f = scorer.FieldCount;
+            int n = input.Candidates, m = input.MaxValues, f = scorer.FieldCount, d = scorer.StateDim;
             var rows = input.Rows(0, Enumerable.Range(0, n).ToArray());
             scorer.encode!.EnsureRows(rows, m);
-            using var rowsValue = OrtValue.CreateTensorValueFromMemory(rows, [1, n, f, m]);
-            encoded = [.. scorer.encode.Session.Run(scorer.encode.RunOptions, [OnnxNames.Rows], [rowsValue], EncodeOutputs)];
+            float[] itemData, projectionData;
+            using (var rowsValue = OrtValue.CreateTensorValueFromMemory(rows, [1, n, f, m]))
+            using (var outputs = scorer.encode.Session.Run(scorer.encode.RunOptions, [OnnxNames.Rows], [rowsValue], EncodeOutputs))
+            {
+                itemData = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+                projectionData = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+            }
+            items = OrtValue.CreateTensorValueFromMemory(itemData, [1, n, d]);
+            projections = OrtValue.CreateTensorValueFromMemory(projectionData, [1, n, 3 * d]);
+            candidateCount = n;
         }
 
-        public float[] Score(IReadOnlyList<int> candidates)
+        protected override StepScores Run(IReadOnlyList<int> candidates, int slot, float[] prefixKeys, float[] prefixValues, float[] state)
         {
-            int c = candidates.Count, t = keys.Count, h = scorer.Heads, d = scorer.StateDim, n = input.Candidates;
+            var scorer = Scorer;
+            int c = candidates.Count;
             var indices = new long[c];
             for (int j = 0; j < c; j++)
             {
-                if ((uint)candidates[j] >= (uint)n) throw new ArgumentOutOfRangeException(nameof(candidates));
+                if ((uint)candidates[j] >= (uint)candidateCount) throw new ArgumentOutOfRangeException(nameof(candidates));
                 indices[j] = candidates[j];
             }
-            var slotRows = input.SlotRows[t];
+            var slotRows = input.SlotRows[slot];
             scorer.cachedStep!.EnsureRows(slotRows, input.MaxValues);
-            using var prefixKeys = OrtValue.CreateTensorValueFromMemory(Stack(keys, h, scorer.HeadDim), [1, h, t, scorer.HeadDim]);
-            using var prefixOutputs = OrtValue.CreateTensorValueFromMemory(Stack(outputs, h, d), [1, h, t, d]);
-            using var prefixOutputsGru = OrtValue.CreateTensorValueFromMemory(Stack(outputsGru, h, 3 * d), [1, h, t, 3 * d]);
-            using var mask = OrtValue.CreateTensorValueFromMemory(AllReal(t), [1, t]);
-            using var state = OrtValue.CreateTensorValueFromMemory(hidden, [1, d]);
             using var index = OrtValue.CreateTensorValueFromMemory(indices, [c]);
             using var rows = OrtValue.CreateTensorValueFromMemory(slotRows, [1, 1, scorer.FieldCount, input.MaxValues]);
-            last?.Dispose();
-            last = scorer.cachedStep.Session.Run(scorer.cachedStep.RunOptions, CachedInputNames,
-                [prefixKeys, prefixOutputs, prefixOutputsGru, mask, state, .. encoded, index, rows], CachedOutputs);
-            lastCount = c;
-            return last[0].GetTensorDataAsSpan<float>().ToArray();
+            var result = scorer.RunStep(scorer.cachedStep, CachedInputNames, slot, prefixKeys, prefixValues, AllReal(slot), state,
+                [items, projections, index, rows], ServingOutputs);
+            return new StepScores(result[0], result[1], result[2], result[3]);
         }
 
-        public void Place(int chosen)
+        public override void Dispose()
         {
-            if (last is null) throw new InvalidOperationException("Place before Score");
-            int h = scorer.Heads, d = scorer.StateDim, c = lastCount;
-            keys.Add(Column(last[1].GetTensorDataAsSpan<float>(), h, c, scorer.HeadDim, chosen));
-            outputs.Add(Column(last[2].GetTensorDataAsSpan<float>(), h, c, d, chosen));
-            outputsGru.Add(Column(last[3].GetTensorDataAsSpan<float>(), h, c, 3 * d, chosen));
-            hidden = last[4].GetTensorDataAsSpan<float>().Slice(chosen * d, d).ToArray();
-            last.Dispose();
-            last = null;
-        }
-
-        public void Dispose()
-        {
-            last?.Dispose();
-            foreach (var value in encoded) value.Dispose();
+            items.Dispose();
+            projections.Dispose();
         }
     }
 }

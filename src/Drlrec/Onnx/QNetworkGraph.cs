@@ -21,11 +21,9 @@ internal sealed class QNetworkGraph
     private readonly int f, d, fieldHeads, stateDim, heads, headDim, hintDim;
     private readonly int[] denseFields;
     private readonly int slotContext;
-    private readonly QNetwork network;
 
     private QNetworkGraph(QNetwork network, string name)
     {
-        this.network = network;
         g = new GraphBuilder(name);
         parameters = network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
         f = network.FieldCount;
@@ -89,84 +87,34 @@ internal sealed class QNetworkGraph
 
     private GraphProto BuildEncode()
     {
-        using var fold = network.FoldStep();
         var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "N", f, "M");
         var fields = EmbeddingBagMean(rows);                                                          // [1, N, F, d]
         var items = g.Reshape(g.Mul(MixFields(fields), FieldMask(context: false)), 0, 0, stateDim);  // [1, N, D], context 0
         var projections = Linear(items, "sequenceAttention.projection");                             // [1, N, 3D]
-        var (valueOutputs, valueOutputsGru) = ValueOutputs(projections, fold);                        // [1, h, N, D], [1, h, N, 3D]
         g.Output(OnnxNames.Items, items, DataType.Float, 1, "N", stateDim);
         g.Output(OnnxNames.Projections, projections, DataType.Float, 1, "N", 3 * stateDim);
-        g.Output(OnnxNames.ItemsGru, g.MatMul(items, g.Weight("fold.M", fold.M)), DataType.Float, 1, "N", 3 * stateDim);
-        g.Output(OnnxNames.ValueOutputs, valueOutputs, DataType.Float, 1, heads, "N", stateDim);
-        g.Output(OnnxNames.ValueOutputsGru, valueOutputsGru, DataType.Float, 1, heads, "N", 3 * stateDim);
         return g.Graph;
     }
 
-    /// <summary>The folded step of <see cref="QNetwork.ScoreCached"/> (see <see cref="QNetwork.FoldStep"/> for the maths).</summary>
     private GraphProto BuildCachedStep()
     {
-        using var fold = network.FoldStep();
-        var prefixKeys = g.Input(OnnxNames.PrefixKeys, DataType.Float, 1, heads, "T", headDim);
-        var prefixOutputs = g.Input(OnnxNames.PrefixOutputs, DataType.Float, 1, heads, "T", stateDim);
-        var prefixOutputsGru = g.Input(OnnxNames.PrefixOutputsGru, DataType.Float, 1, heads, "T", 3 * stateDim);
-        var prefixMask = g.Input(OnnxNames.PrefixMask, DataType.Bool, 1, "T");
-        var hidden = g.Input(OnnxNames.Hidden, DataType.Float, 1, stateDim);
+        var prefix = PrefixInputs();
         var items = g.Input(OnnxNames.Items, DataType.Float, 1, "N", stateDim);
         var projections = g.Input(OnnxNames.Projections, DataType.Float, 1, "N", 3 * stateDim);
-        var itemsGru = g.Input(OnnxNames.ItemsGru, DataType.Float, 1, "N", 3 * stateDim);
-        var valueOutputs = g.Input(OnnxNames.ValueOutputs, DataType.Float, 1, heads, "N", stateDim);
-        var valueOutputsGru = g.Input(OnnxNames.ValueOutputsGru, DataType.Float, 1, heads, "N", 3 * stateDim);
         var candidates = g.Input(OnnxNames.Candidates, DataType.Int64, "C");
         var slotRows = g.Input(OnnxNames.SlotRows, DataType.Int64, 1, 1, f, "M");
 
-        var m = g.Weight("fold.M", fold.M);                                                           // [D, 3D]
         var x = g.Gather(items, candidates, axis: 1);                                                 // [1, C, D]
-        var xm = g.Gather(itemsGru, candidates, axis: 1);                                             // [1, C, 3D]
         var qkv = g.Gather(projections, candidates, axis: 1);                                         // [1, C, 3D]
-        var outputs = g.Gather(valueOutputs, candidates, axis: 2);                                    // [1, h, C, D]
-        var outputsGru = g.Gather(valueOutputsGru, candidates, axis: 2);                              // [1, h, C, 3D]
-        var shift = g.Weight("fold.output_bias", fold.OutputBias);                                    // [D]: c + b_o
         if (slotContext > 0)
         {
-            // P(x + c) = P(x) + W·c: the slot's context vector, its projection without bias, its value's outputs.
+            // P(x + c) = P(x) + W·c: the slot's context vector, and its projection without bias.
             var context = g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), 0, 0, stateDim); // [1, 1, D]
-            var contextQkv = g.MatMul(context, WeightT("sequenceAttention.projection.weight"));      // [1, 1, 3D]
-            qkv = g.Add(qkv, contextQkv);
-            var (contextOutputs, contextOutputsGru) = ValueOutputs(contextQkv, fold);                 // [1, h, 1, D], [1, h, 1, 3D]
-            outputs = g.Add(outputs, contextOutputs);
-            outputsGru = g.Add(outputsGru, contextOutputsGru);
-            shift = g.Add(shift, context);                                                            // [1, 1, D]
+            x = g.Add(x, context);
+            qkv = g.Add(qkv, g.MatMul(context, WeightT("sequenceAttention.projection.weight")));      // [1, C, 3D]
         }
-        var (q, keys, _) = SplitHeads(qkv, leading: 1, heads, headDim);                               // [1, h, C, dh]
-        var (onPrefix, onSelf) = AttentionWeights(q, keys, prefixKeys, prefixMask);                   // [1, h, C, T], [1, h, C, 1]
-        // u = x + c + b_o + Σ_h (Σ_t a_ht·o_ht + a_h,self·o_h,self);  u·M likewise from the M-mapped vectors.
-        var u = g.Add(g.Add(x, shift), g.ReduceSum(g.Add(g.MatMul(onPrefix, prefixOutputs), g.Mul(onSelf, outputs)), axis: 1, keepDims: false));
-        var um = g.Add(g.Add(xm, g.MatMul(shift, m)),
-            g.ReduceSum(g.Add(g.MatMul(onPrefix, prefixOutputsGru), g.Mul(onSelf, outputsGru)), axis: 1, keepDims: false)); // [1, C, 3D]
-        var centred = g.Sub(u, g.Op("ReduceMean", [u], GraphBuilder.Attribute("axes", [-1L]), GraphBuilder.Attribute("keepdims", 1)));
-        var variance = g.Op("ReduceMean", [g.Mul(centred, centred)], GraphBuilder.Attribute("axes", [-1L]), GraphBuilder.Attribute("keepdims", 1));
-        var sigma = g.Op("Sqrt", [g.Add(variance, g.Scalar(1e-5f))]);                                 // [1, C, 1]
-        var gi = g.Add(g.Div(um, sigma), g.Weight("fold.g0", fold.G0));                              // gi = u·M/σ + g0  [1, C, 3D]
-        var states = GruGates(gi, hidden);                                                            // [1, C, D]
-        var hint = Mlp(states);                                                                       // [1, C, H]
-
-        g.Output(OnnxNames.Q, QHead(hint), DataType.Float, 1, "C");
-        g.Output(OnnxNames.Keys, keys, DataType.Float, 1, heads, "C", headDim);
-        g.Output(OnnxNames.Outputs, outputs, DataType.Float, 1, heads, "C", stateDim);
-        g.Output(OnnxNames.OutputsGru, outputsGru, DataType.Float, 1, heads, "C", 3 * stateDim);
-        g.Output(OnnxNames.States, states, DataType.Float, 1, "C", stateDim);
-        return g.Graph;
-    }
-
-    /// <summary>Each head's value through the attention's output projection, and that times M (<see cref="QNetwork.FoldStep"/>).</summary>
-    /// <param name="qkv">[1, S, 3D]</param>
-    /// <returns>[1, h, S, D] and [1, h, S, 3D]</returns>
-    private (string Outputs, string OutputsGru) ValueOutputs(string qkv, FoldedStep fold)
-    {
-        var (_, _, values) = SplitHeads(qkv, leading: 1, heads, headDim);                             // [1, h, S, dh]
-        return (g.MatMul(values, Cached("fold.head_outputs", () => g.Weight("fold.head_outputs", fold.HeadOutputs))),
-            g.MatMul(values, Cached("fold.head_outputs_gru", () => g.Weight("fold.head_outputs_gru", fold.HeadOutputsGru))));
+        var attended = AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.Mask, out var keys, out var values); // [1, C, D]
+        return StepOutputs(x, attended, prefix.Hidden, keys, values);
     }
 
     /// <summary>The cached prefix of one request, the inputs every step graph starts from.</summary>
@@ -316,22 +264,14 @@ internal sealed class QNetworkGraph
         var (q, k, v) = SplitHeads(qkv, leading: 1, heads, headDim);                                  // [1, h, C, dh]
         keys = k;
         values = v;
-        var (prefixWeights, selfWeight) = AttentionWeights(q, k, prefixKeys, prefixMask);             // [1, h, C, T], [1, h, C, 1]
-        var mixed = g.Add(g.MatMul(prefixWeights, prefixValues), g.Mul(selfWeight, v));              // [1, h, C, dh]
-        return Linear(MergeHeads(mixed, leading: 1, stateDim), "sequenceAttention.output");          // [1, C, D]
-    }
-
-    /// <summary>Each candidate's attention weights over the prefix and over itself.</summary>
-    /// <param name="q">[1, h, C, dh] the candidates' queries.</param>
-    /// <param name="k">[1, h, C, dh] their keys.</param>
-    /// <returns>[1, h, C, T] and [1, h, C, 1]</returns>
-    private (string OnPrefix, string OnSelf) AttentionWeights(string q, string k, string prefixKeys, string prefixMask)
-    {
         var prefixScores = g.MatMul(q, g.Transpose(prefixKeys, 0, 1, 3, 2));                        // [1, h, C, T]
         prefixScores = g.Where(g.Unsqueeze(prefixMask, 1, 2), prefixScores, g.Scalar(float.NegativeInfinity)); // mask [1, 1, 1, T]
         var selfScore = g.ReduceSum(g.Mul(q, k), axis: -1, keepDims: true);                           // [1, h, C, 1]
         var weights = g.Softmax(g.Mul(g.Concat(-1, prefixScores, selfScore), Scale(headDim)));       // [1, h, C, T+1]
-        return (g.Slice(weights, axis: 3, start: 0, end: -1), g.Slice(weights, axis: 3, start: -1, end: long.MaxValue));
+        var prefixWeights = g.Slice(weights, axis: 3, start: 0, end: -1);                            // [1, h, C, T]
+        var selfWeight = g.Slice(weights, axis: 3, start: -1, end: long.MaxValue);                   // [1, h, C, 1]
+        var mixed = g.Add(g.MatMul(prefixWeights, prefixValues), g.Mul(selfWeight, v));              // [1, h, C, dh]
+        return Linear(MergeHeads(mixed, leading: 1, stateDim), "sequenceAttention.output");          // [1, C, D]
     }
 
     /// <summary>Causal attention across the L positions of each list (a position sees itself and earlier ones).</summary>
@@ -387,15 +327,9 @@ internal sealed class QNetworkGraph
     /// <param name="x">[1, C, D]</param>
     /// <param name="hidden">[1, D]</param>
     /// <returns>[1, C, D] the next states.</returns>
-    private string GruStep(string x, string hidden) =>
-        GruGates(g.Add(g.MatMul(x, WeightT("gru.weight_ih_l0")), Weight("gru.bias_ih_l0")), hidden); // gi [1, C, 3D]
-
-    /// <summary>The GRU step from its input gates gi = W_ih·x + b_ih.</summary>
-    /// <param name="gi">[1, C, 3D]</param>
-    /// <param name="hidden">[1, D]</param>
-    /// <returns>[1, C, D]</returns>
-    private string GruGates(string gi, string hidden)
+    private string GruStep(string x, string hidden)
     {
+        var gi = g.Add(g.MatMul(x, WeightT("gru.weight_ih_l0")), Weight("gru.bias_ih_l0"));          // [1, C, 3D]
         var gh = g.Add(g.MatMul(hidden, WeightT("gru.weight_hh_l0")), Weight("gru.bias_hh_l0"));     // [1, 3D]
         var input = g.SplitLast(gi, 3, stateDim);                                                     // 3 × [1, C, D]
         var recurrent = g.SplitLast(g.Unsqueeze(gh, 1), 3, stateDim);                                 // 3 × [1, 1, D]

@@ -7,34 +7,29 @@ namespace Drlrec.Ranking;
 public sealed class TorchStepScorer : IStepScorer
 {
     private readonly QNetwork network;
-    private readonly FoldedStep? fold;
     private readonly bool owns;
 
-    /// <param name="network">The network, read as it is now: its step is folded here (<see cref="QNetwork.FoldStep"/>),
-    /// so a network trained further needs a new scorer.</param>
     /// <param name="owns">Dispose the network with this scorer.</param>
     public TorchStepScorer(QNetwork network, bool owns = false)
     {
         this.network = network;
         this.owns = owns;
         network.eval();
-        if (network.EncodesOncePerRequest) fold = network.FoldStep();
     }
 
     public string Backend => "torch";
     public int FieldCount => network.FieldCount;
 
-    public ISlateSession Begin(SlateInput input) => new Session(network, fold, input);
+    public ISlateSession Begin(SlateInput input) => new Session(network, input);
 
     public void Dispose()
     {
-        fold?.Dispose();
         if (owns) network.Dispose();
     }
 
     /// <summary>
     /// One request: the candidates are encoded and projected once (<see cref="QNetwork.CacheCandidates"/>) and each step
-    /// adds the slot's context and runs the folded step (<see cref="QNetwork.ScoreCached"/>); models whose field attention mixes the context encode every
+    /// adds the slot's context (<see cref="QNetwork.ScoreCached"/>); models whose field attention mixes the context encode every
     /// remaining candidate in every slot. The prefix state stays in tensors; only Q-values come back.
     /// </summary>
     private sealed class Session : ISlateSession
@@ -46,13 +41,18 @@ public sealed class TorchStepScorer : IStepScorer
         private CandidateOutput? last;
         private int placed;
 
-        public Session(QNetwork network, FoldedStep? fold, SlateInput input)
+        public Session(QNetwork network, SlateInput input)
         {
             this.network = network;
             this.input = input;
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            if (fold is not null) cache = network.CacheCandidates(Rows(0, Enumerable.Range(0, input.Candidates).ToArray()), fold).Kept();
+            if (network.EncodesOncePerRequest)
+            {
+                var all = Enumerable.Range(0, input.Candidates).ToArray();
+                var made = network.CacheCandidates(Rows(0, all));
+                cache = new CandidateCache(made.Items.MoveToOuterDisposeScope(), made.Projections.MoveToOuterDisposeScope());
+            }
             prefix = Keep(network.EmptyPrefix(1));
         }
 
@@ -73,8 +73,7 @@ public sealed class TorchStepScorer : IStepScorer
             }
             Release(last);
             last = new CandidateOutput(step.Q.MoveToOuterDisposeScope(), step.Hint, step.Keys.MoveToOuterDisposeScope(),
-                step.Values.MoveToOuterDisposeScope(), step.States.MoveToOuterDisposeScope(), step.Outputs?.MoveToOuterDisposeScope(),
-                step.OutputsGru?.MoveToOuterDisposeScope());
+                step.Values.MoveToOuterDisposeScope(), step.States.MoveToOuterDisposeScope());
             return last.Q.contiguous().data<float>().ToArray();
         }
 
@@ -94,16 +93,13 @@ public sealed class TorchStepScorer : IStepScorer
             tensor(input.Rows(slot, candidates), [candidates.Count, network.FieldCount, input.MaxValues]);
 
         private static PrefixState Keep(PrefixState state) => new(state.Keys.MoveToOuterDisposeScope(),
-            state.Values.MoveToOuterDisposeScope(), state.Hidden.MoveToOuterDisposeScope(), null,
-            state.Outputs?.MoveToOuterDisposeScope(), state.OutputsGru?.MoveToOuterDisposeScope());
+            state.Values.MoveToOuterDisposeScope(), state.Hidden.MoveToOuterDisposeScope());
 
         private static void Release(PrefixState state)
         {
             state.Keys.Dispose();
             state.Values.Dispose();
             state.Hidden.Dispose();
-            state.Outputs?.Dispose();
-            state.OutputsGru?.Dispose();
         }
 
         private static void Release(CandidateOutput? step)
@@ -113,8 +109,6 @@ public sealed class TorchStepScorer : IStepScorer
             step.Keys.Dispose();
             step.Values.Dispose();
             step.States.Dispose();
-            step.Outputs?.Dispose();
-            step.OutputsGru?.Dispose();
         }
 
         public void Dispose()

@@ -19,8 +19,6 @@ internal static class Scalars
     public static readonly Scalar One = 1.ToScalar();
     public static readonly Scalar True = true.ToScalar();
     public static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
-    /// <summary>nn.LayerNorm's default eps, for maths that folds a LayerNorm (<c>QNetwork.FoldStep</c>).</summary>
-    public static readonly Scalar LayerNormEpsilon = 1e-5.ToScalar();
 
     /// <summary>a + b.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);

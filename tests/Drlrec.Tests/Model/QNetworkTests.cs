@@ -74,8 +74,7 @@ public sealed class QNetworkTests
         int l = (int)data.Lengths[0];
         var rows = batch.Rows.narrow(1, 0, l);                                                // [1, L, F, M]
         var full = net.Forward(rows);
-        using var fold = net.FoldStep();
-        using var cache = net.CacheCandidates(rows.squeeze(0), fold);
+        using var cache = net.CacheCandidates(rows.squeeze(0));
         for (int p = 0; p < l; p++)
         {
             var slot = rows.select(1, p);                                                     // [1, F, M]
