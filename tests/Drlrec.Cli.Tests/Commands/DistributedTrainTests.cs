@@ -74,6 +74,22 @@ public sealed class DistributedTrainTests
         Assert.Single(two.Lines, line => line.StartsWith("wrote ", StringComparison.Ordinal));
     }
 
+    /// <summary>Rank 0 cannot create the run folder while rank 1 goes on to its first all-reduce: rank 0 must take the job
+    /// down (MPI_Abort) rather than exit and leave rank 1 waiting for ever.</summary>
+    [MpiFact]
+    public async Task A_rank_that_fails_ends_the_whole_job_with_its_reason()
+    {
+        using var folder = new TemporaryFolder();
+        File.WriteAllText(folder["file"], "a file where the run folder's parent should be");
+        using var two = CliProcess.StartUnder([Mpi.Mpiexec!, "-n", "2"],
+            Train(TinyConfig(folder), Path.Combine(folder["file"], "run"), "--distributed", "mpi"));
+        await Task.WhenAny(two.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(2)));
+        bool ended = two.HasExited;
+        if (!ended) two.Kill();
+        Assert.True(ended, "the job still ran two minutes after rank 0 failed");
+        Assert.Contains(two.Lines, line => line.Contains("rank 0 of 2 failed, aborting the job", StringComparison.Ordinal));
+    }
+
     [MpiFact]
     public async Task Started_without_mpiexec_a_distributed_run_is_a_world_of_one()
     {
