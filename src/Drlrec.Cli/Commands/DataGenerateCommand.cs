@@ -57,7 +57,7 @@ public static class DataGenerateCommand
                     files = SyntheticParquetParts.Write(simulator, count, folder, parse.GetValue(perFile), parse.GetValue(perRowGroup),
                         written => task.Value = written);
                 });
-            AnsiConsole.MarkupLineInterpolated($"wrote [bold]{count:N0}[/] lists in {files.Count:N0} part files to {folder}");
+            AnsiConsole.MarkupLineInterpolated($"wrote [bold]{count:N0}[/] lists in {files.Count:N0} part file{(files.Count == 1 ? "" : "s")} to {folder}");
             return 0;
         }));
         return command;
