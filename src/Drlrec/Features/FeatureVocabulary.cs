@@ -158,37 +158,10 @@ public sealed class FeatureVocabulary
     /// <param name="itemStatistics">The statistics behind the data's derived item fields, kept with the vocabulary.</param>
     public static FeatureVocabulary Fit(ListDataset train, FeatureConfig config, ItemStatistics? itemStatistics = null)
     {
-        var schema = train.Schema;
-        var counts = schema.Fields.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
-        foreach (var item in train.Lists.SelectMany(l => l.Items))
-            for (int f = 0; f < schema.Count; f++)
-                foreach (string v in item.Values[f])
-                    counts[f][v] = counts[f].GetValueOrDefault(v) + 1;
-
-        var fields = new List<FieldVocabulary>();
-        int offset = 1;
-        for (int f = 0; f < schema.Count; f++)
-        {
-            var spec = schema.Fields[f];
-            if (spec.Kind == FieldKind.Dense)
-            {
-                var numbers = new List<double>();
-                foreach (var item in train.Lists.SelectMany(l => l.Items))
-                    if (DenseValue.TryRead(item.Values[f][0], out double x)) numbers.Add(x);
-                var (center, scale) = FieldVocabulary.Statistics(numbers);
-                fields.Add(new FieldVocabulary(spec.Name, spec.Group, offset, false, 0, [], FieldKind.Dense, center, scale));
-                offset += 2;
-                continue;
-            }
-            bool hashed = config.HashBuckets > 0 && counts[f].Count > config.HashBuckets;
-            var values = hashed
-                ? []
-                : counts[f].Where(kv => kv.Value >= config.MinCount).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
-            var field = new FieldVocabulary(spec.Name, spec.Group, offset, hashed, hashed ? config.HashBuckets : 0, values);
-            fields.Add(field);
-            offset += field.Size;
-        }
-        return new FeatureVocabulary(fields, itemStatistics);
+        // One fitting path for lists in memory and lists streamed from files (VocabularyFitter), so the two cannot drift.
+        var fitter = new VocabularyFitter(train.Schema);
+        foreach (var list in train.Lists) fitter.Add(list, train.Schema);
+        return fitter.Build(config, itemStatistics);
     }
 
     /// <summary>Checks that a data set's schema is the one this vocabulary was fitted on.</summary>

@@ -4,9 +4,10 @@ using Drlrec.Data;
 namespace Drlrec.Features;
 
 /// <summary>
-/// Fits the vocabulary <see cref="FeatureVocabulary.Fit"/> fits, from lists given a few at a time (a streaming pass over
-/// files), to the same result: the same rows per value, the same dense centres and scales. Categorical fields keep a
-/// count per distinct value, as the one-shot fit does. A dense field keeps a count per distinct number until it has
+/// Fits a vocabulary from lists given a few at a time (a streaming pass over files) or all at once
+/// (<see cref="FeatureVocabulary.Fit"/> is this fitter over lists in memory): a row per categorical value seen at least
+/// <c>features.min_count</c> times (or hash buckets), the dense fields' centres and scales. Categorical fields keep a
+/// count per distinct value. A dense field keeps a count per distinct number until it has
 /// <see cref="DistinctLimit"/> of them, and from then on every number (8 bytes each): the quantiles must be exact, and
 /// most dense fields (derived counts and rates, ranks) take few distinct values.
 /// </summary>
