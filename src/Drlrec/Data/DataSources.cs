@@ -19,14 +19,13 @@ public static class DataSources
     }
 
     /// <summary>A source that yields no list (every record skipped under --skip-bad-records) is an error, not a success.</summary>
-    private static ListDataset NotEmpty(ListDataset data, string spec)
-    {
-        if (data.Lists.Count > 0) return data;
-        var report = data.Report;
-        throw new DataFormatException(spec, "file", report.RecordsSkipped > 0
+    private static ListDataset NotEmpty(ListDataset data, string spec) => data.Lists.Count > 0 ? data : throw NoLists(spec, data.Report);
+
+    /// <summary>The error for a source without lists, saying why when its records were all skipped.</summary>
+    internal static DataFormatException NoLists(string spec, DataReport report) =>
+        new(spec, "file", report.RecordsSkipped > 0
             ? $"no list is left: every record was skipped ({report.RecordsSkipped}); the first problem was: {report.SkippedExamples[0]}"
             : "no lists");
-    }
 
     private static ListDataset Read(string spec, ReadOptions options)
     {

@@ -54,23 +54,54 @@ public static class UserHistory
     {
         if (parts.All(p => In(p.Schema))) return parts;
         if (parts.Any(p => In(p.Schema))) throw new InvalidDataException("user history: some data sets already carry the fields, others not");
+        var lists = parts.SelectMany(p => p.Lists).ToArray();
+        var userIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var users = lists.Select(l => userIds.TryGetValue(l.UserKey, out int u) ? u : userIds[l.UserKey] = userIds.Count).ToArray();
+        var (items, liked) = Before(lists.Select(l => l.Timestamp).ToArray(), users, lists.Select(l => l.Items.Count).ToArray(),
+            lists.Select(Liked).ToArray());
         var before = new Dictionary<LoggedList, string[][]>(ReferenceEqualityComparer.Instance);
-        foreach (var byUser in parts.SelectMany(p => p.Lists).GroupBy(l => l.UserKey, StringComparer.Ordinal))
+        for (int i = 0; i < lists.Length; i++) before[lists[i]] = ValuesOf(items[i], liked[i]);
+        return parts.Select(part => part.WithFieldsAdded(Fields, (list, _) => before[list])).ToArray();
+    }
+
+    /// <summary>
+    /// Each list's history from a few numbers per list (what <see cref="AddTo"/> counts, and what a streamed source
+    /// keeps): the items and liked items of the same user's lists strictly earlier in time.
+    /// </summary>
+    /// <param name="users">Each list's user, as a dense id.</param>
+    /// <param name="items">Each list's items.</param>
+    /// <param name="liked">Each list's items with a positive reward.</param>
+    public static (int[] Items, int[] Liked) Before(long[] timestamps, int[] users, IReadOnlyList<int> items, IReadOnlyList<int> liked)
+    {
+        int n = timestamps.Length;
+        var order = Enumerable.Range(0, n).ToArray();
+        Array.Sort(order, (a, b) => users[a] != users[b] ? users[a].CompareTo(users[b])
+            : timestamps[a] != timestamps[b] ? timestamps[a].CompareTo(timestamps[b]) : a.CompareTo(b));
+        var historyItems = new int[n];
+        var historyLiked = new int[n];
+        int at = 0;
+        while (at < n)
         {
-            int n = 0, c = 0;
-            // Lists of one time see the same history: none of them counts another.
-            foreach (var sameTime in byUser.GroupBy(l => l.Timestamp).OrderBy(g => g.Key))
+            int user = users[order[at]], seenItems = 0, seenLiked = 0;
+            while (at < n && users[order[at]] == user)
             {
-                var values = ValuesOf(n, c);
-                foreach (var list in sameTime)
+                // Lists of one time see the same history: none of them counts another.
+                long time = timestamps[order[at]];
+                int start = at;
+                while (at < n && users[order[at]] == user && timestamps[order[at]] == time)
                 {
-                    before[list] = values;
-                    n += list.Items.Count;
-                    c += Liked(list);
+                    historyItems[order[at]] = seenItems;
+                    historyLiked[order[at]] = seenLiked;
+                    at++;
+                }
+                for (int k = start; k < at; k++)
+                {
+                    seenItems += items[order[k]];
+                    seenLiked += liked[order[k]];
                 }
             }
         }
-        return parts.Select(part => part.WithFieldsAdded(Fields, (list, _) => before[list])).ToArray();
+        return (historyItems, historyLiked);
     }
 
     /// <summary>The data without the two fields (for a model trained without them).</summary>

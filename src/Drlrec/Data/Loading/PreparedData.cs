@@ -62,15 +62,27 @@ public sealed class PreparedData : ITrainingData
     /// </summary>
     public static (ListDataset Train, ListDataset Validation, ListDataset Test) Split(ListDataset all, ListDataset? separateTest, DataConfig data)
     {
-        if (all.Lists.Count < 3) throw new InvalidDataException($"{all.Source}: {all.Lists.Count} lists is too few to split");
+        EnsureSplittable(all.Source, all.Lists.Count);
         (ListDataset, ListDataset) Hold(ListDataset lists, double fraction) =>
             data.Split == SplitMode.UserTime ? TimeSplit.SplitByUser(lists, fraction) : TimeSplit.Split(lists, fraction);
         var (trainAndValidation, test) = separateTest is null ? Hold(all, data.TestFraction) : (all, separateTest);
         var (train, validation) = Hold(trainAndValidation, data.ValidationFraction);
-        if (train.Lists.Count == 0 || validation.Lists.Count == 0 || test.Lists.Count == 0)
-            throw new InvalidDataException($"{all.Source}: the {data.Split} split leaves a part without lists " +
-                                           $"(train {train.Lists.Count}, validation {validation.Lists.Count}, test {test.Lists.Count})");
+        EnsureEveryPart(all.Source, data.Split, train.Lists.Count, validation.Lists.Count, test.Lists.Count);
         return (train, validation, test);
+    }
+
+    /// <summary>A source needs three lists at least to be split into train, validation and test.</summary>
+    internal static void EnsureSplittable(string source, int lists)
+    {
+        if (lists < 3) throw new InvalidDataException($"{source}: {lists} lists is too few to split");
+    }
+
+    /// <summary>Every part of a split must hold a list.</summary>
+    internal static void EnsureEveryPart(string source, SplitMode split, int train, int validation, int test)
+    {
+        if (train == 0 || validation == 0 || test == 0)
+            throw new InvalidDataException($"{source}: the {split} split leaves a part without lists " +
+                                           $"(train {train}, validation {validation}, test {test})");
     }
 
     public string Source => TrainLists.Source;

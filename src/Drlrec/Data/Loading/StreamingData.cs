@@ -148,11 +148,8 @@ public sealed class StreamingData : ITrainingData
         seenIds = null;
         double firstPassSeconds = clock.Elapsed.TotalSeconds;
         int n = timestamps.Count;
-        if (n == 0)
-            throw new DataFormatException(data.Source, "file", report.RecordsSkipped > 0
-                ? $"no list is left: every record was skipped ({report.RecordsSkipped}); the first problem was: {report.SkippedExamples[0]}"
-                : "no lists");
-        if (n < 3) throw new InvalidDataException($"{data.Source}: {n} lists is too few to split");
+        if (n == 0) throw DataSources.NoLists(data.Source, report);
+        PreparedData.EnsureSplittable(data.Source, n);
         var ts = timestamps.ToArray();
         var userOf = users.ToArray();
         timestamps = null;
@@ -161,13 +158,11 @@ public sealed class StreamingData : ITrainingData
         var split = SplitParts(ts, userOf, data);
         var parts = split.Parts;
         int trainCount = parts.Count(p => p == TrainPart);
-        if (trainCount == 0 || split.Validation.Length == 0 || split.Test.Length == 0)
-            throw new InvalidDataException($"{data.Source}: the {data.Split} split leaves a part without lists " +
-                                           $"(train {trainCount}, validation {split.Validation.Length}, test {split.Test.Length})");
+        PreparedData.EnsureEveryPart(data.Source, data.Split, trainCount, split.Validation.Length, split.Test.Length);
 
         bool addHistory = data.UserHistory && !UserHistory.In(rawSchema!);
         int[]? historyItems = null, historyLiked = null;
-        if (addHistory) (historyItems, historyLiked) = History(ts, userOf, items, liked);
+        if (addHistory) (historyItems, historyLiked) = UserHistory.Before(ts, userOf, items, liked);
         var schema = addHistory ? new ListSchema([.. rawSchema!.Fields, .. UserHistory.Fields]) : rawSchema!;
         bool addStatistics = config.Features.ItemStatistics;
         if (addStatistics) schema = new ListSchema([.. schema.Fields, .. ItemStatistics.Fields]);
@@ -327,81 +322,24 @@ public sealed class StreamingData : ITrainingData
     /// </summary>
     internal static (byte[] Parts, int[] Validation, int[] Test) SplitParts(long[] timestamps, int[] users, DataConfig data)
     {
-        int n = timestamps.Length;
-        var parts = new byte[n];
-        var all = Enumerable.Range(0, n).ToArray();
+        var parts = new byte[timestamps.Length];
+        var all = Enumerable.Range(0, timestamps.Length).ToArray();
+        long Time(int i) => timestamps[i];
         int[] test, validation;
         if (data.Split == SplitMode.UserTime)
         {
-            test = LatestOfEachUser(all, timestamps, users, data.TestFraction);
+            test = TimeSplit.LaterOfEachUser(all, Time, i => users[i], data.TestFraction);
             foreach (int i in test) parts[i] = TestPart;
-            var rest = all.Where(i => parts[i] != TestPart).ToArray();
-            validation = LatestOfEachUser(rest, timestamps, users, data.ValidationFraction);
-            foreach (int i in validation) parts[i] = ValidationPart;
-            return (parts, validation, test);
+            validation = TimeSplit.LaterOfEachUser(all.Where(i => parts[i] != TestPart).ToArray(), Time, i => users[i], data.ValidationFraction);
         }
-        Array.Sort(all, (a, b) => timestamps[a] != timestamps[b] ? timestamps[a].CompareTo(timestamps[b]) : a.CompareTo(b));
-        int cut = n - Later(n, data.TestFraction);
-        int trainCut = cut - Later(cut, data.ValidationFraction);
-        test = all[cut..];
-        validation = all[trainCut..cut];
-        foreach (int i in test) parts[i] = TestPart;
+        else
+        {
+            (var rest, test) = TimeSplit.Split(all, Time, data.TestFraction);
+            foreach (int i in test) parts[i] = TestPart;
+            (_, validation) = TimeSplit.Split(rest, Time, data.ValidationFraction);
+        }
         foreach (int i in validation) parts[i] = ValidationPart;
         return (parts, validation, test);
-
-        // TimeSplit.Split: round(n·f), at least one when n > 1, never all.
-        static int Later(int count, double fraction) =>
-            Math.Clamp((int)Math.Round(count * fraction), count > 1 ? 1 : 0, Math.Max(0, count - 1));
-    }
-
-    /// <summary>TimeSplit.SplitByUser on list indices: each user's latest round(n·f) lists (at least one when n ≥ 2, never all),
-    /// returned in source order.</summary>
-    private static int[] LatestOfEachUser(int[] indices, long[] timestamps, int[] users, double fraction)
-    {
-        var held = new List<int>();
-        foreach (var user in indices.GroupBy(i => users[i]))
-        {
-            var ordered = user.OrderBy(i => timestamps[i]).ThenBy(i => i).ToList();
-            int n = ordered.Count;
-            int count = n < 2 ? 0 : Math.Clamp((int)Math.Round(n * fraction), 1, n - 1);
-            held.AddRange(ordered.Skip(n - count));
-        }
-        held.Sort();
-        return held.ToArray();
-    }
-
-    /// <summary>Each list's user history (<see cref="UserHistory"/>): items and liked items of the user's lists strictly earlier in time.</summary>
-    private static (int[] Items, int[] Liked) History(long[] timestamps, int[] users, List<int> items, List<int> liked)
-    {
-        int n = timestamps.Length;
-        var order = Enumerable.Range(0, n).ToArray();
-        Array.Sort(order, (a, b) => users[a] != users[b] ? users[a].CompareTo(users[b])
-            : timestamps[a] != timestamps[b] ? timestamps[a].CompareTo(timestamps[b]) : a.CompareTo(b));
-        var historyItems = new int[n];
-        var historyLiked = new int[n];
-        int at = 0;
-        while (at < n)
-        {
-            int user = users[order[at]], seenItems = 0, seenLiked = 0;
-            while (at < n && users[order[at]] == user)
-            {
-                // Lists of one time see the same history: none of them counts another.
-                long time = timestamps[order[at]];
-                int start = at;
-                while (at < n && users[order[at]] == user && timestamps[order[at]] == time)
-                {
-                    historyItems[order[at]] = seenItems;
-                    historyLiked[order[at]] = seenLiked;
-                    at++;
-                }
-                for (int k = start; k < at; k++)
-                {
-                    seenItems += items[order[k]];
-                    seenLiked += liked[order[k]];
-                }
-            }
-        }
-        return (historyItems, historyLiked);
     }
 
     /// <summary>At most <paramref name="cap"/> of <paramref name="indices"/> (all when cap is 0), by a seeded reservoir, in their order.</summary>
