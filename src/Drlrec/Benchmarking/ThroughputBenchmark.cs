@@ -45,7 +45,7 @@ public static class ThroughputBenchmark
             if (s == warmupSteps) communicated = world.CommunicationTime;
             var clock = Stopwatch.StartNew();
             using (NewDisposeScope())
-                learner.Step(data.Train.Batch(Training.Trainer.ShareOfGlobalBatch(indices, world)));
+                learner.Step(data.Train.Batch(world.ShareOf(indices)));
             if (s < warmupSteps) continue;
             times.Add(clock.Elapsed.TotalMilliseconds);
             items += indices.Sum(i => data.Train.Lengths[i]);

@@ -17,7 +17,7 @@ namespace Drlrec.Training;
 /// progress). The per-batch update is the learner's (Double DQN alone, or the distillation loss); what is written where
 /// is the hooks'. Each epoch's minibatch order and libtorch generator (dropout) are seeded from (run seed, epoch), so an
 /// epoch does not depend on how the process got there. Data-parallel, every rank draws the same order and trains on its
-/// share of each global minibatch (<see cref="ShareOfGlobalBatch"/>); validation is scored in shares and gathered, so
+/// share of each global minibatch (<see cref="DataParallel.ShareOf(ReadOnlySpan{int})"/>, cut by the batch source); validation is scored in shares and gathered, so
 /// every rank reaches the same early-stopping decisions.
 /// </summary>
 public sealed class Trainer
@@ -147,12 +147,6 @@ public sealed class Trainer
         }
         return (lossSum / s, items / seconds, seconds);
     }
-
-    /// <summary>
-    /// This rank's lists of a global minibatch: its contiguous share (<see cref="Shares.Of"/>), so that the ranks' shares
-    /// in rank order are the global batch; the whole batch on one process.
-    /// </summary>
-    public static int[] ShareOfGlobalBatch(ReadOnlySpan<int> globalBatch, DataParallel world) => world.ShareOf(globalBatch);
 
     /// <summary>AUC, GAUC and NDCG of the network's Q-values on the validation lists (eval mode, no gradients); with
     /// several ranks each scores its share and the scores are gathered.</summary>

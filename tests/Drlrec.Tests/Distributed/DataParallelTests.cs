@@ -40,9 +40,9 @@ public sealed class DataParallelTests
     public void The_ranks_shares_of_a_global_batch_in_rank_order_are_the_batch()
     {
         int[] batch = [17, 3, 40, 8, 21, 5, 33];
-        var shares = ThreadedWorld.Run(3, world => Trainer.ShareOfGlobalBatch(batch, world));
+        var shares = ThreadedWorld.Run(3, world => world.ShareOf(batch));
         Assert.Equal([[17, 3], [40, 8], [21, 5, 33]], shares);
-        Assert.Equal(batch, Trainer.ShareOfGlobalBatch(batch, DataParallel.Single));
+        Assert.Equal(batch, DataParallel.Single.ShareOf(batch));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class DataParallelTests
         var losses = GlobalBatches.Select((batch, s) =>
         {
             using var scope = NewDisposeScope();
-            float loss = learner.Step(Data.Batch(Trainer.ShareOfGlobalBatch(batch, world)));
+            float loss = learner.Step(Data.Batch(world.ShareOf(batch)));
             if (s == 0) firstGradient = Flatten(nets.Online.parameters().Select(p => p.grad ?? zeros_like(p)));
             return loss;
         }).ToArray();

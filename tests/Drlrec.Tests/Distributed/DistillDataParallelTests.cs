@@ -76,7 +76,7 @@ public sealed class DistillDataParallelTests
         var parts = GlobalBatches.Select((batch, s) =>
         {
             using var scope = NewDisposeScope();
-            var indices = Trainer.ShareOfGlobalBatch(batch, world);
+            var indices = world.ShareOf(batch);
             distill.Step(Data.Train.Batch(indices), indices);
             if (s == 0) first = Flatten(student.Online.parameters().Select(p => p.grad ?? zeros_like(p)));
             return distill.Last;

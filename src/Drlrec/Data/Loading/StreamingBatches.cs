@@ -18,7 +18,7 @@ namespace Drlrec.Data.Loading;
 public sealed class StreamingBatches : ITrainingBatches
 {
     private readonly StreamingData data;
-    private readonly int batchSize, bufferSize, maxSteps, rank, worldSize;
+    private readonly int batchSize, bufferSize, rank, worldSize;
 
     public StreamingBatches(StreamingData data, int batchSize, int bufferSize, int maxStepsPerEpoch = 0, int rank = 0, int worldSize = 1)
     {
@@ -30,7 +30,6 @@ public sealed class StreamingBatches : ITrainingBatches
             throw new ArgumentException($"trainer.batch_size ({batchSize}) is the global batch and must be at least the number of ranks ({worldSize})");
         this.batchSize = Shares.Of(batchSize, rank, worldSize).Count;
         this.bufferSize = bufferSize;
-        maxSteps = maxStepsPerEpoch;
         this.rank = rank;
         this.worldSize = worldSize;
         TrainingLists = data.TrainingListsIn(rank, worldSize);
@@ -40,7 +39,7 @@ public sealed class StreamingBatches : ITrainingBatches
             int share = Shares.Of(batchSize, r, worldSize).Count;
             fewest = Math.Min(fewest, (data.TrainingListsIn(r, worldSize) + share - 1) / share);
         }
-        StepsPerEpoch = maxSteps > 0 ? Math.Min(fewest, maxSteps) : fewest;
+        StepsPerEpoch = maxStepsPerEpoch > 0 ? Math.Min(fewest, maxStepsPerEpoch) : fewest;
     }
 
     /// <summary>Training lists in this rank's row groups.</summary>
