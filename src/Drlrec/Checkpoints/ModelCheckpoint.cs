@@ -87,6 +87,10 @@ public sealed class LoadedModel : IDisposable
     public FeatureVocabulary Vocabulary => Header.Vocabulary;
     public string Name => Header.Name;
 
+    /// <summary>The <see cref="ModelFingerprint"/> of the online network (computed on first use).</summary>
+    public string Fingerprint => fingerprint ??= ModelFingerprint.Of(Online);
+    private string? fingerprint;
+
     /// <summary>The data settings the model was trained with (source, split fractions, list length, simulator);
     /// the defaults for a model made otherwise.</summary>
     public DataConfig TrainingData => Header.RunConfig?.Data ?? new DataConfig();

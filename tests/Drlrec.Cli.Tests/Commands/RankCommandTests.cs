@@ -84,6 +84,33 @@ public sealed class RankCommandTests : IDisposable
     }
 
     [Fact]
+    public void Rank_with_the_onnx_backend_takes_only_the_models_own_graph_and_then_answers_as_torch()
+    {
+        string requests = RequestsFile("requests.jsonl", 6), own = folder["tiny.onnx"], other = folder["other.onnx"];
+        Assert.Equal(0, CliRunner.Run("export", "--model", TinyModel.Folder, "--out", own).Code);
+        Assert.Equal(0, CliRunner.Run("export", "--model", TinyModel.OtherFolder, "--out", other).Code);
+
+        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", other, "--requests", requests,
+            "--out", folder["wrong.jsonl"]);
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {other} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}", text);
+        Assert.False(File.Exists(folder["wrong.jsonl"]));
+
+        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", own, "--requests", requests,
+            "--out", folder["onnx.jsonl"]);
+        Assert.True(code == 0, text);
+        Assert.Equal(0, CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["torch.jsonl"]).Code);
+        foreach (var (byOnnx, byTorch) in File.ReadLines(folder["onnx.jsonl"]).Zip(File.ReadLines(folder["torch.jsonl"])))
+        {
+            var (a, b) = (JsonDocument.Parse(byOnnx).RootElement, JsonDocument.Parse(byTorch).RootElement);
+            Assert.Equal("onnx", a.GetProperty("model").GetProperty("backend").GetString());
+            var (x, y) = (a.GetProperty("slate").EnumerateArray().ToArray(), b.GetProperty("slate").EnumerateArray().ToArray());
+            Assert.Equal(y.Select(e => e.GetProperty("index").GetInt32()), x.Select(e => e.GetProperty("index").GetInt32()));
+            Assert.All(x.Zip(y), p => Assert.Equal(p.Second.GetProperty("q").GetDouble(), p.First.GetProperty("q").GetDouble(), 4));
+        }
+    }
+
+    [Fact]
     public void Malformed_json_names_its_line()
     {
         string requests = folder.Write("broken.jsonl", Requests.Valid().ToJsonString(), "{\"user\": ");

@@ -68,6 +68,20 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_onnx_backend_refuses_at_start_up_a_graph_exported_from_another_model()
+    {
+        string other = _folder["other.onnx"];
+        Assert.Equal(0, Run("export", "--model", TinyModel.OtherFolder, "--out", other).Code);
+
+        var (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", other, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {other} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}: the graph was exported " +
+                        "from 'tiny' (weights sha256 ", output);
+        Assert.DoesNotContain("listening on", output);
+    }
+
+    [Fact]
     public async Task The_onnx_backend_serves_the_same_slates_as_torch()
     {
         string onnx = _folder["tiny.onnx"];

@@ -205,6 +205,14 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(models[1].GetProperty("slate_ms_p50").GetDouble() / models[0].GetProperty("slate_ms_p50").GetDouble(),
             ratios[1].GetProperty("slate_p50").GetDouble(), 6);
         Assert.Equal((100, 10), (report.RootElement.GetProperty("slate_candidates").GetInt32(), report.RootElement.GetProperty("slate_slots").GetInt32()));
+
+        // The onnx backend exports each model and opens its graphs only after checking they are that model's.
+        var (onnxCode, onnxText) = CliRunner.Run("bench", "--model", runs.Teacher, "--model", student, "--backend", "onnx", "--repeats", "3",
+            "--warmup-repeats", "1", "--requests", "2", "--pool", "50", "--json", json);
+        Assert.True(onnxCode == 0, onnxText);
+        using var onnx = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal("onnx", onnx.RootElement.GetProperty("backend").GetString());
+        Assert.All(onnx.RootElement.GetProperty("models").EnumerateArray(), m => Assert.True(m.GetProperty("slate_ms_p50").GetDouble() > 0));
     }
 
     [Fact]

@@ -174,4 +174,33 @@ public sealed class ModelCheckpointTests
         Assert.Equal(9, h.RunConfig!.Seed);
         Assert.Equal(FieldLayout.Of(lists.Schema), loaded.Layout);
     }
+
+    [Fact]
+    public void The_fingerprint_is_the_sha256_of_the_online_weights_entry_kept_by_a_re_save_and_changed_by_any_weight()
+    {
+        using var folder = new TemporaryFolder();
+        string path = SaveSmall(folder);
+        using var first = ModelCheckpoint.Load(path);
+
+        // What a user can check by hand: unzip -p model.ckpt online.weights | sha256sum
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+        using (var entry = zip.GetEntry("online.weights")!.Open())
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(entry)), first.Fingerprint);
+        Assert.Matches("^[0-9a-f]{64}$", first.Fingerprint);
+
+        // The same weights saved again under another name and epoch: another file, the same model.
+        ModelCheckpoint.Save(folder["again.ckpt"], first.Header with { Name = "renamed", Epoch = 9 }, first.Online, first.Target);
+        using var again = ModelCheckpoint.Load(folder["again.ckpt"]);
+        Assert.NotEqual(File.ReadAllBytes(path), File.ReadAllBytes(folder["again.ckpt"]));
+        Assert.Equal(first.Fingerprint, again.Fingerprint);
+
+        // Other weights (the target network; one changed value) are another model.
+        Assert.NotEqual(first.Fingerprint, ModelFingerprint.Of(first.Target));
+        using (no_grad())
+        {
+            using var value = 1.5.ToScalar(); // held, not a temporary: see Tensors/Scalars.cs
+            again.Online.parameters().First().view(-1)[0].fill_(value);
+        }
+        Assert.NotEqual(first.Fingerprint, ModelFingerprint.Of(again.Online));
+    }
 }
