@@ -45,22 +45,10 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
     public RankCall Read(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) throw Bad("body", $"must be a JSON object, not {Kind(body)}");
-        JsonElement? user = null, context = null, candidates = null, slateSize = null, requestId = null;
-        foreach (var property in body.EnumerateObject())
-        {
-            ref JsonElement? slot = ref user;
-            switch (Name(property, "body"))
-            {
-                case "user": slot = ref user; break;
-                case "context": slot = ref context; break;
-                case "candidates": slot = ref candidates; break;
-                case "slate_size": slot = ref slateSize; break;
-                case "request_id": slot = ref requestId; break;
-                default: throw Bad(property.Name, "unknown field (expected user, context, candidates, slate_size, request_id)");
-            }
-            if (slot is not null) throw Bad(property.Name, "appears twice");
-            slot = property.Value;
-        }
+        var members = Members(body, "body", "user", "context", "candidates", "slate_size", "request_id");
+        JsonElement? Member(string key) => members.TryGetValue(key, out var value) ? value : null;
+        JsonElement? user = Member("user"), context = Member("context"), candidates = Member("candidates"),
+            slateSize = Member("slate_size"), requestId = Member("request_id");
 
         var userMap = Fields(Required(user, "user"), "user", FieldGroup.User, userFields);
         var contextMap = Fields(Required(context, "context"), "context", FieldGroup.Context, contextFields);
@@ -79,6 +67,25 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
             { } other => throw Bad("request_id", $"must be a string, not {Kind(other)}"),
         };
         return new RankCall(new SlateRequest(userMap, contextMap, list, slate), id);
+    }
+
+    /// <summary>
+    /// The members of the JSON object <paramref name="body"/> by key, each key one of <paramref name="known"/> and present
+    /// at most once: a misspelt key is a 400 naming it, never a setting silently dropped. Every JSON body the service reads
+    /// (/v1/rank, /admin/reload) is checked here.
+    /// </summary>
+    /// <param name="where">What the object is, for a key that is not valid text.</param>
+    /// <exception cref="RequestError">An unknown, repeated or unreadable key (400).</exception>
+    public static Dictionary<string, JsonElement> Members(JsonElement body, string where, params string[] known)
+    {
+        var members = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in body.EnumerateObject())
+        {
+            string name = Name(property, where);
+            if (Array.IndexOf(known, name) < 0) throw Bad(name, $"unknown field (expected {string.Join(", ", known)})");
+            if (!members.TryAdd(name, property.Value)) throw Bad(name, "appears twice");
+        }
+        return members;
     }
 
     private List<IReadOnlyDictionary<string, string[]>> Candidates(JsonElement array)
