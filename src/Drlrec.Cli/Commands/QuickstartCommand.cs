@@ -98,7 +98,7 @@ public static class QuickstartCommand
             Line($"  distilled student          {files.Student}");
             Line($"  student alone              {files.StudentAlone}");
             Line($"  training curves            {string.Join("  ", files.Plots)}");
-            Line($"  ONNX student               {files.Onnx} (list graph {Path.GetFileName(files.OnnxList)}, vocabulary {Path.GetFileName(files.OnnxVocabulary)})");
+            Line($"  ONNX student               {files.Onnx} ({OnnxBeside(files)})");
             Line($"  sample /v1/rank requests   {requests}");
             AnsiConsole.MarkupLine("next:");
             Line($"  drlrec serve --model {files.Student}");
@@ -110,6 +110,13 @@ public static class QuickstartCommand
         }));
         return command;
     }
+
+    /// <summary>The files the student's export wrote beside its step graph, by name.</summary>
+    private static string OnnxBeside(QuickstartFiles files) => string.Join(", ", new[]
+    {
+        ("list graph", files.OnnxList), ("vocabulary", files.OnnxVocabulary), ("encode graph", files.OnnxEncode),
+        ("cached step graph", files.OnnxCached),
+    }.Where(f => f.Item2 is not null).Select(f => $"{f.Item1} {Path.GetFileName(f.Item2)}"));
 
     /// <summary>A path or command on one line, never wrapped at the console's width, so that it can be copied.</summary>
     private static void Line(string text) => AnsiConsole.Profile.Out.Writer.WriteLine(text);

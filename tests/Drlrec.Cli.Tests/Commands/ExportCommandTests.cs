@@ -90,5 +90,8 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("[default: onnx]", writer.ToString());
         Assert.Contains("--out <out> (REQUIRED)", writer.ToString());
+        // Every file an export writes is named (the serving split is what requests run on).
+        foreach (string file in new[] { "NAME.list.onnx", "NAME.vocabulary.json", "NAME.encode.onnx", "NAME.cached.onnx" })
+            Assert.Contains(file, writer.ToString());
     }
 }

@@ -291,7 +291,13 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(JsonValueKind.Null, root.GetProperty("online_skipped").ValueKind);
 
         var files = root.GetProperty("files");
-        foreach (string key in new[] { "onnx", "onnx_list", "onnx_vocabulary" }) Assert.True(File.Exists(files.GetProperty(key).GetString()), key);
+        // Every file the export wrote is in report.json and in the printed list (the default student encodes once per request).
+        foreach (string key in new[] { "onnx", "onnx_list", "onnx_vocabulary", "onnx_encode", "onnx_cached" })
+            Assert.True(File.Exists(files.GetProperty(key).GetString()), key);
+        Assert.Equal(["student.cached.onnx", "student.encode.onnx", "student.list.onnx", "student.onnx", "student.vocabulary.json"],
+            Directory.GetFiles(output, "student.*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Contains("(list graph student.list.onnx, vocabulary student.vocabulary.json, encode graph student.encode.onnx, " +
+                        "cached step graph student.cached.onnx)", text);
         Assert.Equal(3, files.GetProperty("plots").EnumerateArray().Count(p => File.Exists(p.GetString())));
         foreach (string run in new[] { "teacher", "student", "student-alone" })
         {
