@@ -93,7 +93,7 @@ public static class Tables
             ? $"; the models re-rank the upstream ranker's top {top} of {report.World.CandidatesPerRequest} candidates, the baselines order all"
             : "";
         var table = new Table().Title($"online evaluation: {report.Requests:N0} simulated requests (seed {report.Seed}), expected clicks per list{window}")
-            // Each interval under its value, so that the table fits 80 columns (redirected output has no wider console).
+            // Each interval under its value, so that the table fits an 80-column terminal.
             .AddColumn(new TableColumn("policy").NoWrap())
             .AddColumns("clicks/list\n95% CI", "vs upstream order\n95% CI");
         foreach (var m in report.Models)

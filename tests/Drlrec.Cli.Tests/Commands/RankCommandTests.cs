@@ -65,9 +65,9 @@ public sealed class RankCommandTests : IDisposable
         });
         string output = folder["out.jsonl"];
 
-        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output);
+        var (code, text, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output);
         Assert.Equal(1, code);
-        Assert.Contains($"{requests}:3: slate_size: must be at least 1", text);
+        Assert.Contains($"{requests}:3: slate_size: must be at least 1", errors);
         Assert.False(File.Exists(output));
         Assert.Empty(Directory.EnumerateFiles(folder.Path, "*.tmp*"));
 
@@ -77,9 +77,9 @@ public sealed class RankCommandTests : IDisposable
         Assert.Equal(["r-0", "r-1", "r-3", "r-5"], File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("request_id").GetString()));
 
         string allBad = RequestsFile("bad.jsonl", 2, (_, r) => { r["slate_size"] = -1; return r; });
-        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", allBad, "--out", folder["none.jsonl"], "--skip-bad-records");
+        (code, _, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", allBad, "--out", folder["none.jsonl"], "--skip-bad-records");
         Assert.Equal(1, code);
-        Assert.Contains("all 2 requests were refused", text);
+        Assert.Contains("all 2 requests were refused", errors);
         Assert.False(File.Exists(folder["none.jsonl"]));
     }
 
@@ -87,8 +87,8 @@ public sealed class RankCommandTests : IDisposable
     public void Malformed_json_names_its_line()
     {
         string requests = folder.Write("broken.jsonl", Requests.Valid().ToJsonString(), "{\"user\": ");
-        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["o.jsonl"]);
+        var (code, _, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["o.jsonl"]);
         Assert.Equal(1, code);
-        Assert.Contains($"{requests}:2: malformed JSON", text);
+        Assert.Contains($"{requests}:2: malformed JSON", errors);
     }
 }
