@@ -368,6 +368,8 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
     [InlineData("""{ "dqn": { "learning_rate": 1e30 } }""", "config dqn.learning_rate = 1E+30: must be between 0 (frozen weights) and 1")]
     [InlineData("""{ "data": { "test_fraction": 1.5 } }""", "config data.test_fraction = 1.5: must be between 0 and 1")]
     [InlineData("""{ "features": { "oov_dropout": 1 } }""", "config features.oov_dropout = 1: must be at least 0 and below 1")]
+    [InlineData("""{ "data": { "synthetic": { "items": 300 } } }""", "config data.synthetic.items = 300: must be between 1000 and 1000000")]
+    [InlineData("""{ "trainer": { "epochs": 1, "epochs": 2 } }""", ".json: line 1, key trainer.epochs: the key appears twice")]
     public void Settings_no_run_can_use_fail_naming_the_key_before_anything_is_written(string layer, string message)
     {
         string name = $"bad-config-{Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(layer)))[..8]}";

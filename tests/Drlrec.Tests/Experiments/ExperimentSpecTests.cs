@@ -68,4 +68,41 @@ public sealed class ExperimentSpecTests
         Assert.Contains("'sim'", e.Message);
         Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFileSystemEntries(folder["out"]).Any());
     }
+
+    [Fact]
+    public void A_variant_that_changes_data_settings_is_refused_before_anything_trains()
+    {
+        using var folder = new TemporaryFolder();
+        var spec = new ExperimentSpec
+        {
+            Name = "t", Seeds = [1],
+            Datasets = [new ExperimentDataset { Name = "sim", Source = "synthetic" }],
+            Variants =
+            [
+                new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher },
+                new ExperimentVariant
+                {
+                    Name = "later-test", Kind = VariantKind.Student,
+                    Config = System.Text.Json.JsonDocument.Parse("""{ "data": { "test_fraction": 0.3 } }""").RootElement,
+                },
+            ],
+        };
+        var e = Assert.Throws<ArgumentException>(() => ExperimentRunner.Run(spec, folder["out"]));
+        Assert.StartsWith("variant 'later-test': its config changes data settings", e.Message);
+        Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFileSystemEntries(folder["out"]).Any());
+    }
+
+    [Fact]
+    public void A_data_sets_simulator_setting_out_of_range_is_named_as_the_experiment_file_spells_it()
+    {
+        using var folder = new TemporaryFolder();
+        var spec = new ExperimentSpec
+        {
+            Name = "t", Seeds = [1],
+            Datasets = [new ExperimentDataset { Name = "sim", Source = "synthetic", Synthetic = new global::Drlrec.Simulation.SyntheticConfig { Items = 300 } }],
+            Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher }],
+        };
+        var e = Assert.Throws<ArgumentException>(() => ExperimentRunner.Run(spec, folder["out"]));
+        Assert.Equal("data set 'sim': synthetic.items = 300: must be between 1000 and 1000000", e.Message);
+    }
 }
