@@ -16,7 +16,10 @@ public static class Tables
         foreach (var (name, b) in report.Baselines)
             table.AddRow($"[grey]{Markup.Escape(name)} (baseline)[/]", F(b.Auc), F(b.Gauc), F(b.Ndcg5), F(b.Ndcg10), "-");
         table.Caption($"{Markup.Escape(report.Data)}: {report.TestLists:N0} test lists, {report.TestItems:N0} items");
+        if (!report.HeldOut) table.Title($"{Markup.Escape(title)} [red]NOT HELD OUT[/]");
         AnsiConsole.Write(table);
+        if (!report.HeldOut)
+            AnsiConsole.MarkupLineInterpolated($"[red]not held out[/] (--allow-overlap): {report.HeldOutBasis}");
     }
 
     public static void Parameters(TrainResult result)
