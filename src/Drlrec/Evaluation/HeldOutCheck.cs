@@ -33,8 +33,8 @@ public sealed record ModelOrigin(string Name, string Path, RunConfig? Config)
 /// by construction, nothing to read;</item>
 /// <item>otherwise the model's data are split as in its training (reusing the evaluation's lists when they are the same
 /// source, streaming Parquet data a row group at a time when the model was trained streamed) and each test list is looked
-/// up by its <see cref="ListIdentity"/> among the model's training and validation lists (a set of the test lists' 128-bit
-/// identities: memory grows with the test lists, not with the training data).</item>
+/// up by its <see cref="ListIdentity"/> among the model's training and validation lists (only the test lists' 128-bit
+/// identities are kept, so data streamed in training cost no more memory here than there).</item>
 /// </list>
 /// A distilled student is checked against its teacher's lists too (its targets were fitted on them). What cannot be
 /// reproduced (no recorded config, data or teacher not found, lists cut to another length) is not assumed held out.
