@@ -54,9 +54,7 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         var contextMap = Fields(Required(context, "context"), "context", FieldGroup.Context, contextFields);
         var list = Candidates(Required(candidates, "candidates"));
         var size = Required(slateSize, "slate_size");
-        if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt32(out int slate))
-            throw Bad("slate_size", $"must be an integer, not {Kind(size)}");
-        if (slate < 1) throw Bad("slate_size", "must be at least 1");
+        int slate = SlateSize(size);
         long work = (long)list.Count * Math.Min(slate, list.Count);
         if (work > options.MaxSlateWork)
             throw Bad("slate_size", $"{list.Count} candidates into {Math.Min(slate, list.Count)} slots is {work} candidate scorings, over the limit of {options.MaxSlateWork} (--max-slate-work)");
@@ -86,6 +84,17 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
             if (!members.TryAdd(name, property.Value)) throw Bad(name, "appears twice");
         }
         return members;
+    }
+
+    /// <summary>An integer from 1 to <see cref="int.MaxValue"/>, written as one (5, not 5.0 or "5"); a larger one is out of
+    /// range, which the message says with the range.</summary>
+    private static int SlateSize(JsonElement size)
+    {
+        if (size.ValueKind != JsonValueKind.Number) throw Bad("slate_size", $"must be an integer, not {Kind(size)}");
+        if (size.TryGetInt32(out int slate)) return slate >= 1 ? slate : throw Bad("slate_size", "must be at least 1");
+        if (size.TryGetInt64(out _) || (size.TryGetDouble(out double value) && value == Math.Floor(value) && Math.Abs(value) > int.MaxValue))
+            throw Bad("slate_size", $"{size.GetRawText()} is out of range: must be an integer from 1 to {int.MaxValue}");
+        throw Bad("slate_size", $"must be an integer, not {size.GetRawText()}");
     }
 
     private List<IReadOnlyDictionary<string, string[]>> Candidates(JsonElement array)

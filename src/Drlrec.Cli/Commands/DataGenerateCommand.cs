@@ -45,6 +45,7 @@ public static class DataGenerateCommand
                 Seed = parse.GetValue(seed), Users = parse.GetValue(users), Items = parse.GetValue(items),
                 ListLength = parse.GetValue(listLength), Lists = count,
             };
+            config.Validate(name => $"--{name.Replace('_', '-')}");
             var simulator = new SyntheticSimulator(config);
             string folder = parse.GetValue(output)!.FullName;
             IReadOnlyList<string> files = [];

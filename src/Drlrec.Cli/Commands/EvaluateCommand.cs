@@ -46,9 +46,16 @@ public static class EvaluateCommand
             Description = "With --online: the models re-rank the upstream ranker's top N of each request's candidates (default: all of them)",
         };
 
-        var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10.");
+        var allowOverlap = new Option<bool>("--allow-overlap")
+        {
+            Description = "Score test lists that a model (or a student's teacher) trained or validated on, instead of refusing (as happens when " +
+                          "--split, --data or --test differ from its training); the table and the JSON then say held_out: false, with the count",
+            DefaultValueFactory = _ => false,
+        };
+        var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10, " +
+                                              "on test lists none of the models trained or validated on (others are refused unless --allow-overlap).");
         source.AddTo(command);
-        foreach (var option in new Option[] { models, json, seed, scoring, online, synthetic, requests, candidates }) command.Options.Add(option);
+        foreach (var option in new Option[] { models, json, seed, scoring, allowOverlap, online, synthetic, requests, candidates }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             if (parse.GetValue(online))
@@ -83,6 +90,7 @@ public static class EvaluateCommand
                 SkipBadRecords = parse.GetValue(source.SkipBadRecords),
                 Split = source.SplitFrom(parse),
                 Seed = parse.GetValue(seed),
+                AllowOverlap = parse.GetValue(allowOverlap),
                 Scoring = parse.GetValue(scoring) switch
                 {
                     "first-slot" => OfflineScoring.FirstSlot,

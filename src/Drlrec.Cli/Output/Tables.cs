@@ -16,7 +16,10 @@ public static class Tables
         foreach (var (name, b) in report.Baselines)
             table.AddRow($"[grey]{Markup.Escape(name)} (baseline)[/]", F(b.Auc), F(b.Gauc), F(b.Ndcg5), F(b.Ndcg10), "-");
         table.Caption($"{Markup.Escape(report.Data)}: {report.TestLists:N0} test lists, {report.TestItems:N0} items");
+        if (!report.HeldOut) table.Title($"{Markup.Escape(title)} [red]NOT HELD OUT[/]");
         AnsiConsole.Write(table);
+        if (!report.HeldOut)
+            AnsiConsole.MarkupLineInterpolated($"[red]not held out[/] (--allow-overlap): {report.HeldOutBasis}");
     }
 
     public static void Parameters(TrainResult result)
@@ -93,7 +96,7 @@ public static class Tables
             ? $"; the models re-rank the upstream ranker's top {top} of {report.World.CandidatesPerRequest} candidates, the baselines order all"
             : "";
         var table = new Table().Title($"online evaluation: {report.Requests:N0} simulated requests (seed {report.Seed}), expected clicks per list{window}")
-            // Each interval under its value, so that the table fits 80 columns (redirected output has no wider console).
+            // Each interval under its value, so that the table fits an 80-column terminal.
             .AddColumn(new TableColumn("policy").NoWrap())
             .AddColumns("clicks/list\n95% CI", "vs upstream order\n95% CI");
         foreach (var m in report.Models)

@@ -89,6 +89,9 @@ public sealed record RunConfig
             Check(Finite(model.Dropout) && model.Dropout >= 0 && model.Dropout < 1, "model.dropout", model.Dropout, "at least 0 and below 1");
         }
         Distill?.Validate();
+        // The simulator's settings matter (and are checked) only when it is the source; it lists L items per list.
+        if (string.Equals(Data.Source, "synthetic", StringComparison.OrdinalIgnoreCase))
+            (Data.Synthetic with { ListLength = Data.MaxListLength }).Validate();
     }
 
     /// <summary>

@@ -52,6 +52,7 @@ public static class ExperimentRunner
         double Seconds() => finished.Seconds + clock.Elapsed.TotalSeconds;
         var baseConfig = spec.Base is { } b ? b.Deserialize<RunConfig>(Json.Options)! : new RunConfig();
         CheckOnlineCandidates(spec, baseConfig);
+        CheckDataSettings(spec, baseConfig);
         var plans = spec.Datasets.ToDictionary(d => d.Name, d => Plan(spec, d));
         int toRun = spec.Datasets.Sum(d => spec.Seeds.Count(s => !finished.IsDone(d.Name, s)));
         observer?.OnStart(toRun * (1 + plans.Values.First().Count));
@@ -68,14 +69,7 @@ public static class ExperimentRunner
                 observer?.OnMessage($"{dataset.Name}: seeds {string.Join(", ", reused)} finished earlier, reused");
                 if (reused.Count == spec.Seeds.Count) continue;
             }
-            var withDataset = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'");
-            var config = withDataset with
-            {
-                Data = withDataset.Data with
-                {
-                    Source = dataset.Source, Synthetic = dataset.Synthetic ?? withDataset.Data.Synthetic, Split = dataset.Split ?? withDataset.Data.Split,
-                },
-            };
+            var config = DatasetConfig(baseConfig, dataset);
             observer?.OnMessage($"{dataset.Name}: loading {dataset.Source}");
             var data = DataLoader.Prepare(config);
             var catalog = DataLoader.Catalog(config.Data, data.TrainLists);
@@ -103,6 +97,41 @@ public static class ExperimentRunner
             var data = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'").Data;
             var world = dataset.Synthetic ?? data.Synthetic;
             OnlineEvaluation.CheckWindow(top, data.MaxListLength, world.CandidatesPerRequest, $"online_candidates of data set '{dataset.Name}'");
+        }
+    }
+
+    /// <summary>The run config of a data set's runs: the experiment's base, the data set's overrides, its source, simulator and split.</summary>
+    private static RunConfig DatasetConfig(RunConfig baseConfig, ExperimentDataset dataset)
+    {
+        var withDataset = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'");
+        return withDataset with
+        {
+            Data = withDataset.Data with
+            {
+                Source = dataset.Source, Synthetic = dataset.Synthetic ?? withDataset.Data.Synthetic, Split = dataset.Split ?? withDataset.Data.Split,
+            },
+        };
+    }
+
+    /// <summary>
+    /// Refuses, before anything trains, a data set's simulator settings out of range (named as the experiment file spells
+    /// them) and a variant whose config changes data settings: every run of a data set trains on its one split and is
+    /// scored on its test lists, so a variant's own data settings would be ignored while its config.json claimed them
+    /// (and an evaluation that later reproduces that split from config.json would score the wrong lists).
+    /// </summary>
+    private static void CheckDataSettings(ExperimentSpec spec, RunConfig baseConfig)
+    {
+        foreach (var dataset in spec.Datasets)
+        {
+            var config = DatasetConfig(baseConfig, dataset);
+            if (dataset.Synthetic is { } world && DataLoader.IsSynthetic(dataset.Source))
+                (world with { ListLength = config.Data.MaxListLength }).Validate(name =>
+                    name == "list_length" ? SyntheticConfig.RunConfigKey(name) : $"data set '{dataset.Name}': synthetic.{name}");
+            foreach (var variant in spec.Variants.Where(v => v.Config is not null))
+                if (WithOverrides(config, variant).Data != config.Data)
+                    throw new ArgumentException(
+                        $"variant '{variant.Name}': its config changes data settings, but every variant of data set '{dataset.Name}' trains and " +
+                        "is evaluated on the data set's one split; give data settings per data set (datasets[].config), not per variant");
         }
     }
 

@@ -70,9 +70,12 @@ public static class OnlineWorkflow
         {
             foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
             var trained = models[0].TrainingData;
-            var world = settings.Synthetic is { } file
-                ? Json.ReadFile<SyntheticConfig>(file)
-                : trained.Synthetic with { ListLength = trained.MaxListLength };
+            var world = trained.Synthetic with { ListLength = trained.MaxListLength };
+            if (settings.Synthetic is { } file)
+            {
+                world = Json.ReadFile<SyntheticConfig>(file);
+                world.Validate(name => $"{file}: {name}");
+            }
             var simulator = new SyntheticSimulator(world);
             var names = OfflineEvaluation.DisplayNames(models);
             var rankers = models.Select((m, i) =>

@@ -51,6 +51,7 @@ public sealed class RankCommandTests : IDisposable
                          b.Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("item").GetString())));
             Assert.All(a.Zip(b), p => Assert.Equal(p.First.GetProperty("q").GetDouble(), p.Second.GetProperty("q").GetDouble(), 4));
             Assert.Equal(served.GetProperty("model").GetProperty("version").GetString(), answers[i].GetProperty("model").GetProperty("version").GetString());
+            Assert.False(served.TryGetProperty("line", out _)); // only rank's answers carry their input line
         }
     }
 
@@ -65,21 +66,26 @@ public sealed class RankCommandTests : IDisposable
         });
         string output = folder["out.jsonl"];
 
-        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output);
+        var (code, text, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output);
         Assert.Equal(1, code);
-        Assert.Contains($"{requests}:3: slate_size: must be at least 1", text);
+        Assert.Contains($"{requests}:3: slate_size: must be at least 1", errors);
         Assert.False(File.Exists(output));
         Assert.Empty(Directory.EnumerateFiles(folder.Path, "*.tmp*"));
 
-        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output, "--skip-bad-records");
+        (code, text, _) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output, "--skip-bad-records");
         Assert.Equal(0, code);
         Assert.Contains("skipped 2 refused requests", text);
-        Assert.Equal(["r-0", "r-1", "r-3", "r-5"], File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("request_id").GetString()));
+        Assert.Contains($"skipped {requests}:3: slate_size: must be at least 1", text);
+        Assert.Contains($"skipped {requests}:5: user: missing", text);
+        // The answers of the good lines, in input order, each with its request's line.
+        var answers = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(["r-0", "r-1", "r-3", "r-5"], answers.Select(a => a.GetProperty("request_id").GetString()));
+        Assert.Equal([1L, 2L, 4L, 6L], answers.Select(a => a.GetProperty("line").GetInt64()));
 
         string allBad = RequestsFile("bad.jsonl", 2, (_, r) => { r["slate_size"] = -1; return r; });
-        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", allBad, "--out", folder["none.jsonl"], "--skip-bad-records");
+        (code, _, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", allBad, "--out", folder["none.jsonl"], "--skip-bad-records");
         Assert.Equal(1, code);
-        Assert.Contains("all 2 requests were refused", text);
+        Assert.Contains("all 2 requests were refused", errors);
         Assert.False(File.Exists(folder["none.jsonl"]));
     }
 
@@ -114,8 +120,8 @@ public sealed class RankCommandTests : IDisposable
     public void Malformed_json_names_its_line()
     {
         string requests = folder.Write("broken.jsonl", Requests.Valid().ToJsonString(), "{\"user\": ");
-        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["o.jsonl"]);
+        var (code, _, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["o.jsonl"]);
         Assert.Equal(1, code);
-        Assert.Contains($"{requests}:2: malformed JSON", text);
+        Assert.Contains($"{requests}:2: malformed JSON", errors);
     }
 }

@@ -44,10 +44,10 @@ public sealed class StreamingCommandTests : IDisposable
     public void Generate_into_a_folder_with_parquet_files_fails_with_exit_code_1_and_writes_nothing()
     {
         string target = Generate(100);
-        var (code, output) = CliRunner.Run("data", "generate", "--lists", "10", "--out", target);
+        var (code, _, errors) = CliRunner.Run("data", "generate", "--lists", "10", "--out", target);
 
         Assert.Equal(1, code);
-        Assert.Contains("already holds Parquet files", output);
+        Assert.Contains("already holds Parquet files", errors);
         Assert.Single(Directory.GetFiles(target));
     }
 
@@ -79,11 +79,11 @@ public sealed class StreamingCommandTests : IDisposable
         string teacher = folder["teacher"];
         Assert.Equal(0, CliRunner.Run("train", "--data", data, "--epochs", "1", "--max-steps-per-epoch", "2", "--threads", "1", "--out", teacher).Code);
 
-        var (code, output) = CliRunner.Run("distill", "--teacher", teacher, "--streaming", "on", "--out", folder["student"]);
+        var (code, _, errors) = CliRunner.Run("distill", "--teacher", teacher, "--streaming", "on", "--out", folder["student"]);
 
         Assert.Equal(1, code);
-        Assert.Contains("distill does not stream yet", output);
-        Assert.Contains("--streaming off", output);
+        Assert.Contains("distill does not stream yet", errors);
+        Assert.Contains("--streaming off", errors);
         Assert.False(Directory.Exists(folder["student"]));
     }
 

@@ -51,21 +51,51 @@ public sealed class ExperimentSpecTests
         Assert.Equal((main.OnlineRequests, main.OnlineCandidates), (parts[0].OnlineRequests, parts[0].OnlineCandidates));
     }
 
+    /// <summary>A one-seed experiment on the simulator with a teacher and <paramref name="variants"/>.</summary>
+    private static ExperimentSpec Spec(ExperimentDataset? dataset = null, params ExperimentVariant[] variants) => new()
+    {
+        Name = "t", Seeds = [1],
+        Datasets = [dataset ?? new ExperimentDataset { Name = "sim", Source = "synthetic" }],
+        Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher }, .. variants],
+    };
+
+    /// <summary>The refusal of <paramref name="spec"/>, checked to come before anything was written.</summary>
+    private static ArgumentException RefusedBeforeTraining(ExperimentSpec spec)
+    {
+        using var folder = new TemporaryFolder();
+        var e = Assert.Throws<ArgumentException>(() => ExperimentRunner.Run(spec, folder["out"]));
+        Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFileSystemEntries(folder["out"]).Any());
+        return e;
+    }
+
     [Theory]
     [InlineData(5)]
     [InlineData(51)]
     public void An_online_window_the_simulator_cannot_honour_is_refused_before_anything_trains(int candidates)
     {
-        using var folder = new TemporaryFolder();
-        var spec = new ExperimentSpec
-        {
-            Name = "t", Seeds = [1], OnlineCandidates = candidates,
-            Datasets = [new ExperimentDataset { Name = "sim", Source = "synthetic" }],
-            Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher }],
-        };
-        var e = Assert.Throws<ArgumentException>(() => ExperimentRunner.Run(spec, folder["out"]));
+        var e = RefusedBeforeTraining(Spec() with { OnlineCandidates = candidates });
         Assert.Contains("online_candidates", e.Message);
         Assert.Contains("'sim'", e.Message);
-        Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFileSystemEntries(folder["out"]).Any());
+    }
+
+    [Fact]
+    public void A_variant_that_changes_data_settings_is_refused_before_anything_trains()
+    {
+        var e = RefusedBeforeTraining(Spec(variants: new ExperimentVariant
+        {
+            Name = "later-test", Kind = VariantKind.Student,
+            Config = JsonDocument.Parse("""{ "data": { "test_fraction": 0.3 } }""").RootElement,
+        }));
+        Assert.StartsWith("variant 'later-test': its config changes data settings", e.Message);
+    }
+
+    [Fact]
+    public void A_data_sets_simulator_setting_out_of_range_is_named_as_the_experiment_file_spells_it()
+    {
+        var e = RefusedBeforeTraining(Spec(new ExperimentDataset
+        {
+            Name = "sim", Source = "synthetic", Synthetic = new global::Drlrec.Simulation.SyntheticConfig { Items = 300 },
+        }));
+        Assert.Equal("data set 'sim': synthetic.items = 300: must be between 1000 and 1000000", e.Message);
     }
 }
