@@ -96,15 +96,15 @@ public sealed class RankCommandTests : IDisposable
         Assert.Equal(0, CliRunner.Run("export", "--model", TinyModel.Folder, "--out", own).Code);
         Assert.Equal(0, CliRunner.Run("export", "--model", TinyModel.OtherFolder, "--out", other).Code);
 
-        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", other, "--requests", requests,
+        var (code, text, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", other, "--requests", requests,
             "--out", folder["wrong.jsonl"]);
         Assert.Equal(1, code);
-        Assert.Contains($"error: {other} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}", text);
+        Assert.StartsWith($"error: {other} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}", errors);
         Assert.False(File.Exists(folder["wrong.jsonl"]));
 
-        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", own, "--requests", requests,
+        (code, text, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", own, "--requests", requests,
             "--out", folder["onnx.jsonl"]);
-        Assert.True(code == 0, text);
+        Assert.True(code == 0, text + errors);
         Assert.Equal(0, CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["torch.jsonl"]).Code);
         foreach (var (byOnnx, byTorch) in File.ReadLines(folder["onnx.jsonl"]).Zip(File.ReadLines(folder["torch.jsonl"])))
         {

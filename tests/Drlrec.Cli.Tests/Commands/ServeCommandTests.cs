@@ -75,11 +75,11 @@ public sealed class ServeCommandTests : IDisposable
         string other = _folder["other.onnx"];
         Assert.Equal(0, Run("export", "--model", TinyModel.OtherFolder, "--out", other).Code);
 
-        var (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", other, "--urls", "http://127.0.0.1:0");
+        var (code, output, errors) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", other, "--urls", "http://127.0.0.1:0");
 
         Assert.Equal(1, code);
-        Assert.Contains($"error: {other} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}: the graph was exported " +
-                        "from 'tiny' (weights sha256 ", output);
+        Assert.StartsWith($"error: {other} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}: the graph was exported " +
+                          "from 'tiny' (weights sha256 ", errors);
         Assert.DoesNotContain("listening on", output);
     }
 
