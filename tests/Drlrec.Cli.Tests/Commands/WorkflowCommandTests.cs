@@ -125,6 +125,36 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(method.Replace('-', '_'), config.RootElement.GetProperty("distill").GetProperty("method").GetString());
     }
 
+    /// <summary>The size options set model.* keys over the config file; the state projection and the hint's W (hint 6
+    /// against the teacher's 32) are trained and the checkpoint holds the sizes.</summary>
+    [Fact]
+    public void Size_options_of_train_and_distill_set_the_networks_sizes()
+    {
+        static JsonElement Model(string run) => JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("model");
+        string alone = runs.Folder["sized-alone"];
+        Assert.Equal(0, CliRunner.Run("train", "--role", "student", "--config", runs.Config, "--out", alone, "--epochs", "1",
+            "--embedding-dim", "4", "--state-dim", "16", "--mlp-width", "8", "--hint-dim", "6", "--sequence-heads", "4", "--field-heads", "1").Code);
+        var model = Model(alone);
+        Assert.Equal((4, 16, 8, 6, 4, 1), (model.GetProperty("embedding_dim").GetInt32(), model.GetProperty("state_dim").GetInt32(),
+            model.GetProperty("mlp_width").GetInt32(), model.GetProperty("hint_dim").GetInt32(), model.GetProperty("sequence_heads").GetInt32(),
+            model.GetProperty("field_heads").GetInt32()));
+
+        string distilled = runs.Folder["sized-hint"];
+        var (code, text) = CliRunner.Run("distill", "--teacher", runs.Teacher, "--method", "hint", "--out", distilled, "--epochs", "1",
+            "--student-dim", "2", "--student-state-dim", "12", "--student-hint-dim", "6");
+        Assert.Equal(0, code);
+        model = Model(distilled);
+        Assert.Equal((2, 12, 0, 6), (model.GetProperty("embedding_dim").GetInt32(), model.GetProperty("state_dim").GetInt32(),
+            model.GetProperty("mlp_width").GetInt32(), model.GetProperty("hint_dim").GetInt32()));
+        using var student = Checkpoints.ModelCheckpoint.Load(distilled);
+        Assert.Equal(12, student.Online.StateDim);
+
+        var (bad, error) = CliRunner.Run("train", "--role", "student", "--config", runs.Config, "--out", runs.Folder["bad"], "--state-dim", "10",
+            "--sequence-heads", "4");
+        Assert.NotEqual(0, bad);
+        Assert.Contains("model.state_dim = 10", error);
+    }
+
     [Fact]
     public void Distill_switches_are_recorded_in_the_resolved_config_and_the_name()
     {
