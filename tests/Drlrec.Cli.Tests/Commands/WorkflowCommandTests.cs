@@ -272,6 +272,79 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(3, resumed.Skip(csv.Length).Count(line => line.StartsWith("sim,3,")));
     }
 
+    /// <summary>
+    /// A compression frontier on a tiny world, as the lead's runs go: two single-threaded processes over disjoint seeds,
+    /// then one report over both with --merge. Two sizes (one with every knob set), the student alone and DRL-Rec at
+    /// each, KD and Hint (hint 6 against the teacher's 32, through W) at the small one.
+    /// </summary>
+    [Fact]
+    public void A_compression_experiment_in_two_processes_merges_into_one_frontier_report_and_json()
+    {
+        string spec = runs.Folder.Write("compression.json", """
+            {
+              "name": "compression-test",
+              "datasets": [ { "name": "sim", "source": "synthetic", "synthetic": { "users": 150, "items": 1000, "lists": 300 } } ],
+              "base": { "trainer": { "epochs": 1, "batch_size": 64, "max_steps_per_epoch": 3 } },
+              "variants": [ { "name": "teacher", "kind": "teacher" }, { "name": "student alone", "kind": "student" },
+                            { "name": "DRL-Rec", "kind": "distill", "distill": { "pool": 40, "k": 3 } },
+                            { "name": "student + KD", "kind": "distill", "distill": { "method": "kd" }, "size": "tiny" },
+                            { "name": "student + Hint", "kind": "distill", "distill": { "method": "hint" }, "size": "tiny" } ],
+              "sweep": { "parameter": "student_size", "sizes": [
+                { "name": "d4", "model": { "embedding_dim": 4 } },
+                { "name": "tiny", "model": { "embedding_dim": 2, "field_heads": 1, "state_dim": 8, "sequence_heads": 1, "mlp_width": 4, "hint_dim": 6 } } ] },
+              "latency_repeats": 3, "online_requests": 5, "online_candidates": 25
+            }
+            """);
+        string one = runs.Folder["compression-1"], two = runs.Folder["compression-2"], all = runs.Folder["compression"];
+        foreach (var (seed, output) in new[] { ("1", one), ("2", two) })
+        {
+            var (code, text) = CliRunner.Run("experiment", spec, "--out", output, "--seeds", seed, "--threads", "1");
+            Assert.True(code == 0, text);
+            Assert.Contains("7 models", text);
+        }
+        var (merged, report) = CliRunner.Run("experiment", spec, "--out", all, "--seeds", "1", "2", "--merge", one, two);
+        Assert.True(merged == 0, report);
+        Assert.Contains("seeds 1, 2 finished earlier, reused", report);
+        Assert.Contains("The smallest student within 1% of the teacher's online clicks", report);
+
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(all, "results.json")));
+        var rows = results.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(14, rows.Count);
+        foreach (var (kind, variant) in new[] { ("student", "student alone"), ("distill", "DRL-Rec") })
+        {
+            var sized = rows.Where(r => r.GetProperty("variant").GetString() == variant).ToList();
+            Assert.Equal(4, sized.Count);
+            Assert.All(sized, r => Assert.Equal(kind, r.GetProperty("kind").GetString()));
+            Assert.Equal(["d4", "tiny"], sized.Select(r => r.GetProperty("size").GetString()).Distinct().Order());
+            Assert.All(sized, r => Assert.InRange(r.GetProperty("online_clicks").GetDouble(), 0, 10));
+            Assert.All(sized, r => Assert.InRange(r.GetProperty("params_ratio").GetDouble(), 0.001, 0.5));
+            Assert.All(sized, r => Assert.True(r.GetProperty("slate_p50_ratio").GetDouble() > 0));
+        }
+        var frontier = results.RootElement.GetProperty("frontier")[0];
+        Assert.Equal("online_clicks", frontier.GetProperty("metric").GetString());
+        var sizes = frontier.GetProperty("sizes").EnumerateArray().ToList();
+        Assert.Equal(["tiny", "d4"], sizes.Select(z => z.GetProperty("name").GetString()));
+        var tiny = sizes[0];
+        Assert.True(tiny.GetProperty("params_ratio").GetDouble() < sizes[1].GetProperty("params_ratio").GetDouble());
+        foreach (string key in new[] { "params_ratio", "bytes_ratio", "latency_p50_ratio", "slate_p50_ratio" })
+            Assert.True(tiny.GetProperty(key).GetDouble() > 0, key);
+        Assert.Equal(2, tiny.GetProperty("alone").GetProperty("seeds").GetInt32());
+        foreach (string pair in new[] { "drl_rec_minus_alone", "teacher_minus_alone" })
+        {
+            var clicks = tiny.GetProperty(pair).GetProperty("clicks");
+            Assert.Equal(2, clicks.GetProperty("seeds").GetInt32());
+            Assert.True(clicks.GetProperty("low").GetDouble() <= clicks.GetProperty("difference").GetDouble(), pair);
+        }
+        Assert.Equal(["student + KD", "student + Hint"], tiny.GetProperty("others").EnumerateArray().Select(o => o.GetProperty("b").GetString()));
+        Assert.Empty(sizes[1].GetProperty("others").EnumerateArray());
+
+        string md = File.ReadAllText(Path.Combine(all, "report.md"));
+        Assert.Contains("### Compression frontier", md);
+        foreach (string plot in new[] { "sim-frontier-clicks-params.png", "sim-frontier-clicks-slate-latency.png", "sim-frontier-auc-params.png",
+                                        "sim-frontier-auc-slate-latency.png" })
+            Assert.True(File.Exists(Path.Combine(all, plot)), plot);
+    }
+
     [Fact]
     public void Quickstart_runs_the_whole_job_teacher_distilled_student_control_ratios_online_and_onnx()
     {
