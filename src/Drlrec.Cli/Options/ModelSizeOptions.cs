@@ -24,20 +24,20 @@ public sealed class ModelSizeOptions
             };
         StateDim = new Option<int?>($"--{prefix}state-dim")
         {
-            Description = "State width H (model.state_dim): the F·d item vector is projected to H before the sequence attention, " +
-                          "so the attention, the GRU and the MLP are H wide [default: F·d, no projection]",
+            Description = "State width D (model.state_dim): the F·d item vector is projected to D before the sequence attention, " +
+                          "so the attention, the GRU and the MLP are D wide [default: F·d, no projection]",
         };
         MlpWidth = new Option<int?>($"--{prefix}mlp-width")
         {
-            Description = "Width m of the MLP's first hidden layer; the second is m/2 (model.mlp_width) [default: H/2]",
+            Description = "Width m of the MLP's first hidden layer; the second is m/2 (model.mlp_width) [default: D/2]",
         };
         HintDim = new Option<int?>($"--{prefix}hint-dim")
         {
-            Description = $"Size K of the hint vector, the MLP's output (model.hint_dim) [default: {defaults.HintDim}]",
+            Description = $"Size H of the hint vector, the MLP's output (model.hint_dim) [default: {defaults.HintDim}]",
         };
         SequenceHeads = new Option<int?>($"--{prefix}sequence-heads")
         {
-            Description = $"Heads of the sequence attention; must divide H (model.sequence_heads) [default: {defaults.SequenceHeads}]",
+            Description = $"Heads of the sequence attention; must divide D (model.sequence_heads) [default: {defaults.SequenceHeads}]",
         };
         FieldHeads = new Option<int?>($"--{prefix}field-heads")
         {

@@ -17,18 +17,18 @@ public enum ContextInput
 /// Sizes of a Q-network. Teacher and student share the architecture and differ only here
 /// (reference: teacher d = 16, student d = 8; hint size 32; two heads). With F fields the network is
 /// <code>
-///   field bags [F, d] → field attention → item vector F·d → (state projection to H) → sequence attention H
-///   → GRU H → MLP H → m → m/2 → K (hint) → Q
+///   field bags [F, d] → field attention → item vector F·d → (state projection to D) → sequence attention D
+///   → GRU D → MLP D → m → m/2 → H (hint) → Q
 /// </code>
 /// and its trainable parameters, with V embedding rows and F_dense dense fields, number
 /// <code>
 ///   V·d + F_dense·d + (4d² + 4d) + 2d                    embedding, dense projection, field attention, field norm
-///   + [H ≠ F·d] (F·d·H + H)                              state projection
-///   + (4H² + 4H) + 2H + (6H² + 6H)                       sequence attention, sequence norm, GRU
-///   + (H·m + m) + (m·⌊m/2⌋ + ⌊m/2⌋) + (⌊m/2⌋·K + K)      MLP
-///   + (K + 1)                                             Q head
+///   + [D ≠ F·d] (F·d·D + D)                              state projection
+///   + (4D² + 4D) + 2D + (6D² + 6D)                       sequence attention, sequence norm, GRU
+///   + (D·m + m) + (m·⌊m/2⌋ + ⌊m/2⌋) + (⌊m/2⌋·H + H)      MLP
+///   + (H + 1)                                             Q head
 /// </code>
-/// (docs/method.md, "Model sizes"). The defaults (H = F·d, m = ⌊H/2⌋) are the architecture of every checkpoint written
+/// (docs/method.md, "Model sizes"). The defaults (D = F·d, m = ⌊D/2⌋) are the architecture of every checkpoint written
 /// before these knobs existed, parameter for parameter.
 /// </summary>
 public sealed record QNetworkConfig
@@ -39,22 +39,22 @@ public sealed record QNetworkConfig
     /// <summary>Heads of the self-attention across the F fields of one item. Must divide d. Default 2.</summary>
     public int FieldHeads { get; init; } = 2;
 
-    /// <summary>Heads of the causal self-attention across list positions. Must divide the state width H. Default 2.</summary>
+    /// <summary>Heads of the causal self-attention across list positions. Must divide the state width D. Default 2.</summary>
     public int SequenceHeads { get; init; } = 2;
 
     /// <summary>
-    /// H: width of the state. When it differs from F·d, a learned linear map projects each F·d item vector to H before
-    /// the sequence attention, so the sequence attention, the GRU state and the MLP input are H wide (their parameters
-    /// grow as H², the embeddings as d: the knob that shrinks a student below what a smaller d alone can). Default 0:
-    /// H = F·d and no projection.
+    /// D: width of the state. When it differs from F·d, a learned linear map projects each F·d item vector to D before
+    /// the sequence attention, so the sequence attention, the GRU state and the MLP input are D wide (their parameters
+    /// grow as D², the embeddings as d: the knob that shrinks a student below what a smaller d alone can). Default 0:
+    /// D = F·d and no projection.
     /// </summary>
     public int StateDim { get; init; }
 
-    /// <summary>m: width of the MLP's first hidden layer; the second is ⌊m/2⌋. At least 2 when set. Default 0: m = ⌊H/2⌋
-    /// (the MLP H → H/2 → H/4 → K).</summary>
+    /// <summary>m: width of the MLP's first hidden layer; the second is ⌊m/2⌋. At least 2 when set. Default 0: m = ⌊D/2⌋
+    /// (the MLP D → D/2 → D/4 → H).</summary>
     public int MlpWidth { get; init; }
 
-    /// <summary>K: size of the hint vector g_t, the MLP's last layer that the Hint loss matches. Default 32.</summary>
+    /// <summary>H: size of the hint vector g_t, the MLP's last layer that the Hint loss matches. Default 32.</summary>
     public int HintDim { get; init; } = 32;
 
     /// <summary>Dropout on item vectors (after the state projection, when there is one) and hidden MLP layers during
@@ -73,10 +73,10 @@ public sealed record QNetworkConfig
     /// <summary>F·d, the width of item vectors after the field attention.</summary>
     public int ItemDim(int fields) => fields * EmbeddingDim;
 
-    /// <summary>H, the width of the sequence attention, the GRU state and the MLP input: <see cref="StateDim"/>, or F·d.</summary>
+    /// <summary>D, the width of the sequence attention, the GRU state and the MLP input: <see cref="StateDim"/>, or F·d.</summary>
     public int StateWidth(int fields) => StateDim > 0 ? StateDim : ItemDim(fields);
 
-    /// <summary>True when item vectors are projected from F·d to a state width H ≠ F·d.</summary>
+    /// <summary>True when item vectors are projected from F·d to a state width D ≠ F·d.</summary>
     public bool ProjectsState(int fields) => StateWidth(fields) != ItemDim(fields);
 
     /// <summary>The MLP's hidden widths (m, ⌊m/2⌋).</summary>
@@ -95,9 +95,9 @@ public sealed record QNetworkConfig
             throw new ArgumentException($"FieldHeads ({FieldHeads}) must divide EmbeddingDim ({EmbeddingDim})");
         int width = StateWidth(fields);
         if (SequenceHeads < 1 || width % SequenceHeads != 0)
-            throw new ArgumentException($"SequenceHeads ({SequenceHeads}) must divide the state width H ({width}{(StateDim > 0 ? "" : " = F·d")})");
+            throw new ArgumentException($"SequenceHeads ({SequenceHeads}) must divide the state width D ({width}{(StateDim > 0 ? "" : " = F·d")})");
         if (Dropout is < 0 or >= 1) throw new ArgumentException("Dropout must be in [0, 1)");
         if (MlpWidths(fields).Second < 1)
-            throw new ArgumentException($"the state width H ({width}) must be at least 4 when MlpWidth is not set (the MLP halves it twice)");
+            throw new ArgumentException($"the state width D ({width}) must be at least 4 when MlpWidth is not set (the MLP halves it twice)");
     }
 }

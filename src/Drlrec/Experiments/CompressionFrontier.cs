@@ -26,7 +26,7 @@ public sealed record FrontierComparison(string A, string B, FrontierDifferences 
 /// student score, with the paired differences DRL-Rec − alone and teacher − alone.
 /// </summary>
 /// <param name="GapRecovered">(DRL-Rec − alone) / (teacher − alone) in the headline metric: the share of the teacher's
-/// advantage distillation won back (point estimate; null without both differences).</param>
+/// advantage distillation won back (point estimate; null without both differences or when the teacher is not ahead).</param>
 public sealed record FrontierSize(
     string Name, long Params, double ParamsRatio, double? BytesRatio, double? LatencyP50Ratio, double? SlateP50Ratio,
     FrontierScores? Alone, FrontierScores? DrlRec, FrontierDifferences? DrlRecMinusAlone, FrontierDifferences? TeacherMinusAlone,
@@ -99,10 +99,11 @@ public static class CompressionFrontier
         {
             var gained = online ? drlMinusAlone?.Clicks : drlMinusAlone?.Auc;
             var gap = online ? teacherMinusAlone?.Clicks : teacherMinusAlone?.Auc;
-            return gained is null || gap is null || gap.Difference == 0 ? null : gained.Difference / gap.Difference;
+            return gained is null || gap is null || gap.Difference <= 0 ? null : gained.Difference / gap.Difference; // no gap, nothing to recover
         }
-        return new FrontierSize(name, first.Params, rows.Average(r => r.ParamsRatio), Mean(rows.Select(r => r.BytesRatio)),
-            Mean(rows.Select(r => r.LatencyP50Ratio)), Mean(rows.Select(r => r.SlateP50Ratio)),
+        double? Mean(Func<ExperimentRow, double?> ratio) => ExperimentReport.Mean(rows.Select(ratio));
+        return new FrontierSize(name, first.Params, rows.Average(r => r.ParamsRatio), Mean(r => r.BytesRatio), Mean(r => r.LatencyP50Ratio),
+            Mean(r => r.SlateP50Ratio),
             aloneRows.Count > 0 ? Scores(aloneRows, online) : null, drlRows.Count > 0 ? Scores(drlRows, online) : null,
             drlMinusAlone, teacherMinusAlone, Gap(),
             drlRows.Count == 0 ? [] : others.Select(o => new FrontierComparison(drlRec!, o, Differences(drlRows, Of(o), online))).ToList());
@@ -223,7 +224,7 @@ public static class CompressionFrontier
                     series.Add(new Series($"teacher − {Percent(Tolerance, 0)}", span, [teacher * (1 - Tolerance), teacher * (1 - Tolerance)]));
                 }
                 string file = $"{slug}-frontier-{metric}-{axis}.png";
-                Plots.Lines(Path.Combine(folder, file), $"{f.Dataset}: {label} against {axisLabel} (95% intervals over seeds)", axisLabel, label, series);
+                Plots.Lines(Path.Combine(folder, file), $"{f.Dataset}: {label}", axisLabel, $"{label} (bars: 95% intervals over seeds)", series);
                 yield return file;
             }
     }
@@ -240,10 +241,4 @@ public static class CompressionFrontier
 
     private static string Percent(double ratio, int digits = 1) => (100 * ratio).ToString($"F{digits}", CultureInfo.InvariantCulture) + "%";
     private static string Format(double? v, int digits) => v is null ? "" : v.Value.ToString($"F{digits}", CultureInfo.InvariantCulture);
-
-    private static double? Mean(IEnumerable<double?> values)
-    {
-        var list = values.Where(v => v is not null).Select(v => v!.Value).ToList();
-        return list.Count == 0 ? null : list.Average();
-    }
 }

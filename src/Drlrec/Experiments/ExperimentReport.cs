@@ -112,12 +112,12 @@ public static class ExperimentReport
             Frontier = CompressionFrontier.Of(result),
         }) + "\n");
         var csv = new StringBuilder();
-        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds,size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio");
+        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds,size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds");
         foreach (var r in result.Rows)
             csv.AppendLine(string.Join(",", Quote(r.Dataset), r.Seed, Quote(r.Variant), r.Kind, r.SweepParameter ?? "", N(r.SweepValue),
                 N(r.Auc), N(r.AucCentred), N(r.Gauc), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
                 N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds),
-                Quote(r.Size ?? ""), r.Bytes?.ToString(CultureInfo.InvariantCulture) ?? "", N(r.BytesRatio), N(r.SlateMsP50), N(r.SlateP50Ratio)));
+                Quote(r.Size ?? ""), r.Bytes?.ToString(CultureInfo.InvariantCulture) ?? "", N(r.BytesRatio), N(r.SlateMsP50), N(r.SlateP50Ratio), N(r.TrainCpuSeconds)));
         AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), csv.ToString());
     }
 
@@ -234,7 +234,8 @@ public static class ExperimentReport
     private static string N(double? v) => v is null || double.IsNaN(v.Value) ? "" : v.Value.ToString("R", CultureInfo.InvariantCulture);
     private static string N(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
     private static string Quote(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
-    private static double? Mean(IEnumerable<double?> values)
+    /// <summary>The mean of the values present; null when none is.</summary>
+    internal static double? Mean(IEnumerable<double?> values)
     {
         var list = values.Where(v => v is not null).Select(v => v!.Value).ToList();
         return list.Count == 0 ? null : list.Average();

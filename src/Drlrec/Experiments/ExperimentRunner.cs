@@ -32,6 +32,10 @@ public sealed record ExperimentRow(
     public long? Bytes { get; init; }
     public double? BytesRatio { get; init; }
 
+    /// <summary>CPU time of the process while the model trained (all threads; for a single-threaded run, its cost on one
+    /// idle core, however busy the machine was: <see cref="TrainSeconds"/> is wall time).</summary>
+    public double? TrainCpuSeconds { get; init; }
+
     /// <summary>One slate request (100 candidates into 10 slots through the slate ranker, encoding included; median), and
     /// its ratio to the same seed's teacher's, timed side by side.</summary>
     public double? SlateMsP50 { get; init; }
@@ -166,12 +170,14 @@ public static class ExperimentRunner
         IExperimentObserver? observer)
     {
         int seed = config.Seed;
-        var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds)>();
+        var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds, double Cpu)>();
+        TimeSpan Cpu() { using var self = Process.GetCurrentProcess(); return self.TotalProcessorTime; }
+        var cpu = Cpu();
         var teacherVariant = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher) ?? new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher };
         var clock = Stopwatch.StartNew();
         var teacherResult = TrainWorkflow.Run(WithOverrides(config with { Role = ModelRole.Teacher }, teacherVariant), data, Path.Combine(folder, "teacher"),
             observer?.OnRun(dataset.Name, seed, teacherVariant.Name), teacherVariant.Name);
-        trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds));
+        trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalSeconds));
         using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
         observer?.OnRunDone(Row(dataset, seed, teacherVariant, null, spec.Sweep, teacherResult, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
 
@@ -182,6 +188,7 @@ public static class ExperimentRunner
             string run = Path.Combine(folder, Slug(name));
             var epochs = observer?.OnRun(dataset.Name, seed, name);
             clock.Restart();
+            cpu = Cpu();
             TrainResult result;
             if (variant.Kind == VariantKind.Teacher)
             {
@@ -198,7 +205,7 @@ public static class ExperimentRunner
                 result = DistillWorkflow.Run(studentConfig with { Distill = distill, Teacher = teacher.Path }, teacher, data, run, epochs, name,
                     catalog).Student;
             }
-            trained.Add((variant, value, result, clock.Elapsed.TotalSeconds));
+            trained.Add((variant, value, result, clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalSeconds));
             observer?.OnRunDone(Row(dataset, seed, variant, value, spec.Sweep, result, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
         }
 
@@ -227,6 +234,7 @@ public static class ExperimentRunner
                 PoolP50Ratio = latency?.Ratios[i].PoolP50,
                 SlateMsP50 = latency?.Models[i].SlateMsP50,
                 SlateP50Ratio = latency?.Ratios[i].SlateP50,
+                TrainCpuSeconds = t.Cpu,
                 Bytes = models[i].Bytes,
                 BytesRatio = (double)models[i].Bytes / models[0].Bytes,
                 OnlineClicks = online?[i],

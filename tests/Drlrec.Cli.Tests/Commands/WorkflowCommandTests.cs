@@ -319,6 +319,7 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
             Assert.All(sized, r => Assert.InRange(r.GetProperty("online_clicks").GetDouble(), 0, 10));
             Assert.All(sized, r => Assert.InRange(r.GetProperty("params_ratio").GetDouble(), 0.001, 0.5));
             Assert.All(sized, r => Assert.True(r.GetProperty("slate_p50_ratio").GetDouble() > 0));
+            Assert.All(sized, r => Assert.True(r.GetProperty("train_cpu_seconds").GetDouble() > 0));
         }
         var frontier = results.RootElement.GetProperty("frontier")[0];
         Assert.Equal("online_clicks", frontier.GetProperty("metric").GetString());
