@@ -12,7 +12,11 @@ public sealed record VariantSummary(
     string Dataset, string Variant, string? SweepParameter, int? SweepValue, int Seeds,
     double AucMean, double AucStd, double? AucCentredMean, double? AucCentredStd, double GaucMean, double GaucStd, double Ndcg10Mean, double Ndcg10Std,
     double ParamsRatio, double? LatencyRatio, double? PoolRatio, double? OnlineMean, double? OnlineCiLow, double? OnlineCiHigh,
-    double TrainSeconds);
+    double TrainSeconds)
+{
+    /// <summary>The size's name in a student_size sweep.</summary>
+    public string? Size { get; init; }
+}
 
 /// <summary>A paired difference A − B over the seeds both have, with its 95% interval.</summary>
 public sealed record PairedComparison(string Dataset, string Metric, string A, string B, double Difference, double Low, double High,
@@ -37,7 +41,7 @@ public static class ExperimentReport
                     rows.Average(r => r.Gauc), Statistics.Std(rows.Select(r => r.Gauc).ToList()),
                     rows.Average(r => r.Ndcg10), Statistics.Std(rows.Select(r => r.Ndcg10).ToList()), rows.Average(r => r.ParamsRatio),
                     Mean(rows.Select(r => r.LatencyP50Ratio)), Mean(rows.Select(r => r.PoolP50Ratio)),
-                    clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds));
+                    clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds)) { Size = rows[0].Size };
             }).ToList();
 
     /// <summary>
@@ -92,7 +96,7 @@ public static class ExperimentReport
         spec.Base is { } b && b.TryGetProperty("data", out var data) && data.TryGetProperty("split", out var split)
             && split.GetString() == "user_time" ? Configuration.SplitMode.UserTime : Configuration.SplitMode.Time;
 
-    private static bool IsFullDrlRec(ExperimentVariant variant)
+    internal static bool IsFullDrlRec(ExperimentVariant variant)
     {
         var d = (variant.Distill ?? new Configuration.DistillConfig()).Resolve();
         return d.Method == Configuration.DistillMethod.DrlRec && d.ExploreFilter && d.Confidence && d.Kl && d.Hint;
@@ -105,13 +109,15 @@ public static class ExperimentReport
         AtomicFile.WriteAllText(Path.Combine(folder, "results.json"), Json.Serialize(new
         {
             result.Spec.Name, result.Seconds, result.Rows, result.Baselines, Summary = Summarise(result), Comparisons = Compare(result),
+            Frontier = CompressionFrontier.Of(result),
         }) + "\n");
         var csv = new StringBuilder();
-        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds");
+        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds,size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds");
         foreach (var r in result.Rows)
             csv.AppendLine(string.Join(",", Quote(r.Dataset), r.Seed, Quote(r.Variant), r.Kind, r.SweepParameter ?? "", N(r.SweepValue),
                 N(r.Auc), N(r.AucCentred), N(r.Gauc), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
-                N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds)));
+                N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds),
+                Quote(r.Size ?? ""), r.Bytes?.ToString(CultureInfo.InvariantCulture) ?? "", N(r.BytesRatio), N(r.SlateMsP50), N(r.SlateP50Ratio), N(r.TrainCpuSeconds)));
         AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), csv.ToString());
     }
 
@@ -165,6 +171,11 @@ public static class ExperimentReport
                 md.AppendLine();
             }
             foreach (string plot in Plot(result, summaries, dataset, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
+            foreach (var frontier in CompressionFrontier.Of(result).Where(f => f.Dataset == dataset))
+            {
+                CompressionFrontier.WriteMarkdown(md, frontier);
+                foreach (string plot in CompressionFrontier.Plot(frontier, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
+            }
         }
         AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());
     }
@@ -194,7 +205,7 @@ public static class ExperimentReport
             }
         }
         var swept = rows.Where(s => s.SweepValue is not null).ToList();
-        if (swept.Count > 0)
+        if (swept.Count > 0 && swept[0].SweepParameter != ExperimentSweep.StudentSize) // sizes: the frontier's plots
         {
             string parameter = swept[0].SweepParameter!;
             string file = $"{slug}-sweep-{parameter}.png";
@@ -216,14 +227,15 @@ public static class ExperimentReport
     }
 
     private static string BaseName(string variant) => variant.Contains(" (", StringComparison.Ordinal) ? variant[..variant.IndexOf(" (", StringComparison.Ordinal)] : variant;
-    private static string Label(VariantSummary s) => s.SweepValue is null ? s.Variant : $"{s.Variant} ({s.SweepParameter} = {s.SweepValue})";
+    private static string Label(VariantSummary s) => s.SweepValue is null ? s.Variant : $"{s.Variant} ({s.SweepParameter} = {s.Size ?? s.SweepValue.ToString()})";
     private static string Clicks(double? mean, double? lo, double? hi) =>
         mean is null ? "" : double.IsNaN(lo ?? double.NaN) ? $"{mean:F3}" : $"{mean:F3} [{lo:F3}, {hi:F3}]";
     private static string F(double? v) => v is null ? "" : v.Value.ToString("F3", CultureInfo.InvariantCulture);
     private static string N(double? v) => v is null || double.IsNaN(v.Value) ? "" : v.Value.ToString("R", CultureInfo.InvariantCulture);
     private static string N(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
     private static string Quote(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
-    private static double? Mean(IEnumerable<double?> values)
+    /// <summary>The mean of the values present; null when none is.</summary>
+    internal static double? Mean(IEnumerable<double?> values)
     {
         var list = values.Where(v => v is not null).Select(v => v!.Value).ToList();
         return list.Count == 0 ? null : list.Average();

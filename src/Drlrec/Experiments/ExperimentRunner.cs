@@ -24,6 +24,22 @@ public sealed record ExperimentRow(
 {
     /// <summary>Test AUC with position-centred scoring (Q minus each position's mean Q on the validation lists).</summary>
     public double? AucCentred { get; init; }
+
+    /// <summary>The name of the student size of a <c>student_size</c> sweep (<see cref="SweepValue"/> is its index).</summary>
+    public string? Size { get; init; }
+
+    /// <summary>Size of the model file, and its ratio to the same seed's teacher's.</summary>
+    public long? Bytes { get; init; }
+    public double? BytesRatio { get; init; }
+
+    /// <summary>CPU time of the process while the model trained (all threads; for a single-threaded run, its cost on one
+    /// idle core, however busy the machine was: <see cref="TrainSeconds"/> is wall time).</summary>
+    public double? TrainCpuSeconds { get; init; }
+
+    /// <summary>One slate request (100 candidates into 10 slots through the slate ranker, encoding included; median), and
+    /// its ratio to the same seed's teacher's, timed side by side.</summary>
+    public double? SlateMsP50 { get; init; }
+    public double? SlateP50Ratio { get; init; }
 }
 
 /// <summary>A baseline's scores on one data set and seed (offline) or its online clicks.</summary>
@@ -138,42 +154,70 @@ public static class ExperimentRunner
     /// <summary>Models trained per data set and seed: the main teacher and one per planned run.</summary>
     public static int ModelsPerSeed(ExperimentSpec spec) => 1 + Plan(spec, spec.Datasets[0]).Count;
 
-    /// <summary>The student runs of one seed: every non-teacher variant, once per sweep value where the sweep applies.</summary>
+    /// <summary>The student runs of one seed: every non-teacher variant, once per sweep value where the sweep applies (a
+    /// student_size sweep's value is the index of a size; a variant with its own size runs at that size only).</summary>
     private static List<(ExperimentVariant Variant, int? Value)> Plan(ExperimentSpec spec, ExperimentDataset dataset)
     {
+        spec.Sweep?.Validate(spec.Variants);
         var plan = new List<(ExperimentVariant, int?)>();
         var mainTeacher = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher);
         foreach (var v in spec.Variants.Where(v => v != mainTeacher))
         {
+            if (spec.Sweep is { Parameter: ExperimentSweep.StudentSize } sizes && v.Kind != VariantKind.Teacher)
+            {
+                if (v.Size is { } name) plan.Add((v, sizes.IndexOfSize(name)));
+                else plan.AddRange(Enumerable.Range(0, sizes.Sizes.Count).Select(i => (v, (int?)i)));
+                continue;
+            }
             bool swept = spec.Sweep is { } s && v.Kind != VariantKind.Teacher
-                         && (s.Parameter == "student_dim" || (s.Parameter == "k" && v.Kind == VariantKind.Distill));
+                         && (s.Parameter == ExperimentSweep.StudentDim || (s.Parameter == ExperimentSweep.K && v.Kind == VariantKind.Distill));
             if (swept) plan.AddRange(spec.Sweep!.Values.Select(x => (v, (int?)x)));
             else plan.Add((v, null));
         }
         return plan;
     }
 
+    /// <summary>The student's run config at a sweep value: its embedding size (student_dim sweep, or the variant's), the
+    /// size's model settings (student_size sweep), then the variant's own overrides.</summary>
+    private static RunConfig StudentConfig(RunConfig config, ExperimentVariant variant, ExperimentSweep? sweep, int? value)
+    {
+        var student = config.AsStudent(sweep?.Parameter == ExperimentSweep.StudentDim && value is { } d ? d : variant.StudentDim);
+        if (sweep?.Parameter == ExperimentSweep.StudentSize && value is { } i)
+        {
+            var size = sweep.Sizes[i];
+            student = Overlay(student, JsonSerializer.SerializeToElement(new { model = size.Model }), $"size '{size.Name}'");
+        }
+        return WithOverrides(student, variant);
+    }
+
+    /// <summary>A sweep value as the report names it: a size's name, or the number.</summary>
+    private static string? ValueName(ExperimentSweep? sweep, int? value) =>
+        value is not { } v ? null : sweep?.Parameter == ExperimentSweep.StudentSize ? sweep.Sizes[v].Name : v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private static (List<ExperimentRow>, List<BaselineRow>) RunSeed(ExperimentSpec spec, ExperimentDataset dataset, RunConfig config,
         PreparedData data, IItemCatalog catalog, List<(ExperimentVariant Variant, int? Value)> plan, string folder,
         IExperimentObserver? observer)
     {
         int seed = config.Seed;
-        var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds)>();
+        var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds, double Cpu)>();
+        TimeSpan Cpu() { using var self = Process.GetCurrentProcess(); return self.TotalProcessorTime; }
+        var cpu = Cpu();
         var teacherVariant = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher) ?? new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher };
         var clock = Stopwatch.StartNew();
         var teacherResult = TrainWorkflow.Run(WithOverrides(config with { Role = ModelRole.Teacher }, teacherVariant), data, Path.Combine(folder, "teacher"),
             observer?.OnRun(dataset.Name, seed, teacherVariant.Name), teacherVariant.Name);
-        trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds));
+        trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalSeconds));
         using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
         observer?.OnRunDone(Row(dataset, seed, teacherVariant, null, spec.Sweep, teacherResult, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
 
         foreach (var (variant, value) in plan)
         {
-            string name = value is null ? variant.Name : $"{variant.Name} ({spec.Sweep!.Parameter}={value})";
-            var studentConfig = WithOverrides(config.AsStudent(spec.Sweep?.Parameter == "student_dim" && value is { } d ? d : variant.StudentDim), variant);
+            string name = value is null ? variant.Name : $"{variant.Name} ({spec.Sweep!.Parameter}={ValueName(spec.Sweep, value)})";
+            var studentConfig = StudentConfig(config, variant, spec.Sweep, value);
             string run = Path.Combine(folder, Slug(name));
             var epochs = observer?.OnRun(dataset.Name, seed, name);
             clock.Restart();
+            cpu = Cpu();
             TrainResult result;
             if (variant.Kind == VariantKind.Teacher)
             {
@@ -186,11 +230,11 @@ public static class ExperimentRunner
             else
             {
                 var distill = variant.Distill ?? new DistillConfig();
-                if (spec.Sweep?.Parameter == "k" && value is { } k) distill = distill with { K = k };
+                if (spec.Sweep?.Parameter == ExperimentSweep.K && value is { } k) distill = distill with { K = k };
                 result = DistillWorkflow.Run(studentConfig with { Distill = distill, Teacher = teacher.Path }, teacher, data, run, epochs, name,
                     catalog).Student;
             }
-            trained.Add((variant, value, result, clock.Elapsed.TotalSeconds));
+            trained.Add((variant, value, result, clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalSeconds));
             observer?.OnRunDone(Row(dataset, seed, variant, value, spec.Sweep, result, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
         }
 
@@ -217,6 +261,11 @@ public static class ExperimentRunner
                 LatencyP50Ratio = latency?.Ratios[i].LatencyP50,
                 PoolMsP50 = latency?.Models[i].PoolMsP50,
                 PoolP50Ratio = latency?.Ratios[i].PoolP50,
+                SlateMsP50 = latency?.Models[i].SlateMsP50,
+                SlateP50Ratio = latency?.Ratios[i].SlateP50,
+                TrainCpuSeconds = t.Cpu,
+                Bytes = models[i].Bytes,
+                BytesRatio = (double)models[i].Bytes / models[0].Bytes,
                 OnlineClicks = online?[i],
                 AucCentred = QScorer.Evaluate(models[i].Online, data.Test, config.Trainer.EvalBatchSize, OfflineScoring.PositionCentred,
                     models[i].Layout, data.Validation).Auc,
@@ -246,7 +295,10 @@ public static class ExperimentRunner
         dataset.Name, seed, variant.Name, variant.Kind, value is null ? null : sweep!.Parameter, value,
         r.Test.Auc, r.Test.Gauc, r.Test.Ndcg5, r.Test.Ndcg10, r.Validation.Auc, r.BestEpoch,
         r.Parameters, (double)r.Parameters / teacherParams, null, null, null, null, null, seconds,
-        Path.GetDirectoryName(r.Checkpoint)!);
+        Path.GetDirectoryName(r.Checkpoint)!)
+    {
+        Size = sweep?.Parameter == ExperimentSweep.StudentSize ? ValueName(sweep, value) : null,
+    };
 
     private static (double[] Models, IReadOnlyList<PolicyClicks> Baselines) Online(SyntheticSimulator simulator, List<LoadedModel> models,
         int requests, int? candidates, int seed, IExperimentObserver? observer)

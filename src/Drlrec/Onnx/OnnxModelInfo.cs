@@ -82,7 +82,7 @@ public sealed record OnnxModelInfo
     public required int Heads { get; init; }
     /// <summary>dh = D / h.</summary>
     public required int HeadDim { get; init; }
-    /// <summary>D = F·d.</summary>
+    /// <summary>D, the state width: F·d, or the state projection's width (<see cref="QNetworkConfig.StateDim"/>).</summary>
     public required int StateDim { get; init; }
     /// <summary>H.</summary>
     public required int HintDim { get; init; }
@@ -103,7 +103,7 @@ public sealed record OnnxModelInfo
         FieldHeads = network.Config.FieldHeads,
         Heads = network.SequenceAttention.Heads,
         HeadDim = network.SequenceAttention.HeadDim,
-        StateDim = network.ItemDim,
+        StateDim = network.StateDim,
         HintDim = network.Config.HintDim,
         EmbeddingRows = network.EmbeddingRows,
         DenseFields = network.DenseFields,

@@ -125,6 +125,36 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(method.Replace('-', '_'), config.RootElement.GetProperty("distill").GetProperty("method").GetString());
     }
 
+    /// <summary>The size options set model.* keys over the config file; the state projection and the hint's W (hint 6
+    /// against the teacher's 32) are trained and the checkpoint holds the sizes.</summary>
+    [Fact]
+    public void Size_options_of_train_and_distill_set_the_networks_sizes()
+    {
+        static JsonElement Model(string run) => JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("model");
+        string alone = runs.Folder["sized-alone"];
+        Assert.Equal(0, CliRunner.Run("train", "--role", "student", "--config", runs.Config, "--out", alone, "--epochs", "1",
+            "--embedding-dim", "4", "--state-dim", "16", "--mlp-width", "8", "--hint-dim", "6", "--sequence-heads", "4", "--field-heads", "1").Code);
+        var model = Model(alone);
+        Assert.Equal((4, 16, 8, 6, 4, 1), (model.GetProperty("embedding_dim").GetInt32(), model.GetProperty("state_dim").GetInt32(),
+            model.GetProperty("mlp_width").GetInt32(), model.GetProperty("hint_dim").GetInt32(), model.GetProperty("sequence_heads").GetInt32(),
+            model.GetProperty("field_heads").GetInt32()));
+
+        string distilled = runs.Folder["sized-hint"];
+        var (code, text) = CliRunner.Run("distill", "--teacher", runs.Teacher, "--method", "hint", "--out", distilled, "--epochs", "1",
+            "--student-dim", "2", "--student-state-dim", "12", "--student-hint-dim", "6");
+        Assert.Equal(0, code);
+        model = Model(distilled);
+        Assert.Equal((2, 12, 0, 6), (model.GetProperty("embedding_dim").GetInt32(), model.GetProperty("state_dim").GetInt32(),
+            model.GetProperty("mlp_width").GetInt32(), model.GetProperty("hint_dim").GetInt32()));
+        using var student = Checkpoints.ModelCheckpoint.Load(distilled);
+        Assert.Equal(12, student.Online.StateDim);
+
+        var (bad, error) = CliRunner.Run("train", "--role", "student", "--config", runs.Config, "--out", runs.Folder["bad"], "--state-dim", "10",
+            "--sequence-heads", "4");
+        Assert.NotEqual(0, bad);
+        Assert.Contains("model.state_dim = 10", error);
+    }
+
     [Fact]
     public void Distill_switches_are_recorded_in_the_resolved_config_and_the_name()
     {
@@ -248,6 +278,80 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         var resumed = File.ReadAllLines(Path.Combine(output, "results.csv"));
         Assert.Equal(csv, resumed.Take(csv.Length));
         Assert.Equal(3, resumed.Skip(csv.Length).Count(line => line.StartsWith("sim,3,")));
+    }
+
+    /// <summary>
+    /// A compression frontier on a tiny world, as the lead's runs go: two single-threaded processes over disjoint seeds,
+    /// then one report over both with --merge. Two sizes (one with every knob set), the student alone and DRL-Rec at
+    /// each, KD and Hint (hint 6 against the teacher's 32, through W) at the small one.
+    /// </summary>
+    [Fact]
+    public void A_compression_experiment_in_two_processes_merges_into_one_frontier_report_and_json()
+    {
+        string spec = runs.Folder.Write("compression.json", """
+            {
+              "name": "compression-test",
+              "datasets": [ { "name": "sim", "source": "synthetic", "synthetic": { "users": 150, "items": 1000, "lists": 300 } } ],
+              "base": { "trainer": { "epochs": 1, "batch_size": 64, "max_steps_per_epoch": 3 } },
+              "variants": [ { "name": "teacher", "kind": "teacher" }, { "name": "student alone", "kind": "student" },
+                            { "name": "DRL-Rec", "kind": "distill", "distill": { "pool": 40, "k": 3 } },
+                            { "name": "student + KD", "kind": "distill", "distill": { "method": "kd" }, "size": "tiny" },
+                            { "name": "student + Hint", "kind": "distill", "distill": { "method": "hint" }, "size": "tiny" } ],
+              "sweep": { "parameter": "student_size", "sizes": [
+                { "name": "d4", "model": { "embedding_dim": 4 } },
+                { "name": "tiny", "model": { "embedding_dim": 2, "field_heads": 1, "state_dim": 8, "sequence_heads": 1, "mlp_width": 4, "hint_dim": 6 } } ] },
+              "latency_repeats": 3, "online_requests": 5, "online_candidates": 25
+            }
+            """);
+        string one = runs.Folder["compression-1"], two = runs.Folder["compression-2"], all = runs.Folder["compression"];
+        foreach (var (seed, output) in new[] { ("1", one), ("2", two) })
+        {
+            var (code, text) = CliRunner.Run("experiment", spec, "--out", output, "--seeds", seed, "--threads", "1");
+            Assert.True(code == 0, text);
+            Assert.Contains("7 models", text);
+        }
+        var (merged, report) = CliRunner.Run("experiment", spec, "--out", all, "--seeds", "1", "2", "--merge", one, two);
+        Assert.True(merged == 0, report);
+        Assert.Contains("seeds 1, 2 finished earlier, reused", report);
+        Assert.Contains("The smallest student within 1% of the teacher's online clicks", report);
+
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(all, "results.json")));
+        var rows = results.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(14, rows.Count);
+        foreach (var (kind, variant) in new[] { ("student", "student alone"), ("distill", "DRL-Rec") })
+        {
+            var sized = rows.Where(r => r.GetProperty("variant").GetString() == variant).ToList();
+            Assert.Equal(4, sized.Count);
+            Assert.All(sized, r => Assert.Equal(kind, r.GetProperty("kind").GetString()));
+            Assert.Equal(["d4", "tiny"], sized.Select(r => r.GetProperty("size").GetString()).Distinct().Order());
+            Assert.All(sized, r => Assert.InRange(r.GetProperty("online_clicks").GetDouble(), 0, 10));
+            Assert.All(sized, r => Assert.InRange(r.GetProperty("params_ratio").GetDouble(), 0.001, 0.5));
+            Assert.All(sized, r => Assert.True(r.GetProperty("slate_p50_ratio").GetDouble() > 0));
+            Assert.All(sized, r => Assert.True(r.GetProperty("train_cpu_seconds").GetDouble() > 0));
+        }
+        var frontier = results.RootElement.GetProperty("frontier")[0];
+        Assert.Equal("online_clicks", frontier.GetProperty("metric").GetString());
+        var sizes = frontier.GetProperty("sizes").EnumerateArray().ToList();
+        Assert.Equal(["tiny", "d4"], sizes.Select(z => z.GetProperty("name").GetString()));
+        var tiny = sizes[0];
+        Assert.True(tiny.GetProperty("params_ratio").GetDouble() < sizes[1].GetProperty("params_ratio").GetDouble());
+        foreach (string key in new[] { "params_ratio", "bytes_ratio", "latency_p50_ratio", "slate_p50_ratio" })
+            Assert.True(tiny.GetProperty(key).GetDouble() > 0, key);
+        Assert.Equal(2, tiny.GetProperty("alone").GetProperty("seeds").GetInt32());
+        foreach (string pair in new[] { "drl_rec_minus_alone", "teacher_minus_alone" })
+        {
+            var clicks = tiny.GetProperty(pair).GetProperty("clicks");
+            Assert.Equal(2, clicks.GetProperty("seeds").GetInt32());
+            Assert.True(clicks.GetProperty("low").GetDouble() <= clicks.GetProperty("difference").GetDouble(), pair);
+        }
+        Assert.Equal(["student + KD", "student + Hint"], tiny.GetProperty("others").EnumerateArray().Select(o => o.GetProperty("b").GetString()));
+        Assert.Empty(sizes[1].GetProperty("others").EnumerateArray());
+
+        string md = File.ReadAllText(Path.Combine(all, "report.md"));
+        Assert.Contains("### Compression frontier", md);
+        foreach (string plot in new[] { "sim-frontier-clicks-params.png", "sim-frontier-clicks-slate-latency.png", "sim-frontier-auc-params.png",
+                                        "sim-frontier-auc-slate-latency.png" })
+            Assert.True(File.Exists(Path.Combine(all, plot)), plot);
     }
 
     [Fact]

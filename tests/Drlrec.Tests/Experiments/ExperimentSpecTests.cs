@@ -25,6 +25,8 @@ public sealed class ExperimentSpecTests
                 Assert.NotNull(overrides.Deserialize<RunConfig>(Json.Options));
             foreach (var dataset in spec.Datasets) dataset.Synthetic?.Validate();
             foreach (var variant in spec.Variants) variant.Distill?.Validate();
+            spec.Sweep?.Validate(spec.Variants);
+            Assert.True(ExperimentRunner.ModelsPerSeed(spec) > 1, name);
         }
     }
 
