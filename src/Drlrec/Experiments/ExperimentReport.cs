@@ -44,9 +44,9 @@ public static class ExperimentReport
     /// The comparisons the paper makes, each as a paired difference over seeds (the same seed's split, teacher and
     /// requests) with a 95% Student-t interval: the DRL-Rec student (the distill variant with every part on) against
     /// every other variant; the main teacher against every other teacher variant (e.g. gamma = 0) and against the student
-    /// alone (the advantage distillation has to transfer); every variant against item popularity (AUC, GAUC) and the
-    /// upstream order (online clicks). A difference whose interval holds 0 is not
-    /// distinguishable from zero with these seeds.
+    /// alone (the advantage distillation has to transfer); every variant against item popularity (AUC, GAUC) and, in
+    /// online clicks, the upstream order and the tuned diversity re-rank; every teacher variant against the greedy and the
+    /// lookahead oracle (online clicks). A difference whose interval holds 0 is not distinguishable from zero with these seeds.
     /// </summary>
     public static IReadOnlyList<PairedComparison> Compare(ExperimentResult result)
     {
@@ -76,13 +76,21 @@ public static class ExperimentReport
                 if (teacher is not null)
                     foreach (var other in result.Spec.Variants.Where(v => v.Name != teacher && v.Kind is VariantKind.Teacher or VariantKind.Student))
                         Add(metric, teacher, Metric(teacher, value), other.Name, Metric(other.Name, value));
-                var (baseline, baselineValue) = metric switch
+                if (metric == "online_clicks")
                 {
-                    "online_clicks" => (OnlineEvaluation.Upstream, (Func<BaselineRow, double?>)(b => b.OnlineClicks)),
-                    "gauc" => (OfflineEvaluation.ItemPopularity, b => b.Gauc),
-                    _ => (OfflineEvaluation.ItemPopularity, b => b.Auc),
-                };
-                foreach (string v in variants) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, baselineValue));
+                    foreach (string v in variants)
+                    {
+                        bool isTeacher = result.Spec.Variants.Any(x => x.Name == v && x.Kind == VariantKind.Teacher);
+                        string[] against = isTeacher
+                            ? [OnlineEvaluation.Upstream, OnlineEvaluation.Diversity, OnlineEvaluation.Oracle, OnlineEvaluation.OracleLookahead]
+                            : [OnlineEvaluation.Upstream, OnlineEvaluation.Diversity];
+                        foreach (string baseline in against) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, b => b.OnlineClicks));
+                    }
+                    continue;
+                }
+                Func<BaselineRow, double?> popularity = metric == "gauc" ? b => b.Gauc : b => b.Auc;
+                foreach (string v in variants)
+                    Add(metric, v, Metric(v, value), OfflineEvaluation.ItemPopularity, Baseline(OfflineEvaluation.ItemPopularity, popularity));
             }
         }
         return comparisons;
@@ -136,9 +144,15 @@ public static class ExperimentReport
                 ? "Split: each user's latest lists are the test (and, before them, validation) lists."
                 : "Split: the latest lists of the whole log are the test (and, before them, validation) lists.").AppendLine();
             if (rows.Any(r => r.OnlineMean is not null))
-                md.AppendLine($"Online: {result.Spec.OnlineRequests} simulated requests per seed; the models re-rank " +
+            {
+                var tuned = result.Baselines.Where(b => b.Dataset == dataset && b.Tuned is not null).OrderBy(b => b.Seed)
+                    .Select(b => $"seed {b.Seed}: λ {b.Tuned!.Lambda:0.##}, decay {b.Tuned.Decay:0.##}").ToList();
+                md.AppendLine($"Online: {result.Spec.OnlineRequests} simulated requests per seed; the models and the {OnlineEvaluation.Diversity} re-rank " +
                               (result.Spec.OnlineCandidates is { } top ? $"the upstream ranker's top {top} candidates of each request" : "all of each request's candidates") +
-                              ", the baselines order the whole request.").AppendLine();
+                              ", the other baselines order the whole request." +
+                              (tuned.Count > 0 ? $" The {OnlineEvaluation.Diversity} is tuned per seed on {DiversityRerank.ValidationRequestCount} validation requests of its own ({string.Join("; ", tuned)})." : ""))
+                    .AppendLine();
+            }
             md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
             md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var s in rows)

@@ -18,6 +18,7 @@ public sealed class SyntheticConfigTests
         Assert.Equal(50, config.CandidatesPerRequest);
         Assert.Equal(8, config.LatentDim);
         Assert.Equal(20, config.Categories);
+        Assert.Equal(0, config.Exit);
         config.Validate();
     }
 
@@ -56,6 +57,9 @@ public sealed class SyntheticConfigTests
         { "LoggingNoise", new SyntheticConfig { LoggingNoise = double.PositiveInfinity } },
         { "LoggingExploration", new SyntheticConfig { LoggingExploration = -1 } },
         { "BaseLogit", new SyntheticConfig { BaseLogit = 11 } },
+        { "Exit", new SyntheticConfig { Exit = -0.5 } },
+        { "ExitBias", new SyntheticConfig { ExitBias = double.NaN } },
+        { "SatisfactionCorrelation", new SyntheticConfig { SatisfactionCorrelation = -1.1 } },
     };
 
     [Theory]
