@@ -12,10 +12,11 @@ namespace Drlrec.Simulation;
 /// Clicks at different positions are independent given the list. The order of a list therefore changes its
 /// clicks twice over: through examination, and through fatigue from the items placed before.</para>
 /// <para>Session exit (<see cref="SyntheticConfig.Exit"/> above 0): each user–item pair has a hidden satisfaction
-/// s = ρ a + √(1 − ρ²) q, with a = (relevance + popularity) / 1.5 the pair's attractiveness before context, about unit
-/// variance, q ~ N(0, 1) the item's own quality (fixed by a hash of the item, a random stream of its own) and
-/// ρ = SatisfactionCorrelation. After a click on the item the user leaves the list with probability
-/// leave = σ(ExitBias − Exit × s); the positions after are shown but not clicked. The click probability above is then
+/// s = ρ a + √(1 − ρ²) q, with a = (relevance + popularity) / 1.5 the pair's attractiveness before context (over a
+/// request's candidates: standard deviation 0.98, mean 0.46, as candidates lean to what the user likes), q ~ N(0, 1)
+/// the item's own quality (fixed by a hash of the item, a random stream of its own) and ρ = SatisfactionCorrelation.
+/// After a click on the item the user leaves the list with probability leave = σ(ExitBias − Exit × s); the positions
+/// after are shown but not clicked. The click probability above is then
 /// the probability of a click given that the user is still browsing, c_p, and
 /// P(click at p) = B_p c_p,  B_1 = 1,  B_(p+1) = B_p (1 − c_p leave_p),
 /// so the expected clicks Σ_p B_p c_p stay exact. Nothing of s reaches a learner but the clicks: no field carries it,
@@ -26,7 +27,7 @@ internal sealed class ClickModel
     private const double RelevanceScale = 1.5;
     private const double PopularityClickWeight = 0.3;
     private const double PopularityClickCap = 6.0;
-    /// <summary>About the standard deviation of relevance + popularity over users and candidates: the scale of a.</summary>
+    /// <summary>About the standard deviation of relevance + popularity over requests' candidates (0.98 × 1.5 measured): the scale of a.</summary>
     private const double AttractionSpread = 1.5;
 
     private readonly SyntheticConfig config;

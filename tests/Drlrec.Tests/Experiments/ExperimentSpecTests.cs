@@ -51,6 +51,25 @@ public sealed class ExperimentSpecTests
         Assert.Equal((main.OnlineRequests, main.OnlineCandidates), (parts[0].OnlineRequests, parts[0].OnlineCandidates));
     }
 
+    /// <summary>
+    /// experiments/rl-exit.json runs in the world of experiments/worlds/exit.json (the file users pass to --synthetic), so
+    /// they must not drift; its distill variants name teachers it trains before them.
+    /// </summary>
+    [Fact]
+    public void The_rl_exit_experiment_runs_in_the_shipped_exit_world_and_names_earlier_teachers()
+    {
+        string folder = Path.Combine(SharedData.RepositoryRoot, "experiments");
+        var world = Json.ReadFile<Drlrec.Simulation.SyntheticConfig>(Path.Combine(folder, "worlds", "exit.json"));
+        world.Validate();
+        Assert.True(world.Exit > 0);
+        var spec = Json.ReadFile<ExperimentSpec>(Path.Combine(folder, "rl-exit.json"));
+        Assert.Equal(Json.Serialize(world), Json.Serialize(Assert.Single(spec.Datasets).Synthetic));
+        for (int i = 0; i < spec.Variants.Count; i++)
+            if (spec.Variants[i].Teacher is { } teacher)
+                Assert.Contains(spec.Variants.Take(i), v => v.Kind == VariantKind.Teacher && v.Name == teacher);
+        Assert.Contains(spec.Variants, v => v.Kind == VariantKind.Teacher && v.Config?.GetProperty("dqn").GetProperty("gamma").GetDouble() == 0);
+    }
+
     [Theory]
     [InlineData(5)]
     [InlineData(51)]
