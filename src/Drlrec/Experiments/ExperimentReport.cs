@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Drlrec.Benchmarking;
 using Drlrec.Evaluation;
 using Drlrec.IO;
@@ -207,6 +208,27 @@ public static class ExperimentReport
                 yield return file;
             }
         }
+        var gammas = GammaSweep(result, unswept, dataset);
+        if (gammas.Count >= 2)
+        {
+            string file = $"{slug}-gamma.png";
+            double[] xs = gammas.Select(g => g.Gamma).ToArray(), ends = [xs.Min(), xs.Max()];
+            var series = new List<Series>
+            {
+                new("teachers: online clicks / list (95% CI)", xs, gammas.Select(g => g.Summary.OnlineMean!.Value).ToArray(),
+                    Error: gammas.Select(g => double.IsNaN(g.Summary.OnlineCiHigh ?? double.NaN) ? 0 : g.Summary.OnlineCiHigh!.Value - g.Summary.OnlineMean!.Value).ToArray()),
+                new("teachers: test AUC (right axis)", xs, gammas.Select(g => g.Summary.AucMean).ToArray(), RightAxis: true),
+            };
+            foreach (var b in result.Baselines.Where(b => b.Dataset == dataset && b.OnlineClicks is not null).GroupBy(b => b.Baseline)
+                         .Where(g => g.Key is not OnlineEvaluation.Logging and not OnlineEvaluation.Random))
+            {
+                double mean = b.Average(x => x.OnlineClicks!.Value);
+                series.Add(new Series(b.Key, ends, [mean, mean]));
+            }
+            Plots.Lines(Path.Combine(folder, file), $"{dataset}: teachers against gamma (online clicks, mean over seeds)", "gamma",
+                "expected clicks / list", series, rightLabel: "test AUC");
+            yield return file;
+        }
         var swept = rows.Where(s => s.SweepValue is not null).ToList();
         if (swept.Count > 0)
         {
@@ -227,6 +249,24 @@ public static class ExperimentReport
             Plots.Lines(Path.Combine(folder, file), $"{dataset}: test AUC against {parameter}", parameter, "AUC", series);
             yield return file;
         }
+    }
+
+    /// <summary>
+    /// The teacher variants that differ from the experiment's settings in γ alone (no config, or only <c>dqn.gamma</c>)
+    /// and were evaluated online, with their γ (the variant's, else the data set's, the base's or the default), by γ.
+    /// </summary>
+    private static List<(VariantSummary Summary, double Gamma)> GammaSweep(ExperimentResult result, List<VariantSummary> unswept, string dataset)
+    {
+        static double? GammaIn(JsonElement? config) =>
+            config is { ValueKind: JsonValueKind.Object } c && c.TryGetProperty("dqn", out var dqn) && dqn.TryGetProperty("gamma", out var g)
+                ? g.GetDouble() : null;
+        static bool OnlyGamma(JsonElement? config) => config is null || (config.Value.EnumerateObject().Select(p => p.Name).SequenceEqual(["dqn"])
+            && config.Value.GetProperty("dqn").EnumerateObject().Select(p => p.Name).SequenceEqual(["gamma"]));
+        double fallback = GammaIn(result.Spec.Datasets.First(d => d.Name == dataset).Config) ?? GammaIn(result.Spec.Base)
+                          ?? new Configuration.DqnConfig().Gamma;
+        return result.Spec.Variants.Where(v => v.Kind == VariantKind.Teacher && OnlyGamma(v.Config))
+            .Select(v => (Summary: unswept.FirstOrDefault(s => s.Variant == v.Name), Gamma: GammaIn(v.Config) ?? fallback))
+            .Where(x => x.Summary?.OnlineMean is not null).Select(x => (x.Summary!, x.Gamma)).OrderBy(x => x.Gamma).ToList();
     }
 
     private static string BaseName(string variant) => variant.Contains(" (", StringComparison.Ordinal) ? variant[..variant.IndexOf(" (", StringComparison.Ordinal)] : variant;

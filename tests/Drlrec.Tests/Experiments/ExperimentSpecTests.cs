@@ -145,6 +145,8 @@ public sealed class ExperimentSpecTests
         Assert.Contains("| online_clicks | teacher (gamma 0) | oracle (lookahead) |", report);
         Assert.Contains("| online_clicks | student (gamma 0 teacher) | diversity re-rank |", report);
         Assert.Contains($"seed 1: λ {tuned.Tuned!.Lambda:0.##}, decay {tuned.Tuned.Decay:0.##}", report);
+        Assert.Contains("![sim-gamma.png](sim-gamma.png)", report); // the teachers that differ in γ alone, against γ
+        Assert.True(new FileInfo(Path.Combine(output, "sim-gamma.png")).Length > 0);
 
         var resumed = ExperimentRunner.Run(spec, output, finished: FinishedRuns.Load(spec, output, ExperimentRunner.ModelsPerSeed(spec)));
         Assert.Equal(Json.Serialize(result.Rows), Json.Serialize(resumed.Rows));
