@@ -107,12 +107,12 @@ public static class Tables
         }
         AnsiConsole.Write(table);
         var gain = report.OracleLookaheadGain;
-        AnsiConsole.WriteLine($"planning ahead (oracle lookahead − greedy): {gain.Difference:+0.000;-0.000} clicks/list " +
-                              $"({gain.Relative:+0.0%;-0.0%}), 95% CI [{gain.Ci95[0]:+0.000;-0.000}, {gain.Ci95[1]:+0.000;-0.000}]");
+        AnsiConsole.WriteLine($"planning ahead (oracle lookahead − greedy): {gain.Difference:+0.000;-0.000;0.000} clicks/list " +
+                              $"({gain.Relative:+0.0%;-0.0%;0.0%}), 95% CI [{gain.Ci95[0]:+0.000;-0.000;0.000}, {gain.Ci95[1]:+0.000;-0.000;0.000}]");
     }
 
     private static string Difference(Workflows.OnlineDifference d) =>
-        $"{d.Difference:+0.000;-0.000} ({d.Relative:+0.0%;-0.0%})\n{Interval(d.Ci95)}" + (d.Distinguishable ? "" : "\nnot distinguishable\nfrom 0");
+        $"{d.Difference:+0.000;-0.000;0.000} ({d.Relative:+0.0%;-0.0%;0.0%})\n{Interval(d.Ci95)}" + (d.Distinguishable ? "" : "\nnot distinguishable\nfrom 0");
 
     private static string Interval(double[] ci) => Markup.Escape($"[{ci[0]:F3}, {ci[1]:F3}]");
 

@@ -175,8 +175,8 @@ public static class ExperimentReport
                 md.AppendLine("| metric | A | B | A − B | 95% CI | seeds | distinguishable from 0 |");
                 md.AppendLine("|---|---|---|---|---|---|---|");
                 foreach (var c in comparisons)
-                    md.AppendLine($"| {c.Metric} | {c.A} | {c.B} | {c.Difference:+0.0000;-0.0000} | " +
-                                  $"{(double.IsNaN(c.Low) ? "n/a" : $"[{c.Low:+0.0000;-0.0000}, {c.High:+0.0000;-0.0000}]")} | {c.Seeds} | {(c.Distinguishable ? "yes" : "no")} |");
+                    md.AppendLine($"| {c.Metric} | {c.A} | {c.B} | {c.Difference:+0.0000;-0.0000;0.0000} | " +
+                                  $"{(double.IsNaN(c.Low) ? "n/a" : $"[{c.Low:+0.0000;-0.0000;0.0000}, {c.High:+0.0000;-0.0000;0.0000}]")} | {c.Seeds} | {(c.Distinguishable ? "yes" : "no")} |");
                 md.AppendLine();
             }
             foreach (string plot in Plot(result, summaries, dataset, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
