@@ -76,7 +76,7 @@ public static class QuickstartCommand
             Tables.Evaluation(report.Offline, "quickstart: offline evaluation on the test split");
             var (teacher, student, alone) = (result.Teacher, result.Student, result.StudentAlone);
             AnsiConsole.MarkupLineInterpolated(
-                $"{student.Name} − {alone.Name}: AUC {student.Test.Auc - alone.Test.Auc:+0.0000;-0.0000}, NDCG@10 {student.Test.Ndcg10 - alone.Test.Ndcg10:+0.0000;-0.0000}");
+                $"{student.Name} − {alone.Name}: AUC {student.Test.Auc - alone.Test.Auc:+0.0000;-0.0000;0.0000}, NDCG@10 {student.Test.Ndcg10 - alone.Test.Ndcg10:+0.0000;-0.0000;0.0000}");
             Tables.LatencyRatios(report.Latency);
             if (report.Online is { } online) Tables.Online(online);
             else AnsiConsole.MarkupLineInterpolated($"[yellow]online evaluation skipped:[/] {report.OnlineSkipped}");

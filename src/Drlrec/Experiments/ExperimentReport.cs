@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Drlrec.Benchmarking;
 using Drlrec.Evaluation;
 using Drlrec.IO;
@@ -48,9 +49,9 @@ public static class ExperimentReport
     /// The comparisons the paper makes, each as a paired difference over seeds (the same seed's split, teacher and
     /// requests) with a 95% Student-t interval: the DRL-Rec student (the distill variant with every part on) against
     /// every other variant; the main teacher against every other teacher variant (e.g. gamma = 0) and against the student
-    /// alone (the advantage distillation has to transfer); every variant against item popularity (AUC, GAUC) and the
-    /// upstream order (online clicks). A difference whose interval holds 0 is not
-    /// distinguishable from zero with these seeds.
+    /// alone (the advantage distillation has to transfer); every variant against item popularity (AUC, GAUC) and, in
+    /// online clicks, the upstream order and the tuned diversity re-rank; every teacher variant against the greedy and the
+    /// lookahead oracle (online clicks). A difference whose interval holds 0 is not distinguishable from zero with these seeds.
     /// </summary>
     public static IReadOnlyList<PairedComparison> Compare(ExperimentResult result)
     {
@@ -80,13 +81,21 @@ public static class ExperimentReport
                 if (teacher is not null)
                     foreach (var other in result.Spec.Variants.Where(v => v.Name != teacher && v.Kind is VariantKind.Teacher or VariantKind.Student))
                         Add(metric, teacher, Metric(teacher, value), other.Name, Metric(other.Name, value));
-                var (baseline, baselineValue) = metric switch
+                if (metric == "online_clicks")
                 {
-                    "online_clicks" => (OnlineEvaluation.Upstream, (Func<BaselineRow, double?>)(b => b.OnlineClicks)),
-                    "gauc" => (OfflineEvaluation.ItemPopularity, b => b.Gauc),
-                    _ => (OfflineEvaluation.ItemPopularity, b => b.Auc),
-                };
-                foreach (string v in variants) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, baselineValue));
+                    foreach (string v in variants)
+                    {
+                        bool isTeacher = result.Spec.Variants.Any(x => x.Name == v && x.Kind == VariantKind.Teacher);
+                        string[] against = isTeacher
+                            ? [OnlineEvaluation.Upstream, OnlineEvaluation.Diversity, OnlineEvaluation.Oracle, OnlineEvaluation.OracleLookahead]
+                            : [OnlineEvaluation.Upstream, OnlineEvaluation.Diversity];
+                        foreach (string baseline in against) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, b => b.OnlineClicks));
+                    }
+                    continue;
+                }
+                Func<BaselineRow, double?> popularity = metric == "gauc" ? b => b.Gauc : b => b.Auc;
+                foreach (string v in variants)
+                    Add(metric, v, Metric(v, value), OfflineEvaluation.ItemPopularity, Baseline(OfflineEvaluation.ItemPopularity, popularity));
             }
         }
         return comparisons;
@@ -142,9 +151,15 @@ public static class ExperimentReport
                 ? "Split: each user's latest lists are the test (and, before them, validation) lists."
                 : "Split: the latest lists of the whole log are the test (and, before them, validation) lists.").AppendLine();
             if (rows.Any(r => r.OnlineMean is not null))
-                md.AppendLine($"Online: {result.Spec.OnlineRequests} simulated requests per seed; the models re-rank " +
+            {
+                var tuned = result.Baselines.Where(b => b.Dataset == dataset && b.Tuned is not null).OrderBy(b => b.Seed)
+                    .Select(b => $"seed {b.Seed}: λ {b.Tuned!.Lambda:0.##}, decay {b.Tuned.Decay:0.##}").ToList();
+                md.AppendLine($"Online: {result.Spec.OnlineRequests} simulated requests per seed; the models and the {OnlineEvaluation.Diversity} re-rank " +
                               (result.Spec.OnlineCandidates is { } top ? $"the upstream ranker's top {top} candidates of each request" : "all of each request's candidates") +
-                              ", the baselines order the whole request.").AppendLine();
+                              ", the other baselines order the whole request." +
+                              (tuned.Count > 0 ? $" The {OnlineEvaluation.Diversity} is tuned per seed on {DiversityRerank.ValidationRequestCount} validation requests of its own ({string.Join("; ", tuned)})." : ""))
+                    .AppendLine();
+            }
             md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
             md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var s in rows)
@@ -166,8 +181,8 @@ public static class ExperimentReport
                 md.AppendLine("| metric | A | B | A − B | 95% CI | seeds | distinguishable from 0 |");
                 md.AppendLine("|---|---|---|---|---|---|---|");
                 foreach (var c in comparisons)
-                    md.AppendLine($"| {c.Metric} | {c.A} | {c.B} | {c.Difference:+0.0000;-0.0000} | " +
-                                  $"{(double.IsNaN(c.Low) ? "n/a" : $"[{c.Low:+0.0000;-0.0000}, {c.High:+0.0000;-0.0000}]")} | {c.Seeds} | {(c.Distinguishable ? "yes" : "no")} |");
+                    md.AppendLine($"| {c.Metric} | {c.A} | {c.B} | {c.Difference:+0.0000;-0.0000;0.0000} | " +
+                                  $"{(double.IsNaN(c.Low) ? "n/a" : $"[{c.Low:+0.0000;-0.0000;0.0000}, {c.High:+0.0000;-0.0000;0.0000}]")} | {c.Seeds} | {(c.Distinguishable ? "yes" : "no")} |");
                 md.AppendLine();
             }
             foreach (string plot in Plot(result, summaries, dataset, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
@@ -204,6 +219,27 @@ public static class ExperimentReport
                 yield return file;
             }
         }
+        var gammas = GammaSweep(result, unswept, dataset);
+        if (gammas.Count >= 2)
+        {
+            string file = $"{slug}-gamma.png";
+            double[] xs = gammas.Select(g => g.Gamma).ToArray(), ends = [xs.Min(), xs.Max()];
+            var series = new List<Series>
+            {
+                new("teachers: online clicks / list (95% CI)", xs, gammas.Select(g => g.Summary.OnlineMean!.Value).ToArray(),
+                    Error: gammas.Select(g => double.IsNaN(g.Summary.OnlineCiHigh ?? double.NaN) ? 0 : g.Summary.OnlineCiHigh!.Value - g.Summary.OnlineMean!.Value).ToArray()),
+                new("teachers: test AUC (right axis)", xs, gammas.Select(g => g.Summary.AucMean).ToArray(), RightAxis: true),
+            };
+            foreach (var b in result.Baselines.Where(b => b.Dataset == dataset && b.OnlineClicks is not null).GroupBy(b => b.Baseline)
+                         .Where(g => g.Key is not OnlineEvaluation.Logging and not OnlineEvaluation.Random))
+            {
+                double mean = b.Average(x => x.OnlineClicks!.Value);
+                series.Add(new Series(b.Key, ends, [mean, mean]));
+            }
+            Plots.Lines(Path.Combine(folder, file), $"{dataset}: teachers against gamma (online clicks, mean over seeds)", "gamma",
+                "expected clicks / list", series, rightLabel: "test AUC");
+            yield return file;
+        }
         var swept = rows.Where(s => s.SweepValue is not null).ToList();
         if (swept.Count > 0 && swept[0].SweepParameter != ExperimentSweep.StudentSize) // sizes: the frontier's plots
         {
@@ -224,6 +260,24 @@ public static class ExperimentReport
             Plots.Lines(Path.Combine(folder, file), $"{dataset}: test AUC against {parameter}", parameter, "AUC", series);
             yield return file;
         }
+    }
+
+    /// <summary>
+    /// The teacher variants that differ from the experiment's settings in γ alone (no config, or only <c>dqn.gamma</c>)
+    /// and were evaluated online, with their γ (the variant's, else the data set's, the base's or the default), by γ.
+    /// </summary>
+    private static List<(VariantSummary Summary, double Gamma)> GammaSweep(ExperimentResult result, List<VariantSummary> unswept, string dataset)
+    {
+        static double? GammaIn(JsonElement? config) =>
+            config is { ValueKind: JsonValueKind.Object } c && c.TryGetProperty("dqn", out var dqn) && dqn.TryGetProperty("gamma", out var g)
+                ? g.GetDouble() : null;
+        static bool OnlyGamma(JsonElement? config) => config is null || (config.Value.EnumerateObject().Select(p => p.Name).SequenceEqual(["dqn"])
+            && config.Value.GetProperty("dqn").EnumerateObject().Select(p => p.Name).SequenceEqual(["gamma"]));
+        double fallback = GammaIn(result.Spec.Datasets.First(d => d.Name == dataset).Config) ?? GammaIn(result.Spec.Base)
+                          ?? new Configuration.DqnConfig().Gamma;
+        return result.Spec.Variants.Where(v => v.Kind == VariantKind.Teacher && OnlyGamma(v.Config))
+            .Select(v => (Summary: unswept.FirstOrDefault(s => s.Variant == v.Name), Gamma: GammaIn(v.Config) ?? fallback))
+            .Where(x => x.Summary?.OnlineMean is not null).Select(x => (x.Summary!, x.Gamma)).OrderBy(x => x.Gamma).ToList();
     }
 
     private static string BaseName(string variant) => variant.Contains(" (", StringComparison.Ordinal) ? variant[..variant.IndexOf(" (", StringComparison.Ordinal)] : variant;

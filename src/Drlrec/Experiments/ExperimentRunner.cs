@@ -43,7 +43,11 @@ public sealed record ExperimentRow(
 }
 
 /// <summary>A baseline's scores on one data set and seed (offline) or its online clicks.</summary>
-public sealed record BaselineRow(string Dataset, int Seed, string Baseline, double? Auc, double? Gauc, double? Ndcg10, double? OnlineClicks);
+public sealed record BaselineRow(string Dataset, int Seed, string Baseline, double? Auc, double? Gauc, double? Ndcg10, double? OnlineClicks)
+{
+    /// <summary>The diversity re-rank's (λ, decay), tuned on that seed's validation requests; null for the other baselines.</summary>
+    public DiversityRerank? Tuned { get; init; }
+}
 
 /// <summary>Progress of an experiment (the CLI draws it).</summary>
 public interface IExperimentObserver
@@ -69,6 +73,7 @@ public static class ExperimentRunner
         var baseConfig = spec.Base is { } b ? b.Deserialize<RunConfig>(Json.Options)! : new RunConfig();
         CheckOnlineCandidates(spec, baseConfig);
         CheckDataSettings(spec, baseConfig);
+        CheckTeachers(spec);
         var plans = spec.Datasets.ToDictionary(d => d.Name, d => Plan(spec, d));
         int toRun = spec.Datasets.Sum(d => spec.Seeds.Count(s => !finished.IsDone(d.Name, s)));
         observer?.OnStart(toRun * (1 + plans.Values.First().Count));
@@ -148,6 +153,20 @@ public static class ExperimentRunner
                     throw new ArgumentException(
                         $"variant '{variant.Name}': its config changes data settings, but every variant of data set '{dataset.Name}' trains and " +
                         "is evaluated on the data set's one split; give data settings per data set (datasets[].config), not per variant");
+        }
+    }
+
+    /// <summary>Refuses, before anything trains, a distill variant whose <c>teacher</c> is not a teacher variant listed before it.</summary>
+    private static void CheckTeachers(ExperimentSpec spec)
+    {
+        for (int i = 0; i < spec.Variants.Count; i++)
+        {
+            var variant = spec.Variants[i];
+            if (variant.Teacher is not { } name) continue;
+            if (variant.Kind != VariantKind.Distill)
+                throw new ArgumentException($"variant '{variant.Name}': only a distill variant names a teacher (teacher '{name}')");
+            if (!spec.Variants.Take(i).Any(v => v.Kind == VariantKind.Teacher && v.Name == name))
+                throw new ArgumentException($"variant '{variant.Name}': teacher '{name}' must be a teacher variant listed before it");
         }
     }
 
@@ -231,7 +250,11 @@ public static class ExperimentRunner
             {
                 var distill = variant.Distill ?? new DistillConfig();
                 if (spec.Sweep?.Parameter == ExperimentSweep.K && value is { } k) distill = distill with { K = k };
-                result = DistillWorkflow.Run(studentConfig with { Distill = distill, Teacher = teacher.Path }, teacher, data, run, epochs, name,
+                // A teacher variant named by the distill variant (trained earlier, CheckTeachers), loaded for this run only.
+                using var named = variant.Teacher is { } t && t != teacherVariant.Name
+                    ? ModelCheckpoint.Load(trained.First(x => x.Variant.Name == t).Result.Checkpoint) : null;
+                var from = named ?? teacher;
+                result = DistillWorkflow.Run(studentConfig with { Distill = distill, Teacher = from.Path }, from, data, run, epochs, name,
                     catalog).Student;
             }
             trained.Add((variant, value, result, clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalSeconds));
@@ -252,7 +275,7 @@ public static class ExperimentRunner
                 latency = ModelLatencyBenchmark.Measure(models, data.TestLists, catalog, settings, config.Data.MaxListLength, config.Data.Source);
             }
             var (online, onlineBaselines) = spec.OnlineRequests > 0 && catalog is SyntheticSimulator simulator
-                ? Online(simulator, models, spec.OnlineRequests, spec.OnlineCandidates, seed, observer)
+                ? Online(simulator, models, spec.OnlineRequests, spec.OnlineCandidates, dataset.Name, seed, observer)
                 : (null, []);
             var rows = trained.Select((t, i) => Row(dataset, seed, t.Variant, t.Value, spec.Sweep, t.Result, teacherResult.Parameters,
                 t.Seconds) with
@@ -272,7 +295,7 @@ public static class ExperimentRunner
             }).ToList();
             var offline = OfflineEvaluation.EvaluateBaselines(data, seed);
             var baselines = offline.Select(kv => new BaselineRow(dataset.Name, seed, kv.Key, kv.Value.Auc, kv.Value.Gauc, kv.Value.Ndcg10, null))
-                .Concat(onlineBaselines.Select(p => new BaselineRow(dataset.Name, seed, p.Policy, null, null, null, p.Mean))).ToList();
+                .Concat(onlineBaselines).ToList();
             return (rows, baselines);
         }
         finally
@@ -300,14 +323,18 @@ public static class ExperimentRunner
         Size = sweep?.Parameter == ExperimentSweep.StudentSize ? ValueName(sweep, value) : null,
     };
 
-    private static (double[] Models, IReadOnlyList<PolicyClicks> Baselines) Online(SyntheticSimulator simulator, List<LoadedModel> models,
-        int requests, int? candidates, int seed, IExperimentObserver? observer)
+    private static (double[] Models, List<BaselineRow> Baselines) Online(SyntheticSimulator simulator, List<LoadedModel> models,
+        int requests, int? candidates, string dataset, int seed, IExperimentObserver? observer)
     {
         observer?.OnMessage("online evaluation on the simulator");
         var scorers = models.Select(m => new TorchStepScorer(m.Online)).ToList();
         var rankers = models.Select((m, i) => ($"#{i}", new SlateRanker(scorers[i], m.Vocabulary, m.Schema))).ToList();
-        var clicks = OnlineEvaluation.Run(simulator, rankers, requests, [seed], rerankTop: candidates);
-        return (clicks.Take(models.Count).Select(c => c.Mean).ToArray(), clicks.Skip(models.Count).ToList());
+        var clicks = OnlineEvaluation.Measure(simulator, rankers, requests, [seed], rerankTop: candidates);
+        var baselines = OnlineEvaluation.Baselines.Select(b => new BaselineRow(dataset, seed, b, null, null, null, clicks.Of(b).Average())
+        {
+            Tuned = b == OnlineEvaluation.Diversity ? clicks.DiversityTuned[0] : null,
+        }).ToList();
+        return (rankers.Select(r => clicks.Of(r.Item1).Average()).ToArray(), baselines);
     }
 
     public static string Slug(string name) =>

@@ -8,7 +8,8 @@ namespace Drlrec.Experiments;
 public enum VariantKind
 {
     /// <summary>A teacher (Double DQN alone, teacher sizes). The first teacher variant is trained first and is the one the
-    /// distill variants learn from; other teacher variants (e.g. a gamma = 0 teacher) are compared with it.</summary>
+    /// distill variants learn from unless they name another (<see cref="ExperimentVariant.Teacher"/>); other teacher
+    /// variants (e.g. a gamma = 0 teacher) are compared with it.</summary>
     Teacher,
     /// <summary>The student trained alone (Double DQN, student sizes).</summary>
     Student,
@@ -29,6 +30,11 @@ public sealed record ExperimentVariant
     /// <summary>With a <c>student_size</c> sweep: the name of one of its sizes, at which alone this variant is trained (e.g.
     /// KD and Hint at the chosen size); without it the variant is trained at every size.</summary>
     public string? Size { get; init; }
+    /// <summary>
+    /// Of a distill variant: the name of the teacher variant it learns from (the same seed's model of that variant), which
+    /// must be listed before it. Default: the first teacher variant.
+    /// </summary>
+    public string? Teacher { get; init; }
 
     /// <summary>Run-config overrides of this variant only, layered over the experiment's (e.g. <c>{"dqn": {"gamma": 0}}</c>
     /// for a myopic teacher).</summary>

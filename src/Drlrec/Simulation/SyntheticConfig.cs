@@ -82,6 +82,31 @@ public sealed record SyntheticConfig
     public double BaseLogit { get; init; } = -1.5;
 
     /// <summary>
+    /// Strength of session exit: after a click on an item of hidden satisfaction s the user leaves the list with
+    /// probability σ(ExitBias − Exit × s), and the positions after the exit are shown but never clicked
+    /// (<see cref="ClickModel"/>). 0 switches exit off: no user ever leaves, today's world bit for bit (the satisfaction
+    /// is then never used). Note the step at 0: any Exit above 0 turns on the leaving after clicks, at the rate
+    /// σ(ExitBias) ≈ 0.27 for an item of average satisfaction; Exit sets how much that rate depends on the satisfaction,
+    /// which is what makes the order worth planning (about 1 is a clearly visible effect). Allowed 0..10. Default 0.
+    /// </summary>
+    public double Exit { get; init; }
+
+    /// <summary>
+    /// The b of the exit probability σ(b − Exit × s) after a click on an item of satisfaction s. Only used when
+    /// <see cref="Exit"/> is above 0. Allowed -10..10. Default -1 (a click on an average item ends the list with
+    /// probability 0.27).
+    /// </summary>
+    public double ExitBias { get; init; } = -1;
+
+    /// <summary>
+    /// Correlation ρ of an item's hidden satisfaction with how attractive it is to the user (<see cref="ClickModel"/>):
+    /// s = ρ a + √(1 − ρ²) q, with a the user–item attractiveness standardised and q the item's own quality. Below 0 the
+    /// items that draw a user's click disappoint them more often (clickbait). Only used when <see cref="Exit"/> is above
+    /// 0. Allowed -1..1. Default -0.3.
+    /// </summary>
+    public double SatisfactionCorrelation { get; init; } = -0.3;
+
+    /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first setting out of its allowed range as the user typed it:
     /// <paramref name="keyOf"/> turns a setting's snake_case name (e.g. <c>items</c>) into that key; by default the key of
     /// a run config (<see cref="RunConfigKey"/>, e.g. <c>config data.synthetic.items</c>).
@@ -112,6 +137,9 @@ public sealed record SyntheticConfig
         CheckRange(LoggingNoise, 0, 10, nameof(LoggingNoise));
         CheckRange(LoggingExploration, 0, 10, nameof(LoggingExploration));
         CheckRange(BaseLogit, -10, 10, nameof(BaseLogit));
+        CheckRange(Exit, 0, 10, nameof(Exit));
+        CheckRange(ExitBias, -10, 10, nameof(ExitBias));
+        CheckRange(SatisfactionCorrelation, -1, 1, nameof(SatisfactionCorrelation));
     }
 
     /// <summary>A setting's key in a run config: <c>config data.synthetic.NAME</c>, except the list length, which a run

@@ -98,12 +98,53 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Entry(model);
         Assert.True(model.GetProperty("vs_upstream").TryGetProperty("difference", out _));
         var baselines = online.GetProperty("baselines");
-        foreach (string key in new[] { "upstream_order", "logging_policy", "random", "oracle", "oracle_lookahead" }) Entry(baselines.GetProperty(key));
+        foreach (string key in new[] { "upstream_order", "diversity_rerank", "logging_policy", "random", "oracle", "oracle_lookahead" }) Entry(baselines.GetProperty(key));
         Assert.True(baselines.GetProperty("oracle").GetProperty("clicks_per_list").GetDouble() >
                     baselines.GetProperty("random").GetProperty("clicks_per_list").GetDouble());
         Assert.True(baselines.GetProperty("oracle_lookahead").GetProperty("clicks_per_list").GetDouble() >=
                     baselines.GetProperty("oracle").GetProperty("clicks_per_list").GetDouble());
         Assert.Equal(30, online.GetProperty("requests").GetInt32());
+    }
+
+    [Fact]
+    public void Evaluate_online_in_an_exit_world_reports_the_lookahead_oracle_beside_the_greedy_one_and_the_tuned_diversity_re_rank()
+    {
+        string world = runs.Folder.Write("exit-world.json", """{ "users": 200, "items": 1000, "exit": 1 }""");
+        string json = runs.Folder["online-exit.json"];
+        var (code, text) = CliRunner.Run("evaluate", "--online", "--model", runs.Teacher, "--synthetic", world, "--candidates", "25",
+            "--requests", "20", "--json", json);
+        Assert.True(code == 0, text);
+        Assert.Contains("session exit 1", text);
+        Assert.Contains("planning ahead (oracle lookahead − greedy)", text);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var online = report.RootElement.GetProperty("online");
+        Assert.Equal(1.0, online.GetProperty("world").GetProperty("exit").GetDouble());
+        var baselines = online.GetProperty("baselines");
+        double Clicks(string key) => baselines.GetProperty(key).GetProperty("clicks_per_list").GetDouble();
+        Assert.True(Clicks("oracle_lookahead") >= Clicks("oracle"), $"lookahead {Clicks("oracle_lookahead")}, greedy {Clicks("oracle")}");
+        var gain = online.GetProperty("oracle_lookahead_gain");
+        Assert.Equal(Clicks("oracle_lookahead") - Clicks("oracle"), gain.GetProperty("difference").GetDouble(), 9);
+        var tuned = baselines.GetProperty("diversity_rerank").GetProperty("tuned");
+        Assert.Contains(tuned.GetProperty("lambda").GetDouble(), Drlrec.Evaluation.DiversityRerank.LambdaGrid);
+        Assert.Contains(tuned.GetProperty("decay").GetDouble(), Drlrec.Evaluation.DiversityRerank.DecayGrid);
+        Assert.False(baselines.GetProperty("oracle").TryGetProperty("tuned", out _));
+        var model = Assert.Single(online.GetProperty("models").EnumerateArray());
+        Assert.Equal(model.GetProperty("clicks_per_list").GetDouble() - Clicks("diversity_rerank"),
+            model.GetProperty("vs_diversity_rerank").GetProperty("difference").GetDouble(), 9);
+
+        // Without a model: the baselines and oracles alone, on the same requests.
+        string alone = runs.Folder["online-exit-alone.json"];
+        (code, text) = CliRunner.Run("evaluate", "--online", "--synthetic", world, "--candidates", "25", "--requests", "20", "--json", alone);
+        Assert.True(code == 0, text);
+        using var baselinesOnly = JsonDocument.Parse(File.ReadAllText(alone));
+        var onlineAlone = baselinesOnly.RootElement.GetProperty("online");
+        Assert.Empty(onlineAlone.GetProperty("models").EnumerateArray());
+        Assert.Equal(baselines.ToString(), onlineAlone.GetProperty("baselines").ToString());
+
+        // Offline evaluation still needs a model.
+        (code, text) = CliRunner.Run("evaluate");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--model: give at least one model", text);
     }
 
     [Theory]

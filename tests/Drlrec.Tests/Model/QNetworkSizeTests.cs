@@ -136,7 +136,7 @@ public sealed class QNetworkSizeTests
     [InlineData("""{"model": {"state_dim": 10, "sequence_heads": 4}}""", "model.state_dim")]
     public void A_run_config_with_an_impossible_size_is_refused_naming_its_key(string json, string key)
     {
-        var config = IO.Json.Overlay(new RunConfig().Resolve(), System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject());
+        var config = global::Drlrec.IO.Json.Overlay(new RunConfig().Resolve(), System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject());
         var error = Assert.Throws<ArgumentException>(config.Validate);
         Assert.StartsWith($"config {key} = ", error.Message);
     }

@@ -18,6 +18,7 @@ public sealed class SyntheticConfigTests
         Assert.Equal(50, config.CandidatesPerRequest);
         Assert.Equal(8, config.LatentDim);
         Assert.Equal(20, config.Categories);
+        Assert.Equal(0, config.Exit);
         config.Validate();
     }
 
@@ -54,6 +55,9 @@ public sealed class SyntheticConfigTests
         { "config data.synthetic.logging_noise = Infinity", new SyntheticConfig { LoggingNoise = double.PositiveInfinity } },
         { "config data.synthetic.logging_exploration = -1", new SyntheticConfig { LoggingExploration = -1 } },
         { "config data.synthetic.base_logit = 11", new SyntheticConfig { BaseLogit = 11 } },
+        { "config data.synthetic.exit = -0.5", new SyntheticConfig { Exit = -0.5 } },
+        { "config data.synthetic.exit_bias = NaN", new SyntheticConfig { ExitBias = double.NaN } },
+        { "config data.synthetic.satisfaction_correlation = -1.1", new SyntheticConfig { SatisfactionCorrelation = -1.1 } },
     };
 
     [Theory]
