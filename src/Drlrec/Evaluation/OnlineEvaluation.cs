@@ -42,10 +42,11 @@ public sealed record OnlineClicks(IReadOnlyList<string> Policies, double[][] Per
 public static class OnlineEvaluation
 {
     public const string Upstream = "upstream-order", Diversity = "diversity re-rank", Logging = "logging-policy", Random = "random",
-        Oracle = "oracle (greedy)", OracleLookahead = "oracle (lookahead)";
+        Oracle = "oracle (greedy)", OracleLookahead = "oracle (lookahead)",
+        OracleLookaheadKnowable = "oracle (lookahead, items' own quality unknown)";
 
     /// <summary>The baselines, in report order.</summary>
-    public static IReadOnlyList<string> Baselines { get; } = [Upstream, Diversity, Logging, Random, Oracle, OracleLookahead];
+    public static IReadOnlyList<string> Baselines { get; } = [Upstream, Diversity, Logging, Random, Oracle, OracleLookahead, OracleLookaheadKnowable];
 
     /// <summary>Per seed: the mean over that seed's requests; reported: the mean over seeds and its 95% Student-t interval.</summary>
     public static IReadOnlyList<PolicyClicks> Run(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
@@ -96,6 +97,10 @@ public static class OnlineEvaluation
                 perRequest[b + 3][at] = simulator.ExpectedClicks(request, simulator.RandomOrder(request, rng));
                 perRequest[b + 4][at] = simulator.ExpectedClicks(request, simulator.OracleOrder(request));
                 perRequest[b + 5][at] = simulator.ExpectedClicks(request, simulator.LookaheadOracleOrder(request));
+                // Without exit no one leaves, so planning with the knowable exit is the full lookahead: not computed twice.
+                perRequest[b + 6][at] = simulator.Config.Exit > 0
+                    ? simulator.ExpectedClicks(request, simulator.KnowableLookaheadOracleOrder(request))
+                    : perRequest[b + 5][at];
                 onRequest?.Invoke(1);
             }
         }

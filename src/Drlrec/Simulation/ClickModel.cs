@@ -14,7 +14,8 @@ namespace Drlrec.Simulation;
 /// <para>Session exit (<see cref="SyntheticConfig.Exit"/> above 0): each user–item pair has a hidden satisfaction
 /// s = ρ a + √(1 − ρ²) q, with a = (relevance + popularity) / 1.5 the pair's attractiveness before context (over a
 /// request's candidates: standard deviation 0.98, mean 0.46, as candidates lean to what the user likes), q ~ N(0, 1)
-/// the item's own quality (fixed by a hash of the item, a random stream of its own) and ρ = SatisfactionCorrelation.
+/// the item's quality and ρ = SatisfactionCorrelation. q = √w q_category + √(1 − w) q_item, w = QualityCategoryShare
+/// (default 0: q = q_item), each part N(0, 1) and fixed by a hash of the category or the item (streams of their own).
 /// After a click on the item the user leaves the list with probability leave = σ(ExitBias − Exit × s); the positions
 /// after are shown but not clicked. The click probability above is then
 /// the probability of a click given that the user is still browsing, c_p, and
@@ -36,6 +37,7 @@ internal sealed class ClickModel
     private readonly ContextEffects context;
     private readonly double relevanceNorm; // RelevanceScale / √LatentDim
     private readonly ulong qualityHashSeed; // key of the hash that fixes each item's quality q
+    private readonly ulong categoryQualityHashSeed; // key of the hash that fixes each category's part of it
 
     public ClickModel(SyntheticConfig config, SimCatalog catalog, SimUsers users, ContextEffects context)
     {
@@ -45,6 +47,7 @@ internal sealed class ClickModel
         this.context = context;
         relevanceNorm = RelevanceNorm(config.LatentDim);
         qualityHashSeed = SimRandom.Mix((ulong)SimRandom.DeriveSeed(config.Seed, SimStreams.QualityHash));
+        categoryQualityHashSeed = SimRandom.Mix((ulong)SimRandom.DeriveSeed(config.Seed, SimStreams.CategoryQualityHash));
     }
 
     /// <summary>Weight of the interest match u·v in the relevance: 1.5/√LatentDim.</summary>
@@ -182,11 +185,23 @@ internal sealed class ClickModel
     public double LeaveAfterClickUnchecked(int user, int item) =>
         HasExit ? SimRandom.Sigmoid(config.ExitBias - config.Exit * SatisfactionUnchecked(user, item)) : 0;
 
-    private double SatisfactionUnchecked(int user, int item)
+    /// <summary>
+    /// What a learner could at best know of the probability of leaving after a click: σ(ExitBias − Exit × s̄) with
+    /// s̄ = E[s | everything but the item's own quality] = ρ a + √(1 − ρ²) √w q_category. A learner sees an item's own
+    /// quality only through the clicks after it on that item's few impressions; its category's part, through many items.
+    /// </summary>
+    public double LeaveAfterClickKnowableUnchecked(int user, int item) =>
+        HasExit ? SimRandom.Sigmoid(config.ExitBias - config.Exit * SatisfactionUnchecked(user, item, itemPart: false)) : 0;
+
+    /// <param name="itemPart">False: leave out the item's own part of its quality (its expectation, 0).</param>
+    private double SatisfactionUnchecked(int user, int item, bool itemPart = true)
     {
-        double rho = config.SatisfactionCorrelation;
+        double rho = config.SatisfactionCorrelation, w = config.QualityCategoryShare;
         double attraction = (Relevance(user, item) + PopularityUnchecked(item)) / AttractionSpread;
-        double quality = SimRandom.HashGaussian(qualityHashSeed ^ (ulong)(uint)item);
+        double own = itemPart ? SimRandom.HashGaussian(qualityHashSeed ^ (ulong)(uint)item) : 0;
+        // w = 0 keeps the quality the item's own draw exactly (the world before the setting, bit for bit).
+        double quality = w == 0 ? own
+            : Math.Sqrt(w) * SimRandom.HashGaussian(categoryQualityHashSeed ^ (ulong)(uint)catalog.CategoryOf(item)) + Math.Sqrt(1 - w) * own;
         return rho * attraction + Math.Sqrt(1 - rho * rho) * quality;
     }
 

@@ -130,10 +130,14 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
     /// ahead — the future clicks a γ &gt; 0 learner is trained to weigh — can win in this world, with perfect knowledge
     /// of the click model.
     /// </summary>
-    public int[] LookaheadOrder(SimRequest request)
+    /// <param name="knowsItemQuality">False: the oracle plans with what a learner could at best know of the exit
+    /// (<see cref="ClickModel.LeaveAfterClickKnowableUnchecked"/>: every item's own quality at its mean), and its list is
+    /// then scored with the true clicks like any other. The gap between it and the greedy oracle is the planning a
+    /// learner can win at most; the rest of the full lookahead's gap needs each item's own quality.</param>
+    public int[] LookaheadOrder(SimRequest request, bool knowsItemQuality = true)
     {
         SimArguments.CheckRequest(config, request);
-        var candidates = Candidates(request);
+        var candidates = Candidates(request, knowsItemQuality);
         var state = new ListState(candidates.Logits.Length, config.Categories);
         var order = new int[config.ListLength];
         for (int p = 0; p < order.Length; p++)
@@ -168,7 +172,7 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
         public ListState Clone() => new(0, 0) { Used = (bool[])Used.Clone(), Load = (double[])Load.Clone(), Browsing = Browsing };
     }
 
-    private CandidateTruth Candidates(SimRequest request)
+    private CandidateTruth Candidates(SimRequest request, bool knowsItemQuality = true)
     {
         var candidates = request.Candidates;
         var logits = new double[candidates.Length];
@@ -178,7 +182,9 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
         {
             logits[k] = clicks.AttractionLogitUnchecked(request, candidates[k]);
             categories[k] = catalog.CategoryOf(candidates[k]);
-            leave[k] = clicks.LeaveAfterClickUnchecked(request.User, candidates[k]);
+            leave[k] = knowsItemQuality
+                ? clicks.LeaveAfterClickUnchecked(request.User, candidates[k])
+                : clicks.LeaveAfterClickKnowableUnchecked(request.User, candidates[k]);
         }
         return new CandidateTruth(logits, categories, leave);
     }

@@ -75,6 +75,8 @@ internal static class SimStreams
     public const ulong QualityHash = 7;
     /// <summary>The validation requests on which online evaluation tunes the diversity re-rank, apart from the reported ones.</summary>
     public const ulong ValidationRequests = 8;
+    /// <summary>Key of the hash that fixes each category's share of its items' hidden quality (<see cref="SyntheticConfig.QualityCategoryShare"/>).</summary>
+    public const ulong CategoryQualityHash = 9;
 }
 
 /// <summary>

@@ -107,6 +107,15 @@ public sealed record SyntheticConfig
     public double SatisfactionCorrelation { get; init; } = -0.3;
 
     /// <summary>
+    /// Share w of an item's hidden quality q that its category decides: q = √w q_category + √(1 − w) q_item, both
+    /// N(0, 1) (<see cref="ClickModel"/>), so some kinds of content disappoint more often than others (a clickbait
+    /// source), and a learner can find it out from the clicks on many items of a category instead of one item's few.
+    /// Only used when <see cref="Exit"/> is above 0. Allowed 0..1. Default 0: each item's quality is its own (and the
+    /// world is the one before this setting, bit for bit).
+    /// </summary>
+    public double QualityCategoryShare { get; init; }
+
+    /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first setting out of its allowed range as the user typed it:
     /// <paramref name="keyOf"/> turns a setting's snake_case name (e.g. <c>items</c>) into that key; by default the key of
     /// a run config (<see cref="RunConfigKey"/>, e.g. <c>config data.synthetic.items</c>).
@@ -140,6 +149,7 @@ public sealed record SyntheticConfig
         CheckRange(Exit, 0, 10, nameof(Exit));
         CheckRange(ExitBias, -10, 10, nameof(ExitBias));
         CheckRange(SatisfactionCorrelation, -1, 1, nameof(SatisfactionCorrelation));
+        CheckRange(QualityCategoryShare, 0, 1, nameof(QualityCategoryShare));
     }
 
     /// <summary>A setting's key in a run config: <c>config data.synthetic.NAME</c>, except the list length, which a run

@@ -150,6 +150,10 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <summary>The greedy oracle with one step of lookahead (see <see cref="OraclePolicy.LookaheadOrder"/>): the value of planning ahead.</summary>
     public int[] LookaheadOracleOrder(SimRequest request) => oraclePolicy.LookaheadOrder(request);
 
+    /// <summary>The lookahead oracle planning without each item's own quality (see <see cref="OraclePolicy.LookaheadOrder"/>):
+    /// the value of planning ahead that a learner could at best reach.</summary>
+    public int[] KnowableLookaheadOracleOrder(SimRequest request) => oraclePolicy.LookaheadOrder(request, knowsItemQuality: false);
+
     /// <inheritdoc cref="LoggingPolicy.UpstreamOrder"/>
     public int[] UpstreamOrder(SimRequest request) => loggingPolicy.UpstreamOrder(request);
 

@@ -69,6 +69,7 @@ public static class OnlineWorkflow
         [OnlineEvaluation.Random] = "random",
         [OnlineEvaluation.Oracle] = "oracle",
         [OnlineEvaluation.OracleLookahead] = "oracle_lookahead",
+        [OnlineEvaluation.OracleLookaheadKnowable] = "oracle_lookahead_knowable",
     };
 
     public static OnlineReport Run(OnlineSettings settings, Action<int>? onRequest = null)

@@ -98,7 +98,7 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Entry(model);
         Assert.True(model.GetProperty("vs_upstream").TryGetProperty("difference", out _));
         var baselines = online.GetProperty("baselines");
-        foreach (string key in new[] { "upstream_order", "diversity_rerank", "logging_policy", "random", "oracle", "oracle_lookahead" }) Entry(baselines.GetProperty(key));
+        foreach (string key in new[] { "upstream_order", "diversity_rerank", "logging_policy", "random", "oracle", "oracle_lookahead", "oracle_lookahead_knowable" }) Entry(baselines.GetProperty(key));
         Assert.True(baselines.GetProperty("oracle").GetProperty("clicks_per_list").GetDouble() >
                     baselines.GetProperty("random").GetProperty("clicks_per_list").GetDouble());
         Assert.True(baselines.GetProperty("oracle_lookahead").GetProperty("clicks_per_list").GetDouble() >=

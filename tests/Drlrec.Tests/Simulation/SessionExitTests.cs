@@ -180,6 +180,47 @@ public sealed class SessionExitTests
     }
 
     [Fact]
+    public void The_quality_category_share_gives_items_of_one_category_a_common_part_of_their_satisfaction()
+    {
+        // With ρ = 0 satisfaction is the quality alone: w = 1 makes it the category's, w = 0 each item's own.
+        var byCategory = new SyntheticSimulator(ExitWorld with { SatisfactionCorrelation = 0, QualityCategoryShare = 1 });
+        var byItem = new SyntheticSimulator(ExitWorld with { SatisfactionCorrelation = 0 });
+        var items = byCategory.ItemsInCategory(byCategory.CategoryOf(0));
+        Assert.True(items.Count > 2);
+        foreach (int item in items) Assert.Equal(byCategory.Satisfaction(5, 0), byCategory.Satisfaction(5, item), 12);
+        Assert.NotEqual(byItem.Satisfaction(5, items[0]), byItem.Satisfaction(5, items[1]));
+        int other = Enumerable.Range(0, 100).First(i => byCategory.CategoryOf(i) != byCategory.CategoryOf(0));
+        Assert.NotEqual(byCategory.Satisfaction(5, 0), byCategory.Satisfaction(5, other));
+    }
+
+    [Fact]
+    public void With_no_quality_category_share_the_exit_world_is_the_one_before_the_setting_bit_for_bit()
+    {
+        // Recorded with w = 0 at the commit that added the setting (linux-x64). Checked against the build before it
+        // (7ddcc4a): `data generate --lists 3000 --synthetic {"exit": 1.5}` wrote the same Parquet bytes and
+        // `evaluate --online` the same baselines to the last digit.
+        const string ExitFingerprint = "56f52c16ab4e3c240d4375cadcf054533e33325d182f42ffb5483a3149019757";
+        Assert.Equal(ExitFingerprint, WorldFingerprint.Of(new SyntheticSimulator(ExitWorld), lists: 500, requests: 100));
+        Assert.NotEqual(ExitFingerprint, WorldFingerprint.Of(new SyntheticSimulator(ExitWorld with { QualityCategoryShare = 0.5 }), lists: 500, requests: 100));
+    }
+
+    [Fact]
+    public void The_knowable_lookahead_oracle_plans_as_the_full_one_when_the_category_decides_the_whole_quality()
+    {
+        var whole = new SyntheticSimulator(ExitWorld with { QualityCategoryShare = 1 });
+        var none = new SyntheticSimulator(ExitWorld);
+        var rng = new Random(10);
+        int differ = 0;
+        for (int k = 0; k < 30; k++)
+        {
+            var request = whole.NextRequest(rng);
+            Assert.Equal(whole.LookaheadOracleOrder(request), whole.KnowableLookaheadOracleOrder(request));
+            if (!none.LookaheadOracleOrder(request).SequenceEqual(none.KnowableLookaheadOracleOrder(request))) differ++;
+        }
+        Assert.True(differ > 10, $"without a category share the item's own quality changed only {differ} of 30 plans");
+    }
+
+    [Fact]
     public void The_greedy_oracle_is_myopic_its_order_does_not_change_with_exit()
     {
         var exit = new SyntheticSimulator(ExitWorld);

@@ -58,6 +58,7 @@ public sealed class SyntheticConfigTests
         { "config data.synthetic.exit = -0.5", new SyntheticConfig { Exit = -0.5 } },
         { "config data.synthetic.exit_bias = NaN", new SyntheticConfig { ExitBias = double.NaN } },
         { "config data.synthetic.satisfaction_correlation = -1.1", new SyntheticConfig { SatisfactionCorrelation = -1.1 } },
+        { "config data.synthetic.quality_category_share = 1.5", new SyntheticConfig { QualityCategoryShare = 1.5 } },
     };
 
     [Theory]
