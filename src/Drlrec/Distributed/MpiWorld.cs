@@ -102,6 +102,21 @@ public sealed class MpiWorld : DataParallel
 
     protected override void Synchronize() => world.Barrier();
 
+    /// <summary>MPICH's blocking calls poll, so a rank waiting minutes in one (while rank 0 prepares data) would take a core
+    /// from it: the others post a receive and check it every few milliseconds, sleeping in between.</summary>
+    protected override bool FromRoot(bool value)
+    {
+        const int tag = 24;
+        if (IsRoot)
+        {
+            for (int rank = 1; rank < Size; rank++) world.Send(value ? 1 : 0, rank, tag); // an int: MPI.NET has no MPI type for bool
+            return value;
+        }
+        var request = world.ImmediateReceive<int>(0, tag);
+        while (request.Test() is null) Thread.Sleep(20);
+        return (int)request.GetValue() != 0;
+    }
+
     protected override float[] Gather(float[] local)
     {
         int[] counts = world.Allgather(local.Length);

@@ -71,7 +71,7 @@ public sealed class DistillDataParallelTests
         using var learner = new DqnLearner(student.Online, student.Target, Data.Layout, new DqnConfig(), student.Hint.parameters(), world);
         var explore = new ExploreFilter(new CandidateRetriever(teacher.Catalog, Data.TrainLists, 0.4, 0.3), teacher.Encoded, Data.Layout, poolSize: 12, k: 3);
         var distill = new DistillLearner(learner, teacher.Online, teacher.Target, null, teacher.Cache, student.Hint, explore, Data.Train,
-            Data.Train.ItemKeys.Select(teacher.Catalog.IndexOf).ToArray(), config with { StatesPerBatch = 4 }, seed: 1);
+            config with { StatesPerBatch = 4 }, seed: 1);
         float[] first = [];
         var parts = GlobalBatches.Select((batch, s) =>
         {
