@@ -15,19 +15,29 @@ public static class ChecksummedZip
 {
     private const int HashChars = 64;
 
-    /// <summary>Builds the zip in memory with <paramref name="fill"/>, stamps its checksum and writes it atomically.</summary>
-    public static void Write(string path, Action<ZipArchive> fill)
+    /// <summary>Writes the zip <paramref name="fill"/> makes to a temp file (entries compressed as they are written, so a
+    /// large file is never held in memory whole), stamps its checksum over the placeholder comment and renames it into place.</summary>
+    public static void Write(string path, Action<ZipArchive> fill) => AtomicFile.Write(path, stream =>
     {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
         {
             zip.Comment = new string('0', HashChars);
             fill(zip);
         }
-        var bytes = buffer.ToArray();
-        Encoding.ASCII.GetBytes(Hash(bytes)).CopyTo(bytes, bytes.Length - HashChars);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
-    }
+        long hashed = stream.Length - HashChars;
+        stream.Position = 0;
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunk = new byte[1 << 16];
+        for (long left = hashed; left > 0;)
+        {
+            int read = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, left));
+            if (read == 0) throw new EndOfStreamException($"{path}: the file being written ended early");
+            sha.AppendData(chunk, 0, read);
+            left -= read;
+        }
+        stream.Position = hashed;
+        stream.Write(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(sha.GetHashAndReset())));
+    });
 
     /// <summary>Refuses a file whose bytes do not match the SHA-256 in its comment.</summary>
     public static void Verify(string path, byte[] file)
@@ -65,21 +75,19 @@ public static class ChecksummedZip
         return buffer;
     }
 
-    /// <summary>An entry of bytes written by <paramref name="write"/> (compressed fast).</summary>
+    /// <summary>An entry of bytes written by <paramref name="write"/>, compressed (fast) as they come.</summary>
     public static void WriteBinary(ZipArchive zip, string name, Action<BinaryWriter> write)
     {
-        using var buffer = Binary(write);
         using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
-        buffer.CopyTo(entry);
+        using var writer = new BinaryWriter(entry, Encoding.UTF8, leaveOpen: true);
+        write(writer);
     }
 
-    /// <summary>Reads an entry written by <see cref="WriteBinary"/>.</summary>
+    /// <summary>Reads an entry written by <see cref="WriteBinary"/>, decompressed as it is read.</summary>
     public static T ReadBinary<T>(ZipArchive zip, string path, string name, Func<BinaryReader, T> read)
     {
-        using var buffer = new MemoryStream();
-        using (var entry = Entry(zip, path, name).Open()) entry.CopyTo(buffer);
-        buffer.Position = 0;
-        using var reader = new BinaryReader(buffer, Encoding.UTF8, leaveOpen: true);
+        using var entry = Entry(zip, path, name).Open();
+        using var reader = new BinaryReader(entry, Encoding.UTF8, leaveOpen: true);
         return read(reader);
     }
 }
