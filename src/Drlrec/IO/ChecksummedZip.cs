@@ -75,19 +75,22 @@ public static class ChecksummedZip
         return buffer;
     }
 
-    /// <summary>An entry of bytes written by <paramref name="write"/>, compressed (fast) as they come.</summary>
+    /// <summary>An entry of bytes written by <paramref name="write"/>, compressed (fast) as they come (through a buffer: a
+    /// writer's many small writes would each cost a call into the compressor).</summary>
     public static void WriteBinary(ZipArchive zip, string name, Action<BinaryWriter> write)
     {
-        using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+        using var entry = new BufferedStream(zip.CreateEntry(name, CompressionLevel.Fastest).Open(), BufferBytes);
         using var writer = new BinaryWriter(entry, Encoding.UTF8, leaveOpen: true);
         write(writer);
     }
 
-    /// <summary>Reads an entry written by <see cref="WriteBinary"/>, decompressed as it is read.</summary>
+    /// <summary>Reads an entry written by <see cref="WriteBinary"/>, decompressed as it is read (through a buffer).</summary>
     public static T ReadBinary<T>(ZipArchive zip, string path, string name, Func<BinaryReader, T> read)
     {
-        using var entry = Entry(zip, path, name).Open();
+        using var entry = new BufferedStream(Entry(zip, path, name).Open(), BufferBytes);
         using var reader = new BinaryReader(entry, Encoding.UTF8, leaveOpen: true);
         return read(reader);
     }
+
+    private const int BufferBytes = 1 << 16;
 }

@@ -8,16 +8,11 @@ namespace Drlrec.Cli.Tests.Commands;
 /// <summary>
 /// <c>mpiexec -n 2 drlrec distill --distributed mpi</c>: on lists in memory against one process on the same global batches
 /// (exploring off, no dropout of any kind: the two differ by float rounding only); and streamed from part files whose row
-/// groups divide unevenly between the ranks, where the ranks must take every collective together to the end.
+/// groups divide unevenly between the ranks, where the ranks must take every collective together to the end. The tolerance is
+/// <see cref="DistributedTrainTests"/>'s.
 /// </summary>
 public sealed class DistributedDistillTests
 {
-    /// <summary>As <see cref="DistributedTrainTests"/>: the two runs sum the same gradients in another order.</summary>
-    private const double Tolerance = 1e-4;
-
-    private static JsonObject[] Metrics(string folder) =>
-        File.ReadAllLines(Path.Combine(folder, "metrics.jsonl")).Select(line => JsonNode.Parse(line)!.AsObject()).ToArray();
-
     private static string[] Distill(string teacher, string output, params string[] more) =>
         ["distill", "--teacher", teacher, "--threads", "1", "--seed", "7", "--out", output, .. more];
 
@@ -37,18 +32,15 @@ public sealed class DistributedDistillTests
         using var two = CliProcess.StartUnder([Mpi.Mpiexec!, "-n", "2"], Distill(folder["teacher"], folder["two"], [.. more, "--distributed", "mpi"]));
         await two.WaitAsync();
 
-        var single = Metrics(folder["one"]);
-        var parallel = Metrics(folder["two"]);
+        var single = DistributedTrainTests.Metrics(folder["one"]);
+        var parallel = DistributedTrainTests.Metrics(folder["two"]);
         Assert.Equal(2, single.Length);
         Assert.Equal(single.Length, parallel.Length);
         foreach (var (a, b) in single.Zip(parallel))
         {
             Assert.Equal((long)a["steps"]!, (long)b["steps"]!);
             foreach (string key in new[] { "train_loss", "val_auc", "val_gauc", "val_ndcg10" })
-            {
-                double expected = (double)a[key]!, actual = (double)b[key]!;
-                Assert.True(Math.Abs(expected - actual) <= Tolerance * Math.Abs(expected), $"epoch {a["epoch"]} {key}: one process {expected}, two ranks {actual}");
-            }
+                DistributedTrainTests.Close((double)a[key]!, (double)b[key]!, $"epoch {a["epoch"]} {key}");
         }
         Assert.Single(two.Lines, line => line.StartsWith("wrote ", StringComparison.Ordinal));
     }
@@ -77,22 +69,16 @@ public sealed class DistributedDistillTests
     public async Task Two_ranks_distil_streamed_row_groups_that_divide_unevenly_to_the_end()
     {
         using var folder = new TemporaryFolder();
+        StreamedTeacher.Make(folder, lists: 650, listsPerFile: 300, users: 150);
         string data = folder["data"];
-        Assert.Equal(0, CliRunner.Run("data", "generate", "--lists", "650", "--out", data, "--lists-per-file", "300", "--lists-per-row-group", "50",
-            "--users", "150", "--items", "1000").Code);
-        Assert.Equal(0, CliRunner.Run("train", "--data", data, "--streaming", "on", "--epochs", "1", "--max-steps-per-epoch", "4",
-            "--threads", "1", "--out", folder["teacher"]).Code);
         Directory.Delete(Path.Combine(data, ".drlrec-prepared"), recursive: true);
 
         using var two = CliProcess.StartUnder([Mpi.Mpiexec!, "-n", "2"],
             Distill(folder["teacher"], folder["two"], "--streaming", "on", "--epochs", "2", "--pool", "100", "--distributed", "mpi"));
-        await Task.WhenAny(two.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(4)));
-        bool ended = two.HasExited;
-        if (!ended) two.Kill();
-        Assert.True(ended, "the two ranks did not finish within four minutes:\n" + string.Join('\n', two.Lines));
+        Assert.True(await two.EndsWithin(TimeSpan.FromMinutes(4)), "the two ranks did not finish within four minutes:\n" + string.Join('\n', two.Lines));
         await two.WaitAsync();
 
-        var metrics = Metrics(folder["two"]);
+        var metrics = DistributedTrainTests.Metrics(folder["two"]);
         Assert.Equal(2, metrics.Length);
         Assert.All(metrics, m => Assert.True((double)m["val_auc"]! > 0.55, $"validation AUC {m["val_auc"]}"));
         Assert.Equal(2, (int)JsonNode.Parse(File.ReadAllText(Path.Combine(folder["two"], "config.json")))!["trainer"]!["world_size"]!);

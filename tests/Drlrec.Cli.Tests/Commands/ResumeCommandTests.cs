@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Drlrec.Cli.Tests.Support;
 using Drlrec.Testing;
 
@@ -22,13 +21,7 @@ public sealed class ResumeCommandTests
         using (var full = CliProcess.Start("train", "--config", config, "--out", folder["full"])) Assert.Equal(0, await full.WaitAsync());
 
         using (var killed = CliProcess.Start("train", "--config", config, "--out", folder["killed"]))
-        {
-            var clock = Stopwatch.StartNew();
-            while (!File.Exists(Path.Combine(folder["killed"], "resume.ckpt")) && !killed.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3))
-                await Task.Delay(20);
-            killed.Kill(); // SIGKILL: no handler runs
-            await killed.WaitForExitAsync();
-        }
+            await killed.KillOnceExists(Path.Combine(folder["killed"], "resume.ckpt"), TimeSpan.FromMinutes(3));
         Assert.False(File.Exists(Path.Combine(folder["killed"], "result.json")), "the kill came after the run finished: nothing was tested");
         Assert.True(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
 
@@ -49,23 +42,13 @@ public sealed class ResumeCommandTests
     public async Task A_streamed_distillation_killed_after_its_first_epoch_resumes_to_the_uninterrupted_run()
     {
         using var folder = new TemporaryFolder();
-        string data = folder["data"];
-        Assert.Equal(0, CliRunner.Run("data", "generate", "--lists", "1200", "--out", data, "--lists-per-file", "400", "--lists-per-row-group", "50",
-            "--users", "200", "--items", "1000").Code);
-        Assert.Equal(0, CliRunner.Run("train", "--data", data, "--streaming", "on", "--epochs", "1", "--max-steps-per-epoch", "5", "--threads", "1",
-            "--out", folder["teacher"]).Code);
+        StreamedTeacher.Make(folder, lists: 1200, listsPerFile: 400, users: 200);
         string[] Distill(string output) => ["distill", "--teacher", folder["teacher"], "--streaming", "on", "--epochs", "4", "--max-steps-per-epoch", "12",
             "--pool", "100", "--threads", "1", "--out", output];
         using (var full = CliProcess.Start(Distill(folder["full"]))) Assert.Equal(0, await full.WaitAsync());
 
         using (var killed = CliProcess.Start(Distill(folder["killed"])))
-        {
-            var clock = Stopwatch.StartNew();
-            while (!File.Exists(Path.Combine(folder["killed"], "resume.ckpt")) && !killed.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3))
-                await Task.Delay(20);
-            killed.Kill(); // SIGKILL: no handler runs
-            await killed.WaitForExitAsync();
-        }
+            await killed.KillOnceExists(Path.Combine(folder["killed"], "resume.ckpt"), TimeSpan.FromMinutes(3));
         Assert.False(File.Exists(Path.Combine(folder["killed"], "result.json")), "the kill came after the run finished: nothing was tested");
         Assert.True(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
         using (var resumed = CliProcess.Start("distill", "--resume", folder["killed"]))

@@ -26,13 +26,7 @@ public sealed class StreamingDistillationTests(GeneratedPartsFixture parts, ITes
     private static readonly PreparedData Data = PreparedData.Prepare(ToyData.Lists(200, seed: 3), null, new DataConfig(), new FeatureConfig());
     private static readonly QNetworkConfig Small = new() { EmbeddingDim = 8, Dropout = 0 };
 
-    private static readonly int[][] GlobalBatches =
-    [
-        Enumerable.Range(0, 16).ToArray(),
-        Enumerable.Range(0, 16).Select(i => 40 + 3 * i).ToArray(),
-        [120, 7, 99],
-        [61],
-    ];
+    private static readonly int[][] GlobalBatches = Drlrec.Tests.Distributed.DistillDataParallelTests.GlobalBatches;
 
     /// <summary>The lists at <paramref name="indices"/> as a streamed batch brings them: no indices, keys with the lists.</summary>
     private static TrainingBatch Streamed(int[] indices) =>

@@ -17,7 +17,8 @@ public sealed class DistillDataParallelTests
     private static readonly PreparedData Data = PreparedData.Prepare(ToyData.Lists(200, seed: 3), null, new DataConfig(), new FeatureConfig { ItemStatistics = false });
     private static readonly QNetworkConfig Small = new() { EmbeddingDim = 8, Dropout = 0 };
 
-    private static readonly int[][] GlobalBatches =
+    /// <summary>Global batches of the toy training lists: two full, a short one, and one list (two of three ranks get none).</summary>
+    internal static readonly int[][] GlobalBatches =
     [
         Enumerable.Range(0, 16).ToArray(),
         Enumerable.Range(0, 16).Select(i => 40 + 3 * i).ToArray(),

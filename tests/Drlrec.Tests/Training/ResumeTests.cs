@@ -29,7 +29,7 @@ public sealed class ResumeTests
     };
 
     /// <summary>Stops the run right after epoch <paramref name="epoch"/> was recorded.</summary>
-    private sealed class Crash(int epoch) : ITrainingObserver
+    internal sealed class Crash(int epoch) : ITrainingObserver
     {
         public void OnStart(string name, int epochs, int stepsPerEpoch) { }
         public void OnStep(int epoch, int step, double loss) { }

@@ -26,23 +26,13 @@ public sealed class StreamedResumeTests(GeneratedPartsFixture parts) : IClassFix
         Trainer = new TrainerConfig { Epochs = 3, BatchSize = 32, Patience = 5, MaxStepsPerEpoch = 6 },
     };
 
-    private sealed class Crash(int epoch) : ITrainingObserver
-    {
-        public void OnStart(string name, int epochs, int stepsPerEpoch) { }
-        public void OnStep(int epoch, int step, double loss) { }
-        public void OnEpoch(EpochRecord record)
-        {
-            if (record.Epoch == epoch) throw new OperationCanceledException($"crash after epoch {epoch}");
-        }
-    }
-
     [Fact]
     public void A_streamed_training_run_stopped_after_an_epoch_resumes_to_the_uninterrupted_runs_weights_and_metrics()
     {
         using var folder = new TemporaryFolder();
         var data = StreamingData.Prepare(Config);
         TrainWorkflow.Run(Config, data, folder["full"]);
-        Assert.Throws<OperationCanceledException>(() => TrainWorkflow.Run(Config, data, folder["stopped"], new Crash(1)));
+        Assert.Throws<OperationCanceledException>(() => TrainWorkflow.Run(Config, data, folder["stopped"], new ResumeTests.Crash(1)));
         // A resumed process prepares the data again (here: from the cache).
         var again = StreamingData.Prepare(Config);
         Assert.True(again.Summary.Origin.FromCache);
@@ -62,7 +52,7 @@ public sealed class StreamedResumeTests(GeneratedPartsFixture parts) : IClassFix
 
         DistillWorkflow.Run(config, teacher, DistillWorkflow.PrepareData(config, teacher), folder["full"]);
         Assert.Throws<OperationCanceledException>(() =>
-            DistillWorkflow.Run(config, teacher, DistillWorkflow.PrepareData(config, teacher), folder["stopped"], new Crash(2)));
+            DistillWorkflow.Run(config, teacher, DistillWorkflow.PrepareData(config, teacher), folder["stopped"], new ResumeTests.Crash(2)));
         DistillWorkflow.Run(config, teacher, DistillWorkflow.PrepareData(config, teacher), folder["stopped"], resume: true);
 
         ResumeTests.AssertSameRun(folder["full"], folder["stopped"]);
