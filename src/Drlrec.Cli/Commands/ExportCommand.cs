@@ -16,12 +16,15 @@ public static class ExportCommand
         var format = new Option<string>("--format") { Description = "Export format (only onnx for now)", DefaultValueFactory = _ => "onnx" };
         var output = new Option<string>("--out")
         {
-            Description = "The step graph to write (e.g. student.onnx); the list graph (NAME.list.onnx) and the vocabulary " +
-                          "(NAME.vocabulary.json) are written beside it. Files appear only when complete; existing ones are replaced.",
+            Description = "The step graph to write (e.g. student.onnx); beside it the list graph (NAME.list.onnx), the vocabulary " +
+                          "(NAME.vocabulary.json) and, for a model that encodes each candidate once per request (context_input " +
+                          "item_vector, the default), the serving split: the encode graph (NAME.encode.onnx) and the cached step " +
+                          "graph (NAME.cached.onnx). Every file records the SHA-256 of the model's weights and is served only with " +
+                          "that model. Files appear only when complete; existing ones are replaced.",
             Required = true,
         };
-        var command = new Command("export", "Export a model's online network to ONNX (opset 17, float32): the serving step graph, " +
-                                            "the whole-list graph, and the vocabulary needed to encode requests.");
+        var command = new Command("export", "Export a model's online network to ONNX (opset 17, float32): the serving step graph " +
+                                            "(and its encode/cached split), the whole-list graph, and the vocabulary needed to encode requests.");
         foreach (var option in new Option[] { model, format, output }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {

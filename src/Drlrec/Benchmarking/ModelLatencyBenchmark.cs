@@ -346,8 +346,9 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
         this.model = model;
         folder = Directory.CreateTempSubdirectory("drlrec-bench-onnx-").FullName;
         var export = Onnx.OnnxExporter.Export(model, Path.Combine(folder, "model.onnx"));
-        lists = new Onnx.OnnxListScorer(export.ListPath, threads);
-        steps = new Onnx.OnnxStepScorer(export.Path, threads);
+        // Opened as every pairing of a graph with a checkpoint is: checked to be this model's.
+        lists = Onnx.OnnxServing.OpenListFor(model, export.ListPath, threads);
+        steps = Onnx.OnnxServing.OpenFor(model, export.Path, threads);
         this.requests = requests;
         ranker = new Ranking.SlateRanker(steps, model.Vocabulary, model.Schema);
         length = (int)requests.Lists.shape[1];

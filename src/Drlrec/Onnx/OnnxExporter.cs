@@ -35,7 +35,9 @@ public sealed record OnnxExport(string Path, long Bytes, string ListPath, long L
 /// <item><c>NAME.vocabulary.json</c> (<see cref="OnnxVocabulary"/>): the fields and the value → row vocabulary, which
 /// the graphs do not hold; serving raw field values needs it (<see cref="OnnxServing.LoadRanker"/>).</item>
 /// </list>
-/// Both graphs carry <see cref="OnnxModelInfo"/> as <c>metadata_props</c>. Every file is written atomically (temp file,
+/// Every graph carries <see cref="OnnxModelInfo"/> as <c>metadata_props</c>, and every file (graphs and vocabulary) the
+/// <see cref="ModelFingerprint"/> of the network it was exported from, so that it is served only with that model
+/// (<see cref="OnnxBinding"/>). Every file is written atomically (temp file,
 /// then rename); when a write fails, the files of this export already written are removed, so a failed export leaves
 /// nothing half-done.
 /// </summary>
@@ -54,12 +56,13 @@ public static class OnnxExporter
     public static OnnxExport Export(QNetwork network, string name, ModelRole role, string path, OnnxVocabulary? vocabulary = null)
     {
         if (vocabulary is not null) vocabulary.EnsureFits(network);
-        byte[] step = Serialize(QNetworkGraph.Step(network), OnnxModelInfo.Of(network, OnnxGraphKind.Step, name, role));
-        byte[] list = Serialize(QNetworkGraph.List(network), OnnxModelInfo.Of(network, OnnxGraphKind.List, name, role));
-        byte[]? words = vocabulary?.ToJsonBytes();
+        var bound = new BoundExport(network, name, role, ModelFingerprint.Of(network));
+        byte[] step = bound.Graph(OnnxGraphKind.Step, QNetworkGraph.Step(network));
+        byte[] list = bound.Graph(OnnxGraphKind.List, QNetworkGraph.List(network));
+        byte[]? words = vocabulary is null ? null : bound.Vocabulary(vocabulary);
         bool split = network.EncodesOncePerRequest;
-        byte[]? encode = split ? Serialize(QNetworkGraph.Encode(network), OnnxModelInfo.Of(network, OnnxGraphKind.Encode, name, role)) : null;
-        byte[]? cached = split ? Serialize(QNetworkGraph.CachedStep(network), OnnxModelInfo.Of(network, OnnxGraphKind.CachedStep, name, role)) : null;
+        byte[]? encode = split ? bound.Graph(OnnxGraphKind.Encode, QNetworkGraph.Encode(network)) : null;
+        byte[]? cached = split ? bound.Graph(OnnxGraphKind.CachedStep, QNetworkGraph.CachedStep(network)) : null;
 
         string full = System.IO.Path.GetFullPath(path), listPath = ListPathFor(full), vocabularyPath = VocabularyPathFor(full);
         string encodePath = EncodePathFor(full), cachedPath = CachedStepPathFor(full);
@@ -80,19 +83,32 @@ public static class OnnxExporter
     /// <summary>The vocabulary beside a step graph: <c>NAME.onnx</c> → <c>NAME.vocabulary.json</c>.</summary>
     public static string VocabularyPathFor(string path) => System.IO.Path.ChangeExtension(path, ".vocabulary.json");
 
-    private static byte[] Serialize(GraphProto graph, OnnxModelInfo info)
+    /// <summary>
+    /// The one way an export's files are made: every graph and the vocabulary are stamped with the network's
+    /// <see cref="ModelFingerprint"/> here (<see cref="OnnxBinding"/>), so that no exported file can be served with another
+    /// model. A new kind of graph goes through <see cref="Graph"/> too.
+    /// </summary>
+    private sealed record BoundExport(QNetwork Network, string Name, ModelRole Role, string Fingerprint)
     {
-        var model = new ModelProto
+        /// <summary>The graph as an ONNX model file with its <see cref="OnnxModelInfo"/> (binding included) as metadata.</summary>
+        public byte[] Graph(OnnxGraphKind kind, GraphProto graph)
         {
-            IrVersion = IrVersion,
-            ProducerName = "drlrec",
-            ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
-            DocString = $"DRL-Rec Q-network '{info.Name}' ({info.Role}), {info.Graph} graph",
-            Graph = graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        foreach (var (key, value) in info.ToMetadata()) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-        return model.ToByteArray();
+            var info = OnnxModelInfo.Of(Network, kind, Name, Role, Fingerprint);
+            var model = new ModelProto
+            {
+                IrVersion = IrVersion,
+                ProducerName = "drlrec",
+                ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
+                DocString = $"DRL-Rec Q-network '{info.Name}' ({info.Role}), {info.Graph} graph, weights sha256 {Fingerprint}",
+                Graph = graph,
+            };
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+            foreach (var (key, value) in info.ToMetadata()) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+            return model.ToByteArray();
+        }
+
+        /// <summary>The vocabulary file, bound to the same model.</summary>
+        public byte[] Vocabulary(OnnxVocabulary vocabulary) => (vocabulary with { ModelSha256 = Fingerprint }).ToJsonBytes();
     }
 
     /// <summary>Writes each file atomically, the last one last; a null content removes a stale file of that name.

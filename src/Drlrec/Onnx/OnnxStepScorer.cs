@@ -33,8 +33,10 @@ public sealed class OnnxStepScorer : IStepScorer
     private readonly OnnxSession? encode, cachedStep;
 
     /// <param name="path">A step graph (<c>NAME.onnx</c> of <see cref="OnnxExporter"/>); the encode and cached step graphs
-    /// beside it, when there, serve requests (each candidate encoded once per request).</param>
+    /// beside it, when there, serve requests (each candidate encoded once per request) and must be of the same model.
+    /// Paired with a checkpoint, open it with <see cref="OnnxServing.OpenFor"/>, which checks that it is that model's.</param>
     /// <param name="intraOpThreads">ONNX Runtime threads per operator.</param>
+    /// <exception cref="InvalidDataException">The encode or cached step graph beside it is another model's.</exception>
     public OnnxStepScorer(string path, int intraOpThreads = 1)
     {
         onnx = new OnnxSession(path, OnnxGraphKind.Step, intraOpThreads);
@@ -45,6 +47,9 @@ public sealed class OnnxStepScorer : IStepScorer
             {
                 encode = new OnnxSession(encodePath, OnnxGraphKind.Encode, intraOpThreads);
                 cachedStep = new OnnxSession(cachedPath, OnnxGraphKind.CachedStep, intraOpThreads);
+                // Requests would run on these two, not on the step graph: they must be the same model's.
+                OnnxBinding.EnsureSameExport(encodePath, encode.Info.ModelSha256, path, onnx.Info);
+                OnnxBinding.EnsureSameExport(cachedPath, cachedStep.Info.ModelSha256, path, onnx.Info);
             }
         }
         catch

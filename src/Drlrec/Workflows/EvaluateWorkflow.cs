@@ -28,6 +28,10 @@ public sealed record EvaluateSettings
     public int Seed { get; init; } = RunConfig.DefaultSeed;
 
     public OfflineScoring Scoring { get; init; } = OfflineScoring.Logged;
+
+    /// <summary>Score test lists a model trained or validated on (<see cref="HeldOutCheck"/>) instead of refusing; the
+    /// report says they are not held out. Default false.</summary>
+    public bool AllowOverlap { get; init; }
 }
 
 /// <summary><c>drlrec evaluate</c> as a library call: saved models and the baselines on the same test lists.</summary>
@@ -42,9 +46,15 @@ public static class EvaluateWorkflow
             foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
             // The lists carry the user history fields when any model was trained with them (the others rank without).
             var data = DataSettings(models[0], settings) with { UserHistory = models.Any(m => UserHistory.In(m.Schema)) };
-            var (train, validation, test) = DataLoader.LoadSplit(data);
+            var (all, testFile) = DataLoader.LoadWithTest(data);
+            var (train, validation, test) = PreparedData.Split(all, testFile, data);
+            var heldOut = HeldOutCheck.Run(ModelOrigin.Of(models), data, all, test);
+            if (!heldOut.HeldOut && !settings.AllowOverlap) throw new InvalidDataException(heldOut.Problem);
             return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring,
-                split: data.Split, validation: validation);
+                split: data.Split, validation: validation) with
+            {
+                HeldOut = heldOut.HeldOut, OverlapLists = heldOut.OverlapLists, HeldOutBasis = heldOut.How,
+            };
         }
         finally
         {

@@ -74,48 +74,9 @@ public sealed record PreparedStream
         var report = new DataReport();
 
         // Pass 1: a few numbers per list.
-        var timestamps = new List<long>();
-        var users = new List<int>();
-        var items = new List<int>();
-        var liked = new List<int>();
-        var userIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var spans = new List<RowGroupSpan>();
-        var seenIds = new HashSet<ulong>();
-        ListSchema? rawSchema = null;
-        long firstRow = 0;
-        using (var reader = new PartReader(files))
-        {
-            for (int f = 0; f < files.Length; f++)
-            {
-                var file = reader.Get(f);
-                rawSchema ??= file.Schema;
-                for (int g = 0; g < file.RowGroupCount; g++)
-                {
-                    var lists = file.ReadMetadata(g, firstRow, readOptions, report, seenIds);
-                    spans.Add(new RowGroupSpan(f, g, firstRow, timestamps.Count, lists.Count));
-                    firstRow += file.RowCount(g);
-                    foreach (var list in lists)
-                    {
-                        timestamps.Add(list.Timestamp);
-                        if (!userIds.TryGetValue(list.UserKey, out int user)) userIds[list.UserKey] = user = userIds.Count;
-                        users.Add(user);
-                        items.Add(list.Items);
-                        liked.Add(list.Liked);
-                    }
-                }
-                reader.Release(f);
-            }
-        }
-        seenIds = null;
-        userIds = null;
+        var (ts, userOf, items, liked, spans, rawSchema) = FirstPass(files, readOptions, data.Source, report);
         double firstPassSeconds = clock.Elapsed.TotalSeconds;
-        int n = timestamps.Count;
-        if (n == 0) throw DataSources.NoLists(data.Source, report);
-        PreparedData.EnsureSplittable(data.Source, n);
-        var ts = timestamps.ToArray();
-        var userOf = users.ToArray();
-        timestamps = null;
-        users = null;
+        int n = ts.Length;
 
         var split = SplitParts(ts, userOf, data);
         var parts = split.Parts;
@@ -124,11 +85,10 @@ public sealed record PreparedStream
         var trainPosition = new int[n];
         for (int k = 0; k < split.Train.Length; k++) trainPosition[split.Train[k]] = k;
 
-        bool addHistory = data.UserHistory && !UserHistory.In(rawSchema!);
+        bool addHistory = data.UserHistory && !UserHistory.In(rawSchema);
         int[]? historyItems = null, historyLiked = null;
         if (addHistory) (historyItems, historyLiked) = UserHistory.Before(ts, userOf, items, liked);
-        userOf = null;
-        var schema = addHistory ? new ListSchema([.. rawSchema!.Fields, .. UserHistory.Fields]) : rawSchema!;
+        var schema = addHistory ? new ListSchema([.. rawSchema.Fields, .. UserHistory.Fields]) : rawSchema;
         bool addStatistics = config.Features.ItemStatistics;
         if (addStatistics) schema = new ListSchema([.. schema.Fields, .. ItemStatistics.Fields]);
 
@@ -159,7 +119,7 @@ public sealed record PreparedStream
                         foreach (var set in item.Values) widestSet = Math.Max(widestSet, set.Length);
                     if (wanted.Contains(index)) kept[index] = shared.Share(list);
                     if (parts[index] != TrainPart) continue;
-                    fitter.Add(list, rawSchema!);
+                    fitter.Add(list, rawSchema);
                     var keys = new string[list.Items.Count];
                     for (int t = 0; t < list.Items.Count; t++)
                     {
@@ -174,9 +134,9 @@ public sealed record PreparedStream
                         }
                         long order = (long)trainPosition[index] * readOptions.MaxListLength + t;
                         if (!catalog.TryGetValue(item.ItemKey, out var entry))
-                            catalog[item.ItemKey] = entry = new CatalogEntry(item.ItemKey, order, LoggedItemCatalog.ItemFields(rawSchema!, item));
+                            catalog[item.ItemKey] = entry = new CatalogEntry(item.ItemKey, order, LoggedItemCatalog.ItemFields(rawSchema, item));
                         else if (order < entry.Order)
-                            catalog[item.ItemKey] = entry = entry with { Order = order, ItemFields = LoggedItemCatalog.ItemFields(rawSchema!, item) };
+                            catalog[item.ItemKey] = entry = entry with { Order = order, ItemFields = LoggedItemCatalog.ItemFields(rawSchema, item) };
                         keys[t] = entry.Key; // one string per item key, shared by the sampled lists
                     }
                     explorer.Add((index, new ListKeys(list.UserKey, keys)));
@@ -219,7 +179,7 @@ public sealed record PreparedStream
             (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds);
         return new PreparedStream
         {
-            Source = data.Source, Files = files, RowGroups = spans.ToArray(), Parts = parts, RawSchema = rawSchema!,
+            Source = data.Source, Files = files, RowGroups = spans, Parts = parts, RawSchema = rawSchema,
             HistoryItems = historyItems, HistoryLiked = historyLiked, Vocabulary = vocabulary, MaxLength = maxLength, WidestSet = widestSet,
             Validation = new HeldOutLists(validationSample, validationSample.Select(i => kept[i]).ToArray()),
             Test = new HeldOutLists(testSample, testSample.Select(i => kept[i]).ToArray()),
@@ -227,6 +187,51 @@ public sealed record PreparedStream
             ExplorerLists = explorer.Items.OrderBy(s => ts[s.Index]).ThenBy(s => s.Index).Select(s => s.Keys).ToArray(),
             Counts = sizes,
         };
+    }
+
+    /// <summary>What pass 1 finds: each list's time, user (numbered in order of appearance), item count and liked count,
+    /// where each row group's lists start, and the files' schema.</summary>
+    internal sealed record FirstPassLists(long[] Timestamps, int[] Users, int[] Items, int[] Liked, RowGroupSpan[] Spans, ListSchema RawSchema);
+
+    /// <summary>Pass 1 over <paramref name="files"/> (what it read and skipped counted in <paramref name="report"/>): at
+    /// least three lists (to split), else a clear error naming <paramref name="source"/>.</summary>
+    internal static FirstPassLists FirstPass(string[] files, ReadOptions readOptions, string source, DataReport report)
+    {
+        var timestamps = new List<long>();
+        var users = new List<int>();
+        var items = new List<int>();
+        var liked = new List<int>();
+        var userIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var spans = new List<RowGroupSpan>();
+        var seenIds = new HashSet<ulong>();
+        ListSchema? rawSchema = null;
+        long firstRow = 0;
+        using (var reader = new PartReader(files))
+        {
+            for (int f = 0; f < files.Length; f++)
+            {
+                var file = reader.Get(f);
+                rawSchema ??= file.Schema;
+                for (int g = 0; g < file.RowGroupCount; g++)
+                {
+                    var lists = file.ReadMetadata(g, firstRow, readOptions, report, seenIds);
+                    spans.Add(new RowGroupSpan(f, g, firstRow, timestamps.Count, lists.Count));
+                    firstRow += file.RowCount(g);
+                    foreach (var list in lists)
+                    {
+                        timestamps.Add(list.Timestamp);
+                        if (!userIds.TryGetValue(list.UserKey, out int user)) userIds[list.UserKey] = user = userIds.Count;
+                        users.Add(user);
+                        items.Add(list.Items);
+                        liked.Add(list.Liked);
+                    }
+                }
+                reader.Release(f);
+            }
+        }
+        if (timestamps.Count == 0) throw DataSources.NoLists(source, report);
+        PreparedData.EnsureSplittable(source, timestamps.Count);
+        return new FirstPassLists(timestamps.ToArray(), users.ToArray(), items.ToArray(), liked.ToArray(), spans.ToArray(), rawSchema!);
     }
 
     /// <summary>The first appearance of a training item: its place in the training lists' order and its item fields.</summary>

@@ -126,6 +126,27 @@ public sealed class StreamingData : ITrainingData
         return new StreamingData(data.Source, kept, readOptions, derivation, vocabulary, slots, validation, test, summary);
     }
 
+    /// <summary>
+    /// Visits the training and validation lists (every list the split does not hold out for testing) of Parquet data split
+    /// as <paramref name="data"/> says, exactly as <see cref="Prepare"/> splits them, a row group at a time: memory grows
+    /// by a few numbers per list, not by the lists. For checking what a run trained streamed has seen.
+    /// </summary>
+    public static void ForEachTrainingList(DataConfig data, Action<LoggedList> visit)
+    {
+        var files = ParquetParts.Files(data.Source).ToArray();
+        var readOptions = PreparedStream.ReadOptionsOf(data);
+        var (timestamps, users, _, _, spans, _) = PreparedStream.FirstPass(files, readOptions, data.Source, new DataReport());
+        var parts = PreparedStream.SplitParts(timestamps, users, data).Parts;
+        using var reader = new PreparedStream.PartReader(files);
+        foreach (var span in spans)
+        {
+            var lists = PreparedStream.ReadSpan(reader, files, span, readOptions);
+            for (int k = 0; k < lists.Count; k++)
+                if (parts[span.FirstList + k] != PreparedStream.TestPart) visit(lists[k]);
+            if (span.RowGroup == 0 && span.File > 0) reader.Release(span.File - 1);
+        }
+    }
+
     /// <summary>The training lists of one row group, encoded with the vocabulary (derived fields added, leave-one-out),
     /// with their keys.</summary>
     internal EncodedLists? EncodeTraining(int rowGroup, PreparedStream.PartReader reader)
