@@ -84,7 +84,12 @@ public sealed class DistributedTrainTests
         using var two = CliProcess.StartUnder([Mpi.Mpiexec!, "-n", "2"],
             Train(TinyConfig(folder), Path.Combine(folder["file"], "run"), "--distributed", "mpi"));
         Assert.True(await two.EndsWithin(TimeSpan.FromMinutes(2)), "the job still ran two minutes after rank 0 failed");
-        Assert.Contains(two.Lines, line => line.Contains("rank 0 of 2 failed, aborting the job", StringComparison.Ordinal));
+        // The reason, twice: the error line and the abort line (both were once lost, or cut to a bare "error:", when the abort
+        // killed the job before mpiexec had read them).
+        string reason = Path.Combine(folder["file"], "run");
+        Assert.Contains(two.Lines, line => line.StartsWith("error: ", StringComparison.Ordinal) && line.Contains(reason, StringComparison.Ordinal));
+        Assert.Contains(two.Lines, line => line.StartsWith("rank 0 of 2 failed, aborting the job: ", StringComparison.Ordinal)
+                                           && line.Contains(reason, StringComparison.Ordinal));
     }
 
     [MpiFact]
