@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using static TorchSharp.torch;
+using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data.Loading;
+using Drlrec.Distillation;
 using Drlrec.Distributed;
+using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;
 using Drlrec.Tensors;
@@ -23,17 +26,36 @@ public sealed record ThroughputResult(
 /// Training throughput in list items per second: full Double-DQN steps (targets, forward, backward, Adam, soft
 /// update) on real minibatches, timed after warm-up steps so that one-time costs are excluded. Under
 /// <c>trainer.distributed = mpi</c> every rank draws the same global minibatches and trains on its share, as in training.
+/// A config with <see cref="RunConfig.Distill"/> times the student's distillation steps instead: the frozen teacher's
+/// signals computed per batch (as for streamed lists) or looked up, exploring and filtering as configured.
 /// </summary>
 public static class ThroughputBenchmark
 {
-    public static ThroughputResult Measure(RunConfig config, PreparedData data, int warmupSteps, int steps)
+    /// <param name="teacher">The teacher to distil from (a distillation config); null times with new, untrained teacher
+    /// networks of the default size (the cost of a step does not depend on the weights).</param>
+    /// <param name="cacheTeacherSignals">Distillation: a frozen teacher's signals computed once for every training list
+    /// before the timed steps (as for lists in memory) instead of per batch (as for streamed lists).</param>
+    public static ThroughputResult Measure(RunConfig config, PreparedData data, int warmupSteps, int steps, LoadedModel? teacher = null,
+        bool cacheTeacherSignals = false)
     {
         config = config.Resolve();
         var world = DataParallel.Open(config.Trainer.Distributed);
         TorchRuntime.Seed(config.Seed, config.Trainer.Threads);
+        if (config.Distill is not null)
+        {
+            using var parts = DistillParts.Build(config, data, teacher, DataLoader.Catalog(config.Data, data), world, cacheTeacherSignals);
+            return Time(config, data, world, "distill", parts.StudentOnline, warmupSteps, steps, (batch, share) => parts.Learner.Step(batch, share));
+        }
         using var online = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "online");
         using var target = new QNetwork(config.ResolvedModel, data.Layout, data.Vocabulary.Rows, "target");
         using var learner = new DqnLearner(online, target, data.Layout, config.Dqn, world: world);
+        return Time(config, data, world, config.Role.ToString().ToLowerInvariant(), online, warmupSteps, steps, (batch, _) => learner.Step(batch));
+    }
+
+    /// <summary>Times <paramref name="step"/> on seeded random global batches (this rank's share of each).</summary>
+    private static ThroughputResult Time(RunConfig config, PreparedData data, DataParallel world, string role, QNetwork online, int warmupSteps,
+        int steps, Func<ListBatch, int[], float> step)
+    {
         var rng = new Random(config.Seed);
         int batchSize = Math.Min(config.Trainer.BatchSize, data.Train.Count);
         var times = new List<double>();
@@ -45,7 +67,10 @@ public static class ThroughputBenchmark
             if (s == warmupSteps) communicated = world.CommunicationTime;
             var clock = Stopwatch.StartNew();
             using (NewDisposeScope())
-                learner.Step(data.Train.Batch(world.ShareOf(indices)));
+            {
+                var share = world.ShareOf(indices);
+                step(data.Train.Batch(share), share);
+            }
             if (s < warmupSteps) continue;
             times.Add(clock.Elapsed.TotalMilliseconds);
             items += indices.Sum(i => data.Train.Lengths[i]);
@@ -54,7 +79,7 @@ public static class ThroughputBenchmark
         double transferMs = world.Size == 1 ? 0 : TransferMilliseconds(world, online.ParameterCount);
         var peakRss = world.AllGather([(float)PeakResidentMegabytes()]).Select(mb => (double)mb).Where(mb => mb > 0).ToArray();
         times.Sort();
-        return new ThroughputResult(config.Role.ToString().ToLowerInvariant(), config.Dqn.TargetActions, batchSize, steps,
+        return new ThroughputResult(role, config.Dqn.TargetActions, batchSize, steps,
             get_num_threads(), online.ParameterCount, items / (times.Sum() / 1000), times[times.Count / 2],
             times[(int)(times.Count * 0.9)], world.Size, allreduceMs, transferMs, peakRss);
     }

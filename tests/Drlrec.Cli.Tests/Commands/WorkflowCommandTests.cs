@@ -255,6 +255,26 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
     }
 
     [Fact]
+    public void Bench_train_times_distillation_steps_with_the_teachers_signals_per_batch_or_cached()
+    {
+        foreach (string signals in new[] { "per-batch", "cached" })
+        {
+            string json = runs.Folder[$"bench-distill-{signals}.json"];
+            var (code, text) = CliRunner.Run("bench", "train", "--role", "distill", "--teacher", runs.Teacher, "--config", runs.Config, "--teacher-signals", signals,
+                "--steps", "2", "--warmup-steps", "1", "--batch-size", "8", "--target-actions", "logged_next", "--json", json);
+            Assert.True(code == 0, text);
+            using var results = JsonDocument.Parse(File.ReadAllText(json));
+            var result = results.RootElement[0];
+            Assert.Equal("distill", result.GetProperty("role").GetString());
+            Assert.True(result.GetProperty("list_items_per_second").GetDouble() > 0);
+            Assert.True(result.GetProperty("parameters").GetInt64() < 300_000, "the student's parameters are reported");
+        }
+        var (refused, _, message) = CliRunner.Run("bench", "train", "--role", "student", "--teacher", runs.Teacher, "--steps", "1");
+        Assert.Equal(1, refused);
+        Assert.Contains("--teacher needs --role distill", message);
+    }
+
+    [Fact]
     public void Bench_writes_sizes_latencies_and_ratios_to_the_first_model()
     {
         string student = runs.Folder["bench-student"];
