@@ -15,8 +15,10 @@ namespace Drlrec.Onnx;
 /// <param name="EncodePath">The encode graph (<see cref="OnnxExporter.EncodePathFor"/>), or null for a model that
 /// encodes per slot.</param>
 /// <param name="CachedStepPath">The cached step graph (<see cref="OnnxExporter.CachedStepPathFor"/>), or null likewise.</param>
+/// <param name="SlatePath">The whole-slate graph (<see cref="OnnxExporter.SlatePathFor"/>), or null likewise.</param>
 public sealed record OnnxExport(string Path, long Bytes, string ListPath, long ListBytes, string? VocabularyPath, int Opset,
-    string? EncodePath = null, string? CachedStepPath = null);
+    string? EncodePath = null, string? CachedStepPath = null, string? SlatePath = null,
+    OnnxPrecision Precision = OnnxPrecision.Float32);
 
 /// <summary>
 /// Exports a Q-network to ONNX (opset <see cref="Opset"/>, float32, weights as initializers) for ONNX Runtime:
@@ -31,11 +33,15 @@ public sealed record OnnxExport(string Path, long Bytes, string ListPath, long L
 /// path's split: <c>NAME.encode.onnx</c>, the <b>encode graph</b> (input <c>rows</c> [1, N, F, M]; outputs <c>items</c>
 /// [1, N, D] and <c>projections</c> [1, N, 3D], once per request), and <c>NAME.cached.onnx</c>, the <b>cached step
 /// graph</b> (the step graph's prefix inputs, <c>items</c>, <c>projections</c>, <c>candidates</c> [C] int64 and
-/// <c>slot_rows</c> [1, 1, F, M]; the step graph's outputs);</item>
+/// <c>slot_rows</c> [1, 1, F, M]; the step graph's outputs), and <c>NAME.slate.onnx</c>, the <b>slate graph</b> (inputs
+/// <c>rows</c> [1, N, F, M] and <c>slot_rows</c> [1, L, F, M]; outputs <c>order</c> [S] int64 and <c>q</c> [S], S =
+/// min(L, N): the whole greedy slate in one call);</item>
 /// <item><c>NAME.vocabulary.json</c> (<see cref="OnnxVocabulary"/>): the fields and the value → row vocabulary, which
 /// the graphs do not hold; serving raw field values needs it (<see cref="OnnxServing.LoadRanker"/>).</item>
 /// </list>
-/// Both graphs carry <see cref="OnnxModelInfo"/> as <c>metadata_props</c>. Every file is written atomically (temp file,
+/// Every graph carries <see cref="OnnxModelInfo"/> as <c>metadata_props</c>. With <see cref="OnnxPrecision.Int8"/>
+/// every linear map's weights are int8 with a scale per output channel and activations are quantised dynamically
+/// (standard ONNX operators: DynamicQuantizeLinear, MatMulInteger); the list graph's GRU operator keeps float weights. Every file is written atomically (temp file,
 /// then rename); when a write fails, the files of this export already written are removed, so a failed export leaves
 /// nothing half-done.
 /// </summary>
@@ -46,27 +52,34 @@ public static class OnnxExporter
     public const long IrVersion = 8;
 
     /// <summary>Exports a checkpoint's online network, with its vocabulary.</summary>
-    public static OnnxExport Export(LoadedModel model, string path) =>
-        Export(model.Online, model.Name, model.Header.Role, path, new OnnxVocabulary(model.Header.Fields, model.Vocabulary));
+    public static OnnxExport Export(LoadedModel model, string path, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Export(model.Online, model.Name, model.Header.Role, path, new OnnxVocabulary(model.Header.Fields, model.Vocabulary), precision);
 
     /// <summary>Exports a network; <paramref name="vocabulary"/>, when given, must be the one it was trained with.</summary>
     /// <exception cref="ArgumentException">The vocabulary does not fit the network (nothing is written).</exception>
-    public static OnnxExport Export(QNetwork network, string name, ModelRole role, string path, OnnxVocabulary? vocabulary = null)
+    public static OnnxExport Export(QNetwork network, string name, ModelRole role, string path, OnnxVocabulary? vocabulary = null,
+        OnnxPrecision precision = OnnxPrecision.Float32)
     {
         if (vocabulary is not null) vocabulary.EnsureFits(network);
-        byte[] step = Serialize(QNetworkGraph.Step(network), OnnxModelInfo.Of(network, OnnxGraphKind.Step, name, role));
-        byte[] list = Serialize(QNetworkGraph.List(network), OnnxModelInfo.Of(network, OnnxGraphKind.List, name, role));
+        byte[] Graph(Func<QNetwork, OnnxPrecision, GraphProto> build, OnnxGraphKind kind) =>
+            Serialize(build(network, precision), OnnxModelInfo.Of(network, kind, name, role, precision));
+        byte[] step = Graph(QNetworkGraph.Step, OnnxGraphKind.Step);
+        byte[] list = Graph(QNetworkGraph.List, OnnxGraphKind.List);
         byte[]? words = vocabulary?.ToJsonBytes();
         bool split = network.EncodesOncePerRequest;
-        byte[]? encode = split ? Serialize(QNetworkGraph.Encode(network), OnnxModelInfo.Of(network, OnnxGraphKind.Encode, name, role)) : null;
-        byte[]? cached = split ? Serialize(QNetworkGraph.CachedStep(network), OnnxModelInfo.Of(network, OnnxGraphKind.CachedStep, name, role)) : null;
+        byte[]? encode = split ? Graph(QNetworkGraph.Encode, OnnxGraphKind.Encode) : null;
+        byte[]? cached = split ? Graph(QNetworkGraph.CachedStep, OnnxGraphKind.CachedStep) : null;
+        byte[]? slate = split ? Graph(QNetworkGraph.Slate, OnnxGraphKind.Slate) : null;
 
         string full = System.IO.Path.GetFullPath(path), listPath = ListPathFor(full), vocabularyPath = VocabularyPathFor(full);
-        string encodePath = EncodePathFor(full), cachedPath = CachedStepPathFor(full);
-        WriteAll([(listPath, list), (vocabularyPath, words), (encodePath, encode), (cachedPath, cached), (full, step)]);
+        string encodePath = EncodePathFor(full), cachedPath = CachedStepPathFor(full), slatePath = SlatePathFor(full);
+        WriteAll([(listPath, list), (vocabularyPath, words), (encodePath, encode), (cachedPath, cached), (slatePath, slate), (full, step)]);
         return new OnnxExport(full, step.Length, listPath, list.Length, words is null ? null : vocabularyPath, Opset,
-            split ? encodePath : null, split ? cachedPath : null);
+            split ? encodePath : null, split ? cachedPath : null, split ? slatePath : null, precision);
     }
+
+    /// <summary>The slate graph beside a step graph: <c>NAME.onnx</c> → <c>NAME.slate.onnx</c>.</summary>
+    public static string SlatePathFor(string path) => System.IO.Path.ChangeExtension(path, ".slate.onnx");
 
     /// <summary>The encode graph beside a step graph: <c>NAME.onnx</c> → <c>NAME.encode.onnx</c>.</summary>
     public static string EncodePathFor(string path) => System.IO.Path.ChangeExtension(path, ".encode.onnx");
@@ -80,7 +93,9 @@ public static class OnnxExporter
     /// <summary>The vocabulary beside a step graph: <c>NAME.onnx</c> → <c>NAME.vocabulary.json</c>.</summary>
     public static string VocabularyPathFor(string path) => System.IO.Path.ChangeExtension(path, ".vocabulary.json");
 
-    private static byte[] Serialize(GraphProto graph, OnnxModelInfo info)
+    /// <summary>A graph as a model file: IR and opset versions (ONNX Runtime's contrib domain too when a node uses it),
+    /// producer, and <paramref name="info"/> as metadata. Every exported graph goes through here.</summary>
+    internal static byte[] Serialize(GraphProto graph, OnnxModelInfo info)
     {
         var model = new ModelProto
         {
@@ -91,9 +106,15 @@ public static class OnnxExporter
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        foreach (string domain in DomainsOf(graph).Where(d => d.Length > 0).Distinct().Order(StringComparer.Ordinal))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
         foreach (var (key, value) in info.ToMetadata()) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return model.ToByteArray();
     }
+
+    /// <summary>The operator domains of a graph's nodes and its subgraphs' nodes.</summary>
+    private static IEnumerable<string> DomainsOf(GraphProto graph) =>
+        graph.Node.SelectMany(node => node.Attribute.Where(a => a.G is not null).SelectMany(a => DomainsOf(a.G)).Prepend(node.Domain));
 
     /// <summary>Writes each file atomically, the last one last; a null content removes a stale file of that name.
     /// If a write fails, the files written before it are removed.</summary>

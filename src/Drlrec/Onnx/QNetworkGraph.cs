@@ -15,14 +15,15 @@ namespace Drlrec.Onnx;
 /// </summary>
 internal sealed class QNetworkGraph
 {
-    private readonly GraphBuilder g;
+    private GraphBuilder g;
     private readonly Dictionary<string, Tensor> parameters;
     private readonly Dictionary<string, string> weights = new(StringComparer.Ordinal);
     private readonly int f, d, fieldHeads, stateDim, heads, headDim, hintDim;
     private readonly int[] denseFields;
     private readonly int slotContext;
+    private readonly OnnxPrecision precision;
 
-    private QNetworkGraph(QNetwork network, string name)
+    private QNetworkGraph(QNetwork network, string name, OnnxPrecision precision = OnnxPrecision.Float32)
     {
         g = new GraphBuilder(name);
         parameters = network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
@@ -35,6 +36,7 @@ internal sealed class QNetworkGraph
         hintDim = network.Config.HintDim;
         denseFields = network.DenseFields;
         slotContext = network.SlotContext;
+        this.precision = precision;
     }
 
     /// <summary>
@@ -42,37 +44,48 @@ internal sealed class QNetworkGraph
     /// prefix of T positions (masked where <c>prefix_mask</c> is false) plus themselves, then advance the GRU state one
     /// step. T may be 0.
     /// </summary>
-    public static GraphProto Step(QNetwork network)
-    {
-        var graph = new QNetworkGraph(network, "drlrec_step");
-        using var scope = NewDisposeScope();
-        return graph.BuildStep();
-    }
+    public static GraphProto Step(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_step", precision, graph => graph.BuildStep());
 
     /// <summary>A request's candidates encoded once (<see cref="QNetwork.CacheCandidates"/>): item vectors without the
     /// slot's context, and their sequence-attention projections. Only for models that encode once per request.</summary>
-    public static GraphProto Encode(QNetwork network)
-    {
-        var graph = new QNetworkGraph(network, "drlrec_encode");
-        using var scope = NewDisposeScope();
-        return graph.BuildEncode();
-    }
+    public static GraphProto Encode(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_encode", precision, graph => graph.BuildEncode());
 
     /// <summary>One greedy step from encoded candidates (<see cref="QNetwork.ScoreCached"/>): the remaining candidates are
     /// gathered from the request's encodings and the slot's context is added.</summary>
-    public static GraphProto CachedStep(QNetwork network)
-    {
-        var graph = new QNetworkGraph(network, "drlrec_cached_step");
-        using var scope = NewDisposeScope();
-        return graph.BuildCachedStep();
-    }
+    public static GraphProto CachedStep(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_cached_step", precision, graph => graph.BuildCachedStep());
 
-    /// <summary>Whole lists (<see cref="QNetwork.Forward(Tensor)"/>): causal attention and the GRU over L positions.</summary>
-    public static GraphProto List(QNetwork network)
+    /// <summary>
+    /// A whole slate in one call (<see cref="Ranking.SlateRanker"/>'s greedy loop inside the graph): the candidates are
+    /// encoded once, then an ONNX Loop places one per slot, each iteration the cached step over the candidates not yet
+    /// placed, ArgMax (the first of equal maxima, as the ranker), and the chosen candidate's key, value and GRU state
+    /// appended to the prefix. Only for models that encode once per request.
+    /// </summary>
+    public static GraphProto Slate(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_slate", precision, graph => graph.BuildSlate());
+
+    /// <summary>Whole lists (<see cref="QNetwork.Forward(Tensor)"/>): causal attention and the GRU over L positions. With
+    /// int8 weights the ONNX GRU operator keeps its float weights (it takes no quantised ones); every other linear map
+    /// is quantised.</summary>
+    public static GraphProto List(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_list", precision, graph => graph.BuildList());
+
+    /// <summary>
+    /// The GEMMs of one greedy step at the model's shapes, for the benchmark's yardstick: <paramref name="repeats"/> times
+    /// each linear map a step applies to every candidate (sequence-attention output, GRU input, the MLP, the Q head) on
+    /// inputs <c>x{r}_{width}</c> [<paramref name="rows"/>, width] of their own (so no two nodes compute the same thing
+    /// and none is merged away), with the model's weights at <paramref name="precision"/>. Outputs <c>y{r}_{n}</c>.
+    /// </summary>
+    public static GraphProto Gemm(QNetwork network, int rows, int repeats, OnnxPrecision precision) =>
+        Build(network, "drlrec_gemm", precision, graph => graph.BuildGemm(rows, repeats));
+
+    private static GraphProto Build(QNetwork network, string name, OnnxPrecision precision, Func<QNetworkGraph, GraphProto> build)
     {
-        var graph = new QNetworkGraph(network, "drlrec_list");
+        var graph = new QNetworkGraph(network, name, precision);
         using var scope = NewDisposeScope();
-        return graph.BuildList();
+        return build(graph);
     }
 
     private GraphProto BuildStep()
@@ -82,18 +95,26 @@ internal sealed class QNetworkGraph
 
         var x = EncodeItems(rows);                                                                    // [1, C, D]
         var attended = AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.Mask, out var keys, out var values); // [1, C, D]
-        return StepOutputs(x, attended, prefix.Hidden, keys, values);
+        return StepOutputs(StepAfterAttention(x, attended, prefix.Hidden, keys, values));
     }
 
     private GraphProto BuildEncode()
     {
         var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "N", f, "M");
-        var fields = EmbeddingBagMean(rows);                                                          // [1, N, F, d]
-        var items = g.Reshape(g.Mul(MixFields(fields), FieldMask(context: false)), 0, 0, stateDim);  // [1, N, D], context 0
-        var projections = Linear(items, "sequenceAttention.projection");                             // [1, N, 3D]
+        var (items, projections) = EncodeCandidates(rows);
         g.Output(OnnxNames.Items, items, DataType.Float, 1, "N", stateDim);
         g.Output(OnnxNames.Projections, projections, DataType.Float, 1, "N", 3 * stateDim);
         return g.Graph;
+    }
+
+    /// <summary><see cref="QNetwork.CacheCandidates"/>: item vectors without the slot's context, and their projections.</summary>
+    /// <param name="rows">[1, N, F, M]</param>
+    /// <returns>items [1, N, D], projections [1, N, 3D]</returns>
+    private (string Items, string Projections) EncodeCandidates(string rows)
+    {
+        var fields = EmbeddingBagMean(rows);                                                          // [1, N, F, d]
+        var items = g.Reshape(g.Mul(MixFields(fields), FieldMask(context: false)), 0, 0, stateDim);  // [1, N, D], context 0
+        return (items, Linear(items, "sequenceAttention.projection"));                               // [1, N, 3D]
     }
 
     private GraphProto BuildCachedStep()
@@ -103,7 +124,17 @@ internal sealed class QNetworkGraph
         var projections = g.Input(OnnxNames.Projections, DataType.Float, 1, "N", 3 * stateDim);
         var candidates = g.Input(OnnxNames.Candidates, DataType.Int64, "C");
         var slotRows = g.Input(OnnxNames.SlotRows, DataType.Int64, 1, 1, f, "M");
+        return StepOutputs(CachedStepOf(items, projections, candidates, slotRows, prefix.Keys, prefix.Values, prefix.Mask, prefix.Hidden));
+    }
 
+    /// <summary>The cached step's computation: the remaining candidates gathered from the request's encodings, the
+    /// slot's context added, attention over the prefix, then <see cref="StepAfterAttention"/>.</summary>
+    /// <param name="candidates">[C] int64 indices into the N encoded candidates.</param>
+    /// <param name="slotRows">[1, 1, F, M]</param>
+    /// <param name="prefixMask">[1, T] bool, or null when every prefix position is real.</param>
+    private StepValues CachedStepOf(string items, string projections, string candidates, string slotRows, string prefixKeys,
+        string prefixValues, string? prefixMask, string hidden)
+    {
         var x = g.Gather(items, candidates, axis: 1);                                                 // [1, C, D]
         var qkv = g.Gather(projections, candidates, axis: 1);                                         // [1, C, 3D]
         if (slotContext > 0)
@@ -111,10 +142,72 @@ internal sealed class QNetworkGraph
             // P(x + c) = P(x) + W·c: the slot's context vector, and its projection without bias.
             var context = g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), 0, 0, stateDim); // [1, 1, D]
             x = g.Add(x, context);
-            qkv = g.Add(qkv, g.MatMul(context, WeightT("sequenceAttention.projection.weight")));      // [1, C, 3D]
+            qkv = g.Add(qkv, MatMulWeight(context, "sequenceAttention.projection.weight"));          // [1, C, 3D]
         }
-        var attended = AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.Mask, out var keys, out var values); // [1, C, D]
-        return StepOutputs(x, attended, prefix.Hidden, keys, values);
+        var attended = AttendProjectedAfterPrefix(qkv, prefixKeys, prefixValues, prefixMask, out var keys, out var values); // [1, C, D]
+        return StepAfterAttention(x, attended, hidden, keys, values);
+    }
+
+    /// <summary>The greedy loop of <see cref="Slate"/>.</summary>
+    private GraphProto BuildSlate()
+    {
+        var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "N", f, "M");
+        var slotRows = g.Input(OnnxNames.SlotRows, DataType.Int64, 1, "L", f, "M");
+        var (items, projections) = EncodeCandidates(rows);                                           // [1, N, D], [1, N, 3D]
+        var n = g.Dim(rows, 1);                                                                       // scalar N
+        var slots = g.Min(g.Dim(slotRows, 1), n);                                                     // scalar min(L, N)
+        var candidateIndex = g.Op("Range", [g.Index(0), n, g.Index(1)]);                              // [N]
+        var noPrefix = g.Weight("slate.no_prefix", zeros(1, heads, 0, headDim));                      // [1, h, 0, dh]
+        var zeroState = g.Weight("slate.zero_state", zeros(1, stateDim));                             // [1, D]
+        var allRemaining = g.Op("ConstantOfShape", [g.Unsqueeze(n, 0)], GraphBuilder.Attribute("value", BoolTensor(true))); // [N]
+
+        var outer = g;
+        var body = g = outer.Subgraph("drlrec_slate_slot", "slot_");
+        var slot = body.Input("slot_index", DataType.Int64);
+        var condition = body.Input("slot_condition", DataType.Bool);
+        var keys = body.InputOfRank("slot_prefix_keys", DataType.Float, 4);                           // [1, h, T, dh]
+        var values = body.InputOfRank("slot_prefix_values", DataType.Float, 4);
+        var hidden = body.InputOfRank("slot_hidden", DataType.Float, 2);                              // [1, D]
+        var remaining = body.InputOfRank("slot_remaining", DataType.Bool, 1);                         // [N]
+        var candidates = g.Squeeze(g.Op("NonZero", [remaining]), 0);                                  // [C] ascending, as the ranker's list
+        var slotRow = g.Unsqueeze(g.Gather(slotRows, slot, axis: 1), 1);                              // [1, 1, F, M]
+        var step = CachedStepOf(items, projections, candidates, slotRow, keys, values, null, hidden);
+        var best = g.ArgMax(step.Q, axis: 1);                                                         // [1] the first maximum
+        var chosen = g.Gather(candidates, best, axis: 0);                                             // [1]
+        body.Output("slot_condition_out", condition, DataType.Bool);
+        body.OutputOfRank("slot_prefix_keys_out", g.Concat(2, keys, g.Gather(step.Keys, best, axis: 2)), DataType.Float, 4);
+        body.OutputOfRank("slot_prefix_values_out", g.Concat(2, values, g.Gather(step.Values, best, axis: 2)), DataType.Float, 4);
+        body.OutputOfRank("slot_hidden_out", g.Squeeze(g.Gather(step.States, best, axis: 1), 1), DataType.Float, 2);
+        body.OutputOfRank("slot_remaining_out", g.And(remaining, g.Not(g.Equal(candidateIndex, chosen))), DataType.Bool, 1);
+        body.Output("slot_chosen", g.Reshape(chosen), DataType.Int64);
+        body.Output("slot_q", g.Reshape(g.Gather(step.Q, best, axis: 1)), DataType.Float);
+        g = outer;
+
+        var loop = g.Op("Loop", [slots, "", noPrefix, noPrefix, zeroState, allRemaining], 6, GraphBuilder.Attribute("body", body.Graph));
+        g.Output(OnnxNames.Order, loop[4], DataType.Int64, "S");
+        g.Output(OnnxNames.Q, loop[5], DataType.Float, "S");
+        return g.Graph;
+    }
+
+    private static TensorProto BoolTensor(bool value)
+    {
+        var proto = new TensorProto { DataType = (int)DataType.Bool };
+        proto.Dims.Add(1);
+        proto.Int32Data.Add(value ? 1 : 0);
+        return proto;
+    }
+
+    private GraphProto BuildGemm(int rows, int repeats)
+    {
+        var keys = MacCount.PerCandidateStepWeights;
+        for (int r = 0; r < repeats; r++)
+            for (int n = 0; n < keys.Count; n++)
+            {
+                var shape = Parameter(keys[n]).shape;                                                 // [out, in]
+                var x = g.Input($"x{r}_{n}", DataType.Float, rows, shape[1]);
+                g.Output($"y{r}_{n}", MatMulWeight(x, keys[n]), DataType.Float, rows, shape[0]);
+            }
+        return g.Graph;
     }
 
     /// <summary>The cached prefix of one request, the inputs every step graph starts from.</summary>
@@ -124,22 +217,34 @@ internal sealed class QNetworkGraph
         g.Input(OnnxNames.PrefixMask, DataType.Bool, 1, "T"),
         g.Input(OnnxNames.Hidden, DataType.Float, 1, stateDim));
 
+    /// <summary>What a step computes for C candidates.</summary>
+    /// <param name="Q">[1, C]</param>
+    /// <param name="Keys">[1, h, C, dh]</param>
+    /// <param name="Values">[1, h, C, dh]</param>
+    /// <param name="States">[1, C, D]</param>
+    /// <param name="Hint">[1, C, H]</param>
+    private readonly record struct StepValues(string Q, string Keys, string Values, string States, string Hint);
+
     /// <summary>A step after the sequence attention (<c>QNetwork.Step</c>): residual and norm, one GRU step, the MLP and
-    /// the Q head, and the step graphs' outputs.</summary>
+    /// the Q head.</summary>
     /// <param name="x">[1, C, D] the candidates' item vectors.</param>
     /// <param name="attended">[1, C, D] their attention over the prefix and themselves.</param>
-    private GraphProto StepOutputs(string x, string attended, string hidden, string keys, string values)
+    private StepValues StepAfterAttention(string x, string attended, string hidden, string keys, string values)
     {
         var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [1, C, D]
         var states = GruStep(z, hidden);                                                              // [1, C, D]
         var hint = Mlp(states);                                                                       // [1, C, H]
-        var q = QHead(hint);                                                                          // [1, C]
+        return new StepValues(QHead(hint), keys, values, states, hint);                               // Q [1, C]
+    }
 
-        g.Output(OnnxNames.Q, q, DataType.Float, 1, "C");
-        g.Output(OnnxNames.Keys, keys, DataType.Float, 1, heads, "C", headDim);
-        g.Output(OnnxNames.Values, values, DataType.Float, 1, heads, "C", headDim);
-        g.Output(OnnxNames.States, states, DataType.Float, 1, "C", stateDim);
-        g.Output(OnnxNames.Hint, hint, DataType.Float, 1, "C", hintDim);
+    /// <summary>The step graphs' outputs.</summary>
+    private GraphProto StepOutputs(StepValues step)
+    {
+        g.Output(OnnxNames.Q, step.Q, DataType.Float, 1, "C");
+        g.Output(OnnxNames.Keys, step.Keys, DataType.Float, 1, heads, "C", headDim);
+        g.Output(OnnxNames.Values, step.Values, DataType.Float, 1, heads, "C", headDim);
+        g.Output(OnnxNames.States, step.States, DataType.Float, 1, "C", stateDim);
+        g.Output(OnnxNames.Hint, step.Hint, DataType.Float, 1, "C", hintDim);
         return g.Graph;
     }
 
@@ -148,7 +253,8 @@ internal sealed class QNetworkGraph
     {
         var mask = zeros(f, 1);
         for (int i = 0; i < f; i++) if (i >= f - slotContext == context) mask[i] = 1;
-        return g.Weight(context ? "mask.context" : "mask.shared", mask);
+        string name = context ? "mask.context" : "mask.shared";
+        return Cached(name, () => g.Weight(name, mask));
     }
 
     private GraphProto BuildList()
@@ -217,11 +323,14 @@ internal sealed class QNetworkGraph
     {
         var isDense = new float[f];
         foreach (int i in denseFields) isDense[i] = 1;
-        var denseMask = g.Weight("dense.mask", tensor(isDense));                                      // [F] 1 at dense fields
-        var projection = zeros(f, d);
-        var trained = Parameter("denseProjection");
-        for (int j = 0; j < denseFields.Length; j++) projection[denseFields[j]] = trained[j];
-        var fullProjection = g.Weight("denseProjection.full", projection);                           // [F, d]
+        var denseMask = Cached("dense.mask", () => g.Weight("dense.mask", tensor(isDense)));           // [F] 1 at dense fields
+        var fullProjection = Cached("denseProjection.full", () =>
+        {
+            var projection = zeros(f, d);
+            var trained = Parameter("denseProjection");
+            for (int j = 0; j < denseFields.Length; j++) projection[denseFields[j]] = trained[j];
+            return g.Weight("denseProjection.full", projection);                                      // [F, d]
+        });
 
         var m = g.Gather(g.Op("Shape", [rows]), g.Index(3), axis: 0);                                // scalar M
         var slotIsCode = g.Op("Equal", [g.Op("Range", [g.Index(0), m, g.Index(1)]), g.Index(1)]);    // [M]
@@ -258,14 +367,16 @@ internal sealed class QNetworkGraph
 
     /// <summary><see cref="MultiHeadSelfAttention.AttendProjectedAfterPrefix"/>: from the candidates' q|k|v projections.</summary>
     /// <param name="qkv">[1, C, 3D]</param>
-    private string AttendProjectedAfterPrefix(string qkv, string prefixKeys, string prefixValues, string prefixMask,
+    /// <param name="prefixMask">[1, T] bool, or null when every prefix position is real.</param>
+    private string AttendProjectedAfterPrefix(string qkv, string prefixKeys, string prefixValues, string? prefixMask,
         out string keys, out string values)
     {
         var (q, k, v) = SplitHeads(qkv, leading: 1, heads, headDim);                                  // [1, h, C, dh]
         keys = k;
         values = v;
         var prefixScores = g.MatMul(q, g.Transpose(prefixKeys, 0, 1, 3, 2));                        // [1, h, C, T]
-        prefixScores = g.Where(g.Unsqueeze(prefixMask, 1, 2), prefixScores, g.Scalar(float.NegativeInfinity)); // mask [1, 1, 1, T]
+        if (prefixMask is not null)
+            prefixScores = g.Where(g.Unsqueeze(prefixMask, 1, 2), prefixScores, g.Scalar(float.NegativeInfinity)); // mask [1, 1, 1, T]
         var selfScore = g.ReduceSum(g.Mul(q, k), axis: -1, keepDims: true);                           // [1, h, C, 1]
         var weights = g.Softmax(g.Mul(g.Concat(-1, prefixScores, selfScore), Scale(headDim)));       // [1, h, C, T+1]
         var prefixWeights = g.Slice(weights, axis: 3, start: 0, end: -1);                            // [1, h, C, T]
@@ -329,8 +440,8 @@ internal sealed class QNetworkGraph
     /// <returns>[1, C, D] the next states.</returns>
     private string GruStep(string x, string hidden)
     {
-        var gi = g.Add(g.MatMul(x, WeightT("gru.weight_ih_l0")), Weight("gru.bias_ih_l0"));          // [1, C, 3D]
-        var gh = g.Add(g.MatMul(hidden, WeightT("gru.weight_hh_l0")), Weight("gru.bias_hh_l0"));     // [1, 3D]
+        var gi = g.Add(MatMulWeight(x, "gru.weight_ih_l0"), Weight("gru.bias_ih_l0"));               // [1, C, 3D]
+        var gh = g.Add(MatMulWeight(hidden, "gru.weight_hh_l0"), Weight("gru.bias_hh_l0"));          // [1, 3D]
         var input = g.SplitLast(gi, 3, stateDim);                                                     // 3 × [1, C, D]
         var recurrent = g.SplitLast(g.Unsqueeze(gh, 1), 3, stateDim);                                 // 3 × [1, 1, D]
         var reset = g.Sigmoid(g.Add(input[0], recurrent[0]));
@@ -381,7 +492,36 @@ internal sealed class QNetworkGraph
     // ---- shared pieces ---------------------------------------------------------------------------------------------
 
     /// <summary>nn.Linear: x·Wᵀ + b.</summary>
-    private string Linear(string x, string module) => g.Add(g.MatMul(x, WeightT($"{module}.weight")), Weight($"{module}.bias"));
+    private string Linear(string x, string module) => g.Add(MatMulWeight(x, $"{module}.weight"), Weight($"{module}.bias"));
+
+    /// <summary>
+    /// x·Wᵀ for the weight <paramref name="key"/> ([out, in]). In float32, a MatMul. In int8, the weight is quantised per
+    /// output channel (<see cref="Int8Weights"/>) and the activation dynamically, per tensor, as uint8
+    /// (DynamicQuantizeLinear, MatMulInteger, then the int32 sums scaled back to float by the activation's scale times each
+    /// channel's); ONNX Runtime fuses this standard-operator pattern into its DynamicQuantizeMatMul kernel.
+    /// </summary>
+    /// <param name="x">[.., in]</param>
+    /// <returns>[.., out] float</returns>
+    private string MatMulWeight(string x, string key)
+    {
+        if (precision == OnnxPrecision.Float32) return g.MatMul(x, WeightT(key));
+        var (values, scales) = QuantizedWeight(key);
+        var quantized = g.Op("DynamicQuantizeLinear", [x], 3);                                         // uint8 x, scale, zero point
+        var sums = g.Op("MatMulInteger", [quantized[0], values, quantized[2]]);                        // [.., out] int32
+        return g.Mul(g.Cast(sums, DataType.Float), g.Mul(quantized[1], scales));                       // [.., out]
+    }
+
+    /// <summary>The int8 weight Wᵀ [in, out] and its per-output-channel scales [out].</summary>
+    private (string Values, string Scales) QuantizedWeight(string key)
+    {
+        string values = Cached(key + ".T.int8", () =>
+        {
+            var quantized = Int8Weights.PerOutputChannel(Parameter(key));
+            weights[key + ".scale"] = g.Weight(key + ".scale", tensor(quantized.Scales));
+            return g.Int8Weight(key + ".T.int8", quantized.Transposed, quantized.In, quantized.Out);
+        });
+        return (values, weights[key + ".scale"]);
+    }
 
     /// <summary>nn.LayerNorm over the last axis (eps 1e-5).</summary>
     private string LayerNorm(string x, string module) =>

@@ -49,7 +49,14 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
     public RankedSlate Rank(long[][] slotRows, long[][] itemRows, int candidates, int slateSize, int maxValues,
         CancellationToken cancel = default, long deadline = long.MaxValue)
     {
-        using var session = scorer.Begin(new SlateInput(slotRows, itemRows[..candidates], schema.FirstItemField, maxValues));
+        var input = new SlateInput(slotRows, itemRows[..candidates], schema.FirstItemField, maxValues);
+        if (scorer is IWholeSlateScorer { RanksWholeSlates: true } whole)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) throw new OperationCanceledException("past the deadline");
+            return whole.RankSlate(input, slateSize);
+        }
+        using var session = scorer.Begin(input);
         var remaining = Enumerable.Range(0, candidates).ToList();
         var order = new int[slateSize];
         var q = new float[slateSize];

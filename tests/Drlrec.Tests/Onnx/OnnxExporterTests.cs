@@ -40,7 +40,7 @@ public sealed class OnnxExporterTests : IDisposable
     {
         var export = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["out/model.onnx"], Vocabulary);
 
-        Assert.Equal(["model.cached.onnx", "model.encode.onnx", "model.list.onnx", "model.onnx", "model.vocabulary.json"],
+        Assert.Equal(["model.cached.onnx", "model.encode.onnx", "model.list.onnx", "model.onnx", "model.slate.onnx", "model.vocabulary.json"],
             Directory.GetFileSystemEntries(folder["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(new FileInfo(export.Path).Length, export.Bytes);
         Assert.Equal(17, export.Opset);
@@ -122,7 +122,7 @@ public sealed class OnnxExporterTests : IDisposable
         var export = OnnxExporter.Export(network, "second", ModelRole.Student, folder["model.onnx"]);
 
         Assert.Null(export.VocabularyPath);
-        Assert.Equal(["model.cached.onnx", "model.encode.onnx", "model.list.onnx", "model.onnx"], folder.Entries());
+        Assert.Equal(["model.cached.onnx", "model.encode.onnx", "model.list.onnx", "model.onnx", "model.slate.onnx"], folder.Entries());
         using var scorer = new OnnxListScorer(export.ListPath);
         Assert.Equal("second", scorer.Info.Name);
         var error = Assert.Throws<FileNotFoundException>(() => OnnxServing.LoadRanker(export.Path));

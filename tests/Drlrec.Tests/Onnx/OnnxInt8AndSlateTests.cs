@@ -1,0 +1,191 @@
+using Xunit.Abstractions;
+using Drlrec.Configuration;
+using Drlrec.Onnx;
+using Drlrec.Ranking;
+using Drlrec.Testing;
+using Drlrec.Tests.Support;
+
+namespace Drlrec.Tests.Onnx;
+
+/// <summary>
+/// The int8 export against its float32 self, the whole-slate graph against the step-by-step path, and every exported
+/// graph against the ONNX checker.
+/// </summary>
+public sealed class OnnxInt8AndSlateTests(OnnxTestModel model, ITestOutputHelper output) : IClassFixture<OnnxTestModel>, IDisposable
+{
+    private readonly TemporaryFolder folder = new();
+
+    public void Dispose() => folder.Dispose();
+
+    private OnnxExport ExportAs(OnnxPrecision precision, string name) =>
+        OnnxExporter.Export(model.Network, "toy", ModelRole.Student, folder[name], new OnnxVocabulary(model.Lists.Schema.Fields, model.Vocabulary), precision);
+
+    [Theory]
+    [InlineData(OnnxPrecision.Float32)]
+    [InlineData(OnnxPrecision.Int8)]
+    public void The_slate_graph_ranks_exactly_as_one_call_per_slot(OnnxPrecision precision)
+    {
+        var export = ExportAs(precision, $"{precision}.onnx");
+        using var whole = new OnnxStepScorer(export.Path);
+        using var steps = new OnnxStepScorer(export.Path, wholeSlates: false);
+        Assert.True(whole.RanksWholeSlates);
+        Assert.False(steps.RanksWholeSlates);
+        Assert.Equal(precision, whole.Info.Precision);
+        var (byGraph, bySteps) = (Ranker(whole), Ranker(steps));
+        var rng = new Random(31);
+        for (int r = 0; r < 40; r++)
+        {
+            // Slates shorter than, as long as and (asked) longer than the candidates.
+            var request = RandomRequest(rng, candidates: 1 + rng.Next(20), slateSize: 1 + rng.Next(12));
+            var (a, b) = (byGraph.Rank(request), bySteps.Rank(request));
+            Assert.Equal(b.Order, a.Order);
+            Assert.Equal(b.Q.Length, a.Q.Length);
+            for (int t = 0; t < a.Q.Length; t++) Assert.Equal(b.Q[t], a.Q[t], 1e-5f);
+        }
+    }
+
+    /// <summary>
+    /// int8 scores within a stated tolerance of float32 on the same requests, and the slates mostly the same: the
+    /// differences are counted and bounded (a swap needs two candidates whose Q differ by less than the quantisation error).
+    /// </summary>
+    [Fact]
+    public void The_int8_export_scores_within_tolerance_of_float32_and_mostly_places_the_same_candidates()
+    {
+        var fp32 = ExportAs(OnnxPrecision.Float32, "fp32.onnx");
+        var int8 = ExportAs(OnnxPrecision.Int8, "int8.onnx");
+        using var full = new OnnxStepScorer(fp32.Path, wholeSlates: false);
+        using var quantized = new OnnxStepScorer(int8.Path, wholeSlates: false);
+        Assert.Equal(OnnxPrecision.Int8, quantized.Info.Precision);
+        Assert.True(new FileInfo(int8.CachedStepPath!).Length < new FileInfo(fp32.CachedStepPath!).Length,
+            "int8 weights take less room than float32 ones");
+
+        var rng = new Random(5);
+        double worst = 0, scale = 0;
+        int requests = 60, slots = 0, samePlaced = 0, sameSlates = 0;
+        for (int r = 0; r < requests; r++)
+        {
+            var request = RandomRequest(rng, candidates: 20, slateSize: 5);
+            // The first slot's scores of every candidate, one call each path.
+            var (a, b) = (FirstSlot(full, request), FirstSlot(quantized, request));
+            for (int j = 0; j < a.Length; j++)
+            {
+                worst = Math.Max(worst, Math.Abs(a[j] - b[j]));
+                scale = Math.Max(scale, Math.Abs(a[j]));
+            }
+            var (x, y) = (Ranker(full).Rank(request), Ranker(quantized).Rank(request));
+            slots += x.Order.Length;
+            samePlaced += x.Order.Zip(y.Order).Count(p => p.First == p.Second);
+            sameSlates += x.Order.SequenceEqual(y.Order) ? 1 : 0;
+        }
+        output.WriteLine($"int8 vs fp32: max |Δq| {worst:F4} (max |q| {scale:F3}), same candidate in {samePlaced}/{slots} slots, same slate {sameSlates}/{requests}");
+        Assert.True(worst <= 0.02 * scale, $"max |q_int8 - q_fp32| = {worst} over 2% of max |q| = {scale}");
+        Assert.True(samePlaced >= 0.9 * slots, $"only {samePlaced} of {slots} slots hold the same candidate");
+    }
+
+    [Fact]
+    public void A_step_graph_with_graphs_of_another_precision_beside_it_is_refused()
+    {
+        var fp32 = ExportAs(OnnxPrecision.Float32, "mixed.onnx");
+        var int8 = ExportAs(OnnxPrecision.Int8, "other.onnx");
+        File.Copy(int8.SlatePath!, fp32.SlatePath!, overwrite: true);
+
+        var error = Assert.Throws<InvalidDataException>(() => new OnnxStepScorer(fp32.Path));
+
+        Assert.Contains("precision", error.Message);
+    }
+
+    /// <summary>Both precisions, of the toy network and of one with a dense field (whose graphs read value codes).</summary>
+    [OnnxCheckerFact]
+    public void Every_exported_graph_passes_the_onnx_checker_in_both_precisions()
+    {
+        var lists = ToyData.DenseLists(16);
+        var vocabulary = Drlrec.Features.FeatureVocabulary.Fit(lists, new FeatureConfig());
+        TorchSharp.torch.manual_seed(4);
+        using var dense = new Drlrec.Model.QNetwork(OnnxTestModel.DefaultConfig, Drlrec.Features.FieldLayout.Of(vocabulary), vocabulary.Rows, "dense");
+        dense.eval();
+        var files = new[] { OnnxPrecision.Float32, OnnxPrecision.Int8 }.SelectMany(p =>
+        {
+            var toy = ExportAs(p, $"checked-{p}.onnx");
+            var withDense = OnnxExporter.Export(dense, "dense", ModelRole.Student, folder[$"dense-{p}.onnx"], null, p);
+            return new[] { toy, withDense }.SelectMany(e => new[] { e.Path, e.ListPath, e.EncodePath!, e.CachedStepPath!, e.SlatePath! });
+        }).ToArray();
+
+        var (ok, text) = OnnxChecker.Check(files);
+
+        output.WriteLine(text);
+        Assert.True(ok, text);
+        Assert.Equal(files.Length, text.Split('\n').Count(line => line.StartsWith("ok ", StringComparison.Ordinal)));
+    }
+
+    [OnnxCheckerFact]
+    public void The_checker_catches_a_broken_graph()
+    {
+        var export = ExportAs(OnnxPrecision.Float32, "broken.onnx");
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(export.CachedStepPath!));
+        proto.Graph.Node[3].Input[0] = "no_such_value";
+        string broken = folder["broken.cached.onnx"];
+        File.WriteAllBytes(broken, Google.Protobuf.MessageExtensions.ToByteArray(proto));
+
+        Assert.False(OnnxChecker.Check(broken).Ok);
+    }
+
+    private SlateRanker Ranker(IStepScorer scorer) => new(scorer, model.Vocabulary, model.Lists.Schema);
+
+    private float[] FirstSlot(OnnxStepScorer scorer, SlateRequest request)
+    {
+        var all = Enumerable.Range(0, request.Candidates.Count).ToArray();
+        var slate = Ranker(scorer);
+        var rows = EncodedSlate(request);
+        using var session = scorer.Begin(rows);
+        return session.Score(all);
+    }
+
+    /// <summary>The request encoded as the ranker encodes it (through a ranker on a recording scorer).</summary>
+    private SlateInput EncodedSlate(SlateRequest request)
+    {
+        var recorder = new RecordingScorer(model.Fields);
+        try
+        {
+            Ranker(recorder).Rank(request with { SlateSize = 1 });
+        }
+        catch (RecordedException)
+        {
+        }
+        return recorder.Input!;
+    }
+
+    private sealed class RecordedException : Exception;
+
+    private sealed class RecordingScorer(int fields) : IStepScorer
+    {
+        public SlateInput? Input { get; private set; }
+        public string Backend => "recording";
+        public int FieldCount => fields;
+
+        public ISlateSession Begin(SlateInput input)
+        {
+            Input = input;
+            throw new RecordedException();
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>A request of known and unseen items (ids ≥ 40 are unseen) with one- and two-valued tags.</summary>
+    private static SlateRequest RandomRequest(Random rng, int candidates, int slateSize)
+    {
+        var items = Enumerable.Range(0, 60).OrderBy(_ => rng.Next()).Take(candidates).ToArray();
+        var user = rng.Next(14);
+        return new SlateRequest(
+            new Dictionary<string, string[]> { ["user"] = [$"u{user}"], ["age"] = [$"a{user % 4}"] },
+            new Dictionary<string, string[]>(),
+            items.Select(i => (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>
+            {
+                ["item"] = [$"i{i}"],
+                ["tags"] = rng.Next(3) == 0 ? [$"t{i % 5}", "t-new"] : [$"t{i % 5}"],
+            }).ToList(),
+            slateSize);
+    }
+}
