@@ -117,6 +117,9 @@ public static class Tables
         foreach (var (_, b) in report.Baselines)
             table.AddRow($"[grey]{Markup.Escape(b.Name)} (baseline)[/]", $"{b.ClicksPerList:F3}\n{Interval(b.Ci95)}", "");
         AnsiConsole.Write(table);
+        foreach (var c in report.Int8VsFp32)
+            AnsiConsole.MarkupLineInterpolated(
+                $"{c.Model} vs {c.Against}: [bold]{c.Difference:+0.0000;-0.0000}[/] clicks/list ({c.Relative:+0.00%;-0.00%}), 95% CI [[{c.Ci95[0]:+0.0000;-0.0000}, {c.Ci95[1]:+0.0000;-0.0000}]] over the same requests");
     }
 
     private static string Interval(double[] ci) => Markup.Escape($"[{ci[0]:F3}, {ci[1]:F3}]");

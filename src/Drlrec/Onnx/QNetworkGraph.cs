@@ -142,51 +142,110 @@ internal sealed class QNetworkGraph
             // P(x + c) = P(x) + W·c: the slot's context vector, and its projection without bias.
             var context = g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), 0, 0, stateDim); // [1, 1, D]
             x = g.Add(x, context);
-            qkv = g.Add(qkv, MatMulWeight(context, "sequenceAttention.projection.weight"));          // [1, C, 3D]
+            qkv = g.Add(qkv, MatMulWeight(context, "sequenceAttention.projection.weight", perCandidate: false)); // [1, C, 3D]
         }
         var attended = AttendProjectedAfterPrefix(qkv, prefixKeys, prefixValues, prefixMask, out var keys, out var values); // [1, C, D]
         return StepAfterAttention(x, attended, hidden, keys, values);
     }
 
-    /// <summary>The greedy loop of <see cref="Slate"/>.</summary>
+    /// <summary>
+    /// The greedy loop of <see cref="Slate"/>. The loop body is the cached step written for one call per slate: every value
+    /// is 2-D ([C, D] rather than [1, C, D], so that ONNX Runtime fuses each MatMul and its bias into one Gemm), and the
+    /// sequence attention needs no head transposes: the prefix's keys are carried as a block-diagonal [D, T·h] matrix
+    /// (column t·h + a holds key t's head-a part, zeros elsewhere) and its values as [T·h, D] likewise, so that every
+    /// head's scores over the prefix are one MatMul q·K and the mix one MatMul w·V; the 0/1 head masks [D, h] and [h, D]
+    /// sum a candidate's own score per head and spread each head's weight over its part. Same arithmetic as
+    /// <see cref="QNetwork.ScoreCached"/> (sums may be taken in another order).
+    /// </summary>
     private GraphProto BuildSlate()
     {
         var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "N", f, "M");
         var slotRows = g.Input(OnnxNames.SlotRows, DataType.Int64, 1, "L", f, "M");
-        var (items, projections) = EncodeCandidates(rows);                                           // [1, N, D], [1, N, 3D]
+        var (encoded, projected) = EncodeCandidates(rows);                                           // [1, N, D], [1, N, 3D]
+        var items = g.Reshape(encoded, -1, stateDim);                                                // [N, D]
+        var projections = g.Reshape(projected, -1, 3 * stateDim);                                    // [N, 3D]
         var n = g.Dim(rows, 1);                                                                       // scalar N
         var slots = g.Min(g.Dim(slotRows, 1), n);                                                     // scalar min(L, N)
         var candidateIndex = g.Op("Range", [g.Index(0), n, g.Index(1)]);                              // [N]
-        var noPrefix = g.Weight("slate.no_prefix", zeros(1, heads, 0, headDim));                      // [1, h, 0, dh]
+        var noKeys = g.Weight("slate.no_keys", zeros(stateDim, 0));                                   // [D, 0·h]
+        var noValues = g.Weight("slate.no_values", zeros(0, stateDim));                               // [0·h, D]
         var zeroState = g.Weight("slate.zero_state", zeros(1, stateDim));                             // [1, D]
         var allRemaining = g.Op("ConstantOfShape", [g.Unsqueeze(n, 0)], GraphBuilder.Attribute("value", BoolTensor(true))); // [N]
+        var headRows = zeros(heads, stateDim);                                                        // [h, D]: 1 on head a's part
+        for (int a = 0; a < heads; a++) headRows[a].narrow(0, a * headDim, headDim).fill_(1);
+        var spread = g.Weight("slate.head_rows", headRows);                                           // [h, D]
+        var sum = g.Weight("slate.head_columns", headRows.t());                                       // [D, h]
+        // Every slot's context vector and its projection, before the loop (one GEMM for all slots).
+        string? contexts = null, contextProjections = null;
+        if (slotContext > 0)
+        {
+            contexts = g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), -1, stateDim); // [L, D]
+            contextProjections = MatMulWeight(contexts, "sequenceAttention.projection.weight", perCandidate: false); // [L, 3D]
+        }
 
         var outer = g;
         var body = g = outer.Subgraph("drlrec_slate_slot", "slot_");
         var slot = body.Input("slot_index", DataType.Int64);
         var condition = body.Input("slot_condition", DataType.Bool);
-        var keys = body.InputOfRank("slot_prefix_keys", DataType.Float, 4);                           // [1, h, T, dh]
-        var values = body.InputOfRank("slot_prefix_values", DataType.Float, 4);
+        var keys = body.InputOfRank("slot_prefix_keys", DataType.Float, 2);                           // [D, T·h]
+        var values = body.InputOfRank("slot_prefix_values", DataType.Float, 2);                       // [T·h, D]
         var hidden = body.InputOfRank("slot_hidden", DataType.Float, 2);                              // [1, D]
         var remaining = body.InputOfRank("slot_remaining", DataType.Bool, 1);                         // [N]
+
         var candidates = g.Squeeze(g.Op("NonZero", [remaining]), 0);                                  // [C] ascending, as the ranker's list
-        var slotRow = g.Unsqueeze(g.Gather(slotRows, slot, axis: 1), 1);                              // [1, 1, F, M]
-        var step = CachedStepOf(items, projections, candidates, slotRow, keys, values, null, hidden);
-        var best = g.ArgMax(step.Q, axis: 1);                                                         // [1] the first maximum
+        var x = g.Gather(items, candidates, axis: 0);                                                 // [C, D]
+        var qkv = g.Gather(projections, candidates, axis: 0);                                         // [C, 3D]
+        if (contexts is not null && contextProjections is not null)
+        {
+            x = g.Add(x, g.Gather(contexts, slot, axis: 0));                                          // + [D]
+            qkv = g.Add(qkv, g.Gather(contextProjections, slot, axis: 0));                            // P(x + c) = P(x) + W·c
+        }
+        var qkvParts = g.SplitLast(qkv, 3, stateDim);                                                 // q, k, v [C, D]
+        var (q, k, v) = (qkvParts[0], qkvParts[1], qkvParts[2]);
+        var prefixScores = g.MatMul(q, keys);                                                         // [C, T·h]
+        var selfScores = g.MatMul(g.Mul(q, k), sum);                                                  // [C, h]
+        var scores = g.Mul(g.Concat(1, prefixScores, selfScores), Scale(headDim));                   // [C, (T+1)·h]
+        var weights = g.Reshape(g.Op("Softmax", [g.Reshape(scores, 0, -1, heads)], GraphBuilder.Attribute("axis", 1L)), 0, -1); // per head over positions
+        var prefixWeights = g.Slice(weights, axis: 1, start: 0, end: -heads);                         // [C, T·h]
+        var selfWeights = g.Slice(weights, axis: 1, start: -heads, end: long.MaxValue);               // [C, h]
+        var mixed = g.Add(g.MatMul(prefixWeights, values), g.Mul(g.MatMul(selfWeights, spread), v));  // [C, D]
+        var attended = Linear(mixed, "sequenceAttention.output");                                     // [C, D]
+        var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [C, D]
+        var states = GruStep2D(z, hidden);                                                            // [C, D]
+        var scored = Linear(Mlp(states), "qHead");                                                    // [C, 1]
+
+        var best = g.ArgMax(scored, axis: 0);                                                         // [1] the first maximum
         var chosen = g.Gather(candidates, best, axis: 0);                                             // [1]
+        var chosenKey = g.Reshape(g.Gather(k, best, axis: 0), stateDim, 1);                           // [D, 1]
         body.Output("slot_condition_out", condition, DataType.Bool);
-        body.OutputOfRank("slot_prefix_keys_out", g.Concat(2, keys, g.Gather(step.Keys, best, axis: 2)), DataType.Float, 4);
-        body.OutputOfRank("slot_prefix_values_out", g.Concat(2, values, g.Gather(step.Values, best, axis: 2)), DataType.Float, 4);
-        body.OutputOfRank("slot_hidden_out", g.Squeeze(g.Gather(step.States, best, axis: 1), 1), DataType.Float, 2);
+        body.OutputOfRank("slot_prefix_keys_out", g.Concat(1, keys, g.Mul(chosenKey, sum)), DataType.Float, 2);            // [D, (T+1)·h]
+        body.OutputOfRank("slot_prefix_values_out", g.Concat(0, values, g.Mul(g.Gather(v, best, axis: 0), spread)), DataType.Float, 2); // [(T+1)·h, D]
+        body.OutputOfRank("slot_hidden_out", g.Gather(states, best, axis: 0), DataType.Float, 2);    // [1, D]
         body.OutputOfRank("slot_remaining_out", g.And(remaining, g.Not(g.Equal(candidateIndex, chosen))), DataType.Bool, 1);
         body.Output("slot_chosen", g.Reshape(chosen), DataType.Int64);
-        body.Output("slot_q", g.Reshape(g.Gather(step.Q, best, axis: 1)), DataType.Float);
+        body.Output("slot_q", g.Reshape(g.Gather(scored, best, axis: 0)), DataType.Float);
         g = outer;
 
-        var loop = g.Op("Loop", [slots, "", noPrefix, noPrefix, zeroState, allRemaining], 6, GraphBuilder.Attribute("body", body.Graph));
+        var loop = g.Op("Loop", [slots, "", noKeys, noValues, zeroState, allRemaining], 6, GraphBuilder.Attribute("body", body.Graph));
         g.Output(OnnxNames.Order, loop[4], DataType.Int64, "S");
         g.Output(OnnxNames.Q, loop[5], DataType.Float, "S");
         return g.Graph;
+    }
+
+    /// <summary><see cref="GruStep"/> on 2-D values with fewer operators: the reset and update gates in one sigmoid, and
+    /// h' = (1 − u)·n + u·h written as n + u·(h − n).</summary>
+    /// <param name="x">[C, D]</param>
+    /// <param name="hidden">[1, D]</param>
+    /// <returns>[C, D]</returns>
+    private string GruStep2D(string x, string hidden)
+    {
+        var gi = g.Add(MatMulWeight(x, "gru.weight_ih_l0"), Weight("gru.bias_ih_l0"));               // [C, 3D]
+        var gh = g.Add(MatMulWeight(hidden, "gru.weight_hh_l0"), Weight("gru.bias_hh_l0"));          // [1, 3D]: once per slot
+        var input = g.Op("Split", [gi, g.Ints(2 * stateDim, stateDim)], 2, GraphBuilder.Attribute("axis", -1L)); // [C, 2D], [C, D]
+        var recurrent = g.Op("Split", [gh, g.Ints(2 * stateDim, stateDim)], 2, GraphBuilder.Attribute("axis", -1L));
+        var gates = g.SplitLast(g.Sigmoid(g.Add(input[0], recurrent[0])), 2, stateDim);              // reset, update [C, D]
+        var candidate = g.Tanh(g.Add(input[1], g.Mul(gates[0], recurrent[1])));                      // [C, D]
+        return g.Add(candidate, g.Mul(gates[1], g.Sub(hidden, candidate)));                          // [C, D]
     }
 
     private static TensorProto BoolTensor(bool value)
@@ -501,10 +560,13 @@ internal sealed class QNetworkGraph
     /// channel's); ONNX Runtime fuses this standard-operator pattern into its DynamicQuantizeMatMul kernel.
     /// </summary>
     /// <param name="x">[.., in]</param>
+    /// <param name="perCandidate">False for the slot context's projection, which stays float32 in every precision: it is
+    /// one vector per slot (nothing to gain from int8), and the slate graph projects every slot's context at once, so a
+    /// per-tensor activation scale would differ from the per-slot graphs' and their slates with it.</param>
     /// <returns>[.., out] float</returns>
-    private string MatMulWeight(string x, string key)
+    private string MatMulWeight(string x, string key, bool perCandidate = true)
     {
-        if (precision == OnnxPrecision.Float32) return g.MatMul(x, WeightT(key));
+        if (precision == OnnxPrecision.Float32 || !perCandidate) return g.MatMul(x, WeightT(key));
         var (values, scales) = QuantizedWeight(key);
         var quantized = g.Op("DynamicQuantizeLinear", [x], 3);                                         // uint8 x, scale, zero point
         var sums = g.Op("MatMulInteger", [quantized[0], values, quantized[2]]);                        // [.., out] int32

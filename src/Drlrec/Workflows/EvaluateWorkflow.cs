@@ -28,6 +28,10 @@ public sealed record EvaluateSettings
     public int Seed { get; init; } = RunConfig.DefaultSeed;
 
     public OfflineScoring Scoring { get; init; } = OfflineScoring.Logged;
+
+    /// <summary>The backend the models are scored with (default the checkpoints' TorchSharp networks); ONNX scores every
+    /// logged list through the serving path (<see cref="SessionScorer"/>), logged scoring only.</summary>
+    public ServingBackend Backend { get; init; } = ServingBackend.Torch;
 }
 
 /// <summary><c>drlrec evaluate</c> as a library call: saved models and the baselines on the same test lists.</summary>
@@ -43,8 +47,25 @@ public static class EvaluateWorkflow
             // The lists carry the user history fields when any model was trained with them (the others rank without).
             var data = DataSettings(models[0], settings) with { UserHistory = models.Any(m => UserHistory.In(m.Schema)) };
             var (train, validation, test) = DataLoader.LoadSplit(data);
-            return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring,
-                split: data.Split, validation: validation);
+            if (settings.Backend.Backend == "torch")
+                return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring,
+                    split: data.Split, validation: validation);
+            if (settings.Scoring != OfflineScoring.Logged)
+                throw new ArgumentException("--backend onnx scores logged lists through the serving path: only --scoring logged");
+            var names = OfflineEvaluation.DisplayNames(models);
+            var scored = new List<ModelScores>();
+            for (int i = 0; i < models.Count; i++)
+            {
+                var encoded = EncodedLists.Encode(test, models[i].Vocabulary);
+                using var variants = new ServingVariants(models[i], names[i], settings.Backend);
+                for (int v = 0; v < variants.Scorers.Count; v++)
+                {
+                    var scores = SessionScorer.ScoreLogged(variants.Scorers[v], encoded, models[i].Schema.FirstItemField, models[i].Schema.ItemCount);
+                    scored.Add(ModelScores.From(variants.Names[v], OfflineMetrics.Compute(encoded, scores), models[i].Online.ParameterCount));
+                }
+            }
+            return new EvaluationReport(scored, OfflineEvaluation.EvaluateBaselines(train, test, settings.Seed), data.Test ?? data.Source,
+                test.Lists.Count, test.ItemCount, settings.Scoring, data.Split);
         }
         finally
         {
