@@ -78,12 +78,13 @@ public static class Tables
         var list = results.ToList();
         bool parallel = list.Any(r => r.Ranks > 1);
         var table = new Table().Title("training throughput").AddColumns("network", "target actions", "params", "batch", "threads",
-            "list items/s", "ms/step p50", "ms/step p90");
+            "list items/s", "ms/step p50", "ms/step p90", "GMAC/s", "GEMM GMAC/s", "efficiency");
         if (parallel) table.AddColumns("ranks", "all-reduce ms/step");
         foreach (var r in list)
         {
             string[] cells = [r.Role, r.TargetActions.ToString(), r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.Threads.ToString(),
-                $"[bold]{r.ListItemsPerSecond:N0}[/]", r.StepMillisecondsMedian.ToString("F1"), r.StepMillisecondsP90.ToString("F1")];
+                $"[bold]{r.ListItemsPerSecond:N0}[/]", r.StepMillisecondsMedian.ToString("F1"), r.StepMillisecondsP90.ToString("F1"),
+                r.StepGmacs.ToString("F1"), r.GemmPeakGmacs.ToString("F1"), $"[bold]{Percent(r.Efficiency)}[/]"];
             table.AddRow(parallel ? [.. cells, r.Ranks.ToString(), r.AllreduceMsPerStep.ToString("F2")] : cells);
         }
         AnsiConsole.Write(table);
