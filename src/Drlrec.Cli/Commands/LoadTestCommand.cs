@@ -83,6 +83,8 @@ public static class LoadTestCommand
             long budget = parse.GetValue(requests);
             if (budget < 1) throw new ArgumentException("--requests: must be at least 1");
             if (parse.GetValue(duration) <= TimeSpan.Zero) throw new ArgumentException("--duration: must be above 0");
+            if (parse.GetValue(slateMs) is <= 0) throw new ArgumentException("--slate-ms: must be above 0");
+            if (parse.GetValue(cores) < 1) throw new ArgumentException("--cores: must be at least 1");
             var baseUrl = parse.GetValue(url)!;
             var rankUrl = new Uri(baseUrl, "/v1/rank");
             using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -98,12 +100,7 @@ public static class LoadTestCommand
                 levels.Add(AnsiConsole.Status().Start($"concurrency {level}", _ => generator.RunAsync(
                     level, parse.GetValue(duration), budget, parse.GetValue(warmUp), heavy: heavyLoad).GetAwaiter().GetResult()));
 
-            if (parse.GetValue(slateMs) is { } slate)
-            {
-                if (slate <= 0) throw new ArgumentException("--slate-ms: must be above 0");
-                if (parse.GetValue(cores) < 1) throw new ArgumentException("--cores: must be at least 1");
-                levels = levels.Select(r => r.AgainstCapacity(slate, parse.GetValue(cores))).ToList();
-            }
+            if (parse.GetValue(slateMs) is { } slate) levels = levels.Select(r => r.AgainstCapacity(slate, parse.GetValue(cores))).ToList();
             // Short headers: the table must fit 80 columns when output is redirected (bench/loadtest.sh logs).
             bool capacity = levels.Any(r => r.CapacityRps is not null);
             var table = new Table().Title($"/v1/rank load test ({served}), latency in ms")

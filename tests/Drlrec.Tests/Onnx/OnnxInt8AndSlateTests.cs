@@ -155,7 +155,6 @@ public sealed class OnnxInt8AndSlateTests(OnnxTestModel model, ITestOutputHelper
     private float[] FirstSlot(OnnxStepScorer scorer, SlateRequest request)
     {
         var all = Enumerable.Range(0, request.Candidates.Count).ToArray();
-        var slate = Ranker(scorer);
         var rows = EncodedSlate(request);
         using var session = scorer.Begin(rows);
         return session.Score(all);
@@ -194,19 +193,5 @@ public sealed class OnnxInt8AndSlateTests(OnnxTestModel model, ITestOutputHelper
         }
     }
 
-    /// <summary>A request of known and unseen items (ids ≥ 40 are unseen) with one- and two-valued tags.</summary>
-    private static SlateRequest RandomRequest(Random rng, int candidates, int slateSize)
-    {
-        var items = Enumerable.Range(0, 60).OrderBy(_ => rng.Next()).Take(candidates).ToArray();
-        var user = rng.Next(14);
-        return new SlateRequest(
-            new Dictionary<string, string[]> { ["user"] = [$"u{user}"], ["age"] = [$"a{user % 4}"] },
-            new Dictionary<string, string[]>(),
-            items.Select(i => (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>
-            {
-                ["item"] = [$"i{i}"],
-                ["tags"] = rng.Next(3) == 0 ? [$"t{i % 5}", "t-new"] : [$"t{i % 5}"],
-            }).ToList(),
-            slateSize);
-    }
+    private static SlateRequest RandomRequest(Random rng, int candidates, int slateSize) => OnnxTestModel.RandomRequest(rng, candidates, slateSize);
 }

@@ -1,0 +1,44 @@
+using Drlrec.Configuration;
+using Drlrec.Features;
+using Drlrec.Model;
+using Drlrec.Tests.Support;
+
+namespace Drlrec.Tests.Model;
+
+/// <summary>The MAC counts against the formulas written out by hand for a toy network's dimensions.</summary>
+public sealed class MacCountTests : IDisposable
+{
+    // ToyData: 2 user, 2 item, 1 context field (position), d = 8, D = 40, hint 12.
+    private readonly QNetwork network = new(new QNetworkConfig { EmbeddingDim = 8, HintDim = 12 }, FieldLayout.Of(ToyData.Schema), embeddingRows: 30);
+
+    public void Dispose() => network.Dispose();
+
+    [Fact]
+    public void A_step_counts_each_per_candidate_linear_map_and_the_attention_over_the_prefix()
+    {
+        const long d = 40, h = 12;
+        long linear = d * d + 3 * d * d + d * (d / 2) + (d / 2) * (d / 4) + (d / 4) * h + h;
+        Assert.Equal(linear, MacCount.StepLinear(network));
+        Assert.Equal(linear + 2 * 4 * d, MacCount.Step(network, prefix: 3));
+    }
+
+    [Fact]
+    public void A_slate_encodes_each_candidate_once_then_scores_the_remaining_ones_in_each_slot()
+    {
+        const long d = 40, e = 8, fs = 4; // the position field is added after the field attention
+        long encode = fs * (3 * e * e + e * e) + 2 * fs * fs * e + 3 * d * d;
+        long perSlot = 3 * d * d + 3 * d * d; // the GRU's recurrent projection, the slot context's projection
+        long expected = 5 * encode + 5 * MacCount.Step(network, 0) + 4 * MacCount.Step(network, 1) + 3 * MacCount.Step(network, 2) + 3 * perSlot;
+        Assert.Equal(expected, MacCount.Slate(network, candidates: 5, slots: 3));
+        Assert.Equal(MacCount.Slate(network, 2, 2), MacCount.Slate(network, 2, 7)); // at most N slots are filled
+    }
+
+    [Fact]
+    public void A_training_step_is_the_targets_plus_three_forward_passes()
+    {
+        long forward = MacCount.Forward(network, lists: 4, length: 6);
+        Assert.Equal(4 * forward, MacCount.TrainingStep(network, 4, 6, TargetActions.LoggedNext));
+        Assert.True(MacCount.TrainingStep(network, 4, 6, TargetActions.RemainingList) > 5 * forward,
+            "remaining-list targets add the online forward pass and every state's candidates");
+    }
+}
