@@ -74,11 +74,11 @@ public sealed class OnnxTestModel : IDisposable
     }
 
     /// <summary>A request of the toy schema: known and unseen items (ids ≥ 40 are unseen), one- and two-valued tags.</summary>
-    public static Ranking.SlateRequest RandomRequest(Random rng, int candidates, int slateSize)
+    public static Drlrec.Ranking.SlateRequest RandomRequest(Random rng, int candidates, int slateSize)
     {
         var items = Enumerable.Range(0, 60).OrderBy(_ => rng.Next()).Take(candidates).ToArray();
         var user = rng.Next(14);
-        return new Ranking.SlateRequest(
+        return new Drlrec.Ranking.SlateRequest(
             new Dictionary<string, string[]> { ["user"] = [$"u{user}"], ["age"] = [$"a{user % 4}"] },
             new Dictionary<string, string[]>(),
             items.Select(i => (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>
