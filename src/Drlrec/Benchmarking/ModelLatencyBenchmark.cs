@@ -7,7 +7,8 @@ using Drlrec.Features;
 
 namespace Drlrec.Benchmarking;
 
-/// <summary>One model's size and latency in a benchmark run.</summary>
+/// <summary>One model's size and latency in a benchmark run. <c>Bytes</c>: the checkpoint's size (torch), or the serving
+/// graphs' (onnx: the step, encode and cached step graphs of the row's precision).</summary>
 public sealed record ModelLatency(
     string Name,
     long Params,
