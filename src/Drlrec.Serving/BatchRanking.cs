@@ -5,8 +5,9 @@ using Drlrec.IO;
 
 namespace Drlrec.Serving;
 
-/// <summary>What <see cref="BatchRanking.Run"/> did.</summary>
-public sealed record BatchRankResult(ModelInfo Model, long Ranked, long Skipped, double Seconds)
+/// <summary>What <see cref="BatchRanking.Run"/> did; <paramref name="SkippedExamples"/>: the first refused lines
+/// (<c>FILE:LINE: field: reason</c>), at most <see cref="BatchRanking.SkippedExamples"/>.</summary>
+public sealed record BatchRankResult(ModelInfo Model, long Ranked, long Skipped, double Seconds, IReadOnlyList<string> SkippedExamples)
 {
     public double RequestsPerSecond => Seconds > 0 ? Ranked / Seconds : 0;
 }
@@ -15,10 +16,15 @@ public sealed record BatchRankResult(ModelInfo Model, long Ranked, long Skipped,
 /// <c>drlrec rank</c> as a library call: re-ranks a file of requests in the /v1/rank request shape (JSON lines) into a
 /// file of answers in the /v1/rank answer shape, one line per request in the same order, with the service's own request
 /// reader and ranker pool (so a request is valid here exactly when the service would take it). Requests are ranked in
-/// parallel on <see cref="ServeOptions.Workers"/> scorers; the output is written atomically (nothing on failure).
+/// parallel on <see cref="ServeOptions.Workers"/> scorers; the output is written atomically (nothing on failure). Each
+/// answer carries its request's input line (<see cref="RankResponse.Line"/>), so that answers still line up with their
+/// requests when refused lines are skipped.
 /// </summary>
 public static class BatchRanking
 {
+    /// <summary>Refused lines quoted in <see cref="BatchRankResult.SkippedExamples"/>.</summary>
+    public const int SkippedExamples = 10;
+
     /// <summary>Requests read and ranked at a time (their answers are written in order before the next chunk).</summary>
     private const int Chunk = 256;
 
@@ -34,6 +40,7 @@ public static class BatchRanking
         var reader = new RankRequestReader(pool.Schema, options);
         var clock = Stopwatch.StartNew();
         long ranked = 0, skipped = 0;
+        var examples = new List<string>();
         AtomicFile.Write(output, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
@@ -47,7 +54,7 @@ public static class BatchRanking
                     if (string.IsNullOrWhiteSpace(chunk[i].Line)) return;
                     try
                     {
-                        answers[i] = Rank(pool, reader, chunk[i].Line);
+                        answers[i] = Rank(pool, reader, chunk[i].Line, chunk[i].Number);
                     }
                     catch (RequestError e)
                     {
@@ -58,8 +65,10 @@ public static class BatchRanking
                 for (int i = 0; i < chunk.Length; i++)
                     if (errors[i] is { } error)
                     {
-                        if (!skipBadRecords) throw new InvalidDataException($"{requests}:{chunk[i].Number}: {error.Message}", error);
+                        string problem = $"{requests}:{chunk[i].Number}: {error.Message}";
+                        if (!skipBadRecords) throw new InvalidDataException(problem, error);
                         skipped++;
+                        if (examples.Count < SkippedExamples) examples.Add(problem);
                     }
                 foreach (string? answer in answers)
                     if (answer is not null)
@@ -75,11 +84,11 @@ public static class BatchRanking
                     ? $"{requests}: all {skipped} requests were refused (--skip-bad-records); nothing to write"
                     : $"{requests}: no requests (one JSON object per line)");
         });
-        return new BatchRankResult(pool.Info, ranked, skipped, clock.Elapsed.TotalSeconds);
+        return new BatchRankResult(pool.Info, ranked, skipped, clock.Elapsed.TotalSeconds, examples);
     }
 
-    /// <summary>One request line to its answer line, or a <see cref="RequestError"/>.</summary>
-    private static string Rank(RankerPool pool, RankRequestReader reader, string line)
+    /// <summary>One request line (line <paramref name="number"/> of the file) to its answer line, or a <see cref="RequestError"/>.</summary>
+    private static string Rank(RankerPool pool, RankRequestReader reader, string line, long number)
     {
         long start = Stopwatch.GetTimestamp();
         RankCall call;
@@ -101,7 +110,7 @@ public static class BatchRanking
         {
             throw new RequestError(400, RankRequestReader.FieldOf(e) ?? "body", e.Message);
         }
-        var response = RankResponse.Of(call, slate, pool, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        var response = RankResponse.Of(call, slate, pool, Stopwatch.GetElapsedTime(start).TotalMilliseconds) with { Line = number };
         return JsonSerializer.Serialize(response, ServiceResponses.Json);
     }
 }

@@ -41,22 +41,21 @@ public readonly struct ModelLease(ServedModel model) : IDisposable
 /// <summary>
 /// The model the service ranks with, replaceable while it serves (<c>POST /admin/reload</c>): the new checkpoint is
 /// loaded and every scorer warmed before it takes over; requests that started on the old model finish on it, and the
-/// old model is disposed when the last of them is done. A checkpoint that does not load or warm up is refused and the
-/// current model keeps serving. One reload at a time.
+/// old model is disposed when the last of them is done. A checkpoint that does not load or warm up, or an ONNX graph
+/// that is not the new checkpoint's, is refused and the current model keeps serving. One reload at a time.
 /// </summary>
 public sealed class ModelSlot : IDisposable
 {
-    private readonly ServeOptions options;
     private readonly ScorerFactory? factory;
     private readonly SemaphoreSlim reloading = new(1, 1);
     private ServedModel current;
-    private string path;
+    // The settings the current model was loaded with: its checkpoint and, for the onnx backend, its graph.
+    private ServeOptions served;
 
     public ModelSlot(ServeOptions options, ScorerFactory? factory = null)
     {
-        this.options = options;
         this.factory = factory;
-        path = options.Model;
+        served = options;
         current = new ServedModel(new RankerPool(options, factory), options);
     }
 
@@ -73,22 +72,24 @@ public sealed class ModelSlot : IDisposable
     }
 
     /// <summary>Loads and warms <paramref name="model"/> (default: the path served now, e.g. after its file was
-    /// replaced), then makes it the current model.</summary>
-    /// <exception cref="InvalidDataException">The checkpoint is corrupted, or its scores are not finite.</exception>
-    /// <exception cref="FileNotFoundException">No model at the path.</exception>
-    public async Task<ModelInfo> ReloadAsync(string? model, CancellationToken cancel)
+    /// replaced), then makes it the current model. With the onnx backend the graph is <paramref name="onnx"/> (default: the
+    /// graph served now, read again), and it must have been exported from the new checkpoint.</summary>
+    /// <exception cref="InvalidDataException">The checkpoint is corrupted, its scores are not finite, or the graph is
+    /// another model's (<see cref="Drlrec.Onnx.OnnxBinding"/>).</exception>
+    /// <exception cref="FileNotFoundException">No model (or graph) at the path.</exception>
+    public async Task<ModelInfo> ReloadAsync(string? model, string? onnx, CancellationToken cancel)
     {
         await reloading.WaitAsync(cancel);
         try
         {
             // Loading and warming take seconds: off the request threads' hot path, but one at a time.
-            string nextPath = model ?? path;
-            var pool = await Task.Run(() => new RankerPool(options with { Model = nextPath }, factory), cancel);
-            var next = new ServedModel(pool, options);
-            path = nextPath;
-            var old = Interlocked.Exchange(ref current, next);
+            var next = served with { Model = model ?? served.Model, OnnxFile = onnx ?? served.OnnxFile };
+            var pool = await Task.Run(() => new RankerPool(next, factory), cancel);
+            var loaded = new ServedModel(pool, next);
+            served = next;
+            var old = Interlocked.Exchange(ref current, loaded);
             old.Release();
-            return next.Info;
+            return loaded.Info;
         }
         finally
         {

@@ -89,8 +89,10 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Metr
 
     /// <summary>
     /// Loads a checkpoint (the body's <c>model</c> path, or the served path again) and swaps it in once it is warm;
-    /// requests in flight finish on the old model. Answered only to loopback clients (403 otherwise); a checkpoint
-    /// that does not load is a 422 and the current model keeps serving.
+    /// requests in flight finish on the old model. With the onnx backend the graph is the body's <c>onnx</c> path, or the
+    /// served one read again, and must have been exported from that checkpoint. Answered only to loopback clients (403
+    /// otherwise); a body with an unknown key is a 400; a checkpoint that does not load, or a graph that is not its own, is
+    /// a 422 and the current model keeps serving.
     /// </summary>
     public async Task Reload(HttpContext context)
     {
@@ -100,10 +102,10 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Metr
             await ServiceResponses.WriteError(context, 403, "/admin/reload is answered only to clients on this machine (loopback)", null);
             return;
         }
-        string? path;
+        ReloadRequest request;
         try
         {
-            path = await ReloadPath(context);
+            request = await ReadReload(context);
         }
         catch (RequestError e)
         {
@@ -113,37 +115,56 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Metr
         var previous = slot.Current.Info;
         try
         {
-            var info = await slot.ReloadAsync(path, context.RequestAborted);
+            var info = await slot.ReloadAsync(request.Model, request.Onnx, context.RequestAborted);
             metrics.Reloaded();
             await ServiceResponses.Write(context, new ReloadResponse("reloaded", info, previous));
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or IOException
                                        or ArgumentException or UnauthorizedAccessException)
         {
-            await ServiceResponses.WriteError(context, 422, $"model not reloaded, {previous.Version} keeps serving: {e.Message}", "model");
+            // A graph that is not the new checkpoint's: say how a reload names the right one.
+            bool graph = Onnx.OnnxBinding.IsRefusal(e);
+            string how = graph ? "; a reload names the new model's graph with {\"model\": \"DIR\", \"onnx\": \"FILE\"}" : "";
+            await ServiceResponses.WriteError(context, 422, $"model not reloaded, {previous.Version} keeps serving: {e.Message}{how}",
+                graph ? "onnx" : "model");
         }
     }
 
-    /// <summary>The optional body <c>{"model": "path"}</c>; an empty body reloads the served path.</summary>
-    private static async Task<string?> ReloadPath(HttpContext context)
+    /// <summary>The optional body of /admin/reload: the checkpoint and, for the onnx backend, its graph.</summary>
+    private sealed record ReloadRequest(string? Model, string? Onnx);
+
+    /// <summary>The optional body <c>{"model": "path", "onnx": "path"}</c>, either key optional; an empty body reloads the
+    /// served paths. Unknown keys are refused as <c>/v1/rank</c> refuses them (<see cref="RankRequestReader.Members"/>).</summary>
+    private async Task<ReloadRequest> ReadReload(HttpContext context)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        if (buffer.Length == 0) return null;
+        if (buffer.Length == 0) return new ReloadRequest(null, null);
         try
         {
             using var body = JsonDocument.Parse(buffer.ToArray(), RankRequestReader.BodyJson);
             if (body.RootElement.ValueKind != JsonValueKind.Object)
                 throw new RequestError(400, "body", "body: expected a JSON object such as {\"model\": \"runs/student\"}, or no body");
-            if (!body.RootElement.TryGetProperty("model", out var model)) return null;
-            return model.ValueKind == JsonValueKind.String && model.GetString() is { Length: > 0 } text
-                ? text
-                : throw new RequestError(400, "model", "model: expected the path of a run folder or model.ckpt");
+            var members = RankRequestReader.Members(body.RootElement, "body", "model", "onnx");
+            string? model = PathMember(members, "model", "the path of a run folder or model.ckpt");
+            string? onnx = PathMember(members, "onnx", "the path of the new model's exported step graph (NAME.onnx)");
+            if (onnx is not null && options.Backend != ScorerBackends.Onnx)
+                throw new RequestError(400, "onnx", $"onnx: the service runs the {options.Backend} backend; a graph is used only with --backend onnx");
+            return new ReloadRequest(model, onnx);
         }
         catch (JsonException e)
         {
             throw new RequestError(400, "body", $"body: malformed JSON ({e.Message})");
         }
+    }
+
+    /// <summary>A non-empty string member, or null when the key is absent.</summary>
+    private static string? PathMember(Dictionary<string, JsonElement> members, string key, string expected)
+    {
+        if (!members.TryGetValue(key, out var value)) return null;
+        return value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
+            ? text
+            : throw new RequestError(400, key, $"{key}: expected {expected}");
     }
 
     private async Task<RankCall> Read(HttpContext context, RankRequestReader reader, CancellationToken cancel)

@@ -58,30 +58,16 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
     public RankCall Read(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) throw Bad("body", $"must be a JSON object, not {Kind(body)}");
-        JsonElement? user = null, context = null, candidates = null, slateSize = null, requestId = null;
-        foreach (var property in body.EnumerateObject())
-        {
-            ref JsonElement? slot = ref user;
-            switch (Name(property, "body"))
-            {
-                case "user": slot = ref user; break;
-                case "context": slot = ref context; break;
-                case "candidates": slot = ref candidates; break;
-                case "slate_size": slot = ref slateSize; break;
-                case "request_id": slot = ref requestId; break;
-                default: throw Bad(property.Name, "unknown field (expected user, context, candidates, slate_size, request_id)");
-            }
-            if (slot is not null) throw Bad(property.Name, "appears twice");
-            slot = property.Value;
-        }
+        var members = Members(body, "body", "user", "context", "candidates", "slate_size", "request_id");
+        JsonElement? Member(string key) => members.TryGetValue(key, out var value) ? value : null;
+        JsonElement? user = Member("user"), context = Member("context"), candidates = Member("candidates"),
+            slateSize = Member("slate_size"), requestId = Member("request_id");
 
         var userMap = Fields(Required(user, "user"), new FieldPath("user"), FieldGroup.User, userFields);
         var contextMap = Fields(Required(context, "context"), new FieldPath("context"), FieldGroup.Context, contextFields);
         var list = Candidates(Required(candidates, "candidates"));
         var size = Required(slateSize, "slate_size");
-        if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt32(out int slate))
-            throw Bad("slate_size", $"must be an integer, not {Kind(size)}");
-        if (slate < 1) throw Bad("slate_size", "must be at least 1");
+        int slate = SlateSize(size);
         long work = (long)list.Count * Math.Min(slate, list.Count);
         if (work > options.MaxSlateWork)
             throw Bad("slate_size", $"{list.Count} candidates into {Math.Min(slate, list.Count)} slots is {work} candidate scorings, over the limit of {options.MaxSlateWork} (--max-slate-work)");
@@ -92,6 +78,36 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
             { } other => throw Bad("request_id", $"must be a string, not {Kind(other)}"),
         };
         return new RankCall(new SlateRequest(userMap, contextMap, list, slate), id);
+    }
+
+    /// <summary>
+    /// The members of the JSON object <paramref name="body"/> by key, each key one of <paramref name="known"/> and present
+    /// at most once: a misspelt key is a 400 naming it, never a setting silently dropped. Every JSON body the service reads
+    /// (/v1/rank, /admin/reload) is checked here.
+    /// </summary>
+    /// <param name="where">What the object is, for a key that is not valid text.</param>
+    /// <exception cref="RequestError">An unknown, repeated or unreadable key (400).</exception>
+    public static Dictionary<string, JsonElement> Members(JsonElement body, string where, params string[] known)
+    {
+        var members = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in body.EnumerateObject())
+        {
+            string name = Name(property, where);
+            if (Array.IndexOf(known, name) < 0) throw Bad(name, $"unknown field (expected {string.Join(", ", known)})");
+            if (!members.TryAdd(name, property.Value)) throw Bad(name, "appears twice");
+        }
+        return members;
+    }
+
+    /// <summary>An integer from 1 to <see cref="int.MaxValue"/>, written as one (5, not 5.0 or "5"); a larger one is out of
+    /// range, which the message says with the range.</summary>
+    private static int SlateSize(JsonElement size)
+    {
+        if (size.ValueKind != JsonValueKind.Number) throw Bad("slate_size", $"must be an integer, not {Kind(size)}");
+        if (size.TryGetInt32(out int slate)) return slate >= 1 ? slate : throw Bad("slate_size", "must be at least 1");
+        if (size.TryGetInt64(out _) || (size.TryGetDouble(out double value) && value == Math.Floor(value) && Math.Abs(value) > int.MaxValue))
+            throw Bad("slate_size", $"{size.GetRawText()} is out of range: must be an integer from 1 to {int.MaxValue}");
+        throw Bad("slate_size", $"must be an integer, not {size.GetRawText()}");
     }
 
     private List<IReadOnlyDictionary<string, string[]>> Candidates(JsonElement array)

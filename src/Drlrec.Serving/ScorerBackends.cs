@@ -17,7 +17,8 @@ public static class ScorerBackends
     public static ScorerFactory Resolve(string backend) => backend switch
     {
         Torch => CreateTorch,
-        Onnx => (_, options) => new Drlrec.Onnx.OnnxStepScorer(OnnxFileOf(options), options.TorchThreads ?? 1),
+        // Refused unless the graph was exported from the model it is paired with (its vocabulary and name serve it).
+        Onnx => (model, options) => Drlrec.Onnx.OnnxServing.OpenFor(model, OnnxFileOf(options), options.TorchThreads ?? 1),
         _ => throw new ArgumentException($"--backend: unknown backend '{backend}' (expected {string.Join(" or ", Names)})"),
     };
 

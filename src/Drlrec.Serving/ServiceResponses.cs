@@ -11,6 +11,10 @@ public sealed record SlateEntry(int Index, string Item, float Q);
 /// <summary>The /v1/rank answer (and a line of <c>drlrec rank</c>'s output).</summary>
 public sealed record RankResponse(string RequestId, ModelInfo Model, IReadOnlyList<SlateEntry> Slate, double LatencyMs)
 {
+    /// <summary>In <c>drlrec rank</c>'s output: the request's line in the input file (from 1), so that answers can be
+    /// matched to requests when refused lines were skipped. Absent from the service's answers.</summary>
+    public long? Line { get; init; }
+
     /// <summary>The answer to <paramref name="call"/>: each placed candidate with its first item field's value and its Q.</summary>
     public static RankResponse Of(RankCall call, Ranking.RankedSlate slate, RankerPool pool, double latencyMs)
     {

@@ -80,6 +80,19 @@ public sealed class RankValidationTests(ServiceFixture fixture)
         Assert.StartsWith(field + ": ", answer.GetProperty("error").GetString());
     }
 
+    [Theory]
+    [InlineData("1099511627776", "slate_size: 1099511627776 is out of range: must be an integer from 1 to 2147483647")]
+    [InlineData("2.5", "slate_size: must be an integer, not 2.5")]
+    [InlineData("\"5\"", "slate_size: must be an integer, not a string")]
+    [InlineData("0", "slate_size: must be at least 1")]
+    public async Task A_bad_slate_size_says_what_is_wrong_with_it(string size, string error)
+    {
+        var (status, answer) = await fixture.Rank(Requests.Valid().ToJsonString().Replace("\"slate_size\":5", $"\"slate_size\":{size}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(error, answer.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task Invalid_utf8_bytes_are_a_400_naming_the_field()
     {

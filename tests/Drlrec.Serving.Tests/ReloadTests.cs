@@ -76,6 +76,117 @@ public sealed class ReloadTests
         Assert.Equal(($$"""drlrec_serving_model_info{backend="torch",name="tiny",version="{{second}}"}""", 1.0), (info.Key, info.Value));
     }
 
+    [Fact]
+    public async Task With_the_onnx_backend_a_reload_never_ranks_with_another_models_graph()
+    {
+        using var folder = new TemporaryFolder();
+        string other = TinyModel.OtherFolder;
+        string servedGraph = Export(TinyModel.Folder, folder["tiny.onnx"]), otherGraph = Export(other, folder["other.onnx"]);
+        string otherCheckpoint = Path.Combine(other, "model.ckpt");
+        await using var service = RankingService.Create(TinyService.Options() with { Backend = "onnx", OnnxFile = servedGraph });
+        await service.StartAsync();
+        using var client = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        string first = service.Model.Version;
+        var before = await RankQ(client);
+
+        // The issue's case: another checkpoint with the served graph would rank with this model's graph under its name.
+        using var refused = await Reload(client, $$"""{"model": {{Quoted(other)}}}""");
+        Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+        var error = await TinyService.Json(refused);
+        Assert.StartsWith($"model not reloaded, {first} keeps serving: {servedGraph} does not belong to {otherCheckpoint}: the graph " +
+                          "was exported from 'tiny' (weights sha256 ", error.GetProperty("error").GetString());
+        Assert.EndsWith("""; a reload names the new model's graph with {"model": "DIR", "onnx": "FILE"}""", error.GetProperty("error").GetString());
+        Assert.Equal("onnx", error.GetProperty("field").GetString());
+        Assert.Equal(first, service.Model.Version);
+        Assert.Equal(before, await RankQ(client));
+
+        // Named with its own graph, the new checkpoint serves, and ranks as the new model does with TorchSharp.
+        using var swapped = await Reload(client, $$"""{"model": {{Quoted(other)}}, "onnx": {{Quoted(otherGraph)}}}""");
+        Assert.Equal(HttpStatusCode.OK, swapped.StatusCode);
+        string second = service.Model.Version;
+        Assert.NotEqual(first, second);
+        var after = await RankQ(client);
+        Assert.NotEqual(before, after);
+        Assert.Equal(await TorchQ(other), after, (a, b) => Math.Abs(a - b) < 1e-4);
+
+        // An empty body reloads the pair serving now (the new checkpoint with its graph), not the start-up graph.
+        using var again = await Reload(client, "");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(second, service.Model.Version);
+
+        // A graph named with a checkpoint it does not belong to is refused too.
+        using var mismatched = await Reload(client, $$"""{"model": {{Quoted(TinyModel.Folder)}}, "onnx": {{Quoted(otherGraph)}}}""");
+        Assert.Equal((HttpStatusCode)422, mismatched.StatusCode);
+        Assert.Contains($"{otherGraph} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}",
+            (await TinyService.Json(mismatched)).GetProperty("error").GetString());
+        Assert.Equal(second, service.Model.Version);
+        Assert.Equal(after, await RankQ(client));
+        var metrics = new PrometheusText(await client.GetStringAsync("/metrics"));
+        Assert.Equal(2, metrics["drlrec_serving_model_reloads_total"]);
+    }
+
+    [Fact]
+    public async Task A_reload_body_with_an_unknown_key_is_a_400_as_on_v1_rank_and_reloads_nothing()
+    {
+        await using var service = RankingService.Create(TinyService.Options() with { Workers = 1 });
+        await service.StartAsync();
+        using var client = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        string version = service.Model.Version;
+
+        foreach (var (body, field, message) in new[]
+                 {
+                     ("""{"modle": "x"}""", "modle", "modle: unknown field (expected model, onnx)"),
+                     ($$"""{"model": {{Quoted(TinyModel.Folder)}}, "model": "x"}""", "model", "model: appears twice"),
+                     ("""{"onnx": "tiny.onnx"}""", "onnx", "onnx: the service runs the torch backend; a graph is used only with --backend onnx"),
+                 })
+        {
+            using var response = await Reload(client, body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var error = await TinyService.Json(response);
+            Assert.Equal((message, field), (error.GetProperty("error").GetString(), error.GetProperty("field").GetString()));
+        }
+        // /v1/rank refuses a misspelt key the same way.
+        var request = Requests.Valid();
+        request["slate_sise"] = 3;
+        using var rank = await client.PostAsJsonAsync("/v1/rank", request);
+        Assert.Equal(HttpStatusCode.BadRequest, rank.StatusCode);
+        Assert.StartsWith("slate_sise: unknown field (expected ", (await TinyService.Json(rank)).GetProperty("error").GetString());
+
+        Assert.Equal(version, service.Model.Version);
+        var metrics = new PrometheusText(await client.GetStringAsync("/metrics"));
+        Assert.Equal(0, metrics["drlrec_serving_model_reloads_total"]);
+    }
+
+    /// <summary>Exports a run folder's model to <paramref name="graph"/>.</summary>
+    private static string Export(string run, string graph)
+    {
+        using var model = Checkpoints.ModelCheckpoint.Load(run);
+        return Onnx.OnnxExporter.Export(model, graph).Path;
+    }
+
+    private static string Quoted(string path) => System.Text.Json.JsonSerializer.Serialize(path);
+
+    private static readonly string Request = Requests.Valid(candidates: 12, slateSize: 5).ToJsonString();
+
+    /// <summary>The Q-values of the slate the service answers <see cref="Request"/> with.</summary>
+    private static async Task<double[]> RankQ(HttpClient client)
+    {
+        using var response = await client.PostAsync("/v1/rank", new StringContent(Request, Encoding.UTF8, "application/json"));
+        var body = await TinyService.Json(response);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return body.GetProperty("slate").EnumerateArray().Select(e => e.GetProperty("q").GetDouble()).ToArray();
+    }
+
+    /// <summary>The Q-values of the slate the TorchSharp backend ranks <see cref="Request"/> into with the model of <paramref name="run"/>.</summary>
+    private static async Task<double[]> TorchQ(string run)
+    {
+        var options = TinyService.Options() with { Model = run, Workers = 1, HeavyWorkers = 0 };
+        using var pool = new RankerPool(options);
+        using var body = System.Text.Json.JsonDocument.Parse(Request);
+        var slate = await pool.RankAsync(new RankRequestReader(pool.Schema, options).Read(body.RootElement).Request, CancellationToken.None);
+        return slate.Q.Select(q => (double)q).ToArray();
+    }
+
     private static Task<HttpResponseMessage> Reload(HttpClient client, string body) =>
         client.PostAsync("/admin/reload", new StringContent(body, Encoding.UTF8, "application/json"));
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using Drlrec.Cli.Options;
 using Drlrec.Cli.Output;
+using Drlrec.IO;
 using Drlrec.Simulation;
 
 namespace Drlrec.Cli.Commands;
@@ -32,19 +33,27 @@ public static class DataGenerateCommand
         var users = new Option<int>("--users") { Description = "Simulated users", DefaultValueFactory = _ => defaults.Users };
         var items = new Option<int>("--items") { Description = "Catalog size", DefaultValueFactory = _ => defaults.Items };
         var listLength = new Option<int>("--list-length") { Description = "Items per list", DefaultValueFactory = _ => defaults.ListLength };
+        var synthetic = new Option<FileInfo?>("--synthetic")
+        {
+            Description = "The simulator's settings (the data.synthetic shape of a run's config, e.g. experiments/worlds/exit.json); " +
+                          "--seed, --users, --items and --list-length override it when typed. Default: the default world",
+        };
 
         var command = new Command("generate", "Write the simulator's logged lists as Parquet part files in the long format, " +
                                               "a row group at a time (memory does not grow with --lists).");
-        foreach (var option in new Option[] { lists, output, perFile, perRowGroup, seed, users, items, listLength }) command.Options.Add(option);
+        foreach (var option in new Option[] { lists, output, perFile, perRowGroup, seed, users, items, listLength, synthetic }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             int count = parse.GetValue(lists);
             if (count < 1) throw new ArgumentException($"--lists must be at least 1 (got {count})");
-            var config = defaults with
+            var world = parse.GetValue(synthetic) is { } file ? Json.ReadFile<SyntheticConfig>(file.FullName) : defaults;
+            T Typed<T>(Option<T> option, T fromWorld) => parse.GetValue(synthetic) is null || RunOptions.Given(parse, option) ? parse.GetValue(option)! : fromWorld;
+            var config = world with
             {
-                Seed = parse.GetValue(seed), Users = parse.GetValue(users), Items = parse.GetValue(items),
-                ListLength = parse.GetValue(listLength), Lists = count,
+                Seed = Typed(seed, world.Seed), Users = Typed(users, world.Users), Items = Typed(items, world.Items),
+                ListLength = Typed(listLength, world.ListLength), Lists = count,
             };
+            config.Validate(name => $"--{name.Replace('_', '-')}");
             var simulator = new SyntheticSimulator(config);
             string folder = parse.GetValue(output)!.FullName;
             IReadOnlyList<string> files = [];

@@ -37,6 +37,7 @@ public static class DistillCommand
             Description = "frozen (teacher trained first, then fixed) or joint (teacher keeps training on each batch)",
             DefaultValueFactory = _ => defaults.Schedule,
         };
+        var sizes = new ModelSizeOptions("student-", withEmbeddingDim: false);
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder of the student (resume.ckpt while it runs)" };
         var resume = new ResumeOption();
         var run = new RunOptions();
@@ -51,6 +52,7 @@ public static class DistillCommand
         run.AddTo(command);
         run.AddDistributedTo(command);
         run.AddStreamingTo(command);
+        sizes.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string? resumed = resume.Folder(parse, command);
@@ -73,7 +75,7 @@ public static class DistillCommand
                 if (parse.GetValue(noKl)) distill = distill with { Kl = false };
                 if (parse.GetValue(noHint)) distill = distill with { Hint = false };
                 if (Given(studentDim)) config = config.AsStudent(parse.GetValue(studentDim));
-                return config with { Role = ModelRole.Student, Distill = distill, Teacher = loaded.Path };
+                return sizes.Apply(parse, config) with { Role = ModelRole.Student, Distill = distill, Teacher = loaded.Path };
             });
 
             if (DataLoader.Streams(config.Data))

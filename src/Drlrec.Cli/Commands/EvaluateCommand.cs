@@ -18,8 +18,7 @@ public static class EvaluateCommand
             "Default: the data the first model was trained on, split as in its training",
             "Separate test file (then all of --data is training data for the baselines)");
         source.Split.Description = "How to split the data: time or user-time. Default: as the first model was trained";
-        var models = ModelOptions.Many("A run folder (or model.ckpt)");
-        models.Required = true;
+        var models = ModelOptions.Many("A run folder (or model.ckpt); required, except with --online, where none measures the baselines and oracles alone");
         var json = CommonOptions.Json("the report");
         var seed = CommonOptions.Seed("Seed of the random baseline");
         var scoring = new Option<string>("--scoring")
@@ -33,19 +32,27 @@ public static class EvaluateCommand
         var online = new Option<bool>("--online")
         {
             Description = "Online instead of offline: the models re-rank simulated requests (each candidate with the upstream ranker's " +
-                          "score and rank) beside the upstream order, the logging policy, random and the oracle; expected clicks per list",
+                          "score and rank) beside the upstream order, a diversity re-rank of it (tuned on validation requests), the logging policy, " +
+                          "random and the greedy and lookahead oracles; expected clicks per list",
             DefaultValueFactory = _ => false,
         };
         var synthetic = new Option<FileInfo?>("--synthetic")
         {
-            Description = "With --online: the simulator's settings (the data.synthetic shape of a run's config). Default: the world the first model was trained on",
+            Description = "With --online: the simulator's settings (the data.synthetic shape of a run's config, e.g. experiments/worlds/exit.json). " +
+                          "Default: the world the first model was trained on; without --model, the default world",
         };
         var requests = new Option<int>("--requests") { Description = "With --online: simulated requests", DefaultValueFactory = _ => 1000 };
         var candidates = new Option<int?>("--candidates")
         {
-            Description = "With --online: the models re-rank the upstream ranker's top N of each request's candidates (default: all of them)",
+            Description = "With --online: the models and the diversity re-rank baseline re-rank the upstream ranker's top N of each request's candidates (default: all of them)",
         };
 
+        var allowOverlap = new Option<bool>("--allow-overlap")
+        {
+            Description = "Score test lists that a model (or a student's teacher) trained or validated on, instead of refusing (as happens when " +
+                          "--split, --data or --test differ from its training); the table and the JSON then say held_out: false, with the count",
+            DefaultValueFactory = _ => false,
+        };
         var backend = new Option<string>("--backend")
         {
             Description = "torch: the checkpoints' networks; onnx: each model exported and run in ONNX Runtime as the service runs it " +
@@ -53,17 +60,14 @@ public static class EvaluateCommand
             DefaultValueFactory = _ => "torch",
         };
         backend.AcceptOnlyFromAmong("torch", "onnx");
-        var quantize = new Option<string>("--quantize")
-        {
-            Description = "int8 (with --backend onnx): score each model twice, its float32 export then its int8 export; online, " +
-                          "the report pairs the two (clicks difference with its 95% interval over the same requests)",
-            DefaultValueFactory = _ => "none",
-        };
-        quantize.AcceptOnlyFromAmong("none", "int8");
+        var quantize = CommonOptions.Quantize("int8 (with --backend onnx): score each model twice, its float32 export then its int8 " +
+                                              "export; online, the report pairs the two (clicks difference with its 95% interval over the same requests)");
 
-        var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10.");
+        var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10, " +
+                                              "on test lists none of the models trained or validated on (others are refused unless --allow-overlap).");
         source.AddTo(command);
-        foreach (var option in new Option[] { models, json, seed, scoring, online, synthetic, requests, candidates, backend, quantize }) command.Options.Add(option);
+        foreach (var option in new Option[] { models, json, seed, scoring, allowOverlap, online, synthetic, requests, candidates, backend, quantize })
+            command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var serving = new ServingBackend(parse.GetValue(backend)!, Onnx.OnnxPrecisions.Parse(parse.GetValue(quantize)!));
@@ -74,7 +78,7 @@ public static class EvaluateCommand
                     throw new ArgumentException("--online runs on the simulator: give --synthetic FILE for another world, not --data or --test");
                 var onlineSettings = new OnlineSettings
                 {
-                    Models = parse.GetValue(models)!, Synthetic = parse.GetValue(synthetic)?.FullName,
+                    Models = parse.GetValue(models) ?? [], Synthetic = parse.GetValue(synthetic)?.FullName,
                     Requests = parse.GetValue(requests), Seed = parse.GetValue(seed), Candidates = parse.GetValue(candidates),
                     Backend = serving,
                 };
@@ -95,12 +99,13 @@ public static class EvaluateCommand
 
             var settings = new EvaluateSettings
             {
-                Models = parse.GetValue(models)!,
+                Models = parse.GetValue(models) ?? [],
                 Data = parse.GetValue(source.Data),
                 Test = parse.GetValue(source.Test),
                 SkipBadRecords = parse.GetValue(source.SkipBadRecords),
                 Split = source.SplitFrom(parse),
                 Seed = parse.GetValue(seed),
+                AllowOverlap = parse.GetValue(allowOverlap),
                 Scoring = parse.GetValue(scoring) switch
                 {
                     "first-slot" => OfflineScoring.FirstSlot,

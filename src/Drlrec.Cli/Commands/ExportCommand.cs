@@ -16,17 +16,16 @@ public static class ExportCommand
         var format = new Option<string>("--format") { Description = "Export format (only onnx for now)", DefaultValueFactory = _ => "onnx" };
         var output = new Option<string>("--out")
         {
-            Description = "The step graph to write (e.g. student.onnx); the list graph (NAME.list.onnx) and the vocabulary " +
-                          "(NAME.vocabulary.json) are written beside it. Files appear only when complete; existing ones are replaced.",
+            Description = "The step graph to write (e.g. student.onnx); beside it the list graph (NAME.list.onnx), the vocabulary " +
+                          "(NAME.vocabulary.json) and, for a model that encodes each candidate once per request (context_input " +
+                          "item_vector, the default), the serving split: the encode graph (NAME.encode.onnx), the cached step " +
+                          "graph (NAME.cached.onnx) and the slate graph (NAME.slate.onnx, a whole greedy slate in one call). " +
+                          "Every file records the SHA-256 of the model's weights and is served only with that model. Files " +
+                          "appear only when complete; existing ones are replaced.",
             Required = true,
         };
-        var quantize = new Option<string>("--quantize")
-        {
-            Description = "none: float32 graphs; int8: every linear map's weights int8 with a scale per output channel, activations " +
-                          "quantised per call (serve/rank --backend onnx take either)",
-            DefaultValueFactory = _ => "none",
-        };
-        quantize.AcceptOnlyFromAmong("none", "int8");
+        var quantize = CommonOptions.Quantize("none: float32 graphs; int8: every linear map's weights int8 with a scale per output " +
+                                              "channel, activations quantised per call (serve/rank --backend onnx take either)");
         var command = new Command("export", "Export a model's online network to ONNX (opset 17, float32 or int8): the serving step graph, " +
                                             "the encode, cached step and whole-slate graphs, the whole-list graph, and the vocabulary needed to encode requests.");
         foreach (var option in new Option[] { model, format, output, quantize }) command.Options.Add(option);

@@ -76,7 +76,7 @@ public static class QuickstartCommand
             Tables.Evaluation(report.Offline, "quickstart: offline evaluation on the test split");
             var (teacher, student, alone) = (result.Teacher, result.Student, result.StudentAlone);
             AnsiConsole.MarkupLineInterpolated(
-                $"{student.Name} − {alone.Name}: AUC {student.Test.Auc - alone.Test.Auc:+0.0000;-0.0000}, NDCG@10 {student.Test.Ndcg10 - alone.Test.Ndcg10:+0.0000;-0.0000}");
+                $"{student.Name} − {alone.Name}: AUC {student.Test.Auc - alone.Test.Auc:+0.0000;-0.0000;0.0000}, NDCG@10 {student.Test.Ndcg10 - alone.Test.Ndcg10:+0.0000;-0.0000;0.0000}");
             Tables.LatencyRatios(report.Latency);
             if (report.Online is { } online) Tables.Online(online);
             else AnsiConsole.MarkupLineInterpolated($"[yellow]online evaluation skipped:[/] {report.OnlineSkipped}");
@@ -98,7 +98,7 @@ public static class QuickstartCommand
             Line($"  distilled student          {files.Student}");
             Line($"  student alone              {files.StudentAlone}");
             Line($"  training curves            {string.Join("  ", files.Plots)}");
-            Line($"  ONNX student               {files.Onnx} (list graph {Path.GetFileName(files.OnnxList)}, vocabulary {Path.GetFileName(files.OnnxVocabulary)})");
+            Line($"  ONNX student               {files.Onnx} ({OnnxBeside(files)})");
             Line($"  sample /v1/rank requests   {requests}");
             AnsiConsole.MarkupLine("next:");
             Line($"  drlrec serve --model {files.Student}");
@@ -110,6 +110,13 @@ public static class QuickstartCommand
         }));
         return command;
     }
+
+    /// <summary>The files the student's export wrote beside its step graph, by name.</summary>
+    private static string OnnxBeside(QuickstartFiles files) => string.Join(", ", new[]
+    {
+        ("list graph", files.OnnxList), ("vocabulary", files.OnnxVocabulary), ("encode graph", files.OnnxEncode),
+        ("cached step graph", files.OnnxCached), ("slate graph", files.OnnxSlate),
+    }.Where(f => f.Item2 is not null).Select(f => $"{f.Item1} {Path.GetFileName(f.Item2)}"));
 
     /// <summary>A path or command on one line, never wrapped at the console's width, so that it can be copied.</summary>
     private static void Line(string text) => AnsiConsole.Profile.Out.Writer.WriteLine(text);

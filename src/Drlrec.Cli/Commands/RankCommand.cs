@@ -19,7 +19,7 @@ public static class RankCommand
         };
         var output = new Option<FileInfo>("--out")
         {
-            Description = "Answers in the /v1/rank answer shape, one line per request in the same order (written atomically)",
+            Description = "Answers in the /v1/rank answer shape plus \"line\" (the request's input line), one line per request in the same order (written atomically)",
             Required = true,
         };
         var backend = ScorerOptions.Backend();
@@ -31,7 +31,8 @@ public static class RankCommand
         };
         var skip = new Option<bool>("--skip-bad-records")
         {
-            Description = "Skip requests the service would refuse and report their count, instead of stopping at the first",
+            Description = "Skip requests the service would refuse (the first ones are listed with their line and reason; each answer " +
+                          "carries its request's input line) instead of stopping at the first",
         };
         var command = new Command("rank",
             "Re-rank a file of requests (JSON lines, the /v1/rank request shape) into a file of answers, without starting a server; " +
@@ -58,7 +59,14 @@ public static class RankCommand
             });
             AnsiConsole.MarkupLineInterpolated(
                 $"ranked {result.Ranked:N0} requests with {result.Model.Version} ({result.Model.Backend}, {workers} threads) in {result.Seconds:F1} s: [bold]{result.RequestsPerSecond:N0} requests/s[/]");
-            if (result.Skipped > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]skipped {result.Skipped:N0} refused requests[/] (--skip-bad-records)");
+            if (result.Skipped > 0)
+            {
+                // The answers carry their input line ("line"), so the skipped ones show as gaps; the first few are quoted here.
+                AnsiConsole.MarkupLineInterpolated($"[yellow]skipped {result.Skipped:N0} refused requests[/] (--skip-bad-records; each answer's \"line\" is its request's input line):");
+                foreach (string example in result.SkippedExamples) AnsiConsole.MarkupLineInterpolated($"  skipped {example}");
+                if (result.Skipped > result.SkippedExamples.Count)
+                    AnsiConsole.MarkupLineInterpolated($"  ... and {result.Skipped - result.SkippedExamples.Count:N0} more");
+            }
             Report.Wrote(target);
             return 0;
         }));

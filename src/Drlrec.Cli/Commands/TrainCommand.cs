@@ -24,6 +24,7 @@ public static class TrainCommand
         };
         var resume = new ResumeOption();
         var run = new RunOptions();
+        var sizes = new ModelSizeOptions("", withEmbeddingDim: true);
         var command = new Command("train", "Train a Q-network with Double DQN on logged lists (early stopping on a validation split).");
         command.Options.Add(role);
         command.Options.Add(output);
@@ -31,10 +32,11 @@ public static class TrainCommand
         run.AddTo(command);
         run.AddDistributedTo(command);
         run.AddStreamingTo(command);
+        sizes.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string? resumed = resume.Folder(parse, command);
-            var config = resumed is null ? run.Build(parse, new RunConfig(), role) : ResumeOption.ConfigOf(resumed);
+            var config = resumed is null ? run.Build(parse, new RunConfig(), role, typed: config => sizes.Apply(parse, config)) : ResumeOption.ConfigOf(resumed);
             string folder = resumed ?? ResumeOption.Output(parse, output);
             using var quiet = RankConsole.OnlyRootPrints(DataParallel.Open(config.Trainer.Distributed));
             var data = Busy.While($"loading {config.Data.Source}", () => DataLoader.PrepareForTraining(config));

@@ -56,12 +56,9 @@ public sealed class BenchmarkOptions
 
     public Option<int> Seed { get; } = CommonOptions.Seed("Seed of the pool candidates");
 
-    public Option<string> Quantize { get; } = new("--quantize")
-    {
-        Description = "int8 (with --backend onnx): time each model twice side by side, its float32 export then its int8 export " +
-                      "(rows carry precision fp32/int8); none: float32 only",
-        DefaultValueFactory = _ => "none",
-    };
+    public Option<string> Quantize { get; } = CommonOptions.Quantize(
+        "int8 (with --backend onnx): time each model twice side by side, its float32 export then its int8 export " +
+        "(rows carry precision fp32/int8); none: float32 only");
 
     public Option<string> SlateGraph { get; } = new("--slate-graph")
     {
@@ -79,7 +76,6 @@ public sealed class BenchmarkOptions
     public BenchmarkOptions()
     {
         Backend.AcceptOnlyFromAmong("torch", "onnx");
-        Quantize.AcceptOnlyFromAmong("none", "int8");
         SlateGraph.AcceptOnlyFromAmong("on", "off", "both");
     }
 

@@ -3,7 +3,10 @@ using Drlrec.Data;
 
 namespace Drlrec.Cli.Output;
 
-/// <summary>Turns expected failures (bad input, bad options) into a clear message and exit code 1.</summary>
+/// <summary>
+/// How the CLI fails: one line <c>error: MESSAGE</c> on stderr (<see cref="CliConsoles.Error"/>), never wrapped, and a
+/// non-zero exit code. Expected failures (bad input, bad options) exit <see cref="BadInput"/>.
+/// </summary>
 public static class CliErrors
 {
     public const int BadInput = 1;
@@ -18,9 +21,39 @@ public static class CliErrors
                                       or ArgumentException or InvalidOperationException or InvalidDataException
                                       or System.Text.Json.JsonException or IOException or HttpRequestException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            Distributed.MpiWorld.AbortIfRunning(BadInput, e.Message);
-            return BadInput;
+            return Fail(OneLine(e));
         }
     }
+
+    /// <summary>Writes <paramref name="message"/> as the one error line (ending an MPI job's other ranks) and returns
+    /// <see cref="BadInput"/>.</summary>
+    public static int Fail(string message)
+    {
+        Write(message);
+        Distributed.MpiWorld.AbortIfRunning(BadInput, message);
+        return BadInput;
+    }
+
+    /// <summary>The error line: "error:" (red on a terminal), then the message written as it is, so that not even a
+    /// terminal's console width breaks it.</summary>
+    public static void Write(string message)
+    {
+        var console = CliConsoles.Error;
+        console.Markup("[red]error:[/] ");
+        console.Profile.Out.Writer.WriteLine(OneLine(message));
+        console.Profile.Out.Writer.Flush();
+    }
+
+    /// <summary>An exception's message on one line, without the "(Parameter 'x')" an <see cref="ArgumentException"/>
+    /// appends (the message names what was wrong in the user's terms).</summary>
+    public static string OneLine(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentException { ParamName: { } name }) message = message.Replace($" (Parameter '{name}')", "");
+        return OneLine(message);
+    }
+
+    /// <summary>The message's non-empty lines, trimmed and joined by "; ".</summary>
+    public static string OneLine(string message) =>
+        string.Join("; ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

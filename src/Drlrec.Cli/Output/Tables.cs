@@ -16,7 +16,10 @@ public static class Tables
         foreach (var (name, b) in report.Baselines)
             table.AddRow($"[grey]{Markup.Escape(name)} (baseline)[/]", F(b.Auc), F(b.Gauc), F(b.Ndcg5), F(b.Ndcg10), "-");
         table.Caption($"{Markup.Escape(report.Data)}: {report.TestLists:N0} test lists, {report.TestItems:N0} items");
+        if (!report.HeldOut) table.Title($"{Markup.Escape(title)} [red]NOT HELD OUT[/]");
         AnsiConsole.Write(table);
+        if (!report.HeldOut)
+            AnsiConsole.MarkupLineInterpolated($"[red]not held out[/] (--allow-overlap): {report.HeldOutBasis}");
     }
 
     public static void Parameters(TrainResult result)
@@ -105,23 +108,32 @@ public static class Tables
     public static void Online(Workflows.OnlineReport report)
     {
         string window = report.Candidates is { } top
-            ? $"; the models re-rank the upstream ranker's top {top} of {report.World.CandidatesPerRequest} candidates, the baselines order all"
+            ? $"; the models and the diversity re-rank re-rank the upstream ranker's top {top} of {report.World.CandidatesPerRequest} candidates, the other baselines order all"
             : "";
-        var table = new Table().Title($"online evaluation: {report.Requests:N0} simulated requests (seed {report.Seed}), expected clicks per list{window}")
+        string exit = report.World.Exit > 0 ? $", session exit {report.World.Exit:0.###}" : "";
+        var table = new Table().Title($"online evaluation: {report.Requests:N0} simulated requests (seed {report.Seed}{exit}), expected clicks per list{window}")
             // Each interval under its value, so that the table fits 80 columns (redirected output has no wider console).
             .AddColumn(new TableColumn("policy").NoWrap())
-            .AddColumns("clicks/list\n95% CI", "vs upstream order\n95% CI");
+            .AddColumns("clicks/list\n95% CI", "vs upstream order,\nvs diversity re-rank\n(95% CIs)");
         foreach (var m in report.Models)
             table.AddRow(Markup.Escape(m.Name), $"[bold]{m.ClicksPerList:F3}[/]\n{Interval(m.Ci95)}",
-                $"{m.VsUpstream.Difference:+0.000;-0.000} ({m.VsUpstream.Relative:+0.0%;-0.0%})\n{Interval(m.VsUpstream.Ci95)}" +
-                (m.VsUpstream.Distinguishable ? "" : "\nnot distinguishable from 0"));
+                Difference(m.VsUpstream) + "\n" + Difference(m.VsDiversityRerank));
         foreach (var (_, b) in report.Baselines)
-            table.AddRow($"[grey]{Markup.Escape(b.Name)} (baseline)[/]", $"{b.ClicksPerList:F3}\n{Interval(b.Ci95)}", "");
+        {
+            string tuned = b.Tuned is { } d ? $"\n[grey](λ {d.Lambda:0.##}, decay {d.Decay:0.##})[/]" : "";
+            table.AddRow($"[grey]{Markup.Escape(b.Name)} (baseline)[/]{tuned}", $"{b.ClicksPerList:F3}\n{Interval(b.Ci95)}", "");
+        }
         AnsiConsole.Write(table);
+        var gain = report.OracleLookaheadGain;
+        AnsiConsole.WriteLine($"planning ahead (oracle lookahead − greedy): {gain.Difference:+0.000;-0.000;0.000} clicks/list " +
+                              $"({gain.Relative:+0.0%;-0.0%;0.0%}), 95% CI [{gain.Ci95[0]:+0.000;-0.000;0.000}, {gain.Ci95[1]:+0.000;-0.000;0.000}]");
         foreach (var c in report.Int8VsFp32)
             AnsiConsole.MarkupLineInterpolated(
-                $"{c.Model} vs {c.Against}: [bold]{c.Difference:+0.0000;-0.0000}[/] clicks/list ({c.Relative:+0.00%;-0.00%}), 95% CI [[{c.Ci95[0]:+0.0000;-0.0000}, {c.Ci95[1]:+0.0000;-0.0000}]] over the same requests");
+                $"{c.Model} vs {c.Against}: [bold]{c.Difference:+0.0000;-0.0000;0.0000}[/] clicks/list ({c.Relative:+0.00%;-0.00%;0.00%}), 95% CI [[{c.Ci95[0]:+0.0000;-0.0000;0.0000}, {c.Ci95[1]:+0.0000;-0.0000;0.0000}]] over the same requests");
     }
+
+    private static string Difference(Workflows.OnlineDifference d) =>
+        $"{d.Difference:+0.000;-0.000;0.000} ({d.Relative:+0.0%;-0.0%;0.0%})\n{Interval(d.Ci95)}" + (d.Distinguishable ? "" : "\nnot distinguishable\nfrom 0");
 
     private static string Interval(double[] ci) => Markup.Escape($"[{ci[0]:F3}, {ci[1]:F3}]");
 

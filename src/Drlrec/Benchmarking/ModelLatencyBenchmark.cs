@@ -443,8 +443,9 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
         folder = Directory.CreateTempSubdirectory("drlrec-bench-onnx-").FullName;
         var export = Onnx.OnnxExporter.Export(model, Path.Combine(folder, "model.onnx"), precision);
         Bytes = new[] { export.Path, export.EncodePath, export.CachedStepPath }.OfType<string>().Sum(f => new FileInfo(f).Length);
-        lists = new Onnx.OnnxListScorer(export.ListPath, threads);
-        steps = new Onnx.OnnxStepScorer(export.Path, threads, wholeSlates);
+        // Opened as every pairing of a graph with a checkpoint is: checked to be this model's.
+        lists = Onnx.OnnxServing.OpenListFor(model, export.ListPath, threads);
+        steps = Onnx.OnnxServing.OpenFor(model, export.Path, threads, wholeSlates);
         Precision = Onnx.OnnxPrecisions.Name(precision);
         SlateCalls = steps.RanksWholeSlates ? "one" : "per_slot";
         if (settings is not null)

@@ -87,6 +87,10 @@ public sealed class LoadedModel : IDisposable
     public FeatureVocabulary Vocabulary => Header.Vocabulary;
     public string Name => Header.Name;
 
+    /// <summary>The <see cref="ModelFingerprint"/> of the online network (computed on first use).</summary>
+    public string Fingerprint => fingerprint ??= ModelFingerprint.Of(Online);
+    private string? fingerprint;
+
     /// <summary>The data settings the model was trained with (source, split fractions, list length, simulator);
     /// the defaults for a model made otherwise.</summary>
     public DataConfig TrainingData => Header.RunConfig?.Data ?? new DataConfig();
@@ -116,7 +120,23 @@ public static class ModelCheckpoint
         });
 
     /// <summary>Loads <paramref name="pathOrFolder"/>: a model file, or a run folder holding <see cref="FileName"/>.</summary>
-    public static LoadedModel Load(string pathOrFolder)
+    public static LoadedModel Load(string pathOrFolder) => Open(pathOrFolder, (path, zip, header) =>
+    {
+        var online = Build(header, "online");
+        var target = Build(header, "target");
+        CheckpointZip.ReadModule(zip, path, "online.weights", online);
+        CheckpointZip.ReadModule(zip, path, "target.weights", target);
+        online.eval();
+        target.eval();
+        return new LoadedModel(header, online, target, path, new FileInfo(path).Length);
+    });
+
+    /// <summary>The header of <paramref name="pathOrFolder"/> (checked as <see cref="Load"/> checks it), without building
+    /// the networks: what a model was trained on, for example.</summary>
+    public static CheckpointHeader ReadHeader(string pathOrFolder) => Open(pathOrFolder, (_, _, header) => header);
+
+    /// <summary>Finds, reads and verifies a model file, then <paramref name="read"/>s it: (path, zip, upgraded header).</summary>
+    private static T Open<T>(string pathOrFolder, Func<string, ZipArchive, CheckpointHeader, T> read)
     {
         string path = Directory.Exists(pathOrFolder) ? System.IO.Path.Combine(pathOrFolder, FileName) : pathOrFolder;
         if (!File.Exists(path))
@@ -129,14 +149,7 @@ public static class ModelCheckpoint
             if (!CheckpointHeader.ReadableFormats.Contains(header.Format))
                 throw new InvalidDataException($"{path}: format '{header.Format}', expected one of {string.Join(", ", CheckpointHeader.ReadableFormats)}");
             if (header.Format != CheckpointHeader.UnverifiedFormat) CheckpointZip.Verify(path, file);
-            header = header.Upgraded();
-            var online = Build(header, "online");
-            var target = Build(header, "target");
-            CheckpointZip.ReadModule(zip, path, "online.weights", online);
-            CheckpointZip.ReadModule(zip, path, "target.weights", target);
-            online.eval();
-            target.eval();
-            return new LoadedModel(header, online, target, path, new FileInfo(path).Length);
+            return read(path, zip, header.Upgraded());
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or IOException && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {

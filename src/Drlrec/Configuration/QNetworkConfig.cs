@@ -15,7 +15,21 @@ public enum ContextInput
 
 /// <summary>
 /// Sizes of a Q-network. Teacher and student share the architecture and differ only here
-/// (reference: teacher d = 16, student d = 8; hint size 32; two heads).
+/// (reference: teacher d = 16, student d = 8; hint size 32; two heads). With F fields the network is
+/// <code>
+///   field bags [F, d] → field attention → item vector F·d → (state projection to D) → sequence attention D
+///   → GRU D → MLP D → m → m/2 → H (hint) → Q
+/// </code>
+/// and its trainable parameters, with V embedding rows and F_dense dense fields, number
+/// <code>
+///   V·d + F_dense·d + (4d² + 4d) + 2d                    embedding, dense projection, field attention, field norm
+///   + [D ≠ F·d] (F·d·D + D)                              state projection
+///   + (4D² + 4D) + 2D + (6D² + 6D)                       sequence attention, sequence norm, GRU
+///   + (D·m + m) + (m·⌊m/2⌋ + ⌊m/2⌋) + (⌊m/2⌋·H + H)      MLP
+///   + (H + 1)                                             Q head
+/// </code>
+/// (docs/method.md, "Model sizes"). The defaults (D = F·d, m = ⌊D/2⌋) are the architecture of every checkpoint written
+/// before these knobs existed, parameter for parameter.
 /// </summary>
 public sealed record QNetworkConfig
 {
@@ -25,14 +39,27 @@ public sealed record QNetworkConfig
     /// <summary>Heads of the self-attention across the F fields of one item. Must divide d. Default 2.</summary>
     public int FieldHeads { get; init; } = 2;
 
-    /// <summary>Heads of the causal self-attention across list positions. Must divide F·d. Default 2.</summary>
+    /// <summary>Heads of the causal self-attention across list positions. Must divide the state width D. Default 2.</summary>
     public int SequenceHeads { get; init; } = 2;
 
-    /// <summary>Size of the hint vector g_t, the MLP's last layer that the Hint loss matches. Default 32.</summary>
+    /// <summary>
+    /// D: width of the state. When it differs from F·d, a learned linear map projects each F·d item vector to D before
+    /// the sequence attention, so the sequence attention, the GRU state and the MLP input are D wide (their parameters
+    /// grow as D², the embeddings as d: the knob that shrinks a student below what a smaller d alone can). Default 0:
+    /// D = F·d and no projection.
+    /// </summary>
+    public int StateDim { get; init; }
+
+    /// <summary>m: width of the MLP's first hidden layer; the second is ⌊m/2⌋. At least 2 when set. Default 0: m = ⌊D/2⌋
+    /// (the MLP D → D/2 → D/4 → H).</summary>
+    public int MlpWidth { get; init; }
+
+    /// <summary>H: size of the hint vector g_t, the MLP's last layer that the Hint loss matches. Default 32.</summary>
     public int HintDim { get; init; } = 32;
 
-    /// <summary>Dropout on item vectors and hidden MLP layers during training. Default 0.1 (the reference's 0.3 learned
-    /// more slowly and ended lower on the MovieLens validation split: 0.694 vs 0.701 AUC).</summary>
+    /// <summary>Dropout on item vectors (after the state projection, when there is one) and hidden MLP layers during
+    /// training. Default 0.1 (the reference's 0.3 learned more slowly and ended lower on the MovieLens validation split:
+    /// 0.694 vs 0.701 AUC).</summary>
     public double Dropout { get; init; } = 0.1;
 
     /// <summary>Where the context fields enter. Default <see cref="Configuration.ContextInput.ItemVector"/> (measured
@@ -43,17 +70,34 @@ public sealed record QNetworkConfig
     public static QNetworkConfig Teacher { get; } = new();
     public static QNetworkConfig Student { get; } = new() { EmbeddingDim = 8 };
 
-    /// <summary>F·d, the width of item vectors, the GRU state and the MLP input.</summary>
+    /// <summary>F·d, the width of item vectors after the field attention.</summary>
     public int ItemDim(int fields) => fields * EmbeddingDim;
+
+    /// <summary>D, the width of the sequence attention, the GRU state and the MLP input: <see cref="StateDim"/>, or F·d.</summary>
+    public int StateWidth(int fields) => StateDim > 0 ? StateDim : ItemDim(fields);
+
+    /// <summary>True when item vectors are projected from F·d to a state width D ≠ F·d.</summary>
+    public bool ProjectsState(int fields) => StateWidth(fields) != ItemDim(fields);
+
+    /// <summary>The MLP's hidden widths (m, ⌊m/2⌋).</summary>
+    public (int First, int Second) MlpWidths(int fields)
+    {
+        int first = MlpWidth > 0 ? MlpWidth : StateWidth(fields) / 2;
+        return (first, first / 2);
+    }
 
     public void Validate(int fields)
     {
         if (EmbeddingDim < 1 || HintDim < 1) throw new ArgumentException("EmbeddingDim and HintDim must be positive");
+        if (StateDim < 0) throw new ArgumentException($"StateDim ({StateDim}) must be 0 (F·d, no projection) or positive");
+        if (MlpWidth is < 0 or 1) throw new ArgumentException($"MlpWidth ({MlpWidth}) must be 0 (half the state width) or at least 2");
         if (FieldHeads < 1 || EmbeddingDim % FieldHeads != 0)
             throw new ArgumentException($"FieldHeads ({FieldHeads}) must divide EmbeddingDim ({EmbeddingDim})");
-        if (SequenceHeads < 1 || ItemDim(fields) % SequenceHeads != 0)
-            throw new ArgumentException($"SequenceHeads ({SequenceHeads}) must divide F·d ({ItemDim(fields)})");
+        int width = StateWidth(fields);
+        if (SequenceHeads < 1 || width % SequenceHeads != 0)
+            throw new ArgumentException($"SequenceHeads ({SequenceHeads}) must divide the state width D ({width}{(StateDim > 0 ? "" : " = F·d")})");
         if (Dropout is < 0 or >= 1) throw new ArgumentException("Dropout must be in [0, 1)");
-        if (ItemDim(fields) < 4) throw new ArgumentException("F·d must be at least 4 (the MLP halves it twice)");
+        if (MlpWidths(fields).Second < 1)
+            throw new ArgumentException($"the state width D ({width}) must be at least 4 when MlpWidth is not set (the MLP halves it twice)");
     }
 }

@@ -86,9 +86,19 @@ public sealed record RunConfig
         {
             Check(model.EmbeddingDim >= 1, "model.embedding_dim", model.EmbeddingDim, "at least 1");
             Check(model.HintDim >= 1, "model.hint_dim", model.HintDim, "at least 1");
+            Check(model.StateDim >= 0, "model.state_dim", model.StateDim, "0 (F·d, no projection) or more");
+            Check(model.MlpWidth is 0 or >= 2, "model.mlp_width", model.MlpWidth, "0 (half the state width) or at least 2");
+            Check(model.FieldHeads >= 1 && model.EmbeddingDim % model.FieldHeads == 0, "model.field_heads", model.FieldHeads,
+                $"at least 1 and divide model.embedding_dim ({model.EmbeddingDim})");
+            Check(model.SequenceHeads >= 1, "model.sequence_heads", model.SequenceHeads, "at least 1 (and divide the state width)");
+            if (model.StateDim > 0)
+                Check(model.StateDim % model.SequenceHeads == 0, "model.state_dim", model.StateDim, $"divisible by model.sequence_heads ({model.SequenceHeads})");
             Check(Finite(model.Dropout) && model.Dropout >= 0 && model.Dropout < 1, "model.dropout", model.Dropout, "at least 0 and below 1");
         }
         Distill?.Validate();
+        // The simulator's settings matter (and are checked) only when it is the source; it lists L items per list.
+        if (string.Equals(Data.Source, "synthetic", StringComparison.OrdinalIgnoreCase))
+            (Data.Synthetic with { ListLength = Data.MaxListLength }).Validate();
     }
 
     /// <summary>

@@ -29,7 +29,10 @@ public sealed record BaselineScores(
     public static BaselineScores From(OfflineMetrics m) => new(m.Auc, m.Gauc, m.Ndcg5, m.Ndcg10);
 }
 
-/// <summary>What <c>drlrec evaluate --json</c> writes.</summary>
+/// <summary>What <c>drlrec evaluate --json</c> writes. <paramref name="HeldOut"/>: no test list was among the lists any
+/// model trained or validated on (<see cref="HeldOutCheck"/>); false only under <c>--allow-overlap</c>, with
+/// <paramref name="OverlapLists"/> such test lists (null: not checkable) and <paramref name="HeldOutBasis"/> saying how
+/// it was established.</summary>
 public sealed record EvaluationReport(
     IReadOnlyList<ModelScores> Models,
     IReadOnlyDictionary<string, BaselineScores> Baselines,
@@ -37,7 +40,10 @@ public sealed record EvaluationReport(
     int TestLists,
     int TestItems,
     OfflineScoring Scoring = OfflineScoring.Logged,
-    SplitMode Split = SplitMode.Time);
+    SplitMode Split = SplitMode.Time,
+    bool HeldOut = true,
+    int? OverlapLists = 0,
+    string HeldOutBasis = "the split of the data each model was trained on");
 
 /// <summary>Scores saved models and the baselines on the same test lists with the same metric code.</summary>
 public static class OfflineEvaluation

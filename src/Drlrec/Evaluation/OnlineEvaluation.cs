@@ -9,7 +9,9 @@ namespace Drlrec.Evaluation;
 public sealed record PolicyClicks(string Policy, double Mean, double CiLow, double CiHigh, IReadOnlyList<double> PerSeed);
 
 /// <summary>Expected clicks of every policy on every simulated request: [policy][request], requests in seed order.</summary>
-public sealed record OnlineClicks(IReadOnlyList<string> Policies, double[][] PerRequest, IReadOnlyList<int> Seeds, int RequestsPerSeed)
+/// <param name="DiversityTuned">The diversity re-rank's parameters, tuned per seed on that seed's validation requests.</param>
+public sealed record OnlineClicks(IReadOnlyList<string> Policies, double[][] PerRequest, IReadOnlyList<int> Seeds, int RequestsPerSeed,
+    IReadOnlyList<DiversityRerank> DiversityTuned)
 {
     public double[] Of(string policy) => PerRequest[Policies.ToList().IndexOf(policy)];
 
@@ -32,17 +34,18 @@ public sealed record OnlineClicks(IReadOnlyList<string> Policies, double[][] Per
 /// the simulator's click model gives each list's expected clicks exactly (the sum of its click probabilities, so no
 /// Bernoulli noise is added). Per seed, a fresh set of requests. Models re-rank greedily with <see cref="SlateRanker"/>,
 /// seeing each candidate with the upstream ranker's score and rank; the baselines are the upstream ranker's own order,
-/// the (noisier) logging policy, a random order and, as references no learner can reach, the simulator's greedy oracle
-/// (which knows the true click model) and that oracle with one step of lookahead (its gain over the greedy oracle is
-/// what planning ahead is worth in the simulated world).
+/// the hand-written <see cref="DiversityRerank"/> of it (tuned per seed on validation requests of a stream of their
+/// own), the (noisier) logging policy, a random order and, as references no learner can reach, the simulator's greedy
+/// oracle (which knows the true click model) and that oracle with one step of lookahead (its gain over the greedy
+/// oracle is what planning ahead is worth in the simulated world).
 /// </summary>
 public static class OnlineEvaluation
 {
-    public const string Upstream = "upstream-order", Logging = "logging-policy", Random = "random", Oracle = "oracle (greedy)",
-        OracleLookahead = "oracle (lookahead)";
+    public const string Upstream = "upstream-order", Diversity = "diversity re-rank", Logging = "logging-policy", Random = "random",
+        Oracle = "oracle (greedy)", OracleLookahead = "oracle (lookahead)";
 
     /// <summary>The baselines, in report order.</summary>
-    public static IReadOnlyList<string> Baselines { get; } = [Upstream, Logging, Random, Oracle, OracleLookahead];
+    public static IReadOnlyList<string> Baselines { get; } = [Upstream, Diversity, Logging, Random, Oracle, OracleLookahead];
 
     /// <summary>Per seed: the mean over that seed's requests; reported: the mean over seeds and its 95% Student-t interval.</summary>
     public static IReadOnlyList<PolicyClicks> Run(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
@@ -53,9 +56,10 @@ public static class OnlineEvaluation
     }
 
     /// <summary>Expected clicks of the models and the baselines on the same requests (per seed, a fresh seeded set).</summary>
-    /// <param name="rerankTop">When set, the models re-rank the upstream ranker's top N of each request's candidates (the
-    /// list a ranking stage hands a re-ranker in production); by default they see every candidate. The baselines always
-    /// work on the whole request.</param>
+    /// <param name="rerankTop">When set, the models and the diversity re-rank re-rank the upstream ranker's top N of each
+    /// request's candidates (the list a ranking stage hands a re-ranker in production); by default they see every
+    /// candidate. The other baselines always work on the whole request (the upstream order is the same list either way;
+    /// the oracles may take candidates outside the window).</param>
     public static OnlineClicks Measure(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
         int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null)
     {
@@ -66,8 +70,13 @@ public static class OnlineEvaluation
         var history = models.Any(m => UserHistory.In(m.Ranker.Schema)) ? UserHistory.Totals(simulator.GenerateLogs()) : null;
         var names = models.Select(m => m.Name).Concat(Baselines).ToArray();
         var perRequest = names.Select(_ => new double[requests * seeds.Count]).ToArray();
+        var tuned = new List<DiversityRerank>();
         for (int s = 0; s < seeds.Count; s++)
         {
+            // Tuned on requests of a generator of their own, before and apart from the reported ones.
+            var diversity = DiversityRerank.Tune(simulator,
+                DiversityRerank.ValidationRequests(simulator, seeds[s], DiversityRerank.ValidationRequestCount, rerankTop));
+            tuned.Add(diversity);
             var rng = new System.Random(seeds[s]);
             for (int r = 0; r < requests; r++)
             {
@@ -82,14 +91,15 @@ public static class OnlineEvaluation
                 }
                 int b = models.Count;
                 perRequest[b][at] = simulator.ExpectedClicks(request, simulator.UpstreamOrder(request));
-                perRequest[b + 1][at] = simulator.ExpectedClicks(request, simulator.LoggingPolicyOrder(request, rng));
-                perRequest[b + 2][at] = simulator.ExpectedClicks(request, simulator.RandomOrder(request, rng));
-                perRequest[b + 3][at] = simulator.ExpectedClicks(request, simulator.OracleOrder(request));
-                perRequest[b + 4][at] = simulator.ExpectedClicks(request, simulator.LookaheadOracleOrder(request));
+                perRequest[b + 1][at] = simulator.ExpectedClicks(shown, diversity.Order(simulator, shown));
+                perRequest[b + 2][at] = simulator.ExpectedClicks(request, simulator.LoggingPolicyOrder(request, rng));
+                perRequest[b + 3][at] = simulator.ExpectedClicks(request, simulator.RandomOrder(request, rng));
+                perRequest[b + 4][at] = simulator.ExpectedClicks(request, simulator.OracleOrder(request));
+                perRequest[b + 5][at] = simulator.ExpectedClicks(request, simulator.LookaheadOracleOrder(request));
                 onRequest?.Invoke(1);
             }
         }
-        return new OnlineClicks(names, perRequest, seeds, requests);
+        return new OnlineClicks(names, perRequest, seeds, requests, tuned);
     }
     /// <summary>Refuses a re-rank window the simulator cannot honour: it must hold a list and fit in a request.</summary>
     /// <param name="owner">The setting's name in the message (e.g. "--candidates").</param>

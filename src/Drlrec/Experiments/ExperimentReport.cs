@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Drlrec.Benchmarking;
 using Drlrec.Evaluation;
 using Drlrec.IO;
@@ -12,7 +13,11 @@ public sealed record VariantSummary(
     string Dataset, string Variant, string? SweepParameter, int? SweepValue, int Seeds,
     double AucMean, double AucStd, double? AucCentredMean, double? AucCentredStd, double GaucMean, double GaucStd, double Ndcg10Mean, double Ndcg10Std,
     double ParamsRatio, double? LatencyRatio, double? PoolRatio, double? OnlineMean, double? OnlineCiLow, double? OnlineCiHigh,
-    double TrainSeconds);
+    double TrainSeconds)
+{
+    /// <summary>The size's name in a student_size sweep.</summary>
+    public string? Size { get; init; }
+}
 
 /// <summary>A paired difference A − B over the seeds both have, with its 95% interval.</summary>
 public sealed record PairedComparison(string Dataset, string Metric, string A, string B, double Difference, double Low, double High,
@@ -37,16 +42,16 @@ public static class ExperimentReport
                     rows.Average(r => r.Gauc), Statistics.Std(rows.Select(r => r.Gauc).ToList()),
                     rows.Average(r => r.Ndcg10), Statistics.Std(rows.Select(r => r.Ndcg10).ToList()), rows.Average(r => r.ParamsRatio),
                     Mean(rows.Select(r => r.LatencyP50Ratio)), Mean(rows.Select(r => r.PoolP50Ratio)),
-                    clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds));
+                    clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds)) { Size = rows[0].Size };
             }).ToList();
 
     /// <summary>
     /// The comparisons the paper makes, each as a paired difference over seeds (the same seed's split, teacher and
     /// requests) with a 95% Student-t interval: the DRL-Rec student (the distill variant with every part on) against
     /// every other variant; the main teacher against every other teacher variant (e.g. gamma = 0) and against the student
-    /// alone (the advantage distillation has to transfer); every variant against item popularity (AUC, GAUC) and the
-    /// upstream order (online clicks). A difference whose interval holds 0 is not
-    /// distinguishable from zero with these seeds.
+    /// alone (the advantage distillation has to transfer); every variant against item popularity (AUC, GAUC) and, in
+    /// online clicks, the upstream order and the tuned diversity re-rank; every teacher variant against the greedy and the
+    /// lookahead oracle (online clicks). A difference whose interval holds 0 is not distinguishable from zero with these seeds.
     /// </summary>
     public static IReadOnlyList<PairedComparison> Compare(ExperimentResult result)
     {
@@ -76,13 +81,21 @@ public static class ExperimentReport
                 if (teacher is not null)
                     foreach (var other in result.Spec.Variants.Where(v => v.Name != teacher && v.Kind is VariantKind.Teacher or VariantKind.Student))
                         Add(metric, teacher, Metric(teacher, value), other.Name, Metric(other.Name, value));
-                var (baseline, baselineValue) = metric switch
+                if (metric == "online_clicks")
                 {
-                    "online_clicks" => (OnlineEvaluation.Upstream, (Func<BaselineRow, double?>)(b => b.OnlineClicks)),
-                    "gauc" => (OfflineEvaluation.ItemPopularity, b => b.Gauc),
-                    _ => (OfflineEvaluation.ItemPopularity, b => b.Auc),
-                };
-                foreach (string v in variants) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, baselineValue));
+                    foreach (string v in variants)
+                    {
+                        bool isTeacher = result.Spec.Variants.Any(x => x.Name == v && x.Kind == VariantKind.Teacher);
+                        string[] against = isTeacher
+                            ? [OnlineEvaluation.Upstream, OnlineEvaluation.Diversity, OnlineEvaluation.Oracle, OnlineEvaluation.OracleLookahead]
+                            : [OnlineEvaluation.Upstream, OnlineEvaluation.Diversity];
+                        foreach (string baseline in against) Add(metric, v, Metric(v, value), baseline, Baseline(baseline, b => b.OnlineClicks));
+                    }
+                    continue;
+                }
+                Func<BaselineRow, double?> popularity = metric == "gauc" ? b => b.Gauc : b => b.Auc;
+                foreach (string v in variants)
+                    Add(metric, v, Metric(v, value), OfflineEvaluation.ItemPopularity, Baseline(OfflineEvaluation.ItemPopularity, popularity));
             }
         }
         return comparisons;
@@ -92,7 +105,7 @@ public static class ExperimentReport
         spec.Base is { } b && b.TryGetProperty("data", out var data) && data.TryGetProperty("split", out var split)
             && split.GetString() == "user_time" ? Configuration.SplitMode.UserTime : Configuration.SplitMode.Time;
 
-    private static bool IsFullDrlRec(ExperimentVariant variant)
+    internal static bool IsFullDrlRec(ExperimentVariant variant)
     {
         var d = (variant.Distill ?? new Configuration.DistillConfig()).Resolve();
         return d.Method == Configuration.DistillMethod.DrlRec && d.ExploreFilter && d.Confidence && d.Kl && d.Hint;
@@ -105,13 +118,15 @@ public static class ExperimentReport
         AtomicFile.WriteAllText(Path.Combine(folder, "results.json"), Json.Serialize(new
         {
             result.Spec.Name, result.Seconds, result.Rows, result.Baselines, Summary = Summarise(result), Comparisons = Compare(result),
+            Frontier = CompressionFrontier.Of(result),
         }) + "\n");
         var csv = new StringBuilder();
-        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds");
+        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds,size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds");
         foreach (var r in result.Rows)
             csv.AppendLine(string.Join(",", Quote(r.Dataset), r.Seed, Quote(r.Variant), r.Kind, r.SweepParameter ?? "", N(r.SweepValue),
                 N(r.Auc), N(r.AucCentred), N(r.Gauc), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
-                N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds)));
+                N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds),
+                Quote(r.Size ?? ""), r.Bytes?.ToString(CultureInfo.InvariantCulture) ?? "", N(r.BytesRatio), N(r.SlateMsP50), N(r.SlateP50Ratio), N(r.TrainCpuSeconds)));
         AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), csv.ToString());
     }
 
@@ -136,9 +151,15 @@ public static class ExperimentReport
                 ? "Split: each user's latest lists are the test (and, before them, validation) lists."
                 : "Split: the latest lists of the whole log are the test (and, before them, validation) lists.").AppendLine();
             if (rows.Any(r => r.OnlineMean is not null))
-                md.AppendLine($"Online: {result.Spec.OnlineRequests} simulated requests per seed; the models re-rank " +
+            {
+                var tuned = result.Baselines.Where(b => b.Dataset == dataset && b.Tuned is not null).OrderBy(b => b.Seed)
+                    .Select(b => $"seed {b.Seed}: λ {b.Tuned!.Lambda:0.##}, decay {b.Tuned.Decay:0.##}").ToList();
+                md.AppendLine($"Online: {result.Spec.OnlineRequests} simulated requests per seed; the models and the {OnlineEvaluation.Diversity} re-rank " +
                               (result.Spec.OnlineCandidates is { } top ? $"the upstream ranker's top {top} candidates of each request" : "all of each request's candidates") +
-                              ", the baselines order the whole request.").AppendLine();
+                              ", the other baselines order the whole request." +
+                              (tuned.Count > 0 ? $" The {OnlineEvaluation.Diversity} is tuned per seed on {DiversityRerank.ValidationRequestCount} validation requests of its own ({string.Join("; ", tuned)})." : ""))
+                    .AppendLine();
+            }
             md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
             md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var s in rows)
@@ -160,11 +181,16 @@ public static class ExperimentReport
                 md.AppendLine("| metric | A | B | A − B | 95% CI | seeds | distinguishable from 0 |");
                 md.AppendLine("|---|---|---|---|---|---|---|");
                 foreach (var c in comparisons)
-                    md.AppendLine($"| {c.Metric} | {c.A} | {c.B} | {c.Difference:+0.0000;-0.0000} | " +
-                                  $"{(double.IsNaN(c.Low) ? "n/a" : $"[{c.Low:+0.0000;-0.0000}, {c.High:+0.0000;-0.0000}]")} | {c.Seeds} | {(c.Distinguishable ? "yes" : "no")} |");
+                    md.AppendLine($"| {c.Metric} | {c.A} | {c.B} | {c.Difference:+0.0000;-0.0000;0.0000} | " +
+                                  $"{(double.IsNaN(c.Low) ? "n/a" : $"[{c.Low:+0.0000;-0.0000;0.0000}, {c.High:+0.0000;-0.0000;0.0000}]")} | {c.Seeds} | {(c.Distinguishable ? "yes" : "no")} |");
                 md.AppendLine();
             }
             foreach (string plot in Plot(result, summaries, dataset, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
+            foreach (var frontier in CompressionFrontier.Of(result).Where(f => f.Dataset == dataset))
+            {
+                CompressionFrontier.WriteMarkdown(md, frontier);
+                foreach (string plot in CompressionFrontier.Plot(frontier, folder)) md.AppendLine($"![{plot}]({plot})").AppendLine();
+            }
         }
         AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());
     }
@@ -193,8 +219,29 @@ public static class ExperimentReport
                 yield return file;
             }
         }
+        var gammas = GammaSweep(result, unswept, dataset);
+        if (gammas.Count >= 2)
+        {
+            string file = $"{slug}-gamma.png";
+            double[] xs = gammas.Select(g => g.Gamma).ToArray(), ends = [xs.Min(), xs.Max()];
+            var series = new List<Series>
+            {
+                new("teachers: online clicks / list (95% CI)", xs, gammas.Select(g => g.Summary.OnlineMean!.Value).ToArray(),
+                    Error: gammas.Select(g => double.IsNaN(g.Summary.OnlineCiHigh ?? double.NaN) ? 0 : g.Summary.OnlineCiHigh!.Value - g.Summary.OnlineMean!.Value).ToArray()),
+                new("teachers: test AUC (right axis)", xs, gammas.Select(g => g.Summary.AucMean).ToArray(), RightAxis: true),
+            };
+            foreach (var b in result.Baselines.Where(b => b.Dataset == dataset && b.OnlineClicks is not null).GroupBy(b => b.Baseline)
+                         .Where(g => g.Key is not OnlineEvaluation.Logging and not OnlineEvaluation.Random))
+            {
+                double mean = b.Average(x => x.OnlineClicks!.Value);
+                series.Add(new Series(b.Key, ends, [mean, mean]));
+            }
+            Plots.Lines(Path.Combine(folder, file), $"{dataset}: teachers against gamma (online clicks, mean over seeds)", "gamma",
+                "expected clicks / list", series, rightLabel: "test AUC");
+            yield return file;
+        }
         var swept = rows.Where(s => s.SweepValue is not null).ToList();
-        if (swept.Count > 0)
+        if (swept.Count > 0 && swept[0].SweepParameter != ExperimentSweep.StudentSize) // sizes: the frontier's plots
         {
             string parameter = swept[0].SweepParameter!;
             string file = $"{slug}-sweep-{parameter}.png";
@@ -215,15 +262,34 @@ public static class ExperimentReport
         }
     }
 
+    /// <summary>
+    /// The teacher variants that differ from the experiment's settings in γ alone (no config, or only <c>dqn.gamma</c>)
+    /// and were evaluated online, with their γ (the variant's, else the data set's, the base's or the default), by γ.
+    /// </summary>
+    private static List<(VariantSummary Summary, double Gamma)> GammaSweep(ExperimentResult result, List<VariantSummary> unswept, string dataset)
+    {
+        static double? GammaIn(JsonElement? config) =>
+            config is { ValueKind: JsonValueKind.Object } c && c.TryGetProperty("dqn", out var dqn) && dqn.TryGetProperty("gamma", out var g)
+                ? g.GetDouble() : null;
+        static bool OnlyGamma(JsonElement? config) => config is null || (config.Value.EnumerateObject().Select(p => p.Name).SequenceEqual(["dqn"])
+            && config.Value.GetProperty("dqn").EnumerateObject().Select(p => p.Name).SequenceEqual(["gamma"]));
+        double fallback = GammaIn(result.Spec.Datasets.First(d => d.Name == dataset).Config) ?? GammaIn(result.Spec.Base)
+                          ?? new Configuration.DqnConfig().Gamma;
+        return result.Spec.Variants.Where(v => v.Kind == VariantKind.Teacher && OnlyGamma(v.Config))
+            .Select(v => (Summary: unswept.FirstOrDefault(s => s.Variant == v.Name), Gamma: GammaIn(v.Config) ?? fallback))
+            .Where(x => x.Summary?.OnlineMean is not null).Select(x => (x.Summary!, x.Gamma)).OrderBy(x => x.Gamma).ToList();
+    }
+
     private static string BaseName(string variant) => variant.Contains(" (", StringComparison.Ordinal) ? variant[..variant.IndexOf(" (", StringComparison.Ordinal)] : variant;
-    private static string Label(VariantSummary s) => s.SweepValue is null ? s.Variant : $"{s.Variant} ({s.SweepParameter} = {s.SweepValue})";
+    private static string Label(VariantSummary s) => s.SweepValue is null ? s.Variant : $"{s.Variant} ({s.SweepParameter} = {s.Size ?? s.SweepValue.ToString()})";
     private static string Clicks(double? mean, double? lo, double? hi) =>
         mean is null ? "" : double.IsNaN(lo ?? double.NaN) ? $"{mean:F3}" : $"{mean:F3} [{lo:F3}, {hi:F3}]";
     private static string F(double? v) => v is null ? "" : v.Value.ToString("F3", CultureInfo.InvariantCulture);
     private static string N(double? v) => v is null || double.IsNaN(v.Value) ? "" : v.Value.ToString("R", CultureInfo.InvariantCulture);
     private static string N(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
     private static string Quote(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
-    private static double? Mean(IEnumerable<double?> values)
+    /// <summary>The mean of the values present; null when none is.</summary>
+    internal static double? Mean(IEnumerable<double?> values)
     {
         var list = values.Where(v => v is not null).Select(v => v!.Value).ToList();
         return list.Count == 0 ? null : list.Average();

@@ -24,10 +24,30 @@ public sealed record ExperimentRow(
 {
     /// <summary>Test AUC with position-centred scoring (Q minus each position's mean Q on the validation lists).</summary>
     public double? AucCentred { get; init; }
+
+    /// <summary>The name of the student size of a <c>student_size</c> sweep (<see cref="SweepValue"/> is its index).</summary>
+    public string? Size { get; init; }
+
+    /// <summary>Size of the model file, and its ratio to the same seed's teacher's.</summary>
+    public long? Bytes { get; init; }
+    public double? BytesRatio { get; init; }
+
+    /// <summary>CPU time of the process while the model trained (all threads; for a single-threaded run, its cost on one
+    /// idle core, however busy the machine was: <see cref="TrainSeconds"/> is wall time).</summary>
+    public double? TrainCpuSeconds { get; init; }
+
+    /// <summary>One slate request (100 candidates into 10 slots through the slate ranker, encoding included; median), and
+    /// its ratio to the same seed's teacher's, timed side by side.</summary>
+    public double? SlateMsP50 { get; init; }
+    public double? SlateP50Ratio { get; init; }
 }
 
 /// <summary>A baseline's scores on one data set and seed (offline) or its online clicks.</summary>
-public sealed record BaselineRow(string Dataset, int Seed, string Baseline, double? Auc, double? Gauc, double? Ndcg10, double? OnlineClicks);
+public sealed record BaselineRow(string Dataset, int Seed, string Baseline, double? Auc, double? Gauc, double? Ndcg10, double? OnlineClicks)
+{
+    /// <summary>The diversity re-rank's (λ, decay), tuned on that seed's validation requests; null for the other baselines.</summary>
+    public DiversityRerank? Tuned { get; init; }
+}
 
 /// <summary>Progress of an experiment (the CLI draws it).</summary>
 public interface IExperimentObserver
@@ -52,6 +72,8 @@ public static class ExperimentRunner
         double Seconds() => finished.Seconds + clock.Elapsed.TotalSeconds;
         var baseConfig = spec.Base is { } b ? b.Deserialize<RunConfig>(Json.Options)! : new RunConfig();
         CheckOnlineCandidates(spec, baseConfig);
+        CheckDataSettings(spec, baseConfig);
+        CheckTeachers(spec);
         var plans = spec.Datasets.ToDictionary(d => d.Name, d => Plan(spec, d));
         int toRun = spec.Datasets.Sum(d => spec.Seeds.Count(s => !finished.IsDone(d.Name, s)));
         observer?.OnStart(toRun * (1 + plans.Values.First().Count));
@@ -68,14 +90,7 @@ public static class ExperimentRunner
                 observer?.OnMessage($"{dataset.Name}: seeds {string.Join(", ", reused)} finished earlier, reused");
                 if (reused.Count == spec.Seeds.Count) continue;
             }
-            var withDataset = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'");
-            var config = withDataset with
-            {
-                Data = withDataset.Data with
-                {
-                    Source = dataset.Source, Synthetic = dataset.Synthetic ?? withDataset.Data.Synthetic, Split = dataset.Split ?? withDataset.Data.Split,
-                },
-            };
+            var config = DatasetConfig(baseConfig, dataset);
             observer?.OnMessage($"{dataset.Name}: loading {dataset.Source}");
             var data = DataLoader.Prepare(config);
             var catalog = DataLoader.Catalog(config.Data, data.TrainLists);
@@ -106,45 +121,122 @@ public static class ExperimentRunner
         }
     }
 
+    /// <summary>The run config of a data set's runs: the experiment's base, the data set's overrides, its source, simulator and split.</summary>
+    private static RunConfig DatasetConfig(RunConfig baseConfig, ExperimentDataset dataset)
+    {
+        var withDataset = Overlay(baseConfig, dataset.Config, $"data set '{dataset.Name}'");
+        return withDataset with
+        {
+            Data = withDataset.Data with
+            {
+                Source = dataset.Source, Synthetic = dataset.Synthetic ?? withDataset.Data.Synthetic, Split = dataset.Split ?? withDataset.Data.Split,
+            },
+        };
+    }
+
+    /// <summary>
+    /// Refuses, before anything trains, a data set's simulator settings out of range (named as the experiment file spells
+    /// them) and a variant whose config changes data settings: every run of a data set trains on its one split and is
+    /// scored on its test lists, so a variant's own data settings would be ignored while its config.json claimed them
+    /// (and an evaluation that later reproduces that split from config.json would score the wrong lists).
+    /// </summary>
+    private static void CheckDataSettings(ExperimentSpec spec, RunConfig baseConfig)
+    {
+        foreach (var dataset in spec.Datasets)
+        {
+            var config = DatasetConfig(baseConfig, dataset);
+            if (dataset.Synthetic is { } world && DataLoader.IsSynthetic(dataset.Source))
+                (world with { ListLength = config.Data.MaxListLength }).Validate(name =>
+                    name == "list_length" ? SyntheticConfig.RunConfigKey(name) : $"data set '{dataset.Name}': synthetic.{name}");
+            foreach (var variant in spec.Variants.Where(v => v.Config is not null))
+                if (WithOverrides(config, variant).Data != config.Data)
+                    throw new ArgumentException(
+                        $"variant '{variant.Name}': its config changes data settings, but every variant of data set '{dataset.Name}' trains and " +
+                        "is evaluated on the data set's one split; give data settings per data set (datasets[].config), not per variant");
+        }
+    }
+
+    /// <summary>Refuses, before anything trains, a distill variant whose <c>teacher</c> is not a teacher variant listed before it.</summary>
+    private static void CheckTeachers(ExperimentSpec spec)
+    {
+        for (int i = 0; i < spec.Variants.Count; i++)
+        {
+            var variant = spec.Variants[i];
+            if (variant.Teacher is not { } name) continue;
+            if (variant.Kind != VariantKind.Distill)
+                throw new ArgumentException($"variant '{variant.Name}': only a distill variant names a teacher (teacher '{name}')");
+            if (!spec.Variants.Take(i).Any(v => v.Kind == VariantKind.Teacher && v.Name == name))
+                throw new ArgumentException($"variant '{variant.Name}': teacher '{name}' must be a teacher variant listed before it");
+        }
+    }
+
     /// <summary>Models trained per data set and seed: the main teacher and one per planned run.</summary>
     public static int ModelsPerSeed(ExperimentSpec spec) => 1 + Plan(spec, spec.Datasets[0]).Count;
 
-    /// <summary>The student runs of one seed: every non-teacher variant, once per sweep value where the sweep applies.</summary>
+    /// <summary>The student runs of one seed: every non-teacher variant, once per sweep value where the sweep applies (a
+    /// student_size sweep's value is the index of a size; a variant with its own size runs at that size only).</summary>
     private static List<(ExperimentVariant Variant, int? Value)> Plan(ExperimentSpec spec, ExperimentDataset dataset)
     {
+        spec.Sweep?.Validate(spec.Variants);
         var plan = new List<(ExperimentVariant, int?)>();
         var mainTeacher = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher);
         foreach (var v in spec.Variants.Where(v => v != mainTeacher))
         {
+            if (spec.Sweep is { Parameter: ExperimentSweep.StudentSize } sizes && v.Kind != VariantKind.Teacher)
+            {
+                if (v.Size is { } name) plan.Add((v, sizes.IndexOfSize(name)));
+                else plan.AddRange(Enumerable.Range(0, sizes.Sizes.Count).Select(i => (v, (int?)i)));
+                continue;
+            }
             bool swept = spec.Sweep is { } s && v.Kind != VariantKind.Teacher
-                         && (s.Parameter == "student_dim" || (s.Parameter == "k" && v.Kind == VariantKind.Distill));
+                         && (s.Parameter == ExperimentSweep.StudentDim || (s.Parameter == ExperimentSweep.K && v.Kind == VariantKind.Distill));
             if (swept) plan.AddRange(spec.Sweep!.Values.Select(x => (v, (int?)x)));
             else plan.Add((v, null));
         }
         return plan;
     }
 
+    /// <summary>The student's run config at a sweep value: its embedding size (student_dim sweep, or the variant's), the
+    /// size's model settings (student_size sweep), then the variant's own overrides.</summary>
+    private static RunConfig StudentConfig(RunConfig config, ExperimentVariant variant, ExperimentSweep? sweep, int? value)
+    {
+        var student = config.AsStudent(sweep?.Parameter == ExperimentSweep.StudentDim && value is { } d ? d : variant.StudentDim);
+        if (sweep?.Parameter == ExperimentSweep.StudentSize && value is { } i)
+        {
+            var size = sweep.Sizes[i];
+            student = Overlay(student, JsonSerializer.SerializeToElement(new { model = size.Model }), $"size '{size.Name}'");
+        }
+        return WithOverrides(student, variant);
+    }
+
+    /// <summary>A sweep value as the report names it: a size's name, or the number.</summary>
+    private static string? ValueName(ExperimentSweep? sweep, int? value) =>
+        value is not { } v ? null : sweep?.Parameter == ExperimentSweep.StudentSize ? sweep.Sizes[v].Name : v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private static (List<ExperimentRow>, List<BaselineRow>) RunSeed(ExperimentSpec spec, ExperimentDataset dataset, RunConfig config,
         PreparedData data, IItemCatalog catalog, List<(ExperimentVariant Variant, int? Value)> plan, string folder,
         IExperimentObserver? observer)
     {
         int seed = config.Seed;
-        var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds)>();
+        var trained = new List<(ExperimentVariant Variant, int? Value, TrainResult Result, double Seconds, double Cpu)>();
+        TimeSpan Cpu() { using var self = Process.GetCurrentProcess(); return self.TotalProcessorTime; }
+        var cpu = Cpu();
         var teacherVariant = spec.Variants.FirstOrDefault(v => v.Kind == VariantKind.Teacher) ?? new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher };
         var clock = Stopwatch.StartNew();
         var teacherResult = TrainWorkflow.Run(WithOverrides(config with { Role = ModelRole.Teacher }, teacherVariant), data, Path.Combine(folder, "teacher"),
             observer?.OnRun(dataset.Name, seed, teacherVariant.Name), teacherVariant.Name);
-        trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds));
+        trained.Add((teacherVariant, null, teacherResult, clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalSeconds));
         using var teacher = ModelCheckpoint.Load(teacherResult.Checkpoint);
         observer?.OnRunDone(Row(dataset, seed, teacherVariant, null, spec.Sweep, teacherResult, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
 
         foreach (var (variant, value) in plan)
         {
-            string name = value is null ? variant.Name : $"{variant.Name} ({spec.Sweep!.Parameter}={value})";
-            var studentConfig = WithOverrides(config.AsStudent(spec.Sweep?.Parameter == "student_dim" && value is { } d ? d : variant.StudentDim), variant);
+            string name = value is null ? variant.Name : $"{variant.Name} ({spec.Sweep!.Parameter}={ValueName(spec.Sweep, value)})";
+            var studentConfig = StudentConfig(config, variant, spec.Sweep, value);
             string run = Path.Combine(folder, Slug(name));
             var epochs = observer?.OnRun(dataset.Name, seed, name);
             clock.Restart();
+            cpu = Cpu();
             TrainResult result;
             if (variant.Kind == VariantKind.Teacher)
             {
@@ -157,11 +249,15 @@ public static class ExperimentRunner
             else
             {
                 var distill = variant.Distill ?? new DistillConfig();
-                if (spec.Sweep?.Parameter == "k" && value is { } k) distill = distill with { K = k };
-                result = DistillWorkflow.Run(studentConfig with { Distill = distill, Teacher = teacher.Path }, teacher, data, run, epochs, name,
+                if (spec.Sweep?.Parameter == ExperimentSweep.K && value is { } k) distill = distill with { K = k };
+                // A teacher variant named by the distill variant (trained earlier, CheckTeachers), loaded for this run only.
+                using var named = variant.Teacher is { } t && t != teacherVariant.Name
+                    ? ModelCheckpoint.Load(trained.First(x => x.Variant.Name == t).Result.Checkpoint) : null;
+                var from = named ?? teacher;
+                result = DistillWorkflow.Run(studentConfig with { Distill = distill, Teacher = from.Path }, from, data, run, epochs, name,
                     catalog).Student;
             }
-            trained.Add((variant, value, result, clock.Elapsed.TotalSeconds));
+            trained.Add((variant, value, result, clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalSeconds));
             observer?.OnRunDone(Row(dataset, seed, variant, value, spec.Sweep, result, teacherResult.Parameters, clock.Elapsed.TotalSeconds));
         }
 
@@ -179,7 +275,7 @@ public static class ExperimentRunner
                 latency = ModelLatencyBenchmark.Measure(models, data.TestLists, catalog, settings, config.Data.MaxListLength, config.Data.Source);
             }
             var (online, onlineBaselines) = spec.OnlineRequests > 0 && catalog is SyntheticSimulator simulator
-                ? Online(simulator, models, spec.OnlineRequests, spec.OnlineCandidates, seed, observer)
+                ? Online(simulator, models, spec.OnlineRequests, spec.OnlineCandidates, dataset.Name, seed, observer)
                 : (null, []);
             var rows = trained.Select((t, i) => Row(dataset, seed, t.Variant, t.Value, spec.Sweep, t.Result, teacherResult.Parameters,
                 t.Seconds) with
@@ -188,13 +284,18 @@ public static class ExperimentRunner
                 LatencyP50Ratio = latency?.Ratios[i].LatencyP50,
                 PoolMsP50 = latency?.Models[i].PoolMsP50,
                 PoolP50Ratio = latency?.Ratios[i].PoolP50,
+                SlateMsP50 = latency?.Models[i].SlateMsP50,
+                SlateP50Ratio = latency?.Ratios[i].SlateP50,
+                TrainCpuSeconds = t.Cpu,
+                Bytes = models[i].Bytes,
+                BytesRatio = (double)models[i].Bytes / models[0].Bytes,
                 OnlineClicks = online?[i],
                 AucCentred = QScorer.Evaluate(models[i].Online, data.Test, config.Trainer.EvalBatchSize, OfflineScoring.PositionCentred,
                     models[i].Layout, data.Validation).Auc,
             }).ToList();
             var offline = OfflineEvaluation.EvaluateBaselines(data, seed);
             var baselines = offline.Select(kv => new BaselineRow(dataset.Name, seed, kv.Key, kv.Value.Auc, kv.Value.Gauc, kv.Value.Ndcg10, null))
-                .Concat(onlineBaselines.Select(p => new BaselineRow(dataset.Name, seed, p.Policy, null, null, null, p.Mean))).ToList();
+                .Concat(onlineBaselines).ToList();
             return (rows, baselines);
         }
         finally
@@ -217,16 +318,23 @@ public static class ExperimentRunner
         dataset.Name, seed, variant.Name, variant.Kind, value is null ? null : sweep!.Parameter, value,
         r.Test.Auc, r.Test.Gauc, r.Test.Ndcg5, r.Test.Ndcg10, r.Validation.Auc, r.BestEpoch,
         r.Parameters, (double)r.Parameters / teacherParams, null, null, null, null, null, seconds,
-        Path.GetDirectoryName(r.Checkpoint)!);
+        Path.GetDirectoryName(r.Checkpoint)!)
+    {
+        Size = sweep?.Parameter == ExperimentSweep.StudentSize ? ValueName(sweep, value) : null,
+    };
 
-    private static (double[] Models, IReadOnlyList<PolicyClicks> Baselines) Online(SyntheticSimulator simulator, List<LoadedModel> models,
-        int requests, int? candidates, int seed, IExperimentObserver? observer)
+    private static (double[] Models, List<BaselineRow> Baselines) Online(SyntheticSimulator simulator, List<LoadedModel> models,
+        int requests, int? candidates, string dataset, int seed, IExperimentObserver? observer)
     {
         observer?.OnMessage("online evaluation on the simulator");
         var scorers = models.Select(m => new TorchStepScorer(m.Online)).ToList();
         var rankers = models.Select((m, i) => ($"#{i}", new SlateRanker(scorers[i], m.Vocabulary, m.Schema))).ToList();
-        var clicks = OnlineEvaluation.Run(simulator, rankers, requests, [seed], rerankTop: candidates);
-        return (clicks.Take(models.Count).Select(c => c.Mean).ToArray(), clicks.Skip(models.Count).ToList());
+        var clicks = OnlineEvaluation.Measure(simulator, rankers, requests, [seed], rerankTop: candidates);
+        var baselines = OnlineEvaluation.Baselines.Select(b => new BaselineRow(dataset, seed, b, null, null, null, clicks.Of(b).Average())
+        {
+            Tuned = b == OnlineEvaluation.Diversity ? clicks.DiversityTuned[0] : null,
+        }).ToList();
+        return (rankers.Select(r => clicks.Of(r.Item1).Average()).ToArray(), baselines);
     }
 
     public static string Slug(string name) =>

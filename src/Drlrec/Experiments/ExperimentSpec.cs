@@ -8,7 +8,8 @@ namespace Drlrec.Experiments;
 public enum VariantKind
 {
     /// <summary>A teacher (Double DQN alone, teacher sizes). The first teacher variant is trained first and is the one the
-    /// distill variants learn from; other teacher variants (e.g. a gamma = 0 teacher) are compared with it.</summary>
+    /// distill variants learn from unless they name another (<see cref="ExperimentVariant.Teacher"/>); other teacher
+    /// variants (e.g. a gamma = 0 teacher) are compared with it.</summary>
     Teacher,
     /// <summary>The student trained alone (Double DQN, student sizes).</summary>
     Student,
@@ -25,6 +26,15 @@ public sealed record ExperimentVariant
     public DistillConfig? Distill { get; init; }
     /// <summary>The student's embedding size; default 8.</summary>
     public int? StudentDim { get; init; }
+
+    /// <summary>With a <c>student_size</c> sweep: the name of one of its sizes, at which alone this variant is trained (e.g.
+    /// KD and Hint at the chosen size); without it the variant is trained at every size.</summary>
+    public string? Size { get; init; }
+    /// <summary>
+    /// Of a distill variant: the name of the teacher variant it learns from (the same seed's model of that variant), which
+    /// must be listed before it. Default: the first teacher variant.
+    /// </summary>
+    public string? Teacher { get; init; }
 
     /// <summary>Run-config overrides of this variant only, layered over the experiment's (e.g. <c>{"dqn": {"gamma": 0}}</c>
     /// for a myopic teacher).</summary>
@@ -47,12 +57,64 @@ public sealed record ExperimentDataset
     public JsonElement? Config { get; init; }
 }
 
-/// <summary>A parameter swept over for every distill variant (the variant is run once per value).</summary>
+/// <summary>A parameter swept over: every student variant (student_dim, student_size) or distill variant (k) is run once
+/// per value.</summary>
 public sealed record ExperimentSweep
 {
-    /// <summary>"student_dim" or "k".</summary>
+    public const string StudentDim = "student_dim", K = "k", StudentSize = "student_size";
+
+    /// <summary>"student_dim" (the values are embedding sizes), "k" (lessons per pool) or "student_size" (the
+    /// <see cref="Sizes"/>: network sizes of several knobs).</summary>
     public required string Parameter { get; init; }
-    public required IReadOnlyList<int> Values { get; init; }
+
+    /// <summary>The values of a student_dim or k sweep.</summary>
+    public IReadOnlyList<int> Values { get; init; } = [];
+
+    /// <summary>The student sizes of a student_size sweep; the report draws the compression frontier over them
+    /// (<see cref="CompressionFrontier"/>).</summary>
+    public IReadOnlyList<StudentSize> Sizes { get; init; } = [];
+
+    /// <summary>Refuses a sweep the runner cannot run, naming what is wrong.</summary>
+    public void Validate(IReadOnlyList<ExperimentVariant> variants)
+    {
+        switch (Parameter)
+        {
+            case StudentDim or K:
+                if (Values.Count == 0) throw new ArgumentException($"experiment sweep '{Parameter}': values must list at least one value");
+                if (Sizes.Count > 0) throw new ArgumentException($"experiment sweep '{Parameter}': sizes belong to a student_size sweep");
+                break;
+            case StudentSize:
+                if (Sizes.Count == 0) throw new ArgumentException("experiment sweep 'student_size': sizes must list at least one size");
+                if (Values.Count > 0) throw new ArgumentException("experiment sweep 'student_size': give sizes, not values");
+                foreach (var size in Sizes) size.Validate();
+                if (Sizes.GroupBy(z => z.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                    throw new ArgumentException($"experiment sweep 'student_size': two sizes are named '{twice.Key}'");
+                break;
+            default:
+                throw new ArgumentException($"experiment sweep: parameter '{Parameter}' is not one of {StudentDim}, {K}, {StudentSize}");
+        }
+        foreach (var v in variants.Where(v => v.Size is not null))
+            if (Parameter != StudentSize || Sizes.All(z => z.Name != v.Size))
+                throw new ArgumentException($"variant '{v.Name}': size '{v.Size}' is not one of the student_size sweep's sizes");
+    }
+
+    /// <summary>Index of the size named <paramref name="name"/>.</summary>
+    public int IndexOfSize(string name) => Sizes.Select((z, i) => (z, i)).First(p => p.z.Name == name).i;
+}
+
+/// <summary>A named network size of a <c>student_size</c> sweep: <c>model.*</c> settings (snake_case keys of
+/// <see cref="QNetworkConfig"/>, e.g. <c>{"embedding_dim": 2, "state_dim": 16}</c>) layered over the student's.</summary>
+public sealed record StudentSize
+{
+    public required string Name { get; init; }
+    public required JsonElement Model { get; init; }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name)) throw new ArgumentException("experiment sweep 'student_size': every size needs a name");
+        if (Model.ValueKind != JsonValueKind.Object)
+            throw new ArgumentException($"experiment size '{Name}': model must be a JSON object of model settings (e.g. {{\"embedding_dim\": 4}})");
+    }
 }
 
 /// <summary>

@@ -65,6 +65,25 @@ public sealed class FinishedRuns
             complete.Count > 0 ? saved.Seconds : 0);
     }
 
+    /// <summary>
+    /// The finished seeds of several output folders of one experiment (e.g. single-threaded processes run side by side over
+    /// disjoint seeds): a data set × seed is taken from the first folder that finished it. The wall time is the longest
+    /// of theirs (they ran side by side).
+    /// </summary>
+    public static FinishedRuns Merge(IReadOnlyList<FinishedRuns> runs)
+    {
+        var rows = new List<ExperimentRow>();
+        var baselines = new List<BaselineRow>();
+        var taken = new HashSet<(string, int)>();
+        foreach (var run in runs)
+        {
+            var fresh = run.done.Where(taken.Add).ToHashSet();
+            rows.AddRange(run.Rows.Where(r => fresh.Contains((r.Dataset, r.Seed))));
+            baselines.AddRange(run.Baselines.Where(b => fresh.Contains((b.Dataset, b.Seed))));
+        }
+        return new FinishedRuns(rows, baselines, runs.Select(r => r.Seconds).DefaultIfEmpty(0).Max());
+    }
+
     private static bool Same<T>(T a, T b) => Json.Serialize(a) == Json.Serialize(b);
 
     private sealed record Saved(double Seconds, List<ExperimentRow> Rows, List<BaselineRow> Baselines);

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Drlrec.IO;
 
 /// <summary>JSON conventions of configs, checkpoints and reports: snake_case names, enums as strings,
-/// unknown config keys rejected (a typo must not silently fall back to a default).</summary>
+/// unknown and repeated config keys rejected (a typo must not silently fall back to a default).</summary>
 public static class Json
 {
     public static JsonSerializerOptions Options { get; } = Create(strict: true);
@@ -21,6 +21,8 @@ public static class Json
             WriteIndented = true,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
+            // A key given twice is a mistake (which value did the user mean?), refused with its path like an unknown key.
+            AllowDuplicateProperties = !strict,
             ReadCommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,
         };
@@ -45,8 +47,25 @@ public static class Json
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new InvalidDataException($"{path}: {Where(e)}{Problem(e)}", e);
         }
+    }
+
+    /// <summary>System.Text.Json's message without the place (<see cref="Where"/> says it), a repeated key in plain words.</summary>
+    private static string Problem(JsonException e)
+    {
+        if (e.Message.StartsWith("Duplicate property", StringComparison.Ordinal)) return "the key appears twice (only one value can be meant)";
+        int place = e.Message.IndexOf(" Path: $", StringComparison.Ordinal);
+        return place > 0 ? e.Message[..place] : e.Message;
+    }
+
+    /// <summary>"line N, key a.b: " for a JSON error that knows its place (System.Text.Json counts lines from 0).</summary>
+    private static string Where(JsonException e)
+    {
+        string line = e.LineNumber is { } n ? $"line {n + 1}" : "";
+        string key = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? $"key {p[2..]}" : "";
+        string place = string.Join(", ", new[] { line, key }.Where(part => part.Length > 0));
+        return place.Length > 0 ? place + ": " : "";
     }
 
     /// <summary>

@@ -17,10 +17,12 @@ namespace Drlrec.Model;
 /// flattened into an item vector of F·d; the slot's context fields (position, ...) are left out of this attention and
 /// their embeddings take their places in the item vector (<see cref="ContextInput.ItemVector"/>, our design choice: a
 /// candidate's encoding then does not depend on the slot, see <see cref="EncodeCandidates"/>);</item>
+/// <item>when the state width D differs from F·d (<see cref="QNetworkConfig.StateDim"/>), a linear projection of the item
+/// vector to D (a size knob of ours: the sequence part then costs D², not (F·d)²);</item>
 /// <item>a causal Transformer attention block across positions 1..t (a score never sees later positions: at
 /// serving time they are not chosen yet);</item>
-/// <item>a GRU over positions, giving the state h_t (F·d wide);</item>
-/// <item>a tanh MLP F·d → F·d/2 → F·d/4 → hint size: the hint vector g_t;</item>
+/// <item>a GRU over positions, giving the state h_t (D wide);</item>
+/// <item>a tanh MLP D → m → m/2 → H, the hint size (m = D/2 by default): the hint vector g_t;</item>
 /// <item>a linear Q head g_t → Q.</item>
 /// </list>
 /// Teacher and student are this class with different <see cref="QNetworkConfig"/>.
@@ -34,6 +36,8 @@ public sealed class QNetwork : nn.Module
     private readonly Parameter? denseProjection;
     private readonly MultiHeadSelfAttention fieldAttention;
     private readonly LayerNorm fieldNorm;
+    // F·d → D; only when D ≠ F·d, so default-sized models keep their parameters and checkpoint keys.
+    private readonly Linear? stateProjection;
     private readonly Dropout itemDropout;
     private readonly MultiHeadSelfAttention sequenceAttention;
     private readonly LayerNorm sequenceNorm;
@@ -60,21 +64,23 @@ public sealed class QNetwork : nn.Module
             throw new ArgumentException($"context fields must be 0..{fields - 1} (the field attention needs at least one user or item field)");
         ContextFields = contextFields;
         SlotContext = config.ContextInput == ContextInput.ItemVector ? contextFields : 0;
-        int d = config.EmbeddingDim, width = config.ItemDim(fields);
+        int d = config.EmbeddingDim, width = config.StateWidth(fields);
+        var (mlp1, mlp2) = config.MlpWidths(fields);
 
         // padding_idx 0: padding entries are left out of each bag's mean (a bag of padding only embeds to zero).
         embedding = nn.EmbeddingBag(embeddingRows, d, mode: EmbeddingBagMode.Mean, padding_index: 0);
         if (DenseFields.Length > 0) denseProjection = nn.Parameter(empty(DenseFields.Length, d));
         fieldAttention = new MultiHeadSelfAttention("fieldAttention", d, config.FieldHeads);
         fieldNorm = nn.LayerNorm(d);
+        if (config.ProjectsState(fields)) stateProjection = nn.Linear(config.ItemDim(fields), width);
         itemDropout = nn.Dropout(config.Dropout);
         sequenceAttention = new MultiHeadSelfAttention("sequenceAttention", width, config.SequenceHeads);
         sequenceNorm = nn.LayerNorm(width);
         gru = nn.GRU(width, width, batchFirst: true);
         mlp = nn.Sequential(
-            ("hidden1", nn.Linear(width, width / 2)), ("tanh1", nn.Tanh()), ("dropout1", nn.Dropout(config.Dropout)),
-            ("hidden2", nn.Linear(width / 2, width / 4)), ("tanh2", nn.Tanh()), ("dropout2", nn.Dropout(config.Dropout)),
-            ("hint", nn.Linear(width / 4, config.HintDim)), ("tanh3", nn.Tanh()));
+            ("hidden1", nn.Linear(width, mlp1)), ("tanh1", nn.Tanh()), ("dropout1", nn.Dropout(config.Dropout)),
+            ("hidden2", nn.Linear(mlp1, mlp2)), ("tanh2", nn.Tanh()), ("dropout2", nn.Dropout(config.Dropout)),
+            ("hint", nn.Linear(mlp2, config.HintDim)), ("tanh3", nn.Tanh()));
         qHead = nn.Linear(config.HintDim, 1);
         RegisterComponents();
         mlpInference = mlp.children().Where(m => m is not Dropout).Cast<nn.Module<Tensor, Tensor>>().ToArray();
@@ -117,8 +123,10 @@ public sealed class QNetwork : nn.Module
     /// <summary>Context fields kept out of the field attention and added per slot (<see cref="ContextInput.ItemVector"/>);
     /// 0 when they are attended fields (<see cref="ContextInput.FieldAttention"/>).</summary>
     public int SlotContext { get; }
-    /// <summary>F·d.</summary>
+    /// <summary>F·d, the item vector's width after the field attention.</summary>
     public int ItemDim => Config.ItemDim(FieldCount);
+    /// <summary>D, the width of the encoded item vectors, the sequence attention and the GRU state (F·d by default).</summary>
+    public int StateDim => Config.StateWidth(FieldCount);
     /// <summary>A candidate's encoding is the same in every slot: <see cref="EncodeCandidates"/> and <see cref="AtSlot"/>
     /// may replace <see cref="EncodeItems"/> (false only for models whose field attention mixes context fields).</summary>
     public bool EncodesOncePerRequest => SlotContext == ContextFields;
@@ -127,22 +135,30 @@ public sealed class QNetwork : nn.Module
     public MultiHeadSelfAttention SequenceAttention => sequenceAttention;
 
     /// <summary>Embeds items: field bags (mean of the values' embeddings), dense values projected into their fields,
-    /// field attention, flatten.</summary>
+    /// field attention, flatten, projection to the state width.</summary>
     /// <param name="rows">[N, F, M] embedding rows (0 = padding; a field of padding only embeds to zero); a dense field's
     /// second slot holds its <see cref="DenseCode"/>.</param>
-    /// <returns>[N, F·d] item vectors.</returns>
+    /// <returns>[N, D] item vectors.</returns>
     public Tensor EncodeItems(Tensor rows)
     {
-        var items = MixFields(EmbedFields(rows)).flatten(1);                              // [N, F·d]
+        var items = ToState(MixFields(EmbedFields(rows)).flatten(1));                     // [N, F·d] → [N, D]
         return training ? itemDropout.forward(items) : items;
     }
+
+    /// <summary>The state projection (identity when D = F·d).</summary>
+    /// <param name="items">[.., F·d]</param>
+    /// <param name="bias">False for a part of a sum whose bias another part carries (the slot's context).</param>
+    /// <returns>[.., D]</returns>
+    private Tensor ToState(Tensor items, bool bias = true) =>
+        stateProjection is null ? items
+        : bias ? stateProjection.forward(items) : nn.functional.linear(items, stateProjection.weight!);
 
     /// <summary>
     /// Encodes candidates once for every slot (<see cref="EncodesOncePerRequest"/>): <see cref="EncodeItems"/> with the
     /// context's part of the vector left at zero and no dropout; <see cref="AtSlot"/> adds a slot's context.
     /// </summary>
     /// <param name="rows">[N, F, M]; the context fields' rows are not read.</param>
-    /// <returns>[N, F·d]</returns>
+    /// <returns>[N, D]</returns>
     public Tensor EncodeCandidates(Tensor rows)
     {
         if (!EncodesOncePerRequest)
@@ -150,28 +166,30 @@ public sealed class QNetwork : nn.Module
         int shared = FieldCount - SlotContext;
         var fields = EmbedFields(rows).narrow(1, 0, shared);                              // [N, F-Fc, d]
         var mixed = fieldNorm.forward(fields.Plus(fieldAttention.Attend(fields, causal: false))).flatten(1); // [N, (F-Fc)·d]
-        return nn.functional.pad(mixed, [0, SlotContext * Config.EmbeddingDim]);          // [N, F·d], context part 0
+        return ToState(nn.functional.pad(mixed, [0, SlotContext * Config.EmbeddingDim])); // [N, F·d], context part 0 → [N, D]
     }
 
     /// <summary>Candidates encoded by <see cref="EncodeCandidates"/> placed in a slot: the slot's context embeddings added
     /// in the context fields' part of the vector (dropout as <see cref="EncodeItems"/>).</summary>
-    /// <param name="encoded">[R, C, F·d]</param>
+    /// <param name="encoded">[R, C, D]</param>
     /// <param name="slotRows">[R, F, M] the slot's rows (only the context fields' are read).</param>
-    /// <returns>[R, C, F·d], equal to <see cref="EncodeItems"/> of the candidates' item fields in the slot.</returns>
+    /// <returns>[R, C, D], equal to <see cref="EncodeItems"/> of the candidates' item fields in the slot.</returns>
     public Tensor AtSlot(Tensor encoded, Tensor slotRows)
     {
         var x = SlotContext > 0 ? encoded.Plus(ContextVector(slotRows)) : encoded;
         return training ? itemDropout.forward(x) : x;
     }
 
-    /// <summary>A slot's context vector: its context fields' embeddings in their part of the item vector, 0 elsewhere.</summary>
+    /// <summary>A slot's context vector: its context fields' embeddings in their part of the item vector, 0 elsewhere,
+    /// projected to the state width without bias (the projection is linear: P(x + c) = P(x) + W·c, and P(x)
+    /// carries the bias).</summary>
     /// <param name="slotRows">[R, F, M]</param>
-    /// <returns>[R, 1, F·d]</returns>
+    /// <returns>[R, 1, D]</returns>
     private Tensor ContextVector(Tensor slotRows)
     {
         int shared = FieldCount - SlotContext;
         var context = EmbedFields(slotRows).narrow(1, shared, SlotContext).flatten(1);      // [R, Fc·d]
-        return nn.functional.pad(context, [shared * Config.EmbeddingDim, 0]).unsqueeze(1);
+        return ToState(nn.functional.pad(context, [shared * Config.EmbeddingDim, 0]), bias: false).unsqueeze(1); // [R, 1, D]
     }
 
     /// <summary>Field attention with residual and norm; context fields kept out of it (<see cref="SlotContext"/>) keep
@@ -208,10 +226,10 @@ public sealed class QNetwork : nn.Module
     public ListOutput Forward(Tensor rows)
     {
         long b = rows.shape[0], l = rows.shape[1];
-        var x = EncodeItems(rows.flatten(0, 1)).view(b, l, ItemDim);                       // [B, L, F·d]
+        var x = EncodeItems(rows.flatten(0, 1)).view(b, l, StateDim);                      // [B, L, D]
         var attended = sequenceAttention.Attend(x, causal: true, out var keys, out var values); // keys/values [B, h, L, dh]
-        var z = sequenceNorm.forward(x.Plus(attended));                                     // [B, L, F·d]
-        var (states, _) = gru.forward(z);                                                  // [B, L, F·d]: h_1..h_L
+        var z = sequenceNorm.forward(x.Plus(attended));                                     // [B, L, D]
+        var (states, _) = gru.forward(z);                                                  // [B, L, D]: h_1..h_L
         var hint = Mlp(states);                                                            // [B, L, H]
         var q = qHead.forward(hint).squeeze(-1);                                           // [B, L]
         return new ListOutput(q, hint, keys, values, states);
@@ -228,7 +246,7 @@ public sealed class QNetwork : nn.Module
     public CandidateOutput ScoreCandidates(PrefixState prefix, Tensor rows)
     {
         long r = rows.shape[0], c = rows.shape[1];
-        return ScoreEncoded(prefix, EncodeItems(rows.flatten(0, 1)).view(r, c, ItemDim));
+        return ScoreEncoded(prefix, EncodeItems(rows.flatten(0, 1)).view(r, c, StateDim));
     }
 
     /// <summary>
@@ -238,8 +256,8 @@ public sealed class QNetwork : nn.Module
     /// <param name="rows">[N, F, M] the candidates' rows.</param>
     public CandidateCache CacheCandidates(Tensor rows)
     {
-        var x = EncodeCandidates(rows);                                                     // [N, F·d]
-        return new CandidateCache(x, sequenceAttention.Project(x));                         // [N, 3·F·d]
+        var x = EncodeCandidates(rows);                                                     // [N, D]
+        return new CandidateCache(x, sequenceAttention.Project(x));                         // [N, 3D]
     }
 
     /// <summary>
@@ -252,34 +270,34 @@ public sealed class QNetwork : nn.Module
     /// <param name="slotRows">[1, F, M] the slot's rows (only the context fields' are read).</param>
     public CandidateOutput ScoreCached(PrefixState prefix, CandidateCache cache, Tensor candidates, Tensor slotRows)
     {
-        var x = cache.Items.index_select(0, candidates).unsqueeze(0);                       // [1, C, F·d]
-        var qkv = cache.Projections.index_select(0, candidates).unsqueeze(0);              // [1, C, 3·F·d]
+        var x = cache.Items.index_select(0, candidates).unsqueeze(0);                       // [1, C, D]
+        var qkv = cache.Projections.index_select(0, candidates).unsqueeze(0);              // [1, C, 3D]
         if (SlotContext > 0)
         {
-            var context = ContextVector(slotRows);                                          // [1, 1, F·d]
+            var context = ContextVector(slotRows);                                          // [1, 1, D]
             x = x.Plus(context);
             qkv = qkv.Plus(sequenceAttention.Project(context, bias: false));
         }
         var attended = sequenceAttention.AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.KeyMask,
-            out var keys, out var values);                                                  // [1, C, F·d]
+            out var keys, out var values);                                                  // [1, C, D]
         return Step(prefix, x, attended, keys, values);
     }
 
     /// <summary><see cref="ScoreCandidates"/> from item vectors (<see cref="EncodeItems"/>, or <see cref="AtSlot"/> of
     /// candidates encoded once).</summary>
-    /// <param name="x">[R, C, F·d]</param>
+    /// <param name="x">[R, C, D]</param>
     public CandidateOutput ScoreEncoded(PrefixState prefix, Tensor x)
     {
         var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.KeyMask,
-            out var keys, out var values);                                                  // [R, C, F·d]; keys [R, h, C, dh]
+            out var keys, out var values);                                                  // [R, C, D]; keys [R, h, C, dh]
         return Step(prefix, x, attended, keys, values);
     }
 
     /// <summary>After the sequence attention: residual and norm, one GRU step, the MLP and the Q head.</summary>
     private CandidateOutput Step(PrefixState prefix, Tensor x, Tensor attended, Tensor keys, Tensor values)
     {
-        var z = sequenceNorm.forward(x.Plus(attended));                                     // [R, C, F·d]
-        var h = GruStep(z, prefix.Hidden);                                                  // [R, C, F·d]
+        var z = sequenceNorm.forward(x.Plus(attended));                                     // [R, C, D]
+        var h = GruStep(z, prefix.Hidden);                                                  // [R, C, D]
         var hint = Mlp(h);                                                                  // [R, C, H]
         return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint, keys, values, h); // Q [R, C]
     }
@@ -290,7 +308,7 @@ public sealed class QNetwork : nn.Module
         var keys = output.Keys.narrow(2, 0, placed);
         var values = output.Values.narrow(2, 0, placed);
         var hidden = placed == 0
-            ? zeros(output.States.shape[0], ItemDim, device: output.States.device)
+            ? zeros(output.States.shape[0], StateDim, device: output.States.device)
             : output.States.select(1, placed - 1);
         return new PrefixState(keys, values, hidden);
     }
@@ -307,7 +325,7 @@ public sealed class QNetwork : nn.Module
         var keys = output.Keys.index_select(0, lists);                                            // [R, h, L, dh]
         var values = output.Values.index_select(0, lists);
         var mask = arange(l, device: placed.device).unsqueeze(0) < placed.unsqueeze(1);         // [R, L]
-        var states = output.States.index_select(0, lists);                                        // [R, L, F·d]
+        var states = output.States.index_select(0, lists);                                        // [R, L, D]
         var last = placed.sub(Scalars.One).clamp_min(Scalars.Zero).view(-1, 1, 1).expand(-1, 1, states.shape[2]);
         var hidden = states.gather(1, last).squeeze(1) * placed.gt(Scalars.Zero).unsqueeze(1).to_type(states.dtype);
         return new PrefixState(keys, values, hidden, mask);
@@ -318,7 +336,7 @@ public sealed class QNetwork : nn.Module
     {
         var h = sequenceAttention;
         return new PrefixState(zeros(r, h.Heads, 0, h.HeadDim, device: device), zeros(r, h.Heads, 0, h.HeadDim, device: device),
-            zeros(r, ItemDim, device: device));
+            zeros(r, StateDim, device: device));
     }
 
     /// <summary>Extends each prefix with one of its scored candidates (the one placed): keys, values, GRU state.</summary>
@@ -332,7 +350,7 @@ public sealed class QNetwork : nn.Module
         var pickKey = chosen.view(r, 1, 1, 1).expand(-1, step.Keys.shape[1], 1, step.Keys.shape[3]);
         var keys = cat([prefix.Keys, step.Keys.gather(2, pickKey)], 2);                          // [R, h, T+1, dh]
         var values = cat([prefix.Values, step.Values.gather(2, pickKey)], 2);
-        var hidden = step.States.gather(1, chosen.view(r, 1, 1).expand(-1, 1, step.States.shape[2])).squeeze(1); // [R, F·d]
+        var hidden = step.States.gather(1, chosen.view(r, 1, 1).expand(-1, 1, step.States.shape[2])).squeeze(1); // [R, D]
         return new PrefixState(keys, values, hidden);
     }
 
@@ -385,12 +403,12 @@ public sealed class QNetwork : nn.Module
 /// <param name="Hint">[B, L, H] hint vectors g_t.</param>
 /// <param name="Keys">[B, h, L, dh] sequence-attention keys (the prefix cache).</param>
 /// <param name="Values">[B, h, L, dh].</param>
-/// <param name="States">[B, L, F·d] GRU states h_1..h_L.</param>
+/// <param name="States">[B, L, D] GRU states h_1..h_L.</param>
 public sealed record ListOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
 
 /// <summary>A request's candidates for <see cref="QNetwork.ScoreCached"/>.</summary>
-/// <param name="Items">[N, F·d] item vectors without the slot's context.</param>
-/// <param name="Projections">[N, 3·F·d] their sequence-attention q|k|v projections (bias included).</param>
+/// <param name="Items">[N, D] item vectors without the slot's context.</param>
+/// <param name="Projections">[N, 3D] their sequence-attention q|k|v projections (bias included).</param>
 public sealed record CandidateCache(Tensor Items, Tensor Projections) : IDisposable
 {
     public void Dispose()
@@ -405,12 +423,12 @@ public sealed record CandidateCache(Tensor Items, Tensor Projections) : IDisposa
 /// <param name="Hint">[R, C, H].</param>
 /// <param name="Keys">[R, h, C, dh] each candidate's sequence-attention key (cached if it is placed).</param>
 /// <param name="Values">[R, h, C, dh].</param>
-/// <param name="States">[R, C, F·d] the GRU state if the candidate is placed.</param>
+/// <param name="States">[R, C, D] the GRU state if the candidate is placed.</param>
 public sealed record CandidateOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
 
 /// <summary>Cached state of R list prefixes of T placed items.</summary>
 /// <param name="Keys">[R, h, T, dh].</param>
 /// <param name="Values">[R, h, T, dh].</param>
-/// <param name="Hidden">[R, F·d] GRU state after the prefix (zeros when T = 0).</param>
+/// <param name="Hidden">[R, D] GRU state after the prefix (zeros when T = 0).</param>
 /// <param name="KeyMask">[R, T] real prefix positions when prefixes differ in length; null when all T are real.</param>
 public sealed record PrefixState(Tensor Keys, Tensor Values, Tensor Hidden, Tensor? KeyMask = null);

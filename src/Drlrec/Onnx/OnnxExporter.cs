@@ -39,9 +39,11 @@ public sealed record OnnxExport(string Path, long Bytes, string ListPath, long L
 /// <item><c>NAME.vocabulary.json</c> (<see cref="OnnxVocabulary"/>): the fields and the value → row vocabulary, which
 /// the graphs do not hold; serving raw field values needs it (<see cref="OnnxServing.LoadRanker"/>).</item>
 /// </list>
-/// Every graph carries <see cref="OnnxModelInfo"/> as <c>metadata_props</c>. With <see cref="OnnxPrecision.Int8"/>
-/// every linear map's weights are int8 with a scale per output channel and activations are quantised dynamically
-/// (standard ONNX operators: DynamicQuantizeLinear, MatMulInteger); the list graph's GRU operator keeps float weights. Every file is written atomically (temp file,
+/// Every graph carries <see cref="OnnxModelInfo"/> as <c>metadata_props</c>, and every file (graphs and vocabulary) the
+/// <see cref="ModelFingerprint"/> of the network it was exported from, so that it is served only with that model
+/// (<see cref="OnnxBinding"/>). With <see cref="OnnxPrecision.Int8"/> every linear map's weights are int8 with a scale per
+/// output channel and activations are quantised dynamically (standard ONNX operators: DynamicQuantizeLinear,
+/// MatMulInteger); the list graph's GRU operator keeps float weights. Every file is written atomically (temp file,
 /// then rename); when a write fails, the files of this export already written are removed, so a failed export leaves
 /// nothing half-done.
 /// </summary>
@@ -61,15 +63,14 @@ public static class OnnxExporter
         OnnxPrecision precision = OnnxPrecision.Float32)
     {
         if (vocabulary is not null) vocabulary.EnsureFits(network);
-        byte[] Graph(Func<QNetwork, OnnxPrecision, GraphProto> build, OnnxGraphKind kind) =>
-            Serialize(build(network, precision), OnnxModelInfo.Of(network, kind, name, role, precision));
-        byte[] step = Graph(QNetworkGraph.Step, OnnxGraphKind.Step);
-        byte[] list = Graph(QNetworkGraph.List, OnnxGraphKind.List);
-        byte[]? words = vocabulary?.ToJsonBytes();
+        var bound = BoundExport.Of(network, name, role, precision);
+        byte[] step = bound.Graph(OnnxGraphKind.Step, QNetworkGraph.Step);
+        byte[] list = bound.Graph(OnnxGraphKind.List, QNetworkGraph.List);
+        byte[]? words = vocabulary is null ? null : bound.Vocabulary(vocabulary);
         bool split = network.EncodesOncePerRequest;
-        byte[]? encode = split ? Graph(QNetworkGraph.Encode, OnnxGraphKind.Encode) : null;
-        byte[]? cached = split ? Graph(QNetworkGraph.CachedStep, OnnxGraphKind.CachedStep) : null;
-        byte[]? slate = split ? Graph(QNetworkGraph.Slate, OnnxGraphKind.Slate) : null;
+        byte[]? encode = split ? bound.Graph(OnnxGraphKind.Encode, QNetworkGraph.Encode) : null;
+        byte[]? cached = split ? bound.Graph(OnnxGraphKind.CachedStep, QNetworkGraph.CachedStep) : null;
+        byte[]? slate = split ? bound.Graph(OnnxGraphKind.Slate, QNetworkGraph.Slate) : null;
 
         string full = System.IO.Path.GetFullPath(path), listPath = ListPathFor(full), vocabularyPath = VocabularyPathFor(full);
         string encodePath = EncodePathFor(full), cachedPath = CachedStepPathFor(full), slatePath = SlatePathFor(full);
@@ -93,23 +94,42 @@ public static class OnnxExporter
     /// <summary>The vocabulary beside a step graph: <c>NAME.onnx</c> → <c>NAME.vocabulary.json</c>.</summary>
     public static string VocabularyPathFor(string path) => System.IO.Path.ChangeExtension(path, ".vocabulary.json");
 
-    /// <summary>A graph as a model file: IR and opset versions (ONNX Runtime's contrib domain too when a node uses it),
-    /// producer, and <paramref name="info"/> as metadata. Every exported graph goes through here.</summary>
-    internal static byte[] Serialize(GraphProto graph, OnnxModelInfo info)
+    /// <summary>
+    /// The one way an export's files are made: every graph and the vocabulary are stamped with the network's
+    /// <see cref="ModelFingerprint"/> here (<see cref="OnnxBinding"/>), so that no exported file can be served with another
+    /// model. A new kind of graph goes through <see cref="Graph"/> too, and so does a graph built only in memory
+    /// (<see cref="OnnxGemmProbe"/>): every graph drlrec opens carries the binding and the precision it was built at.
+    /// </summary>
+    internal sealed record BoundExport(QNetwork Network, string Name, ModelRole Role, string Fingerprint, OnnxPrecision Precision)
     {
-        var model = new ModelProto
+        /// <summary>An export of <paramref name="network"/>'s current weights at <paramref name="precision"/>.</summary>
+        public static BoundExport Of(QNetwork network, string name, ModelRole role, OnnxPrecision precision) =>
+            new(network, name, role, ModelFingerprint.Of(network), precision);
+
+        /// <summary>The graph <paramref name="build"/> writes at this export's precision, as an ONNX model file with its
+        /// <see cref="OnnxModelInfo"/> (binding and precision included) as metadata.</summary>
+        public byte[] Graph(OnnxGraphKind kind, Func<QNetwork, OnnxPrecision, GraphProto> build)
         {
-            IrVersion = IrVersion,
-            ProducerName = "drlrec",
-            ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
-            DocString = $"DRL-Rec Q-network '{info.Name}' ({info.Role}), {info.Graph} graph",
-            Graph = graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        foreach (string domain in DomainsOf(graph).Where(d => d.Length > 0).Distinct().Order(StringComparer.Ordinal))
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
-        foreach (var (key, value) in info.ToMetadata()) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-        return model.ToByteArray();
+            var graph = build(Network, Precision);
+            var info = OnnxModelInfo.Of(Network, kind, Name, Role, Fingerprint, Precision);
+            var model = new ModelProto
+            {
+                IrVersion = IrVersion,
+                ProducerName = "drlrec",
+                ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
+                DocString = $"DRL-Rec Q-network '{info.Name}' ({info.Role}), {info.Graph} graph, {OnnxPrecisions.Name(Precision)}, weights sha256 {Fingerprint}",
+                Graph = graph,
+            };
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+            // ONNX Runtime's contrib domain (or any other) too when a node uses it.
+            foreach (string domain in DomainsOf(graph).Where(d => d.Length > 0).Distinct().Order(StringComparer.Ordinal))
+                model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
+            foreach (var (key, value) in info.ToMetadata()) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+            return model.ToByteArray();
+        }
+
+        /// <summary>The vocabulary file, bound to the same model.</summary>
+        public byte[] Vocabulary(OnnxVocabulary vocabulary) => (vocabulary with { ModelSha256 = Fingerprint }).ToJsonBytes();
     }
 
     /// <summary>The operator domains of a graph's nodes and its subgraphs' nodes.</summary>

@@ -20,15 +20,16 @@ public sealed class OnnxGemmProbe : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
-        var graph = QNetworkGraph.Gemm(network, rows, repeats, precision);
-        var info = OnnxModelInfo.Of(network, OnnxGraphKind.Gemm, "gemm", ModelRole.Student, precision);
-        session = new OnnxSession(OnnxExporter.Serialize(graph, info), "the GEMM probe", OnnxGraphKind.Gemm, intraOpThreads);
-        inputNames = graph.Input.Select(i => i.Name).ToArray();
-        outputNames = graph.Output.Select(o => o.Name).ToArray();
+        // Built as every graph drlrec opens is (bound to the network, at the precision), though never written to a file.
+        byte[] model = OnnxExporter.BoundExport.Of(network, "gemm", ModelRole.Student, precision)
+            .Graph(OnnxGraphKind.Gemm, (n, p) => QNetworkGraph.Gemm(n, rows, repeats, p));
+        session = new OnnxSession(model, "the GEMM probe", OnnxGraphKind.Gemm, intraOpThreads);
+        inputNames = session.Session.InputNames.ToArray();
+        outputNames = session.Session.OutputNames.ToArray();
         var rng = new Random(7);
-        inputs = graph.Input.Select(i =>
+        inputs = inputNames.Select(name =>
         {
-            long width = i.Type.TensorType.Shape.Dim[1].DimValue;
+            long width = session.Session.InputMetadata[name].Dimensions[1];                          // [rows, in]
             var data = new float[rows * width];
             for (int k = 0; k < data.Length; k++) data[k] = (float)(rng.NextDouble() * 2 - 1);
             return OrtValue.CreateTensorValueFromMemory(data, [rows, width]);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Model;
 
@@ -65,14 +66,20 @@ public enum OnnxGraphKind
 /// </summary>
 public sealed record OnnxModelInfo
 {
-    /// <summary>Version of the exported graphs' contract (inputs, outputs, metadata).</summary>
-    public const string CurrentFormat = "drlrec-onnx/1";
+    /// <summary>Version of the exported graphs' contract (inputs, outputs, metadata). Format 2 binds every graph to its
+    /// model (<see cref="ModelSha256"/>); format 1 graphs, which could be paired with any checkpoint, are refused.</summary>
+    public const string CurrentFormat = "drlrec-onnx/2";
+    /// <summary>The format before graphs were bound to their model.</summary>
+    public const string UnboundFormat = "drlrec-onnx/1";
     private const string Prefix = "drlrec.";
 
     public string Format { get; init; } = CurrentFormat;
     public required OnnxGraphKind Graph { get; init; }
     public required string Name { get; init; }
     public required ModelRole Role { get; init; }
+    /// <summary>The <see cref="ModelFingerprint"/> of the network the graph was exported from: a graph is served only with
+    /// the checkpoint whose weights have this fingerprint (<see cref="OnnxBinding"/>).</summary>
+    public required string ModelSha256 { get; init; }
     /// <summary>d.</summary>
     public required int EmbeddingDim { get; init; }
     /// <summary>F.</summary>
@@ -83,7 +90,7 @@ public sealed record OnnxModelInfo
     public required int Heads { get; init; }
     /// <summary>dh = D / h.</summary>
     public required int HeadDim { get; init; }
-    /// <summary>D = F·d.</summary>
+    /// <summary>D, the state width: F·d, or the state projection's width (<see cref="QNetworkConfig.StateDim"/>).</summary>
     public required int StateDim { get; init; }
     /// <summary>H.</summary>
     public required int HintDim { get; init; }
@@ -94,22 +101,24 @@ public sealed record OnnxModelInfo
     public IReadOnlyList<int> DenseFields { get; init; } = [];
 
     /// <summary>Precision of the linear maps (metadata <c>drlrec.precision</c>, "fp32" or "int8"; absent in exports
-    /// made before int8 existed, which are float32).</summary>
+    /// made before int8 existed, which are float32). Every graph of one export has the same precision
+    /// (<see cref="OnnxBinding.EnsureSameExport(string, OnnxModelInfo, string, OnnxModelInfo)"/>).</summary>
     public OnnxPrecision Precision { get; init; } = OnnxPrecision.Float32;
 
-    public static OnnxModelInfo Of(QNetwork network, OnnxGraphKind graph, string name, ModelRole role,
+    public static OnnxModelInfo Of(QNetwork network, OnnxGraphKind graph, string name, ModelRole role, string modelSha256,
         OnnxPrecision precision = OnnxPrecision.Float32) => new()
     {
         Precision = precision,
         Graph = graph,
         Name = name,
         Role = role,
+        ModelSha256 = modelSha256,
         EmbeddingDim = network.Config.EmbeddingDim,
         Fields = network.FieldCount,
         FieldHeads = network.Config.FieldHeads,
         Heads = network.SequenceAttention.Heads,
         HeadDim = network.SequenceAttention.HeadDim,
-        StateDim = network.ItemDim,
+        StateDim = network.StateDim,
         HintDim = network.Config.HintDim,
         EmbeddingRows = network.EmbeddingRows,
         DenseFields = network.DenseFields,
@@ -121,6 +130,7 @@ public sealed record OnnxModelInfo
         [Prefix + "graph"] = Graph.ToString().ToLowerInvariant(),
         [Prefix + "name"] = Name,
         [Prefix + "role"] = Role.ToString().ToLowerInvariant(),
+        [Prefix + "model_sha256"] = ModelSha256,
         [Prefix + "embedding_dim"] = Text(EmbeddingDim),
         [Prefix + "fields"] = Text(Fields),
         [Prefix + "field_heads"] = Text(FieldHeads),
@@ -147,6 +157,7 @@ public sealed record OnnxModelInfo
             : throw new InvalidDataException($"{path}: metadata '{Prefix}{key}' = '{Get(key)}' is not a {typeof(TEnum).Name}");
 
         string format = Get("format");
+        if (format == UnboundFormat) throw OnnxBinding.Unbound(path, format);
         if (format != CurrentFormat) throw new InvalidDataException($"{path}: format '{format}', expected '{CurrentFormat}'");
         return new OnnxModelInfo
         {
@@ -154,6 +165,9 @@ public sealed record OnnxModelInfo
             Graph = Enum<OnnxGraphKind>("graph"),
             Name = Get("name"),
             Role = Enum<ModelRole>("role"),
+            ModelSha256 = OnnxBinding.IsFingerprint(Get("model_sha256"))
+                ? Get("model_sha256")
+                : throw new InvalidDataException($"{path}: metadata '{Prefix}model_sha256' = '{Get("model_sha256")}' is not a SHA-256 (64 hex digits)"),
             EmbeddingDim = Int("embedding_dim"),
             Fields = Int("fields"),
             FieldHeads = Int("field_heads"),

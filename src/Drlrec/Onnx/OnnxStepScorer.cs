@@ -39,10 +39,13 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
     private readonly OnnxSession? slate;
 
     /// <param name="path">A step graph (<c>NAME.onnx</c> of <see cref="OnnxExporter"/>); the encode and cached step graphs
-    /// beside it, when there, serve requests (each candidate encoded once per request).</param>
+    /// beside it, when there, serve requests (each candidate encoded once per request) and must be of the same model.
+    /// Paired with a checkpoint, open it with <see cref="OnnxServing.OpenFor"/>, which checks that it is that model's.</param>
     /// <param name="intraOpThreads">ONNX Runtime threads per operator.</param>
     /// <param name="wholeSlates">Rank a whole slate in one call on the slate graph beside the step graph, when there
     /// (false: one call per slot on the cached step graph).</param>
+    /// <exception cref="InvalidDataException">The encode, cached step or slate graph beside it is another export's (another
+    /// model's, or another precision's).</exception>
     public OnnxStepScorer(string path, int intraOpThreads = 1, bool wholeSlates = true)
     {
         onnx = new OnnxSession(path, OnnxGraphKind.Step, intraOpThreads);
@@ -53,13 +56,16 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
             {
                 encode = new OnnxSession(encodePath, OnnxGraphKind.Encode, intraOpThreads);
                 cachedStep = new OnnxSession(cachedPath, OnnxGraphKind.CachedStep, intraOpThreads);
+                // Requests would run on these two, not on the step graph: they must be of the same export.
+                OnnxBinding.EnsureSameExport(encodePath, encode.Info, path, onnx.Info);
+                OnnxBinding.EnsureSameExport(cachedPath, cachedStep.Info, path, onnx.Info);
             }
             string slatePath = OnnxExporter.SlatePathFor(path);
-            if (wholeSlates && File.Exists(slatePath)) slate = new OnnxSession(slatePath, OnnxGraphKind.Slate, intraOpThreads);
-            foreach (var other in new[] { encode, cachedStep, slate })
-                if (other is not null && other.Info.Precision != onnx.Info.Precision)
-                    throw new InvalidDataException($"{path}: the graphs beside it are of another precision " +
-                                                   $"({OnnxPrecisions.Name(other.Info.Precision)}, the step graph {OnnxPrecisions.Name(onnx.Info.Precision)}): export them again together");
+            if (wholeSlates && File.Exists(slatePath))
+            {
+                slate = new OnnxSession(slatePath, OnnxGraphKind.Slate, intraOpThreads);
+                OnnxBinding.EnsureSameExport(slatePath, slate.Info, path, onnx.Info);
+            }
         }
         catch
         {

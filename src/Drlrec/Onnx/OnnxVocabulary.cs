@@ -13,9 +13,15 @@ namespace Drlrec.Onnx;
 /// </summary>
 public sealed record OnnxVocabulary(IReadOnlyList<FieldSpec> Fields, FeatureVocabulary Vocabulary)
 {
-    public const string CurrentFormat = "drlrec-onnx-vocabulary/1";
+    /// <summary>Format 2 records <see cref="ModelSha256"/>; format 1 files are refused (<see cref="OnnxBinding.Unbound"/>).</summary>
+    public const string CurrentFormat = "drlrec-onnx-vocabulary/2";
+    public const string UnboundFormat = "drlrec-onnx-vocabulary/1";
 
     public string Format { get; init; } = CurrentFormat;
+
+    /// <summary>The <see cref="Checkpoints.ModelFingerprint"/> of the model exported with it (set by the exporter): the
+    /// vocabulary is used only with graphs of that model.</summary>
+    public string ModelSha256 { get; init; } = "";
 
     [JsonIgnore] public ListSchema Schema => new(Fields);
 
@@ -38,8 +44,11 @@ public sealed record OnnxVocabulary(IReadOnlyList<FieldSpec> Fields, FeatureVoca
             throw new FileNotFoundException($"no vocabulary at {path}: serving an ONNX export needs the vocabulary that " +
                                             "'drlrec export' writes beside the .onnx file (or the model's checkpoint)", path);
         var vocabulary = Json.ReadFile<OnnxVocabulary>(path);
+        if (vocabulary.Format == UnboundFormat) throw OnnxBinding.Unbound(path, vocabulary.Format);
         if (vocabulary.Format != CurrentFormat)
             throw new InvalidDataException($"{path}: format '{vocabulary.Format}', expected '{CurrentFormat}'");
+        if (!OnnxBinding.IsFingerprint(vocabulary.ModelSha256))
+            throw new InvalidDataException($"{path}: model_sha256 '{vocabulary.ModelSha256}' is not a SHA-256 (64 hex digits)");
         return vocabulary;
     }
 }

@@ -9,16 +9,17 @@ namespace Drlrec.Onnx;
 /// <summary>
 /// Writes a <see cref="QNetwork"/>'s inference computation as ONNX nodes, one method per submodule in call order
 /// (dropout is the identity at inference and is left out). Weights are the network's parameters, named by their
-/// TorchSharp keys (linear weights transposed, suffix ".T"). Shapes: F fields, d embedding size, D = F·d, h heads
-/// of dh, H hint size; the item encoder works on [A, N, F, M] rows (A = 1, N = C in the step graph; A = B, N = L in
-/// the list graph).
+/// TorchSharp keys (linear weights transposed, suffix ".T"). Shapes: F fields, d embedding size, D the state width
+/// (F·d, or the state projection's width), h heads of dh, H hint size; the item encoder works on [A, N, F, M] rows
+/// (A = 1, N = C in the step graph; A = B, N = L in the list graph).
 /// </summary>
 internal sealed class QNetworkGraph
 {
     private GraphBuilder g;
     private readonly Dictionary<string, Tensor> parameters;
     private readonly Dictionary<string, string> weights = new(StringComparer.Ordinal);
-    private readonly int f, d, fieldHeads, stateDim, heads, headDim, hintDim;
+    private readonly int f, d, fieldHeads, itemDim, stateDim, heads, headDim, hintDim;
+    private readonly bool projectsState;
     private readonly int[] denseFields;
     private readonly int slotContext;
     private readonly OnnxPrecision precision;
@@ -30,7 +31,9 @@ internal sealed class QNetworkGraph
         f = network.FieldCount;
         d = network.Config.EmbeddingDim;
         fieldHeads = network.Config.FieldHeads;
-        stateDim = network.ItemDim;
+        itemDim = network.ItemDim;
+        stateDim = network.StateDim;
+        projectsState = network.Config.ProjectsState(f);
         heads = network.SequenceAttention.Heads;
         headDim = network.SequenceAttention.HeadDim;
         hintDim = network.Config.HintDim;
@@ -113,7 +116,7 @@ internal sealed class QNetworkGraph
     private (string Items, string Projections) EncodeCandidates(string rows)
     {
         var fields = EmbeddingBagMean(rows);                                                          // [1, N, F, d]
-        var items = g.Reshape(g.Mul(MixFields(fields), FieldMask(context: false)), 0, 0, stateDim);  // [1, N, D], context 0
+        var items = ToState(g.Reshape(g.Mul(MixFields(fields), FieldMask(context: false)), 0, 0, itemDim)); // [1, N, D], context 0
         return (items, Linear(items, "sequenceAttention.projection"));                               // [1, N, 3D]
     }
 
@@ -139,8 +142,8 @@ internal sealed class QNetworkGraph
         var qkv = g.Gather(projections, candidates, axis: 1);                                         // [1, C, 3D]
         if (slotContext > 0)
         {
-            // P(x + c) = P(x) + W·c: the slot's context vector, and its projection without bias.
-            var context = g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), 0, 0, stateDim); // [1, 1, D]
+            // P(x + c) = P(x) + W·c: the slot's context vector, and its projections without bias.
+            var context = ToState(g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), 0, 0, itemDim), bias: false); // [1, 1, D]
             x = g.Add(x, context);
             qkv = g.Add(qkv, MatMulWeight(context, "sequenceAttention.projection.weight", perCandidate: false)); // [1, C, 3D]
         }
@@ -179,7 +182,7 @@ internal sealed class QNetworkGraph
         string? contexts = null, contextProjections = null;
         if (slotContext > 0)
         {
-            contexts = g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), -1, stateDim); // [L, D]
+            contexts = ToState(g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), -1, itemDim), bias: false); // [L, D]
             contextProjections = MatMulWeight(contexts, "sequenceAttention.projection.weight", perCandidate: false); // [L, 3D]
         }
 
@@ -333,14 +336,23 @@ internal sealed class QNetworkGraph
 
     // ---- embedding, fieldAttention, fieldNorm ----------------------------------------------------------------------
 
-    /// <summary><see cref="QNetwork.EncodeItems"/>: field bags, field attention with residual and norm, flatten.</summary>
+    /// <summary><see cref="QNetwork.EncodeItems"/>: field bags, field attention with residual and norm, flatten, state
+    /// projection.</summary>
     /// <param name="rows">[A, N, F, M] int64, 0 = padding.</param>
     /// <returns>[A, N, D]</returns>
     private string EncodeItems(string rows)
     {
         var fields = EmbeddingBagMean(rows);                                                          // [A, N, F, d]
-        return g.Reshape(MixFields(fields), 0, 0, stateDim);                                          // [A, N, F·d]
+        return ToState(g.Reshape(MixFields(fields), 0, 0, itemDim));                                  // [A, N, F·d] → [A, N, D]
     }
+
+    /// <summary>The state projection F·d → D (the identity for models without one).</summary>
+    /// <param name="items">[.., F·d]</param>
+    /// <param name="bias">False for the slot's context, a part of a sum whose bias the candidate's part carries.</param>
+    /// <returns>[.., D]</returns>
+    private string ToState(string items, bool bias = true) =>
+        !projectsState ? items
+        : bias ? Linear(items, "stateProjection") : MatMulWeight(items, "stateProjection.weight", perCandidate: false);
 
     /// <summary>Field attention with residual and norm; context fields kept out of it keep their embeddings.</summary>
     /// <param name="fields">[A, N, F, d]</param>
@@ -534,13 +546,13 @@ internal sealed class QNetworkGraph
 
     // ---- mlp, qHead ------------------------------------------------------------------------------------------------
 
-    /// <summary>tanh MLP D → D/2 → D/4 → H.</summary>
+    /// <summary>tanh MLP D → m → m/2 → H (m = D/2 by default).</summary>
     /// <param name="x">[.., D]</param>
     /// <returns>[.., H] the hint vectors.</returns>
     private string Mlp(string x)
     {
-        var h1 = g.Tanh(Linear(x, "mlp.hidden1"));                                                    // [.., D/2]
-        var h2 = g.Tanh(Linear(h1, "mlp.hidden2"));                                                   // [.., D/4]
+        var h1 = g.Tanh(Linear(x, "mlp.hidden1"));                                                    // [.., m]
+        var h2 = g.Tanh(Linear(h1, "mlp.hidden2"));                                                   // [.., m/2]
         return g.Tanh(Linear(h2, "mlp.hint"));                                                        // [.., H]
     }
 

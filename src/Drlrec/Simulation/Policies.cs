@@ -46,13 +46,16 @@ internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
     public Dictionary<int, (double Score, int Rank)> Upstream(SimRequest request)
     {
         var candidates = request.Candidates;
-        var scores = candidates.Select(item => Score(request.User, item)).ToArray();
+        var scores = Scores(request);
         var order = Enumerable.Range(0, candidates.Length)
             .OrderByDescending(k => scores[k]).ThenBy(k => k).ToArray();
         var result = new Dictionary<int, (double, int)>(candidates.Length);
         for (int r = 0; r < order.Length; r++) result[candidates[order[r]]] = (scores[order[r]], r + 1);
         return result;
     }
+
+    /// <summary>The upstream score of each of a request's candidates, in candidate order.</summary>
+    public double[] Scores(SimRequest request) => request.Candidates.Select(item => Score(request.User, item)).ToArray();
 
     /// <summary>The upstream score: the noisy relevance estimate plus popularity.</summary>
     private double Score(int user, int item) =>
@@ -95,7 +98,10 @@ internal sealed class RandomPolicy(SyntheticConfig config)
     }
 }
 
-/// <summary>A ranker that knows the true attractiveness and fatigue of the <see cref="ClickModel"/>: the ceiling to compare with.</summary>
+/// <summary>
+/// A ranker that knows the true attractiveness, fatigue and session exit of the <see cref="ClickModel"/>: the ceiling to
+/// compare with.
+/// </summary>
 internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, ClickModel clicks)
 {
     private readonly SyntheticConfig config = config;
@@ -104,62 +110,77 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
 
     /// <summary>
     /// A ranker that knows the click model: at each position it places the remaining candidate with the highest true
-    /// attractiveness given the fatigue from the items already placed. Greedy, so a strong reference, not a proven optimum.
+    /// click probability given the fatigue from the items already placed (the highest attractiveness: examination and
+    /// the probability of still browsing are the same for every candidate of a position). Myopic: it ignores what a
+    /// click costs through session exit. Greedy, so a strong reference, not a proven optimum.
     /// </summary>
     public int[] Order(SimRequest request)
     {
         SimArguments.CheckRequest(config, request);
-        var (logits, categories) = Attractions(request);
+        var candidates = Candidates(request);
         var picks = new int[config.ListLength];
-        GreedyCompletion(0, logits, categories, new bool[logits.Length], new double[config.Categories], picks);
+        GreedyCompletion(0, candidates, new ListState(candidates.Logits.Length, config.Categories), picks);
         return picks.Select(k => request.Candidates[k]).ToArray();
     }
 
     /// <summary>
     /// The greedy oracle improved by one step of lookahead (a rollout): at each position it places the candidate whose
-    /// list, completed by the greedy oracle, has the most expected clicks. Never below <see cref="Order"/> (the greedy
-    /// choice is one of those it compares); the gap between the two is what planning ahead — the future clicks a
-    /// γ &gt; 0 learner is trained to weigh — can win in this world, with perfect knowledge of the click model.
+    /// list, completed by the greedy oracle, has the most expected clicks (exact, session exit included). Never below
+    /// <see cref="Order"/> (the greedy choice is one of those it compares); the gap between the two is what planning
+    /// ahead — the future clicks a γ &gt; 0 learner is trained to weigh — can win in this world, with perfect knowledge
+    /// of the click model.
     /// </summary>
     public int[] LookaheadOrder(SimRequest request)
     {
         SimArguments.CheckRequest(config, request);
-        var candidates = request.Candidates;
-        var (logits, categories) = Attractions(request);
-        var used = new bool[candidates.Length];
-        var load = new double[config.Categories];
+        var candidates = Candidates(request);
+        var state = new ListState(candidates.Logits.Length, config.Categories);
         var order = new int[config.ListLength];
         for (int p = 0; p < order.Length; p++)
         {
             int best = -1;
             double bestClicks = double.NegativeInfinity;
-            for (int k = 0; k < candidates.Length; k++)
+            for (int k = 0; k < candidates.Logits.Length; k++)
             {
-                if (used[k]) continue;
-                var usedAfter = (bool[])used.Clone();
-                var loadAfter = (double[])load.Clone();
-                double total = Place(k, p, logits, categories, usedAfter, loadAfter)
-                    + GreedyCompletion(p + 1, logits, categories, usedAfter, loadAfter);
+                if (state.Used[k]) continue;
+                var after = state.Clone();
+                double total = Place(k, p, candidates, after) + GreedyCompletion(p + 1, candidates, after);
                 if (total > bestClicks) { bestClicks = total; best = k; }
             }
-            Place(best, p, logits, categories, used, load);
-            order[p] = candidates[best];
+            Place(best, p, candidates, state);
+            order[p] = request.Candidates[best];
         }
         return order;
     }
 
-    /// <summary>Each candidate's true attractiveness logit before fatigue, and its category.</summary>
-    private (double[] Logits, int[] Categories) Attractions(SimRequest request)
+    /// <summary>What the oracle knows of each candidate: its attractiveness logit before fatigue, its category and the
+    /// probability of leaving the list after a click on it (0 without exit).</summary>
+    private sealed record CandidateTruth(double[] Logits, int[] Categories, double[] Leave);
+
+    /// <summary>A partly built list: the candidates used, each category's fatigue load at the next position, and the
+    /// probability that the user is still browsing there.</summary>
+    private sealed class ListState(int candidates, int categories)
+    {
+        public bool[] Used { get; private init; } = new bool[candidates];
+        public double[] Load { get; private init; } = new double[categories];
+        public double Browsing { get; set; } = 1;
+
+        public ListState Clone() => new(0, 0) { Used = (bool[])Used.Clone(), Load = (double[])Load.Clone(), Browsing = Browsing };
+    }
+
+    private CandidateTruth Candidates(SimRequest request)
     {
         var candidates = request.Candidates;
         var logits = new double[candidates.Length];
         var categories = new int[candidates.Length];
+        var leave = new double[candidates.Length];
         for (int k = 0; k < candidates.Length; k++)
         {
             logits[k] = clicks.AttractionLogitUnchecked(request, candidates[k]);
             categories[k] = catalog.CategoryOf(candidates[k]);
+            leave[k] = clicks.LeaveAfterClickUnchecked(request.User, candidates[k]);
         }
-        return (logits, categories);
+        return new CandidateTruth(logits, categories, leave);
     }
 
     /// <summary>
@@ -167,33 +188,39 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
     /// true attractiveness given the fatigue from the items already placed — and returns their expected clicks.
     /// The chosen candidate indices go to <paramref name="picks"/> when given.
     /// </summary>
-    private double GreedyCompletion(int from, double[] logits, int[] categories, bool[] used, double[] load, int[]? picks = null)
+    private double GreedyCompletion(int from, CandidateTruth candidates, ListState state, int[]? picks = null)
     {
         double total = 0;
         for (int p = from; p < config.ListLength; p++)
         {
             int best = -1;
             double bestValue = double.NegativeInfinity;
-            for (int k = 0; k < logits.Length; k++)
+            for (int k = 0; k < candidates.Logits.Length; k++)
             {
-                if (used[k]) continue;
-                double value = logits[k] - config.Fatigue * load[categories[k]];
+                if (state.Used[k]) continue;
+                double value = candidates.Logits[k] - config.Fatigue * state.Load[candidates.Categories[k]];
                 if (value > bestValue) { bestValue = value; best = k; }
             }
-            total += Place(best, p, logits, categories, used, load);
+            total += Place(best, p, candidates, state);
             if (picks is not null) picks[p] = best;
         }
         return total;
     }
 
-    /// <summary>Places candidate k at 0-based position p: returns its click probability and updates the fatigue loads.</summary>
-    private double Place(int k, int p, double[] logits, int[] categories, bool[] used, double[] load)
+    /// <summary>
+    /// Places candidate k at 0-based position p: returns its probability of a click, B_p c_p, and moves the state to
+    /// position p + 1 (fatigue loads, B_(p+1) = B_p (1 − c_p leave_k)).
+    /// </summary>
+    private double Place(int k, int p, CandidateTruth candidates, ListState state)
     {
-        double probability = clicks.Examination(p + 1) * SimRandom.Sigmoid(logits[k] - config.Fatigue * load[categories[k]]);
-        used[k] = true;
+        int category = candidates.Categories[k];
+        double click = clicks.Examination(p + 1) * SimRandom.Sigmoid(candidates.Logits[k] - config.Fatigue * state.Load[category]);
+        double probability = state.Browsing * click;
+        state.Browsing *= 1 - click * candidates.Leave[k];
+        state.Used[k] = true;
         // Loads one position later: every earlier item is one step further away, the placed one counts fully.
-        for (int c = 0; c < load.Length; c++) load[c] *= config.FatigueDecay;
-        load[categories[k]] += 1;
+        for (int c = 0; c < state.Load.Length; c++) state.Load[c] *= config.FatigueDecay;
+        state.Load[category] += 1;
         return probability;
     }
 }

@@ -71,6 +71,10 @@ internal static class SimStreams
     public const ulong TagHash = 5;
     /// <summary>Key of the hash that fixes the behaviour policy's error per (user, item).</summary>
     public const ulong ErrorHash = 6;
+    /// <summary>Key of the hash that fixes each item's hidden quality (session exit, <see cref="ClickModel"/>).</summary>
+    public const ulong QualityHash = 7;
+    /// <summary>The validation requests on which online evaluation tunes the diversity re-rank, apart from the reported ones.</summary>
+    public const ulong ValidationRequests = 8;
 }
 
 /// <summary>

@@ -81,31 +81,69 @@ public sealed record SyntheticConfig
     /// </summary>
     public double BaseLogit { get; init; } = -1.5;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first setting out of its allowed range.</summary>
-    public void Validate()
+    /// <summary>
+    /// Strength of session exit: after a click on an item of hidden satisfaction s the user leaves the list with
+    /// probability σ(ExitBias − Exit × s), and the positions after the exit are shown but never clicked
+    /// (<see cref="ClickModel"/>). 0 switches exit off: no user ever leaves, today's world bit for bit (the satisfaction
+    /// is then never used). Note the step at 0: any Exit above 0 turns on the leaving after clicks, at the rate
+    /// σ(ExitBias) ≈ 0.27 for an item of average satisfaction; Exit sets how much that rate depends on the satisfaction,
+    /// which is what makes the order worth planning (about 1 is a clearly visible effect). Allowed 0..10. Default 0.
+    /// </summary>
+    public double Exit { get; init; }
+
+    /// <summary>
+    /// The b of the exit probability σ(b − Exit × s) after a click on an item of satisfaction s. Only used when
+    /// <see cref="Exit"/> is above 0. Allowed -10..10. Default -1 (a click on an average item ends the list with
+    /// probability 0.27).
+    /// </summary>
+    public double ExitBias { get; init; } = -1;
+
+    /// <summary>
+    /// Correlation ρ of an item's hidden satisfaction with how attractive it is to the user (<see cref="ClickModel"/>):
+    /// s = ρ a + √(1 − ρ²) q, with a the user–item attractiveness standardised and q the item's own quality. Below 0 the
+    /// items that draw a user's click disappoint them more often (clickbait). Only used when <see cref="Exit"/> is above
+    /// 0. Allowed -1..1. Default -0.3.
+    /// </summary>
+    public double SatisfactionCorrelation { get; init; } = -0.3;
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> naming the first setting out of its allowed range as the user typed it:
+    /// <paramref name="keyOf"/> turns a setting's snake_case name (e.g. <c>items</c>) into that key; by default the key of
+    /// a run config (<see cref="RunConfigKey"/>, e.g. <c>config data.synthetic.items</c>).
+    /// </summary>
+    public void Validate(Func<string, string>? keyOf = null)
     {
-        Check(Users is >= 1 and <= 1_000_000, nameof(Users), $"must be between 1 and 1000000 (got {Users})");
-        Check(Items is >= MinItems and <= MaxItems, nameof(Items), $"must be between {MinItems} and {MaxItems} (got {Items})");
-        Check(Lists >= 0, nameof(Lists), $"must not be negative (got {Lists})");
-        Check(ListLength is >= 1 and <= 100, nameof(ListLength), $"must be between 1 and 100 (got {ListLength})");
+        keyOf ??= RunConfigKey;
+        void Check(bool ok, string property, double value, string expected)
+        {
+            // The key as config files spell it (the JSON naming of IO.Json).
+            if (!ok) throw new ArgumentException($"{keyOf(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(property))} = {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}: must be {expected}");
+        }
+        void CheckRange(double value, double min, double max, string property) =>
+            Check(value >= min && value <= max, property, value, $"between {min} and {max}"); // NaN fails too
+
+        Check(Users is >= 1 and <= 1_000_000, nameof(Users), Users, "between 1 and 1000000");
+        Check(Items is >= MinItems and <= MaxItems, nameof(Items), Items, $"between {MinItems} and {MaxItems}");
+        Check(Lists >= 0, nameof(Lists), Lists, "at least 0");
+        Check(ListLength is >= 1 and <= 100, nameof(ListLength), ListLength, "between 1 and 100 with the simulator");
         int maxCandidates = Math.Min(10_000, Items / 2);
-        Check(CandidatesPerRequest >= ListLength && CandidatesPerRequest <= maxCandidates, nameof(CandidatesPerRequest),
-            $"must be between ListLength ({ListLength}) and {maxCandidates} (got {CandidatesPerRequest})");
-        Check(LatentDim is >= 1 and <= 256, nameof(LatentDim), $"must be between 1 and 256 (got {LatentDim})");
-        Check(Categories is >= 1 and <= 200, nameof(Categories), $"must be between 1 and 200 (got {Categories})");
+        Check(CandidatesPerRequest >= ListLength && CandidatesPerRequest <= maxCandidates, nameof(CandidatesPerRequest), CandidatesPerRequest,
+            $"between the list length ({ListLength}) and {maxCandidates} (half the items, at most 10000)");
+        Check(LatentDim is >= 1 and <= 256, nameof(LatentDim), LatentDim, "between 1 and 256");
+        Check(Categories is >= 1 and <= 200, nameof(Categories), Categories, "between 1 and 200");
         CheckRange(PositionBias, 0, 5, nameof(PositionBias));
         CheckRange(Fatigue, 0, 10, nameof(Fatigue));
         CheckRange(FatigueDecay, 0, 1, nameof(FatigueDecay));
         CheckRange(LoggingNoise, 0, 10, nameof(LoggingNoise));
         CheckRange(LoggingExploration, 0, 10, nameof(LoggingExploration));
         CheckRange(BaseLogit, -10, 10, nameof(BaseLogit));
+        CheckRange(Exit, 0, 10, nameof(Exit));
+        CheckRange(ExitBias, -10, 10, nameof(ExitBias));
+        CheckRange(SatisfactionCorrelation, -1, 1, nameof(SatisfactionCorrelation));
     }
 
-    private static void CheckRange(double value, double min, double max, string name) =>
-        Check(value >= min && value <= max, name, $"must be between {min} and {max} (got {value})"); // NaN fails too
-
-    private static void Check(bool ok, string name, string problem)
-    {
-        if (!ok) throw new ArgumentException($"SyntheticConfig.{name} {problem}", name);
-    }
+    /// <summary>A setting's key in a run config: <c>config data.synthetic.NAME</c>, except the list length, which a run
+    /// takes from <c>data.max_list_length</c>.</summary>
+    public static string RunConfigKey(string name) =>
+        name == "list_length" ? "config data.max_list_length" : $"config data.synthetic.{name}";
 }

@@ -124,6 +124,15 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <inheritdoc cref="ClickModel.ExpectedClicks"/>
     public double ExpectedClicks(SimRequest request, IReadOnlyList<int> orderedItems) => clickModel.ExpectedClicks(request, orderedItems);
 
+    /// <inheritdoc cref="ClickModel.HasExit"/>
+    public bool HasExit => clickModel.HasExit;
+
+    /// <inheritdoc cref="ClickModel.Satisfaction"/>
+    public double Satisfaction(int user, int item) => clickModel.Satisfaction(user, item);
+
+    /// <inheritdoc cref="ClickModel.LeaveAfterClick"/>
+    public double LeaveAfterClick(int user, int item) => clickModel.LeaveAfterClick(user, item);
+
     /// <inheritdoc cref="ClickModel.Respond"/>
     public float[] Respond(SimRequest request, IReadOnlyList<int> orderedItems, Random rng) => clickModel.Respond(request, orderedItems, rng);
 
@@ -147,6 +156,14 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <summary>The request's <paramref name="count"/> best candidates by the upstream score, in upstream order.</summary>
     public int[] UpstreamTop(SimRequest request, int count) =>
         loggingPolicy.Upstream(request).OrderBy(p => p.Value.Rank).Take(count).Select(p => p.Key).ToArray();
+
+    /// <summary>The upstream ranker's score of each of the request's candidates, in candidate order (what a re-ranker
+    /// receives as <c>upstream_score</c>).</summary>
+    public double[] UpstreamScores(SimRequest request)
+    {
+        SimArguments.CheckRequest(Config, request);
+        return loggingPolicy.Scores(request);
+    }
 
     /// <summary>Each candidate's item fields as a re-ranker receives them in the request (with the upstream score and rank).</summary>
     public IReadOnlyList<string[][]> CandidateFieldValues(SimRequest request)

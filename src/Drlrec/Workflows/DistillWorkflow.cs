@@ -40,6 +40,9 @@ public static class DistillWorkflow
         ITrainingObserver? observer = null, string? name = null, IItemCatalog? catalog = null, bool resume = false)
     {
         config.Validate();
+        // The teacher's full path, so that what the student learnt from can be found again from any folder (evaluate checks
+        // that a student's test lists were held out from its teacher's training too).
+        if (config.Teacher is { } teacherPath) config = config with { Teacher = Path.GetFullPath(teacherPath) };
         catalog ??= DataLoader.Catalog(config.Data, data.TrainLists);
         name ??= (config.Distill ?? new DistillConfig()).Resolve().StudentName();
         var student = Distiller.Run(config, data, teacher, catalog, folder, observer, name, resume);

@@ -11,11 +11,11 @@ namespace Drlrec.Workflows;
 /// <summary>What <c>drlrec evaluate --online</c> measures.</summary>
 public sealed record OnlineSettings
 {
-    /// <summary>Run folders (or model files) of models trained on the simulator.</summary>
+    /// <summary>Run folders (or model files) of models trained on the simulator. None: the baselines and oracles alone.</summary>
     public required IReadOnlyList<string> Models { get; init; }
 
     /// <summary>A JSON file of the simulator's settings (the <c>data.synthetic</c> shape of a run's config). Null: the world
-    /// the first model was trained on.</summary>
+    /// the first model was trained on, or the default world when there is no model.</summary>
     public string? Synthetic { get; init; }
 
     /// <summary>Simulated requests. Default 1000.</summary>
@@ -38,12 +38,18 @@ public sealed record PrecisionComparison(string Model, string Against, double Di
     [property: JsonPropertyName("ci95")] double[] Ci95, double Relative);
 
 /// <summary>A policy's expected clicks per list with the 95% interval over requests.</summary>
-public sealed record OnlineEntry(string Name, double ClicksPerList, [property: JsonPropertyName("ci95")] double[] Ci95);
+public sealed record OnlineEntry(string Name, double ClicksPerList, [property: JsonPropertyName("ci95")] double[] Ci95)
+{
+    /// <summary>The diversity re-rank's (λ, decay), tuned on validation requests; absent for the other baselines.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DiversityRerank? Tuned { get; init; }
+}
 
-/// <summary>A model's expected clicks per list and its paired difference from the upstream order on the same requests.</summary>
+/// <summary>A model's expected clicks per list and its paired differences from the upstream order and from the diversity
+/// re-rank on the same requests.</summary>
 public sealed record OnlineModelEntry(
     string Name, double ClicksPerList, [property: JsonPropertyName("ci95")] double[] Ci95,
-    OnlineDifference VsUpstream);
+    OnlineDifference VsUpstream, OnlineDifference VsDiversityRerank);
 
 /// <summary>A paired difference with its 95% interval and whether the interval excludes zero.</summary>
 public sealed record OnlineDifference(double Difference, [property: JsonPropertyName("ci95")] double[] Ci95, double Relative, bool Distinguishable);
@@ -58,6 +64,9 @@ public sealed record OnlineReport(
 
     /// <summary>Each int8 export against its float32 self (paired over the same requests); empty without --quantize int8.</summary>
     public IReadOnlyList<PrecisionComparison> Int8VsFp32 { get; init; } = [];
+
+    /// <summary>The lookahead oracle − the greedy oracle on the same requests: what planning ahead is worth in this world.</summary>
+    public required OnlineDifference OracleLookaheadGain { get; init; }
 }
 
 /// <summary><c>drlrec evaluate --online</c> as a library call: models re-rank simulated requests beside the baselines.</summary>
@@ -67,6 +76,7 @@ public static class OnlineWorkflow
     public static IReadOnlyDictionary<string, string> BaselineKeys { get; } = new Dictionary<string, string>
     {
         [OnlineEvaluation.Upstream] = "upstream_order",
+        [OnlineEvaluation.Diversity] = "diversity_rerank",
         [OnlineEvaluation.Logging] = "logging_policy",
         [OnlineEvaluation.Random] = "random",
         [OnlineEvaluation.Oracle] = "oracle",
@@ -75,16 +85,18 @@ public static class OnlineWorkflow
 
     public static OnlineReport Run(OnlineSettings settings, Action<int>? onRequest = null)
     {
-        if (settings.Models.Count == 0) throw new ArgumentException("--model: give at least one model");
         var models = new List<LoadedModel>();
         var variants = new List<ServingVariants>();
         try
         {
             foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
-            var trained = models[0].TrainingData;
-            var world = settings.Synthetic is { } file
-                ? Json.ReadFile<SyntheticConfig>(file)
-                : trained.Synthetic with { ListLength = trained.MaxListLength };
+            var world = models.Count > 0 ? models[0].TrainingData.Synthetic with { ListLength = models[0].TrainingData.MaxListLength }
+                : new SyntheticConfig();
+            if (settings.Synthetic is { } file)
+            {
+                world = Json.ReadFile<SyntheticConfig>(file);
+                world.Validate(name => $"{file}: {name}");
+            }
             var simulator = new SyntheticSimulator(world);
             var modelNames = OfflineEvaluation.DisplayNames(models);
             var rankers = new List<(string, SlateRanker)>();
@@ -99,27 +111,31 @@ public static class OnlineWorkflow
             }
             var names = rankers.Select(r => r.Item1).ToList();
             var clicks = OnlineEvaluation.Measure(simulator, rankers, settings.Requests, [settings.Seed], onRequest, settings.Candidates);
-            double upstream = clicks.OverRequests(OnlineEvaluation.Upstream).Mean;
+            OnlineDifference Difference(string a, string b)
+            {
+                var d = clicks.Difference(a, b);
+                return new OnlineDifference(d.Mean, [d.Low, d.High], d.Mean / clicks.OverRequests(b).Mean, d.Excludes(0));
+            }
             var modelEntries = names.Select(name =>
             {
                 var m = clicks.OverRequests(name);
-                var d = clicks.Difference(name, OnlineEvaluation.Upstream);
                 return new OnlineModelEntry(name, m.Mean, [m.Low, m.High],
-                    new OnlineDifference(d.Mean, [d.Low, d.High], d.Mean / upstream, d.Excludes(0)));
+                    Difference(name, OnlineEvaluation.Upstream), Difference(name, OnlineEvaluation.Diversity));
             }).ToList();
             var baselines = OnlineEvaluation.Baselines.ToDictionary(b => BaselineKeys[b], b =>
             {
                 var m = clicks.OverRequests(b);
-                return new OnlineEntry(b, m.Mean, [m.Low, m.High]);
+                return new OnlineEntry(b, m.Mean, [m.Low, m.High]) { Tuned = b == OnlineEvaluation.Diversity ? clicks.DiversityTuned[0] : null };
             });
             var int8 = pairs.Select(p =>
             {
-                var d = clicks.Difference(p.Int8, p.Fp32);
-                return new PrecisionComparison(p.Int8, p.Fp32, d.Mean, [d.Low, d.High], d.Mean / clicks.OverRequests(p.Fp32).Mean);
+                var d = Difference(p.Int8, p.Fp32);
+                return new PrecisionComparison(p.Int8, p.Fp32, d.Difference, d.Ci95, d.Relative);
             }).ToList();
             return new OnlineReport(modelEntries, baselines, settings.Requests, settings.Seed, world)
             {
                 Candidates = settings.Candidates, Int8VsFp32 = int8,
+                OracleLookaheadGain = Difference(OnlineEvaluation.OracleLookahead, OnlineEvaluation.Oracle),
             };
         }
         finally

@@ -51,7 +51,7 @@ public sealed class ServingVariants : IDisposable
             {
                 string label = OnnxPrecisions.Name(precision);
                 var export = OnnxExporter.Export(model, Path.Combine(folder, $"{label}.onnx"), precision);
-                scorers.Add(new OnnxStepScorer(export.Path));
+                scorers.Add(OnnxServing.OpenFor(model, export.Path));
                 Names.Add($"{name} (onnx {label})");
             }
         }

@@ -23,15 +23,8 @@ public sealed class DataCommandTests : IDisposable
 
     public void Dispose() => folder.Dispose();
 
-    private static (int Code, string Output) Run(params string[] args) => CliRunner.Run(args);
+    private static CliResult Run(params string[] args) => CliRunner.Run(args);
 
-    /// <summary>Parses and runs with System.CommandLine's own output captured (help, parse errors).</summary>
-    private static (int Code, string Output, string Error) RunCaptured(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        int code = DrlrecCli.BuildRoot().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
 
     private string WriteTsv(string name = "lists.tsv", params string[] extraLines)
     {
@@ -65,11 +58,12 @@ public sealed class DataCommandTests : IDisposable
         string source = WriteTsv("bad.tsv", "sid:x\toffset:2\trec_list:uf1:u df1:m reward:NaN");
         string target = folder["lists.parquet"];
 
-        var (code, output) = Run("data", "convert", source, "--out", target);
+        var (code, output, errors) = Run("data", "convert", source, "--out", target);
 
         Assert.Equal(CliErrors.BadInput, code);
-        Assert.StartsWith("error: ", output);
-        Assert.Contains($"{source}: line 3: item 1: key 'reward' must be a finite number, found 'NaN'", output);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: ", errors);
+        Assert.Contains($"{source}: line 3: item 1: key 'reward' must be a finite number, found 'NaN'", errors);
         Assert.False(File.Exists(target));
         Assert.Equal(["bad.tsv"], folder.Entries());
     }
@@ -95,20 +89,20 @@ public sealed class DataCommandTests : IDisposable
     {
         string source = WriteTsv();
 
-        var (code, output) = Run("data", "convert", source, "--out", folder["lists.csv"]);
-        var missing = RunCaptured("data", "convert", source);
+        var (code, _, errors) = Run("data", "convert", source, "--out", folder["lists.csv"]);
+        var missing = Run("data", "convert", source);
 
         Assert.Equal(CliErrors.BadInput, code);
-        Assert.Contains("--out must name a .parquet file", output);
+        Assert.Contains("--out must name a .parquet file", errors);
         Assert.NotEqual(0, missing.Code);
-        Assert.Contains("--out", missing.Error);
+        Assert.Contains("--out", missing.Errors);
         Assert.Equal(["lists.tsv"], folder.Entries());
     }
 
     [Fact]
     public void A_list_length_below_one_is_refused_by_the_parser()
     {
-        var (code, _, error) = RunCaptured("data", "inspect", WriteTsv(), "--max-list-length", "0");
+        var (code, _, error) = Run("data", "inspect", WriteTsv(), "--max-list-length", "0");
 
         Assert.NotEqual(0, code);
         Assert.Contains("--max-list-length must be at least 1", error);
@@ -145,12 +139,12 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void Inspect_of_a_missing_source_lists_the_accepted_forms()
     {
-        var (code, output) = Run("data", "inspect", folder["missing.parquet"]);
+        var (code, _, errors) = Run("data", "inspect", folder["missing.parquet"]);
 
         Assert.Equal(CliErrors.BadInput, code);
-        Assert.StartsWith("error: ", output);
-        Assert.Contains("not found", output);
-        Assert.Contains("synthetic", output);
+        Assert.StartsWith("error: ", errors);
+        Assert.Contains("not found", errors);
+        Assert.Contains("synthetic", errors);
     }
 
     [Fact]
@@ -178,9 +172,9 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void Help_shows_every_default()
     {
-        var convert = RunCaptured("data", "convert", "--help");
-        var inspect = RunCaptured("data", "inspect", "--help");
-        var download = RunCaptured("data", "download", "--help");
+        var convert = Run("data", "convert", "--help");
+        var inspect = Run("data", "inspect", "--help");
+        var download = Run("data", "download", "--help");
 
         Assert.Equal(0, convert.Code);
         Assert.Contains("--max-list-length", convert.Output);
@@ -212,17 +206,17 @@ public sealed class DataCommandTests : IDisposable
         using var server = new LoopbackHttpServer([]);
         string target = folder["data"];
 
-        var (code, output) = Run("data", "download", "movielens-100k", "--out", target, "--url", server.UrlOf("ml-100k.zip").ToString());
-        var unknown = RunCaptured("data", "download", "movielens-1m");
-        var badUrl = RunCaptured("data", "download", "movielens-100k", "--url", "ftp://example.org/x.zip");
+        var (code, _, errors) = Run("data", "download", "movielens-100k", "--out", target, "--url", server.UrlOf("ml-100k.zip").ToString());
+        var unknown = Run("data", "download", "movielens-1m");
+        var badUrl = Run("data", "download", "movielens-100k", "--url", "ftp://example.org/x.zip");
 
         Assert.Equal(CliErrors.BadInput, code);
-        Assert.Contains("error: ", output);
-        Assert.Contains("HTTP 404", output);
+        Assert.StartsWith("error: ", errors);
+        Assert.Contains("HTTP 404", errors);
         Assert.False(Directory.Exists(target));
         Assert.NotEqual(0, unknown.Code);
-        Assert.Contains("movielens-100k", unknown.Error);
+        Assert.Contains("movielens-100k", unknown.Errors);
         Assert.NotEqual(0, badUrl.Code);
-        Assert.Contains("--url must be an absolute http or https address", badUrl.Error);
+        Assert.Contains("--url must be an absolute http or https address", badUrl.Errors);
     }
 }

@@ -19,7 +19,7 @@ public sealed class ExportCommandTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private static (int Code, string Output) Run(params string[] args) => CliRunner.Run(args);
+    private static CliResult Run(params string[] args) => CliRunner.Run(args);
 
     /// <summary>A run folder holding an untrained toy student (three fields).</summary>
     private string SaveModel()
@@ -92,20 +92,20 @@ public sealed class ExportCommandTests : IDisposable
     {
         string model = SaveModel();
 
-        var (code, output) = Run("export", "--model", model, "--format", "torchscript", "--out", temp["out/model.pt"]);
+        var (code, _, errors) = Run("export", "--model", model, "--format", "torchscript", "--out", temp["out/model.pt"]);
 
         Assert.Equal(1, code);
-        Assert.Contains("error: --format 'torchscript' is not supported (supported: onnx)", output);
+        Assert.Contains("error: --format 'torchscript' is not supported (supported: onnx)", errors);
         Assert.False(Directory.Exists(temp["out"]));
     }
 
     [Fact]
     public void A_missing_model_exits_1_with_a_message()
     {
-        var (code, output) = Run("export", "--model", temp["nothing"], "--out", temp["model.onnx"]);
+        var (code, _, errors) = Run("export", "--model", temp["nothing"], "--out", temp["model.onnx"]);
 
         Assert.Equal(1, code);
-        Assert.Contains("error: no model at", output);
+        Assert.Contains("error: no model at", errors);
     }
 
     [Fact]
@@ -117,5 +117,8 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("[default: onnx]", writer.ToString());
         Assert.Contains("--out <out> (REQUIRED)", writer.ToString());
+        // Every file an export writes is named (the serving split is what requests run on).
+        foreach (string file in new[] { "NAME.list.onnx", "NAME.vocabulary.json", "NAME.encode.onnx", "NAME.cached.onnx" })
+            Assert.Contains(file, writer.ToString());
     }
 }

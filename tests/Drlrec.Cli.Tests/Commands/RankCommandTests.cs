@@ -51,6 +51,7 @@ public sealed class RankCommandTests : IDisposable
                          b.Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("item").GetString())));
             Assert.All(a.Zip(b), p => Assert.Equal(p.First.GetProperty("q").GetDouble(), p.Second.GetProperty("q").GetDouble(), 4));
             Assert.Equal(served.GetProperty("model").GetProperty("version").GetString(), answers[i].GetProperty("model").GetProperty("version").GetString());
+            Assert.False(served.TryGetProperty("line", out _)); // only rank's answers carry their input line
         }
     }
 
@@ -65,30 +66,62 @@ public sealed class RankCommandTests : IDisposable
         });
         string output = folder["out.jsonl"];
 
-        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output);
+        var (code, text, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output);
         Assert.Equal(1, code);
-        Assert.Contains($"{requests}:3: slate_size: must be at least 1", text);
+        Assert.Contains($"{requests}:3: slate_size: must be at least 1", errors);
         Assert.False(File.Exists(output));
         Assert.Empty(Directory.EnumerateFiles(folder.Path, "*.tmp*"));
 
-        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output, "--skip-bad-records");
+        (code, text, _) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output, "--skip-bad-records");
         Assert.Equal(0, code);
         Assert.Contains("skipped 2 refused requests", text);
-        Assert.Equal(["r-0", "r-1", "r-3", "r-5"], File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("request_id").GetString()));
+        Assert.Contains($"skipped {requests}:3: slate_size: must be at least 1", text);
+        Assert.Contains($"skipped {requests}:5: user: missing", text);
+        // The answers of the good lines, in input order, each with its request's line.
+        var answers = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(["r-0", "r-1", "r-3", "r-5"], answers.Select(a => a.GetProperty("request_id").GetString()));
+        Assert.Equal([1L, 2L, 4L, 6L], answers.Select(a => a.GetProperty("line").GetInt64()));
 
         string allBad = RequestsFile("bad.jsonl", 2, (_, r) => { r["slate_size"] = -1; return r; });
-        (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", allBad, "--out", folder["none.jsonl"], "--skip-bad-records");
+        (code, _, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", allBad, "--out", folder["none.jsonl"], "--skip-bad-records");
         Assert.Equal(1, code);
-        Assert.Contains("all 2 requests were refused", text);
+        Assert.Contains("all 2 requests were refused", errors);
         Assert.False(File.Exists(folder["none.jsonl"]));
+    }
+
+    [Fact]
+    public void Rank_with_the_onnx_backend_takes_only_the_models_own_graph_and_then_answers_as_torch()
+    {
+        string requests = RequestsFile("requests.jsonl", 6), own = folder["tiny.onnx"], other = folder["other.onnx"];
+        Assert.Equal(0, CliRunner.Run("export", "--model", TinyModel.Folder, "--out", own).Code);
+        Assert.Equal(0, CliRunner.Run("export", "--model", TinyModel.OtherFolder, "--out", other).Code);
+
+        var (code, text, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", other, "--requests", requests,
+            "--out", folder["wrong.jsonl"]);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {other} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}", errors);
+        Assert.False(File.Exists(folder["wrong.jsonl"]));
+
+        (code, text, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", own, "--requests", requests,
+            "--out", folder["onnx.jsonl"]);
+        Assert.True(code == 0, text + errors);
+        Assert.Equal(0, CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["torch.jsonl"]).Code);
+        foreach (var (byOnnx, byTorch) in File.ReadLines(folder["onnx.jsonl"]).Zip(File.ReadLines(folder["torch.jsonl"])))
+        {
+            var (a, b) = (JsonDocument.Parse(byOnnx).RootElement, JsonDocument.Parse(byTorch).RootElement);
+            Assert.Equal("onnx", a.GetProperty("model").GetProperty("backend").GetString());
+            var (x, y) = (a.GetProperty("slate").EnumerateArray().ToArray(), b.GetProperty("slate").EnumerateArray().ToArray());
+            Assert.Equal(y.Select(e => e.GetProperty("index").GetInt32()), x.Select(e => e.GetProperty("index").GetInt32()));
+            Assert.All(x.Zip(y), p => Assert.Equal(p.Second.GetProperty("q").GetDouble(), p.First.GetProperty("q").GetDouble(), 4));
+        }
     }
 
     [Fact]
     public void Malformed_json_names_its_line()
     {
         string requests = folder.Write("broken.jsonl", Requests.Valid().ToJsonString(), "{\"user\": ");
-        var (code, text) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["o.jsonl"]);
+        var (code, _, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", folder["o.jsonl"]);
         Assert.Equal(1, code);
-        Assert.Contains($"{requests}:2: malformed JSON", text);
+        Assert.Contains($"{requests}:2: malformed JSON", errors);
     }
 }

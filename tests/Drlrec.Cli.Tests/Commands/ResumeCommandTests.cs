@@ -32,9 +32,9 @@ public sealed class ResumeCommandTests
         Assert.False(File.Exists(Path.Combine(folder["killed"], "result.json")), "the kill came after the run finished: nothing was tested");
         Assert.True(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
 
-        var (code, output) = CliRunner.Run("train", "--resume", folder["killed"], "--epochs", "2");
+        var (code, _, errors) = CliRunner.Run("train", "--resume", folder["killed"], "--epochs", "2");
         Assert.Equal(1, code);
-        Assert.Contains("drop --epochs", output);
+        Assert.Contains("drop --epochs", errors);
         using (var resumed = CliProcess.Start("train", "--resume", folder["killed"])) Assert.Equal(0, await resumed.WaitAsync());
 
         Assert.Equal(RunFiles.WeightHashes(folder["full"]), RunFiles.WeightHashes(folder["killed"]));
@@ -47,15 +47,15 @@ public sealed class ResumeCommandTests
     public void Resume_names_what_is_missing()
     {
         using var folder = new TemporaryFolder();
-        var (code, output) = CliRunner.Run("train", "--resume", folder["nothing"]);
+        var (code, _, errors) = CliRunner.Run("train", "--resume", folder["nothing"]);
         Assert.Equal(1, code);
-        Assert.Contains("no run folder", output);
+        Assert.Contains("no run folder", errors);
         Directory.CreateDirectory(folder["empty"]);
-        (code, output) = CliRunner.Run("distill", "--resume", folder["empty"]);
+        (code, _, errors) = CliRunner.Run("distill", "--resume", folder["empty"]);
         Assert.Equal(1, code);
-        Assert.Contains("no config.json", output);
-        (code, output) = CliRunner.Run("train");
+        Assert.Contains("no config.json", errors);
+        (code, _, errors) = CliRunner.Run("train");
         Assert.Equal(1, code);
-        Assert.Contains("--out is required", output);
+        Assert.Contains("--out is required", errors);
     }
 }

@@ -14,7 +14,7 @@ public sealed class ServeCommandTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static (int Code, string Output) Run(params string[] args) => CliRunner.Run(args);
+    private static CliResult Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Serve_help_lists_every_option_with_its_default()
@@ -32,39 +32,55 @@ public sealed class ServeCommandTests : IDisposable
     [Fact]
     public void Serve_with_a_missing_model_fails_with_a_message()
     {
-        var (code, output) = Run("serve", "--model", _folder["nothing"], "--urls", "http://127.0.0.1:0");
+        var (code, _, errors) = Run("serve", "--model", _folder["nothing"], "--urls", "http://127.0.0.1:0");
 
         Assert.Equal(1, code);
-        Assert.Contains("no model at", output);
+        Assert.Contains("no model at", errors);
     }
 
     [Fact]
     public void Start_up_errors_are_one_line_and_exit_1()
     {
-        var (code, output) = Run("serve", "--model", TinyModel.Folder, "--urls", "notaurl");
+        var (code, output, errors) = Run("serve", "--model", TinyModel.Folder, "--urls", "notaurl");
         Assert.Equal(1, code);
-        Assert.Contains("--urls: 'notaurl' is not an address to listen on", output.ReplaceLineEndings(" "));
+        Assert.Contains("--urls: 'notaurl' is not an address to listen on", errors);
+        Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         taken.Start();
         int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
-        (code, output) = Run("serve", "--model", TinyModel.Folder, "--urls", $"http://127.0.0.1:{port}");
+        (code, output, errors) = Run("serve", "--model", TinyModel.Folder, "--urls", $"http://127.0.0.1:{port}");
         Assert.Equal(1, code);
-        Assert.Contains("address already in use", output.ReplaceLineEndings(" "));
-        Assert.DoesNotContain("   at ", output);
+        Assert.Contains("address already in use", errors);
+        Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("error", output);
     }
 
     [Fact]
     public void The_onnx_backend_needs_an_exported_step_graph()
     {
-        var (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--urls", "http://127.0.0.1:0");
+        var (code, _, errors) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--urls", "http://127.0.0.1:0");
         Assert.Equal(1, code);
-        Assert.Contains("--onnx: the onnx backend needs the exported step graph", output);
+        Assert.Contains("--onnx: the onnx backend needs the exported step graph", errors);
 
         string file = _folder.Write("model.onnx", "not really");
-        (code, output) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", file, "--urls", "http://127.0.0.1:0");
+        (code, _, errors) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", file, "--urls", "http://127.0.0.1:0");
         Assert.Equal(1, code);
-        Assert.Contains("error:", output);
+        Assert.StartsWith("error:", errors);
+    }
+
+    [Fact]
+    public void The_onnx_backend_refuses_at_start_up_a_graph_exported_from_another_model()
+    {
+        string other = _folder["other.onnx"];
+        Assert.Equal(0, Run("export", "--model", TinyModel.OtherFolder, "--out", other).Code);
+
+        var (code, output, errors) = Run("serve", "--model", TinyModel.Folder, "--backend", "onnx", "--onnx", other, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {other} does not belong to {Path.Combine(TinyModel.Folder, "model.ckpt")}: the graph was exported " +
+                          "from 'tiny' (weights sha256 ", errors);
+        Assert.DoesNotContain("listening on", output);
     }
 
     [Fact]
@@ -154,12 +170,12 @@ public sealed class ServeCommandTests : IDisposable
     [InlineData("--duration", "ten", "'ten' is not a duration")]
     public void Loadtest_refuses_bad_levels_and_durations(string option, string value, string message)
     {
-        var error = new StringWriter();
-        int code = DrlrecCli.BuildRoot().Parse(["loadtest", "--url", "http://127.0.0.1:1", "--model", "m", option, value])
-            .Invoke(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
+        var (code, output, errors) = Run("loadtest", "--url", "http://127.0.0.1:1", "--model", "m", option, value);
 
         Assert.NotEqual(0, code);
-        Assert.Contains(message, error.ToString());
+        Assert.Equal("", output);
+        Assert.Contains(message, errors);
+        Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]

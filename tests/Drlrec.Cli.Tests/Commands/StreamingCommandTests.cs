@@ -41,13 +41,34 @@ public sealed class StreamingCommandTests : IDisposable
     }
 
     [Fact]
+    public void Generate_takes_a_world_file_and_an_exit_world_logs_the_same_lists_with_clicks_cut_after_exits()
+    {
+        string world = folder.Write("exit.json", """{ "seed": 4, "users": 150, "items": 1000, "exit": 1.5 }""");
+        string target = folder["exit"];
+        var (code, output) = CliRunner.Run("data", "generate", "--lists", "300", "--out", target, "--synthetic", world);
+        Assert.True(code == 0, output);
+        string plain = folder["plain"];
+        (code, output) = CliRunner.Run("data", "generate", "--lists", "300", "--out", plain, "--users", "150", "--items", "1000", "--seed", "4");
+        Assert.True(code == 0, output);
+        var exit = DataSources.Load(target, new ReadOptions()).Lists.OrderBy(l => l.ListId, NaturalStringComparer.Instance).ToList();
+        var today = DataSources.Load(plain, new ReadOptions()).Lists.OrderBy(l => l.ListId, NaturalStringComparer.Instance).ToList();
+        Assert.Equal(today.Select(l => string.Join(",", l.Items.Select(i => i.ItemKey))), exit.Select(l => string.Join(",", l.Items.Select(i => i.ItemKey))));
+        Assert.True(exit.Sum(l => l.Items.Sum(i => i.Reward)) < 0.9 * today.Sum(l => l.Items.Sum(i => i.Reward)));
+
+        // A typed option overrides the file.
+        (code, output) = CliRunner.Run("data", "generate", "--lists", "5", "--out", folder["typed"], "--synthetic", world, "--users", "20");
+        Assert.True(code == 0, output);
+        Assert.All(DataSources.Load(folder["typed"], new ReadOptions()).Lists, l => Assert.InRange(int.Parse(l.UserKey[1..]), 0, 19));
+    }
+
+    [Fact]
     public void Generate_into_a_folder_with_parquet_files_fails_with_exit_code_1_and_writes_nothing()
     {
         string target = Generate(100);
-        var (code, output) = CliRunner.Run("data", "generate", "--lists", "10", "--out", target);
+        var (code, _, errors) = CliRunner.Run("data", "generate", "--lists", "10", "--out", target);
 
         Assert.Equal(1, code);
-        Assert.Contains("already holds Parquet files", output);
+        Assert.Contains("already holds Parquet files", errors);
         Assert.Single(Directory.GetFiles(target));
     }
 
@@ -79,11 +100,11 @@ public sealed class StreamingCommandTests : IDisposable
         string teacher = folder["teacher"];
         Assert.Equal(0, CliRunner.Run("train", "--data", data, "--epochs", "1", "--max-steps-per-epoch", "2", "--threads", "1", "--out", teacher).Code);
 
-        var (code, output) = CliRunner.Run("distill", "--teacher", teacher, "--streaming", "on", "--out", folder["student"]);
+        var (code, _, errors) = CliRunner.Run("distill", "--teacher", teacher, "--streaming", "on", "--out", folder["student"]);
 
         Assert.Equal(1, code);
-        Assert.Contains("distill does not stream yet", output);
-        Assert.Contains("--streaming off", output);
+        Assert.Contains("distill does not stream yet", errors);
+        Assert.Contains("--streaming off", errors);
         Assert.False(Directory.Exists(folder["student"]));
     }
 

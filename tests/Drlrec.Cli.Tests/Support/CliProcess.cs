@@ -40,6 +40,25 @@ public sealed class CliProcess : IDisposable
         return new CliProcess(Process.Start(start)!);
     }
 
+    /// <summary>Runs <c>dotnet drlrec.dll ARGS</c> to its end (at most 5 minutes) with stdout and stderr redirected to
+    /// pipes, as a script or CI would run it, and returns what each received.</summary>
+    public static async Task<CliResult> RunToEndAsync(params string[] args)
+    {
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "drlrec.dll"));
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        return new CliResult(process.ExitCode, await output, await errors);
+    }
+
     public bool HasExited => process.HasExited;
     public IReadOnlyList<string> Lines => lines.ToArray();
 

@@ -2,12 +2,26 @@ using Spectre.Console;
 
 namespace Drlrec.Cli.Tests.Support;
 
-/// <summary>Runs real command lines through <see cref="DrlrecCli.Run"/> with the console captured (no colours, wide).</summary>
+/// <summary>What a command line printed: <see cref="Output"/> (stdout) and <see cref="Errors"/> (stderr), and its exit code.
+/// Deconstructs to (code, stdout).</summary>
+public sealed record CliResult(int Code, string Output, string Errors)
+{
+    public void Deconstruct(out int code, out string output) => (code, output) = (Code, Output);
+}
+
+/// <summary>Runs real command lines through <see cref="DrlrecCli.Run"/> with both consoles captured (no colours, redirected
+/// as in a script: the CLI's own width for a file or a pipe).</summary>
 public static class CliRunner
 {
-    public static (int Code, string Output) Run(params string[] args)
+    public static CliResult Run(params string[] args)
     {
-        var writer = new StringWriter();
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        int code = DrlrecCli.Run(args, Captured(output), Captured(errors));
+        return new CliResult(code, output.ToString(), errors.ToString());
+    }
+
+    private static IAnsiConsole Captured(StringWriter writer)
+    {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
@@ -15,8 +29,7 @@ public static class CliRunner
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
-        console.Profile.Width = 400; // no wrapping inside table cells or error lines
-        int code = DrlrecCli.Run(args, console);
-        return (code, writer.ToString());
+        console.Profile.Width = Drlrec.Cli.Output.CliConsoles.RedirectedWidth;
+        return console;
     }
 }

@@ -52,6 +52,51 @@ public sealed class ModelCheckpointTests
         }
     }
 
+    /// <summary>
+    /// A student trained with every size knob set keeps its sizes through config.json, the checkpoint, a copy for a
+    /// serving worker and the ONNX export: the loaded network has the trained weights and parameter count, and the torch
+    /// and ONNX Runtime rankers (the serving backends) give the same slates.
+    /// </summary>
+    [Fact]
+    public void A_sized_model_round_trips_through_the_checkpoint_the_onnx_export_and_both_serving_backends()
+    {
+        using var folder = new TemporaryFolder();
+        var sizes = new QNetworkConfig { EmbeddingDim = 4, FieldHeads = 1, StateDim = 12, SequenceHeads = 3, MlpWidth = 6, HintDim = 5 };
+        var config = new RunConfig { Seed = 4, Role = ModelRole.Student, Model = sizes, Trainer = new TrainerConfig { Epochs = 1, BatchSize = 16 } };
+        var lists = ToyData.Lists(80, seed: 2);
+        var result = TrainWorkflow.Run(config, PreparedData.Prepare(lists, null, new DataConfig(), new()), folder["run"]);
+
+        Assert.Contains("\"state_dim\": 12", File.ReadAllText(Path.Combine(folder["run"], "config.json")));
+        using var model = ModelCheckpoint.Load(folder["run"]);
+        Assert.Equal(sizes, model.Header.Model);
+        Assert.Equal((12, result.Parameters), (model.Online.StateDim, model.Online.ParameterCount));
+        Assert.Equal(model.Header.Parameters, model.Online.ParameterCount);
+        Assert.Contains(model.Online.named_parameters(), p => p.name == "stateProjection.weight");
+        using var copy = ModelCheckpoint.CopyOnline(model);
+        AssertSameWeights(model.Online, copy);
+
+        var export = Drlrec.Onnx.OnnxExporter.Export(model, folder["model.onnx"]);
+        Assert.NotNull(export.EncodePath);                                         // the serving split, encoded once per request
+        var byOnnx = Drlrec.Onnx.OnnxServing.LoadRanker(export.Path);
+        using var onnxScorer = byOnnx.Scorer;
+        using var torchScorer = new Drlrec.Ranking.TorchStepScorer(copy);
+        var byTorch = new Drlrec.Ranking.SlateRanker(torchScorer, model.Vocabulary, model.Schema);
+        foreach (var list in lists.Lists.Take(6))
+        {
+            var request = new Drlrec.Ranking.SlateRequest(
+                new Dictionary<string, string[]> { ["user"] = list.Items[0].Values[0], ["age"] = list.Items[0].Values[1] },
+                new Dictionary<string, string[]>(),
+                list.Items.DistinctBy(item => item.ItemKey).Select(item => (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>
+                {
+                    ["item"] = item.Values[2], ["tags"] = item.Values[3],
+                }).ToList(),
+                3);
+            var (expected, actual) = (byTorch.Rank(request), byOnnx.Rank(request));
+            Assert.Equal(expected.Order, actual.Order);
+            Assert.True(expected.Q.Zip(actual.Q).All(p => Math.Abs(p.First - p.Second) < 1e-4), $"list {list.ListId}");
+        }
+    }
+
     private static void AssertSameWeights(QNetwork expected, QNetwork actual)
     {
         var a = expected.state_dict();
@@ -173,5 +218,34 @@ public sealed class ModelCheckpointTests
             h.Vocabulary.Fields.Select(f => (f.Name, f.Group, f.Offset, f.Hashed, string.Join(",", f.Values))));
         Assert.Equal(9, h.RunConfig!.Seed);
         Assert.Equal(FieldLayout.Of(lists.Schema), loaded.Layout);
+    }
+
+    [Fact]
+    public void The_fingerprint_is_the_sha256_of_the_online_weights_entry_kept_by_a_re_save_and_changed_by_any_weight()
+    {
+        using var folder = new TemporaryFolder();
+        string path = SaveSmall(folder);
+        using var first = ModelCheckpoint.Load(path);
+
+        // What a user can check by hand: unzip -p model.ckpt online.weights | sha256sum
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+        using (var entry = zip.GetEntry("online.weights")!.Open())
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(entry)), first.Fingerprint);
+        Assert.Matches("^[0-9a-f]{64}$", first.Fingerprint);
+
+        // The same weights saved again under another name and epoch: another file, the same model.
+        ModelCheckpoint.Save(folder["again.ckpt"], first.Header with { Name = "renamed", Epoch = 9 }, first.Online, first.Target);
+        using var again = ModelCheckpoint.Load(folder["again.ckpt"]);
+        Assert.NotEqual(File.ReadAllBytes(path), File.ReadAllBytes(folder["again.ckpt"]));
+        Assert.Equal(first.Fingerprint, again.Fingerprint);
+
+        // Other weights (the target network; one changed value) are another model.
+        Assert.NotEqual(first.Fingerprint, ModelFingerprint.Of(first.Target));
+        using (no_grad())
+        {
+            using var value = 1.5.ToScalar(); // held, not a temporary: see Tensors/Scalars.cs
+            again.Online.parameters().First().view(-1)[0].fill_(value);
+        }
+        Assert.NotEqual(first.Fingerprint, ModelFingerprint.Of(again.Online));
     }
 }

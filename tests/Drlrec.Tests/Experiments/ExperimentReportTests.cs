@@ -46,4 +46,37 @@ public sealed class ExperimentReportTests
         Assert.True(online.Distinguishable);
         Assert.Equal(3, online.Seeds);
     }
+
+    [Fact]
+    public void Online_clicks_are_compared_with_the_diversity_re_rank_for_every_variant_and_with_the_oracles_for_the_teachers()
+    {
+        var spec = new ExperimentSpec
+        {
+            Name = "t", Seeds = [1, 2],
+            Datasets = [new ExperimentDataset { Name = "sim", Source = "synthetic" }],
+            Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher },
+                        new ExperimentVariant { Name = "teacher (gamma 0)", Kind = VariantKind.Teacher },
+                        new ExperimentVariant { Name = "DRL-Rec", Kind = VariantKind.Distill }],
+        };
+        var rows = new List<ExperimentRow>();
+        var baselines = new List<BaselineRow>();
+        for (int s = 1; s <= 2; s++)
+        {
+            rows.Add(Row(s, "teacher", VariantKind.Teacher, 0.7, 2.0 + 0.1 * s));
+            rows.Add(Row(s, "teacher (gamma 0)", VariantKind.Teacher, 0.7, 1.9));
+            rows.Add(Row(s, "DRL-Rec", VariantKind.Distill, 0.7, 1.8));
+            foreach (var (name, clicks) in new[] { (OnlineEvaluation.Upstream, 1.5), (OnlineEvaluation.Diversity, 1.6), (OnlineEvaluation.Oracle, 2.5),
+                         (OnlineEvaluation.OracleLookahead, 3.0) })
+                baselines.Add(new BaselineRow("sim", s, name, null, null, null, clicks));
+        }
+        var online = ExperimentReport.Compare(new ExperimentResult(spec, rows, baselines, 1)).Where(c => c.Metric == "online_clicks").ToList();
+
+        double Difference(string a, string b) => online.Single(c => c.A == a && c.B == b).Difference;
+        Assert.Equal(0.25, Difference("teacher", "teacher (gamma 0)"), 10); // RL − γ0: +0.2 and +0.3
+        Assert.Equal(2.15 - 1.6, Difference("teacher", OnlineEvaluation.Diversity), 10);
+        Assert.Equal(2.15 - 3.0, Difference("teacher", OnlineEvaluation.OracleLookahead), 10);
+        Assert.Equal(1.9 - 2.5, Difference("teacher (gamma 0)", OnlineEvaluation.Oracle), 10);
+        Assert.Equal(1.8 - 1.6, Difference("DRL-Rec", OnlineEvaluation.Diversity), 10);
+        Assert.DoesNotContain(online, c => c.A == "DRL-Rec" && c.B is OnlineEvaluation.Oracle or OnlineEvaluation.OracleLookahead);
+    }
 }

@@ -25,6 +25,8 @@ public sealed class ExperimentSpecTests
                 Assert.NotNull(overrides.Deserialize<RunConfig>(Json.Options));
             foreach (var dataset in spec.Datasets) dataset.Synthetic?.Validate();
             foreach (var variant in spec.Variants) variant.Distill?.Validate();
+            spec.Sweep?.Validate(spec.Variants);
+            Assert.True(ExperimentRunner.ModelsPerSeed(spec) > 1, name);
         }
     }
 
@@ -51,21 +53,135 @@ public sealed class ExperimentSpecTests
         Assert.Equal((main.OnlineRequests, main.OnlineCandidates), (parts[0].OnlineRequests, parts[0].OnlineCandidates));
     }
 
+    /// <summary>A one-seed experiment on the simulator with a teacher and <paramref name="variants"/>.</summary>
+    private static ExperimentSpec Spec(ExperimentDataset? dataset = null, params ExperimentVariant[] variants) => new()
+    {
+        Name = "t", Seeds = [1],
+        Datasets = [dataset ?? new ExperimentDataset { Name = "sim", Source = "synthetic" }],
+        Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher }, .. variants],
+    };
+
+    /// <summary>The refusal of <paramref name="spec"/>, checked to come before anything was written.</summary>
+    private static ArgumentException RefusedBeforeTraining(ExperimentSpec spec)
+    {
+        using var folder = new TemporaryFolder();
+        var e = Assert.Throws<ArgumentException>(() => ExperimentRunner.Run(spec, folder["out"]));
+        Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFileSystemEntries(folder["out"]).Any());
+        return e;
+    }
+
+    /// <summary>
+    /// experiments/rl-exit.json runs in the world of experiments/worlds/exit.json (the file users pass to --synthetic), so
+    /// they must not drift; its distill variants name teachers it trains before them.
+    /// </summary>
+    [Fact]
+    public void The_rl_exit_experiment_runs_in_the_shipped_exit_world_and_names_earlier_teachers()
+    {
+        string folder = Path.Combine(SharedData.RepositoryRoot, "experiments");
+        var world = Json.ReadFile<Drlrec.Simulation.SyntheticConfig>(Path.Combine(folder, "worlds", "exit.json"));
+        world.Validate();
+        Assert.True(world.Exit > 0);
+        var spec = Json.ReadFile<ExperimentSpec>(Path.Combine(folder, "rl-exit.json"));
+        Assert.Equal(Json.Serialize(world), Json.Serialize(Assert.Single(spec.Datasets).Synthetic));
+        for (int i = 0; i < spec.Variants.Count; i++)
+            if (spec.Variants[i].Teacher is { } teacher)
+                Assert.Contains(spec.Variants.Take(i), v => v.Kind == VariantKind.Teacher && v.Name == teacher);
+        Assert.Contains(spec.Variants, v => v.Kind == VariantKind.Teacher && v.Config?.GetProperty("dqn").GetProperty("gamma").GetDouble() == 0);
+    }
+
     [Theory]
     [InlineData(5)]
     [InlineData(51)]
     public void An_online_window_the_simulator_cannot_honour_is_refused_before_anything_trains(int candidates)
     {
+        var e = RefusedBeforeTraining(Spec() with { OnlineCandidates = candidates });
+        Assert.Contains("online_candidates", e.Message);
+        Assert.Contains("'sim'", e.Message);
+    }
+
+    [Fact]
+    public void A_variant_that_changes_data_settings_is_refused_before_anything_trains()
+    {
+        var e = RefusedBeforeTraining(Spec(variants: new ExperimentVariant
+        {
+            Name = "later-test", Kind = VariantKind.Student,
+            Config = JsonDocument.Parse("""{ "data": { "test_fraction": 0.3 } }""").RootElement,
+        }));
+        Assert.StartsWith("variant 'later-test': its config changes data settings", e.Message);
+    }
+
+    [Fact]
+    public void A_data_sets_simulator_setting_out_of_range_is_named_as_the_experiment_file_spells_it()
+    {
+        var e = RefusedBeforeTraining(Spec(new ExperimentDataset
+        {
+            Name = "sim", Source = "synthetic", Synthetic = new global::Drlrec.Simulation.SyntheticConfig { Items = 300 },
+        }));
+        Assert.Equal("data set 'sim': synthetic.items = 300: must be between 1000 and 1000000", e.Message);
+    }
+
+    [Theory]
+    [InlineData("teacher (gamma 0)", "distill", "must be a teacher variant listed before it")] // listed after
+    [InlineData("student alone", "distill", "must be a teacher variant listed before it")]     // not a teacher
+    [InlineData("nobody", "distill", "must be a teacher variant listed before it")]
+    [InlineData("teacher", "student", "only a distill variant names a teacher")]
+    public void A_named_teacher_that_is_not_an_earlier_teacher_variant_is_refused_before_anything_trains(string teacher, string kind, string message)
+    {
         using var folder = new TemporaryFolder();
         var spec = new ExperimentSpec
         {
-            Name = "t", Seeds = [1], OnlineCandidates = candidates,
+            Name = "t", Seeds = [1],
             Datasets = [new ExperimentDataset { Name = "sim", Source = "synthetic" }],
-            Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher }],
+            Variants = [new ExperimentVariant { Name = "teacher", Kind = VariantKind.Teacher },
+                        new ExperimentVariant { Name = "student alone", Kind = VariantKind.Student },
+                        new ExperimentVariant { Name = "x", Kind = Enum.Parse<VariantKind>(kind, ignoreCase: true), Teacher = teacher },
+                        new ExperimentVariant { Name = "teacher (gamma 0)", Kind = VariantKind.Teacher }],
         };
         var e = Assert.Throws<ArgumentException>(() => ExperimentRunner.Run(spec, folder["out"]));
-        Assert.Contains("online_candidates", e.Message);
-        Assert.Contains("'sim'", e.Message);
+        Assert.Equal($"variant 'x': {(kind == "student" ? $"{message} (teacher '{teacher}')" : $"teacher '{teacher}' {message}")}", e.Message);
         Assert.False(Directory.Exists(folder["out"]) && Directory.EnumerateFileSystemEntries(folder["out"]).Any());
+    }
+
+    /// <summary>
+    /// A distill variant that names a teacher learns from that seed's model of that variant (the distilled run's config
+    /// records the teacher's checkpoint), and a resumed run reuses the finished seed.
+    /// </summary>
+    [Fact]
+    public void A_distill_variant_learns_from_the_teacher_variant_it_names()
+    {
+        using var folder = new TemporaryFolder();
+        var spec = Json.Parse<ExperimentSpec>("""
+            {
+              "name": "named-teacher", "seeds": [1],
+              "datasets": [ { "name": "sim", "source": "synthetic", "synthetic": { "users": 150, "items": 1000, "lists": 300, "exit": 1 } } ],
+              "base": { "trainer": { "epochs": 1, "batch_size": 64 } },
+              "variants": [ { "name": "teacher", "kind": "teacher" }, { "name": "teacher (gamma 0)", "kind": "teacher", "config": { "dqn": { "gamma": 0 } } },
+                            { "name": "student (gamma 0 teacher)", "kind": "distill", "teacher": "teacher (gamma 0)", "distill": { "pool": 40, "k": 3 } } ],
+              "latency_repeats": 0, "online_requests": 5, "online_candidates": 25
+            }
+            """, "spec");
+        string output = folder["out"];
+        Directory.CreateDirectory(output);
+        Json.WriteFile(Path.Combine(output, "experiment.json"), spec); // as the experiment command does, for the resume
+        var result = ExperimentRunner.Run(spec, output);
+
+        Assert.Equal(3, result.Rows.Count);
+        string TeacherOf(string variant) =>
+            Json.ReadFile<RunConfig>(Path.Combine(result.Rows.Single(r => r.Variant == variant).RunFolder, "config.json")).Teacher!;
+        string Checkpoint(string variant) => Path.Combine(result.Rows.Single(r => r.Variant == variant).RunFolder, "model.ckpt");
+        Assert.Equal(Path.GetFullPath(Checkpoint("teacher (gamma 0)")), Path.GetFullPath(TeacherOf("student (gamma 0 teacher)")));
+        var tuned = Assert.Single(result.Baselines, b => b.Baseline == Drlrec.Evaluation.OnlineEvaluation.Diversity);
+        Assert.NotNull(tuned.Tuned);
+        string report = File.ReadAllText(Path.Combine(output, "report.md"));
+        Assert.Contains("| online_clicks | teacher | teacher (gamma 0) |", report);
+        Assert.Contains("| online_clicks | teacher (gamma 0) | oracle (lookahead) |", report);
+        Assert.Contains("| online_clicks | student (gamma 0 teacher) | diversity re-rank |", report);
+        Assert.Contains($"seed 1: λ {tuned.Tuned!.Lambda:0.##}, decay {tuned.Tuned.Decay:0.##}", report);
+        Assert.Contains("![sim-gamma.png](sim-gamma.png)", report); // the teachers that differ in γ alone, against γ
+        Assert.True(new FileInfo(Path.Combine(output, "sim-gamma.png")).Length > 0);
+
+        var resumed = ExperimentRunner.Run(spec, output, finished: FinishedRuns.Load(spec, output, ExperimentRunner.ModelsPerSeed(spec)));
+        Assert.Equal(Json.Serialize(result.Rows), Json.Serialize(resumed.Rows));
+        Assert.Equal(Json.Serialize(result.Baselines), Json.Serialize(resumed.Baselines));
     }
 }

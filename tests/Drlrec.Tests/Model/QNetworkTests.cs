@@ -19,10 +19,17 @@ public sealed class QNetworkTests
         return (net, EncodedLists.Encode(lists, vocabulary), FieldLayout.Of(lists.Schema));
     }
 
-    [Fact]
-    public void Scoring_the_logged_item_from_the_cached_prefix_equals_the_full_forward_pass()
+    /// <summary>The equivalences below hold for default sizes and with every size knob set (a state projection among them).</summary>
+    private static QNetworkConfig Sized(bool sized) => sized
+        ? new QNetworkConfig { EmbeddingDim = 4, FieldHeads = 1, StateDim = 12, SequenceHeads = 3, MlpWidth = 6, HintDim = 5 }
+        : new QNetworkConfig { EmbeddingDim = 8 };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Scoring_the_logged_item_from_the_cached_prefix_equals_the_full_forward_pass(bool sized)
     {
-        var (net, data, layout) = Build();
+        var (net, data, layout) = Build(config: Sized(sized));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = data.Batch(Enumerable.Range(0, 8).ToArray());
@@ -38,10 +45,12 @@ public sealed class QNetworkTests
 
     /// <summary>The encode-once path: a candidate encoded without its slot, then placed in each slot, is the vector the
     /// per-slot encoding gives (context fields of the slot, item fields of the candidate).</summary>
-    [Fact]
-    public void Candidates_encoded_once_and_placed_in_a_slot_equal_their_encoding_in_that_slot()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Candidates_encoded_once_and_placed_in_a_slot_equal_their_encoding_in_that_slot(bool sized)
     {
-        var (net, data, layout) = Build();
+        var (net, data, layout) = Build(config: Sized(sized));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Assert.True(net.EncodesOncePerRequest);
@@ -64,10 +73,12 @@ public sealed class QNetworkTests
 
     /// <summary>The serving path: candidates encoded and projected once per request, the slot's context added per step,
     /// score as <see cref="QNetwork.ScoreCandidates"/> of their rows in that slot.</summary>
-    [Fact]
-    public void Cached_candidates_score_as_their_rows_in_the_slot()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Cached_candidates_score_as_their_rows_in_the_slot(bool sized)
     {
-        var (net, data, layout) = Build();
+        var (net, data, layout) = Build(config: Sized(sized));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = data.Batch([0]);
@@ -95,10 +106,12 @@ public sealed class QNetworkTests
         Assert.Contains("field_attention", error.Message);
     }
 
-    [Fact]
-    public void Advancing_the_prefix_one_item_at_a_time_reproduces_the_forward_pass()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Advancing_the_prefix_one_item_at_a_time_reproduces_the_forward_pass(bool sized)
     {
-        var (net, data, _) = Build();
+        var (net, data, _) = Build(config: Sized(sized));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = data.Batch(Enumerable.Range(0, 5).ToArray());

@@ -7,9 +7,32 @@ using Drlrec.Ranking;
 
 namespace Drlrec.Tests.Onnx;
 
-/// <summary>ONNX Runtime on the exported graphs against the TorchSharp network they came from.</summary>
-public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper output) : IClassFixture<OnnxTestModel>
+/// <summary>ONNX Runtime on the exported graphs against the TorchSharp network they came from, default-sized.</summary>
+public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper output)
+    : OnnxEquivalenceChecks<OnnxTestModel>(model, output);
+
+/// <summary>The same checks with every size knob away from its default (<see cref="OnnxTestModel.SizedConfig"/>): the
+/// state projection, MLP width, hint size and head counts go through every graph, the serving split included.</summary>
+public sealed class SizedOnnxEquivalenceTests(SizedOnnxTestModel model, ITestOutputHelper output)
+    : OnnxEquivalenceChecks<SizedOnnxTestModel>(model, output)
 {
+    [Fact]
+    public void The_sized_model_has_its_state_projection_and_widths()
+    {
+        var parameters = Model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        Assert.Equal([12L, 20], parameters["stateProjection.weight"]);
+        Assert.Equal([6L, 12], parameters["mlp.hidden1.weight"]);
+        Assert.Equal([5L, 3], parameters["mlp.hint.weight"]);
+        Assert.Equal((12, 3, 4, 5), (Model.Step.StateDim, Model.Step.Heads, Model.Step.HeadDim, Model.Step.Info.HintDim));
+    }
+}
+
+/// <summary>ONNX Runtime on the exported graphs against the TorchSharp network they came from.</summary>
+public abstract class OnnxEquivalenceChecks<TModel>(TModel model, ITestOutputHelper output) : IClassFixture<TModel>
+    where TModel : OnnxTestModel
+{
+    protected TModel Model => model;
+
     private const float Tolerance = 1e-4f;
 
     private int H => model.Step.Heads;
@@ -104,7 +127,7 @@ public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper 
             Assert.True(MaxDiff(a.Q, b.Q) <= Tolerance, $"request {r}");
         }
 
-        using var old = OnnxTestModel.With(OnnxTestModel.DefaultConfig with { ContextInput = Configuration.ContextInput.FieldAttention }, seed: 5);
+        using var old = OnnxTestModel.With(model.Network.Config with { ContextInput = Configuration.ContextInput.FieldAttention }, seed: 5);
         Assert.Null(old.Export.EncodePath);
         Assert.False(File.Exists(OnnxExporter.CachedStepPathFor(old.Export.Path)));
         Assert.False(old.Step.EncodesOncePerRequest);
@@ -217,7 +240,7 @@ public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper 
         var vocabulary = FeatureVocabulary.Fit(lists, new Configuration.FeatureConfig());
         var layout = FieldLayout.Of(vocabulary);
         manual_seed(9);
-        using var network = new QNetwork(OnnxTestModel.DefaultConfig, layout, vocabulary.Rows, "dense");
+        using var network = new QNetwork(model.Network.Config, layout, vocabulary.Rows, "dense");
         OnnxTestModel.Randomize(network);
         network.eval();
         using var folder = new Testing.TemporaryFolder();
@@ -264,7 +287,7 @@ public sealed class OnnxEquivalenceTests(OnnxTestModel model, ITestOutputHelper 
             new Configuration.FeatureConfig());
         Assert.NotNull(data.Vocabulary.ItemStatistics);
         manual_seed(12);
-        using var network = new QNetwork(OnnxTestModel.DefaultConfig, data.Layout, data.Vocabulary.Rows, "stats");
+        using var network = new QNetwork(model.Network.Config, data.Layout, data.Vocabulary.Rows, "stats");
         OnnxTestModel.Randomize(network);
         network.eval();
         using var folder = new Testing.TemporaryFolder();

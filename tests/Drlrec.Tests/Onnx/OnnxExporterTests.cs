@@ -51,7 +51,7 @@ public sealed class OnnxExporterTests : IDisposable
         Assert.Equal(["prefix_keys", "prefix_values", "prefix_mask", "hidden", "rows"], step.Graph.Input.Select(i => i.Name));
         Assert.Equal(["q", "keys", "values", "states", "hint"], step.Graph.Output.Select(o => o.Name));
         var metadata = step.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
-        Assert.Equal("drlrec-onnx/1", metadata["drlrec.format"]);
+        Assert.Equal("drlrec-onnx/2", metadata["drlrec.format"]);
         Assert.Equal("toy", metadata["drlrec.name"]);
         Assert.Equal("student", metadata["drlrec.role"]);
         Assert.Equal("8", metadata["drlrec.embedding_dim"]);
@@ -90,6 +90,124 @@ public sealed class OnnxExporterTests : IDisposable
         using var byOnnx = scorer.Begin(input);
         Assert.Equal(byTorch.Score([0])[0], byOnnx.Score([0])[0], 1e-5f);
     }
+
+    [Fact]
+    public void Every_file_of_an_export_is_bound_to_the_weights_it_was_exported_from()
+    {
+        var export = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["model.onnx"], Vocabulary);
+
+        string fingerprint = ModelFingerprint.Of(network);
+        foreach (string graph in new[] { export.Path, export.ListPath, export.EncodePath!, export.CachedStepPath!, export.SlatePath! })
+            Assert.Equal(fingerprint, Metadata(graph)["drlrec.model_sha256"]);
+        var int8 = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["int8.onnx"], Vocabulary, OnnxPrecision.Int8);
+        foreach (string graph in new[] { int8.Path, int8.ListPath, int8.EncodePath!, int8.CachedStepPath!, int8.SlatePath! })
+            Assert.Equal((fingerprint, "int8"), (Metadata(graph)["drlrec.model_sha256"], Metadata(graph)["drlrec.precision"]));
+        Assert.Equal(fingerprint, OnnxVocabulary.Read(export.VocabularyPath!).ModelSha256);
+        using var other = OtherNetwork();
+        Assert.NotEqual(fingerprint, ModelFingerprint.Of(other));
+    }
+
+    [Fact]
+    public void A_graph_is_opened_for_its_own_checkpoint_even_re_saved_and_refused_for_another_naming_both()
+    {
+        using var other = OtherNetwork();
+        using var own = ModelCheckpoint.Load(SaveCheckpoint(network, "toy-student", "own"));
+        using var resaved = ModelCheckpoint.Load(SaveCheckpoint(network, "renamed", "resaved"));
+        using var another = ModelCheckpoint.Load(SaveCheckpoint(other, "toy-teacher", "another"));
+        var export = OnnxExporter.Export(own, folder["student.onnx"]);
+
+        using (OnnxServing.OpenFor(own, export.Path))
+        using (OnnxServing.OpenFor(resaved, export.Path))
+        using (OnnxServing.OpenListFor(own, export.ListPath))
+        {
+        }
+        var error = Assert.Throws<InvalidDataException>(() => OnnxServing.OpenFor(another, export.Path));
+        Assert.Equal($"{export.Path} does not belong to {another.Path}: the graph was exported from 'toy-student' (weights sha256 " +
+                     $"{own.Fingerprint[..12]}), the checkpoint holds 'toy-teacher' (weights sha256 {another.Fingerprint[..12]}); export " +
+                     $"this model's graph (drlrec export --model {another.Path} --format onnx --out FILE) and pair that file with it",
+            error.Message);
+        Assert.Contains("does not belong to", Assert.Throws<InvalidDataException>(() => OnnxServing.OpenListFor(another, export.ListPath)).Message);
+    }
+
+    [Fact]
+    public void A_graph_or_vocabulary_of_another_export_beside_the_step_graph_is_refused()
+    {
+        using var other = OtherNetwork();
+        var export = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["a/model.onnx"], Vocabulary);
+        var foreign = OnnxExporter.Export(other, "toy", ModelRole.Student, folder["b/model.onnx"], Vocabulary);
+
+        foreach (var (ours, theirs) in new[]
+                 {
+                     (export.EncodePath!, foreign.EncodePath!), (export.CachedStepPath!, foreign.CachedStepPath!),
+                     (export.SlatePath!, foreign.SlatePath!),
+                 })
+        {
+            File.Copy(ours, folder["kept.onnx"], overwrite: true);
+            File.Copy(theirs, ours, overwrite: true);
+            var error = Assert.Throws<InvalidDataException>(() => new OnnxStepScorer(export.Path));
+            Assert.StartsWith($"{ours} does not belong with {export.Path}: they were exported from different models", error.Message);
+            File.Copy(folder["kept.onnx"], ours, overwrite: true);
+        }
+        using (new OnnxStepScorer(export.Path))
+        {
+        }
+
+        File.Copy(foreign.VocabularyPath!, export.VocabularyPath!, overwrite: true);
+        Assert.StartsWith($"{export.VocabularyPath} does not belong with {export.Path}",
+            Assert.Throws<InvalidDataException>(() => OnnxServing.LoadRanker(export.Path)).Message);
+    }
+
+    [Fact]
+    public void A_graph_or_vocabulary_exported_before_binding_is_refused_with_a_message_to_export_again()
+    {
+        var export = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["model.onnx"], Vocabulary);
+        // As the previous version wrote them: format 1, no model_sha256.
+        var step = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(export.Path));
+        step.MetadataProps.Remove(step.MetadataProps.Single(p => p.Key == "drlrec.model_sha256"));
+        step.MetadataProps.Single(p => p.Key == "drlrec.format").Value = "drlrec-onnx/1";
+        File.WriteAllBytes(export.Path, Google.Protobuf.MessageExtensions.ToByteArray(step));
+        var vocabulary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(export.VocabularyPath!))!.AsObject();
+        vocabulary.Remove("model_sha256");
+        vocabulary["format"] = "drlrec-onnx-vocabulary/1";
+        File.WriteAllText(export.VocabularyPath!, vocabulary.ToJsonString());
+
+        foreach (var (file, open) in new (string, Action)[]
+                 {
+                     (export.Path, () => new OnnxStepScorer(export.Path).Dispose()),
+                     (export.VocabularyPath!, () => OnnxVocabulary.Read(export.VocabularyPath!)),
+                 })
+        {
+            var error = Assert.Throws<InvalidDataException>(open);
+            Assert.StartsWith($"{file}: exported by an earlier drlrec (format '", error.Message);
+            Assert.Contains("which did not record the model it belongs to", error.Message);
+            Assert.EndsWith("export it again (drlrec export --model DIR --format onnx --out FILE)", error.Message);
+        }
+    }
+
+    /// <summary>A network of the same shape with other weights.</summary>
+    private QNetwork OtherNetwork()
+    {
+        manual_seed(22);
+        var other = new QNetwork(network.Config, FieldLayout.Of(lists.Schema), vocabulary.Rows);
+        OnnxTestModel.Randomize(other);
+        other.eval();
+        return other;
+    }
+
+    /// <summary>A run folder whose model.ckpt holds <paramref name="online"/> as its online network.</summary>
+    private string SaveCheckpoint(QNetwork online, string name, string run)
+    {
+        var header = new CheckpointHeader
+        {
+            Name = name, Role = ModelRole.Student, Model = online.Config, Fields = lists.Schema.Fields, Vocabulary = vocabulary,
+            Parameters = online.ParameterCount,
+        };
+        ModelCheckpoint.Save(folder[run + "/" + ModelCheckpoint.FileName], header, online, online);
+        return folder[run];
+    }
+
+    private static Dictionary<string, string> Metadata(string graph) =>
+        global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(graph)).MetadataProps.ToDictionary(p => p.Key, p => p.Value);
 
     [Fact]
     public void A_vocabulary_that_does_not_fit_fails_the_export_before_anything_is_written()

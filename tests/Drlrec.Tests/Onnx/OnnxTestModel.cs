@@ -13,9 +13,16 @@ namespace Drlrec.Tests.Onnx;
 /// A toy Q-network with every parameter randomised (biases, norms and the padding row too, so that a graph that reads
 /// padding or drops a bias is caught), exported to a temporary folder and opened in ONNX Runtime.
 /// </summary>
-public sealed class OnnxTestModel : IDisposable
+public class OnnxTestModel : IDisposable
 {
     public static QNetworkConfig DefaultConfig { get; } = new() { EmbeddingDim = 8, HintDim = 12 };
+
+    /// <summary>Every size knob away from its default: a state projection F·d = 20 → 12 with three sequence heads,
+    /// an MLP 12 → 6 → 3, a hint of 5 and one field head.</summary>
+    public static QNetworkConfig SizedConfig { get; } = new()
+    {
+        EmbeddingDim = 4, FieldHeads = 1, StateDim = 12, SequenceHeads = 3, MlpWidth = 6, HintDim = 5,
+    };
 
     public OnnxTestModel() : this(DefaultConfig, seed: 5)
     {
@@ -24,7 +31,7 @@ public sealed class OnnxTestModel : IDisposable
     /// <summary>Another architecture (a class fixture may have only one public constructor).</summary>
     public static OnnxTestModel With(QNetworkConfig config, int seed) => new(config, seed);
 
-    private OnnxTestModel(QNetworkConfig config, int seed)
+    protected OnnxTestModel(QNetworkConfig config, int seed)
     {
         Lists = ToyData.Lists(32);
         // Values seen once get no row of their own: the data then has out-of-vocabulary values.
@@ -91,9 +98,13 @@ public sealed class OnnxTestModel : IDisposable
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         Step.Dispose();
         List.Dispose();
         Network.Dispose();
         Folder.Dispose();
     }
 }
+
+/// <summary><see cref="OnnxTestModel"/> with <see cref="OnnxTestModel.SizedConfig"/>.</summary>
+public sealed class SizedOnnxTestModel() : OnnxTestModel(SizedConfig, seed: 6);

@@ -18,6 +18,7 @@ public sealed class SyntheticConfigTests
         Assert.Equal(50, config.CandidatesPerRequest);
         Assert.Equal(8, config.LatentDim);
         Assert.Equal(20, config.Categories);
+        Assert.Equal(0, config.Exit);
         config.Validate();
     }
 
@@ -32,38 +33,46 @@ public sealed class SyntheticConfigTests
     [Theory]
     [InlineData(10)]
     [InlineData(2_000_000)]
-    public void A_catalog_size_out_of_range_is_refused_with_a_clear_message(int items)
+    public void A_catalog_size_out_of_range_is_refused_naming_its_config_key(int items)
     {
         var config = new SyntheticConfig { Items = items };
         var error = Assert.Throws<ArgumentException>(() => new SyntheticSimulator(config));
-        Assert.Equal("Items", error.ParamName);
-        Assert.Contains("SyntheticConfig.Items must be between 1000 and 1000000", error.Message);
-        Assert.Contains($"(got {items})", error.Message);
+        Assert.Equal($"config data.synthetic.items = {items}: must be between 1000 and 1000000", error.Message);
     }
 
     public static TheoryData<string, SyntheticConfig> InvalidConfigs => new()
     {
-        { "Users", new SyntheticConfig { Users = 0 } },
-        { "Lists", new SyntheticConfig { Lists = -1 } },
-        { "ListLength", new SyntheticConfig { ListLength = 0 } },
-        { "CandidatesPerRequest", new SyntheticConfig { CandidatesPerRequest = 5 } },
-        { "CandidatesPerRequest", new SyntheticConfig { Items = 1000, CandidatesPerRequest = 501 } },
-        { "LatentDim", new SyntheticConfig { LatentDim = 0 } },
-        { "Categories", new SyntheticConfig { Categories = 201 } },
-        { "PositionBias", new SyntheticConfig { PositionBias = double.NaN } },
-        { "Fatigue", new SyntheticConfig { Fatigue = -0.1 } },
-        { "FatigueDecay", new SyntheticConfig { FatigueDecay = 1.5 } },
-        { "LoggingNoise", new SyntheticConfig { LoggingNoise = double.PositiveInfinity } },
-        { "LoggingExploration", new SyntheticConfig { LoggingExploration = -1 } },
-        { "BaseLogit", new SyntheticConfig { BaseLogit = 11 } },
+        { "config data.synthetic.users = 0", new SyntheticConfig { Users = 0 } },
+        { "config data.synthetic.lists = -1", new SyntheticConfig { Lists = -1 } },
+        { "config data.max_list_length = 0", new SyntheticConfig { ListLength = 0 } },
+        { "config data.synthetic.candidates_per_request = 5", new SyntheticConfig { CandidatesPerRequest = 5 } },
+        { "config data.synthetic.candidates_per_request = 501", new SyntheticConfig { Items = 1000, CandidatesPerRequest = 501 } },
+        { "config data.synthetic.latent_dim = 0", new SyntheticConfig { LatentDim = 0 } },
+        { "config data.synthetic.categories = 201", new SyntheticConfig { Categories = 201 } },
+        { "config data.synthetic.position_bias = NaN", new SyntheticConfig { PositionBias = double.NaN } },
+        { "config data.synthetic.fatigue = -0.1", new SyntheticConfig { Fatigue = -0.1 } },
+        { "config data.synthetic.fatigue_decay = 1.5", new SyntheticConfig { FatigueDecay = 1.5 } },
+        { "config data.synthetic.logging_noise = Infinity", new SyntheticConfig { LoggingNoise = double.PositiveInfinity } },
+        { "config data.synthetic.logging_exploration = -1", new SyntheticConfig { LoggingExploration = -1 } },
+        { "config data.synthetic.base_logit = 11", new SyntheticConfig { BaseLogit = 11 } },
+        { "config data.synthetic.exit = -0.5", new SyntheticConfig { Exit = -0.5 } },
+        { "config data.synthetic.exit_bias = NaN", new SyntheticConfig { ExitBias = double.NaN } },
+        { "config data.synthetic.satisfaction_correlation = -1.1", new SyntheticConfig { SatisfactionCorrelation = -1.1 } },
     };
 
     [Theory]
     [MemberData(nameof(InvalidConfigs))]
-    public void Each_setting_out_of_range_is_named_in_the_error(string setting, SyntheticConfig config)
+    public void Each_setting_out_of_range_is_named_by_the_key_a_run_config_gives_it(string key, SyntheticConfig config)
     {
-        var error = Assert.Throws<ArgumentException>(config.Validate);
-        Assert.Equal(setting, error.ParamName);
-        Assert.StartsWith($"SyntheticConfig.{setting} must", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => config.Validate());
+        Assert.StartsWith($"{key}: must be", error.Message);
+        Assert.DoesNotContain("(Parameter", error.Message);
+    }
+
+    [Fact]
+    public void A_caller_names_the_settings_as_its_user_typed_them()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SyntheticConfig { CandidatesPerRequest = 3 }.Validate(name => $"--{name.Replace('_', '-')}"));
+        Assert.Equal("--candidates-per-request = 3: must be between the list length (10) and 2500 (half the items, at most 10000)", error.Message);
     }
 }

@@ -19,19 +19,24 @@ public static class TinyModel
         new FieldSpec("position", FieldGroup.Context), new FieldSpec("hour", FieldGroup.Context),
     ]);
 
-    private static readonly Lazy<string> folder = new(Train, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string> folder = new(() => TrainOnce(seed: 5), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string> otherFolder = new(() => TrainOnce(seed: 6), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The run folder with model.ckpt (trained on first use).</summary>
     public static string Folder => folder.Value;
 
-    private static string Train()
+    /// <summary>Another model of the same shape and name with other weights (seed 6; trained on first use): what a graph
+    /// or request of <see cref="Folder"/>'s must not be mistaken for.</summary>
+    public static string OtherFolder => otherFolder.Value;
+
+    private static string TrainOnce(int seed)
     {
         string dir = Directory.CreateTempSubdirectory("drlrec-tests-model-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         };
-        Train(dir, seed: 5);
+        Train(dir, seed);
         return dir;
     }
 

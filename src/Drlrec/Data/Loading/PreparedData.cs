@@ -63,13 +63,20 @@ public sealed class PreparedData : ITrainingData
     public static (ListDataset Train, ListDataset Validation, ListDataset Test) Split(ListDataset all, ListDataset? separateTest, DataConfig data)
     {
         EnsureSplittable(all.Source, all.Lists.Count);
-        (ListDataset, ListDataset) Hold(ListDataset lists, double fraction) =>
-            data.Split == SplitMode.UserTime ? TimeSplit.SplitByUser(lists, fraction) : TimeSplit.Split(lists, fraction);
-        var (trainAndValidation, test) = separateTest is null ? Hold(all, data.TestFraction) : (all, separateTest);
-        var (train, validation) = Hold(trainAndValidation, data.ValidationFraction);
+        var (trainAndValidation, test) = separateTest is null ? HoldOut(all, data.TestFraction, data.Split) : (all, separateTest);
+        var (train, validation) = HoldOut(trainAndValidation, data.ValidationFraction, data.Split);
         EnsureEveryPart(all.Source, data.Split, train.Lists.Count, validation.Lists.Count, test.Lists.Count);
         return (train, validation, test);
     }
+
+    /// <summary>The training and validation lists together (what a model of a run on <paramref name="data"/> has seen):
+    /// all of <paramref name="all"/> when the run had a separate test file, else what <see cref="Split"/> leaves for them.</summary>
+    public static ListDataset TrainingPart(ListDataset all, DataConfig data) =>
+        data.Test is not null ? all : HoldOut(all, data.TestFraction, data.Split).Earlier;
+
+    /// <summary>The latest <paramref name="fraction"/> of the lists held out, of the whole log or of each user's lists.</summary>
+    private static (ListDataset Earlier, ListDataset Later) HoldOut(ListDataset lists, double fraction, SplitMode split) =>
+        split == SplitMode.UserTime ? TimeSplit.SplitByUser(lists, fraction) : TimeSplit.Split(lists, fraction);
 
     /// <summary>A source needs three lists at least to be split into train, validation and test.</summary>
     internal static void EnsureSplittable(string source, int lists)

@@ -109,61 +109,21 @@ public sealed class StreamingData : ITrainingData
         var files = ParquetParts.Files(data.Source).ToArray();
         var readOptions = new ReadOptions { MaxListLength = data.MaxListLength, SkipBadRecords = data.SkipBadRecords };
         ListCutter.Validate(readOptions);
-        var report = new DataReport();
-
         // Pass 1: a few numbers per list.
-        var timestamps = new List<long>();
-        var users = new List<int>();
-        var items = new List<int>();
-        var liked = new List<int>();
-        var userIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var spans = new List<RowGroupSpan>();
-        var seenIds = new HashSet<ulong>();
-        ListSchema? rawSchema = null;
-        int widestSet = 1;
-        long firstRow = 0;
-        using (var reader = new PartReader(files))
-        {
-            for (int f = 0; f < files.Length; f++)
-            {
-                var file = reader.Get(f);
-                rawSchema ??= file.Schema;
-                for (int g = 0; g < file.RowGroupCount; g++)
-                {
-                    var lists = file.ReadMetadata(g, firstRow, readOptions, report, seenIds);
-                    spans.Add(new RowGroupSpan(f, g, firstRow, timestamps.Count, lists.Count));
-                    firstRow += file.RowCount(g);
-                    foreach (var list in lists)
-                    {
-                        timestamps.Add(list.Timestamp);
-                        if (!userIds.TryGetValue(list.UserKey, out int user)) userIds[list.UserKey] = user = userIds.Count;
-                        users.Add(user);
-                        items.Add(list.Items);
-                        liked.Add(list.Liked);
-                    }
-                }
-                reader.Release(f);
-            }
-        }
-        seenIds = null;
+        var (ts, userOf, items, liked, spans, rawSchema, report) = FirstPass(files, readOptions, data.Source);
         double firstPassSeconds = clock.Elapsed.TotalSeconds;
-        int n = timestamps.Count;
-        if (n == 0) throw DataSources.NoLists(data.Source, report);
-        PreparedData.EnsureSplittable(data.Source, n);
-        var ts = timestamps.ToArray();
-        var userOf = users.ToArray();
-        timestamps = null;
-        users = null;
+        int n = ts.Length;
+        int widestSet = 1;
 
         var split = SplitParts(ts, userOf, data);
         var parts = split.Parts;
         int trainCount = parts.Count(p => p == TrainPart);
         PreparedData.EnsureEveryPart(data.Source, data.Split, trainCount, split.Validation.Length, split.Test.Length);
 
-        bool addHistory = data.UserHistory && !UserHistory.In(rawSchema!);
+        bool addHistory = data.UserHistory && !UserHistory.In(rawSchema);
         int[]? historyItems = null, historyLiked = null;
         if (addHistory) (historyItems, historyLiked) = UserHistory.Before(ts, userOf, items, liked);
-        var schema = addHistory ? new ListSchema([.. rawSchema!.Fields, .. UserHistory.Fields]) : rawSchema!;
+        var schema = addHistory ? new ListSchema([.. rawSchema.Fields, .. UserHistory.Fields]) : rawSchema;
         bool addStatistics = config.Features.ItemStatistics;
         if (addStatistics) schema = new ListSchema([.. schema.Fields, .. ItemStatistics.Fields]);
 
@@ -189,7 +149,7 @@ public sealed class StreamingData : ITrainingData
                         foreach (var set in item.Values) widestSet = Math.Max(widestSet, set.Length);
                     if (wanted.Contains(index)) kept[index] = list;
                     if (parts[index] != TrainPart) continue;
-                    fitter.Add(list, rawSchema!);
+                    fitter.Add(list, rawSchema);
                     foreach (var item in list.Items)
                     {
                         if (!itemCounts.TryGetValue(item.ItemKey, out var counts)) itemCounts[item.ItemKey] = counts = new int[2];
@@ -234,8 +194,8 @@ public sealed class StreamingData : ITrainingData
         int slots = vocabulary.SlotsFor(widestSet);
 
         var derivation = new Derivation(historyItems, historyLiked, statistics);
-        var validation = EncodeHeldOut(validationSample, kept, rawSchema!, derivation, data.Source, vocabulary, maxLength, slots);
-        var test = EncodeHeldOut(testSample, kept, rawSchema!, derivation, data.Source, vocabulary, maxLength, slots);
+        var validation = EncodeHeldOut(validationSample, kept, rawSchema, derivation, data.Source, vocabulary, maxLength, slots);
+        var test = EncodeHeldOut(testSample, kept, rawSchema, derivation, data.Source, vocabulary, maxLength, slots);
         kept = null;
         long trainItems = 0;
         for (int i = 0; i < n; i++)
@@ -243,8 +203,73 @@ public sealed class StreamingData : ITrainingData
         var summary = new StreamingSummary(files.Length, spans.Count, ParquetParts.TotalBytes(files), n, trainCount, trainItems,
             split.Validation.Length, validation.Count, split.Test.Length, test.Count, report, clock.Elapsed.TotalSeconds,
             firstPassSeconds, secondPassSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds);
-        return new StreamingData(data.Source, files, spans.ToArray(), parts, readOptions, rawSchema!, derivation, vocabulary,
+        return new StreamingData(data.Source, files, spans.ToArray(), parts, readOptions, rawSchema, derivation, vocabulary,
             maxLength, slots, validation, test, summary);
+    }
+
+    /// <summary>Pass 1 of a streamed source: each list's time, user (numbered in order of appearance), item count and liked
+    /// count, where each row group's lists start, the files' schema and what was read; at least three lists (to split).</summary>
+    private static (long[] Timestamps, int[] Users, List<int> Items, List<int> Liked, List<RowGroupSpan> Spans, ListSchema RawSchema,
+        DataReport Report) FirstPass(string[] files, ReadOptions readOptions, string source)
+    {
+        var report = new DataReport();
+        var timestamps = new List<long>();
+        var users = new List<int>();
+        var items = new List<int>();
+        var liked = new List<int>();
+        var userIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var spans = new List<RowGroupSpan>();
+        var seenIds = new HashSet<ulong>();
+        ListSchema? rawSchema = null;
+        long firstRow = 0;
+        using (var reader = new PartReader(files))
+        {
+            for (int f = 0; f < files.Length; f++)
+            {
+                var file = reader.Get(f);
+                rawSchema ??= file.Schema;
+                for (int g = 0; g < file.RowGroupCount; g++)
+                {
+                    var lists = file.ReadMetadata(g, firstRow, readOptions, report, seenIds);
+                    spans.Add(new RowGroupSpan(f, g, firstRow, timestamps.Count, lists.Count));
+                    firstRow += file.RowCount(g);
+                    foreach (var list in lists)
+                    {
+                        timestamps.Add(list.Timestamp);
+                        if (!userIds.TryGetValue(list.UserKey, out int user)) userIds[list.UserKey] = user = userIds.Count;
+                        users.Add(user);
+                        items.Add(list.Items);
+                        liked.Add(list.Liked);
+                    }
+                }
+                reader.Release(f);
+            }
+        }
+        if (timestamps.Count == 0) throw DataSources.NoLists(source, report);
+        PreparedData.EnsureSplittable(source, timestamps.Count);
+        return (timestamps.ToArray(), users.ToArray(), items, liked, spans, rawSchema!, report);
+    }
+
+    /// <summary>
+    /// Visits the training and validation lists (every list the split does not hold out for testing) of Parquet data split
+    /// as <paramref name="data"/> says, exactly as <see cref="Prepare"/> splits them, a row group at a time: memory grows
+    /// by a few numbers per list, not by the lists. For checking what a run trained streamed has seen.
+    /// </summary>
+    public static void ForEachTrainingList(DataConfig data, Action<LoggedList> visit)
+    {
+        var files = ParquetParts.Files(data.Source).ToArray();
+        var readOptions = new ReadOptions { MaxListLength = data.MaxListLength, SkipBadRecords = data.SkipBadRecords };
+        ListCutter.Validate(readOptions);
+        var (timestamps, users, _, _, spans, _, _) = FirstPass(files, readOptions, data.Source);
+        var parts = SplitParts(timestamps, users, data).Parts;
+        using var reader = new PartReader(files);
+        foreach (var span in spans)
+        {
+            var lists = ReadSpan(reader, files, span, readOptions);
+            for (int k = 0; k < lists.Count; k++)
+                if (parts[span.FirstList + k] != TestPart) visit(lists[k]);
+            if (span.RowGroup == 0 && span.File > 0) reader.Release(span.File - 1);
+        }
     }
 
     /// <summary>The training lists of one row group, encoded with the vocabulary (derived fields added, leave-one-out).</summary>
