@@ -12,8 +12,9 @@ namespace Drlrec.Model;
 ///   step(T) = out-projection D·D + GRU input 3D·D + MLP (D·D/2 + D/2·D/4 + D/4·H) + Q head H + attention 2·(T+1)·D
 ///           ≈ 4.6·D² for the default MLP
 /// </code>
-/// and a candidate encoded once per request costs <c>encode = F_s·(3d·d + d·d) + 2·F_s²·d + 3D·D</c> (field attention,
-/// then the sequence attention's q|k|v projection).
+/// and a candidate encoded once per request costs <c>encode = F_s·(3d·d + d·d) + 2·F_s²·d + F·d·D + 3D·D</c> (field
+/// attention, the state projection F·d → D when the model has one (<see cref="QNetworkConfig.StateDim"/>), then the
+/// sequence attention's q|k|v projection). D is the model's state width (<see cref="QNetwork.StateDim"/>), not F·d.
 /// </summary>
 public static class MacCount
 {
@@ -33,14 +34,19 @@ public static class MacCount
 
     /// <summary>One candidate in one greedy step after a prefix of <paramref name="prefix"/> items: the linear maps and the
     /// attention (q·k and the weighted sum of v over the prefix and itself).</summary>
-    public static long Step(QNetwork network, int prefix) => StepLinear(network) + 2L * (prefix + 1) * network.ItemDim;
+    public static long Step(QNetwork network, int prefix) => StepLinear(network) + 2L * (prefix + 1) * network.StateDim;
 
-    /// <summary>One item through the field attention over <paramref name="fields"/> fields and the sequence attention's
-    /// q|k|v projection (a candidate's encoding, or a list position's).</summary>
+    /// <summary>One item through the field attention over <paramref name="fields"/> fields, the state projection and the
+    /// sequence attention's q|k|v projection (a candidate's encoding, or a list position's).</summary>
     public static long Encode(QNetwork network, int fields) =>
         fields * (Linear(network, "fieldAttention.projection.weight") + Linear(network, "fieldAttention.output.weight"))
         + 2L * fields * fields * network.Config.EmbeddingDim
+        + StateProjection(network)
         + Linear(network, "sequenceAttention.projection.weight");
+
+    /// <summary>F·d·D for a model that projects its item vectors to a state width D ≠ F·d, else 0.</summary>
+    private static long StateProjection(QNetwork network) =>
+        network.Config.ProjectsState(network.FieldCount) ? Linear(network, "stateProjection.weight") : 0;
 
     /// <summary>The fields of the field attention (the context fields are added after it when encoded once).</summary>
     private static int AttendedFields(QNetwork network) => network.FieldCount - network.SlotContext;
@@ -49,19 +55,21 @@ public static class MacCount
     /// A slate of <paramref name="slots"/> slots from <paramref name="candidates"/> candidates as the ranker computes it:
     /// every candidate encoded once (per slot for models that encode per slot), then in slot t the remaining N − t
     /// candidates scored after a prefix of t; per slot once, the GRU's recurrent projection 3D·D of the state and the slot
-    /// context's projection 3D·D (when the context is added per slot).
+    /// context's projections (F·d·D to the state width when the model projects, then 3D·D; when the context is added per
+    /// slot).
     /// </summary>
     public static long Slate(QNetwork network, int candidates, int slots)
     {
         int s = Math.Min(slots, candidates);
-        long d = network.ItemDim, total = 0;
+        long d = network.StateDim, total = 0;
         bool once = network.EncodesOncePerRequest;
+        long context = once && network.SlotContext > 0 ? StateProjection(network) + 3 * d * d : 0;
         if (once) total += candidates * Encode(network, AttendedFields(network));
         for (int t = 0; t < s; t++)
         {
             long remaining = candidates - t;
             total += remaining * (Step(network, t) + (once ? 0 : Encode(network, network.FieldCount)));
-            total += Linear(network, "gru.weight_hh_l0") + (once && network.SlotContext > 0 ? 3 * d * d : 0);
+            total += Linear(network, "gru.weight_hh_l0") + context;
         }
         return total;
     }
@@ -73,7 +81,7 @@ public static class MacCount
     /// </summary>
     public static long Forward(QNetwork network, int lists, int length)
     {
-        long d = network.ItemDim;
+        long d = network.StateDim;
         long perPosition = Encode(network, network.FieldCount) + StepLinear(network) + Linear(network, "gru.weight_hh_l0");
         return lists * (length * perPosition + (long)length * (length + 1) * d);
     }
@@ -91,7 +99,6 @@ public static class MacCount
         long targets = forward;
         if (actions == TargetActions.RemainingList)
         {
-            long d = network.ItemDim;
             long encodeOnce = network.EncodesOncePerRequest ? Encode(network, AttendedFields(network)) - Linear(network, "sequenceAttention.projection.weight") : 0;
             targets += forward + 2L * lists * length * encodeOnce;
             for (int p = 1; p < length; p++)

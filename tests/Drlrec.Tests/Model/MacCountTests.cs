@@ -33,6 +33,23 @@ public sealed class MacCountTests : IDisposable
         Assert.Equal(MacCount.Slate(network, 2, 2), MacCount.Slate(network, 2, 7)); // at most N slots are filled
     }
 
+    /// <summary>A sized network (state_dim 24 from F·d = 40, mlp_width 10): every per-step map is D = 24 wide, and the
+    /// state projection F·d → D is counted once per candidate's encoding and once per slot's context.</summary>
+    [Fact]
+    public void A_sized_network_is_counted_at_its_state_width_with_its_state_projection()
+    {
+        var config = new QNetworkConfig { EmbeddingDim = 8, HintDim = 12, StateDim = 24, SequenceHeads = 2, MlpWidth = 10 };
+        using var sized = new QNetwork(config, FieldLayout.Of(ToyData.Schema), embeddingRows: 30);
+        const long d = 24, items = 40, e = 8, fs = 4, h = 12, m = 10;
+        long linear = d * d + 3 * d * d + d * m + m * (m / 2) + (m / 2) * h + h;
+        Assert.Equal(linear, MacCount.StepLinear(sized));
+        Assert.Equal(linear + 2 * 4 * d, MacCount.Step(sized, prefix: 3));
+        long encode = fs * (3 * e * e + e * e) + 2 * fs * fs * e + items * d + 3 * d * d;
+        long perSlot = 3 * d * d + items * d + 3 * d * d; // the GRU's recurrent projection, the context's two projections
+        long expected = 5 * encode + 5 * MacCount.Step(sized, 0) + 4 * MacCount.Step(sized, 1) + 3 * MacCount.Step(sized, 2) + 3 * perSlot;
+        Assert.Equal(expected, MacCount.Slate(sized, candidates: 5, slots: 3));
+    }
+
     [Fact]
     public void A_training_step_is_the_targets_plus_three_forward_passes()
     {
