@@ -20,7 +20,22 @@ namespace Drlrec.Benchmarking;
 public sealed record ThroughputResult(
     string Role, TargetActions TargetActions, int BatchSize, int Steps, int Threads, long Parameters,
     double ListItemsPerSecond, double StepMillisecondsMedian, double StepMillisecondsP90,
-    int Ranks = 1, double AllreduceMsPerStep = 0, double AllreduceTransferMs = 0, double[]? PeakRssMbPerRank = null);
+    int Ranks = 1, double AllreduceMsPerStep = 0, double AllreduceTransferMs = 0, double[]? PeakRssMbPerRank = null)
+{
+    /// <summary>MACs of one step on this rank's share, counted from the model's dimensions and the batches' padded length
+    /// (<see cref="MacCount.TrainingStep"/>: targets, forward, backward as twice the forward), the mean over the timed steps.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("step_macs")] public long StepMacs { get; init; }
+
+    /// <summary>Achieved rate: the timed steps' MACs over their time, in GMAC/s.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("step_gmacs")] public double StepGmacs { get; init; }
+
+    /// <summary>libtorch's GEMM rate at the model's step shapes on B·L rows, same threads, measured after each timed step
+    /// (p50), in GMAC/s.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("gemm_peak_gmacs")] public double GemmPeakGmacs { get; init; }
+
+    /// <summary><see cref="StepGmacs"/> / <see cref="GemmPeakGmacs"/>.</summary>
+    public double Efficiency { get; init; }
+}
 
 /// <summary>
 /// Training throughput in list items per second: full Double-DQN steps (targets, forward, backward, Adam, soft
@@ -59,29 +74,46 @@ public static class ThroughputBenchmark
         var rng = new Random(config.Seed);
         int batchSize = Math.Min(config.Trainer.BatchSize, data.Train.Count);
         var times = new List<double>();
-        long items = 0;
+        var gemm = new List<double>();
+        long items = 0, macs = 0;
         var communicated = TimeSpan.Zero;
+        using var probe = new TorchGemmProbe(online, batchSize * data.Train.MaxLength, repeats: 1);
         for (int s = 0; s < warmupSteps + steps; s++)
         {
             var indices = Enumerable.Range(0, batchSize).Select(_ => rng.Next(data.Train.Count)).ToArray();
             if (s == warmupSteps) communicated = world.CommunicationTime;
+            long stepMacs;
             var clock = Stopwatch.StartNew();
             using (NewDisposeScope())
             {
                 var share = world.ShareOf(indices);
-                step(data.Train.Batch(share), share);
+                var batch = data.Train.Batch(share);
+                clock.Restart(); // the batch's assembly is the data pipeline's, not the step's arithmetic
+                step(batch, share);
+                // The student's own Double-DQN step; a distillation step's teacher signals and extra losses are not counted.
+                stepMacs = MacCount.TrainingStep(online, (int)batch.Size, (int)batch.Length, config.Dqn.TargetActions);
             }
+            double stepMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            probe.Run();
+            double gemmMs = clock.Elapsed.TotalMilliseconds;
             if (s < warmupSteps) continue;
-            times.Add(clock.Elapsed.TotalMilliseconds);
+            times.Add(stepMs);
+            gemm.Add(gemmMs);
+            macs += stepMacs;
             items += indices.Sum(i => data.Train.Lengths[i]);
         }
         double allreduceMs = (world.CommunicationTime - communicated).TotalMilliseconds / steps;
         double transferMs = world.Size == 1 ? 0 : TransferMilliseconds(world, online.ParameterCount);
         var peakRss = world.AllGather([(float)PeakResidentMegabytes()]).Select(mb => (double)mb).Where(mb => mb > 0).ToArray();
+        double stepGmacs = ModelLatencyBenchmark.Gmacs(macs, times.Sum()), peak = ModelLatencyBenchmark.Gmacs(probe.Macs, Percentiles.Of(gemm, 0.5));
         times.Sort();
         return new ThroughputResult(role, config.Dqn.TargetActions, batchSize, steps,
             get_num_threads(), online.ParameterCount, items / (times.Sum() / 1000), times[times.Count / 2],
-            times[(int)(times.Count * 0.9)], world.Size, allreduceMs, transferMs, peakRss);
+            times[(int)(times.Count * 0.9)], world.Size, allreduceMs, transferMs, peakRss)
+        {
+            StepMacs = macs / steps, StepGmacs = stepGmacs, GemmPeakGmacs = peak, Efficiency = peak > 0 ? stepGmacs / peak : 0,
+        };
     }
 
     /// <summary>Median time of one all-reduce of a gradient-sized buffer, every rank released together by a barrier.</summary>
