@@ -28,7 +28,7 @@ public static class BenchScaleCommand
 
     public static Command Create()
     {
-        var role = BenchTrainCommand.Role("student");
+        var role = TrainingRoleOption.Create("student");
         var teacher = new Option<string?>("--teacher") { Description = "With --role distill: the teacher to distil from (default: new teacher networks)" };
         var ranks = new Option<int>("--ranks") { Description = "Processes of the data-parallel run (mpiexec -n)", DefaultValueFactory = _ => 2 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps per configuration", DefaultValueFactory = _ => 30 };

@@ -17,7 +17,7 @@ public static class BenchTrainCommand
 {
     public static Command Create()
     {
-        var role = Role("teacher");
+        var role = TrainingRoleOption.Create("teacher");
         var teacher = new Option<string?>("--teacher")
         {
             Description = "With --role distill: the teacher's run folder (or model.ckpt) to distil from. Default: new teacher networks of " +
@@ -77,17 +77,5 @@ public static class BenchTrainCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary><c>--role</c> of the training benchmarks: teacher, student, or distill (the student distilled from a teacher).</summary>
-    public static Option<string> Role(string defaultRole)
-    {
-        var role = new Option<string>("--role")
-        {
-            Description = "What to train: teacher or student (Double DQN alone), or distill (the student distilled from a teacher)",
-            DefaultValueFactory = _ => defaultRole,
-        };
-        role.AcceptOnlyFromAmong("teacher", "student", "distill");
-        return role;
     }
 }
