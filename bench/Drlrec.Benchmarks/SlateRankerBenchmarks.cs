@@ -75,7 +75,7 @@ public class SlateRankerBenchmarks
     /// Few iterations so a full run takes minutes, not hours. In-process: no generated project to build, so the
     /// TorchSharp native libraries patched into this project's output are the ones loaded.
     /// </summary>
-    private sealed class ShortRun : ManualConfig
+    internal sealed class ShortRun : ManualConfig
     {
         public ShortRun()
         {

@@ -11,6 +11,22 @@ public sealed record LoadLevel(
 {
     /// <summary>The answers to the heavy clients sent alongside (<see cref="HeavyLoad"/>), by status; null without them.</summary>
     public IReadOnlyDictionary<string, long>? HeavyStatuses { get; init; }
+
+    /// <summary>The ranker's capacity, cores ÷ slate p50 (requests/s), when the slate's time was given; null otherwise.</summary>
+    public double? CapacityRps { get; init; }
+
+    /// <summary>Measured throughput over <see cref="CapacityRps"/>.</summary>
+    public double? OfCapacity { get; init; }
+
+    /// <summary>This level's p50 over the slate's p50 (what the HTTP path adds, at concurrency 1).</summary>
+    public double? P50OverSlate { get; init; }
+
+    /// <summary>This level beside the ranker's capacity: <paramref name="cores"/> ÷ <paramref name="slateMs"/>.</summary>
+    public LoadLevel AgainstCapacity(double slateMs, int cores)
+    {
+        double capacity = cores * 1000 / slateMs;
+        return this with { CapacityRps = capacity, OfCapacity = RequestsPerSecond / capacity, P50OverSlate = P50Ms / slateMs };
+    }
 }
 
 /// <summary>Extra closed-loop clients that send heavy requests for as long as a level's ordinary clients run.</summary>

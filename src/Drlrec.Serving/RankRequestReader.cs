@@ -41,6 +41,19 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
     private readonly string[] contextFields = Names(schema, FieldGroup.Context);
     // Derived item fields are the model's own training statistics: clients leave them out (given values are ignored).
     private readonly HashSet<string> derived = schema.Fields.Where(f => f.Derived).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+    // Whether each field is dense, by name (looked up for every candidate's every field).
+    private readonly Dictionary<string, bool> dense = schema.Fields.ToDictionary(f => f.Name, f => f.Kind == FieldKind.Dense, StringComparer.Ordinal);
+
+    /// <summary>A value's JSON path, made into text only for an error message (the request path reads every candidate's
+    /// every field; formatting each path would cost more than reading the value).</summary>
+    private readonly record struct FieldPath(string Where, int Candidate = -1, string? Name = null, int Value = -1)
+    {
+        public FieldPath Field(string name) => this with { Name = name };
+        public FieldPath At(int value) => this with { Value = value };
+
+        public override string ToString() =>
+            (Candidate >= 0 ? $"{Where}[{Candidate}]" : Where) + (Name is null ? "" : "." + Name) + (Value >= 0 ? $"[{Value}]" : "");
+    }
 
     public RankCall Read(JsonElement body)
     {
@@ -50,8 +63,8 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         JsonElement? user = Member("user"), context = Member("context"), candidates = Member("candidates"),
             slateSize = Member("slate_size"), requestId = Member("request_id");
 
-        var userMap = Fields(Required(user, "user"), "user", FieldGroup.User, userFields);
-        var contextMap = Fields(Required(context, "context"), "context", FieldGroup.Context, contextFields);
+        var userMap = Fields(Required(user, "user"), new FieldPath("user"), FieldGroup.User, userFields);
+        var contextMap = Fields(Required(context, "context"), new FieldPath("context"), FieldGroup.Context, contextFields);
         var list = Candidates(Required(candidates, "candidates"));
         var size = Required(slateSize, "slate_size");
         int slate = SlateSize(size);
@@ -108,60 +121,65 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         int j = 0;
         foreach (var candidate in array.EnumerateArray())
         {
-            list.Add(Fields(candidate, $"candidates[{j}]", FieldGroup.Item, itemFields));
+            list.Add(Fields(candidate, new FieldPath("candidates", j), FieldGroup.Item, itemFields));
             j++;
         }
         return list;
     }
 
     /// <summary>One group's field map: every key a field of the group, every field of the group present (but "position").</summary>
-    private Dictionary<string, string[]> Fields(JsonElement map, string where, FieldGroup group, string[] expected)
+    private Dictionary<string, string[]> Fields(JsonElement map, FieldPath where, FieldGroup group, string[] expected)
     {
-        string groupName = group.ToString().ToLowerInvariant();
-        if (map.ValueKind != JsonValueKind.Object) throw Bad(where, $"must be an object of {groupName} fields, not {Kind(map)}");
-        var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (map.ValueKind != JsonValueKind.Object) throw Bad(where.ToString(), $"must be an object of {GroupName(group)} fields, not {Kind(map)}");
+        var result = new Dictionary<string, string[]>(expected.Length, StringComparer.Ordinal);
         foreach (var property in map.EnumerateObject())
         {
             string name = Name(property, where);
-            string field = $"{where}.{name}";
+            var field = where.Field(name);
             if (Array.IndexOf(expected, name) < 0)
-                throw Bad(field, $"not a {groupName} field of this model ({Listed(expected)})");
-            if (result.ContainsKey(name)) throw Bad(field, "appears twice");
-            result[name] = schema.Fields[schema.IndexOf(name)].Kind == FieldKind.Dense
-                ? Number(property.Value, field)
-                : Values(property.Value, field);
+                throw Bad(field.ToString(), $"not a {GroupName(group)} field of this model ({Listed(expected)})");
+            if (result.ContainsKey(name)) throw Bad(field.ToString(), "appears twice");
+            result[name] = dense[name] ? Number(property.Value, field) : Values(property.Value, field);
         }
-        foreach (string name in expected)
-            if (!result.ContainsKey(name) && !(group == FieldGroup.Context && name == SlateRanker.PositionField) && !derived.Contains(name))
-                throw Bad($"{where}.{name}", $"missing (the model needs every {groupName} field: {Listed(expected)})");
+        if (result.Count < expected.Length)
+            foreach (string name in expected)
+                if (!result.ContainsKey(name) && !(group == FieldGroup.Context && name == SlateRanker.PositionField) && !derived.Contains(name))
+                    throw Bad(where.Field(name).ToString(), $"missing (the model needs every {GroupName(group)} field: {Listed(expected)})");
         return result;
     }
 
-    private static string[] Number(JsonElement value, string field)
+    private static string GroupName(FieldGroup group) => group switch
+    {
+        FieldGroup.User => "user",
+        FieldGroup.Item => "item",
+        _ => "context",
+    };
+
+    private static string[] Number(JsonElement value, FieldPath field)
     {
         if (value.ValueKind == JsonValueKind.Null) return DenseValue.Set(null);
         if (value.ValueKind != JsonValueKind.Number)
-            throw Bad(field, $"must be a number (a dense field) or null when missing, not {Kind(value)}");
+            throw Bad(field.ToString(), $"must be a number (a dense field) or null when missing, not {Kind(value)}");
         if (!value.TryGetDouble(out double number) || !double.IsFinite(number))
-            throw Bad(field, $"{value.GetRawText()} is not a finite number");
+            throw Bad(field.ToString(), $"{value.GetRawText()} is not a finite number");
         return DenseValue.Set(number);
     }
 
-    private string[] Values(JsonElement value, string field)
+    private string[] Values(JsonElement value, FieldPath field)
     {
         if (value.ValueKind == JsonValueKind.String) return [Text(value, field)];
         if (value.ValueKind != JsonValueKind.Array)
-            throw Bad(field, $"must be a string or an array of strings, not {Kind(value)}");
+            throw Bad(field.ToString(), $"must be a string or an array of strings, not {Kind(value)}");
         int count = value.GetArrayLength();
-        if (count == 0) throw Bad(field, "needs at least one value");
+        if (count == 0) throw Bad(field.ToString(), "needs at least one value");
         if (count > options.MaxValuesPerField)
-            throw Bad(field, $"{count} values, over the limit of {options.MaxValuesPerField} (--max-values-per-field)");
+            throw Bad(field.ToString(), $"{count} values, over the limit of {options.MaxValuesPerField} (--max-values-per-field)");
         var values = new string[count];
         int i = 0;
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String) throw Bad(field, $"value {i} must be a string, not {Kind(item)}");
-            values[i] = Text(item, $"{field}[{i}]");
+            if (item.ValueKind != JsonValueKind.String) throw Bad(field.ToString(), $"value {i} must be a string, not {Kind(item)}");
+            values[i] = Text(item, field.At(i));
             i++;
         }
         return values;
@@ -169,7 +187,9 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
 
     /// <summary>A string value; invalid UTF-8 or a lone surrogate escape (<c>\ud800</c>) cannot become text, and is the
     /// client's error, not the server's.</summary>
-    private static string Text(JsonElement value, string field)
+    private static string Text(JsonElement value, string field) => Text(value, new FieldPath(field));
+
+    private static string Text(JsonElement value, FieldPath field)
     {
         try
         {
@@ -177,11 +197,13 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         }
         catch (InvalidOperationException)
         {
-            throw Bad(field, NotText);
+            throw Bad(field.ToString(), NotText);
         }
     }
 
-    private static string Name(JsonProperty property, string where)
+    private static string Name(JsonProperty property, string where) => Name(property, new FieldPath(where));
+
+    private static string Name(JsonProperty property, FieldPath where)
     {
         try
         {
@@ -189,7 +211,7 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         }
         catch (InvalidOperationException)
         {
-            throw Bad(where, $"a key {NotText}");
+            throw Bad(where.ToString(), $"a key {NotText}");
         }
     }
 

@@ -28,7 +28,8 @@ public static class BenchScaleCommand
 
     public static Command Create()
     {
-        var role = new Option<ModelRole>("--role") { Description = "Network to train: teacher or student", DefaultValueFactory = _ => ModelRole.Student };
+        var role = TrainingRoleOption.Create("student");
+        var teacher = new Option<string?>("--teacher") { Description = "With --role distill: the teacher to distil from (default: new teacher networks)" };
         var ranks = new Option<int>("--ranks") { Description = "Processes of the data-parallel run (mpiexec -n)", DefaultValueFactory = _ => 2 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps per configuration", DefaultValueFactory = _ => 30 };
         var warmup = new Option<int>("--warmup-steps") { Description = "Untimed steps first", DefaultValueFactory = _ => 5 };
@@ -49,8 +50,8 @@ public static class BenchScaleCommand
         var command = new Command("scale",
             "Data-parallel speed-up: the same timed training steps in one process and under 'mpiexec -n N ... --distributed mpi' " +
             "(MPICH's mpiexec must be on PATH), one thread per rank; list items/s over the global batches, speed-up, all-reduce " +
-            "ms per step and peak RSS per rank.");
-        foreach (var option in new Option[] { role, ranks, steps, warmup, batch, targets, data, config, json }) command.Options.Add(option);
+            "ms per step and peak RSS per rank. --role distill times the student's distillation steps (teacher signals per batch).");
+        foreach (var option in new Option[] { role, teacher, ranks, steps, warmup, batch, targets, data, config, json }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             int n = parse.GetValue(ranks);
@@ -64,10 +65,11 @@ public static class BenchScaleCommand
             {
                 List<string> Arguments(string jsonFile, bool distributed)
                 {
-                    List<string> args = [.. self, "bench", "train", "--role", parse.GetValue(role).ToString(), "--steps", $"{parse.GetValue(steps)}",
+                    List<string> args = [.. self, "bench", "train", "--role", parse.GetValue(role)!, "--steps", $"{parse.GetValue(steps)}",
                         "--warmup-steps", $"{parse.GetValue(warmup)}", "--batch-size", $"{parse.GetValue(batch)}",
                         "--target-actions", parse.GetValue(targets)!, "--threads", "1", "--data", parse.GetValue(data)!, "--json", jsonFile];
                     if (parse.GetValue(config) is { } file) args.AddRange(["--config", file.FullName]);
+                    if (parse.GetValue(teacher) is { } model) args.AddRange(["--teacher", Path.GetFullPath(model)]);
                     if (distributed) args.AddRange(["--distributed", "mpi"]);
                     return args;
                 }

@@ -5,7 +5,7 @@ using Drlrec.Data.Loading;
 
 namespace Drlrec.Cli.Commands;
 
-/// <summary><c>drlrec data ...</c>: inspect, convert, download and generate data sets.</summary>
+/// <summary><c>drlrec data ...</c>: inspect, convert, download, generate and prepare data sets.</summary>
 public static class DataCommand
 {
     /// <summary>The command over every source the tool reads, the simulator ("synthetic") included.</summary>
@@ -18,11 +18,12 @@ public static class DataCommand
     /// </summary>
     public static Command Create(Func<string, ReadOptions, ListDataset> load)
     {
-        var command = new Command("data", "Inspect, convert, download and generate data sets.");
+        var command = new Command("data", "Inspect, convert, download, generate and prepare data sets.");
         command.Subcommands.Add(DataInspectCommand.Create(load));
         command.Subcommands.Add(DataConvertCommand.Create(load));
         command.Subcommands.Add(DataDownloadCommand.Create());
         command.Subcommands.Add(DataGenerateCommand.Create());
+        command.Subcommands.Add(DataPrepareCommand.Create());
         return command;
     }
 }

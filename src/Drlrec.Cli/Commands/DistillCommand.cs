@@ -78,14 +78,10 @@ public static class DistillCommand
                 return sizes.Apply(parse, config) with { Role = ModelRole.Student, Distill = distill, Teacher = loaded.Path };
             });
 
-            if (DataLoader.Streams(config.Data))
-                throw new ArgumentException(
-                    $"distill does not stream yet (data.streaming = {config.Data.Streaming.ToString().ToLowerInvariant()} on {config.Data.Source}): " +
-                    "the frozen teacher's signals and the explored states index every training list in memory; " +
-                    "set --streaming off (data.streaming: off) to distil from lists in memory");
             string folder = resumed ?? ResumeOption.Output(parse, output);
             using var quiet = RankConsole.OnlyRootPrints(DataParallel.Open(config.Trainer.Distributed));
-            var data = Busy.While("loading data", () => DistillWorkflow.PrepareData(config, loaded));
+            var data = Busy.While($"loading {config.Data.Source}", () => DistillWorkflow.PrepareData(config, loaded));
+            Report.Data(data);
             var outcome = SpectreTrainingObserver.Run(observer =>
                 DistillWorkflow.Run(config, loaded, data, folder, observer(), resume: resumed is not null));
             Report.Training(outcome.Student, folder);

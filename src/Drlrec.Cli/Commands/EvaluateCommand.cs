@@ -53,12 +53,25 @@ public static class EvaluateCommand
                           "--split, --data or --test differ from its training); the table and the JSON then say held_out: false, with the count",
             DefaultValueFactory = _ => false,
         };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "torch: the checkpoints' networks; onnx: each model exported and run in ONNX Runtime as the service runs it " +
+                          "(offline: every logged list scored through the serving path, logged scoring only)",
+            DefaultValueFactory = _ => "torch",
+        };
+        backend.AcceptOnlyFromAmong("torch", "onnx");
+        var quantize = CommonOptions.Quantize("int8 (with --backend onnx): score each model twice, its float32 export then its int8 " +
+                                              "export; online, the report pairs the two (clicks difference with its 95% interval over the same requests)");
+
         var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10, " +
                                               "on test lists none of the models trained or validated on (others are refused unless --allow-overlap).");
         source.AddTo(command);
-        foreach (var option in new Option[] { models, json, seed, scoring, allowOverlap, online, synthetic, requests, candidates }) command.Options.Add(option);
+        foreach (var option in new Option[] { models, json, seed, scoring, allowOverlap, online, synthetic, requests, candidates, backend, quantize })
+            command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            var serving = new ServingBackend(parse.GetValue(backend)!, Onnx.OnnxPrecisions.Parse(parse.GetValue(quantize)!));
+            serving.Validate();
             if (parse.GetValue(online))
             {
                 if (parse.GetValue(source.Data) is not null || parse.GetValue(source.Test) is not null)
@@ -67,6 +80,7 @@ public static class EvaluateCommand
                 {
                     Models = parse.GetValue(models) ?? [], Synthetic = parse.GetValue(synthetic)?.FullName,
                     Requests = parse.GetValue(requests), Seed = parse.GetValue(seed), Candidates = parse.GetValue(candidates),
+                    Backend = serving,
                 };
                 OnlineReport onlineReport = null!;
                 AnsiConsole.Progress().Start(ctx =>
@@ -98,6 +112,7 @@ public static class EvaluateCommand
                     "position-centred" => OfflineScoring.PositionCentred,
                     _ => OfflineScoring.Logged,
                 },
+                Backend = serving,
             };
             var report = Busy.While("loading data and scoring", () => EvaluateWorkflow.Run(settings));
             Tables.Evaluation(report, $"offline evaluation (test split by {(report.Split == Configuration.SplitMode.UserTime ? "user-time" : "time")}, {parse.GetValue(scoring)} scoring)");

@@ -61,11 +61,21 @@ public static class LoadTestCommand
         };
         var heavyCandidates = new Option<int>("--heavy-candidates") { Description = "Candidates per heavy request", DefaultValueFactory = _ => 1000 };
         var heavySlate = new Option<int>("--heavy-slate-size") { Description = "slate_size of heavy requests (1000 x 20 is the service's default --max-slate-work)", DefaultValueFactory = _ => 20 };
+        var slateMs = new Option<double?>("--slate-ms")
+        {
+            Description = "The served model's slate p50 in ms from 'drlrec bench' (same model, backend and precision, same session): the table adds " +
+                          "the ranker's capacity, cores / slate p50, beside the measured throughput, and each level's p50 over the slate's",
+        };
+        var cores = new Option<int>("--cores")
+        {
+            Description = "Cores the service ranks on, for the capacity figure (the service runs on this machine: loopback)",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
         var json = CommonOptions.Json();
 
         var command = new Command("loadtest",
             "Load-test a running service: closed-loop clients at each concurrency level; throughput and p50/p95/p99 latency.");
-        foreach (var option in new Option[] { url, file, model, concurrency, duration, warmUp, requests, candidates, slateSize, seed, heavy, heavyCandidates, heavySlate, json })
+        foreach (var option in new Option[] { url, file, model, concurrency, duration, warmUp, requests, candidates, slateSize, seed, heavy, heavyCandidates, heavySlate, slateMs, cores, json })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -73,6 +83,8 @@ public static class LoadTestCommand
             long budget = parse.GetValue(requests);
             if (budget < 1) throw new ArgumentException("--requests: must be at least 1");
             if (parse.GetValue(duration) <= TimeSpan.Zero) throw new ArgumentException("--duration: must be above 0");
+            if (parse.GetValue(slateMs) is <= 0) throw new ArgumentException("--slate-ms: must be above 0");
+            if (parse.GetValue(cores) < 1) throw new ArgumentException("--cores: must be at least 1");
             var baseUrl = parse.GetValue(url)!;
             var rankUrl = new Uri(baseUrl, "/v1/rank");
             using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -88,20 +100,34 @@ public static class LoadTestCommand
                 levels.Add(AnsiConsole.Status().Start($"concurrency {level}", _ => generator.RunAsync(
                     level, parse.GetValue(duration), budget, parse.GetValue(warmUp), heavy: heavyLoad).GetAwaiter().GetResult()));
 
-            // Short headers: the table fits an 80-column terminal.
+            if (parse.GetValue(slateMs) is { } slate) levels = levels.Select(r => r.AgainstCapacity(slate, parse.GetValue(cores))).ToList();
+            // Short headers: without the capacity columns the table fits an 80-column terminal.
+            bool capacity = levels.Any(r => r.CapacityRps is not null);
             var table = new Table().Title($"/v1/rank load test ({served}), latency in ms")
                 .AddColumns("conc.", "requests", "errors", "s", "req/s", "p50", "p95", "p99", "max");
+            if (capacity) table.AddColumns("capacity", "of cap.", "p50/slate");
             foreach (var r in levels)
-                table.AddRow(r.Concurrency.ToString(CultureInfo.InvariantCulture), r.Requests.ToString("N0"), r.Errors.ToString("N0"),
+            {
+                string[] cells = [r.Concurrency.ToString(CultureInfo.InvariantCulture), r.Requests.ToString("N0"), r.Errors.ToString("N0"),
                     r.Seconds.ToString("F1"), $"[bold]{r.RequestsPerSecond:N0}[/]", r.P50Ms.ToString("F2"), r.P95Ms.ToString("F2"),
-                    r.P99Ms.ToString("F2"), r.MaxMs.ToString("F2"));
+                    r.P99Ms.ToString("F2"), r.MaxMs.ToString("F2")];
+                table.AddRow(capacity
+                    ? [.. cells, $"{r.CapacityRps:N0}", $"{r.OfCapacity:P0}", $"{r.P50OverSlate:F2}"]
+                    : cells);
+            }
             AnsiConsole.Write(table);
+            if (capacity)
+                AnsiConsole.MarkupLineInterpolated($"capacity = {parse.GetValue(cores)} cores / slate p50 {parse.GetValue(slateMs):F3} ms (drlrec bench); the load generator shares these cores");
             foreach (var r in levels.Where(r => r.HeavyStatuses is not null))
                 AnsiConsole.MarkupLineInterpolated($"concurrency {r.Concurrency}: heavy requests alongside ({heavyLoad!.Clients} clients): {string.Join(", ", r.HeavyStatuses!.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"))}");
             foreach (var r in levels.Where(r => r.Errors > 0))
                 AnsiConsole.MarkupLineInterpolated($"[yellow]concurrency {r.Concurrency}: {r.Errors} errors[/] ({string.Join(", ", r.Statuses.Select(s => $"{s.Key}: {s.Value}"))})");
             if (parse.GetValue(json) is { } output)
-                Json.WriteFile(output.FullName, new { Url = rankUrl, Model = served, Bodies = bodies.Count, Levels = levels });
+                Json.WriteFile(output.FullName, new
+                {
+                    Url = rankUrl, Model = served, Bodies = bodies.Count, SlateMs = parse.GetValue(slateMs),
+                    Cores = parse.GetValue(slateMs) is null ? (int?)null : parse.GetValue(cores), Levels = levels,
+                });
             long failed = levels.Sum(r => r.Errors);
             return failed == 0 ? 0 : CliErrors.Fail($"{failed:N0} of {levels.Sum(r => r.Requests):N0} requests failed (the table and the lines above give each level's statuses)");
         }));

@@ -115,7 +115,7 @@ public static class QuickstartCommand
     private static string OnnxBeside(QuickstartFiles files) => string.Join(", ", new[]
     {
         ("list graph", files.OnnxList), ("vocabulary", files.OnnxVocabulary), ("encode graph", files.OnnxEncode),
-        ("cached step graph", files.OnnxCached),
+        ("cached step graph", files.OnnxCached), ("slate graph", files.OnnxSlate),
     }.Where(f => f.Item2 is not null).Select(f => $"{f.Item1} {Path.GetFileName(f.Item2)}"));
 
     /// <summary>A path or command on one line, never wrapped at the console's width, so that it can be copied.</summary>

@@ -56,11 +56,32 @@ public sealed class BenchmarkOptions
 
     public Option<int> Seed { get; } = CommonOptions.Seed("Seed of the pool candidates");
 
-    public BenchmarkOptions() => Backend.AcceptOnlyFromAmong("torch", "onnx");
+    public Option<string> Quantize { get; } = CommonOptions.Quantize(
+        "int8 (with --backend onnx): time each model twice side by side, its float32 export then its int8 export " +
+        "(rows carry precision fp32/int8); none: float32 only");
+
+    public Option<string> SlateGraph { get; } = new("--slate-graph")
+    {
+        Description = "onnx slates: on = one call per slate (the slate graph, the greedy loop inside ONNX Runtime), off = one call per slot, " +
+                      "both = each model both ways side by side (rows carry slate_calls one/per_slot)",
+        DefaultValueFactory = _ => Defaults.SlateGraph,
+    };
+
+    public Option<int> GemmRepeats { get; } = new("--gemm-repeats")
+    {
+        Description = "The efficiency's yardstick: a probe call multiplies --candidates rows by each weight a step applies per candidate, this many times",
+        DefaultValueFactory = _ => Defaults.GemmRepeats,
+    };
+
+    public BenchmarkOptions()
+    {
+        Backend.AcceptOnlyFromAmong("torch", "onnx");
+        SlateGraph.AcceptOnlyFromAmong("on", "off", "both");
+    }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Backend, Repeats, WarmupRepeats, Requests, Pool, Prefix, Candidates, Slots, Threads, Seed })
+        foreach (var option in new Option[] { Backend, Quantize, SlateGraph, Repeats, WarmupRepeats, Requests, Pool, Prefix, Candidates, Slots, Threads, GemmRepeats, Seed })
             command.Options.Add(option);
     }
 
@@ -76,5 +97,8 @@ public sealed class BenchmarkOptions
         SlateSlots = parse.GetValue(Slots),
         Threads = parse.GetValue(Threads),
         Seed = parse.GetValue(Seed),
+        Quantize = Onnx.OnnxPrecisions.Parse(parse.GetValue(Quantize)!),
+        SlateGraph = parse.GetValue(SlateGraph)!,
+        GemmRepeats = parse.GetValue(GemmRepeats),
     };
 }

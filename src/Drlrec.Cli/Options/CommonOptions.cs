@@ -22,6 +22,14 @@ public static class CommonOptions
         Description = $"Also write {what} as JSON to this file",
     };
 
+    /// <summary><c>--quantize none|int8</c> (default none), read with <see cref="Onnx.OnnxPrecisions.Parse"/>.</summary>
+    public static Option<string> Quantize(string description)
+    {
+        var option = new Option<string>("--quantize") { Description = description, DefaultValueFactory = _ => "none" };
+        option.AcceptOnlyFromAmong("none", "int8");
+        return option;
+    }
+
     /// <summary>A duration option: "10s", "500ms", "2m", "1h" or a plain number of seconds.</summary>
     public static Option<TimeSpan> Duration(string name, string description, TimeSpan defaultValue) => new(name)
     {

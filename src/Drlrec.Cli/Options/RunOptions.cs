@@ -54,6 +54,12 @@ public sealed class RunOptions
                       "else load them into memory; on: always stream; off: never (data.streaming) [default: auto]",
     };
 
+    public Option<string?> PreparedCache { get; } = new("--prepared-cache")
+    {
+        Description = "When streaming: where the preparation passes' results are kept and reused (data.prepared_cache): " +
+                      "a folder, or 'off' [default: a .drlrec-prepared folder beside the data]",
+    };
+
     public Option<int> MaxStepsPerEpoch { get; } = new("--max-steps-per-epoch")
     {
         Description = "End each epoch after this many steps (validation and early stopping follow); 0 = whole passes (trainer.max_steps_per_epoch)",
@@ -69,10 +75,12 @@ public sealed class RunOptions
     /// <summary>Adds <c>--distributed</c>, for the commands that train one network per process.</summary>
     public void AddDistributedTo(Command command) => command.Options.Add(Distributed);
 
-    /// <summary>Adds <c>--streaming</c> and <c>--max-steps-per-epoch</c>: for the commands that train from one source (train, distill).</summary>
+    /// <summary>Adds <c>--streaming</c>, <c>--prepared-cache</c> and <c>--max-steps-per-epoch</c>: for the commands that train
+    /// from one source (train, distill).</summary>
     public void AddStreamingTo(Command command)
     {
         command.Options.Add(Streaming);
+        command.Options.Add(PreparedCache);
         command.Options.Add(MaxStepsPerEpoch);
     }
 
@@ -99,6 +107,7 @@ public sealed class RunOptions
         if (Given(parse, Threads)) config = config with { Trainer = config.Trainer with { Threads = parse.GetValue(Threads) } };
         if (Given(parse, Distributed)) config = config with { Trainer = config.Trainer with { Distributed = parse.GetValue(Distributed) } };
         if (parse.GetValue(Streaming) is { } streaming) config = config with { Data = config.Data with { Streaming = streaming } };
+        if (parse.GetValue(PreparedCache) is { } cache) config = config with { Data = config.Data with { PreparedCache = cache } };
         if (Given(parse, MaxStepsPerEpoch)) config = config with { Trainer = config.Trainer with { MaxStepsPerEpoch = parse.GetValue(MaxStepsPerEpoch) } };
         config = typed?.Invoke(config) ?? config;
         config.Validate();

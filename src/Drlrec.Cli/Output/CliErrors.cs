@@ -35,13 +35,14 @@ public static class CliErrors
     }
 
     /// <summary>The error line: "error:" (red on a terminal), then the message written as it is, so that not even a
-    /// terminal's console width breaks it.</summary>
+    /// terminal's console width breaks it. One write: a line written in pieces can be cut (an MPI job aborted between
+    /// them showed a bare "error:") or interleaved with another rank's output.</summary>
     public static void Write(string message)
     {
         var console = CliConsoles.Error;
-        console.Markup("[red]error:[/] ");
-        console.Profile.Out.Writer.WriteLine(OneLine(message));
-        console.Profile.Out.Writer.Flush();
+        var writer = console.Profile.Out.Writer;
+        writer.Write(console.ToAnsi(new Markup("[red]error:[/] ")) + OneLine(message) + writer.NewLine);
+        writer.Flush();
     }
 
     /// <summary>An exception's message on one line, without the "(Parameter 'x')" an <see cref="ArgumentException"/>

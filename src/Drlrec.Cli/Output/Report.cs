@@ -18,10 +18,22 @@ public static class Report
     public static void Streaming(StreamingData data)
     {
         var s = data.Summary;
+        string prepared = s.Origin.FromCache
+            ? $"prepared in {s.PrepareSeconds:N1} s from the prepared-data cache, both passes skipped (they took {s.PassesSeconds:N1} s), CPU {s.PrepareCpuSeconds:N1} s"
+            : $"prepared in {s.PrepareSeconds:N1} s: pass 1 {s.FirstPassSeconds:N1} s, pass 2 {s.SecondPassSeconds:N1} s, CPU {s.PrepareCpuSeconds:N1} s";
         AnsiConsole.MarkupLineInterpolated(
-            $"data: [bold]{data.Source}[/] (streamed: {s.Files:N0} files, {s.RowGroups:N0} row groups, {s.Bytes / 1048576.0:N0} MiB; prepared in {s.PrepareSeconds:N1} s: pass 1 {s.FirstPassSeconds:N1} s, pass 2 {s.SecondPassSeconds:N1} s, CPU {s.PrepareCpuSeconds:N1} s)  train {s.TrainLists:N0} lists ({s.TrainItems:N0} items), validation {s.ValidationKept:N0} of {s.ValidationLists:N0}, test {s.TestKept:N0} of {s.TestLists:N0}; {data.Schema.Count} fields, {data.Vocabulary.Rows:N0} embedding rows");
+            $"data: [bold]{data.Source}[/] (streamed: {s.Files:N0} files, {s.RowGroups:N0} row groups, {s.Bytes / 1048576.0:N0} MiB; {prepared})  train {s.TrainLists:N0} lists ({s.TrainItems:N0} items), validation {s.ValidationKept:N0} of {s.ValidationLists:N0}, test {s.TestKept:N0} of {s.TestLists:N0}; {data.Schema.Count} fields, {data.Vocabulary.Rows:N0} embedding rows");
+        Preparation(s.Origin);
         if (s.Report.RecordsSkipped > 0)
             AnsiConsole.MarkupLineInterpolated($"[yellow]skipped {s.Report.RecordsSkipped} malformed records[/] (first: {s.Report.SkippedExamples.FirstOrDefault()})");
+    }
+
+    /// <summary>Where streamed data's preparation came from or went: the cache read, written, or why not.</summary>
+    public static void Preparation(PreparationOrigin origin)
+    {
+        if (origin.FromCache) AnsiConsole.MarkupLineInterpolated($"[grey]prepared data read from {origin.CachePath}[/]");
+        else if (origin.Written) AnsiConsole.MarkupLineInterpolated($"[grey]prepared data written to {origin.CachePath} ({origin.Note}); later runs on these files read it[/]");
+        else if (origin.Note is not null) AnsiConsole.MarkupLineInterpolated($"[grey]prepared data not cached: {origin.Note}[/]");
     }
 
     /// <summary>The split sizes, fields and embedding rows of prepared data, and what the reader skipped.</summary>

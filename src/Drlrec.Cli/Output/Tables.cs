@@ -31,20 +31,34 @@ public static class Tables
         AnsiConsole.Write(table);
     }
 
-    /// <summary>Size and latency per model, and the ratios to the first model (<c>drlrec bench</c>).</summary>
+    /// <summary>Size and latency per model, and the ratios to the first model (<c>drlrec bench</c>); then the slate's
+    /// efficiency against the GEMM rate measured in the same run.</summary>
     public static void Latency(LatencyReport report)
     {
         var table = new Table().Title($"model size and latency ({report.Backend}, {report.Threads} thread(s), {report.Repeats} repeats)")
             .AddColumns("model", "params", "bytes", "list p50 ms", "list p99 ms", $"pool({report.PoolSize}) p50 ms", "pool p99 ms",
-                $"slate({report.SlateCandidates}→{report.SlateSlots}) p50 ms", "slate p99 ms", "params ratio", "list p50 ratio",
+                $"slate({report.SlateCandidates}→{report.SlateSlots}) p50 ms", "slate p99 ms", "efficiency", "params ratio", "list p50 ratio",
                 "pool p50 ratio", "slate p50 ratio");
         foreach (var (m, r) in report.Models.Zip(report.Ratios))
-            table.AddRow(Markup.Escape(m.Name), m.Params.ToString("N0"), m.Bytes.ToString("N0"), m.LatencyMsP50.ToString("F3"),
+            table.AddRow(Markup.Escape(Label(m, report.Backend)), m.Params.ToString("N0"), m.Bytes.ToString("N0"), m.LatencyMsP50.ToString("F3"),
                 m.LatencyMsP99.ToString("F3"), m.PoolMsP50.ToString("F3"), m.PoolMsP99.ToString("F3"), m.SlateMsP50.ToString("F3"),
-                m.SlateMsP99.ToString("F3"), r.Params.ToString("F3"), r.LatencyP50.ToString("F3"), r.PoolP50.ToString("F3"),
+                m.SlateMsP99.ToString("F3"), Percent(m.Efficiency), r.Params.ToString("F3"), r.LatencyP50.ToString("F3"), r.PoolP50.ToString("F3"),
                 r.SlateP50.ToString("F3"));
         AnsiConsole.Write(table);
+
+        var efficiency = new Table().Title("slate efficiency: MACs counted from the model's dimensions over the GEMM rate of its step's shapes (same run, same backend and precision)")
+            .AddColumns("model", "precision", "calls", "slate MMAC", "slate p50 ms", "slate GMAC/s", "GEMM GMAC/s", "efficiency");
+        foreach (var m in report.Models)
+            efficiency.AddRow(Markup.Escape(m.Name), m.Precision, m.SlateCalls.Replace('_', ' '), (m.SlateMacs / 1e6).ToString("F1"),
+                m.SlateMsP50.ToString("F3"), m.SlateGmacs.ToString("F1"), m.GemmPeakGmacs.ToString("F1"), $"[bold]{Percent(m.Efficiency)}[/]");
+        AnsiConsole.Write(efficiency);
     }
+
+    /// <summary>A row's model with its variant when it is not the plain one (int8, one call per slot).</summary>
+    private static string Label(ModelLatency m, string backend) =>
+        m.Name + (m.Precision == "fp32" ? "" : $" {m.Precision}") + (backend == "onnx" && m.SlateCalls == "per_slot" ? " (per slot)" : "");
+
+    private static string Percent(double fraction) => fraction > 0 ? $"{100 * fraction:F0}%" : "-";
 
     /// <summary>Size and the two requests a re-ranker answers, each with its ratio to the first model (quickstart's
     /// short form of <see cref="Latency"/>; the pool request's times are in the report).</summary>
@@ -67,12 +81,13 @@ public static class Tables
         var list = results.ToList();
         bool parallel = list.Any(r => r.Ranks > 1);
         var table = new Table().Title("training throughput").AddColumns("network", "target actions", "params", "batch", "threads",
-            "list items/s", "ms/step p50", "ms/step p90");
+            "list items/s", "ms/step p50", "ms/step p90", "GMAC/s", "GEMM GMAC/s", "efficiency");
         if (parallel) table.AddColumns("ranks", "all-reduce ms/step");
         foreach (var r in list)
         {
             string[] cells = [r.Role, r.TargetActions.ToString(), r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.Threads.ToString(),
-                $"[bold]{r.ListItemsPerSecond:N0}[/]", r.StepMillisecondsMedian.ToString("F1"), r.StepMillisecondsP90.ToString("F1")];
+                $"[bold]{r.ListItemsPerSecond:N0}[/]", r.StepMillisecondsMedian.ToString("F1"), r.StepMillisecondsP90.ToString("F1"),
+                r.StepGmacs.ToString("F1"), r.GemmPeakGmacs.ToString("F1"), $"[bold]{Percent(r.Efficiency)}[/]"];
             table.AddRow(parallel ? [.. cells, r.Ranks.ToString(), r.AllreduceMsPerStep.ToString("F2")] : cells);
         }
         AnsiConsole.Write(table);
@@ -112,6 +127,9 @@ public static class Tables
         var gain = report.OracleLookaheadGain;
         AnsiConsole.WriteLine($"planning ahead (oracle lookahead − greedy): {gain.Difference:+0.000;-0.000;0.000} clicks/list " +
                               $"({gain.Relative:+0.0%;-0.0%;0.0%}), 95% CI [{gain.Ci95[0]:+0.000;-0.000;0.000}, {gain.Ci95[1]:+0.000;-0.000;0.000}]");
+        foreach (var c in report.Int8VsFp32)
+            AnsiConsole.MarkupLineInterpolated(
+                $"{c.Model} vs {c.Against}: [bold]{c.Difference:+0.0000;-0.0000;0.0000}[/] clicks/list ({c.Relative:+0.00%;-0.00%;0.00%}), 95% CI [[{c.Ci95[0]:+0.0000;-0.0000;0.0000}, {c.Ci95[1]:+0.0000;-0.0000;0.0000}]] over the same requests");
     }
 
     private static string Difference(Workflows.OnlineDifference d) =>

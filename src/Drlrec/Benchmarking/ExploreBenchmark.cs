@@ -41,14 +41,13 @@ public static class ExploreBenchmark
         var retriever = new CandidateRetriever(simulator, logs, 0.4, 0.3);
         var explore = new ExploreFilter(retriever, catalog, layout, pool, k);
         var rng = new Random(seed);
-        var catalogIndexOfItem = lists.ItemKeys.Select(simulator.IndexOf).ToArray();
 
         double retrieveMs = 0, exploreMs = 0;
         int warmup = statesPerStep * 2, timed = 0;
         for (int start = 0; timed < states; start += statesPerStep)
         {
             var rows = Enumerable.Range(start, statesPerStep).Select(i => i % lists.Count).ToArray();
-            var sampled = ExploreStates.Sample(lists, rows, catalogIndexOfItem, rng);
+            var sampled = ExploreStates.Sample(rows.Select(lists.KeysOf).ToArray(), rows.Length, simulator, rng);
 
             var watch = Stopwatch.StartNew();
             for (int s = 0; s < rows.Length; s++) retriever.Pool(sampled.Users[s], sampled.PrefixItems[s], new Random(s), pool);

@@ -7,7 +7,8 @@ using Drlrec.Features;
 
 namespace Drlrec.Benchmarking;
 
-/// <summary>One model's size and latency in a benchmark run.</summary>
+/// <summary>One model's size and latency in a benchmark run. <c>Bytes</c>: the checkpoint's size (torch), or the serving
+/// graphs' (onnx: the step, encode and cached step graphs of the row's precision).</summary>
 public sealed record ModelLatency(
     string Name,
     long Params,
@@ -21,6 +22,25 @@ public sealed record ModelLatency(
     /// <see cref="LatencySettings.SlateSlots"/> slots through <see cref="Ranking.SlateRanker"/>, encoding included).</summary>
     [JsonPropertyName("slate_ms_p50")] public double SlateMsP50 { get; init; }
     [JsonPropertyName("slate_ms_p99")] public double SlateMsP99 { get; init; }
+
+    /// <summary>"fp32", or "int8" for the int8 export of the same model (<c>--quantize int8</c>).</summary>
+    public string Precision { get; init; } = "fp32";
+
+    /// <summary>How the slate was ranked: "one" call (the ONNX slate graph) or "per_slot" (one call per slot).</summary>
+    [JsonPropertyName("slate_calls")] public string SlateCalls { get; init; } = "per_slot";
+
+    /// <summary>MACs of one slate request counted from the model's dimensions (<see cref="Model.MacCount.Slate"/>).</summary>
+    [JsonPropertyName("slate_macs")] public long SlateMacs { get; init; }
+
+    /// <summary>Achieved rate: <see cref="SlateMacs"/> / slate p50, in GMAC/s.</summary>
+    [JsonPropertyName("slate_gmacs")] public double SlateGmacs { get; init; }
+
+    /// <summary>The GEMM rate of this machine at the model's step shapes through the same backend and precision, measured in
+    /// the same run (p50 of one probe call per repetition), in GMAC/s.</summary>
+    [JsonPropertyName("gemm_peak_gmacs")] public double GemmPeakGmacs { get; init; }
+
+    /// <summary><see cref="SlateGmacs"/> / <see cref="GemmPeakGmacs"/>.</summary>
+    public double Efficiency { get; init; }
 }
 
 /// <summary>A model's size and latency relative to the first model of the run.</summary>
@@ -32,6 +52,8 @@ public sealed record LatencyRatio(
     [property: JsonPropertyName("pool_p50")] double PoolP50)
 {
     [JsonPropertyName("slate_p50")] public double SlateP50 { get; init; }
+    public string Precision { get; init; } = "fp32";
+    [JsonPropertyName("slate_calls")] public string SlateCalls { get; init; } = "per_slot";
 }
 
 /// <summary>What <c>drlrec bench --json</c> writes.</summary>
@@ -78,9 +100,32 @@ public sealed record LatencySettings
     /// <summary>Seed of the pool candidates. Default 42.</summary>
     public int Seed { get; init; } = Configuration.RunConfig.DefaultSeed;
 
+    /// <summary>With <see cref="Onnx.OnnxPrecision.Int8"/> (onnx only), each model is timed twice side by side: its float32
+    /// export, then its int8 export. Default float32 only.</summary>
+    public Onnx.OnnxPrecision Quantize { get; init; } = Onnx.OnnxPrecision.Float32;
+
+    /// <summary>ONNX slates: "on" ranks a slate in one call (the slate graph), "off" in one call per slot, "both" times
+    /// each model both ways side by side. Default on.</summary>
+    public string SlateGraph { get; init; } = "on";
+
+    /// <summary>Repetitions of the step's GEMMs in one probe call (<see cref="Onnx.OnnxGemmProbe"/>). Default 4.</summary>
+    public int GemmRepeats { get; init; } = 4;
+
+    /// <summary>The (precision, one call per slate) variants timed per model, in order.</summary>
+    public IReadOnlyList<(Onnx.OnnxPrecision Precision, bool WholeSlate)> Variants()
+    {
+        Onnx.OnnxPrecision[] precisions = Quantize == Onnx.OnnxPrecision.Int8 ? [Onnx.OnnxPrecision.Float32, Onnx.OnnxPrecision.Int8] : [Onnx.OnnxPrecision.Float32];
+        bool[] whole = Backend != "onnx" ? [false] : SlateGraph switch { "off" => [false], "both" => [true, false], _ => [true] };
+        return precisions.SelectMany(p => whole.Select(w => (p, w))).ToList();
+    }
+
     public void Validate()
     {
         if (Backend is not ("torch" or "onnx")) throw new ArgumentException($"--backend: '{Backend}' is not torch or onnx");
+        if (Quantize != Onnx.OnnxPrecision.Float32 && Backend != "onnx")
+            throw new ArgumentException("--quantize int8 needs --backend onnx (the int8 model is an ONNX export)");
+        if (SlateGraph is not ("on" or "off" or "both")) throw new ArgumentException($"--slate-graph: '{SlateGraph}' is not on, off or both");
+        if (GemmRepeats < 1) throw new ArgumentException("--gemm-repeats: must be at least 1");
         if (Repeats < 1) throw new ArgumentException("--repeats: must be at least 1");
         if (WarmupRepeats < 0) throw new ArgumentException("--warmup-repeats: must not be negative");
         if (Threads < 0) throw new ArgumentException("--threads: must not be negative");
@@ -104,6 +149,23 @@ public interface ILatencyTarget : IDisposable
 
     /// <summary>Ranks slate request <paramref name="i"/> from field maps to slate, as the service does.</summary>
     void RankSlate(int i);
+
+    /// <summary>"fp32" or "int8".</summary>
+    string Precision => "fp32";
+
+    /// <summary>"one" call per slate or "per_slot".</summary>
+    string SlateCalls => "per_slot";
+
+    /// <summary>MACs of one slate request (0: not counted).</summary>
+    long SlateMacs => 0;
+
+    /// <summary>MACs of one <see cref="Gemm"/> call (0: no probe).</summary>
+    long GemmMacs => 0;
+
+    /// <summary>One call of the GEMM probe at the model's shapes (the yardstick of <see cref="ModelLatency.Efficiency"/>).</summary>
+    void Gemm()
+    {
+    }
 }
 
 /// <summary>
@@ -135,9 +197,10 @@ public static class ModelLatencyBenchmark
             {
                 var set = LatencyRequests.Build(lists, catalog, model, settings);
                 sets.Add(set);
-                targets.Add(settings.Backend == "onnx"
-                    ? new OnnxLatencyTarget(model, set, Math.Max(1, settings.Threads))
-                    : new TorchLatencyTarget(model, set));
+                foreach (var (precision, whole) in settings.Variants())
+                    targets.Add(settings.Backend == "onnx"
+                        ? new OnnxLatencyTarget(model, set, Math.Max(1, settings.Threads), precision, whole, settings)
+                        : new TorchLatencyTarget(model, set, settings));
             }
             return Run(targets, settings.WarmupRepeats, settings.Repeats, sets.Min(r => r.Count), settings.Backend, listLength,
                 settings.Pool, settings.Prefix, data, onRepeat) with { SlateCandidates = settings.SlateCandidates, SlateSlots = settings.SlateSlots };
@@ -156,6 +219,7 @@ public static class ModelLatencyBenchmark
         var list = targets.Select(_ => new List<double>()).ToArray();
         var pool = targets.Select(_ => new List<double>()).ToArray();
         var slate = targets.Select(_ => new List<double>()).ToArray();
+        var gemm = targets.Select(_ => new List<double>()).ToArray();
         var order = Enumerable.Range(0, targets.Count).ToArray();
         var rng = new Random(17);
         for (int r = 0; r < warmup + repeats; r++)
@@ -172,23 +236,39 @@ public static class ModelLatencyBenchmark
                 clock.Restart();
                 targets[m].RankSlate(r % requests);
                 double slateMs = clock.Elapsed.TotalMilliseconds;
+                clock.Restart();
+                targets[m].Gemm();
+                double gemmMs = clock.Elapsed.TotalMilliseconds;
                 if (r < warmup) continue;
                 list[m].Add(listMs);
                 pool[m].Add(poolMs);
                 slate[m].Add(slateMs);
+                gemm[m].Add(gemmMs);
             }
             if (r >= warmup) onRepeat?.Invoke(1);
         }
-        var models = targets.Select((t, m) => new ModelLatency(t.Name, t.Parameters, t.Bytes,
-            Percentiles.Of(list[m], 0.5), Percentiles.Of(list[m], 0.99), Percentiles.Of(pool[m], 0.5), Percentiles.Of(pool[m], 0.99))
+        var models = targets.Select((t, m) =>
         {
-            SlateMsP50 = Percentiles.Of(slate[m], 0.5), SlateMsP99 = Percentiles.Of(slate[m], 0.99),
+            double slateP50 = Percentiles.Of(slate[m], 0.5), gemmP50 = Percentiles.Of(gemm[m], 0.5);
+            double slateGmacs = Gmacs(t.SlateMacs, slateP50), peak = Gmacs(t.GemmMacs, gemmP50);
+            return new ModelLatency(t.Name, t.Parameters, t.Bytes,
+                Percentiles.Of(list[m], 0.5), Percentiles.Of(list[m], 0.99), Percentiles.Of(pool[m], 0.5), Percentiles.Of(pool[m], 0.99))
+            {
+                SlateMsP50 = slateP50, SlateMsP99 = Percentiles.Of(slate[m], 0.99), Precision = t.Precision, SlateCalls = t.SlateCalls,
+                SlateMacs = t.SlateMacs, SlateGmacs = slateGmacs, GemmPeakGmacs = peak, Efficiency = peak > 0 ? slateGmacs / peak : 0,
+            };
         }).ToList();
         var first = models[0];
         var ratios = models.Select(m => new LatencyRatio(m.Name, (double)m.Params / first.Params, (double)m.Bytes / first.Bytes,
-            m.LatencyMsP50 / first.LatencyMsP50, m.PoolMsP50 / first.PoolMsP50) { SlateP50 = m.SlateMsP50 / first.SlateMsP50 }).ToList();
+            m.LatencyMsP50 / first.LatencyMsP50, m.PoolMsP50 / first.PoolMsP50)
+        {
+            SlateP50 = m.SlateMsP50 / first.SlateMsP50, Precision = m.Precision, SlateCalls = m.SlateCalls,
+        }).ToList();
         return new LatencyReport(models, ratios, backend, get_num_threads(), repeats, listLength, poolSize, prefixLength, data);
     }
+
+    /// <summary>MACs done in <paramref name="milliseconds"/>, in GMAC/s (0 when either is 0).</summary>
+    public static double Gmacs(long macs, double milliseconds) => macs > 0 && milliseconds > 0 ? macs / (milliseconds * 1e6) : 0;
 }
 
 /// <summary>
@@ -273,11 +353,17 @@ public sealed class TorchLatencyTarget : ILatencyTarget
     private readonly Model.PrefixState[] prefixes;
     private readonly Ranking.TorchStepScorer scorer;
     private readonly Ranking.SlateRanker ranker;
+    private readonly TorchGemmProbe? probe;
 
-    public TorchLatencyTarget(LoadedModel model, LatencyRequests requests)
+    public TorchLatencyTarget(LoadedModel model, LatencyRequests requests, LatencySettings? settings = null)
     {
         this.model = model;
         this.requests = requests;
+        if (settings is not null)
+        {
+            SlateMacs = Model.MacCount.Slate(model.Online, settings.SlateCandidates, settings.SlateSlots);
+            probe = new TorchGemmProbe(model.Online, settings.SlateCandidates, settings.GemmRepeats);
+        }
         scorer = new Ranking.TorchStepScorer(model.Online);
         ranker = new Ranking.SlateRanker(scorer, model.Vocabulary, model.Schema);
         using var noGrad = no_grad();
@@ -313,9 +399,14 @@ public sealed class TorchLatencyTarget : ILatencyTarget
 
     public void RankSlate(int i) => ranker.Rank(requests.Slates[i]);
 
+    public long SlateMacs { get; }
+    public long GemmMacs => probe?.Macs ?? 0;
+    public void Gemm() => probe?.Run();
+
     public void Dispose()
     {
         scorer.Dispose();
+        probe?.Dispose();
         foreach (var p in prefixes)
         {
             p.Keys.Dispose();
@@ -340,15 +431,28 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
     private readonly int length, maxValues;
     private readonly LatencyRequests requests;
     private readonly Ranking.SlateRanker ranker;
+    private readonly Onnx.OnnxGemmProbe? probe;
 
-    public OnnxLatencyTarget(LoadedModel model, LatencyRequests requests, int threads)
+    /// <param name="precision">The export's precision.</param>
+    /// <param name="wholeSlates">Rank slates in one call (the slate graph) rather than one call per slot.</param>
+    /// <param name="settings">For the efficiency: the slate's size and the GEMM probe's repeats (none without).</param>
+    public OnnxLatencyTarget(LoadedModel model, LatencyRequests requests, int threads,
+        Onnx.OnnxPrecision precision = Onnx.OnnxPrecision.Float32, bool wholeSlates = true, LatencySettings? settings = null)
     {
         this.model = model;
         folder = Directory.CreateTempSubdirectory("drlrec-bench-onnx-").FullName;
-        var export = Onnx.OnnxExporter.Export(model, Path.Combine(folder, "model.onnx"));
+        var export = Onnx.OnnxExporter.Export(model, Path.Combine(folder, "model.onnx"), precision);
+        Bytes = new[] { export.Path, export.EncodePath, export.CachedStepPath }.OfType<string>().Sum(f => new FileInfo(f).Length);
         // Opened as every pairing of a graph with a checkpoint is: checked to be this model's.
         lists = Onnx.OnnxServing.OpenListFor(model, export.ListPath, threads);
-        steps = Onnx.OnnxServing.OpenFor(model, export.Path, threads);
+        steps = Onnx.OnnxServing.OpenFor(model, export.Path, threads, wholeSlates);
+        Precision = Onnx.OnnxPrecisions.Name(precision);
+        SlateCalls = steps.RanksWholeSlates ? "one" : "per_slot";
+        if (settings is not null)
+        {
+            SlateMacs = Model.MacCount.Slate(model.Online, settings.SlateCandidates, settings.SlateSlots);
+            probe = new Onnx.OnnxGemmProbe(model.Online, settings.SlateCandidates, settings.GemmRepeats, precision, threads);
+        }
         this.requests = requests;
         ranker = new Ranking.SlateRanker(steps, model.Vocabulary, model.Schema);
         length = (int)requests.Lists.shape[1];
@@ -368,7 +472,15 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
 
     public string Name => model.Name;
     public long Parameters => model.Online.ParameterCount;
-    public long Bytes => model.Bytes;
+
+    /// <summary>Bytes of the graphs that serve a request (the step graph, the encode and cached step graphs).</summary>
+    public long Bytes { get; }
+
+    public string Precision { get; }
+    public string SlateCalls { get; }
+    public long SlateMacs { get; }
+    public long GemmMacs => probe?.Macs ?? 0;
+    public void Gemm() => probe?.Run();
 
     public void ScoreList(int i) => lists.Score(listRows[i], 1, length, maxValues);
 
@@ -378,6 +490,7 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
 
     public void Dispose()
     {
+        probe?.Dispose();
         lists.Dispose();
         steps.Dispose();
         Directory.Delete(folder, recursive: true);

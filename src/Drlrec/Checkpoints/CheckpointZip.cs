@@ -1,7 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using Drlrec.IO;
@@ -9,92 +6,26 @@ using Drlrec.IO;
 namespace Drlrec.Checkpoints;
 
 /// <summary>
-/// The container of every checkpoint drlrec writes (<c>model.ckpt</c>, <c>resume.ckpt</c>): a zip whose comment is the
-/// SHA-256 (64 hex digits) of every byte of the file before the comment, written to a temp file and renamed into place.
-/// A flipped bit anywhere (weights, JSON, zip structure) is refused at read, naming the file. The comment's length is
-/// fixed, so the hashed bytes do not depend on the hash written after them.
+/// Module weights and optimizer state as entries of a checkpoint (<c>model.ckpt</c>, <c>resume.ckpt</c>): a
+/// <see cref="ChecksummedZip"/>, so a flipped bit anywhere is refused at read, naming the file.
 /// </summary>
 public static class CheckpointZip
 {
-    private const int HashChars = 64;
-
-    /// <summary>Builds the zip in memory with <paramref name="fill"/>, stamps its checksum and writes it atomically.</summary>
-    public static void Write(string path, Action<ZipArchive> fill)
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            zip.Comment = new string('0', HashChars);
-            fill(zip);
-        }
-        var bytes = buffer.ToArray();
-        Encoding.ASCII.GetBytes(Hash(bytes)).CopyTo(bytes, bytes.Length - HashChars);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
-    }
-
-    /// <summary>Refuses a file whose bytes do not match the SHA-256 in its comment.</summary>
-    public static void Verify(string path, byte[] file)
-    {
-        string stored = file.Length > HashChars ? Encoding.ASCII.GetString(file, file.Length - HashChars, HashChars) : "";
-        if (!string.Equals(stored, Hash(file), StringComparison.Ordinal))
-            throw new InvalidDataException($"{path}: checksum mismatch, the file is corrupted (its SHA-256 differs from the one written with it); retrain or restore a copy");
-    }
-
-    /// <summary>SHA-256 of the bytes before the trailing comment, as lower-case hex.</summary>
-    private static string Hash(byte[] file) =>
-        Convert.ToHexStringLower(SHA256.HashData(file.AsSpan(0, Math.Max(0, file.Length - HashChars))));
-
-    public static void WriteJson<T>(ZipArchive zip, string name, T value)
-    {
-        using var entry = zip.CreateEntry(name).Open();
-        JsonSerializer.Serialize(entry, value, Json.Options);
-    }
-
-    public static T ReadJson<T>(ZipArchive zip, string path, string name)
-    {
-        using var entry = Entry(zip, path, name).Open();
-        return JsonSerializer.Deserialize<T>(entry, Json.Lenient) ?? throw new InvalidDataException($"{path}: empty {name}");
-    }
-
     /// <summary>A module's weights in TorchSharp's format.</summary>
     public static void WriteModule(ZipArchive zip, string name, torch.nn.Module module) =>
-        WriteBinary(zip, name, writer => module.save(writer));
+        ChecksummedZip.WriteBinary(zip, name, writer => module.save(writer));
 
     public static void ReadModule(ZipArchive zip, string path, string name, torch.nn.Module module) =>
-        ReadBinary(zip, path, name, reader => module.load(reader));
+        ChecksummedZip.ReadBinary(zip, path, name, reader => module.load(reader));
 
     /// <summary>An optimizer's state (Adam's moments and step counts) in TorchSharp's format.</summary>
     public static void WriteOptimizer(ZipArchive zip, string name, OptimizerHelper optimizer) =>
-        WriteBinary(zip, name, optimizer.save_state_dict);
+        ChecksummedZip.WriteBinary(zip, name, optimizer.save_state_dict);
 
     public static void ReadOptimizer(ZipArchive zip, string path, string name, OptimizerHelper optimizer) =>
-        ReadBinary(zip, path, name, optimizer.load_state_dict);
-
-    public static ZipArchiveEntry Entry(ZipArchive zip, string path, string name) =>
-        zip.GetEntry(name) ?? throw new InvalidDataException($"{path}: missing {name}");
-
-    /// <summary>The bytes <paramref name="write"/> produces, in memory, positioned at the start.</summary>
-    public static MemoryStream Binary(Action<BinaryWriter> write)
-    {
-        var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true)) write(writer);
-        buffer.Position = 0;
-        return buffer;
-    }
-
-    private static void WriteBinary(ZipArchive zip, string name, Action<BinaryWriter> write)
-    {
-        using var buffer = Binary(write);
-        using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
-        buffer.CopyTo(entry);
-    }
-
-    private static void ReadBinary(ZipArchive zip, string path, string name, Action<BinaryReader> read)
-    {
-        using var buffer = new MemoryStream();
-        using (var entry = Entry(zip, path, name).Open()) entry.CopyTo(buffer);
-        buffer.Position = 0;
-        using var reader = new BinaryReader(buffer, Encoding.UTF8, leaveOpen: true);
-        read(reader);
-    }
+        ChecksummedZip.ReadBinary(zip, path, name, reader =>
+        {
+            optimizer.load_state_dict(reader);
+            return 0;
+        });
 }

@@ -112,9 +112,9 @@ public static class ModelCheckpoint
     public const string FileName = "model.ckpt";
 
     public static void Save(string path, CheckpointHeader header, QNetwork online, QNetwork target) =>
-        CheckpointZip.Write(path, zip =>
+        ChecksummedZip.Write(path, zip =>
         {
-            CheckpointZip.WriteJson(zip, "model.json", header with { Format = CheckpointHeader.CurrentFormat });
+            ChecksummedZip.WriteJson(zip, "model.json", header with { Format = CheckpointHeader.CurrentFormat });
             CheckpointZip.WriteModule(zip, "online.weights", online);
             CheckpointZip.WriteModule(zip, "target.weights", target);
         });
@@ -145,10 +145,10 @@ public static class ModelCheckpoint
         {
             var file = File.ReadAllBytes(path);
             using var zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
-            var header = CheckpointZip.ReadJson<CheckpointHeader>(zip, path, "model.json");
+            var header = ChecksummedZip.ReadJson<CheckpointHeader>(zip, path, "model.json");
             if (!CheckpointHeader.ReadableFormats.Contains(header.Format))
                 throw new InvalidDataException($"{path}: format '{header.Format}', expected one of {string.Join(", ", CheckpointHeader.ReadableFormats)}");
-            if (header.Format != CheckpointHeader.UnverifiedFormat) CheckpointZip.Verify(path, file);
+            if (header.Format != CheckpointHeader.UnverifiedFormat) ChecksummedZip.Verify(path, file);
             return read(path, zip, header.Upgraded());
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or IOException && !e.Message.StartsWith(path, StringComparison.Ordinal))
@@ -174,7 +174,7 @@ public static class ModelCheckpoint
         var copy = Build(model.Header, name);
         try
         {
-            using var buffer = CheckpointZip.Binary(writer => network.save(writer));
+            using var buffer = ChecksummedZip.Binary(writer => network.save(writer));
             using (var reader = new BinaryReader(buffer)) copy.load(reader);
             copy.eval();
             return copy;

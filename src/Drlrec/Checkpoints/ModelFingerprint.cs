@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Drlrec.IO;
 using Drlrec.Model;
 
 namespace Drlrec.Checkpoints;
@@ -22,7 +23,7 @@ public static class ModelFingerprint
     /// <summary>The fingerprint of <paramref name="online"/>'s weights as they are now.</summary>
     public static string Of(QNetwork online)
     {
-        using var weights = CheckpointZip.Binary(writer => online.save(writer));
+        using var weights = ChecksummedZip.Binary(writer => online.save(writer));
         return Convert.ToHexStringLower(SHA256.HashData(weights));
     }
 

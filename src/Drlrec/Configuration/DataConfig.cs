@@ -78,6 +78,22 @@ public sealed record DataConfig
     /// to a uniform shuffle; each list about 2 KB encoded). Default 20,000.</summary>
     public int ShuffleBuffer { get; init; } = 20_000;
 
+    /// <summary>When streaming: training lists the candidate retriever of distillation's explorer counts co-occurring items and
+    /// each user's latest items from (the in-memory path counts every training list): a seeded reservoir sample of the
+    /// training part, the same for every run on the same data; 0 keeps them all. Default 20,000 (a few MB of keys; the
+    /// co-occurrence counts grow with the sample).</summary>
+    public int ExplorerLists { get; init; } = 20_000;
+
+    /// <summary>
+    /// When streaming: where the two preparation passes' results (split, user history, item statistics, vocabulary,
+    /// held-out samples, the explorer's catalog and sample) are kept, so that later runs and every rank of a data-parallel
+    /// run read them instead of making the passes again. null (default): a <c>.drlrec-prepared</c> folder beside the data
+    /// (in a source folder, or beside a file or pattern); a folder path; or "off" (prepare every time). A cache is valid
+    /// while the source's files keep their paths, sizes and modification times and the settings that shape it (the data
+    /// split and reading settings, <c>features.min_count</c>, <c>hash_buckets</c>, <c>item_statistics</c>) are the same.
+    /// </summary>
+    public string? PreparedCache { get; init; }
+
     /// <summary>The simulator's settings when <see cref="Source"/> is "synthetic" (its own seed: the logged data
     /// stay the same when only the run seed changes).</summary>
     public SyntheticConfig Synthetic { get; init; } = new();

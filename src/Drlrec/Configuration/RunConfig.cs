@@ -78,6 +78,7 @@ public sealed record RunConfig
         Check(Finite(Data.ValidationFraction) && Data.ValidationFraction > 0 && Data.ValidationFraction < 1, "data.validation_fraction", Data.ValidationFraction, "between 0 and 1 (exclusive)");
         Check(Data.MaxEvalLists >= 0, "data.max_eval_lists", Data.MaxEvalLists, "0 (no cap) or more");
         Check(Data.ShuffleBuffer >= 1, "data.shuffle_buffer", Data.ShuffleBuffer, "at least 1");
+        Check(Data.ExplorerLists >= 0, "data.explorer_lists", Data.ExplorerLists, "0 (all training lists) or more");
         Check(Trainer.MaxStepsPerEpoch >= 0, "trainer.max_steps_per_epoch", Trainer.MaxStepsPerEpoch, "0 (whole passes) or more");
         Check(Features.MinCount >= 1, "features.min_count", Features.MinCount, "at least 1");
         Check(Features.HashBuckets >= 0, "features.hash_buckets", Features.HashBuckets, "0 (off) or more");

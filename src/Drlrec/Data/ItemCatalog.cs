@@ -25,16 +25,26 @@ public sealed class LoggedItemCatalog : IItemCatalog
     private readonly Dictionary<string, int> indexByKey = new(StringComparer.Ordinal);
 
     public LoggedItemCatalog(ListDataset data)
+        : this(data.Lists.SelectMany(l => l.Items).Select(item => (item.ItemKey, ItemFields(data.Schema, item))))
     {
-        int first = data.Schema.FirstItemField, count = data.Schema.ItemCount;
-        foreach (var item in data.Lists.SelectMany(l => l.Items))
+    }
+
+    /// <summary>A catalog of <paramref name="items"/> in their order (an item key met again is skipped).</summary>
+    /// <param name="items">Each item's key and the values of its item fields.</param>
+    public LoggedItemCatalog(IEnumerable<(string Key, string[][] ItemFields)> items)
+    {
+        foreach (var (key, itemFields) in items)
         {
-            if (indexByKey.ContainsKey(item.ItemKey)) continue;
-            indexByKey[item.ItemKey] = keys.Count;
-            keys.Add(item.ItemKey);
-            values.Add(item.Values[first..(first + count)]);
+            if (indexByKey.ContainsKey(key)) continue;
+            indexByKey[key] = keys.Count;
+            keys.Add(key);
+            values.Add(itemFields);
         }
     }
+
+    /// <summary>The values of the item fields (the schema's <see cref="FieldGroup.Item"/> fields) of one logged item.</summary>
+    public static string[][] ItemFields(ListSchema schema, LoggedItem item) =>
+        item.Values[schema.FirstItemField..(schema.FirstItemField + schema.ItemCount)];
 
     public int Count => keys.Count;
     public string KeyOf(int index) => keys[index];

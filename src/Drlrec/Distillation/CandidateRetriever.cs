@@ -24,6 +24,14 @@ public sealed class CandidateRetriever
     private readonly double cooccurringShare;
 
     public CandidateRetriever(IItemCatalog catalog, ListDataset train, double popularShare, double cooccurringShare)
+        : this(catalog, ListKeys.InTimeOrder(train), popularShare, cooccurringShare)
+    {
+    }
+
+    /// <param name="catalog">The items pools are drawn from.</param>
+    /// <param name="trainInTimeOrder">Training lists (all of them, or a sample when they are streamed) in time order: their
+    /// impressions, co-occurrences and each user's latest items.</param>
+    public CandidateRetriever(IItemCatalog catalog, IEnumerable<ListKeys> trainInTimeOrder, double popularShare, double cooccurringShare)
     {
         this.catalog = catalog;
         this.popularShare = popularShare;
@@ -31,14 +39,14 @@ public sealed class CandidateRetriever
         var impressions = new Dictionary<int, int>();
         var pairs = new Dictionary<(int, int), int>();
         var recent = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        foreach (var list in train.Lists.OrderBy(l => l.Timestamp))
+        foreach (var list in trainInTimeOrder)
         {
-            var items = list.Items.Select(i => catalog.IndexOf(i.ItemKey)).Where(i => i >= 0).ToArray();
+            var items = list.Items.Select(catalog.IndexOf).Where(i => i >= 0).ToArray();
             foreach (int i in items) impressions[i] = impressions.GetValueOrDefault(i) + 1;
             for (int a = 0; a < items.Length; a++)
                 for (int b = 0; b < items.Length; b++)
                     if (items[a] != items[b]) pairs[(items[a], items[b])] = pairs.GetValueOrDefault((items[a], items[b])) + 1;
-            if (!recent.TryGetValue(list.UserKey, out var mine)) recent[list.UserKey] = mine = [];
+            if (!recent.TryGetValue(list.User, out var mine)) recent[list.User] = mine = [];
             mine.AddRange(items);
             if (mine.Count > 4 * HistoryPerUser) mine.RemoveRange(0, mine.Count - HistoryPerUser);
         }

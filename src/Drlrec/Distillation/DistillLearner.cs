@@ -26,6 +26,10 @@ public sealed record DistillLossParts(double Total, double Rl, double Kl, double
 /// normalised over the global batch. The explored states are the global batch's first <see cref="DistillConfig.StatesPerBatch"/>
 /// lists, each explored by the rank that holds it, so the gradient is one process's except for the explorer's random
 /// draws (prefix lengths and candidate pools), which each rank takes from its own seeded generator.
+/// <para>A frozen teacher's signals come from <see cref="TeacherSignals"/>, computed once for lists held in memory; for
+/// streamed lists (no cache) they are computed per batch, on the batch as read (before out-of-vocabulary dropout, as the
+/// cache has them). The explored states are the batch's own lists (their keys travel with the batch), so nothing is
+/// indexed by training list when streaming.</para>
 /// </summary>
 public sealed class DistillLearner : IResumableLearner
 {
@@ -36,17 +40,17 @@ public sealed class DistillLearner : IResumableLearner
     private readonly TeacherSignals? cache;
     private readonly HintLoss hintLoss;
     private readonly ExploreFilter? explore;
-    private readonly EncodedLists train;
-    private readonly int[] catalogIndexOfItem;
+    private readonly EncodedLists? train;
     private readonly DistillConfig config;
     private readonly int seed;
 
     /// <param name="teacherLearner">The teacher's own learner under the joint schedule (it then trains each batch first); null when frozen.</param>
-    /// <param name="cache">Precomputed teacher signals (frozen teacher); null computes them per batch.</param>
-    /// <param name="catalogIndexOfItem">Catalog index of each of <paramref name="train"/>'s item keys (-1 if absent).</param>
+    /// <param name="cache">Precomputed teacher signals of <paramref name="train"/>'s lists (frozen teacher); null computes
+    /// them per batch.</param>
+    /// <param name="train">The training lists held in memory (what <see cref="Step(ListBatch, int[])"/>'s indices and the
+    /// cache index); null when they are streamed.</param>
     public DistillLearner(DqnLearner student, QNetwork teacherOnline, QNetwork teacherTarget, DqnLearner? teacherLearner,
-        TeacherSignals? cache, HintLoss hintLoss, ExploreFilter? explore, EncodedLists train, int[] catalogIndexOfItem,
-        DistillConfig config, int seed)
+        TeacherSignals? cache, HintLoss hintLoss, ExploreFilter? explore, EncodedLists? train, DistillConfig config, int seed)
     {
         this.student = student;
         this.teacherOnline = teacherOnline;
@@ -56,18 +60,23 @@ public sealed class DistillLearner : IResumableLearner
         this.hintLoss = hintLoss;
         this.explore = explore;
         this.train = train;
-        this.catalogIndexOfItem = catalogIndexOfItem;
         this.config = config.Resolve();
         this.seed = seed;
     }
 
     public DistillLossParts Last { get; private set; } = new(0, 0, 0, 0, 0, 0);
 
+    /// <summary>One step on lists held in memory: <paramref name="indices"/> are their rows in the training lists.</summary>
     /// <param name="batch">The minibatch (in the caller's dispose scope).</param>
-    /// <param name="indices">Its rows in the training lists.</param>
-    public float Step(ListBatch batch, int[] indices)
+    public float Step(ListBatch batch, int[] indices) =>
+        Step(batch, TrainingBatch.Of(train ?? throw new InvalidOperationException("list indices need the training lists in memory"), indices));
+
+    /// <param name="batch">The minibatch as trained on (in the caller's dispose scope; out-of-vocabulary dropout applied).</param>
+    /// <param name="lists">Where it came from: its list indices (for the cache) and keys (for the explored states), and the
+    /// batch as read (for a frozen teacher's signals computed per batch).</param>
+    public float Step(ListBatch batch, TrainingBatch lists)
     {
-        if (batch.Size == 0) return StepWithoutLists();
+        if (batch.Size == 0) return StepWithoutLists(batch);
         teacherLearner?.Step(batch);
         var mask = batch.Mask;
         var real = mask.to_type(ScalarType.Float32);
@@ -83,8 +92,7 @@ public sealed class DistillLearner : IResumableLearner
 
         if (config.UsesTeacher)
         {
-            var teacher = cache?.Batch(indices)
-                          ?? TeacherView.Compute(teacherOnline, teacherTarget, batch, student.Layout, student.Config);
+            var teacher = TeacherOn(batch, lists);
             var itemConfidence = config.Confidence
                 ? ConfidenceWeights.PerItem(teacher.TdError, mask, config.ConfidenceMode, world)
                 : real;                                                                // [B, L]
@@ -92,9 +100,9 @@ public sealed class DistillLearner : IResumableLearner
             if (config.Kl) loggedKl = ListwiseKlLoss.Compute(teacher.Q, output.Q, mask, listConfidence, config.Temperature);
             if (config.Hint) loggedHint = hintLoss.Compute(output.Hint[mask], teacher.Hint[mask], itemConfidence[mask]);
 
-            int exploredHere = config.ExploreFilter && explore is not null ? ExploredStatesHere(indices.Length, world) : 0;
+            int exploredHere = config.ExploreFilter && explore is not null ? ExploredStatesHere((int)batch.Size, world) : 0;
             if (exploredHere > 0)
-                (lessonKl, lessonHint, states, lessons) = LessonLosses(batch, indices, output, listConfidence, exploredHere);
+                (lessonKl, lessonHint, states, lessons) = LessonLosses(batch, lists.Keys(), output, listConfidence, exploredHere);
         }
 
         // Each term is a mean over this rank's items, lists, states or lessons; weighted by the rank's share of the
@@ -124,12 +132,22 @@ public sealed class DistillLearner : IResumableLearner
         return (float)Last.Total;
     }
 
+    /// <summary>The teacher's Q, hint and TD error on the batch: from the cache (frozen teacher, lists in memory), else
+    /// computed now: on the batch as trained on when the teacher trains too (joint), on the batch as read when it is frozen.</summary>
+    private TeacherView TeacherOn(ListBatch batch, TrainingBatch lists)
+    {
+        if (cache is not null && lists.Indices is { } indices) return cache.Batch(indices);
+        var input = teacherLearner is null ? lists.Tensors() : batch;
+        return TeacherView.Compute(teacherOnline, teacherTarget, input, student.Layout, student.Config);
+    }
+
     /// <summary>A rank whose share of a short global batch is empty takes part in every collective of
-    /// <see cref="Step"/>, in the same order, with nothing to add, and applies the same update.</summary>
-    private float StepWithoutLists()
+    /// <see cref="Step(ListBatch, TrainingBatch)"/>, in the same order, with nothing to add, and applies the same update.</summary>
+    /// <param name="empty">The empty batch (its shape [0, L, F, M]).</param>
+    private float StepWithoutLists(ListBatch empty)
     {
         var world = student.World;
-        if (teacherLearner is not null) teacherLearner.Step(train.Batch([]));
+        if (teacherLearner is not null) teacherLearner.Step(empty);
         if (config.UsesTeacher)
         {
             if (config.Confidence) ConfidenceWeights.TakePartWithoutItems(config.ConfidenceMode, world);
@@ -160,13 +178,13 @@ public sealed class DistillLearner : IResumableLearner
 
     /// <summary>Explore and filter for some states of the batch, then the KL and Hint losses on their lessons.</summary>
     /// <param name="s">States to explore: the first s lists of the batch.</param>
-    private (Tensor Kl, Tensor Hint, int States, int Lessons) LessonLosses(ListBatch batch, int[] indices, ListOutput output,
+    private (Tensor Kl, Tensor Hint, int States, int Lessons) LessonLosses(ListBatch batch, IReadOnlyList<Data.ListKeys> keys, ListOutput output,
         Tensor listConfidence, int s)
     {
         var world = student.World;
         int drawSeed = Training.SeedStreams.Derive(seed, Training.SeedStreams.Explore, student.Steps);
         var rng = new Random(world.Size == 1 ? drawSeed : Training.SeedStreams.Derive(drawSeed, Training.SeedStreams.Explore, world.Rank));
-        var states = ExploreStates.Sample(train, indices[..s], catalogIndexOfItem, rng);
+        var states = ExploreStates.Sample(keys, s, explore!.Catalog, rng);
         var rows = arange(s, dtype: ScalarType.Int64);
         var at = tensor(states.Placed);
         var stateRows = batch.Rows.narrow(0, 0, s);                                                  // [S, L, F, M]
@@ -179,7 +197,7 @@ public sealed class DistillLearner : IResumableLearner
             student.Online.eval();
             var teacherPrefix = teacherOnline.PrefixAt(teacherOnline.Forward(stateRows), rows, at);
             var studentPrefix = student.Online.PrefixAt(student.Online.Forward(stateRows), rows, at);
-            lessons = explore!.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, states.Users,
+            lessons = explore.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, states.Users,
                 states.PrefixItems, rng);
             student.Online.train();
         }

@@ -1,3 +1,4 @@
+using Drlrec.Data;
 using static TorchSharp.torch;
 using Drlrec.Features;
 using Drlrec.Model;
@@ -23,6 +24,9 @@ public sealed record Lessons(Tensor Rows, Tensor Mask, Tensor TeacherQ, Tensor T
 /// </summary>
 public sealed class ExploreFilter(CandidateRetriever retriever, EncodedCatalog catalog, FieldLayout layout, int poolSize, int k)
 {
+    /// <summary>The items pools are drawn from (states name their placed items by index in it).</summary>
+    public IItemCatalog Catalog => catalog.Catalog;
+
     /// <summary>Explores and filters for S states of a batch.</summary>
     /// <param name="teacherPrefix">Teacher's cached prefixes of the S states.</param>
     /// <param name="studentPrefix">Student's cached prefixes (eval mode, no gradient).</param>

@@ -1,4 +1,4 @@
-using Drlrec.Features;
+using Drlrec.Data;
 using static TorchSharp.torch;
 
 namespace Drlrec.Distillation;
@@ -9,21 +9,20 @@ namespace Drlrec.Distillation;
 /// </summary>
 public sealed record ExploreStates(long[] Placed, string[] Users, int[][] PrefixItems)
 {
-    /// <param name="catalogIndexOfItem">Catalog index of each of <paramref name="lists"/>' item keys.</param>
+    /// <param name="lists">The keys of the batch's lists; states are taken from the first <paramref name="count"/>.</param>
+    /// <param name="catalog">Where the prefix items are looked up (-1 for an item it does not hold).</param>
     /// <param name="rng">Draws one prefix length per list, in order.</param>
-    public static ExploreStates Sample(EncodedLists lists, IReadOnlyList<int> listIndices, IReadOnlyList<int> catalogIndexOfItem, Random rng)
+    public static ExploreStates Sample(IReadOnlyList<ListKeys> lists, int count, IItemCatalog catalog, Random rng)
     {
-        int s = listIndices.Count;
-        var placed = new long[s];
-        var users = new string[s];
-        var prefixItems = new int[s][];
-        for (int i = 0; i < s; i++)
+        var placed = new long[count];
+        var users = new string[count];
+        var prefixItems = new int[count][];
+        for (int i = 0; i < count; i++)
         {
-            int list = listIndices[i];
-            placed[i] = rng.Next(lists.Lengths[list]);
-            users[i] = lists.UserKeys[lists.Users[list]];
-            prefixItems[i] = Enumerable.Range(0, (int)placed[i])
-                .Select(t => catalogIndexOfItem[lists.Items[list * lists.MaxLength + t]]).ToArray();
+            var list = lists[i];
+            placed[i] = rng.Next(list.Items.Length);
+            users[i] = list.User;
+            prefixItems[i] = list.Items.Take((int)placed[i]).Select(catalog.IndexOf).ToArray();
         }
         return new ExploreStates(placed, users, prefixItems);
     }

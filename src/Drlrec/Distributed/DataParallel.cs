@@ -46,6 +46,25 @@ public abstract class DataParallel
         if (Size > 1) Synchronize();
     }
 
+    /// <summary>
+    /// Rank 0 runs <paramref name="work"/> while the other ranks wait for it; every rank returns rank 0's result (e.g. rank 0
+    /// prepares data and writes them for the others to read). Not counted in <see cref="CommunicationTime"/>.
+    /// </summary>
+    public bool RootFirst(Func<bool> work)
+    {
+        if (Size == 1) return work();
+        return FromRoot(IsRoot && work());
+    }
+
+    /// <summary>Rank 0's <paramref name="value"/> on every rank (the others' are ignored). By default a sum in which only
+    /// rank 0's counts; <see cref="MpiWorld"/> waits for it without spinning a core.</summary>
+    protected virtual bool FromRoot(bool value)
+    {
+        var buffer = new double[] { IsRoot && value ? 1 : 0 };
+        SumInPlace(buffer);
+        return buffer[0] > 0;
+    }
+
     /// <summary>Replaces each element by its maximum over all ranks (in place).</summary>
     public void AllReduceMax(double[] buffer) => Timed(() => MaxInPlace(buffer));
 

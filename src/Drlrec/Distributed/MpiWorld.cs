@@ -44,16 +44,22 @@ public sealed class MpiWorld : DataParallel
     /// <summary>
     /// Ends every rank of a running MPI job (MPI_Abort) after writing <paramref name="reason"/> to this rank's standard
     /// error, so that a failure on one rank is seen and does not leave the others blocked in a collective. Nothing happens
-    /// outside MPI or in a world of one.
+    /// outside MPI or in a world of one. The abort waits (up to <see cref="ForwardingLimit"/>) until mpiexec has read
+    /// what this rank wrote: the abort kills the job with whatever is still in its pipes.
     /// </summary>
     public static void AbortIfRunning(int exitCode, string reason)
     {
         var running = shared;
         if (running is null || MPI.Environment.Finalized || running.Size < 2) return;
+        Console.Out.Flush();
         Console.Error.WriteLine($"rank {running.Rank} of {running.Size} failed, aborting the job: {reason}");
         Console.Error.Flush();
+        ForwardedOutput.AwaitRead(ForwardingLimit);
         running.world.Abort(exitCode);
     }
+
+    /// <summary>How long a failing rank waits for mpiexec to read its last output before aborting.</summary>
+    private static readonly TimeSpan ForwardingLimit = TimeSpan.FromSeconds(5);
 
     /// <summary>The process's MPI world, initialised on first use.</summary>
     /// <exception cref="MpiUnavailableException">MPICH's library cannot be loaded.</exception>
@@ -101,6 +107,21 @@ public sealed class MpiWorld : DataParallel
     }
 
     protected override void Synchronize() => world.Barrier();
+
+    /// <summary>MPICH's blocking calls poll, so a rank waiting minutes in one (while rank 0 prepares data) would take a core
+    /// from it: the others post a receive and check it every few milliseconds, sleeping in between.</summary>
+    protected override bool FromRoot(bool value)
+    {
+        const int tag = 24;
+        if (IsRoot)
+        {
+            for (int rank = 1; rank < Size; rank++) world.Send(value ? 1 : 0, rank, tag); // an int: MPI.NET has no MPI type for bool
+            return value;
+        }
+        var request = world.ImmediateReceive<int>(0, tag);
+        while (request.Test() is null) Thread.Sleep(20);
+        return (int)request.GetValue() != 0;
+    }
 
     protected override float[] Gather(float[] local)
     {

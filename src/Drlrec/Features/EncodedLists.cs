@@ -51,6 +51,10 @@ public sealed class EncodedLists
 
     public int ValidItems => Lengths.Sum();
 
+    /// <summary>The user and item keys of list <paramref name="list"/>.</summary>
+    public ListKeys KeysOf(int list) =>
+        new(UserKeys[Users[list]], Enumerable.Range(0, Lengths[list]).Select(t => ItemKeys[Items[list * MaxLength + t]]).ToArray());
+
     /// <summary>Encodes lists with a vocabulary. Lists without the vocabulary's derived item fields (raw test lists, a
     /// separate file) get them from its training statistics first, as the model would fill them when ranking.</summary>
     /// <param name="minSlots">Index slots per field at least (M), so that lists encoded in pieces share one shape.</param>

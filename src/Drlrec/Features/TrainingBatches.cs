@@ -1,3 +1,4 @@
+using Drlrec.Data;
 using Drlrec.Distributed;
 
 namespace Drlrec.Features;
@@ -17,17 +18,29 @@ public interface ITrainingBatches
 }
 
 /// <summary>
-/// One minibatch before it becomes tensors: <see cref="Tensors"/> makes them in the caller's dispose scope (one per step).
+/// One minibatch before it becomes tensors: <see cref="Tensors"/> makes them in the caller's dispose scope (one per step,
+/// or again when a step needs the batch as read, before dropout).
 /// </summary>
 /// <param name="tensors">Makes the batch's tensors.</param>
 /// <param name="items">Real (not padded) list items in the batch.</param>
 /// <param name="indices">The lists' indices in an in-memory training set (what the distillation's per-list caches are
 /// indexed by); null for streamed lists, which have no such index.</param>
-public sealed class TrainingBatch(Func<ListBatch> tensors, int items, int[]? indices)
+/// <param name="keys">Makes each list's user and item keys (what the explorer needs of a list besides its rows).</param>
+public sealed class TrainingBatch(Func<ListBatch> tensors, int items, int[]? indices, Func<IReadOnlyList<ListKeys>> keys)
 {
     public int Items { get; } = items;
     public int[]? Indices { get; } = indices;
     public ListBatch Tensors() => tensors();
+    /// <summary>The user and item keys of the batch's lists, in batch order.</summary>
+    public IReadOnlyList<ListKeys> Keys() => keys();
+
+    /// <summary>The lists at <paramref name="indices"/> of lists held in memory.</summary>
+    public static TrainingBatch Of(EncodedLists lists, int[] indices)
+    {
+        int items = 0;
+        foreach (int i in indices) items += lists.Lengths[i];
+        return new TrainingBatch(() => lists.Batch(indices), items, indices, () => indices.Select(lists.KeysOf).ToArray());
+    }
 }
 
 /// <summary>
@@ -57,10 +70,7 @@ public sealed class InMemoryBatches(EncodedLists train, int batchSize, int maxSt
         for (int s = 0; s < steps; s++)
         {
             int start = s * batchSize, n = Math.Min(batchSize, order.Length - start);
-            var indices = (world ?? DataParallel.Single).ShareOf(order.AsSpan(start, n));
-            int items = 0;
-            foreach (int i in indices) items += train.Lengths[i];
-            yield return new TrainingBatch(() => train.Batch(indices), items, indices);
+            yield return TrainingBatch.Of(train, (world ?? DataParallel.Single).ShareOf(order.AsSpan(start, n)));
         }
     }
 }

@@ -10,7 +10,8 @@ public static class AtomicFile
         string temp = TempPathFor(full);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            // Read access too: a writer may read back what it wrote (ChecksummedZip hashes the file before stamping it).
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);

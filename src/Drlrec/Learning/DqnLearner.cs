@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 using Drlrec.Configuration;
 using Drlrec.Distributed;
 using Drlrec.Features;
+using Drlrec.IO;
 using Drlrec.Model;
 using Drlrec.Tensors;
 
@@ -182,7 +183,7 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
         Checkpoints.CheckpointZip.WriteModule(zip, prefix + "online.weights", Online);
         Checkpoints.CheckpointZip.WriteModule(zip, prefix + "target.weights", Target);
         Checkpoints.CheckpointZip.WriteOptimizer(zip, prefix + "optimizer.state", optimizer);
-        Checkpoints.CheckpointZip.WriteJson(zip, prefix + "learner.json", new LearnerState(steps));
+        ChecksummedZip.WriteJson(zip, prefix + "learner.json", new LearnerState(steps));
     }
 
     public void RestoreState(System.IO.Compression.ZipArchive zip, string path, string prefix = "")
@@ -190,7 +191,7 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
         Checkpoints.CheckpointZip.ReadModule(zip, path, prefix + "online.weights", Online);
         Checkpoints.CheckpointZip.ReadModule(zip, path, prefix + "target.weights", Target);
         Checkpoints.CheckpointZip.ReadOptimizer(zip, path, prefix + "optimizer.state", optimizer);
-        steps = Checkpoints.CheckpointZip.ReadJson<LearnerState>(zip, path, prefix + "learner.json").Steps;
+        steps = ChecksummedZip.ReadJson<LearnerState>(zip, path, prefix + "learner.json").Steps;
     }
 
     private sealed record LearnerState(long Steps);

@@ -50,6 +50,19 @@ public static class OnnxBinding
             $"again ({ExportHint("DIR")}) so that the files beside each other come from one export");
     }
 
+    /// <summary>Refuses a graph written beside a step graph by another export: another model's, or the same model's at
+    /// another precision (an int8 export's graphs over a float32 export's, or the reverse).</summary>
+    /// <exception cref="InvalidDataException">The fingerprints or the precisions differ.</exception>
+    public static void EnsureSameExport(string path, OnnxModelInfo graph, string stepPath, OnnxModelInfo step)
+    {
+        EnsureSameExport(path, graph.ModelSha256, stepPath, step);
+        if (graph.Precision == step.Precision) return;
+        throw Refusal(
+            $"{path} does not belong with {stepPath}: they are exports of '{step.Name}' at different precisions " +
+            $"({OnnxPrecisions.Name(graph.Precision)} and {OnnxPrecisions.Name(step.Precision)}); export the model again " +
+            $"({ExportHint("DIR")} [--quantize int8]) so that the files beside each other come from one export");
+    }
+
     /// <summary>A file exported before files were bound to their model.</summary>
     public static InvalidDataException Unbound(string path, string format) => Refusal(
         $"{path}: exported by an earlier drlrec (format '{format}'), which did not record the model it belongs to, so it " +

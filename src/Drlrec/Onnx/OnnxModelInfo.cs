@@ -35,8 +35,11 @@ public static class OnnxNames
     public const string Projections = "projections";
     /// <summary>[C] int64 the remaining candidates, indices into <see cref="Items"/> (cached step graph).</summary>
     public const string Candidates = "candidates";
-    /// <summary>[1, 1, F, M] int64 the slot's rows (only its context fields are read; cached step graph).</summary>
+    /// <summary>int64 the slots' rows (only their context fields are read): [1, 1, F, M] one slot (cached step graph) or
+    /// [1, L, F, M] every slot of the slate (slate graph).</summary>
     public const string SlotRows = "slot_rows";
+    /// <summary>[S] int64 the placed candidates (indices into <see cref="Rows"/>) in slot order, S = min(L, N) (slate graph).</summary>
+    public const string Order = "order";
 }
 
 /// <summary>Which computation an exported file holds.</summary>
@@ -50,6 +53,11 @@ public enum OnnxGraphKind
     Encode,
     /// <summary>One greedy step from encoded candidates (<see cref="QNetwork.ScoreCached"/>).</summary>
     CachedStep,
+    /// <summary>A whole slate: the encoding and every greedy step in one call (an ONNX Loop).</summary>
+    Slate,
+    /// <summary>The GEMMs of a step at the model's shapes, the benchmark's yardstick (<see cref="OnnxGemmProbe"/>; built in
+    /// memory, never exported).</summary>
+    Gemm,
 }
 
 /// <summary>
@@ -92,8 +100,15 @@ public sealed record OnnxModelInfo
     /// <summary>Indices of the dense fields, whose second index slot is a value code, not a row (none by default).</summary>
     public IReadOnlyList<int> DenseFields { get; init; } = [];
 
-    public static OnnxModelInfo Of(QNetwork network, OnnxGraphKind graph, string name, ModelRole role, string modelSha256) => new()
+    /// <summary>Precision of the linear maps (metadata <c>drlrec.precision</c>, "fp32" or "int8"; absent in exports
+    /// made before int8 existed, which are float32). Every graph of one export has the same precision
+    /// (<see cref="OnnxBinding.EnsureSameExport(string, OnnxModelInfo, string, OnnxModelInfo)"/>).</summary>
+    public OnnxPrecision Precision { get; init; } = OnnxPrecision.Float32;
+
+    public static OnnxModelInfo Of(QNetwork network, OnnxGraphKind graph, string name, ModelRole role, string modelSha256,
+        OnnxPrecision precision = OnnxPrecision.Float32) => new()
     {
+        Precision = precision,
         Graph = graph,
         Name = name,
         Role = role,
@@ -125,6 +140,7 @@ public sealed record OnnxModelInfo
         [Prefix + "hint_dim"] = Text(HintDim),
         [Prefix + "embedding_rows"] = Text(EmbeddingRows),
         [Prefix + "dense_fields"] = string.Join(',', DenseFields.Select(Text)),
+        [Prefix + "precision"] = OnnxPrecisions.Name(Precision),
     };
 
     /// <exception cref="InvalidDataException">Not a drlrec export, or one of another format version.</exception>
@@ -160,6 +176,14 @@ public sealed record OnnxModelInfo
             StateDim = Int("state_dim"),
             HintDim = Int("hint_dim"),
             EmbeddingRows = Int("embedding_rows"),
+            Precision = metadata.TryGetValue(Prefix + "precision", out var precision)
+                ? precision switch
+                {
+                    "fp32" => OnnxPrecision.Float32,
+                    "int8" => OnnxPrecision.Int8,
+                    _ => throw new InvalidDataException($"{path}: metadata '{Prefix}precision' = '{precision}' is not fp32 or int8"),
+                }
+                : OnnxPrecision.Float32,
             DenseFields = metadata.TryGetValue(Prefix + "dense_fields", out var dense) && dense.Length > 0
                 ? dense.Split(',').Select(text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)
                     ? i : throw new InvalidDataException($"{path}: metadata '{Prefix}dense_fields' is not a list of integers")).ToArray()

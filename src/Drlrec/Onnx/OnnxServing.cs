@@ -9,11 +9,13 @@ public static class OnnxServing
     /// <summary>
     /// A step scorer on the graph at <paramref name="path"/> (and the serving split beside it), refused unless the graph
     /// was exported from <paramref name="model"/>: every path that pairs a graph with a checkpoint opens it here (serve,
-    /// reload, rank, bench). The caller owns the scorer.
+    /// reload, rank, bench, evaluate). The caller owns the scorer.
     /// </summary>
-    /// <exception cref="InvalidDataException">The graph (or a graph beside it) is another model's, or predates binding.</exception>
-    public static OnnxStepScorer OpenFor(LoadedModel model, string path, int intraOpThreads = 1) =>
-        Bound(new OnnxStepScorer(path, intraOpThreads), scorer => scorer.Info, path, model);
+    /// <param name="wholeSlates">Rank whole slates on the slate graph beside it, when there (<see cref="OnnxStepScorer"/>).</param>
+    /// <exception cref="InvalidDataException">The graph (or a graph beside it) is another model's, or another export's, or
+    /// predates binding.</exception>
+    public static OnnxStepScorer OpenFor(LoadedModel model, string path, int intraOpThreads = 1, bool wholeSlates = true) =>
+        Bound(new OnnxStepScorer(path, intraOpThreads, wholeSlates), scorer => scorer.Info, path, model);
 
     /// <summary>A list scorer on the list graph at <paramref name="path"/>, refused unless it was exported from
     /// <paramref name="model"/>. The caller owns it.</summary>

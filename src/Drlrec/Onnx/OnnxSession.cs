@@ -12,9 +12,20 @@ internal sealed class OnnxSession : IDisposable
     /// <exception cref="FileNotFoundException">No file.</exception>
     /// <exception cref="InvalidDataException">Not loadable, not a drlrec export, or not the expected graph.</exception>
     public OnnxSession(string path, OnnxGraphKind expected, int intraOpThreads)
+        : this(path, null, expected, intraOpThreads)
+    {
+    }
+
+    /// <summary>A graph held in memory (never written to a file); <paramref name="name"/> names it in messages.</summary>
+    public OnnxSession(byte[] model, string name, OnnxGraphKind expected, int intraOpThreads)
+        : this(name, model, expected, intraOpThreads)
+    {
+    }
+
+    private OnnxSession(string path, byte[]? model, OnnxGraphKind expected, int intraOpThreads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(intraOpThreads, 1);
-        if (!File.Exists(path)) throw new FileNotFoundException($"no ONNX model at {path}", path);
+        if (model is null && !File.Exists(path)) throw new FileNotFoundException($"no ONNX model at {path}", path);
         options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -24,7 +35,7 @@ internal sealed class OnnxSession : IDisposable
         };
         try
         {
-            Session = new InferenceSession(path, options);
+            Session = model is null ? new InferenceSession(path, options) : new InferenceSession(model, options);
         }
         catch (OnnxRuntimeException e)
         {

@@ -14,10 +14,14 @@ public sealed record OnnxStepOutput(float[] Q, float[] Keys, float[] Values, flo
 
 /// <summary>
 /// <see cref="IStepScorer"/> on ONNX Runtime, running the step graph of <see cref="OnnxExporter"/> (one session, reused;
-/// intra-op threads default 1 for latency). Thread-safe: ONNX Runtime sessions may run concurrently.
+/// intra-op threads default 1 for latency). Thread-safe: ONNX Runtime sessions may run concurrently. With the slate
+/// graph beside the step graph it ranks a whole slate in one call (<see cref="IWholeSlateScorer"/>).
 /// </summary>
-public sealed class OnnxStepScorer : IStepScorer
+public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
 {
+    private static readonly string[] SlateInputNames = [OnnxNames.Rows, OnnxNames.SlotRows];
+    private static readonly string[] SlateOutputs = [OnnxNames.Order, OnnxNames.Q];
+
     private static readonly string[] InputNames =
         [OnnxNames.PrefixKeys, OnnxNames.PrefixValues, OnnxNames.PrefixMask, OnnxNames.Hidden, OnnxNames.Rows];
     private static readonly string[] ServingOutputs = [OnnxNames.Q, OnnxNames.Keys, OnnxNames.Values, OnnxNames.States];
@@ -31,13 +35,18 @@ public sealed class OnnxStepScorer : IStepScorer
     private readonly OnnxSession onnx;
     // The serving split, when exported beside the step graph: encode once per request, then cached steps.
     private readonly OnnxSession? encode, cachedStep;
+    // The whole greedy slate in one call, when exported beside the step graph (and wanted).
+    private readonly OnnxSession? slate;
 
     /// <param name="path">A step graph (<c>NAME.onnx</c> of <see cref="OnnxExporter"/>); the encode and cached step graphs
     /// beside it, when there, serve requests (each candidate encoded once per request) and must be of the same model.
     /// Paired with a checkpoint, open it with <see cref="OnnxServing.OpenFor"/>, which checks that it is that model's.</param>
     /// <param name="intraOpThreads">ONNX Runtime threads per operator.</param>
-    /// <exception cref="InvalidDataException">The encode or cached step graph beside it is another model's.</exception>
-    public OnnxStepScorer(string path, int intraOpThreads = 1)
+    /// <param name="wholeSlates">Rank a whole slate in one call on the slate graph beside the step graph, when there
+    /// (false: one call per slot on the cached step graph).</param>
+    /// <exception cref="InvalidDataException">The encode, cached step or slate graph beside it is another export's (another
+    /// model's, or another precision's).</exception>
+    public OnnxStepScorer(string path, int intraOpThreads = 1, bool wholeSlates = true)
     {
         onnx = new OnnxSession(path, OnnxGraphKind.Step, intraOpThreads);
         try
@@ -47,9 +56,15 @@ public sealed class OnnxStepScorer : IStepScorer
             {
                 encode = new OnnxSession(encodePath, OnnxGraphKind.Encode, intraOpThreads);
                 cachedStep = new OnnxSession(cachedPath, OnnxGraphKind.CachedStep, intraOpThreads);
-                // Requests would run on these two, not on the step graph: they must be the same model's.
-                OnnxBinding.EnsureSameExport(encodePath, encode.Info.ModelSha256, path, onnx.Info);
-                OnnxBinding.EnsureSameExport(cachedPath, cachedStep.Info.ModelSha256, path, onnx.Info);
+                // Requests would run on these two, not on the step graph: they must be of the same export.
+                OnnxBinding.EnsureSameExport(encodePath, encode.Info, path, onnx.Info);
+                OnnxBinding.EnsureSameExport(cachedPath, cachedStep.Info, path, onnx.Info);
+            }
+            string slatePath = OnnxExporter.SlatePathFor(path);
+            if (wholeSlates && File.Exists(slatePath))
+            {
+                slate = new OnnxSession(slatePath, OnnxGraphKind.Slate, intraOpThreads);
+                OnnxBinding.EnsureSameExport(slatePath, slate.Info, path, onnx.Info);
             }
         }
         catch
@@ -71,6 +86,30 @@ public sealed class OnnxStepScorer : IStepScorer
 
     public ISlateSession Begin(SlateInput input) =>
         cachedStep is not null ? new CachedSession(this, input) : new StepSession(this, input);
+
+    public bool RanksWholeSlates => slate is not null;
+
+    /// <summary>The slate graph: the candidates' rows in slot 0 and every slot's rows in, the order and Q-values out.</summary>
+    public RankedSlate RankSlate(SlateInput input, int slateSize)
+    {
+        if (slate is null) throw new InvalidOperationException("no slate graph beside the step graph");
+        int n = input.Candidates, m = input.MaxValues, f = FieldCount, width = f * m;
+        if (n < 1 || slateSize < 1 || slateSize > n || input.SlotRows.Length < slateSize)
+            throw new ArgumentException($"slate input: {n} candidates, {input.SlotRows.Length} slots' rows for a slate of {slateSize}");
+        var rows = input.Rows(0, Enumerable.Range(0, n).ToArray());
+        var slotRows = new long[slateSize * width];
+        for (int t = 0; t < slateSize; t++) input.SlotRows[t].AsSpan(0, width).CopyTo(slotRows.AsSpan(t * width));
+        slate.EnsureRows(rows, m);
+        slate.EnsureRows(slotRows, m);
+        using var rowsValue = OrtValue.CreateTensorValueFromMemory(rows, [1, n, f, m]);
+        using var slotValue = OrtValue.CreateTensorValueFromMemory(slotRows, [1, slateSize, f, m]);
+        using var outputs = slate.Session.Run(slate.RunOptions, SlateInputNames, [rowsValue, slotValue], SlateOutputs);
+        var order = outputs[0].GetTensorDataAsSpan<long>();
+        var q = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+        var placed = new int[order.Length];
+        for (int t = 0; t < placed.Length; t++) placed[t] = (int)order[t];
+        return new RankedSlate(placed, q);
+    }
 
     public StepScores Score(StepInput input)
     {
@@ -135,6 +174,7 @@ public sealed class OnnxStepScorer : IStepScorer
         onnx.Dispose();
         encode?.Dispose();
         cachedStep?.Dispose();
+        slate?.Dispose();
     }
 
     /// <summary>One request's prefix (keys, values and state of the placed items) and the greedy step's bookkeeping.</summary>

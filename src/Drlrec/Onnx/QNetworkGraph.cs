@@ -15,15 +15,16 @@ namespace Drlrec.Onnx;
 /// </summary>
 internal sealed class QNetworkGraph
 {
-    private readonly GraphBuilder g;
+    private GraphBuilder g;
     private readonly Dictionary<string, Tensor> parameters;
     private readonly Dictionary<string, string> weights = new(StringComparer.Ordinal);
     private readonly int f, d, fieldHeads, itemDim, stateDim, heads, headDim, hintDim;
     private readonly bool projectsState;
     private readonly int[] denseFields;
     private readonly int slotContext;
+    private readonly OnnxPrecision precision;
 
-    private QNetworkGraph(QNetwork network, string name)
+    private QNetworkGraph(QNetwork network, string name, OnnxPrecision precision = OnnxPrecision.Float32)
     {
         g = new GraphBuilder(name);
         parameters = network.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
@@ -38,6 +39,7 @@ internal sealed class QNetworkGraph
         hintDim = network.Config.HintDim;
         denseFields = network.DenseFields;
         slotContext = network.SlotContext;
+        this.precision = precision;
     }
 
     /// <summary>
@@ -45,37 +47,48 @@ internal sealed class QNetworkGraph
     /// prefix of T positions (masked where <c>prefix_mask</c> is false) plus themselves, then advance the GRU state one
     /// step. T may be 0.
     /// </summary>
-    public static GraphProto Step(QNetwork network)
-    {
-        var graph = new QNetworkGraph(network, "drlrec_step");
-        using var scope = NewDisposeScope();
-        return graph.BuildStep();
-    }
+    public static GraphProto Step(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_step", precision, graph => graph.BuildStep());
 
     /// <summary>A request's candidates encoded once (<see cref="QNetwork.CacheCandidates"/>): item vectors without the
     /// slot's context, and their sequence-attention projections. Only for models that encode once per request.</summary>
-    public static GraphProto Encode(QNetwork network)
-    {
-        var graph = new QNetworkGraph(network, "drlrec_encode");
-        using var scope = NewDisposeScope();
-        return graph.BuildEncode();
-    }
+    public static GraphProto Encode(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_encode", precision, graph => graph.BuildEncode());
 
     /// <summary>One greedy step from encoded candidates (<see cref="QNetwork.ScoreCached"/>): the remaining candidates are
     /// gathered from the request's encodings and the slot's context is added.</summary>
-    public static GraphProto CachedStep(QNetwork network)
-    {
-        var graph = new QNetworkGraph(network, "drlrec_cached_step");
-        using var scope = NewDisposeScope();
-        return graph.BuildCachedStep();
-    }
+    public static GraphProto CachedStep(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_cached_step", precision, graph => graph.BuildCachedStep());
 
-    /// <summary>Whole lists (<see cref="QNetwork.Forward(Tensor)"/>): causal attention and the GRU over L positions.</summary>
-    public static GraphProto List(QNetwork network)
+    /// <summary>
+    /// A whole slate in one call (<see cref="Ranking.SlateRanker"/>'s greedy loop inside the graph): the candidates are
+    /// encoded once, then an ONNX Loop places one per slot, each iteration the cached step over the candidates not yet
+    /// placed, ArgMax (the first of equal maxima, as the ranker), and the chosen candidate's key, value and GRU state
+    /// appended to the prefix. Only for models that encode once per request.
+    /// </summary>
+    public static GraphProto Slate(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_slate", precision, graph => graph.BuildSlate());
+
+    /// <summary>Whole lists (<see cref="QNetwork.Forward(Tensor)"/>): causal attention and the GRU over L positions. With
+    /// int8 weights the ONNX GRU operator keeps its float weights (it takes no quantised ones); every other linear map
+    /// is quantised.</summary>
+    public static GraphProto List(QNetwork network, OnnxPrecision precision = OnnxPrecision.Float32) =>
+        Build(network, "drlrec_list", precision, graph => graph.BuildList());
+
+    /// <summary>
+    /// The GEMMs of one greedy step at the model's shapes, for the benchmark's yardstick: <paramref name="repeats"/> times
+    /// each linear map a step applies to every candidate (sequence-attention output, GRU input, the MLP, the Q head) on
+    /// inputs <c>x{r}_{width}</c> [<paramref name="rows"/>, width] of their own (so no two nodes compute the same thing
+    /// and none is merged away), with the model's weights at <paramref name="precision"/>. Outputs <c>y{r}_{n}</c>.
+    /// </summary>
+    public static GraphProto Gemm(QNetwork network, int rows, int repeats, OnnxPrecision precision) =>
+        Build(network, "drlrec_gemm", precision, graph => graph.BuildGemm(rows, repeats));
+
+    private static GraphProto Build(QNetwork network, string name, OnnxPrecision precision, Func<QNetworkGraph, GraphProto> build)
     {
-        var graph = new QNetworkGraph(network, "drlrec_list");
+        var graph = new QNetworkGraph(network, name, precision);
         using var scope = NewDisposeScope();
-        return graph.BuildList();
+        return build(graph);
     }
 
     private GraphProto BuildStep()
@@ -85,18 +98,26 @@ internal sealed class QNetworkGraph
 
         var x = EncodeItems(rows);                                                                    // [1, C, D]
         var attended = AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.Mask, out var keys, out var values); // [1, C, D]
-        return StepOutputs(x, attended, prefix.Hidden, keys, values);
+        return StepOutputs(StepAfterAttention(x, attended, prefix.Hidden, keys, values));
     }
 
     private GraphProto BuildEncode()
     {
         var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "N", f, "M");
-        var fields = EmbeddingBagMean(rows);                                                          // [1, N, F, d]
-        var items = ToState(g.Reshape(g.Mul(MixFields(fields), FieldMask(context: false)), 0, 0, itemDim)); // [1, N, D], context 0
-        var projections = Linear(items, "sequenceAttention.projection");                             // [1, N, 3D]
+        var (items, projections) = EncodeCandidates(rows);
         g.Output(OnnxNames.Items, items, DataType.Float, 1, "N", stateDim);
         g.Output(OnnxNames.Projections, projections, DataType.Float, 1, "N", 3 * stateDim);
         return g.Graph;
+    }
+
+    /// <summary><see cref="QNetwork.CacheCandidates"/>: item vectors without the slot's context, and their projections.</summary>
+    /// <param name="rows">[1, N, F, M]</param>
+    /// <returns>items [1, N, D], projections [1, N, 3D]</returns>
+    private (string Items, string Projections) EncodeCandidates(string rows)
+    {
+        var fields = EmbeddingBagMean(rows);                                                          // [1, N, F, d]
+        var items = ToState(g.Reshape(g.Mul(MixFields(fields), FieldMask(context: false)), 0, 0, itemDim)); // [1, N, D], context 0
+        return (items, Linear(items, "sequenceAttention.projection"));                               // [1, N, 3D]
     }
 
     private GraphProto BuildCachedStep()
@@ -106,7 +127,17 @@ internal sealed class QNetworkGraph
         var projections = g.Input(OnnxNames.Projections, DataType.Float, 1, "N", 3 * stateDim);
         var candidates = g.Input(OnnxNames.Candidates, DataType.Int64, "C");
         var slotRows = g.Input(OnnxNames.SlotRows, DataType.Int64, 1, 1, f, "M");
+        return StepOutputs(CachedStepOf(items, projections, candidates, slotRows, prefix.Keys, prefix.Values, prefix.Mask, prefix.Hidden));
+    }
 
+    /// <summary>The cached step's computation: the remaining candidates gathered from the request's encodings, the
+    /// slot's context added, attention over the prefix, then <see cref="StepAfterAttention"/>.</summary>
+    /// <param name="candidates">[C] int64 indices into the N encoded candidates.</param>
+    /// <param name="slotRows">[1, 1, F, M]</param>
+    /// <param name="prefixMask">[1, T] bool, or null when every prefix position is real.</param>
+    private StepValues CachedStepOf(string items, string projections, string candidates, string slotRows, string prefixKeys,
+        string prefixValues, string? prefixMask, string hidden)
+    {
         var x = g.Gather(items, candidates, axis: 1);                                                 // [1, C, D]
         var qkv = g.Gather(projections, candidates, axis: 1);                                         // [1, C, 3D]
         if (slotContext > 0)
@@ -114,10 +145,131 @@ internal sealed class QNetworkGraph
             // P(x + c) = P(x) + W·c: the slot's context vector, and its projections without bias.
             var context = ToState(g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), 0, 0, itemDim), bias: false); // [1, 1, D]
             x = g.Add(x, context);
-            qkv = g.Add(qkv, g.MatMul(context, WeightT("sequenceAttention.projection.weight")));      // [1, C, 3D]
+            qkv = g.Add(qkv, MatMulWeight(context, "sequenceAttention.projection.weight", perCandidate: false)); // [1, C, 3D]
         }
-        var attended = AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.Mask, out var keys, out var values); // [1, C, D]
-        return StepOutputs(x, attended, prefix.Hidden, keys, values);
+        var attended = AttendProjectedAfterPrefix(qkv, prefixKeys, prefixValues, prefixMask, out var keys, out var values); // [1, C, D]
+        return StepAfterAttention(x, attended, hidden, keys, values);
+    }
+
+    /// <summary>
+    /// The greedy loop of <see cref="Slate"/>. The loop body is the cached step written for one call per slate: every value
+    /// is 2-D ([C, D] rather than [1, C, D], so that ONNX Runtime fuses each MatMul and its bias into one Gemm), and the
+    /// sequence attention needs no head transposes: the prefix's keys are carried as a block-diagonal [D, T·h] matrix
+    /// (column t·h + a holds key t's head-a part, zeros elsewhere) and its values as [T·h, D] likewise, so that every
+    /// head's scores over the prefix are one MatMul q·K and the mix one MatMul w·V; the 0/1 head masks [D, h] and [h, D]
+    /// sum a candidate's own score per head and spread each head's weight over its part. Same arithmetic as
+    /// <see cref="QNetwork.ScoreCached"/> (sums may be taken in another order).
+    /// </summary>
+    private GraphProto BuildSlate()
+    {
+        var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "N", f, "M");
+        var slotRows = g.Input(OnnxNames.SlotRows, DataType.Int64, 1, "L", f, "M");
+        var (encoded, projected) = EncodeCandidates(rows);                                           // [1, N, D], [1, N, 3D]
+        var items = g.Reshape(encoded, -1, stateDim);                                                // [N, D]
+        var projections = g.Reshape(projected, -1, 3 * stateDim);                                    // [N, 3D]
+        var n = g.Dim(rows, 1);                                                                       // scalar N
+        var slots = g.Min(g.Dim(slotRows, 1), n);                                                     // scalar min(L, N)
+        var candidateIndex = g.Op("Range", [g.Index(0), n, g.Index(1)]);                              // [N]
+        var noKeys = g.Weight("slate.no_keys", zeros(stateDim, 0));                                   // [D, 0·h]
+        var noValues = g.Weight("slate.no_values", zeros(0, stateDim));                               // [0·h, D]
+        var zeroState = g.Weight("slate.zero_state", zeros(1, stateDim));                             // [1, D]
+        var allRemaining = g.Op("ConstantOfShape", [g.Unsqueeze(n, 0)], GraphBuilder.Attribute("value", BoolTensor(true))); // [N]
+        var headRows = zeros(heads, stateDim);                                                        // [h, D]: 1 on head a's part
+        for (int a = 0; a < heads; a++) headRows[a].narrow(0, a * headDim, headDim).fill_(1);
+        var spread = g.Weight("slate.head_rows", headRows);                                           // [h, D]
+        var sum = g.Weight("slate.head_columns", headRows.t());                                       // [D, h]
+        // Every slot's context vector and its projection, before the loop (one GEMM for all slots).
+        string? contexts = null, contextProjections = null;
+        if (slotContext > 0)
+        {
+            contexts = ToState(g.Reshape(g.Mul(EmbeddingBagMean(slotRows), FieldMask(context: true)), -1, itemDim), bias: false); // [L, D]
+            contextProjections = MatMulWeight(contexts, "sequenceAttention.projection.weight", perCandidate: false); // [L, 3D]
+        }
+
+        var outer = g;
+        var body = g = outer.Subgraph("drlrec_slate_slot", "slot_");
+        var slot = body.Input("slot_index", DataType.Int64);
+        var condition = body.Input("slot_condition", DataType.Bool);
+        var keys = body.InputOfRank("slot_prefix_keys", DataType.Float, 2);                           // [D, T·h]
+        var values = body.InputOfRank("slot_prefix_values", DataType.Float, 2);                       // [T·h, D]
+        var hidden = body.InputOfRank("slot_hidden", DataType.Float, 2);                              // [1, D]
+        var remaining = body.InputOfRank("slot_remaining", DataType.Bool, 1);                         // [N]
+
+        var candidates = g.Squeeze(g.Op("NonZero", [remaining]), 0);                                  // [C] ascending, as the ranker's list
+        var x = g.Gather(items, candidates, axis: 0);                                                 // [C, D]
+        var qkv = g.Gather(projections, candidates, axis: 0);                                         // [C, 3D]
+        if (contexts is not null && contextProjections is not null)
+        {
+            x = g.Add(x, g.Gather(contexts, slot, axis: 0));                                          // + [D]
+            qkv = g.Add(qkv, g.Gather(contextProjections, slot, axis: 0));                            // P(x + c) = P(x) + W·c
+        }
+        var qkvParts = g.SplitLast(qkv, 3, stateDim);                                                 // q, k, v [C, D]
+        var (q, k, v) = (qkvParts[0], qkvParts[1], qkvParts[2]);
+        var prefixScores = g.MatMul(q, keys);                                                         // [C, T·h]
+        var selfScores = g.MatMul(g.Mul(q, k), sum);                                                  // [C, h]
+        var scores = g.Mul(g.Concat(1, prefixScores, selfScores), Scale(headDim));                   // [C, (T+1)·h]
+        var weights = g.Reshape(g.Op("Softmax", [g.Reshape(scores, 0, -1, heads)], GraphBuilder.Attribute("axis", 1L)), 0, -1); // per head over positions
+        var prefixWeights = g.Slice(weights, axis: 1, start: 0, end: -heads);                         // [C, T·h]
+        var selfWeights = g.Slice(weights, axis: 1, start: -heads, end: long.MaxValue);               // [C, h]
+        var mixed = g.Add(g.MatMul(prefixWeights, values), g.Mul(g.MatMul(selfWeights, spread), v));  // [C, D]
+        var attended = Linear(mixed, "sequenceAttention.output");                                     // [C, D]
+        var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [C, D]
+        var states = GruStep2D(z, hidden);                                                            // [C, D]
+        var scored = Linear(Mlp(states), "qHead");                                                    // [C, 1]
+
+        var best = g.ArgMax(scored, axis: 0);                                                         // [1] the first maximum
+        var chosen = g.Gather(candidates, best, axis: 0);                                             // [1]
+        var chosenKey = g.Reshape(g.Gather(k, best, axis: 0), stateDim, 1);                           // [D, 1]
+        body.Output("slot_condition_out", condition, DataType.Bool);
+        body.OutputOfRank("slot_prefix_keys_out", g.Concat(1, keys, g.Mul(chosenKey, sum)), DataType.Float, 2);            // [D, (T+1)·h]
+        body.OutputOfRank("slot_prefix_values_out", g.Concat(0, values, g.Mul(g.Gather(v, best, axis: 0), spread)), DataType.Float, 2); // [(T+1)·h, D]
+        body.OutputOfRank("slot_hidden_out", g.Gather(states, best, axis: 0), DataType.Float, 2);    // [1, D]
+        body.OutputOfRank("slot_remaining_out", g.And(remaining, g.Not(g.Equal(candidateIndex, chosen))), DataType.Bool, 1);
+        body.Output("slot_chosen", g.Reshape(chosen), DataType.Int64);
+        body.Output("slot_q", g.Reshape(g.Gather(scored, best, axis: 0)), DataType.Float);
+        g = outer;
+
+        var loop = g.Op("Loop", [slots, "", noKeys, noValues, zeroState, allRemaining], 6, GraphBuilder.Attribute("body", body.Graph));
+        g.Output(OnnxNames.Order, loop[4], DataType.Int64, "S");
+        g.Output(OnnxNames.Q, loop[5], DataType.Float, "S");
+        return g.Graph;
+    }
+
+    /// <summary><see cref="GruStep"/> on 2-D values with fewer operators: the reset and update gates in one sigmoid, and
+    /// h' = (1 − u)·n + u·h written as n + u·(h − n).</summary>
+    /// <param name="x">[C, D]</param>
+    /// <param name="hidden">[1, D]</param>
+    /// <returns>[C, D]</returns>
+    private string GruStep2D(string x, string hidden)
+    {
+        var gi = g.Add(MatMulWeight(x, "gru.weight_ih_l0"), Weight("gru.bias_ih_l0"));               // [C, 3D]
+        var gh = g.Add(MatMulWeight(hidden, "gru.weight_hh_l0"), Weight("gru.bias_hh_l0"));          // [1, 3D]: once per slot
+        var input = g.Op("Split", [gi, g.Ints(2 * stateDim, stateDim)], 2, GraphBuilder.Attribute("axis", -1L)); // [C, 2D], [C, D]
+        var recurrent = g.Op("Split", [gh, g.Ints(2 * stateDim, stateDim)], 2, GraphBuilder.Attribute("axis", -1L));
+        var gates = g.SplitLast(g.Sigmoid(g.Add(input[0], recurrent[0])), 2, stateDim);              // reset, update [C, D]
+        var candidate = g.Tanh(g.Add(input[1], g.Mul(gates[0], recurrent[1])));                      // [C, D]
+        return g.Add(candidate, g.Mul(gates[1], g.Sub(hidden, candidate)));                          // [C, D]
+    }
+
+    private static TensorProto BoolTensor(bool value)
+    {
+        var proto = new TensorProto { DataType = (int)DataType.Bool };
+        proto.Dims.Add(1);
+        proto.Int32Data.Add(value ? 1 : 0);
+        return proto;
+    }
+
+    private GraphProto BuildGemm(int rows, int repeats)
+    {
+        var keys = MacCount.PerCandidateStepWeights;
+        for (int r = 0; r < repeats; r++)
+            for (int n = 0; n < keys.Count; n++)
+            {
+                var shape = Parameter(keys[n]).shape;                                                 // [out, in]
+                var x = g.Input($"x{r}_{n}", DataType.Float, rows, shape[1]);
+                g.Output($"y{r}_{n}", MatMulWeight(x, keys[n]), DataType.Float, rows, shape[0]);
+            }
+        return g.Graph;
     }
 
     /// <summary>The cached prefix of one request, the inputs every step graph starts from.</summary>
@@ -127,22 +279,34 @@ internal sealed class QNetworkGraph
         g.Input(OnnxNames.PrefixMask, DataType.Bool, 1, "T"),
         g.Input(OnnxNames.Hidden, DataType.Float, 1, stateDim));
 
+    /// <summary>What a step computes for C candidates.</summary>
+    /// <param name="Q">[1, C]</param>
+    /// <param name="Keys">[1, h, C, dh]</param>
+    /// <param name="Values">[1, h, C, dh]</param>
+    /// <param name="States">[1, C, D]</param>
+    /// <param name="Hint">[1, C, H]</param>
+    private readonly record struct StepValues(string Q, string Keys, string Values, string States, string Hint);
+
     /// <summary>A step after the sequence attention (<c>QNetwork.Step</c>): residual and norm, one GRU step, the MLP and
-    /// the Q head, and the step graphs' outputs.</summary>
+    /// the Q head.</summary>
     /// <param name="x">[1, C, D] the candidates' item vectors.</param>
     /// <param name="attended">[1, C, D] their attention over the prefix and themselves.</param>
-    private GraphProto StepOutputs(string x, string attended, string hidden, string keys, string values)
+    private StepValues StepAfterAttention(string x, string attended, string hidden, string keys, string values)
     {
         var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [1, C, D]
         var states = GruStep(z, hidden);                                                              // [1, C, D]
         var hint = Mlp(states);                                                                       // [1, C, H]
-        var q = QHead(hint);                                                                          // [1, C]
+        return new StepValues(QHead(hint), keys, values, states, hint);                               // Q [1, C]
+    }
 
-        g.Output(OnnxNames.Q, q, DataType.Float, 1, "C");
-        g.Output(OnnxNames.Keys, keys, DataType.Float, 1, heads, "C", headDim);
-        g.Output(OnnxNames.Values, values, DataType.Float, 1, heads, "C", headDim);
-        g.Output(OnnxNames.States, states, DataType.Float, 1, "C", stateDim);
-        g.Output(OnnxNames.Hint, hint, DataType.Float, 1, "C", hintDim);
+    /// <summary>The step graphs' outputs.</summary>
+    private GraphProto StepOutputs(StepValues step)
+    {
+        g.Output(OnnxNames.Q, step.Q, DataType.Float, 1, "C");
+        g.Output(OnnxNames.Keys, step.Keys, DataType.Float, 1, heads, "C", headDim);
+        g.Output(OnnxNames.Values, step.Values, DataType.Float, 1, heads, "C", headDim);
+        g.Output(OnnxNames.States, step.States, DataType.Float, 1, "C", stateDim);
+        g.Output(OnnxNames.Hint, step.Hint, DataType.Float, 1, "C", hintDim);
         return g.Graph;
     }
 
@@ -151,7 +315,8 @@ internal sealed class QNetworkGraph
     {
         var mask = zeros(f, 1);
         for (int i = 0; i < f; i++) if (i >= f - slotContext == context) mask[i] = 1;
-        return g.Weight(context ? "mask.context" : "mask.shared", mask);
+        string name = context ? "mask.context" : "mask.shared";
+        return Cached(name, () => g.Weight(name, mask));
     }
 
     private GraphProto BuildList()
@@ -187,7 +352,7 @@ internal sealed class QNetworkGraph
     /// <returns>[.., D]</returns>
     private string ToState(string items, bool bias = true) =>
         !projectsState ? items
-        : bias ? Linear(items, "stateProjection") : g.MatMul(items, WeightT("stateProjection.weight"));
+        : bias ? Linear(items, "stateProjection") : MatMulWeight(items, "stateProjection.weight", perCandidate: false);
 
     /// <summary>Field attention with residual and norm; context fields kept out of it keep their embeddings.</summary>
     /// <param name="fields">[A, N, F, d]</param>
@@ -229,11 +394,14 @@ internal sealed class QNetworkGraph
     {
         var isDense = new float[f];
         foreach (int i in denseFields) isDense[i] = 1;
-        var denseMask = g.Weight("dense.mask", tensor(isDense));                                      // [F] 1 at dense fields
-        var projection = zeros(f, d);
-        var trained = Parameter("denseProjection");
-        for (int j = 0; j < denseFields.Length; j++) projection[denseFields[j]] = trained[j];
-        var fullProjection = g.Weight("denseProjection.full", projection);                           // [F, d]
+        var denseMask = Cached("dense.mask", () => g.Weight("dense.mask", tensor(isDense)));           // [F] 1 at dense fields
+        var fullProjection = Cached("denseProjection.full", () =>
+        {
+            var projection = zeros(f, d);
+            var trained = Parameter("denseProjection");
+            for (int j = 0; j < denseFields.Length; j++) projection[denseFields[j]] = trained[j];
+            return g.Weight("denseProjection.full", projection);                                      // [F, d]
+        });
 
         var m = g.Gather(g.Op("Shape", [rows]), g.Index(3), axis: 0);                                // scalar M
         var slotIsCode = g.Op("Equal", [g.Op("Range", [g.Index(0), m, g.Index(1)]), g.Index(1)]);    // [M]
@@ -270,14 +438,16 @@ internal sealed class QNetworkGraph
 
     /// <summary><see cref="MultiHeadSelfAttention.AttendProjectedAfterPrefix"/>: from the candidates' q|k|v projections.</summary>
     /// <param name="qkv">[1, C, 3D]</param>
-    private string AttendProjectedAfterPrefix(string qkv, string prefixKeys, string prefixValues, string prefixMask,
+    /// <param name="prefixMask">[1, T] bool, or null when every prefix position is real.</param>
+    private string AttendProjectedAfterPrefix(string qkv, string prefixKeys, string prefixValues, string? prefixMask,
         out string keys, out string values)
     {
         var (q, k, v) = SplitHeads(qkv, leading: 1, heads, headDim);                                  // [1, h, C, dh]
         keys = k;
         values = v;
         var prefixScores = g.MatMul(q, g.Transpose(prefixKeys, 0, 1, 3, 2));                        // [1, h, C, T]
-        prefixScores = g.Where(g.Unsqueeze(prefixMask, 1, 2), prefixScores, g.Scalar(float.NegativeInfinity)); // mask [1, 1, 1, T]
+        if (prefixMask is not null)
+            prefixScores = g.Where(g.Unsqueeze(prefixMask, 1, 2), prefixScores, g.Scalar(float.NegativeInfinity)); // mask [1, 1, 1, T]
         var selfScore = g.ReduceSum(g.Mul(q, k), axis: -1, keepDims: true);                           // [1, h, C, 1]
         var weights = g.Softmax(g.Mul(g.Concat(-1, prefixScores, selfScore), Scale(headDim)));       // [1, h, C, T+1]
         var prefixWeights = g.Slice(weights, axis: 3, start: 0, end: -1);                            // [1, h, C, T]
@@ -341,8 +511,8 @@ internal sealed class QNetworkGraph
     /// <returns>[1, C, D] the next states.</returns>
     private string GruStep(string x, string hidden)
     {
-        var gi = g.Add(g.MatMul(x, WeightT("gru.weight_ih_l0")), Weight("gru.bias_ih_l0"));          // [1, C, 3D]
-        var gh = g.Add(g.MatMul(hidden, WeightT("gru.weight_hh_l0")), Weight("gru.bias_hh_l0"));     // [1, 3D]
+        var gi = g.Add(MatMulWeight(x, "gru.weight_ih_l0"), Weight("gru.bias_ih_l0"));               // [1, C, 3D]
+        var gh = g.Add(MatMulWeight(hidden, "gru.weight_hh_l0"), Weight("gru.bias_hh_l0"));          // [1, 3D]
         var input = g.SplitLast(gi, 3, stateDim);                                                     // 3 × [1, C, D]
         var recurrent = g.SplitLast(g.Unsqueeze(gh, 1), 3, stateDim);                                 // 3 × [1, 1, D]
         var reset = g.Sigmoid(g.Add(input[0], recurrent[0]));
@@ -393,7 +563,39 @@ internal sealed class QNetworkGraph
     // ---- shared pieces ---------------------------------------------------------------------------------------------
 
     /// <summary>nn.Linear: x·Wᵀ + b.</summary>
-    private string Linear(string x, string module) => g.Add(g.MatMul(x, WeightT($"{module}.weight")), Weight($"{module}.bias"));
+    private string Linear(string x, string module) => g.Add(MatMulWeight(x, $"{module}.weight"), Weight($"{module}.bias"));
+
+    /// <summary>
+    /// x·Wᵀ for the weight <paramref name="key"/> ([out, in]). In float32, a MatMul. In int8, the weight is quantised per
+    /// output channel (<see cref="Int8Weights"/>) and the activation dynamically, per tensor, as uint8
+    /// (DynamicQuantizeLinear, MatMulInteger, then the int32 sums scaled back to float by the activation's scale times each
+    /// channel's); ONNX Runtime fuses this standard-operator pattern into its DynamicQuantizeMatMul kernel.
+    /// </summary>
+    /// <param name="x">[.., in]</param>
+    /// <param name="perCandidate">False for the slot context's projection, which stays float32 in every precision: it is
+    /// one vector per slot (nothing to gain from int8), and the slate graph projects every slot's context at once, so a
+    /// per-tensor activation scale would differ from the per-slot graphs' and their slates with it.</param>
+    /// <returns>[.., out] float</returns>
+    private string MatMulWeight(string x, string key, bool perCandidate = true)
+    {
+        if (precision == OnnxPrecision.Float32 || !perCandidate) return g.MatMul(x, WeightT(key));
+        var (values, scales) = QuantizedWeight(key);
+        var quantized = g.Op("DynamicQuantizeLinear", [x], 3);                                         // uint8 x, scale, zero point
+        var sums = g.Op("MatMulInteger", [quantized[0], values, quantized[2]]);                        // [.., out] int32
+        return g.Mul(g.Cast(sums, DataType.Float), g.Mul(quantized[1], scales));                       // [.., out]
+    }
+
+    /// <summary>The int8 weight Wᵀ [in, out] and its per-output-channel scales [out].</summary>
+    private (string Values, string Scales) QuantizedWeight(string key)
+    {
+        string values = Cached(key + ".T.int8", () =>
+        {
+            var quantized = Int8Weights.PerOutputChannel(Parameter(key));
+            weights[key + ".scale"] = g.Weight(key + ".scale", tensor(quantized.Scales));
+            return g.Int8Weight(key + ".T.int8", quantized.Transposed, quantized.In, quantized.Out);
+        });
+        return (values, weights[key + ".scale"]);
+    }
 
     /// <summary>nn.LayerNorm over the last axis (eps 1e-5).</summary>
     private string LayerNorm(string x, string module) =>

@@ -71,3 +71,17 @@ public interface IStepScorer : IDisposable
 
     ISlateSession Begin(SlateInput input);
 }
+
+/// <summary>
+/// A backend that can also rank a whole slate in one call (ONNX Runtime on the slate graph: the greedy loop inside the
+/// graph). <see cref="SlateRanker"/> uses it when <see cref="RanksWholeSlates"/>; the result must equal the step-by-step
+/// loop's. A whole-slate call cannot stop between slots, so the ranker checks cancellation and the deadline only before it.
+/// </summary>
+public interface IWholeSlateScorer
+{
+    /// <summary>True when <see cref="RankSlate"/> is available (e.g. the slate graph was exported).</summary>
+    bool RanksWholeSlates { get; }
+
+    /// <summary>The greedy slate of <paramref name="slateSize"/> (≤ the candidates) slots.</summary>
+    RankedSlate RankSlate(SlateInput input, int slateSize);
+}

@@ -49,7 +49,14 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
     public RankedSlate Rank(long[][] slotRows, long[][] itemRows, int candidates, int slateSize, int maxValues,
         CancellationToken cancel = default, long deadline = long.MaxValue)
     {
-        using var session = scorer.Begin(new SlateInput(slotRows, itemRows[..candidates], schema.FirstItemField, maxValues));
+        var input = new SlateInput(slotRows, itemRows[..candidates], schema.FirstItemField, maxValues);
+        if (scorer is IWholeSlateScorer { RanksWholeSlates: true } whole)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) throw new OperationCanceledException("past the deadline");
+            return whole.RankSlate(input, slateSize);
+        }
+        using var session = scorer.Begin(input);
         var remaining = Enumerable.Range(0, candidates).ToList();
         var order = new int[slateSize];
         var q = new float[slateSize];
@@ -68,21 +75,26 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         return new RankedSlate(order, q);
     }
 
+    // Per ranker, not per request: which fields each part of a request holds (the request path touches every candidate's
+    // every field, so nothing per field is looked up or formatted twice, and error texts are made only on errors).
+    private readonly FieldSpec[] fields = schema.Fields.ToArray();
+    private readonly int[] requestFields = Enumerable.Range(0, schema.Fields.Count)
+        .Where(k => schema.Fields[k].Group != FieldGroup.Item && schema.Fields[k].Name != PositionField).ToArray();
+    private readonly int[] candidateFields = Enumerable.Range(0, schema.Fields.Count)
+        .Where(k => schema.Fields[k].Group == FieldGroup.Item && !schema.Fields[k].Derived).ToArray();
+
     private (long[][] Slots, long[][] Items, int MaxValues) Encode(SlateRequest request)
     {
         if (request.Candidates.Count == 0) throw new ArgumentException("candidates: at least one candidate is needed");
         if (request.SlateSize < 1) throw new ArgumentException("slate_size: must be at least 1");
-        var fields = schema.Fields;
         int widest = 1;
-        foreach (var f in fields.Where(f => f.Group != FieldGroup.Item && f.Name != PositionField))
-            widest = Math.Max(widest, Values(f.Group == FieldGroup.User ? request.User : request.Context, f, "user/context").Length);
+        foreach (int k in requestFields) widest = Math.Max(widest, Values(GroupMap(request, fields[k]), fields[k], -1).Length);
         for (int j = 0; j < request.Candidates.Count; j++)
-            foreach (var f in fields.Where(f => f.Group == FieldGroup.Item && !f.Derived))
-                widest = Math.Max(widest, Values(request.Candidates[j], f, $"candidates[{j}]").Length);
+            foreach (int k in candidateFields) widest = Math.Max(widest, Values(request.Candidates[j], fields[k], j).Length);
         int m = vocabulary.SlotsFor(widest);
         var cells = new int[m];
 
-        int count = fields.Count, slate = Math.Min(request.SlateSize, request.Candidates.Count);
+        int count = fields.Length, slate = Math.Min(request.SlateSize, request.Candidates.Count);
         var slots = new long[slate][];
         for (int t = 0; t < slate; t++)
         {
@@ -93,8 +105,8 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
                 if (f.Group == FieldGroup.Item) continue;
                 var set = f.Group == FieldGroup.Context && f.Name == PositionField
                     ? [(t + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)]
-                    : Values(f.Group == FieldGroup.User ? request.User : request.Context, f, f.Group == FieldGroup.User ? "user" : "context");
-                Encode(k, set, slots[t].AsSpan(k * m, m), cells, f.Group == FieldGroup.User ? "user" : "context");
+                    : Values(GroupMap(request, f), f, -1);
+                Encode(k, set, slots[t].AsSpan(k * m, m), cells, -1);
             }
         }
         int firstItem = schema.FirstItemField, itemCount = schema.ItemCount;
@@ -103,18 +115,26 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         {
             items[j] = new long[itemCount * m];
             // Derived fields are the model's own training statistics of the candidate, by its key (the first item field).
-            var derived = vocabulary.ItemStatistics?.ValuesOf(FieldValues.AsKey(Values(request.Candidates[j], fields[firstItem], $"candidates[{j}]")));
+            var derived = vocabulary.ItemStatistics?.ValuesOf(FieldValues.AsKey(Values(request.Candidates[j], fields[firstItem], j)));
             for (int k = 0, d = 0; k < itemCount; k++)
             {
-                var set = fields[firstItem + k].Derived ? derived![d++] : Values(request.Candidates[j], fields[firstItem + k], $"candidates[{j}]");
-                Encode(firstItem + k, set, items[j].AsSpan(k * m, m), cells, $"candidates[{j}]");
+                var set = fields[firstItem + k].Derived ? derived![d++] : Values(request.Candidates[j], fields[firstItem + k], j);
+                Encode(firstItem + k, set, items[j].AsSpan(k * m, m), cells, j);
             }
         }
         return (slots, items, m);
     }
 
+    private static IReadOnlyDictionary<string, string[]> GroupMap(SlateRequest request, FieldSpec field) =>
+        field.Group == FieldGroup.User ? request.User : request.Context;
+
+    /// <summary>Where a field's values came from, for messages: the user or context, or candidate <paramref name="candidate"/>.</summary>
+    private static string Where(FieldSpec field, int candidate) =>
+        candidate >= 0 ? $"candidates[{candidate}]" : field.Group == FieldGroup.User ? "user" : "context";
+
     /// <summary>One field's value set into its slots (through the int cells the vocabulary writes).</summary>
-    private void Encode(int field, string[] set, Span<long> slots, int[] cells, string where)
+    /// <param name="candidate">The candidate's index, or -1 for a user or context field (for messages).</param>
+    private void Encode(int field, string[] set, Span<long> slots, int[] cells, int candidate)
     {
         Array.Clear(cells);
         try
@@ -123,16 +143,17 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         }
         catch (FormatException e)
         {
-            throw new ArgumentException($"{where}.{schema.Fields[field].Name}: {e.Message}", e);
+            throw new ArgumentException($"{Where(fields[field], candidate)}.{fields[field].Name}: {e.Message}", e);
         }
         for (int v = 0; v < cells.Length; v++) slots[v] = cells[v];
     }
 
-    private static string[] Values(IReadOnlyDictionary<string, string[]> map, FieldSpec field, string where)
+    /// <param name="candidate">The candidate's index, or -1 for a user or context field (for messages).</param>
+    private static string[] Values(IReadOnlyDictionary<string, string[]> map, FieldSpec field, int candidate)
     {
         if (!map.TryGetValue(field.Name, out var set))
-            throw new ArgumentException($"{where}.{field.Name}: missing (the model needs every {field.Group.ToString().ToLowerInvariant()} field)");
-        if (set is null || set.Length == 0) throw new ArgumentException($"{where}.{field.Name}: needs at least one value");
+            throw new ArgumentException($"{Where(field, candidate)}.{field.Name}: missing (the model needs every {field.Group.ToString().ToLowerInvariant()} field)");
+        if (set is null || set.Length == 0) throw new ArgumentException($"{Where(field, candidate)}.{field.Name}: needs at least one value");
         return set;
     }
 }

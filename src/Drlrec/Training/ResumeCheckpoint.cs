@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Drlrec.Checkpoints;
 using Drlrec.Evaluation;
+using Drlrec.IO;
 using Drlrec.Learning;
 
 namespace Drlrec.Training;
@@ -27,9 +28,9 @@ public static class ResumeCheckpoint
     public static string In(string folder) => Path.Combine(folder, FileName);
 
     public static void Save(string path, FitProgress progress, IResumableLearner learner) =>
-        CheckpointZip.Write(path, zip =>
+        ChecksummedZip.Write(path, zip =>
         {
-            CheckpointZip.WriteJson(zip, ProgressEntry, progress);
+            ChecksummedZip.WriteJson(zip, ProgressEntry, progress);
             learner.SaveState(zip);
         });
 
@@ -42,9 +43,9 @@ public static class ResumeCheckpoint
                 ? $"nothing to resume in {folder}: the run finished (result.json is there)"
                 : $"nothing to resume in {folder}: no {FileName} (the run ended before its first epoch finished, or this is not a run folder); start the run again");
         var file = File.ReadAllBytes(path);
-        CheckpointZip.Verify(path, file);
+        ChecksummedZip.Verify(path, file);
         using var zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
-        var progress = CheckpointZip.ReadJson<FitProgress>(zip, path, ProgressEntry);
+        var progress = ChecksummedZip.ReadJson<FitProgress>(zip, path, ProgressEntry);
         learner.RestoreState(zip, path);
         return progress;
     }

@@ -51,15 +51,16 @@ public sealed class Trainer
     /// bring no better validation score. The hooks see every epoch (with the progress so far) and every improvement.
     /// </summary>
     /// <param name="online">The network being trained (validated after each epoch).</param>
-    /// <param name="step">One update on a minibatch (given its list indices); returns the loss.</param>
+    /// <param name="step">One update on a minibatch (as trained on, and where it came from: its list indices, keys and the
+    /// batch as read); returns the loss.</param>
     /// <param name="from">A resumed run's progress (its learner already restored); null starts at epoch 1.</param>
-    public FitResult Fit(EncodedLists train, EncodedLists validationLists, QNetwork online, Func<ListBatch, int[], float> step,
+    public FitResult Fit(EncodedLists train, EncodedLists validationLists, QNetwork online, Func<ListBatch, TrainingBatch, float> step,
         ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model", FitProgress? from = null) =>
         Fit(InMemory(train), validationLists, online, step, hooks, observer, name, from);
 
-    /// <inheritdoc cref="Fit(EncodedLists, EncodedLists, QNetwork, Func{ListBatch, int[], float}, ITrainingHooks, ITrainingObserver?, string, FitProgress?)"/>
-    /// <param name="train">The epochs' minibatches (in memory or streamed). A streamed batch has no list indices: <paramref name="step"/> gets an empty array.</param>
-    public FitResult Fit(ITrainingBatches train, EncodedLists validationLists, QNetwork online, Func<ListBatch, int[], float> step,
+    /// <inheritdoc cref="Fit(EncodedLists, EncodedLists, QNetwork, Func{ListBatch, TrainingBatch, float}, ITrainingHooks, ITrainingObserver?, string, FitProgress?)"/>
+    /// <param name="train">The epochs' minibatches (in memory or streamed; a streamed batch has no list indices).</param>
+    public FitResult Fit(ITrainingBatches train, EncodedLists validationLists, QNetwork online, Func<ListBatch, TrainingBatch, float> step,
         ITrainingHooks hooks, ITrainingObserver? observer = null, string name = "model", FitProgress? from = null)
     {
         observer?.OnStart(name, config.Epochs, train.StepsPerEpoch);
@@ -110,12 +111,12 @@ public sealed class Trainer
     /// (and for the rank: with several processes, dropout draws differ from one process's).</summary>
     /// <returns>The mean loss over the epoch's steps, its list items per second (of the global batches) and its duration.</returns>
     public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(EncodedLists train,
-        Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null) =>
+        Func<ListBatch, TrainingBatch, float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null) =>
         TrainEpoch(InMemory(train), step, epoch, observer, hooks);
 
     /// <summary>One epoch of <paramref name="train"/> (its order drawn from the run seed and the epoch), libtorch's generator seeded for it.</summary>
     public (double MeanLoss, double ItemsPerSecond, double Seconds) TrainEpoch(ITrainingBatches train,
-        Func<ListBatch, int[], float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null)
+        Func<ListBatch, TrainingBatch, float> step, int epoch, ITrainingObserver? observer = null, ITrainingHooks? hooks = null)
     {
         int shuffleSeed = SeedStreams.Derive(seed, SeedStreams.Shuffle, epoch);
         int torchSeed = SeedStreams.Derive(seed, SeedStreams.Torch, epoch);
@@ -128,7 +129,7 @@ public sealed class Trainer
         {
             using var scope = NewDisposeScope();
             var batch = dropout.Apply(lists.Tensors());
-            float loss = step(batch, lists.Indices ?? []);
+            float loss = step(batch, lists);
             steps++;
             s++;
             lossSum += loss;

@@ -27,8 +27,9 @@ public static class DistillWorkflow
         .AsStudent();
 
     /// <summary>The data the student learns from: the teacher's data settings as given in <paramref name="config"/>,
-    /// encoded with the teacher's vocabulary (student and teacher read the same embedding rows).</summary>
-    public static PreparedData PrepareData(RunConfig config, LoadedModel teacher) => DataLoader.Prepare(config, teacher.Vocabulary);
+    /// encoded with the teacher's vocabulary (student and teacher read the same embedding rows); streamed when
+    /// <see cref="DataLoader.Streams"/> says so.</summary>
+    public static ITrainingData PrepareData(RunConfig config, LoadedModel teacher) => DataLoader.PrepareForTraining(config, teacher.Vocabulary);
 
     /// <summary>Distils <paramref name="teacher"/> into a student in <paramref name="folder"/>, then scores the teacher
     /// on the same test lists.</summary>
@@ -36,14 +37,14 @@ public static class DistillWorkflow
     /// <param name="catalog">Items the explorer draws from; default the data source's catalog.</param>
     /// <param name="name">Display name; default from the method and switches (e.g. "student-drl-rec").</param>
     /// <param name="resume">Continue the killed run in <paramref name="folder"/> from its <c>resume.ckpt</c>.</param>
-    public static DistillOutcome Run(RunConfig config, LoadedModel teacher, PreparedData data, string folder,
+    public static DistillOutcome Run(RunConfig config, LoadedModel teacher, ITrainingData data, string folder,
         ITrainingObserver? observer = null, string? name = null, IItemCatalog? catalog = null, bool resume = false)
     {
         config.Validate();
         // The teacher's full path, so that what the student learnt from can be found again from any folder (evaluate checks
         // that a student's test lists were held out from its teacher's training too).
         if (config.Teacher is { } teacherPath) config = config with { Teacher = Path.GetFullPath(teacherPath) };
-        catalog ??= DataLoader.Catalog(config.Data, data.TrainLists);
+        catalog ??= DataLoader.Catalog(config.Data, data);
         name ??= (config.Distill ?? new DistillConfig()).Resolve().StudentName();
         var student = Distiller.Run(config, data, teacher, catalog, folder, observer, name, resume);
         // Only rank 0 reports; the other ranks of a data-parallel run skip the teacher's test scores (NaN).

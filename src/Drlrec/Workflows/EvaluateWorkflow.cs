@@ -1,5 +1,6 @@
 using Drlrec.Checkpoints;
 using Drlrec.Configuration;
+using Drlrec.Data;
 using Drlrec.Data.Loading;
 using Drlrec.Evaluation;
 using Drlrec.Features;
@@ -29,6 +30,10 @@ public sealed record EvaluateSettings
 
     public OfflineScoring Scoring { get; init; } = OfflineScoring.Logged;
 
+    /// <summary>The backend the models are scored with (default the checkpoints' TorchSharp networks); ONNX scores every
+    /// logged list through the serving path (<see cref="SessionScorer"/>), logged scoring only.</summary>
+    public ServingBackend Backend { get; init; } = ServingBackend.Torch;
+
     /// <summary>Score test lists a model trained or validated on (<see cref="HeldOutCheck"/>) instead of refusing; the
     /// report says they are not held out. Default false.</summary>
     public bool AllowOverlap { get; init; }
@@ -40,6 +45,9 @@ public static class EvaluateWorkflow
     public static EvaluationReport Run(EvaluateSettings settings)
     {
         if (settings.Models.Count == 0) throw new ArgumentException("--model: give at least one model");
+        settings.Backend.Validate();
+        if (settings.Backend.Backend != "torch" && settings.Scoring != OfflineScoring.Logged)
+            throw new ArgumentException("--backend onnx scores logged lists through the serving path: only --scoring logged");
         var models = new List<LoadedModel>();
         try
         {
@@ -50,16 +58,37 @@ public static class EvaluateWorkflow
             var (train, validation, test) = PreparedData.Split(all, testFile, data);
             var heldOut = HeldOutCheck.Run(ModelOrigin.Of(models), data, all, test);
             if (!heldOut.HeldOut && !settings.AllowOverlap) throw new InvalidDataException(heldOut.Problem);
-            return OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring,
-                split: data.Split, validation: validation) with
-            {
-                HeldOut = heldOut.HeldOut, OverlapLists = heldOut.OverlapLists, HeldOutBasis = heldOut.How,
-            };
+            var report = settings.Backend.Backend == "torch"
+                ? OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring,
+                    split: data.Split, validation: validation)
+                : ThroughServing(models, train, test, data, settings);
+            return report with { HeldOut = heldOut.HeldOut, OverlapLists = heldOut.OverlapLists, HeldOutBasis = heldOut.How };
         }
         finally
         {
             foreach (var model in models) model.Dispose();
         }
+    }
+
+    /// <summary>Every model's logged test lists scored through its ONNX exports as the service runs them
+    /// (<see cref="SessionScorer"/>), one row per precision, beside the baselines.</summary>
+    private static EvaluationReport ThroughServing(IReadOnlyList<LoadedModel> models, ListDataset train, ListDataset test,
+        DataConfig data, EvaluateSettings settings)
+    {
+        var names = OfflineEvaluation.DisplayNames(models);
+        var scored = new List<ModelScores>();
+        for (int i = 0; i < models.Count; i++)
+        {
+            var encoded = EncodedLists.Encode(test, models[i].Vocabulary);
+            using var variants = new ServingVariants(models[i], names[i], settings.Backend);
+            for (int v = 0; v < variants.Scorers.Count; v++)
+            {
+                var scores = SessionScorer.ScoreLogged(variants.Scorers[v], encoded, models[i].Schema.FirstItemField, models[i].Schema.ItemCount);
+                scored.Add(ModelScores.From(variants.Names[v], OfflineMetrics.Compute(encoded, scores), models[i].Online.ParameterCount));
+            }
+        }
+        return new EvaluationReport(scored, OfflineEvaluation.EvaluateBaselines(train, test, settings.Seed), data.Test ?? data.Source,
+            test.Lists.Count, test.ItemCount, settings.Scoring, data.Split);
     }
 
     /// <summary>The model's training data settings (split fractions, list length, simulator) with the settings' data.</summary>

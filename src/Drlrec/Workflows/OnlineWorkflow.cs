@@ -26,7 +26,16 @@ public sealed record OnlineSettings
 
     /// <summary>The models re-rank the upstream ranker's top N of each request's candidates; null (default): all of them.</summary>
     public int? Candidates { get; init; }
+
+    /// <summary>The backend the models rank with (default the checkpoints' TorchSharp networks); with ONNX and int8, each
+    /// model ranks twice, float32 then int8, and the report pairs the two.</summary>
+    public ServingBackend Backend { get; init; } = ServingBackend.Torch;
 }
+
+/// <summary>An int8 export's expected clicks against its float32 self on the same requests.</summary>
+/// <param name="Relative">The difference over the float32 model's clicks per list.</param>
+public sealed record PrecisionComparison(string Model, string Against, double Difference,
+    [property: JsonPropertyName("ci95")] double[] Ci95, double Relative);
 
 /// <summary>A policy's expected clicks per list with the 95% interval over requests.</summary>
 public sealed record OnlineEntry(string Name, double ClicksPerList, [property: JsonPropertyName("ci95")] double[] Ci95)
@@ -53,6 +62,9 @@ public sealed record OnlineReport(
     /// <summary>The models re-ranked the upstream ranker's top N of each request; null: every candidate.</summary>
     public int? Candidates { get; init; }
 
+    /// <summary>Each int8 export against its float32 self (paired over the same requests); empty without --quantize int8.</summary>
+    public IReadOnlyList<PrecisionComparison> Int8VsFp32 { get; init; } = [];
+
     /// <summary>The lookahead oracle − the greedy oracle on the same requests: what planning ahead is worth in this world.</summary>
     public required OnlineDifference OracleLookaheadGain { get; init; }
 }
@@ -75,7 +87,7 @@ public static class OnlineWorkflow
     public static OnlineReport Run(OnlineSettings settings, Action<int>? onRequest = null)
     {
         var models = new List<LoadedModel>();
-        var scorers = new List<TorchStepScorer>();
+        var variants = new List<ServingVariants>();
         try
         {
             foreach (string path in settings.Models) models.Add(ModelCheckpoint.Load(path));
@@ -87,13 +99,18 @@ public static class OnlineWorkflow
                 world.Validate(name => $"{file}: {name}");
             }
             var simulator = new SyntheticSimulator(world);
-            var names = OfflineEvaluation.DisplayNames(models);
-            var rankers = models.Select((m, i) =>
+            var modelNames = OfflineEvaluation.DisplayNames(models);
+            var rankers = new List<(string, SlateRanker)>();
+            var pairs = new List<(string Int8, string Fp32)>();
+            for (int i = 0; i < models.Count; i++)
             {
-                var scorer = new TorchStepScorer(m.Online);
-                scorers.Add(scorer);
-                return (names[i], new SlateRanker(scorer, m.Vocabulary, m.Schema));
-            }).ToList();
+                var served = new ServingVariants(models[i], modelNames[i], settings.Backend);
+                variants.Add(served);
+                for (int v = 0; v < served.Scorers.Count; v++)
+                    rankers.Add((served.Names[v], new SlateRanker(served.Scorers[v], models[i].Vocabulary, models[i].Schema)));
+                if (served.Names.Count == 2) pairs.Add((served.Names[1], served.Names[0]));
+            }
+            var names = rankers.Select(r => r.Item1).ToList();
             var clicks = OnlineEvaluation.Measure(simulator, rankers, settings.Requests, [settings.Seed], onRequest, settings.Candidates);
             OnlineDifference Difference(string a, string b)
             {
@@ -111,15 +128,20 @@ public static class OnlineWorkflow
                 var m = clicks.OverRequests(b);
                 return new OnlineEntry(b, m.Mean, [m.Low, m.High]) { Tuned = b == OnlineEvaluation.Diversity ? clicks.DiversityTuned[0] : null };
             });
+            var int8 = pairs.Select(p =>
+            {
+                var d = Difference(p.Int8, p.Fp32);
+                return new PrecisionComparison(p.Int8, p.Fp32, d.Difference, d.Ci95, d.Relative);
+            }).ToList();
             return new OnlineReport(modelEntries, baselines, settings.Requests, settings.Seed, world)
             {
-                Candidates = settings.Candidates,
+                Candidates = settings.Candidates, Int8VsFp32 = int8,
                 OracleLookaheadGain = Difference(OnlineEvaluation.OracleLookahead, OnlineEvaluation.Oracle),
             };
         }
         finally
         {
-            foreach (var scorer in scorers) scorer.Dispose();
+            foreach (var served in variants) served.Dispose();
             foreach (var model in models) model.Dispose();
         }
     }

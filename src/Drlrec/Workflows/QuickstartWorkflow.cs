@@ -37,9 +37,10 @@ public sealed record QuickstartSettings
 /// <param name="Onnx">The student's step graph; the other ONNX files are those its export wrote beside it.</param>
 /// <param name="OnnxEncode">The encode graph of the serving split (null for a model that encodes per slot).</param>
 /// <param name="OnnxCached">The cached step graph of the serving split (null likewise).</param>
+/// <param name="OnnxSlate">The slate graph, a whole greedy slate in one call (null likewise).</param>
 public sealed record QuickstartFiles(
     string Folder, string Report, string Teacher, string Student, string StudentAlone, IReadOnlyList<string> Plots, string Onnx,
-    string OnnxList, string? OnnxVocabulary, string? OnnxEncode, string? OnnxCached);
+    string OnnxList, string? OnnxVocabulary, string? OnnxEncode, string? OnnxCached, string? OnnxSlate);
 
 /// <summary>Wall-clock seconds of each part of a quickstart.</summary>
 public sealed record QuickstartSeconds(double Teacher, double Student, double StudentAlone, double Latency, double Online, double Total);
@@ -178,7 +179,7 @@ public static class QuickstartWorkflow
         var files = new QuickstartFiles(folder, Path.Combine(folder, "report.json"), Path.Combine(folder, TeacherFolder),
             Path.Combine(folder, StudentFolder), Path.Combine(folder, StudentAloneFolder),
             trained.Select(r => Path.Combine(Path.GetDirectoryName(r.Checkpoint)!, RunRecorder.CurvesFile)).ToList(),
-            onnx.Path, onnx.ListPath, onnx.VocabularyPath, onnx.EncodePath, onnx.CachedStepPath);
+            onnx.Path, onnx.ListPath, onnx.VocabularyPath, onnx.EncodePath, onnx.CachedStepPath, onnx.SlatePath);
         var report = new QuickstartReport(offline, latency, online, skipped, files,
             new QuickstartSeconds(teacherSeconds, studentSeconds, aloneSeconds, latencySeconds, onlineSeconds, total.Elapsed.TotalSeconds));
         new RunFolder(folder).WriteJson("report.json", report);

@@ -48,16 +48,43 @@ public sealed class ExportCommandTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Contains($"wrote {target} (", output);
-        Assert.Contains("KB, opset 17, step graph of 'toy-student')", output);
+        Assert.Contains("KB, opset 17, fp32, step graph of 'toy-student')", output);
         Assert.Contains($"wrote {temp["out/student.list.onnx"]}", output);
         Assert.Contains($"wrote {temp["out/student.encode.onnx"]} and {temp["out/student.cached.onnx"]} (serving split", output);
-        Assert.Equal(["student.cached.onnx", "student.encode.onnx", "student.list.onnx", "student.onnx", "student.vocabulary.json"],
+        Assert.Contains($"wrote {temp["out/student.slate.onnx"]} (slate graph", output);
+        Assert.Equal(["student.cached.onnx", "student.encode.onnx", "student.list.onnx", "student.onnx", "student.slate.onnx", "student.vocabulary.json"],
             Directory.GetFiles(temp["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var ranker = OnnxServing.LoadRanker(target);
         using var scorer = ranker.Scorer;
         var slate = ranker.Rank(new SlateRequest(new Dictionary<string, string[]> { ["user"] = ["u1"] }, new Dictionary<string, string[]>(),
             [new Dictionary<string, string[]> { ["item"] = ["i1"] }, new Dictionary<string, string[]> { ["item"] = ["new"] }], 2));
         Assert.Equal([0, 1], slate.Order.Order());
+    }
+
+    [Fact]
+    public void Export_quantize_int8_writes_int8_graphs_that_serve_the_same_request()
+    {
+        string model = SaveModel(), fp32 = temp["fp32/student.onnx"], int8 = temp["int8/student.onnx"];
+        Assert.Equal(0, Run("export", "--model", model, "--out", fp32).Code);
+
+        var (code, output) = Run("export", "--model", model, "--out", int8, "--quantize", "int8");
+
+        Assert.Equal(0, code);
+        Assert.Contains("KB, opset 17, int8, step graph of 'toy-student')", output);
+        Assert.True(new FileInfo(temp["int8/student.cached.onnx"]).Length < new FileInfo(temp["fp32/student.cached.onnx"]).Length);
+        var request = new SlateRequest(new Dictionary<string, string[]> { ["user"] = ["u1"] }, new Dictionary<string, string[]>(),
+            [new Dictionary<string, string[]> { ["item"] = ["i1"] }, new Dictionary<string, string[]> { ["item"] = ["i2"] }], 2);
+        var byFp32 = OnnxServing.LoadRanker(fp32);
+        var byInt8 = OnnxServing.LoadRanker(int8);
+        using (byFp32.Scorer)
+        using (byInt8.Scorer)
+        {
+            Assert.Equal(OnnxPrecision.Int8, ((OnnxStepScorer)byInt8.Scorer).Info.Precision);
+            var (a, b) = (byFp32.Rank(request), byInt8.Rank(request));
+            Assert.Equal(2, b.Order.Length);
+            Assert.Equal(a.Q.Max(), b.Q.Max(), 0.05f);
+        }
+        Assert.NotEqual(0, Run("export", "--model", model, "--out", temp["bad/student.onnx"], "--quantize", "int4").Code);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Drlrec.Cli.Tests.Support;
 using Drlrec.Testing;
 
@@ -22,13 +21,7 @@ public sealed class ResumeCommandTests
         using (var full = CliProcess.Start("train", "--config", config, "--out", folder["full"])) Assert.Equal(0, await full.WaitAsync());
 
         using (var killed = CliProcess.Start("train", "--config", config, "--out", folder["killed"]))
-        {
-            var clock = Stopwatch.StartNew();
-            while (!File.Exists(Path.Combine(folder["killed"], "resume.ckpt")) && !killed.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3))
-                await Task.Delay(20);
-            killed.Kill(); // SIGKILL: no handler runs
-            await killed.WaitForExitAsync();
-        }
+            await killed.KillOnceExists(Path.Combine(folder["killed"], "resume.ckpt"), TimeSpan.FromMinutes(3));
         Assert.False(File.Exists(Path.Combine(folder["killed"], "result.json")), "the kill came after the run finished: nothing was tested");
         Assert.True(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
 
@@ -40,6 +33,33 @@ public sealed class ResumeCommandTests
         Assert.Equal(RunFiles.WeightHashes(folder["full"]), RunFiles.WeightHashes(folder["killed"]));
         Assert.Equal(RunFiles.MetricsWithoutTimings(folder["full"]), RunFiles.MetricsWithoutTimings(folder["killed"]));
         Assert.Empty(Directory.EnumerateFiles(folder["killed"], "*.tmp*"));
+        Assert.False(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
+    }
+
+    /// <summary>The same for a distillation streamed from Parquet part files (the frozen teacher's signals computed per batch,
+    /// exploring on): killed after its first epoch, resumed with nothing but the folder.</summary>
+    [Fact]
+    public async Task A_streamed_distillation_killed_after_its_first_epoch_resumes_to_the_uninterrupted_run()
+    {
+        using var folder = new TemporaryFolder();
+        StreamedTeacher.Make(folder, lists: 1200, listsPerFile: 400, users: 200);
+        string[] Distill(string output) => ["distill", "--teacher", folder["teacher"], "--streaming", "on", "--epochs", "4", "--max-steps-per-epoch", "12",
+            "--pool", "100", "--threads", "1", "--out", output];
+        using (var full = CliProcess.Start(Distill(folder["full"]))) Assert.Equal(0, await full.WaitAsync());
+
+        using (var killed = CliProcess.Start(Distill(folder["killed"])))
+            await killed.KillOnceExists(Path.Combine(folder["killed"], "resume.ckpt"), TimeSpan.FromMinutes(3));
+        Assert.False(File.Exists(Path.Combine(folder["killed"], "result.json")), "the kill came after the run finished: nothing was tested");
+        Assert.True(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
+        using (var resumed = CliProcess.Start("distill", "--resume", folder["killed"]))
+        {
+            Assert.Equal(0, await resumed.WaitAsync());
+            Assert.Contains(resumed.Lines, line => line.Contains("prepared data read from", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(RunFiles.WeightHashes(folder["full"]), RunFiles.WeightHashes(folder["killed"]));
+        Assert.Equal(RunFiles.MetricsWithoutTimings(folder["full"]), RunFiles.MetricsWithoutTimings(folder["killed"]));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(folder["killed"], "metrics.jsonl")).Length);
         Assert.False(File.Exists(Path.Combine(folder["killed"], "resume.ckpt")));
     }
 

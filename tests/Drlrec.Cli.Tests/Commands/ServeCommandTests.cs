@@ -133,6 +133,27 @@ public sealed class ServeCommandTests : IDisposable
         });
     }
 
+    /// <summary>--slate-ms puts each level beside the ranker's capacity: cores ÷ slate p50.</summary>
+    [Fact]
+    public async Task Loadtest_with_the_slate_time_reports_the_capacity_beside_the_throughput()
+    {
+        await using var service = RankingService.Create(TinyService.Options());
+        await service.StartAsync();
+        string json = _folder["capacity.json"];
+
+        var (code, output) = Run("loadtest", "--url", service.BaseAddress.ToString(), "--model", TinyModel.Folder, "--concurrency", "2",
+            "--duration", "20s", "--requests", "12", "--warmup", "0", "--candidates", "6", "--slate-ms", "4", "--cores", "2", "--json", json);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("capacity = 2 cores / slate p50 4.000 ms", output);
+        using var results = JsonDocument.Parse(File.ReadAllText(json));
+        var level = results.RootElement.GetProperty("levels")[0];
+        Assert.Equal(500, level.GetProperty("capacity_rps").GetDouble(), 6);
+        Assert.Equal(level.GetProperty("requests_per_second").GetDouble() / 500, level.GetProperty("of_capacity").GetDouble(), 6);
+        Assert.Equal(level.GetProperty("p50_ms").GetDouble() / 4, level.GetProperty("p50_over_slate").GetDouble(), 6);
+        Assert.NotEqual(0, Run("loadtest", "--url", service.BaseAddress.ToString(), "--model", TinyModel.Folder, "--slate-ms", "0").Code);
+    }
+
     [Fact]
     public void Loadtest_reads_requests_from_a_json_lines_file()
     {

@@ -93,19 +93,57 @@ public sealed class StreamingCommandTests : IDisposable
         Assert.Equal(4, metrics.RootElement.GetProperty("steps").GetInt64());
     }
 
+    /// <summary>
+    /// <c>data prepare</c> makes the prepared-data cache; <c>train</c> and <c>distill</c> with the same data settings read it
+    /// (both passes skipped, said in the log); distill streams with the teacher's vocabulary; a touched part file makes
+    /// the next run prepare again.
+    /// </summary>
     [Fact]
-    public void Distill_refuses_to_stream_naming_the_option()
+    public void Data_prepare_makes_what_train_and_a_streamed_distill_read_and_a_touched_part_makes_it_prepare_again()
     {
         string data = Generate(300);
+        var (code, output) = CliRunner.Run("data", "prepare", "--data", data);
+        Assert.True(code == 0, output);
+        Assert.Contains("pass 1", output);
+        Assert.Contains("prepared data written to", output);
+        Assert.Single(Directory.GetFiles(Path.Combine(data, ".drlrec-prepared")));
+
         string teacher = folder["teacher"];
-        Assert.Equal(0, CliRunner.Run("train", "--data", data, "--epochs", "1", "--max-steps-per-epoch", "2", "--threads", "1", "--out", teacher).Code);
+        (code, output) = CliRunner.Run("train", "--data", data, "--streaming", "on", "--epochs", "1", "--max-steps-per-epoch", "2", "--threads", "1",
+            "--out", teacher);
+        Assert.True(code == 0, output);
+        Assert.Contains("both passes skipped", output);
 
-        var (code, _, errors) = CliRunner.Run("distill", "--teacher", teacher, "--streaming", "on", "--out", folder["student"]);
+        string student = folder["student"];
+        (code, output) = CliRunner.Run("distill", "--teacher", teacher, "--streaming", "on", "--epochs", "1", "--max-steps-per-epoch", "3",
+            "--pool", "50", "--out", student);
+        Assert.True(code == 0, output);
+        Assert.Contains("both passes skipped", output);
+        Assert.Contains("teacher on the same test split", output);
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(student, "config.json"))))
+            Assert.Equal("on", config.RootElement.GetProperty("data").GetProperty("streaming").GetString());
+        using (var metrics = JsonDocument.Parse(File.ReadAllLines(Path.Combine(student, "metrics.jsonl")).Single()))
+            Assert.Equal(3, metrics.RootElement.GetProperty("steps").GetInt64());
 
+        string part = Directory.GetFiles(data, "*.parquet").Order().First();
+        File.SetLastWriteTimeUtc(part, DateTime.UtcNow.AddMinutes(1));
+        (code, output) = CliRunner.Run("data", "prepare", "--data", data);
+        Assert.True(code == 0, output);
+        Assert.Contains("pass 1", output);
+        Assert.Contains($"{Path.GetFileName(part)} changed", output.Replace("\n", " ", StringComparison.Ordinal));
+        (code, output) = CliRunner.Run("data", "prepare", "--data", data);
+        Assert.Contains("both passes skipped", output);
+    }
+
+    [Fact]
+    public void Data_prepare_refuses_data_it_cannot_stream_and_a_cache_turned_off()
+    {
+        var (code, _, errors) = CliRunner.Run("data", "prepare", "--data", "synthetic");
         Assert.Equal(1, code);
-        Assert.Contains("distill does not stream yet", errors);
-        Assert.Contains("--streaming off", errors);
-        Assert.False(Directory.Exists(folder["student"]));
+        Assert.Contains("streaming reads Parquet data", errors);
+        (code, _, errors) = CliRunner.Run("data", "prepare", "--data", Generate(100), "--prepared-cache", "off");
+        Assert.Equal(1, code);
+        Assert.Contains("nothing to keep", errors);
     }
 
     [Fact]
@@ -119,5 +157,10 @@ public sealed class StreamingCommandTests : IDisposable
         Assert.Contains("[default: auto]", help);
         Assert.Contains("256 MiB", help);
         Assert.Contains("--max-steps-per-epoch", help);
+        Assert.Contains("--prepared-cache", help);
+
+        writer = new StringWriter();
+        DrlrecCli.BuildRoot().Parse(["data", "prepare", "--help"]).Invoke(new InvocationConfiguration { Output = writer });
+        Assert.Contains(".drlrec-prepared folder beside the data", writer.ToString());
     }
 }

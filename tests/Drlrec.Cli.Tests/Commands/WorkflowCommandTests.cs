@@ -255,6 +255,26 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
     }
 
     [Fact]
+    public void Bench_train_times_distillation_steps_with_the_teachers_signals_per_batch_or_cached()
+    {
+        foreach (string signals in new[] { "per-batch", "cached" })
+        {
+            string json = runs.Folder[$"bench-distill-{signals}.json"];
+            var (code, text) = CliRunner.Run("bench", "train", "--role", "distill", "--teacher", runs.Teacher, "--config", runs.Config, "--teacher-signals", signals,
+                "--steps", "2", "--warmup-steps", "1", "--batch-size", "8", "--target-actions", "logged_next", "--json", json);
+            Assert.True(code == 0, text);
+            using var results = JsonDocument.Parse(File.ReadAllText(json));
+            var result = results.RootElement[0];
+            Assert.Equal("distill", result.GetProperty("role").GetString());
+            Assert.True(result.GetProperty("list_items_per_second").GetDouble() > 0);
+            Assert.True(result.GetProperty("parameters").GetInt64() < 300_000, "the student's parameters are reported");
+        }
+        var (refused, _, message) = CliRunner.Run("bench", "train", "--role", "student", "--teacher", runs.Teacher, "--steps", "1");
+        Assert.Equal(1, refused);
+        Assert.Contains("--teacher needs --role distill", message);
+    }
+
+    [Fact]
     public void Bench_writes_sizes_latencies_and_ratios_to_the_first_model()
     {
         string student = runs.Folder["bench-student"];
@@ -284,6 +304,34 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         using var onnx = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Equal("onnx", onnx.RootElement.GetProperty("backend").GetString());
         Assert.All(onnx.RootElement.GetProperty("models").EnumerateArray(), m => Assert.True(m.GetProperty("slate_ms_p50").GetDouble() > 0));
+    }
+
+    /// <summary>--quantize int8 times each model float32 then int8 (one call per slate and per slot with --slate-graph both),
+    /// each row with its slate MACs, achieved rate, the GEMM rate measured in the run and the efficiency.</summary>
+    [Fact]
+    public void Bench_onnx_int8_times_each_model_in_both_precisions_with_its_efficiency()
+    {
+        string json = runs.Folder["bench-int8.json"];
+        var (code, text) = CliRunner.Run("bench", "--model", runs.Teacher, "--backend", "onnx", "--quantize", "int8", "--slate-graph", "both",
+            "--repeats", "3", "--warmup-repeats", "1", "--requests", "2", "--pool", "20", "--candidates", "20", "--slots", "3", "--json", json);
+        Assert.True(code == 0, text);
+        Assert.Contains("efficiency", text);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var rows = report.RootElement.GetProperty("models").EnumerateArray().ToArray();
+        Assert.Equal(["fp32/one", "fp32/per_slot", "int8/one", "int8/per_slot"],
+            rows.Select(r => $"{r.GetProperty("precision").GetString()}/{r.GetProperty("slate_calls").GetString()}"));
+        foreach (var row in rows)
+        {
+            double macs = row.GetProperty("slate_macs").GetDouble(), gmacs = row.GetProperty("slate_gmacs").GetDouble();
+            Assert.True(macs > 0 && gmacs > 0 && row.GetProperty("gemm_peak_gmacs").GetDouble() > 0);
+            Assert.Equal(macs / (row.GetProperty("slate_ms_p50").GetDouble() * 1e6), gmacs, 6);
+            Assert.Equal(gmacs / row.GetProperty("gemm_peak_gmacs").GetDouble(), row.GetProperty("efficiency").GetDouble(), 6);
+        }
+        Assert.Equal(rows[0].GetProperty("slate_macs").GetInt64(), rows[2].GetProperty("slate_macs").GetInt64());
+
+        var refused = CliRunner.Run("bench", "--model", runs.Teacher, "--quantize", "int8");
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("--quantize int8 needs --backend onnx", refused.Errors);
     }
 
     [Fact]
@@ -437,12 +485,12 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
 
         var files = root.GetProperty("files");
         // Every file the export wrote is in report.json and in the printed list (the default student encodes once per request).
-        foreach (string key in new[] { "onnx", "onnx_list", "onnx_vocabulary", "onnx_encode", "onnx_cached" })
+        foreach (string key in new[] { "onnx", "onnx_list", "onnx_vocabulary", "onnx_encode", "onnx_cached", "onnx_slate" })
             Assert.True(File.Exists(files.GetProperty(key).GetString()), key);
-        Assert.Equal(["student.cached.onnx", "student.encode.onnx", "student.list.onnx", "student.onnx", "student.vocabulary.json"],
+        Assert.Equal(["student.cached.onnx", "student.encode.onnx", "student.list.onnx", "student.onnx", "student.slate.onnx", "student.vocabulary.json"],
             Directory.GetFiles(output, "student.*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Contains("(list graph student.list.onnx, vocabulary student.vocabulary.json, encode graph student.encode.onnx, " +
-                        "cached step graph student.cached.onnx)", text);
+                        "cached step graph student.cached.onnx, slate graph student.slate.onnx)", text);
         Assert.Equal(3, files.GetProperty("plots").EnumerateArray().Count(p => File.Exists(p.GetString())));
         foreach (string run in new[] { "teacher", "student", "student-alone" })
         {

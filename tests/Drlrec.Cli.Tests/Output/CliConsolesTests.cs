@@ -54,12 +54,15 @@ public sealed class CliConsolesTests : IClassFixture<WorkflowCommandTests.Runs>
 
         Assert.True(result.Code == 0, result.Errors);
         Assert.Equal("", result.Errors);
-        // The bench table has 13 columns: each of its rows, header included, is one line with 14 vertical rules.
-        var rows = Lines(result.Output).Where(l => l.StartsWith('│')).ToArray();
+        // The latency table (the first of bench's two) has 14 columns: each of its rows, header included, is one line with
+        // 15 vertical rules.
+        var lines = Lines(result.Output);
+        var latency = lines.Take(Array.FindIndex(lines, l => l.StartsWith('└')) + 1).ToArray();
+        var rows = latency.Where(l => l.StartsWith('│')).ToArray();
         Assert.Equal(3, rows.Length); // header and two models
-        Assert.All(rows, row => Assert.Equal(14, row.Count(c => c == '│')));
+        Assert.All(rows, row => Assert.Equal(15, row.Count(c => c == '│')));
         Assert.Contains("slate p50 ratio", rows[0]);
-        var border = Lines(result.Output).Where(l => l.StartsWith('┌') || l.StartsWith('├') || l.StartsWith('└')).ToArray();
+        var border = latency.Where(l => l.StartsWith('┌') || l.StartsWith('├') || l.StartsWith('└')).ToArray();
         Assert.Equal(3, border.Length);
         Assert.All(border.Concat(rows), line => Assert.Equal(border[0].TrimEnd().Length, line.TrimEnd().Length));
         Assert.True(border[0].Length > 150, $"{border[0].Length} columns");

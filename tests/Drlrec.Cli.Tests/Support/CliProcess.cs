@@ -67,6 +67,25 @@ public sealed class CliProcess : IDisposable
 
     public Task WaitForExitAsync() => process.WaitForExitAsync();
 
+    /// <summary>SIGKILL once <paramref name="file"/> exists (e.g. the first epoch's resume.ckpt), or once
+    /// <paramref name="timeout"/> has passed; waits for the exit.</summary>
+    public async Task KillOnceExists(string file, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(file) && !process.HasExited && clock.Elapsed < timeout) await Task.Delay(20);
+        Kill(); // SIGKILL: no handler runs
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>True when the process exits within <paramref name="timeout"/>; otherwise it is killed and false is returned.</summary>
+    public async Task<bool> EndsWithin(TimeSpan timeout)
+    {
+        await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(timeout));
+        if (process.HasExited) return true;
+        Kill();
+        return false;
+    }
+
     /// <summary>Waits (at most 5 minutes) for the exit and fails the test, with the output, unless the code is 0.</summary>
     public async Task<int> WaitAsync()
     {

@@ -43,7 +43,7 @@ public sealed class DistillLearnerTests
         var explore = new ExploreFilter(new CandidateRetriever(catalog, Data.TrainLists, 0.4, 0.3), encoded, Data.Layout, poolSize: 12, k: 3);
         var cache = TeacherSignals.Compute(teacher, teacherTarget, Data.Train, Data.Layout, new DqnConfig());
         var distill = new DistillLearner(learner, teacher, teacherTarget, null, cache, hint, explore, Data.Train,
-            Data.Train.ItemKeys.Select(catalog.IndexOf).ToArray(), config with { StatesPerBatch = 4 }, seed: 1);
+            config with { StatesPerBatch = 4 }, seed: 1);
         var indices = Enumerable.Range(0, 16).ToArray();
         distill.Step(Data.Train.Batch(indices), indices);
         return distill.Last;
@@ -142,7 +142,6 @@ public sealed class DistillLearnerTests
             Catalog = new LoggedItemCatalog(Data.TrainLists);
             Encoded = EncodedCatalog.Encode(Catalog, Data.Vocabulary, Data.Layout);
             Explore = new ExploreFilter(new CandidateRetriever(Catalog, Data.TrainLists, 0.4, 0.3), Encoded, Data.Layout, poolSize: 12, k: 3);
-            CatalogIndexOfItem = Data.Train.ItemKeys.Select(Catalog.IndexOf).ToArray();
         }
 
         public QNetwork Teacher { get; }
@@ -155,10 +154,9 @@ public sealed class DistillLearnerTests
         public LoggedItemCatalog Catalog { get; }
         public EncodedCatalog Encoded { get; }
         public ExploreFilter Explore { get; }
-        public int[] CatalogIndexOfItem { get; }
 
         public DistillLearner Distill(DistillConfig config, int seed) =>
-            new(Learner, Teacher, TeacherTarget, null, Cache, Hint, Explore, Data.Train, CatalogIndexOfItem, config, seed);
+            new(Learner, Teacher, TeacherTarget, null, Cache, Hint, Explore, Data.Train, config, seed);
 
         public void Dispose()
         {
@@ -295,7 +293,7 @@ public sealed class DistillLearnerTests
         using (no_grad())
         {
             var rng = new Random(Drlrec.Training.SeedStreams.Derive(seed, Drlrec.Training.SeedStreams.Explore, 0));
-            var sampled = ExploreStates.Sample(Data.Train, indices[..states], rig.CatalogIndexOfItem, rng);
+            var sampled = ExploreStates.Sample(indices[..states].Select(Data.Train.KeysOf).ToArray(), states, rig.Catalog, rng);
             var rows = arange(states, dtype: ScalarType.Int64);
             var at = tensor(sampled.Placed);
             var stateRows = batch.Rows.narrow(0, 0, states);

@@ -44,7 +44,6 @@ public sealed class ExploreFilterTests
         Assert.Equal(data.MaxValues, encoded.Rows.shape[2]); // lesson rows are as wide as the lists' rows
         var retriever = new CandidateRetriever(catalog, lists, 0.4, 0.3);
         var explore = new ExploreFilter(retriever, encoded, layout, PoolSize, K);
-        var catalogIndexOfItem = data.ItemKeys.Select(catalog.IndexOf).ToArray();
         manual_seed(21);
         using var teacher = new QNetwork(new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 }, layout, vocabulary.Rows);
         using var student = new QNetwork(new QNetworkConfig { EmbeddingDim = 4, Dropout = 0 }, layout, vocabulary.Rows);
@@ -57,7 +56,7 @@ public sealed class ExploreFilterTests
         int[] listIndices = [0, 1, 2, 3, 4, 5];
         int s = listIndices.Length;
         var rng = new Random(Seed);
-        var states = ExploreStates.Sample(data, listIndices, catalogIndexOfItem, rng);
+        var states = ExploreStates.Sample(listIndices.Select(data.KeysOf).ToArray(), s, catalog, rng);
         var stateRows = data.Batch(listIndices).Rows;
         var rowIndex = arange(s, dtype: ScalarType.Int64);
         var at = tensor(states.Placed);
@@ -70,7 +69,7 @@ public sealed class ExploreFilterTests
 
         // The same pools, drawn again from the same random sequence.
         var replay = new Random(Seed);
-        ExploreStates.Sample(data, listIndices, catalogIndexOfItem, replay);
+        ExploreStates.Sample(listIndices.Select(data.KeysOf).ToArray(), s, catalog, replay);
         var pools = Enumerable.Range(0, s).Select(i => retriever.Pool(states.Users[i], states.PrefixItems[i], replay, PoolSize)).ToArray();
         Assert.Contains(0L, states.Placed);                  // an empty prefix ...
         Assert.Contains(states.Placed, placed => placed > 1); // ... and longer ones are covered

@@ -17,7 +17,8 @@ public sealed class DistillDataParallelTests
     private static readonly PreparedData Data = PreparedData.Prepare(ToyData.Lists(200, seed: 3), null, new DataConfig(), new FeatureConfig { ItemStatistics = false });
     private static readonly QNetworkConfig Small = new() { EmbeddingDim = 8, Dropout = 0 };
 
-    private static readonly int[][] GlobalBatches =
+    /// <summary>Global batches of the toy training lists: two full, a short one, and one list (two of three ranks get none).</summary>
+    internal static readonly int[][] GlobalBatches =
     [
         Enumerable.Range(0, 16).ToArray(),
         Enumerable.Range(0, 16).Select(i => 40 + 3 * i).ToArray(),
@@ -71,7 +72,7 @@ public sealed class DistillDataParallelTests
         using var learner = new DqnLearner(student.Online, student.Target, Data.Layout, new DqnConfig(), student.Hint.parameters(), world);
         var explore = new ExploreFilter(new CandidateRetriever(teacher.Catalog, Data.TrainLists, 0.4, 0.3), teacher.Encoded, Data.Layout, poolSize: 12, k: 3);
         var distill = new DistillLearner(learner, teacher.Online, teacher.Target, null, teacher.Cache, student.Hint, explore, Data.Train,
-            Data.Train.ItemKeys.Select(teacher.Catalog.IndexOf).ToArray(), config with { StatesPerBatch = 4 }, seed: 1);
+            config with { StatesPerBatch = 4 }, seed: 1);
         float[] first = [];
         var parts = GlobalBatches.Select((batch, s) =>
         {

@@ -216,20 +216,7 @@ public abstract class OnnxEquivalenceChecks<TModel>(TModel model, ITestOutputHel
             return string.Join(",", f.Value.Select(v => model.Vocabulary.Row(field, v)).Order());
         }));
 
-    private static SlateRequest RandomRequest(Random rng, int candidates, int slateSize)
-    {
-        var items = Enumerable.Range(0, 60).OrderBy(_ => rng.Next()).Take(candidates).ToArray(); // ids ≥ 40 are unseen
-        var user = rng.Next(14);
-        return new SlateRequest(
-            new Dictionary<string, string[]> { ["user"] = [$"u{user}"], ["age"] = [$"a{user % 4}"] },
-            new Dictionary<string, string[]>(),
-            items.Select(i => (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>
-            {
-                ["item"] = [$"i{i}"],
-                ["tags"] = rng.Next(3) == 0 ? [$"t{i % 5}", "t-new"] : [$"t{i % 5}"],
-            }).ToList(),
-            slateSize);
-    }
+    private static SlateRequest RandomRequest(Random rng, int candidates, int slateSize) => OnnxTestModel.RandomRequest(rng, candidates, slateSize);
 
     /// <summary>[h, T, dh] without position <paramref name="drop"/>.</summary>
     private float[] DropPosition(float[] x, int t, int drop) =>

@@ -40,7 +40,7 @@ public sealed class OnnxExporterTests : IDisposable
     {
         var export = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["out/model.onnx"], Vocabulary);
 
-        Assert.Equal(["model.cached.onnx", "model.encode.onnx", "model.list.onnx", "model.onnx", "model.vocabulary.json"],
+        Assert.Equal(["model.cached.onnx", "model.encode.onnx", "model.list.onnx", "model.onnx", "model.slate.onnx", "model.vocabulary.json"],
             Directory.GetFileSystemEntries(folder["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(new FileInfo(export.Path).Length, export.Bytes);
         Assert.Equal(17, export.Opset);
@@ -97,8 +97,11 @@ public sealed class OnnxExporterTests : IDisposable
         var export = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["model.onnx"], Vocabulary);
 
         string fingerprint = ModelFingerprint.Of(network);
-        foreach (string graph in new[] { export.Path, export.ListPath, export.EncodePath!, export.CachedStepPath! })
+        foreach (string graph in new[] { export.Path, export.ListPath, export.EncodePath!, export.CachedStepPath!, export.SlatePath! })
             Assert.Equal(fingerprint, Metadata(graph)["drlrec.model_sha256"]);
+        var int8 = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["int8.onnx"], Vocabulary, OnnxPrecision.Int8);
+        foreach (string graph in new[] { int8.Path, int8.ListPath, int8.EncodePath!, int8.CachedStepPath!, int8.SlatePath! })
+            Assert.Equal((fingerprint, "int8"), (Metadata(graph)["drlrec.model_sha256"], Metadata(graph)["drlrec.precision"]));
         Assert.Equal(fingerprint, OnnxVocabulary.Read(export.VocabularyPath!).ModelSha256);
         using var other = OtherNetwork();
         Assert.NotEqual(fingerprint, ModelFingerprint.Of(other));
@@ -133,7 +136,11 @@ public sealed class OnnxExporterTests : IDisposable
         var export = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["a/model.onnx"], Vocabulary);
         var foreign = OnnxExporter.Export(other, "toy", ModelRole.Student, folder["b/model.onnx"], Vocabulary);
 
-        foreach (var (ours, theirs) in new[] { (export.EncodePath!, foreign.EncodePath!), (export.CachedStepPath!, foreign.CachedStepPath!) })
+        foreach (var (ours, theirs) in new[]
+                 {
+                     (export.EncodePath!, foreign.EncodePath!), (export.CachedStepPath!, foreign.CachedStepPath!),
+                     (export.SlatePath!, foreign.SlatePath!),
+                 })
         {
             File.Copy(ours, folder["kept.onnx"], overwrite: true);
             File.Copy(theirs, ours, overwrite: true);
@@ -233,7 +240,7 @@ public sealed class OnnxExporterTests : IDisposable
         var export = OnnxExporter.Export(network, "second", ModelRole.Student, folder["model.onnx"]);
 
         Assert.Null(export.VocabularyPath);
-        Assert.Equal(["model.cached.onnx", "model.encode.onnx", "model.list.onnx", "model.onnx"], folder.Entries());
+        Assert.Equal(["model.cached.onnx", "model.encode.onnx", "model.list.onnx", "model.onnx", "model.slate.onnx"], folder.Entries());
         using var scorer = new OnnxListScorer(export.ListPath);
         Assert.Equal("second", scorer.Info.Name);
         var error = Assert.Throws<FileNotFoundException>(() => OnnxServing.LoadRanker(export.Path));

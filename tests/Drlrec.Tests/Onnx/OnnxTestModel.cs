@@ -80,6 +80,22 @@ public class OnnxTestModel : IDisposable
         return rows;
     }
 
+    /// <summary>A request of the toy schema: known and unseen items (ids ≥ 40 are unseen), one- and two-valued tags.</summary>
+    public static Drlrec.Ranking.SlateRequest RandomRequest(Random rng, int candidates, int slateSize)
+    {
+        var items = Enumerable.Range(0, 60).OrderBy(_ => rng.Next()).Take(candidates).ToArray();
+        var user = rng.Next(14);
+        return new Drlrec.Ranking.SlateRequest(
+            new Dictionary<string, string[]> { ["user"] = [$"u{user}"], ["age"] = [$"a{user % 4}"] },
+            new Dictionary<string, string[]>(),
+            items.Select(i => (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>
+            {
+                ["item"] = [$"i{i}"],
+                ["tags"] = rng.Next(3) == 0 ? [$"t{i % 5}", "t-new"] : [$"t{i % 5}"],
+            }).ToList(),
+            slateSize);
+    }
+
     public void Dispose()
     {
         GC.SuppressFinalize(this);

@@ -29,7 +29,7 @@ public sealed class ResumeTests
     };
 
     /// <summary>Stops the run right after epoch <paramref name="epoch"/> was recorded.</summary>
-    private sealed class Crash(int epoch) : ITrainingObserver
+    internal sealed class Crash(int epoch) : ITrainingObserver
     {
         public void OnStart(string name, int epochs, int stepsPerEpoch) { }
         public void OnStep(int epoch, int step, double loss) { }
@@ -112,7 +112,7 @@ public sealed class ResumeTests
     }
 
     /// <summary>Same weights (bit for bit) in model.ckpt, same metrics.jsonl apart from timings, same test result.</summary>
-    private static void AssertSameRun(string expected, string actual)
+    internal static void AssertSameRun(string expected, string actual)
     {
         Assert.Equal(RunFiles.WeightHashes(expected), RunFiles.WeightHashes(actual));
         Assert.Equal(RunFiles.MetricsWithoutTimings(expected), RunFiles.MetricsWithoutTimings(actual));

@@ -39,17 +39,22 @@ public static class DataLoader
     };
 
     /// <summary>The data a training run reads: streamed (<see cref="StreamingData"/>) when <see cref="Streams"/>, else <see cref="Prepare"/>.</summary>
-    public static ITrainingData PrepareForTraining(RunConfig config) =>
-        Streams(config.Data) ? StreamingData.Prepare(config) : Prepare(config);
+    /// <param name="vocabulary">A vocabulary to encode with (a teacher's); null fits one on the training lists.</param>
+    public static ITrainingData PrepareForTraining(RunConfig config, FeatureVocabulary? vocabulary = null) =>
+        Streams(config.Data) ? StreamingData.Prepare(config, vocabulary) : Prepare(config, vocabulary);
 
     /// <summary>
     /// The catalog the explorer draws candidates from: the simulator's whole catalog for synthetic data, otherwise
     /// the items of the training lists.
     /// </summary>
-    public static IItemCatalog Catalog(DataConfig data, ListDataset trainLists) =>
-        IsSynthetic(data.Source)
-            ? new SyntheticSimulator(data.Synthetic with { ListLength = data.MaxListLength })
-            : new LoggedItemCatalog(trainLists);
+    public static IItemCatalog Catalog(DataConfig data, ListDataset trainLists) => Catalog(data, () => new LoggedItemCatalog(trainLists));
+
+    /// <summary>The catalog the explorer draws candidates from for <paramref name="data"/>: the simulator's whole catalog for
+    /// synthetic data, otherwise the items of the training lists (<see cref="ITrainingData.LoggedItems"/>).</summary>
+    public static IItemCatalog Catalog(DataConfig config, ITrainingData data) => Catalog(config, () => data.LoggedItems);
+
+    private static IItemCatalog Catalog(DataConfig data, Func<IItemCatalog> loggedItems) =>
+        IsSynthetic(data.Source) ? new SyntheticSimulator(data.Synthetic with { ListLength = data.MaxListLength }) : loggedItems();
 
     /// <summary>
     /// The training, validation and test lists exactly as <see cref="Prepare"/> splits them, for evaluating saved models

@@ -19,6 +19,15 @@ public interface ITrainingData
     EncodedLists Validation { get; }
     EncodedLists Test { get; }
 
+    /// <summary>The items of the training lists, each with its item fields from its first appearance in the training lists'
+    /// order: the catalog distillation's explorer draws candidates from when the data are logged lists.</summary>
+    IItemCatalog LoggedItems { get; }
+
+    /// <summary>The users and items of training lists in time order, which distillation's candidate retriever counts
+    /// co-occurrences and users' latest items from: every training list in memory, a seeded sample of at most
+    /// <see cref="DataConfig.ExplorerLists"/> when streamed.</summary>
+    IReadOnlyList<ListKeys> ExplorerLists { get; }
+
     /// <summary>The training minibatches for a run of <paramref name="config"/> (batch size, steps per epoch, buffers), this
     /// rank's share of them when data-parallel (<paramref name="world"/>; default one process).</summary>
     ITrainingBatches TrainingBatches(RunConfig config, DataParallel? world = null);

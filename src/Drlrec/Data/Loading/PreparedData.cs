@@ -9,6 +9,9 @@ namespace Drlrec.Data.Loading;
 /// </summary>
 public sealed class PreparedData : ITrainingData
 {
+    private IItemCatalog? loggedItems;
+    private IReadOnlyList<ListKeys>? explorerLists;
+
     private PreparedData(ListDataset train, ListDataset validation, ListDataset test, FeatureVocabulary vocabulary, int maxLength)
     {
         TrainLists = train;
@@ -93,6 +96,10 @@ public sealed class PreparedData : ITrainingData
     }
 
     public string Source => TrainLists.Source;
+
+    public IItemCatalog LoggedItems => loggedItems ??= new LoggedItemCatalog(TrainLists);
+
+    public IReadOnlyList<ListKeys> ExplorerLists => explorerLists ??= ListKeys.InTimeOrder(TrainLists);
 
     /// <summary>The training lists in memory, batched as the trainer of <paramref name="config"/> batches them.</summary>
     public ITrainingBatches TrainingBatches(RunConfig config, Distributed.DataParallel? world = null) =>

@@ -99,21 +99,22 @@ public sealed class StreamingBatches : ITrainingBatches
         }
     }
 
-    /// <summary>One list of an encoded row group, copied out so that the row group's arrays can go.</summary>
-    private sealed record StreamedList(int[] Rows, float[] Rewards, int Length);
+    /// <summary>One list of an encoded row group, copied out so that the row group's arrays can go, with its keys (for
+    /// distillation's explorer).</summary>
+    private sealed record StreamedList(int[] Rows, float[] Rewards, int Length, ListKeys Keys);
 
     private static IEnumerable<StreamedList> Split(EncodedLists encoded)
     {
         int cell = encoded.MaxLength * encoded.FieldCount * encoded.MaxValues;
         for (int i = 0; i < encoded.Count; i++)
             yield return new StreamedList(encoded.Rows.AsSpan(i * cell, cell).ToArray(),
-                encoded.Rewards.AsSpan(i * encoded.MaxLength, encoded.MaxLength).ToArray(), encoded.Lengths[i]);
+                encoded.Rewards.AsSpan(i * encoded.MaxLength, encoded.MaxLength).ToArray(), encoded.Lengths[i], encoded.KeysOf(i));
     }
 
     private TrainingBatch Batch(List<StreamedList> lists)
     {
         int items = lists.Sum(l => l.Length);
-        return new TrainingBatch(() => Tensors(lists), items, indices: null);
+        return new TrainingBatch(() => Tensors(lists), items, indices: null, () => lists.Select(l => l.Keys).ToArray());
     }
 
     private ListBatch Tensors(List<StreamedList> lists)

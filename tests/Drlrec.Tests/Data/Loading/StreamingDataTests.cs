@@ -62,6 +62,55 @@ public sealed class StreamingDataTests(GeneratedPartsFixture parts) : IClassFixt
         SameEncoded(inMemory.Test, streamed.Test);
     }
 
+    /// <summary>The explorer's inputs: the catalog of training items (first appearance in the training lists' order, item
+    /// fields as read) and the training lists' keys in time order are the in-memory path's when the explorer sample holds
+    /// every training list, and a seeded sample of them when it does not.</summary>
+    [Theory]
+    [InlineData(SplitMode.Time)]
+    [InlineData(SplitMode.UserTime)]
+    public void The_catalog_and_the_explorer_lists_are_the_in_memory_ones(SplitMode split)
+    {
+        var config = Config(split);
+        var inMemory = DataLoader.Prepare(config);
+        var streamed = StreamingData.Prepare(config);
+
+        var expected = new Drlrec.Data.LoggedItemCatalog(inMemory.TrainLists);
+        int rawItemFields = streamed.LoggedItems.ItemFieldValues(0).Length; // the in-memory lists carry the derived statistics too
+        Assert.Equal(expected.Count, streamed.LoggedItems.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected.KeyOf(i), streamed.LoggedItems.KeyOf(i));
+            Assert.Equal(expected.ItemFieldValues(i)[..rawItemFields], streamed.LoggedItems.ItemFieldValues(i));
+        }
+        Assert.Equal(inMemory.ExplorerLists.Select(Json.Serialize), streamed.ExplorerLists.Select(Json.Serialize));
+
+        var sampled = StreamingData.Prepare(config with { Data = config.Data with { ExplorerLists = 100 } });
+        Assert.Equal(100, sampled.ExplorerLists.Count);
+        var all = inMemory.ExplorerLists.Select(Json.Serialize).ToList();
+        var positions = sampled.ExplorerLists.Select(k => all.IndexOf(Json.Serialize(k))).ToArray();
+        Assert.DoesNotContain(-1, positions);
+        Assert.Equal(positions.Order(), positions); // still in time order
+    }
+
+    [Fact]
+    public void A_given_vocabulary_encodes_as_the_in_memory_path_encodes_with_it()
+    {
+        var config = Config();
+        var teacherData = DataLoader.Prepare(config with { Features = new FeatureConfig { MinCount = 2 } });
+        var vocabulary = teacherData.Vocabulary;
+
+        var inMemory = DataLoader.Prepare(config, vocabulary);
+        var streamed = StreamingData.Prepare(config, vocabulary);
+
+        Assert.Same(vocabulary, streamed.Vocabulary);
+        SameEncoded(inMemory.Validation, streamed.Validation);
+        SameEncoded(inMemory.Test, streamed.Test);
+        var noHistory = DataLoader.Prepare(config with { Data = config.Data with { UserHistory = false } });
+        var mismatch = Assert.Throws<InvalidDataException>(() => StreamingData.Prepare(config with { Features = new FeatureConfig { ItemStatistics = false } },
+            FeatureVocabulary.Fit(noHistory.TrainLists, new FeatureConfig())));
+        Assert.Contains("the model was trained on", mismatch.Message);
+    }
+
     /// <summary>Same lists in the same order with the same rows (M may differ: compared slot by slot, padding aside).</summary>
     private static void SameEncoded(EncodedLists expected, EncodedLists actual)
     {
