@@ -47,6 +47,13 @@ public static class EvaluateCommand
             Description = "With --online: the models and the diversity re-rank baseline re-rank the upstream ranker's top N of each request's candidates (default: all of them)",
         };
 
+        var diagnose = new Option<bool>("--diagnose")
+        {
+            Description = "With --online: also the diagnostic policies that split a model's gap to the oracle: the greedy oracle and a " +
+                          "relevance-only oracle (true attractiveness, no list effect) on the models' candidates, and each model with a " +
+                          "same-category penalty on top of its Q (tuned on 200 validation requests; a diagnostic, not a ranker to ship)",
+            DefaultValueFactory = _ => false,
+        };
         var allowOverlap = new Option<bool>("--allow-overlap")
         {
             Description = "Score test lists that a model (or a student's teacher) trained or validated on, instead of refusing (as happens when " +
@@ -66,12 +73,13 @@ public static class EvaluateCommand
         var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10, " +
                                               "on test lists none of the models trained or validated on (others are refused unless --allow-overlap).");
         source.AddTo(command);
-        foreach (var option in new Option[] { models, json, seed, scoring, allowOverlap, online, synthetic, requests, candidates, backend, quantize })
+        foreach (var option in new Option[] { models, json, seed, scoring, allowOverlap, online, synthetic, requests, candidates, diagnose, backend, quantize })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var serving = new ServingBackend(parse.GetValue(backend)!, Onnx.OnnxPrecisions.Parse(parse.GetValue(quantize)!));
             serving.Validate();
+            if (parse.GetValue(diagnose) && !parse.GetValue(online)) throw new ArgumentException("--diagnose: only with --online");
             if (parse.GetValue(online))
             {
                 if (parse.GetValue(source.Data) is not null || parse.GetValue(source.Test) is not null)
@@ -80,7 +88,7 @@ public static class EvaluateCommand
                 {
                     Models = parse.GetValue(models) ?? [], Synthetic = parse.GetValue(synthetic)?.FullName,
                     Requests = parse.GetValue(requests), Seed = parse.GetValue(seed), Candidates = parse.GetValue(candidates),
-                    Backend = serving,
+                    Backend = serving, Diagnose = parse.GetValue(diagnose),
                 };
                 OnlineReport onlineReport = null!;
                 AnsiConsole.Progress().Start(ctx =>

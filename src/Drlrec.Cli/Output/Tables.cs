@@ -123,6 +123,12 @@ public static class Tables
             string tuned = b.Tuned is { } d ? $"\n[grey](λ {d.Lambda:0.##}, decay {d.Decay:0.##})[/]" : "";
             table.AddRow($"[grey]{Markup.Escape(b.Name)} (baseline)[/]{tuned}", $"{b.ClicksPerList:F3}\n{Interval(b.Ci95)}", "");
         }
+        foreach (var d in report.Diagnostics)
+        {
+            string tuned = d.Penalty is { } p ? $"\n[grey](λ {p.Lambda:0.###}, decay {p.Decay:0.##})[/]" : "";
+            string versus = Difference(d.VsUpstream) + (d.VsModel is { } vm ? "\n[grey]vs the model alone:[/]\n" + Difference(vm) : "");
+            table.AddRow($"[grey]{Markup.Escape(d.Name)} (diagnostic)[/]{tuned}", $"{d.ClicksPerList:F3}\n{Interval(d.Ci95)}", versus);
+        }
         AnsiConsole.Write(table);
         var gain = report.OracleLookaheadGain;
         AnsiConsole.WriteLine($"planning ahead (oracle lookahead − greedy): {gain.Difference:+0.000;-0.000;0.000} clicks/list " +

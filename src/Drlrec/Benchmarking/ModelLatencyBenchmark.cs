@@ -372,7 +372,7 @@ public sealed class TorchLatencyTarget : ILatencyTarget
             var output = model.Online.Forward(requests.Lists.narrow(0, i, 1).narrow(1, 0, Math.Max(1, requests.PrefixLength)));
             var p = model.Online.PrefixAt(output, requests.PrefixLength);
             return new Model.PrefixState(p.Keys.contiguous().DetachFromDisposeScope(), p.Values.contiguous().DetachFromDisposeScope(),
-                p.Hidden.contiguous().DetachFromDisposeScope());
+                p.Hidden.contiguous().DetachFromDisposeScope()) { MatchRows = p.MatchRows?.contiguous().DetachFromDisposeScope() };
         }).ToArray();
     }
 
@@ -464,9 +464,13 @@ public sealed class OnnxLatencyTarget : ILatencyTarget
         {
             var prefix = torchTarget.Prefix(i);
             var rows = requests.PoolRows.narrow(0, i, 1);
+            var placed = requests.Lists.narrow(0, i, 1).narrow(1, 0, requests.PrefixLength);           // [1, T, F, M']
+            long m = rows.shape[3];                                                                       // the pool's M
+            placed = placed.shape[3] < m ? nn.functional.pad(placed, [0, m - placed.shape[3]]) : placed.narrow(3, 0, m);
             return new Ranking.StepInput(requests.PrefixLength, prefix.Keys.contiguous().data<float>().ToArray(),
                 prefix.Values.contiguous().data<float>().ToArray(), prefix.Hidden.contiguous().data<float>().ToArray(),
-                rows.contiguous().data<long>().ToArray(), (int)rows.shape[1], (int)rows.shape[3]);
+                rows.contiguous().data<long>().ToArray(), (int)rows.shape[1], (int)rows.shape[3],
+                placed.contiguous().data<long>().ToArray());
         }).ToArray();
     }
 

@@ -14,8 +14,13 @@ public sealed record CheckpointHeader
 {
     /// <summary>Format 2 carries a SHA-256 of the file in the zip comment (<see cref="ModelCheckpoint"/>); format 1 files
     /// (without it) still load. Format 3 records <see cref="QNetworkConfig.ContextInput"/>; formats 1 and 2 predate it
-    /// and load as <see cref="ContextInput.FieldAttention"/>, the only architecture they could hold.</summary>
-    public const string CurrentFormat = "drlrec-model/3";
+    /// and load as <see cref="ContextInput.FieldAttention"/>, the only architecture they could hold. Format 4 records the
+    /// list features and the dense skip (<see cref="QNetworkConfig.PrefixMatch"/>, <see cref="QNetworkConfig.DenseSkip"/>); formats 1
+    /// to 3 predate them and load without.</summary>
+    public const string CurrentFormat = "drlrec-model/4";
+
+    /// <summary>Checksummed, with <see cref="QNetworkConfig.ContextInput"/>, before the list features.</summary>
+    public const string ContextInputFormat = "drlrec-model/3";
 
     /// <summary>Checksummed, before <see cref="QNetworkConfig.ContextInput"/>.</summary>
     public const string FieldAttentionFormat = "drlrec-model/2";
@@ -24,11 +29,15 @@ public sealed record CheckpointHeader
     public const string UnverifiedFormat = "drlrec-model/1";
 
     /// <summary>Formats this version reads.</summary>
-    public static IReadOnlyList<string> ReadableFormats { get; } = [UnverifiedFormat, FieldAttentionFormat, CurrentFormat];
+    public static IReadOnlyList<string> ReadableFormats { get; } = [UnverifiedFormat, FieldAttentionFormat, ContextInputFormat, CurrentFormat];
 
     /// <summary>The header as this version reads it: older formats get the settings they were written under.</summary>
-    public CheckpointHeader Upgraded() => Format == CurrentFormat ? this
-        : this with { Model = Model with { ContextInput = ContextInput.FieldAttention } };
+    public CheckpointHeader Upgraded() => Format switch
+    {
+        CurrentFormat => this,
+        ContextInputFormat => this with { Model = Model with { PrefixMatch = false, DenseSkip = false } },
+        _ => this with { Model = Model with { ContextInput = ContextInput.FieldAttention, PrefixMatch = false, DenseSkip = false } },
+    };
 
     public string Format { get; init; } = CurrentFormat;
     /// <summary>A display name (e.g. "teacher", "student-drl-rec").</summary>

@@ -7,6 +7,9 @@ public enum SelectionMetric
     Auc,
     /// <summary>Per-user AUC weighted by items (GAUC): rewards ordering each user's items, not telling users apart.</summary>
     Gauc,
+    /// <summary>No early stopping: every epoch is kept over the one before, so the checkpoint is the last epoch's (a fixed
+    /// number of epochs; the validation metrics are still computed and logged).</summary>
+    Last,
 }
 
 /// <summary>How the processes of one run share its training (<c>trainer.distributed</c>).</summary>

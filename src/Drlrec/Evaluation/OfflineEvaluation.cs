@@ -4,6 +4,7 @@ using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Data.Loading;
 using Drlrec.Features;
+using Drlrec.Simulation;
 
 namespace Drlrec.Evaluation;
 
@@ -50,12 +51,16 @@ public static class OfflineEvaluation
 {
     public const string ItemPopularity = "item_popularity";
     public const string Random = "random";
+    /// <summary>The upstream ranker's own score (<see cref="Baselines.UpstreamScore"/>), where the data carry it.</summary>
+    public const string UpstreamScore = "upstream_score";
+    /// <summary>The simulator's true click probability of each logged item: the ceiling on simulator data.</summary>
+    public const string TrueClickProbability = "true_click_probability";
 
     /// <param name="train">The lists the models trained on (the baselines are fitted on them).</param>
     /// <param name="validation">The validation lists (needed by <see cref="OfflineScoring.PositionCentred"/>).</param>
     public static EvaluationReport Run(IReadOnlyList<LoadedModel> models, ListDataset train, ListDataset test, int seed,
         string dataName, int batchSize = 512, OfflineScoring scoring = OfflineScoring.Logged, SplitMode split = SplitMode.Time,
-        ListDataset? validation = null)
+        ListDataset? validation = null, SyntheticSimulator? world = null)
     {
         var names = DisplayNames(models);
         var scored = new List<ModelScores>();
@@ -66,25 +71,34 @@ public static class OfflineEvaluation
             var metrics = QScorer.Evaluate(models[i].Online, encoded, batchSize, scoring, models[i].Layout, reference);
             scored.Add(ModelScores.From(names[i], metrics, models[i].Online.ParameterCount));
         }
-        return new EvaluationReport(scored, EvaluateBaselines(train, test, seed), dataName, test.Lists.Count, test.ItemCount, scoring, split);
+        return new EvaluationReport(scored, EvaluateBaselines(train, test, seed, world), dataName, test.Lists.Count, test.ItemCount, scoring, split);
     }
 
     /// <summary>The baselines on prepared data: fitted on exactly the lists the models train on (the validation lists
     /// only choose the models' epoch), scored on the test lists.</summary>
-    public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(PreparedData data, int seed) =>
-        EvaluateBaselines(data.TrainLists, data.TestLists, seed);
+    public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(PreparedData data, int seed, SyntheticSimulator? world = null) =>
+        EvaluateBaselines(data.TrainLists, data.TestLists, seed, world);
 
-    /// <summary>Item popularity (fitted on <paramref name="train"/>) and random scores on <paramref name="test"/>.</summary>
-    public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(ListDataset train, ListDataset test, int seed)
+    /// <summary>Item popularity (fitted on <paramref name="train"/>) and random scores on <paramref name="test"/>; where the
+    /// lists carry an <c>upstream_score</c> item field, the order the re-ranker was given (<see cref="UpstreamScore"/>); and
+    /// when <paramref name="world"/> is the simulator that logged them, its true click probabilities
+    /// (<see cref="TrueClickProbability"/>, the ceiling).</summary>
+    public static IReadOnlyDictionary<string, BaselineScores> EvaluateBaselines(ListDataset train, ListDataset test, int seed,
+        SyntheticSimulator? world = null)
     {
         var vocabulary = FeatureVocabulary.Fit(train, new FeatureConfig()); // baselines use only item keys and rewards
         var trainEncoded = EncodedLists.Encode(train, vocabulary);
         var testEncoded = EncodedLists.Encode(test, vocabulary);
-        return new Dictionary<string, BaselineScores>
+        var result = new Dictionary<string, BaselineScores>
         {
             [ItemPopularity] = BaselineScores.From(OfflineMetrics.Compute(testEncoded, Baselines.ItemPopularity(trainEncoded, testEncoded))),
             [Random] = BaselineScores.From(OfflineMetrics.Compute(testEncoded, Baselines.Random(testEncoded, seed))),
         };
+        if (Baselines.UpstreamScore(test, testEncoded.MaxLength) is { } upstream)
+            result[UpstreamScore] = BaselineScores.From(OfflineMetrics.Compute(testEncoded, upstream));
+        if (world is not null && DataLoader.IsSynthetic(test.Source))
+            result[TrueClickProbability] = BaselineScores.From(OfflineMetrics.Compute(testEncoded, Baselines.TrueClickProbability(test, world, testEncoded.MaxLength)));
+        return result;
     }
 
     /// <summary>Checkpoint names, made unique with the folder name where two models share one.</summary>

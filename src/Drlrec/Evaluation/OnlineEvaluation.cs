@@ -10,8 +10,9 @@ public sealed record PolicyClicks(string Policy, double Mean, double CiLow, doub
 
 /// <summary>Expected clicks of every policy on every simulated request: [policy][request], requests in seed order.</summary>
 /// <param name="DiversityTuned">The diversity re-rank's parameters, tuned per seed on that seed's validation requests.</param>
+/// <param name="PenaltyTuned">With diagnostics: each model's <see cref="CategoryPenalty"/> per seed, by the diagnostic policy's name.</param>
 public sealed record OnlineClicks(IReadOnlyList<string> Policies, double[][] PerRequest, IReadOnlyList<int> Seeds, int RequestsPerSeed,
-    IReadOnlyList<DiversityRerank> DiversityTuned)
+    IReadOnlyList<DiversityRerank> DiversityTuned, IReadOnlyDictionary<string, IReadOnlyList<CategoryPenalty>>? PenaltyTuned = null)
 {
     public double[] Of(string policy) => PerRequest[Policies.ToList().IndexOf(policy)];
 
@@ -48,6 +49,19 @@ public static class OnlineEvaluation
     /// <summary>The baselines, in report order.</summary>
     public static IReadOnlyList<string> Baselines { get; } = [Upstream, Diversity, Logging, Random, Oracle, OracleLookahead, OracleLookaheadKnowable];
 
+    /// <summary>Diagnostic oracles (<c>diagnose</c>): the greedy oracle and the relevance-only oracle
+    /// (<see cref="SyntheticSimulator.RelevanceOracleOrder"/>) on the candidates the models see.</summary>
+    /// <para>The oracle that believes the upstream score (<see cref="SyntheticSimulator.UpstreamBelievingOracleOrder"/>, on the
+    /// window) is what a learner gets that learns every effect the upstream ranker ignores but no better relevance.</para>
+    public const string OracleWindow = "oracle (greedy, window)", OracleRelevanceWindow = "oracle (relevance only, window)",
+        OracleUpstreamWindow = "oracle (upstream's relevance, window)";
+
+    /// <summary>The diagnostic policies of all the models (<c>diagnose</c>), in report order.</summary>
+    public static IReadOnlyList<string> DiagnosticBaselines { get; } = [OracleWindow, OracleRelevanceWindow, OracleUpstreamWindow];
+
+    /// <summary>The diagnostic policy of a model: its slate with a tuned same-category penalty on top (<see cref="CategoryPenalty"/>).</summary>
+    public static string WithPenalty(string model) => model + " + category penalty";
+
     /// <summary>Per seed: the mean over that seed's requests; reported: the mean over seeds and its 95% Student-t interval.</summary>
     public static IReadOnlyList<PolicyClicks> Run(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
         int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null)
@@ -61,23 +75,39 @@ public static class OnlineEvaluation
     /// request's candidates (the list a ranking stage hands a re-ranker in production); by default they see every
     /// candidate. The other baselines always work on the whole request (the upstream order is the same list either way;
     /// the oracles may take candidates outside the window).</param>
+    /// <param name="diagnose">Also measure the diagnostic policies: <see cref="DiagnosticBaselines"/> and each model with a
+    /// tuned same-category penalty (<see cref="WithPenalty"/>), which split a model's gap to the oracle into what it
+    /// misses of relevance and of the list effect.</param>
     public static OnlineClicks Measure(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
-        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null)
+        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null, bool diagnose = false)
     {
         if (requests < 1) throw new ArgumentException("--requests: must be at least 1");
         if (rerankTop is { } top) CheckWindow(top, simulator.ListLength, simulator.Config.CandidatesPerRequest, "--candidates");
         foreach (var (name, ranker) in models) EnsureSameSchema(simulator.Schema, ranker.Schema, name);
         // A request comes after the log: a model with user history fields sees each user's counts over the whole log.
         var history = models.Any(m => UserHistory.In(m.Ranker.Schema)) ? UserHistory.Totals(simulator.GenerateLogs()) : null;
-        var names = models.Select(m => m.Name).Concat(Baselines).ToArray();
+        var names = models.Select(m => m.Name).Concat(Baselines)
+            .Concat(diagnose ? DiagnosticBaselines.Concat(models.Select(m => WithPenalty(m.Name))) : []).ToArray();
         var perRequest = names.Select(_ => new double[requests * seeds.Count]).ToArray();
         var tuned = new List<DiversityRerank>();
+        var penalties = models.ToDictionary(m => WithPenalty(m.Name), _ => new List<CategoryPenalty>());
         for (int s = 0; s < seeds.Count; s++)
         {
             // Tuned on requests of a generator of their own, before and apart from the reported ones.
             var diversity = DiversityRerank.Tune(simulator,
                 DiversityRerank.ValidationRequests(simulator, seeds[s], DiversityRerank.ValidationRequestCount, rerankTop));
             tuned.Add(diversity);
+            var penalty = new CategoryPenalty[models.Count];
+            if (diagnose && models.Count > 0)
+            {
+                var validation = DiversityRerank.ValidationRequests(simulator, seeds[s], CategoryPenalty.ValidationRequestCount, rerankTop);
+                var asked = validation.Select(r => ToSlateRequest(simulator, r, history)).ToList();
+                for (int m = 0; m < models.Count; m++)
+                {
+                    penalty[m] = CategoryPenalty.Tune(simulator, models[m].Ranker, validation, asked);
+                    penalties[WithPenalty(models[m].Name)].Add(penalty[m]);
+                }
+            }
             var rng = new System.Random(seeds[s]);
             for (int r = 0; r < requests; r++)
             {
@@ -101,10 +131,23 @@ public static class OnlineEvaluation
                 perRequest[b + 6][at] = simulator.Config.Exit > 0
                     ? simulator.ExpectedClicks(request, simulator.KnowableLookaheadOracleOrder(request))
                     : perRequest[b + 5][at];
+                if (diagnose)
+                {
+                    int d = b + Baselines.Count;
+                    perRequest[d][at] = simulator.ExpectedClicks(shown, simulator.OracleOrder(shown));
+                    perRequest[d + 1][at] = simulator.ExpectedClicks(shown, simulator.RelevanceOracleOrder(shown));
+                    perRequest[d + 2][at] = simulator.ExpectedClicks(shown, simulator.UpstreamBelievingOracleOrder(shown));
+                    for (int m = 0; m < models.Count; m++)
+                    {
+                        var order = penalty[m].Order(simulator, models[m].Ranker, shown, asked!);
+                        perRequest[d + DiagnosticBaselines.Count + m][at] = simulator.ExpectedClicks(shown, order.Select(i => shown.Candidates[i]).ToArray());
+                    }
+                }
                 onRequest?.Invoke(1);
             }
         }
-        return new OnlineClicks(names, perRequest, seeds, requests, tuned);
+        return new OnlineClicks(names, perRequest, seeds, requests, tuned,
+            diagnose ? penalties.ToDictionary(p => p.Key, p => (IReadOnlyList<CategoryPenalty>)p.Value) : null);
     }
     /// <summary>Refuses a re-rank window the simulator cannot honour: it must hold a list and fit in a request.</summary>
     /// <param name="owner">The setting's name in the message (e.g. "--candidates").</param>

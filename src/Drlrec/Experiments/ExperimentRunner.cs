@@ -293,7 +293,7 @@ public static class ExperimentRunner
                 AucCentred = QScorer.Evaluate(models[i].Online, data.Test, config.Trainer.EvalBatchSize, OfflineScoring.PositionCentred,
                     models[i].Layout, data.Validation).Auc,
             }).ToList();
-            var offline = OfflineEvaluation.EvaluateBaselines(data, seed);
+            var offline = OfflineEvaluation.EvaluateBaselines(data, seed, catalog as SyntheticSimulator);
             var baselines = offline.Select(kv => new BaselineRow(dataset.Name, seed, kv.Key, kv.Value.Auc, kv.Value.Gauc, kv.Value.Ndcg10, null))
                 .Concat(onlineBaselines).ToList();
             return (rows, baselines);

@@ -49,10 +49,11 @@ public static class DoubleDqn
         {
             var remaining = batch.Mask.narrow(1, p, l - p);                                           // [B, C]
             var (xOnline, targetVector) = remainingItems(p);                                         // [B, C, D]
-            var qOnline = online.ScoreEncoded(online.PrefixAt(onlineOut, p), xOnline).Q;             // [B, C]
+            var rows = batch.Rows.narrow(1, p, l - p);                                                // [B, C, F, M] (item fields read)
+            var qOnline = online.ScoreEncoded(online.PrefixAt(onlineOut, p), xOnline, rows).Q;       // [B, C]
             var best = qOnline.masked_fill(remaining.logical_not(), Scalars.NegativeInfinity).argmax(1); // [B]
             var chosen = targetVector(best);                                                          // [B, 1, D]
-            var qTarget = target.ScoreEncoded(target.PrefixAt(targetOut, p), chosen).Q.squeeze(1);  // [B]
+            var qTarget = target.ScoreEncoded(target.PrefixAt(targetOut, p), chosen, Pick(rows, best)).Q.squeeze(1); // [B]
             columns.Add(qTarget * mask.select(1, p));
         }
         columns.Add(zeros(b));

@@ -50,8 +50,10 @@ public sealed class QNetwork : nn.Module
     /// <param name="denseFields">Indices of the dense fields (<see cref="FieldLayout.DenseFields"/>); none by default.</param>
     /// <param name="contextFields">How many of the fields, the last ones, are context fields (<see cref="FieldLayout"/>); with 0
     /// every field is attended like an item field, whatever its name (use the <see cref="FieldLayout"/> constructor for data).</param>
+    /// <param name="matchFields">The fields a candidate is compared on with the items placed before it
+    /// (<see cref="QNetworkConfig.PrefixMatch"/>; <see cref="MatchedFields(FieldLayout)"/> for data); ignored without it.</param>
     public QNetwork(QNetworkConfig config, int fields, int embeddingRows, string name = "qnetwork", IReadOnlyList<int>? denseFields = null,
-        int contextFields = 0)
+        int contextFields = 0, IReadOnlyList<int>? matchFields = null)
         : base(name)
     {
         config.Validate(fields);
@@ -63,6 +65,9 @@ public sealed class QNetwork : nn.Module
         if (contextFields < 0 || contextFields >= fields)
             throw new ArgumentException($"context fields must be 0..{fields - 1} (the field attention needs at least one user or item field)");
         ContextFields = contextFields;
+        MatchFields = config.PrefixMatch ? matchFields?.ToArray() ?? [] : [];
+        SkipFields = config.DenseSkip ? DenseFields.Where(i => i < fields - contextFields).ToArray() : [];
+        if (MatchFields.Any(i => i < 0 || i >= fields)) throw new ArgumentException($"match field indices must be within 0..{fields - 1}");
         SlotContext = config.ContextInput == ContextInput.ItemVector ? contextFields : 0;
         int d = config.EmbeddingDim, width = config.StateWidth(fields);
         var (mlp1, mlp2) = config.MlpWidths(fields);
@@ -78,7 +83,7 @@ public sealed class QNetwork : nn.Module
         sequenceNorm = nn.LayerNorm(width);
         gru = nn.GRU(width, width, batchFirst: true);
         mlp = nn.Sequential(
-            ("hidden1", nn.Linear(width, mlp1)), ("tanh1", nn.Tanh()), ("dropout1", nn.Dropout(config.Dropout)),
+            ("hidden1", nn.Linear(width + MatchFeatures + SkipFields.Length, mlp1)), ("tanh1", nn.Tanh()), ("dropout1", nn.Dropout(config.Dropout)),
             ("hidden2", nn.Linear(mlp1, mlp2)), ("tanh2", nn.Tanh()), ("dropout2", nn.Dropout(config.Dropout)),
             ("hint", nn.Linear(mlp2, config.HintDim)), ("tanh3", nn.Tanh()));
         qHead = nn.Linear(config.HintDim, 1);
@@ -109,9 +114,14 @@ public sealed class QNetwork : nn.Module
     /// <summary>A network for data of <paramref name="layout"/> (its field count and dense fields) and a vocabulary of
     /// <paramref name="embeddingRows"/> rows.</summary>
     public QNetwork(QNetworkConfig config, FieldLayout layout, int embeddingRows, string name = "qnetwork")
-        : this(config, layout.Count, embeddingRows, name, layout.DenseFields, layout.ContextFields)
+        : this(config, layout.Count, embeddingRows, name, layout.DenseFields, layout.ContextFields, MatchedFields(layout))
     {
     }
+
+    /// <summary>The fields <see cref="PrefixMatch"/> compares: the categorical item fields but the first (the item key, which a
+    /// list never repeats).</summary>
+    public static int[] MatchedFields(FieldLayout layout) =>
+        Enumerable.Range(layout.UserFields + 1, Math.Max(0, layout.ItemFields - 1)).Where(i => !layout.DenseFields.Contains(i)).ToArray();
 
     public QNetworkConfig Config { get; }
     public int FieldCount { get; }
@@ -120,6 +130,12 @@ public sealed class QNetwork : nn.Module
     public int[] DenseFields { get; }
     /// <summary>Context fields (the last fields).</summary>
     public int ContextFields { get; }
+    /// <summary>Fields compared with the prefix (<see cref="QNetworkConfig.PrefixMatch"/>); empty without it.</summary>
+    public int[] MatchFields { get; }
+    /// <summary>Fm·K, the list features fed to the MLP beside the state (0 without <see cref="QNetworkConfig.PrefixMatch"/>).</summary>
+    public int MatchFeatures => MatchFields.Length * PrefixMatch.Decays.Count;
+    /// <summary>The user and item dense fields whose values go straight to the MLP (<see cref="QNetworkConfig.DenseSkip"/>).</summary>
+    public int[] SkipFields { get; }
     /// <summary>Context fields kept out of the field attention and added per slot (<see cref="ContextInput.ItemVector"/>);
     /// 0 when they are attended fields (<see cref="ContextInput.FieldAttention"/>).</summary>
     public int SlotContext { get; }
@@ -230,9 +246,11 @@ public sealed class QNetwork : nn.Module
         var attended = sequenceAttention.Attend(x, causal: true, out var keys, out var values); // keys/values [B, h, L, dh]
         var z = sequenceNorm.forward(x.Plus(attended));                                     // [B, L, D]
         var (states, _) = gru.forward(z);                                                  // [B, L, D]: h_1..h_L
-        var hint = Mlp(states);                                                            // [B, L, H]
+        var matchRows = MatchRows(rows);                                                   // [B, L, Fm, M]
+        var match = matchRows is null ? null : PrefixMatch.AlongLists(matchRows);          // [B, L, Fm·K]
+        var hint = Mlp(states, match, DenseValues(rows));                                  // [B, L, H]
         var q = qHead.forward(hint).squeeze(-1);                                           // [B, L]
-        return new ListOutput(q, hint, keys, values, states);
+        return new ListOutput(q, hint, keys, values, states) { MatchRows = matchRows };
     }
 
     public ListOutput Forward(ListBatch batch) => Forward(batch.Rows);
@@ -246,8 +264,25 @@ public sealed class QNetwork : nn.Module
     public CandidateOutput ScoreCandidates(PrefixState prefix, Tensor rows)
     {
         long r = rows.shape[0], c = rows.shape[1];
-        return ScoreEncoded(prefix, EncodeItems(rows.flatten(0, 1)).view(r, c, StateDim));
+        return ScoreEncoded(prefix, EncodeItems(rows.flatten(0, 1)).view(r, c, StateDim), rows);
     }
+
+    /// <summary>The normalised values of the user and item dense fields (<see cref="SkipFields"/>; 0 when missing), or null
+    /// without <see cref="QNetworkConfig.DenseSkip"/>.</summary>
+    /// <param name="rows">[.., F, M]</param>
+    /// <returns>[.., S]</returns>
+    public Tensor? DenseValues(Tensor rows)
+    {
+        if (SkipFields.Length == 0) return null;
+        var index = tensor(SkipFields.Select(i => (long)i).ToArray(), device: rows.device);
+        return rows.index_select(rows.dim() - 2, index).select(-1, 1).to_type(ScalarType.Float32).DividedBy(DenseCode.Scale);
+    }
+
+    /// <summary>The rows of the fields compared with the prefix (<see cref="MatchFields"/>), or null without them.</summary>
+    /// <param name="rows">[.., F, M]</param>
+    /// <returns>[.., Fm, M]</returns>
+    public Tensor? MatchRows(Tensor rows) =>
+        MatchFeatures == 0 ? null : rows.index_select(rows.dim() - 2, tensor(MatchFields.Select(i => (long)i).ToArray(), device: rows.device));
 
     /// <summary>
     /// A request's candidates prepared for ranking (<see cref="EncodesOncePerRequest"/>): their item vectors
@@ -257,7 +292,11 @@ public sealed class QNetwork : nn.Module
     public CandidateCache CacheCandidates(Tensor rows)
     {
         var x = EncodeCandidates(rows);                                                     // [N, D]
-        return new CandidateCache(x, sequenceAttention.Project(x));                         // [N, 3D]
+        return new CandidateCache(x, sequenceAttention.Project(x))                         // [N, 3D]
+        {
+            MatchRows = MatchRows(rows),                                                    // [N, Fm, M]
+            DenseValues = DenseValues(rows),                                                // [N, S]
+        };
     }
 
     /// <summary>
@@ -280,26 +319,37 @@ public sealed class QNetwork : nn.Module
         }
         var attended = sequenceAttention.AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.KeyMask,
             out var keys, out var values);                                                  // [1, C, D]
-        return Step(prefix, x, attended, keys, values);
+        return Step(prefix, x, attended, keys, values, cache.MatchRows?.index_select(0, candidates).unsqueeze(0), // [1, C, Fm, M]
+            cache.DenseValues?.index_select(0, candidates).unsqueeze(0));                  // [1, C, S]
     }
 
     /// <summary><see cref="ScoreCandidates"/> from item vectors (<see cref="EncodeItems"/>, or <see cref="AtSlot"/> of
     /// candidates encoded once).</summary>
     /// <param name="x">[R, C, D]</param>
-    public CandidateOutput ScoreEncoded(PrefixState prefix, Tensor x)
+    /// <param name="rows">[R, C, F, M] the candidates' rows; only their item fields are read, and only with
+    /// <see cref="QNetworkConfig.PrefixMatch"/> (required then).</param>
+    public CandidateOutput ScoreEncoded(PrefixState prefix, Tensor x, Tensor? rows = null)
     {
+        if ((MatchFeatures > 0 || SkipFields.Length > 0) && rows is null)
+            throw new ArgumentException("a network with prefix_match or dense_skip needs the candidates' rows");
         var attended = sequenceAttention.AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.KeyMask,
             out var keys, out var values);                                                  // [R, C, D]; keys [R, h, C, dh]
-        return Step(prefix, x, attended, keys, values);
+        return Step(prefix, x, attended, keys, values, rows is null ? null : MatchRows(rows), rows is null ? null : DenseValues(rows));
     }
 
-    /// <summary>After the sequence attention: residual and norm, one GRU step, the MLP and the Q head.</summary>
-    private CandidateOutput Step(PrefixState prefix, Tensor x, Tensor attended, Tensor keys, Tensor values)
+    /// <summary>After the sequence attention: residual and norm, one GRU step, the list features against the prefix, the
+    /// MLP and the Q head.</summary>
+    /// <param name="matchRows">[R, C, Fm, M] the candidates' compared rows (null without <see cref="QNetworkConfig.PrefixMatch"/>).</param>
+    /// <param name="dense">[R, C, S] the candidates' dense values (null without <see cref="QNetworkConfig.DenseSkip"/>).</param>
+    private CandidateOutput Step(PrefixState prefix, Tensor x, Tensor attended, Tensor keys, Tensor values, Tensor? matchRows,
+        Tensor? dense)
     {
         var z = sequenceNorm.forward(x.Plus(attended));                                     // [R, C, D]
         var h = GruStep(z, prefix.Hidden);                                                  // [R, C, D]
-        var hint = Mlp(h);                                                                  // [R, C, H]
-        return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint, keys, values, h); // Q [R, C]
+        var match = matchRows is null ? null
+            : PrefixMatch.AfterPrefix(matchRows, prefix.MatchRows!, prefix.KeyMask);        // [R, C, Fm·K]
+        var hint = Mlp(h, match, dense);                                                    // [R, C, H]
+        return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint, keys, values, h) { MatchRows = matchRows }; // Q [R, C]
     }
 
     /// <summary>The cached state after the first <paramref name="placed"/> positions of a forward pass.</summary>
@@ -310,7 +360,7 @@ public sealed class QNetwork : nn.Module
         var hidden = placed == 0
             ? zeros(output.States.shape[0], StateDim, device: output.States.device)
             : output.States.select(1, placed - 1);
-        return new PrefixState(keys, values, hidden);
+        return new PrefixState(keys, values, hidden) { MatchRows = output.MatchRows?.narrow(1, 0, placed) };
     }
 
     /// <summary>
@@ -328,7 +378,7 @@ public sealed class QNetwork : nn.Module
         var states = output.States.index_select(0, lists);                                        // [R, L, D]
         var last = placed.sub(Scalars.One).clamp_min(Scalars.Zero).view(-1, 1, 1).expand(-1, 1, states.shape[2]);
         var hidden = states.gather(1, last).squeeze(1) * placed.gt(Scalars.Zero).unsqueeze(1).to_type(states.dtype);
-        return new PrefixState(keys, values, hidden, mask);
+        return new PrefixState(keys, values, hidden, mask) { MatchRows = output.MatchRows?.index_select(0, lists) };
     }
 
     /// <summary>The empty prefix for R lists: no keys, GRU state zero.</summary>
@@ -336,7 +386,10 @@ public sealed class QNetwork : nn.Module
     {
         var h = sequenceAttention;
         return new PrefixState(zeros(r, h.Heads, 0, h.HeadDim, device: device), zeros(r, h.Heads, 0, h.HeadDim, device: device),
-            zeros(r, StateDim, device: device));
+            zeros(r, StateDim, device: device))
+        {
+            MatchRows = MatchFeatures == 0 ? null : zeros(r, 0, MatchFields.Length, 1, ScalarType.Int64, device: device),
+        };
     }
 
     /// <summary>Extends each prefix with one of its scored candidates (the one placed): keys, values, GRU state.</summary>
@@ -351,13 +404,25 @@ public sealed class QNetwork : nn.Module
         var keys = cat([prefix.Keys, step.Keys.gather(2, pickKey)], 2);                          // [R, h, T+1, dh]
         var values = cat([prefix.Values, step.Values.gather(2, pickKey)], 2);
         var hidden = step.States.gather(1, chosen.view(r, 1, 1).expand(-1, 1, step.States.shape[2])).squeeze(1); // [R, D]
-        return new PrefixState(keys, values, hidden);
+        Tensor? matchRows = null;
+        if (step.MatchRows is { } candidates)
+        {
+            var picked = candidates.gather(1, chosen.view(r, 1, 1, 1).expand(-1, 1, candidates.shape[2], candidates.shape[3])); // [R, 1, Fm, M]
+            matchRows = prefix.MatchRows is { } placed && placed.shape[1] > 0 ? cat([placed, picked], 1) : picked;
+        }
+        return new PrefixState(keys, values, hidden) { MatchRows = matchRows };
     }
 
-    /// <summary>The tanh MLP to the hint vector; at inference its dropout layers are skipped rather than called as
-    /// identities (each call into libtorch costs about as much as a small layer's arithmetic).</summary>
-    private Tensor Mlp(Tensor x)
+    /// <summary>The tanh MLP to the hint vector from the state and, with <see cref="QNetworkConfig.PrefixMatch"/>, the list
+    /// features; at inference its dropout layers are skipped rather than called as identities (each call into libtorch
+    /// costs about as much as a small layer's arithmetic).</summary>
+    /// <param name="x">[.., D]</param>
+    /// <param name="match">[.., Fm·K] or null.</param>
+    /// <param name="dense">[.., S] or null.</param>
+    private Tensor Mlp(Tensor x, Tensor? match, Tensor? dense)
     {
+        if (match is not null || dense is not null)
+            x = cat(new[] { x, match, dense }.OfType<Tensor>().ToArray(), -1);               // [.., D + Fm·K + S]
         if (training) return mlp.forward(x);
         foreach (var layer in mlpInference) x = layer.forward(x);
         return x;
@@ -404,17 +469,29 @@ public sealed class QNetwork : nn.Module
 /// <param name="Keys">[B, h, L, dh] sequence-attention keys (the prefix cache).</param>
 /// <param name="Values">[B, h, L, dh].</param>
 /// <param name="States">[B, L, D] GRU states h_1..h_L.</param>
-public sealed record ListOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
+public sealed record ListOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States)
+{
+    /// <summary>[B, L, Fm, M] the compared fields' rows (<see cref="QNetworkConfig.PrefixMatch"/>), for prefix caches; else null.</summary>
+    public Tensor? MatchRows { get; init; }
+}
 
 /// <summary>A request's candidates for <see cref="QNetwork.ScoreCached"/>.</summary>
 /// <param name="Items">[N, D] item vectors without the slot's context.</param>
 /// <param name="Projections">[N, 3D] their sequence-attention q|k|v projections (bias included).</param>
 public sealed record CandidateCache(Tensor Items, Tensor Projections) : IDisposable
 {
+    /// <summary>[N, Fm, M] the candidates' compared rows (<see cref="QNetworkConfig.PrefixMatch"/>); else null.</summary>
+    public Tensor? MatchRows { get; init; }
+
+    /// <summary>[N, S] the candidates' dense values (<see cref="QNetworkConfig.DenseSkip"/>); else null.</summary>
+    public Tensor? DenseValues { get; init; }
+
     public void Dispose()
     {
         Items.Dispose();
         Projections.Dispose();
+        MatchRows?.Dispose();
+        DenseValues?.Dispose();
     }
 }
 
@@ -424,11 +501,19 @@ public sealed record CandidateCache(Tensor Items, Tensor Projections) : IDisposa
 /// <param name="Keys">[R, h, C, dh] each candidate's sequence-attention key (cached if it is placed).</param>
 /// <param name="Values">[R, h, C, dh].</param>
 /// <param name="States">[R, C, D] the GRU state if the candidate is placed.</param>
-public sealed record CandidateOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States);
+public sealed record CandidateOutput(Tensor Q, Tensor Hint, Tensor Keys, Tensor Values, Tensor States)
+{
+    /// <summary>[R, C, Fm, M] the candidates' compared rows (cached if placed; <see cref="QNetworkConfig.PrefixMatch"/>); else null.</summary>
+    public Tensor? MatchRows { get; init; }
+}
 
 /// <summary>Cached state of R list prefixes of T placed items.</summary>
 /// <param name="Keys">[R, h, T, dh].</param>
 /// <param name="Values">[R, h, T, dh].</param>
 /// <param name="Hidden">[R, D] GRU state after the prefix (zeros when T = 0).</param>
 /// <param name="KeyMask">[R, T] real prefix positions when prefixes differ in length; null when all T are real.</param>
-public sealed record PrefixState(Tensor Keys, Tensor Values, Tensor Hidden, Tensor? KeyMask = null);
+public sealed record PrefixState(Tensor Keys, Tensor Values, Tensor Hidden, Tensor? KeyMask = null)
+{
+    /// <summary>[R, T, Fm, M] the placed items' compared rows (<see cref="QNetworkConfig.PrefixMatch"/>); else null.</summary>
+    public Tensor? MatchRows { get; init; }
+}

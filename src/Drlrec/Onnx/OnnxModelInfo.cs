@@ -40,6 +40,18 @@ public static class OnnxNames
     public const string SlotRows = "slot_rows";
     /// <summary>[S] int64 the placed candidates (indices into <see cref="Rows"/>) in slot order, S = min(L, N) (slate graph).</summary>
     public const string Order = "order";
+    /// <summary>[1, T, F, M] int64 the placed items' rows (step graph of a model with list features,
+    /// <see cref="Configuration.QNetworkConfig.PrefixMatch"/>; only their item fields are read).</summary>
+    public const string PrefixRows = "prefix_rows";
+    /// <summary>[1, N, Fm, M] int64 a request's candidates' rows of the compared fields (encode graph output, cached step
+    /// graph input, for a model with list features).</summary>
+    public const string MatchRows = "match_rows";
+    /// <summary>[T] int64 the placed candidates, indices into <see cref="MatchRows"/> (cached step graph of a model with list
+    /// features).</summary>
+    public const string Placed = "placed";
+    /// <summary>[1, N, S] float a request's candidates' user and item dense values (encode graph output, cached step graph
+    /// input, for a model with <see cref="Configuration.QNetworkConfig.DenseSkip"/>).</summary>
+    public const string DenseValues = "dense_values";
 }
 
 /// <summary>Which computation an exported file holds.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Drlrec.Ranking;
 using Drlrec.Tensors;
 
@@ -31,6 +32,10 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
         [OnnxNames.PrefixKeys, OnnxNames.PrefixValues, OnnxNames.PrefixMask, OnnxNames.Hidden, OnnxNames.Items,
          OnnxNames.Projections, OnnxNames.Candidates, OnnxNames.SlotRows];
     private static readonly string[] EncodeOutputs = [OnnxNames.Items, OnnxNames.Projections];
+    // A model with list features (QNetworkConfig.PrefixMatch): the step graph takes the placed items' rows, and the cached
+    // step the placed candidates' indices. What the encode graph gives beyond the item vectors and projections (the compared
+    // fields' rows, the dense values) is held for the request and handed to every cached step under the same name.
+    private static readonly string[] MatchInputNames = [.. InputNames, OnnxNames.PrefixRows];
 
     private readonly OnnxSession onnx;
     // The serving split, when exported beside the step graph: encode once per request, then cached steps.
@@ -51,6 +56,7 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
         onnx = new OnnxSession(path, OnnxGraphKind.Step, intraOpThreads);
         try
         {
+            MatchesPrefix = onnx.Session.InputMetadata.ContainsKey(OnnxNames.PrefixRows);
             string encodePath = OnnxExporter.EncodePathFor(path), cachedPath = OnnxExporter.CachedStepPathFor(path);
             if (File.Exists(encodePath) && File.Exists(cachedPath))
             {
@@ -76,6 +82,9 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
 
     /// <summary>Requests run on the encode and cached step graphs (each candidate encoded once per request).</summary>
     public bool EncodesOncePerRequest => cachedStep is not null;
+
+    /// <summary>The model has list features: a step needs the placed items' rows (<see cref="StepInput.PrefixRows"/>).</summary>
+    public bool MatchesPrefix { get; }
 
     public OnnxModelInfo Info => onnx.Info;
     public string Backend => "onnx";
@@ -130,7 +139,11 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
         int t = input.PrefixLength, c = input.Candidates, m = input.MaxValues;
         Validate(input, prefixMask);
         using var rows = OrtValue.CreateTensorValueFromMemory(input.Rows, [1, c, FieldCount, m]);
-        return RunStep(onnx, InputNames, t, input.PrefixKeys, input.PrefixValues, prefixMask ?? AllReal(t), input.Hidden, [rows], outputNames);
+        if (!MatchesPrefix)
+            return RunStep(onnx, InputNames, t, input.PrefixKeys, input.PrefixValues, prefixMask ?? AllReal(t), input.Hidden, [rows], outputNames);
+        using var placed = OrtValue.CreateTensorValueFromMemory(input.PrefixRows!, [1, t, FieldCount, m]);
+        return RunStep(onnx, MatchInputNames, t, input.PrefixKeys, input.PrefixValues, prefixMask ?? AllReal(t), input.Hidden, [rows, placed],
+            outputNames);
     }
 
     /// <summary>Runs a step graph (the step or the cached step graph): the prefix's four inputs, then the graph's own.</summary>
@@ -154,6 +167,12 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
         Expect(input.Hidden.Length, StateDim, "hidden");
         Expect(input.Rows.Length, c * FieldCount * m, "rows");
         if (prefixMask is not null) Expect(prefixMask.Length, t, "prefix mask");
+        if (MatchesPrefix)
+        {
+            if (input.PrefixRows is null) throw new ArgumentException("step input: this model's list features need the placed items' rows");
+            Expect(input.PrefixRows.Length, t * FieldCount * m, "prefix rows");
+            onnx.EnsureRows(input.PrefixRows, m);
+        }
         onnx.EnsureRows(input.Rows, m);
     }
 
@@ -182,18 +201,25 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
     {
         private readonly List<float[]> keys = [];   // per placed item: [h·dh]
         private readonly List<float[]> values = [];
+        private readonly List<int> placed = [];     // the placed candidates, in slot order
         private float[] hidden = new float[scorer.StateDim];
         private StepScores? last;
 
         protected OnnxStepScorer Scorer => scorer;
 
+        /// <summary>The candidates placed so far, in slot order.</summary>
+        protected IReadOnlyList<int> Placed => placed;
+
         /// <summary>Runs a step of <paramref name="candidates"/> after the prefix (T = <paramref name="slot"/> items).</summary>
         protected abstract StepScores Run(IReadOnlyList<int> candidates, int slot, float[] prefixKeys, float[] prefixValues, float[] state);
+
+        private IReadOnlyList<int>? scored;
 
         public float[] Score(IReadOnlyList<int> candidates)
         {
             int h = scorer.Heads, dh = scorer.HeadDim;
             last = Run(candidates, keys.Count, Stack(keys, h, dh), Stack(values, h, dh), hidden);
+            scored = candidates.ToArray();
             return last.Q;
         }
 
@@ -204,6 +230,7 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
             keys.Add(Column(last.Keys, h, c, dh, chosen));
             values.Add(Column(last.Values, h, c, dh, chosen));
             hidden = last.States.AsSpan(chosen * d, d).ToArray();
+            placed.Add(scored![chosen]);
             last = null;
         }
 
@@ -235,7 +262,8 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
     private sealed class StepSession(OnnxStepScorer scorer, SlateInput input) : PrefixSession(scorer)
     {
         protected override StepScores Run(IReadOnlyList<int> candidates, int slot, float[] prefixKeys, float[] prefixValues, float[] state) =>
-            Scorer.Score(new StepInput(slot, prefixKeys, prefixValues, state, input.Rows(slot, candidates), candidates.Count, input.MaxValues));
+            Scorer.Score(new StepInput(slot, prefixKeys, prefixValues, state, input.Rows(slot, candidates), candidates.Count, input.MaxValues,
+                Scorer.MatchesPrefix ? input.Rows(0, Placed) : null));
     }
 
     /// <summary>
@@ -246,6 +274,10 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
     {
         private readonly SlateInput input;
         private readonly OrtValue items, projections;
+        // The encode graph's other outputs, each an input of the cached step of the same name.
+        private readonly string[] extraNames;
+        private readonly OrtValue[] extras;
+        private readonly bool wantsPlaced;
         private readonly int candidateCount;
 
         public CachedSession(OnnxStepScorer scorer, SlateInput input) : base(scorer)
@@ -255,11 +287,14 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
             var rows = input.Rows(0, Enumerable.Range(0, n).ToArray());
             scorer.encode!.EnsureRows(rows, m);
             float[] itemData, projectionData;
+            extraNames = scorer.encode.Session.OutputMetadata.Keys.Except(EncodeOutputs).ToArray();
+            wantsPlaced = scorer.cachedStep!.Session.InputMetadata.ContainsKey(OnnxNames.Placed);
             using (var rowsValue = OrtValue.CreateTensorValueFromMemory(rows, [1, n, f, m]))
-            using (var outputs = scorer.encode.Session.Run(scorer.encode.RunOptions, [OnnxNames.Rows], [rowsValue], EncodeOutputs))
+            using (var outputs = scorer.encode.Session.Run(scorer.encode.RunOptions, [OnnxNames.Rows], [rowsValue], [.. EncodeOutputs, .. extraNames]))
             {
                 itemData = outputs[0].GetTensorDataAsSpan<float>().ToArray();
                 projectionData = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+                extras = outputs.Skip(2).Select(Copy).ToArray();
             }
             items = OrtValue.CreateTensorValueFromMemory(itemData, [1, n, d]);
             projections = OrtValue.CreateTensorValueFromMemory(projectionData, [1, n, 3 * d]);
@@ -280,15 +315,27 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
             scorer.cachedStep!.EnsureRows(slotRows, input.MaxValues);
             using var index = OrtValue.CreateTensorValueFromMemory(indices, [c]);
             using var rows = OrtValue.CreateTensorValueFromMemory(slotRows, [1, 1, scorer.FieldCount, input.MaxValues]);
-            var result = scorer.RunStep(scorer.cachedStep, CachedInputNames, slot, prefixKeys, prefixValues, AllReal(slot), state,
-                [items, projections, index, rows], ServingOutputs);
+            using var placed = wantsPlaced ? OrtValue.CreateTensorValueFromMemory(Placed.Select(i => (long)i).ToArray(), [Placed.Count]) : null;
+            string[] names = [.. CachedInputNames, .. extraNames, .. (wantsPlaced ? new[] { OnnxNames.Placed } : [])];
+            OrtValue[] rest = [items, projections, index, rows, .. extras, .. (placed is null ? Array.Empty<OrtValue>() : [placed])];
+            var result = scorer.RunStep(scorer.cachedStep, names, slot, prefixKeys, prefixValues, AllReal(slot), state, rest, ServingOutputs);
             return new StepScores(result[0], result[1], result[2], result[3]);
+        }
+
+        /// <summary>An output copied into a value of its own (the run's outputs are freed with it).</summary>
+        private static OrtValue Copy(OrtValue output)
+        {
+            var info = output.GetTensorTypeAndShape();
+            return info.ElementDataType == TensorElementType.Int64
+                ? OrtValue.CreateTensorValueFromMemory(output.GetTensorDataAsSpan<long>().ToArray(), info.Shape)
+                : OrtValue.CreateTensorValueFromMemory(output.GetTensorDataAsSpan<float>().ToArray(), info.Shape);
         }
 
         public override void Dispose()
         {
             items.Dispose();
             projections.Dispose();
+            foreach (var extra in extras) extra.Dispose();
         }
     }
 }

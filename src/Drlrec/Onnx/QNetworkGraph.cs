@@ -22,6 +22,10 @@ internal sealed class QNetworkGraph
     private readonly bool projectsState;
     private readonly int[] denseFields;
     private readonly int slotContext;
+    // The fields compared with the prefix (QNetwork.MatchFields; empty for models without list features).
+    private readonly long[] matchFields;
+    // The user and item dense fields whose values go straight to the MLP (QNetwork.SkipFields; empty without dense_skip).
+    private readonly long[] skipFields;
     private readonly OnnxPrecision precision;
 
     private QNetworkGraph(QNetwork network, string name, OnnxPrecision precision = OnnxPrecision.Float32)
@@ -39,6 +43,8 @@ internal sealed class QNetworkGraph
         hintDim = network.Config.HintDim;
         denseFields = network.DenseFields;
         slotContext = network.SlotContext;
+        matchFields = network.MatchFields.Select(i => (long)i).ToArray();
+        skipFields = network.SkipFields.Select(i => (long)i).ToArray();
         this.precision = precision;
     }
 
@@ -95,10 +101,16 @@ internal sealed class QNetworkGraph
     {
         var prefix = PrefixInputs();
         var rows = g.Input(OnnxNames.Rows, DataType.Int64, 1, "C", f, "M");
+        string? match = null;
+        if (Matches)
+        {
+            var placedRows = g.Input(OnnxNames.PrefixRows, DataType.Int64, 1, "T", f, "M");
+            match = MatchAfterPrefix(MatchRowsOf(rows), MatchRowsOf(placedRows), prefix.Mask);           // [1, C, Fm·K]
+        }
 
         var x = EncodeItems(rows);                                                                    // [1, C, D]
         var attended = AttendAfterPrefix(x, prefix.Keys, prefix.Values, prefix.Mask, out var keys, out var values); // [1, C, D]
-        return StepOutputs(StepAfterAttention(x, attended, prefix.Hidden, keys, values));
+        return StepOutputs(StepAfterAttention(x, attended, prefix.Hidden, keys, values, match, Skips ? DenseValuesOf(rows) : null));
     }
 
     private GraphProto BuildEncode()
@@ -107,6 +119,8 @@ internal sealed class QNetworkGraph
         var (items, projections) = EncodeCandidates(rows);
         g.Output(OnnxNames.Items, items, DataType.Float, 1, "N", stateDim);
         g.Output(OnnxNames.Projections, projections, DataType.Float, 1, "N", 3 * stateDim);
+        if (Matches) g.Output(OnnxNames.MatchRows, MatchRowsOf(rows), DataType.Int64, 1, "N", matchFields.Length, "M");
+        if (Skips) g.Output(OnnxNames.DenseValues, DenseValuesOf(rows), DataType.Float, 1, "N", skipFields.Length);
         return g.Graph;
     }
 
@@ -127,7 +141,18 @@ internal sealed class QNetworkGraph
         var projections = g.Input(OnnxNames.Projections, DataType.Float, 1, "N", 3 * stateDim);
         var candidates = g.Input(OnnxNames.Candidates, DataType.Int64, "C");
         var slotRows = g.Input(OnnxNames.SlotRows, DataType.Int64, 1, 1, f, "M");
-        return StepOutputs(CachedStepOf(items, projections, candidates, slotRows, prefix.Keys, prefix.Values, prefix.Mask, prefix.Hidden));
+        string? match = null;
+        if (Matches)
+        {
+            var matchRows = g.Input(OnnxNames.MatchRows, DataType.Int64, 1, "N", matchFields.Length, "M");
+            var placed = g.Input(OnnxNames.Placed, DataType.Int64, "T");
+            match = MatchAfterPrefix(g.Gather(matchRows, candidates, axis: 1), g.Gather(matchRows, placed, axis: 1), prefix.Mask); // [1, C, Fm·K]
+        }
+        string? dense = null;
+        if (Skips)
+            dense = g.Gather(g.Input(OnnxNames.DenseValues, DataType.Float, 1, "N", skipFields.Length), candidates, axis: 1); // [1, C, S]
+        return StepOutputs(CachedStepOf(items, projections, candidates, slotRows, prefix.Keys, prefix.Values, prefix.Mask, prefix.Hidden,
+            match, dense));
     }
 
     /// <summary>The cached step's computation: the remaining candidates gathered from the request's encodings, the
@@ -135,8 +160,10 @@ internal sealed class QNetworkGraph
     /// <param name="candidates">[C] int64 indices into the N encoded candidates.</param>
     /// <param name="slotRows">[1, 1, F, M]</param>
     /// <param name="prefixMask">[1, T] bool, or null when every prefix position is real.</param>
+    /// <param name="match">[1, C, Fm·K] the candidates' list features (null for models without them).</param>
+    /// <param name="dense">[1, C, S] the candidates' dense values (null for models without <c>dense_skip</c>).</param>
     private StepValues CachedStepOf(string items, string projections, string candidates, string slotRows, string prefixKeys,
-        string prefixValues, string? prefixMask, string hidden)
+        string prefixValues, string? prefixMask, string hidden, string? match, string? dense)
     {
         var x = g.Gather(items, candidates, axis: 1);                                                 // [1, C, D]
         var qkv = g.Gather(projections, candidates, axis: 1);                                         // [1, C, 3D]
@@ -148,7 +175,7 @@ internal sealed class QNetworkGraph
             qkv = g.Add(qkv, MatMulWeight(context, "sequenceAttention.projection.weight", perCandidate: false)); // [1, C, 3D]
         }
         var attended = AttendProjectedAfterPrefix(qkv, prefixKeys, prefixValues, prefixMask, out var keys, out var values); // [1, C, D]
-        return StepAfterAttention(x, attended, hidden, keys, values);
+        return StepAfterAttention(x, attended, hidden, keys, values, match, dense);
     }
 
     /// <summary>
@@ -174,6 +201,18 @@ internal sealed class QNetworkGraph
         var noValues = g.Weight("slate.no_values", zeros(0, stateDim));                               // [0·h, D]
         var zeroState = g.Weight("slate.zero_state", zeros(1, stateDim));                             // [1, D]
         var allRemaining = g.Op("ConstantOfShape", [g.Unsqueeze(n, 0)], GraphBuilder.Attribute("value", BoolTensor(true))); // [N]
+        // List features: every candidate's overlap with every other, once; the loop carries each candidate's decayed sums
+        // A [N, Fm, K] and adds the placed one's column (A ← κ·A + O[:, chosen]: the sums of PrefixMatch.AfterPrefix).
+        string? overlaps = null, noMatch = null, decays = null;
+        if (Matches)
+        {
+            var all = MatchRowsOf(rows);                                                              // [1, N, Fm, M]
+            overlaps = g.Squeeze(Overlap(all, all), 0);                                               // [N(candidate), N(placed), Fm]
+            noMatch = g.Op("ConstantOfShape", [g.Concat(0, g.Unsqueeze(n, 0), g.Ints(matchFields.Length, PrefixMatch.Decays.Count))],
+                GraphBuilder.Attribute("value", FloatTensor(0)));                                     // [N, Fm, K]
+            decays = g.Weight("match.decays", tensor(PrefixMatch.Decays.Select(k => (float)k).ToArray()).view(1, 1, -1)); // [1, 1, K]
+        }
+        var denseAll = Skips ? g.Squeeze(DenseValuesOf(rows), 0) : null;                              // [N, S]
         var headRows = zeros(heads, stateDim);                                                        // [h, D]: 1 on head a's part
         for (int a = 0; a < heads; a++) headRows[a].narrow(0, a * headDim, headDim).fill_(1);
         var spread = g.Weight("slate.head_rows", headRows);                                           // [h, D]
@@ -194,6 +233,7 @@ internal sealed class QNetworkGraph
         var values = body.InputOfRank("slot_prefix_values", DataType.Float, 2);                       // [T·h, D]
         var hidden = body.InputOfRank("slot_hidden", DataType.Float, 2);                              // [1, D]
         var remaining = body.InputOfRank("slot_remaining", DataType.Bool, 1);                         // [N]
+        var sums = Matches ? body.InputOfRank("slot_match", DataType.Float, 3) : null;                // [N, Fm, K]
 
         var candidates = g.Squeeze(g.Op("NonZero", [remaining]), 0);                                  // [C] ascending, as the ranker's list
         var x = g.Gather(items, candidates, axis: 0);                                                 // [C, D]
@@ -215,7 +255,9 @@ internal sealed class QNetworkGraph
         var attended = Linear(mixed, "sequenceAttention.output");                                     // [C, D]
         var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [C, D]
         var states = GruStep2D(z, hidden);                                                            // [C, D]
-        var scored = Linear(Mlp(states), "qHead");                                                    // [C, 1]
+        var match = sums is null ? null : g.Reshape(g.Gather(sums, candidates, axis: 0), 0, -1);      // [C, Fm·K]
+        var dense = denseAll is null ? null : g.Gather(denseAll, candidates, axis: 0);                // [C, S]
+        var scored = Linear(Mlp(states, match, dense), "qHead");                                      // [C, 1]
 
         var best = g.ArgMax(scored, axis: 0);                                                         // [1] the first maximum
         var chosen = g.Gather(candidates, best, axis: 0);                                             // [1]
@@ -225,13 +267,19 @@ internal sealed class QNetworkGraph
         body.OutputOfRank("slot_prefix_values_out", g.Concat(0, values, g.Mul(g.Gather(v, best, axis: 0), spread)), DataType.Float, 2); // [(T+1)·h, D]
         body.OutputOfRank("slot_hidden_out", g.Gather(states, best, axis: 0), DataType.Float, 2);    // [1, D]
         body.OutputOfRank("slot_remaining_out", g.And(remaining, g.Not(g.Equal(candidateIndex, chosen))), DataType.Bool, 1);
+        if (sums is not null)
+        {
+            var column = g.Unsqueeze(g.Squeeze(g.Gather(overlaps!, chosen, axis: 1), 1), -1);         // [N, Fm, 1]
+            body.OutputOfRank("slot_match_out", g.Add(g.Mul(sums, decays!), column), DataType.Float, 3); // κ·A + O[:, chosen]
+        }
         body.Output("slot_chosen", g.Reshape(chosen), DataType.Int64);
         body.Output("slot_q", g.Reshape(g.Gather(scored, best, axis: 0)), DataType.Float);
         g = outer;
 
-        var loop = g.Op("Loop", [slots, "", noKeys, noValues, zeroState, allRemaining], 6, GraphBuilder.Attribute("body", body.Graph));
-        g.Output(OnnxNames.Order, loop[4], DataType.Int64, "S");
-        g.Output(OnnxNames.Q, loop[5], DataType.Float, "S");
+        string[] carried = noMatch is null ? [noKeys, noValues, zeroState, allRemaining] : [noKeys, noValues, zeroState, allRemaining, noMatch];
+        var loop = g.Op("Loop", [slots, "", .. carried], carried.Length + 2, GraphBuilder.Attribute("body", body.Graph));
+        g.Output(OnnxNames.Order, loop[carried.Length], DataType.Int64, "S");
+        g.Output(OnnxNames.Q, loop[carried.Length + 1], DataType.Float, "S");
         return g.Graph;
     }
 
@@ -256,6 +304,14 @@ internal sealed class QNetworkGraph
         var proto = new TensorProto { DataType = (int)DataType.Bool };
         proto.Dims.Add(1);
         proto.Int32Data.Add(value ? 1 : 0);
+        return proto;
+    }
+
+    private static TensorProto FloatTensor(float value)
+    {
+        var proto = new TensorProto { DataType = (int)DataType.Float };
+        proto.Dims.Add(1);
+        proto.FloatData.Add(value);
         return proto;
     }
 
@@ -291,11 +347,14 @@ internal sealed class QNetworkGraph
     /// the Q head.</summary>
     /// <param name="x">[1, C, D] the candidates' item vectors.</param>
     /// <param name="attended">[1, C, D] their attention over the prefix and themselves.</param>
-    private StepValues StepAfterAttention(string x, string attended, string hidden, string keys, string values)
+    /// <param name="match">[1, C, Fm·K] the list features, or null.</param>
+    /// <param name="dense">[1, C, S] the dense values, or null.</param>
+    private StepValues StepAfterAttention(string x, string attended, string hidden, string keys, string values, string? match = null,
+        string? dense = null)
     {
         var z = LayerNorm(g.Add(x, attended), "sequenceNorm");                                        // [1, C, D]
         var states = GruStep(z, hidden);                                                              // [1, C, D]
-        var hint = Mlp(states);                                                                       // [1, C, H]
+        var hint = Mlp(states, match, dense);                                                         // [1, C, H]
         return new StepValues(QHead(hint), keys, values, states, hint);                               // Q [1, C]
     }
 
@@ -326,7 +385,7 @@ internal sealed class QNetworkGraph
         var x = EncodeItems(rows);                                                                    // [B, L, D]
         var z = LayerNorm(g.Add(x, CausalAttention(x)), "sequenceNorm");                             // [B, L, D]
         var states = GruSequence(z);                                                                  // [B, L, D]
-        var hint = Mlp(states);                                                                       // [B, L, H]
+        var hint = Mlp(states, Matches ? MatchAlongLists(MatchRowsOf(rows)) : null, Skips ? DenseValuesOf(rows) : null); // [B, L, H]
         var q = QHead(hint);                                                                          // [B, L]
 
         g.Output(OnnxNames.Q, q, DataType.Float, "B", "L");
@@ -503,6 +562,95 @@ internal sealed class QNetworkGraph
 
     private string Scale(int headWidth) => g.Scalar((float)(1 / Math.Sqrt(headWidth)));
 
+    // ---- dense skip ------------------------------------------------------------------------------------------------
+
+    /// <summary>Whether the network feeds dense values straight to the MLP (<see cref="QNetwork.SkipFields"/>).</summary>
+    private bool Skips => skipFields.Length > 0;
+
+    /// <summary><see cref="QNetwork.DenseValues"/>: the skipped fields' codes (second slot) as normalised values.</summary>
+    /// <param name="rows">[A, N, F, M]</param>
+    /// <returns>[A, N, S]</returns>
+    private string DenseValuesOf(string rows)
+    {
+        var codes = g.Gather(g.Gather(rows, g.Ints(skipFields), axis: 2), g.Index(1), axis: 3);       // [A, N, S]
+        return g.Mul(g.Cast(codes, DataType.Float), g.Scalar(1f / DenseCode.Scale));
+    }
+
+    // ---- list features (PrefixMatch) -------------------------------------------------------------------------------
+
+    /// <summary>Whether the network has list features (<see cref="QNetwork.MatchFeatures"/>).</summary>
+    private bool Matches => matchFields.Length > 0;
+
+    /// <summary>The compared fields' rows.</summary>
+    /// <param name="rows">[A, N, F, M]</param>
+    /// <returns>[A, N, Fm, M]</returns>
+    private string MatchRowsOf(string rows) => g.Gather(rows, g.Ints(matchFields), axis: 2);
+
+    /// <summary><see cref="PrefixMatch.Overlap"/>: |V_f(c) ∩ V_f(j)| / |V_f(c)|.</summary>
+    /// <param name="candidates">[A, C, Fm, M]</param>
+    /// <param name="prefix">[A, T, Fm, M]</param>
+    /// <returns>[A, C, T, Fm]</returns>
+    private string Overlap(string candidates, string prefix)
+    {
+        var equal = g.Cast(g.Equal(g.Unsqueeze(candidates, 2, 5), g.Unsqueeze(prefix, 1, 4)), DataType.Float); // [A, C, T, Fm, M, M]
+        var hit = g.Op("ReduceMax", [equal], GraphBuilder.Attribute("axes", new long[] { -1 }), GraphBuilder.Attribute("keepdims", 0L)); // [A, C, T, Fm, M]
+        var present = g.Cast(g.Not(g.Equal(candidates, g.Index(0))), DataType.Float);             // [A, C, Fm, M]
+        var hits = g.ReduceSum(g.Mul(hit, g.Unsqueeze(present, 2)), axis: -1, keepDims: false);    // [A, C, T, Fm]
+        var values = g.Max(g.ReduceSum(present, axis: -1, keepDims: false), g.Scalar(1));         // [A, C, Fm]
+        return g.Div(hits, g.Unsqueeze(values, 2));                                                // [A, C, T, Fm]
+    }
+
+    /// <summary>κ^n for each decay κ of <see cref="PrefixMatch.Decays"/> (0^0 = 1), stacked last.</summary>
+    /// <param name="n">[..] float, ≥ 0.</param>
+    /// <returns>[.., K]</returns>
+    private string DecayWeights(string n)
+    {
+        var weights = PrefixMatch.Decays.Select(k => k == 1 ? g.Add(g.Mul(n, g.Scalar(0)), g.Scalar(1))
+            : k == 0 ? g.Cast(g.Equal(n, g.Scalar(0)), DataType.Float)
+            : g.Op("Pow", [g.Scalar((float)k), n]));
+        return g.Concat(-1, weights.Select(w => g.Unsqueeze(w, -1)).ToArray());
+    }
+
+    /// <summary><see cref="PrefixMatch.AfterPrefix"/> for one request. The prefix gets one padding position at its end (rows
+    /// 0, masked out: it matches nothing and weighs nothing), so that no tensor is empty when T = 0.</summary>
+    /// <param name="candidates">[1, C, Fm, M]</param>
+    /// <param name="prefix">[1, T, Fm, M]</param>
+    /// <param name="mask">[1, T] bool, true at real prefix positions (the first T_r).</param>
+    /// <returns>[1, C, Fm·K]</returns>
+    private string MatchAfterPrefix(string candidates, string prefix, string mask)
+    {
+        var padding = g.Mul(g.Slice(candidates, axis: 1, start: 0, end: 1), g.Index(0));           // [1, 1, Fm, M] zeros
+        prefix = g.Concat(1, prefix, padding);                                                     // [1, T+1, Fm, M]
+        var real = g.Concat(1, g.Cast(mask, DataType.Float), g.Weight("match.padding", zeros(1, 1))); // [1, T+1]
+        var j = g.Cast(g.Op("Range", [g.Index(0), g.Dim(prefix, 1), g.Index(1)]), DataType.Float); // [T+1]
+        var length = g.ReduceSum(real, axis: 1, keepDims: true);                                   // [1, 1]
+        var back = g.Max(g.Sub(g.Sub(length, g.Scalar(1)), g.Unsqueeze(j, 0)), g.Scalar(0));      // [1, T+1]: T_r − 1 − j
+        var weights = g.Mul(DecayWeights(back), g.Unsqueeze(real, -1));                            // [1, T+1, K]
+        return WeightedSum(Overlap(candidates, prefix), g.Unsqueeze(weights, 1));                  // [1, C, Fm·K]
+    }
+
+    /// <summary><see cref="PrefixMatch.AlongLists"/>: every position after the positions before it.</summary>
+    /// <param name="rows">[B, L, Fm, M]</param>
+    /// <returns>[B, L, Fm·K]</returns>
+    private string MatchAlongLists(string rows)
+    {
+        var position = g.Cast(g.Op("Range", [g.Index(0), g.Dim(rows, 1), g.Index(1)]), DataType.Float); // [L]
+        var back = g.Sub(g.Sub(g.Unsqueeze(position, 1), g.Unsqueeze(position, 0)), g.Scalar(1));   // [L(t), L(j)]: t − 1 − j
+        var earlier = g.Cast(g.Greater(back, g.Scalar(-0.5f)), DataType.Float);                    // j < t
+        var weights = g.Mul(DecayWeights(g.Max(back, g.Scalar(0))), g.Unsqueeze(earlier, -1));     // [L, L, K]
+        return WeightedSum(Overlap(rows, rows), g.Unsqueeze(weights, 0));                          // [B, L, Fm·K]
+    }
+
+    /// <summary>Σ_j overlap[.., c, j, f] · w[.., c, j, k] → [.., c, f·k] (elementwise and a sum: a MatMul over a
+    /// transposed batch is fused by ONNX Runtime into a kernel that rejects these broadcasts).</summary>
+    /// <param name="overlap">[A, C, T, Fm]</param>
+    /// <param name="weights">[A or 1, C or 1, T, K]</param>
+    private string WeightedSum(string overlap, string weights)
+    {
+        var terms = g.Mul(g.Unsqueeze(overlap, -1), g.Unsqueeze(weights, 3));                      // [A, C, T, Fm, K]
+        return g.Reshape(g.ReduceSum(terms, axis: 2, keepDims: false), 0, 0, -1);                  // [A, C, Fm·K]
+    }
+
     // ---- gru -------------------------------------------------------------------------------------------------------
 
     /// <summary>One GRU step of C inputs from one shared hidden state (PyTorch gate order r, z, n).</summary>
@@ -546,11 +694,15 @@ internal sealed class QNetworkGraph
 
     // ---- mlp, qHead ------------------------------------------------------------------------------------------------
 
-    /// <summary>tanh MLP D → m → m/2 → H (m = D/2 by default).</summary>
+    /// <summary>tanh MLP D → m → m/2 → H (m = D/2 by default), its input the state and the list features, if any.</summary>
     /// <param name="x">[.., D]</param>
+    /// <param name="match">[.., Fm·K] or null.</param>
+    /// <param name="dense">[.., S] or null.</param>
     /// <returns>[.., H] the hint vectors.</returns>
-    private string Mlp(string x)
+    private string Mlp(string x, string? match = null, string? dense = null)
     {
+        if (match is not null || dense is not null)
+            x = g.Concat(-1, new[] { x, match, dense }.OfType<string>().ToArray());                   // [.., D + Fm·K + S]
         var h1 = g.Tanh(Linear(x, "mlp.hidden1"));                                                    // [.., m]
         var h2 = g.Tanh(Linear(h1, "mlp.hidden2"));                                                   // [.., m/2]
         return g.Tanh(Linear(h2, "mlp.hint"));                                                        // [.., H]

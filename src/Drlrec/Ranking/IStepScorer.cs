@@ -11,8 +11,10 @@ namespace Drlrec.Ranking;
 /// <param name="Rows">[C, F, M] embedding rows of the candidates in the slot (0 = padding).</param>
 /// <param name="Candidates">C.</param>
 /// <param name="MaxValues">M.</param>
+/// <param name="PrefixRows">[T, F, M] the placed items' rows, for a model with list features (only their item fields are
+/// read); null for the others.</param>
 public sealed record StepInput(int PrefixLength, float[] PrefixKeys, float[] PrefixValues, float[] Hidden, long[] Rows,
-    int Candidates, int MaxValues);
+    int Candidates, int MaxValues, long[]? PrefixRows = null);
 
 /// <summary>Scores of one step, and what each candidate would add to the cache if placed.</summary>
 /// <param name="Q">[C] Q(s, candidate).</param>

@@ -18,6 +18,22 @@ public sealed record SlateRequest(
 public sealed record RankedSlate(int[] Order, float[] Q);
 
 /// <summary>
+/// A change to the greedy choice made on top of the model's Q-values, for diagnostics only (e.g. what a hand-written
+/// same-category penalty adds to a model: <c>Evaluation/OnlineDiagnostics.cs</c>); serving never uses one.
+/// </summary>
+public interface ISlateAdjustment
+{
+    /// <summary>Called once per slate before the first slot.</summary>
+    void Begin();
+
+    /// <summary>Changes <paramref name="scores"/> (the Q of each of <paramref name="remaining"/>, candidate indices) in place.</summary>
+    void Adjust(IReadOnlyList<int> remaining, float[] scores);
+
+    /// <summary>The candidate placed in the slot just chosen.</summary>
+    void Placed(int candidate);
+}
+
+/// <summary>
 /// Builds a slate greedily, as the Q-network was trained to value it: at each position, score every remaining candidate
 /// from the cached prefix state in one batched step, place the best, and extend the cache with that candidate's keys,
 /// values and GRU state (returned by the same step, so nothing is recomputed). Used by the service and by online
@@ -43,14 +59,22 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         return Rank(slots, items, request.Candidates.Count, Math.Min(request.SlateSize, request.Candidates.Count), m, cancel, deadline);
     }
 
+    /// <summary>The greedy slate with <paramref name="adjustment"/> applied to each slot's scores before the choice (a
+    /// diagnostic; always the step-by-step loop). The slate's Q are the model's own, unadjusted.</summary>
+    public RankedSlate Rank(SlateRequest request, ISlateAdjustment adjustment)
+    {
+        var (slots, items, m) = Encode(request);
+        return Rank(slots, items, request.Candidates.Count, Math.Min(request.SlateSize, request.Candidates.Count), m, adjustment: adjustment);
+    }
+
     /// <summary>The greedy loop on encoded inputs.</summary>
     /// <param name="slotRows">[L][F·M] rows of each slot's user and context fields (item fields are overwritten).</param>
     /// <param name="itemRows">[N][F_item·M] rows of each candidate's item fields.</param>
     public RankedSlate Rank(long[][] slotRows, long[][] itemRows, int candidates, int slateSize, int maxValues,
-        CancellationToken cancel = default, long deadline = long.MaxValue)
+        CancellationToken cancel = default, long deadline = long.MaxValue, ISlateAdjustment? adjustment = null)
     {
         var input = new SlateInput(slotRows, itemRows[..candidates], schema.FirstItemField, maxValues);
-        if (scorer is IWholeSlateScorer { RanksWholeSlates: true } whole)
+        if (adjustment is null && scorer is IWholeSlateScorer { RanksWholeSlates: true } whole)
         {
             cancel.ThrowIfCancellationRequested();
             if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) throw new OperationCanceledException("past the deadline");
@@ -60,15 +84,23 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         var remaining = Enumerable.Range(0, candidates).ToList();
         var order = new int[slateSize];
         var q = new float[slateSize];
+        adjustment?.Begin();
         for (int t = 0; t < slateSize; t++)
         {
             cancel.ThrowIfCancellationRequested();
             if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) throw new OperationCanceledException("past the deadline");
             var scores = session.Score(remaining);
+            var choice = scores;
+            if (adjustment is not null)
+            {
+                choice = (float[])scores.Clone();
+                adjustment.Adjust(remaining, choice);
+            }
             int best = 0;
-            for (int j = 1; j < scores.Length; j++) if (scores[j] > scores[best]) best = j;
+            for (int j = 1; j < choice.Length; j++) if (choice[j] > choice[best]) best = j;
             order[t] = remaining[best];
             q[t] = scores[best];
+            adjustment?.Placed(remaining[best]);
             session.Place(best);
             remaining.RemoveAt(best);
         }

@@ -51,7 +51,11 @@ public sealed class TorchStepScorer : IStepScorer
             {
                 var all = Enumerable.Range(0, input.Candidates).ToArray();
                 var made = network.CacheCandidates(Rows(0, all));
-                cache = new CandidateCache(made.Items.MoveToOuterDisposeScope(), made.Projections.MoveToOuterDisposeScope());
+                cache = new CandidateCache(made.Items.MoveToOuterDisposeScope(), made.Projections.MoveToOuterDisposeScope())
+                {
+                    MatchRows = made.MatchRows?.MoveToOuterDisposeScope(),
+                    DenseValues = made.DenseValues?.MoveToOuterDisposeScope(),
+                };
             }
             prefix = Keep(network.EmptyPrefix(1));
         }
@@ -73,7 +77,10 @@ public sealed class TorchStepScorer : IStepScorer
             }
             Release(last);
             last = new CandidateOutput(step.Q.MoveToOuterDisposeScope(), step.Hint, step.Keys.MoveToOuterDisposeScope(),
-                step.Values.MoveToOuterDisposeScope(), step.States.MoveToOuterDisposeScope());
+                step.Values.MoveToOuterDisposeScope(), step.States.MoveToOuterDisposeScope())
+            {
+                MatchRows = step.MatchRows?.MoveToOuterDisposeScope(),
+            };
             return last.Q.contiguous().data<float>().ToArray();
         }
 
@@ -93,13 +100,17 @@ public sealed class TorchStepScorer : IStepScorer
             tensor(input.Rows(slot, candidates), [candidates.Count, network.FieldCount, input.MaxValues]);
 
         private static PrefixState Keep(PrefixState state) => new(state.Keys.MoveToOuterDisposeScope(),
-            state.Values.MoveToOuterDisposeScope(), state.Hidden.MoveToOuterDisposeScope());
+            state.Values.MoveToOuterDisposeScope(), state.Hidden.MoveToOuterDisposeScope())
+        {
+            MatchRows = state.MatchRows?.MoveToOuterDisposeScope(),
+        };
 
         private static void Release(PrefixState state)
         {
             state.Keys.Dispose();
             state.Values.Dispose();
             state.Hidden.Dispose();
+            state.MatchRows?.Dispose();
         }
 
         private static void Release(CandidateOutput? step)
@@ -109,6 +120,7 @@ public sealed class TorchStepScorer : IStepScorer
             step.Keys.Dispose();
             step.Values.Dispose();
             step.States.Dispose();
+            step.MatchRows?.Dispose();
         }
 
         public void Dispose()

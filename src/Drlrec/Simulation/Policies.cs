@@ -62,7 +62,7 @@ internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
         clicks.InterestMatch(user, item) + config.LoggingNoise * EstimateError(user, item) + clicks.PopularityUnchecked(item);
 
     /// <summary>The behaviour policy's fixed error for a (user, item) pair: a standard normal value from a hash.</summary>
-    private double EstimateError(int user, int item) =>
+    public double EstimateError(int user, int item) =>
         SimRandom.HashGaussian(errorHashSeed ^ (((ulong)(uint)user << 32) | (uint)item));
 
     /// <summary>The values at the ListLength smallest keys, in increasing key order (ties: earlier candidate first).</summary>
@@ -102,11 +102,12 @@ internal sealed class RandomPolicy(SyntheticConfig config)
 /// A ranker that knows the true attractiveness, fatigue and session exit of the <see cref="ClickModel"/>: the ceiling to
 /// compare with.
 /// </summary>
-internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, ClickModel clicks)
+internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, ClickModel clicks, LoggingPolicy upstream)
 {
     private readonly SyntheticConfig config = config;
     private readonly SimCatalog catalog = catalog;
     private readonly ClickModel clicks = clicks;
+    private readonly LoggingPolicy upstream = upstream;
 
     /// <summary>
     /// A ranker that knows the click model: at each position it places the remaining candidate with the highest true
@@ -114,13 +115,32 @@ internal sealed class OraclePolicy(SyntheticConfig config, SimCatalog catalog, C
     /// the probability of still browsing are the same for every candidate of a position). Myopic: it ignores what a
     /// click costs through session exit. Greedy, so a strong reference, not a proven optimum.
     /// </summary>
-    public int[] Order(SimRequest request)
+    /// <param name="believesUpstream">A diagnostic: the oracle takes the upstream ranker's relevance estimate for the truth
+    /// (its attractiveness logit carries the upstream's per-(user, item) error) and knows everything else (price, context,
+    /// fatigue): what a learner that learnt every effect the upstream ranker ignores, but no better relevance, would place.</param>
+    public int[] Order(SimRequest request, bool believesUpstream = false)
     {
         SimArguments.CheckRequest(config, request);
         var candidates = Candidates(request);
+        if (believesUpstream)
+            for (int k = 0; k < candidates.Logits.Length; k++)
+                candidates.Logits[k] += config.LoggingNoise * upstream.EstimateError(request.User, request.Candidates[k]);
         var picks = new int[config.ListLength];
         GreedyCompletion(0, candidates, new ListState(candidates.Logits.Length, config.Categories), picks);
         return picks.Select(k => request.Candidates[k]).ToArray();
+    }
+
+    /// <summary>
+    /// A diagnostic oracle that knows each candidate's true attractiveness but not the list effect: its ListLength most
+    /// attractive candidates before fatigue, most attractive first. Its gain over the upstream order is what relevance
+    /// knowledge alone is worth; the greedy oracle's gain over it, what the list's fatigue adds.
+    /// </summary>
+    public int[] RelevanceOrder(SimRequest request)
+    {
+        SimArguments.CheckRequest(config, request);
+        var logits = Candidates(request).Logits;
+        return Enumerable.Range(0, logits.Length).OrderByDescending(k => logits[k]).ThenBy(k => k)
+            .Take(config.ListLength).Select(k => request.Candidates[k]).ToArray();
     }
 
     /// <summary>

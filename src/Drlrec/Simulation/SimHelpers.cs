@@ -34,6 +34,14 @@ internal static class SimNames
     /// of the memory of fresh arrays per item). Shared, so read-only.
     /// </summary>
     public static string[][] Sets(string prefix, int count) => Names(prefix, count).Select(v => new[] { v }).ToArray();
+
+    /// <summary>The index of a name <c>prefix</c>N with 0 ≤ N &lt; <paramref name="count"/>.</summary>
+    /// <exception cref="ArgumentException">Another text; the message names <paramref name="what"/>.</exception>
+    public static int Parse(string prefix, string name, int count, string what) =>
+        name.StartsWith(prefix, StringComparison.Ordinal)
+        && int.TryParse(name.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index < count
+            ? index
+            : throw new ArgumentException($"{what} '{name}' is not one of {prefix}0..{prefix}{count - 1}");
 }
 
 /// <summary>Checks of the indices and lists the simulator's public methods take, against the sizes of its configuration.</summary>

@@ -63,7 +63,7 @@ public sealed class SyntheticSimulator : IItemCatalog
         clickModel = new ClickModel(config, catalog, users, contextEffects);
         loggingPolicy = new LoggingPolicy(config, clickModel);
         randomPolicy = new RandomPolicy(config);
-        oraclePolicy = new OraclePolicy(config, catalog, clickModel);
+        oraclePolicy = new OraclePolicy(config, catalog, clickModel, loggingPolicy);
         logs = new LogGenerator(config, catalog, users, requests, loggingPolicy, clickModel);
     }
 
@@ -122,6 +122,33 @@ public sealed class SyntheticSimulator : IItemCatalog
     public double[] ClickProbabilities(SimRequest request, IReadOnlyList<int> orderedItems) => clickModel.ClickProbabilities(request, orderedItems);
 
     /// <inheritdoc cref="ClickModel.ExpectedClicks"/>
+    /// <summary>
+    /// The true click probability of each item of a list logged in this world (<see cref="GenerateLogs"/>), read back from
+    /// its fields: the user, hour and device of the list and its items in logged order. The sampled clicks of the log are
+    /// draws from these (with session exit, the probabilities before the draws: B_p c_p). The ceiling of any offline
+    /// metric on the simulator's logs.
+    /// </summary>
+    /// <param name="schema">The lists' schema (the simulator's fields, with any derived fields added).</param>
+    /// <exception cref="ArgumentException">The list was not logged by a world of this shape (a key or value it cannot read).</exception>
+    public double[] ClickProbabilitiesOf(LoggedList list, ListSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        int hourField = schema.IndexOf(HourField), deviceField = schema.IndexOf(DeviceField);
+        var first = list.Items[0].Values;
+        int user = SimNames.Parse("u", list.UserKey, Config.Users, "user key");
+        int hour = SimNames.Parse("h", first[hourField][0], HourBuckets, HourField);
+        int device = SimNames.Parse("d", first[deviceField][0], Devices, DeviceField);
+        var items = list.Items.Select(item =>
+        {
+            int index = catalog.IndexOf(item.ItemKey);
+            return index >= 0 && index < catalog.Count ? index
+                : throw new ArgumentException($"list {list.ListId}: item key '{item.ItemKey}' is not an item of this world");
+        }).ToArray();
+        var request = new SimRequest(list.ListId, user, hour, device, list.Timestamp,
+            items.Length >= ListLength ? items : [.. items, .. Enumerable.Range(0, Count).Where(i => !items.Contains(i)).Take(ListLength - items.Length)]);
+        return clickModel.ClickProbabilities(request, items);
+    }
+
     public double ExpectedClicks(SimRequest request, IReadOnlyList<int> orderedItems) => clickModel.ExpectedClicks(request, orderedItems);
 
     /// <inheritdoc cref="ClickModel.HasExit"/>
@@ -153,6 +180,13 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <summary>The lookahead oracle planning without each item's own quality (see <see cref="OraclePolicy.LookaheadOrder"/>):
     /// the value of planning ahead that a learner could at best reach.</summary>
     public int[] KnowableLookaheadOracleOrder(SimRequest request) => oraclePolicy.LookaheadOrder(request, knowsItemQuality: false);
+
+    /// <summary>The greedy oracle that takes the upstream ranker's relevance estimate for the truth (<see cref="OraclePolicy.Order"/>,
+    /// believesUpstream): every effect the upstream ranker ignores learnt perfectly, its relevance error kept.</summary>
+    public int[] UpstreamBelievingOracleOrder(SimRequest request) => oraclePolicy.Order(request, believesUpstream: true);
+
+    /// <inheritdoc cref="OraclePolicy.RelevanceOrder"/>
+    public int[] RelevanceOracleOrder(SimRequest request) => oraclePolicy.RelevanceOrder(request);
 
     /// <inheritdoc cref="LoggingPolicy.UpstreamOrder"/>
     public int[] UpstreamOrder(SimRequest request) => loggingPolicy.UpstreamOrder(request);

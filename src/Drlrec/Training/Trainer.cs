@@ -69,7 +69,7 @@ public sealed class Trainer
         double bestScore = double.NegativeInfinity;
         int bestEpoch = 0, stale = 0;
         foreach (var r in records)
-            if (r.Improved) (bestScore, bestEpoch, stale) = (Score(r.ValAuc, r.ValGauc), r.Epoch, 0);
+            if (r.Improved) (bestScore, bestEpoch, stale) = (Score(r.ValAuc, r.ValGauc, r.Epoch), r.Epoch, 0);
             else stale++;
         steps = records.Count > 0 ? records[^1].Steps : 0;
         for (int epoch = records.Count + 1; epoch <= config.Epochs && stale < config.Patience; epoch++)
@@ -78,7 +78,7 @@ public sealed class Trainer
             var (loss, itemsPerSecond, seconds) = TrainEpoch(train, step, epoch, observer, hooks);
             double allreduceMs = (world.CommunicationTime - communicated).TotalMilliseconds / Math.Max(1, train.StepsPerEpoch);
             var validation = Validate(online, validationLists);
-            double score = Score(validation.Auc, validation.Gauc);
+            double score = Score(validation.Auc, validation.Gauc, epoch);
             if (double.IsNaN(score))
                 throw new InvalidDataException(
                     $"the validation lists have only one kind of label (no click, or nothing but clicks{(config.SelectBy == SelectionMetric.Gauc ? ", within every user" : "")}), " +
@@ -105,7 +105,12 @@ public sealed class Trainer
     }
 
     /// <summary>The validation score that picks the epoch to keep (<see cref="TrainerConfig.SelectBy"/>).</summary>
-    private double Score(double auc, double gauc) => config.SelectBy == SelectionMetric.Gauc ? gauc : auc;
+    private double Score(double auc, double gauc, int epoch) => config.SelectBy switch
+    {
+        SelectionMetric.Gauc => gauc,
+        SelectionMetric.Last => epoch,
+        _ => auc,
+    };
 
     /// <summary>One pass over the training lists in an order shuffled for this epoch, libtorch's generator seeded for it
     /// (and for the rank: with several processes, dropout draws differ from one process's).</summary>

@@ -60,7 +60,7 @@ public static class EvaluateWorkflow
             if (!heldOut.HeldOut && !settings.AllowOverlap) throw new InvalidDataException(heldOut.Problem);
             var report = settings.Backend.Backend == "torch"
                 ? OfflineEvaluation.Run(models, train, test, settings.Seed, data.Test ?? data.Source, scoring: settings.Scoring,
-                    split: data.Split, validation: validation)
+                    split: data.Split, validation: validation, world: World(data))
                 : ThroughServing(models, train, test, data, settings);
             return report with { HeldOut = heldOut.HeldOut, OverlapLists = heldOut.OverlapLists, HeldOutBasis = heldOut.How };
         }
@@ -87,9 +87,14 @@ public static class EvaluateWorkflow
                 scored.Add(ModelScores.From(variants.Names[v], OfflineMetrics.Compute(encoded, scores), models[i].Online.ParameterCount));
             }
         }
-        return new EvaluationReport(scored, OfflineEvaluation.EvaluateBaselines(train, test, settings.Seed), data.Test ?? data.Source,
+        return new EvaluationReport(scored, OfflineEvaluation.EvaluateBaselines(train, test, settings.Seed, World(data)), data.Test ?? data.Source,
             test.Lists.Count, test.ItemCount, settings.Scoring, data.Split);
     }
+
+    /// <summary>The simulator that logged the data, when it is the simulator's (for the true click probability row).</summary>
+    private static Simulation.SyntheticSimulator? World(DataConfig data) =>
+        data.Test is null && DataLoader.IsSynthetic(data.Source)
+            ? new Simulation.SyntheticSimulator(data.Synthetic with { ListLength = data.MaxListLength }) : null;
 
     /// <summary>The model's training data settings (split fractions, list length, simulator) with the settings' data.</summary>
     public static DataConfig DataSettings(LoadedModel model, EvaluateSettings settings)

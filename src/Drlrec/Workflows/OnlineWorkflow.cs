@@ -30,7 +30,18 @@ public sealed record OnlineSettings
     /// <summary>The backend the models rank with (default the checkpoints' TorchSharp networks); with ONNX and int8, each
     /// model ranks twice, float32 then int8, and the report pairs the two.</summary>
     public ServingBackend Backend { get; init; } = ServingBackend.Torch;
+
+    /// <summary>Also the diagnostic policies (<see cref="OnlineEvaluation.Measure"/>): the greedy and relevance-only oracles
+    /// on the models' window and each model with a tuned same-category penalty on top. Default false.</summary>
+    public bool Diagnose { get; init; }
 }
+
+/// <summary>A diagnostic policy's expected clicks per list (<c>evaluate --online --diagnose</c>).</summary>
+/// <param name="VsModel">For a model with a penalty on top: the difference from the model alone on the same requests.</param>
+public sealed record OnlineDiagnostic(string Name, double ClicksPerList, [property: JsonPropertyName("ci95")] double[] Ci95,
+    OnlineDifference VsUpstream,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OnlineDifference? VsModel = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CategoryPenalty? Penalty = null);
 
 /// <summary>An int8 export's expected clicks against its float32 self on the same requests.</summary>
 /// <param name="Relative">The difference over the float32 model's clicks per list.</param>
@@ -67,6 +78,9 @@ public sealed record OnlineReport(
 
     /// <summary>The lookahead oracle − the greedy oracle on the same requests: what planning ahead is worth in this world.</summary>
     public required OnlineDifference OracleLookaheadGain { get; init; }
+
+    /// <summary>The diagnostic policies (<see cref="OnlineSettings.Diagnose"/>); empty without it.</summary>
+    public IReadOnlyList<OnlineDiagnostic> Diagnostics { get; init; } = [];
 }
 
 /// <summary><c>drlrec evaluate --online</c> as a library call: models re-rank simulated requests beside the baselines.</summary>
@@ -111,7 +125,8 @@ public static class OnlineWorkflow
                 if (served.Names.Count == 2) pairs.Add((served.Names[1], served.Names[0]));
             }
             var names = rankers.Select(r => r.Item1).ToList();
-            var clicks = OnlineEvaluation.Measure(simulator, rankers, settings.Requests, [settings.Seed], onRequest, settings.Candidates);
+            var clicks = OnlineEvaluation.Measure(simulator, rankers, settings.Requests, [settings.Seed], onRequest, settings.Candidates,
+                settings.Diagnose);
             OnlineDifference Difference(string a, string b)
             {
                 var d = clicks.Difference(a, b);
@@ -133,8 +148,19 @@ public static class OnlineWorkflow
                 var d = Difference(p.Int8, p.Fp32);
                 return new PrecisionComparison(p.Int8, p.Fp32, d.Difference, d.Ci95, d.Relative);
             }).ToList();
+            var diagnostics = settings.Diagnose
+                ? OnlineEvaluation.DiagnosticBaselines.Select(b => (Name: b, Model: (string?)null))
+                    .Concat(names.Select(n => (Name: OnlineEvaluation.WithPenalty(n), Model: (string?)n)))
+                    .Select(d =>
+                    {
+                        var m = clicks.OverRequests(d.Name);
+                        return new OnlineDiagnostic(d.Name, m.Mean, [m.Low, m.High], Difference(d.Name, OnlineEvaluation.Upstream),
+                            d.Model is null ? null : Difference(d.Name, d.Model), d.Model is null ? null : clicks.PenaltyTuned![d.Name][0]);
+                    }).ToList()
+                : [];
             return new OnlineReport(modelEntries, baselines, settings.Requests, settings.Seed, world)
             {
+                Diagnostics = diagnostics,
                 Candidates = settings.Candidates, Int8VsFp32 = int8,
                 OracleLookaheadGain = Difference(OnlineEvaluation.OracleLookahead, OnlineEvaluation.Oracle),
             };

@@ -143,7 +143,7 @@ public static class QuickstartWorkflow
         TrainResult[] trained = [teacher, student, alone];
         var offline = new EvaluationReport(
             trained.Select(r => ModelScores.From(r.Name, r.Test, r.Parameters)).ToList(),
-            OfflineEvaluation.EvaluateBaselines(data, config.Seed), data.TrainLists.Source, data.Test.Count, data.Test.ValidItems,
+            OfflineEvaluation.EvaluateBaselines(data, config.Seed, simulator), data.TrainLists.Source, data.Test.Count, data.Test.ValidItems,
             Split: config.Data.Split);
 
         LatencyReport latency;

@@ -19,17 +19,20 @@ public sealed class QNetworkTests
         return (net, EncodedLists.Encode(lists, vocabulary), FieldLayout.Of(lists.Schema));
     }
 
-    /// <summary>The equivalences below hold for default sizes and with every size knob set (a state projection among them).</summary>
-    private static QNetworkConfig Sized(bool sized) => sized
+    /// <summary>The equivalences below hold for default sizes and with every size knob set (a state projection among them),
+    /// with and without the list features (<see cref="QNetworkConfig.PrefixMatch"/>; the toy's tags are compared).</summary>
+    private static QNetworkConfig Sized(bool sized, bool prefixMatch = false) => (sized
         ? new QNetworkConfig { EmbeddingDim = 4, FieldHeads = 1, StateDim = 12, SequenceHeads = 3, MlpWidth = 6, HintDim = 5 }
-        : new QNetworkConfig { EmbeddingDim = 8 };
+        : new QNetworkConfig { EmbeddingDim = 8 }) with { PrefixMatch = prefixMatch };
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Scoring_the_logged_item_from_the_cached_prefix_equals_the_full_forward_pass(bool sized)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Scoring_the_logged_item_from_the_cached_prefix_equals_the_full_forward_pass(bool sized, bool prefixMatch)
     {
-        var (net, data, layout) = Build(config: Sized(sized));
+        var (net, data, layout) = Build(config: Sized(sized, prefixMatch));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = data.Batch(Enumerable.Range(0, 8).ToArray());
@@ -46,11 +49,13 @@ public sealed class QNetworkTests
     /// <summary>The encode-once path: a candidate encoded without its slot, then placed in each slot, is the vector the
     /// per-slot encoding gives (context fields of the slot, item fields of the candidate).</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Candidates_encoded_once_and_placed_in_a_slot_equal_their_encoding_in_that_slot(bool sized)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Candidates_encoded_once_and_placed_in_a_slot_equal_their_encoding_in_that_slot(bool sized, bool prefixMatch)
     {
-        var (net, data, layout) = Build(config: Sized(sized));
+        var (net, data, layout) = Build(config: Sized(sized, prefixMatch));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Assert.True(net.EncodesOncePerRequest);
@@ -74,11 +79,13 @@ public sealed class QNetworkTests
     /// <summary>The serving path: candidates encoded and projected once per request, the slot's context added per step,
     /// score as <see cref="QNetwork.ScoreCandidates"/> of their rows in that slot.</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Cached_candidates_score_as_their_rows_in_the_slot(bool sized)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Cached_candidates_score_as_their_rows_in_the_slot(bool sized, bool prefixMatch)
     {
-        var (net, data, layout) = Build(config: Sized(sized));
+        var (net, data, layout) = Build(config: Sized(sized, prefixMatch));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = data.Batch([0]);
@@ -107,11 +114,13 @@ public sealed class QNetworkTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Advancing_the_prefix_one_item_at_a_time_reproduces_the_forward_pass(bool sized)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Advancing_the_prefix_one_item_at_a_time_reproduces_the_forward_pass(bool sized, bool prefixMatch)
     {
-        var (net, data, _) = Build(config: Sized(sized));
+        var (net, data, _) = Build(config: Sized(sized, prefixMatch));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = data.Batch(Enumerable.Range(0, 5).ToArray());
@@ -126,10 +135,12 @@ public sealed class QNetworkTests
         }
     }
 
-    [Fact]
-    public void A_score_never_depends_on_later_positions()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_score_never_depends_on_later_positions(bool prefixMatch)
     {
-        var (net, data, _) = Build();
+        var (net, data, _) = Build(config: Sized(false, prefixMatch));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = data.Batch([0, 1, 2]);
@@ -139,6 +150,58 @@ public sealed class QNetworkTests
         var after = net.Forward(changed).Q;
         Assert.True(after.narrow(1, 0, 3).allclose(before.narrow(1, 0, 3)));
         Assert.False(after.narrow(1, 3, 1).allclose(before.narrow(1, 3, 1)));
+    }
+
+    /// <summary>The list features reach Q (zeroing their weights changes Q exactly where an earlier item shares a tag with
+    /// the item, never at the first position), and only the MLP's first layer grows (by the compared fields × decays).</summary>
+    [Fact]
+    public void Prefix_match_features_reach_q_and_widen_only_the_mlp_input()
+    {
+        var (plain, _, _) = Build(config: Sized(false));
+        var (net, data, layout) = Build(config: Sized(false, prefixMatch: true));
+        Assert.Equal([3], QNetwork.MatchedFields(layout));                                    // tags (the item key is not compared)
+        Assert.Equal(3, net.MatchFeatures);
+        var widths = net.named_parameters().Zip(plain.named_parameters(), (a, b) => (a.name, a.parameter.shape[^1] - b.parameter.shape[^1]));
+        Assert.Equal([("mlp.hidden1.weight", 3L)], widths.Where(w => w.Item2 != 0).ToArray());
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = data.Batch(Enumerable.Range(0, 8).ToArray());
+        var with = net.Forward(batch).Q;
+        var features = PrefixMatch.AlongLists(net.MatchRows(batch.Rows)!).abs().sum(-1);     // [B, L]: 0 where nothing matches
+        var weight = net.named_parameters().Single(p => p.name == "mlp.hidden1.weight").parameter;
+        weight.narrow(1, weight.shape[1] - 3, 3).zero_();
+        var without = net.Forward(batch).Q;
+        var changed = (with - without).abs().gt(1e-7);
+        Assert.True(changed.eq(features.gt(0)).all().item<bool>(), "Q changes exactly where a feature is not 0");
+        Assert.True(features.gt(0).any().item<bool>(), "the toy lists repeat tags, so the check above is not vacuous");
+        Assert.False(changed.select(1, 0).any().item<bool>());
+    }
+
+    /// <summary>The dense skip carries the user and item dense values to the MLP by themselves: with the dense fields'
+    /// projection zeroed (so the field attention no longer sees the values), changing an item's value still changes its Q,
+    /// and only with the skip; a context dense field is not skipped.</summary>
+    [Fact]
+    public void Dense_skip_feeds_the_user_and_item_dense_values_to_the_mlp()
+    {
+        var lists = ToyData.DenseLists(16);
+        var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
+        var layout = FieldLayout.Of(lists.Schema);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = EncodedLists.Encode(lists, vocabulary).Batch(Enumerable.Range(0, 4).ToArray());
+        var changed = batch.Rows.clone();
+        changed.select(2, 4).select(2, 1).add_(500_000);                                      // quality (item field 4): +0.5 in z
+        foreach (bool skip in new[] { false, true })
+        {
+            manual_seed(4);
+            var net = new QNetwork(new QNetworkConfig { EmbeddingDim = 8, DenseSkip = skip }, layout, vocabulary.Rows);
+            net.eval();
+            Assert.Equal(skip ? [4] : Array.Empty<int>(), net.SkipFields);                   // not the context's load (field 6)
+            net.named_parameters().Single(p => p.name == "denseProjection").parameter.zero_();
+            var moved = (net.Forward(changed).Q - net.Forward(batch.Rows).Q).abs().masked_fill(batch.Mask.logical_not(), 0).max().item<float>();
+            if (skip) Assert.True(moved > 1e-5, $"the skipped value must reach Q ({moved})");
+            else Assert.True(moved < 1e-7, $"without the skip a zeroed projection hides the value ({moved})");
+        }
     }
 
     [Fact]

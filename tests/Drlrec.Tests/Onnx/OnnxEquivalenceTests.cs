@@ -27,6 +27,22 @@ public sealed class SizedOnnxEquivalenceTests(SizedOnnxTestModel model, ITestOut
     }
 }
 
+/// <summary>The same checks with the list features (<see cref="PrefixMatchOnnxTestModel"/>): the placed items' rows go into
+/// the step graph, the compared rows and placed indices into the cached step, and the slate graph's loop carries the sums.</summary>
+public sealed class PrefixMatchOnnxEquivalenceTests(PrefixMatchOnnxTestModel model, ITestOutputHelper output)
+    : OnnxEquivalenceChecks<PrefixMatchOnnxTestModel>(model, output)
+{
+    [Fact]
+    public void The_model_compares_the_tags_and_its_step_graph_asks_for_the_placed_rows()
+    {
+        Assert.Equal(3, Model.Network.MatchFeatures);
+        Assert.True(Model.Step.MatchesPrefix);
+        var input = OnnxEquivalenceChecks<PrefixMatchOnnxTestModel>.WithoutPrefixRows(Model, new Random(3));
+        var error = Assert.Throws<ArgumentException>(() => Model.Step.Score(input));
+        Assert.Contains("placed items' rows", error.Message);
+    }
+}
+
 /// <summary>ONNX Runtime on the exported graphs against the TorchSharp network they came from.</summary>
 public abstract class OnnxEquivalenceChecks<TModel>(TModel model, ITestOutputHelper output) : IClassFixture<TModel>
     where TModel : OnnxTestModel
@@ -67,11 +83,13 @@ public abstract class OnnxEquivalenceChecks<TModel>(TModel model, ITestOutputHel
         var rng = new Random(13);
         var full = RandomStep(rng, 3, 4, 2);
         var masked = model.Step.ScoreAll(full, [true, false, true]);
+        int rowWidth = model.Fields * 2;
         var shorter = model.Step.ScoreAll(full with
         {
             PrefixLength = 2,
             PrefixKeys = DropPosition(full.PrefixKeys, 3, 1),
             PrefixValues = DropPosition(full.PrefixValues, 3, 1),
+            PrefixRows = [.. full.PrefixRows![..rowWidth], .. full.PrefixRows![(2 * rowWidth)..]],
         });
         Assert.True(MaxDiff(masked.Q, shorter.Q) < 1e-6, "q");
         Assert.True(MaxDiff(masked.States, shorter.States) < 1e-6, "states");
@@ -183,7 +201,10 @@ public abstract class OnnxEquivalenceChecks<TModel>(TModel model, ITestOutputHel
         int t = input.PrefixLength;
         var prefix = new PrefixState(
             tensor(input.PrefixKeys, [1, H, t, Dh]), tensor(input.PrefixValues, [1, H, t, Dh]), tensor(input.Hidden, [1, D]),
-            mask is null ? null : tensor(mask, [1, t]));
+            mask is null ? null : tensor(mask, [1, t]))
+        {
+            MatchRows = model.Network.MatchRows(tensor(input.PrefixRows!, [1, t, model.Fields, input.MaxValues])),
+        };
         var expected = model.Network.ScoreCandidates(prefix, tensor(input.Rows, [1, input.Candidates, model.Fields, input.MaxValues]));
         var actual = model.Step.ScoreAll(input, mask);
 
@@ -199,12 +220,20 @@ public abstract class OnnxEquivalenceChecks<TModel>(TModel model, ITestOutputHel
         return diffs.Max(d => d.Diff);
     }
 
-    /// <summary>A prefix of T random keys and values, a random GRU state (zeros for T = 0) and random candidate rows.</summary>
-    private StepInput RandomStep(Random rng, int t, int c, int m)
+    /// <summary>A prefix of T random keys and values, a random GRU state (zeros for T = 0), random rows of the placed items
+    /// (read by models with list features) and random candidate rows.</summary>
+    private StepInput RandomStep(Random rng, int t, int c, int m) => WithoutPrefixRows(model, rng, t, c, m) with
     {
+        PrefixRows = model.RandomRows(rng, t, m),
+    };
+
+    /// <summary><see cref="RandomStep"/> without the placed items' rows.</summary>
+    internal static StepInput WithoutPrefixRows(TModel model, Random rng, int t = 2, int c = 3, int m = 2)
+    {
+        int h = model.Step.Heads, dh = model.Step.HeadDim, d = model.Step.StateDim;
         float[] Normal(int n, float scale) => Enumerable.Range(0, n).Select(_ => scale * (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        var hidden = t == 0 ? new float[D] : Normal(D, 0.9f);
-        return new StepInput(t, Normal(H * t * Dh, 1.5f), Normal(H * t * Dh, 1.5f), hidden, model.RandomRows(rng, c, m), c, m);
+        var hidden = t == 0 ? new float[d] : Normal(d, 0.9f);
+        return new StepInput(t, Normal(h * t * dh, 1.5f), Normal(h * t * dh, 1.5f), hidden, model.RandomRows(rng, c, m), c, m);
     }
 
     /// <summary>A request of distinct items with known and unknown (out-of-vocabulary) values and multi-valued tags.</summary>
@@ -261,7 +290,12 @@ public abstract class OnnxEquivalenceChecks<TModel>(TModel model, ITestOutputHel
 
         using var torch = new TorchStepScorer(network);
         var byTorch = new SlateRanker(torch, vocabulary, lists.Schema);
-        var byOnnx = new SlateRanker(stepScorer, vocabulary, lists.Schema);
+        // The three serving paths: the whole slate in one call, the encode graph with cached steps, the step graph alone.
+        using var cachedScorer = new OnnxStepScorer(export.Path, wholeSlates: false);
+        File.Copy(export.Path, folder["alone.onnx"]);
+        using var aloneScorer = new OnnxStepScorer(folder["alone.onnx"]);
+        Assert.True(stepScorer.RanksWholeSlates && cachedScorer.EncodesOncePerRequest && !aloneScorer.EncodesOncePerRequest);
+        var onnxRankers = new[] { stepScorer, cachedScorer, aloneScorer }.Select(s => new SlateRanker(s, vocabulary, lists.Schema)).ToArray();
         var rng = new Random(3);
         for (int r = 0; r < 5; r++)
         {
@@ -274,9 +308,12 @@ public abstract class OnnxEquivalenceChecks<TModel>(TModel model, ITestOutputHel
                 new Dictionary<string, string[]> { ["user"] = list.Items[0].Values[0], ["age"] = list.Items[0].Values[1] },
                 new Dictionary<string, string[]> { ["load"] = list.Items[0].Values[6] }, candidates, Math.Min(4, candidates.Count));
             var expected = byTorch.Rank(request);
-            var actual = byOnnx.Rank(request);
-            Assert.Equal(expected.Order, actual.Order);
-            Assert.True(MaxDiff(expected.Q, actual.Q) <= Tolerance, "step graph q");
+            foreach (var byOnnx in onnxRankers)
+            {
+                var actual = byOnnx.Rank(request);
+                Assert.Equal(expected.Order, actual.Order);
+                Assert.True(MaxDiff(expected.Q, actual.Q) <= Tolerance, "step graph q");
+            }
         }
     }
 

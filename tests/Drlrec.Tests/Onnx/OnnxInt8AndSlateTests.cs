@@ -41,6 +41,11 @@ public sealed class SizedOnnxInt8AndSlateTests(SizedOnnxTestModel model, ITestOu
     }
 }
 
+/// <summary>The same checks with the list features (<see cref="PrefixMatchOnnxTestModel"/>): the slate graph's loop carries
+/// each candidate's decayed overlap sums.</summary>
+public sealed class PrefixMatchOnnxInt8AndSlateTests(PrefixMatchOnnxTestModel model, ITestOutputHelper output)
+    : OnnxInt8AndSlateChecks<PrefixMatchOnnxTestModel>(model, output);
+
 /// <summary>
 /// The int8 export against its float32 self, the whole-slate graph against the step-by-step path, and every exported
 /// graph against the ONNX checker.

@@ -108,3 +108,8 @@ public class OnnxTestModel : IDisposable
 
 /// <summary><see cref="OnnxTestModel"/> with <see cref="OnnxTestModel.SizedConfig"/>.</summary>
 public sealed class SizedOnnxTestModel() : OnnxTestModel(SizedConfig, seed: 6);
+
+/// <summary><see cref="OnnxTestModel"/> with the list features (<see cref="QNetworkConfig.PrefixMatch"/>: the toy's tags
+/// compared with the placed items'), the dense skip (<see cref="QNetworkConfig.DenseSkip"/>, exercised on dense data) and a
+/// state projection.</summary>
+public sealed class PrefixMatchOnnxTestModel() : OnnxTestModel(SizedConfig with { PrefixMatch = true, DenseSkip = true }, seed: 7);
