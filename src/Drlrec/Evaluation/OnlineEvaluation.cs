@@ -61,8 +61,10 @@ public static class OnlineEvaluation
     /// request's candidates (the list a ranking stage hands a re-ranker in production); by default they see every
     /// candidate. The other baselines always work on the whole request (the upstream order is the same list either way;
     /// the oracles may take candidates outside the window).</param>
+    /// <param name="asked">Called with each request as the models were asked it (for measures of the models' own, such as
+    /// <see cref="OrderAgreement"/>, on the same requests).</param>
     public static OnlineClicks Measure(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
-        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null)
+        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null, Action<SlateRequest>? asked = null)
     {
         if (requests < 1) throw new ArgumentException("--requests: must be at least 1");
         if (rerankTop is { } top) CheckWindow(top, simulator.ListLength, simulator.Config.CandidatesPerRequest, "--candidates");
@@ -84,10 +86,11 @@ public static class OnlineEvaluation
                 int at = s * requests + r;
                 var request = simulator.NextRequest(rng);
                 var shown = rerankTop is { } n ? request with { Candidates = simulator.UpstreamTop(request, n) } : request;
-                var asked = models.Count > 0 ? ToSlateRequest(simulator, shown, history) : null;
+                var slateRequest = models.Count > 0 ? ToSlateRequest(simulator, shown, history) : null;
+                if (slateRequest is not null) asked?.Invoke(slateRequest);
                 for (int m = 0; m < models.Count; m++)
                 {
-                    var slate = models[m].Ranker.Rank(asked!);
+                    var slate = models[m].Ranker.Rank(slateRequest!);
                     perRequest[m][at] = simulator.ExpectedClicks(shown, slate.Order.Select(i => shown.Candidates[i]).ToArray());
                 }
                 int b = models.Count;
