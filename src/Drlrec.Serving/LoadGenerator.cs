@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using Drlrec.Benchmarking;
+using Drlrec.Evaluation;
 
 namespace Drlrec.Serving;
 

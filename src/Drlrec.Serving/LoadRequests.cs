@@ -52,7 +52,8 @@ public static class LoadRequests
 
     /// <summary>
     /// <paramref name="count"/> requests of <paramref name="candidates"/> candidates each, values drawn from the
-    /// vocabulary (so they embed to trained rows, as real traffic mostly would); position is left to the ranker.
+    /// vocabulary (so they embed to trained rows, as real traffic mostly would), each candidate a different item;
+    /// position is left to the ranker.
     /// </summary>
     public static IReadOnlyList<byte[]> Synthesise(ListSchema schema, FeatureVocabulary vocabulary, int count, int candidates,
         int slateSize, int seed)
@@ -76,11 +77,28 @@ public static class LoadRequests
                         : new JsonArray([.. Pick(f).Distinct().Select(v => JsonValue.Create(v))]);
             return map;
         }
+        // The item key (the first item field) is distinct within a request, as the service requires: drawn again when
+        // taken, and once the vocabulary runs short a made-up value (its out-of-vocabulary row).
+        int keyField = schema.FirstItemField;
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        string UniqueKey(int j)
+        {
+            for (int attempt = 0; attempt < 8; attempt++)
+                if (Pick(keyField)[0] is var key && keys.Add(key)) return key;
+            string made = $"load-item-{j}";
+            return keys.Add(made) ? made : Guid.NewGuid().ToString("N");
+        }
         var bodies = new byte[count][];
         for (int r = 0; r < count; r++)
         {
             var list = new JsonArray();
-            for (int j = 0; j < candidates; j++) list.Add(Group(FieldGroup.Item));
+            keys.Clear();
+            for (int j = 0; j < candidates; j++)
+            {
+                var item = Group(FieldGroup.Item);
+                if (schema.ItemCount > 0 && schema.Fields[keyField].Kind != FieldKind.Dense) item[schema.Fields[keyField].Name] = new JsonArray(UniqueKey(j));
+                list.Add(item);
+            }
             var request = new JsonObject
             {
                 ["user"] = Group(FieldGroup.User),

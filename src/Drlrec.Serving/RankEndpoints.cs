@@ -122,11 +122,12 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Metr
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or IOException
                                        or ArgumentException or UnauthorizedAccessException)
         {
-            // A graph that is not the new checkpoint's: say how a reload names the right one.
-            bool graph = Onnx.OnnxBinding.IsRefusal(e);
-            string how = graph ? "; a reload names the new model's graph with {\"model\": \"DIR\", \"onnx\": \"FILE\"}" : "";
+            // A graph that is not the new checkpoint's: say how a reload names the right one. Any failure to open the graph
+            // (corrupted, missing, not loadable) is the graph's field, not the checkpoint's.
+            bool binding = Onnx.OnnxBinding.IsRefusal(e);
+            string how = binding ? "; a reload names the new model's graph with {\"model\": \"DIR\", \"onnx\": \"FILE\"}" : "";
             await ServiceResponses.WriteError(context, 422, $"model not reloaded, {previous.Version} keeps serving: {e.Message}{how}",
-                graph ? "onnx" : "model");
+                binding || ScorerBackends.IsGraphFailure(e) ? "onnx" : "model");
         }
     }
 
@@ -148,8 +149,8 @@ internal sealed class RankEndpoints(ModelSlot slot, ServiceMetrics metrics, Metr
             var members = RankRequestReader.Members(body.RootElement, "body", "model", "onnx");
             string? model = PathMember(members, "model", "the path of a run folder or model.ckpt");
             string? onnx = PathMember(members, "onnx", "the path of the new model's exported step graph (NAME.onnx)");
-            if (onnx is not null && options.Backend != ScorerBackends.Onnx)
-                throw new RequestError(400, "onnx", $"onnx: the service runs the {options.Backend} backend; a graph is used only with --backend onnx");
+            if (onnx is not null && ScorerBackends.GraphRefusal(options.Backend, "onnx") is { } refusal)
+                throw new RequestError(400, "onnx", refusal);
             return new ReloadRequest(model, onnx);
         }
         catch (JsonException e)

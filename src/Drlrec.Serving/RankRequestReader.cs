@@ -20,7 +20,7 @@ public sealed record RankCall(SlateRequest Request, string RequestId);
 /// silently drops a feature) and lenient on values (an unseen value maps to its field's out-of-vocabulary row).
 /// A categorical field's values are strings; numbers are refused rather than converted, because "1990" and 1990.0 would
 /// differ silently. A dense field's value is one JSON number (null when missing); a string, or a number beyond the
-/// double range, is refused.
+/// double range, is refused. Two candidates with the same item key (the first item field) are refused, naming both.
 /// </summary>
 public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
 {
@@ -118,10 +118,19 @@ public sealed class RankRequestReader(ListSchema schema, ServeOptions options)
         if (count > options.MaxCandidates)
             throw Bad("candidates", $"{count} candidates, over the limit of {options.MaxCandidates} (--max-candidates)");
         var list = new List<IReadOnlyDictionary<string, string[]>>(count);
+        // Candidate j's item (its key: the first item field's values) → j. A slate places each item at most once, so the
+        // same item twice is a client's mistake, refused rather than ranked as two items.
+        var seen = new Dictionary<string, int>(count, StringComparer.Ordinal);
         int j = 0;
         foreach (var candidate in array.EnumerateArray())
         {
-            list.Add(Fields(candidate, new FieldPath("candidates", j), FieldGroup.Item, itemFields));
+            var fields = Fields(candidate, new FieldPath("candidates", j), FieldGroup.Item, itemFields);
+            if (itemFields.Length > 0 && fields.TryGetValue(itemFields[0], out var values)
+                && FieldValues.AsKey(values) is var key && !seen.TryAdd(key, j))
+                throw Bad(new FieldPath("candidates", j, itemFields[0]).ToString(),
+                    $"'{key}' is already candidates[{seen[key]}].{itemFields[0]}: each item may be a candidate once " +
+                    $"({itemFields[0]}, the first item field, is the item's key; a slate never places one item twice)");
+            list.Add(fields);
             j++;
         }
         return list;

@@ -8,13 +8,16 @@ namespace Drlrec.Serving;
 /// <summary>What the service says about its model: the name, a version that changes with the weights, the backend.</summary>
 public sealed record ModelInfo(string Name, string Version, string Backend, string Role, int Epoch, long Parameters)
 {
-    /// <summary>Version "name-e{epoch}-{first 12 hex of the checkpoint's SHA-256}": two files never share one by accident.</summary>
-    public static ModelInfo Of(LoadedModel model, string backend)
+    /// <summary>Version "name-e{epoch}-{first 12 hex of the checkpoint's SHA-256}", and for an ONNX export
+    /// "-{precision}-{first 12 hex of the step graph's SHA-256}" (<see cref="IStepScorer.Variant"/>): two files never
+    /// share one by accident, and neither do the float32 and int8 exports of one checkpoint.</summary>
+    public static ModelInfo Of(LoadedModel model, string backend, string? variant = null)
     {
         using var stream = File.OpenRead(model.Path);
         string hash = Convert.ToHexStringLower(SHA256.HashData(stream))[..12];
         var header = model.Header;
-        return new ModelInfo(header.Name, $"{header.Name}-e{header.Epoch}-{hash}", backend,
+        string version = $"{header.Name}-e{header.Epoch}-{hash}" + (variant is null ? "" : $"-{variant}");
+        return new ModelInfo(header.Name, version, backend,
             header.Role.ToString().ToLowerInvariant(), header.Epoch, header.Parameters);
     }
 }
@@ -64,7 +67,7 @@ public sealed class RankerPool : IDisposable
                 (i < options.Workers ? ordinary : heavy).Return(ranker);
             }
             Workers = options.Workers;
-            Info = ModelInfo.Of(model, scorers[0].Backend);
+            Info = ModelInfo.Of(model, scorers[0].Backend, scorers[0].Variant);
         }
         catch
         {

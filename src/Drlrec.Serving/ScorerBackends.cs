@@ -17,8 +17,9 @@ public static class ScorerBackends
     public static ScorerFactory Resolve(string backend) => backend switch
     {
         Torch => CreateTorch,
-        // Refused unless the graph was exported from the model it is paired with (its vocabulary and name serve it).
-        Onnx => (model, options) => Drlrec.Onnx.OnnxServing.OpenFor(model, OnnxFileOf(options), options.TorchThreads ?? 1),
+        // Refused unless the graph was exported from the model it is paired with (its vocabulary and name serve it) and
+        // its bytes are the ones the export wrote (every file's own checksum).
+        Onnx => (model, options) => AboutTheGraph(() => Drlrec.Onnx.OnnxServing.OpenFor(model, OnnxFileOf(options), options.TorchThreads ?? 1)),
         _ => throw new ArgumentException($"--backend: unknown backend '{backend}' (expected {string.Join(" or ", Names)})"),
     };
 
@@ -28,6 +29,38 @@ public static class ScorerBackends
         string file = options.OnnxFile
                       ?? throw new ArgumentException("--onnx: the onnx backend needs the exported step graph (drlrec export --model DIR --format onnx --out FILE)");
         return File.Exists(file) ? file : throw new FileNotFoundException($"--onnx: no file at {file}");
+    }
+
+    /// <summary>
+    /// The one rule for a graph named to a backend that does not use one, at start (<c>serve</c>, <c>rank</c>: --onnx) and on
+    /// <c>/admin/reload</c> ("onnx"): refused, never silently ignored (the torch backend would rank with the checkpoint's
+    /// network while the caller believes the graph answers).
+    /// </summary>
+    /// <param name="name">How the caller named the graph: "--onnx" or "onnx".</param>
+    /// <returns>The refusal (starting with <paramref name="name"/>), or null when <paramref name="backend"/> uses a graph.</returns>
+    public static string? GraphRefusal(string backend, string name) => backend == Onnx
+        ? null
+        : $"{name}: a graph is used only with --backend onnx, and the backend is {backend} (it ranks with the checkpoint's network); " +
+          $"to rank with the graph, run with --backend onnx; otherwise leave {name} out";
+
+    /// <summary>Marks a failure to open the onnx backend's graph (<see cref="IsGraphFailure"/>).</summary>
+    private const string GraphFailureKey = "drlrec.serving.graph";
+
+    /// <summary>Whether <paramref name="e"/> was thrown while opening the graph (missing, corrupted, another model's or
+    /// export's, not loadable), not the checkpoint: a reload names the field <c>onnx</c> for it, <c>model</c> otherwise.</summary>
+    public static bool IsGraphFailure(Exception e) => e.Data.Contains(GraphFailureKey);
+
+    private static T AboutTheGraph<T>(Func<T> open)
+    {
+        try
+        {
+            return open();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            e.Data[GraphFailureKey] = true;
+            throw;
+        }
     }
 
     /// <summary>

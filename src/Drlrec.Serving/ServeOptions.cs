@@ -12,7 +12,7 @@ public sealed record ServeOptions
     /// <summary>Scoring backend, a name known to <see cref="ScorerBackends"/>: "torch" or "onnx".</summary>
     public string Backend { get; init; } = ScorerBackends.Torch;
 
-    /// <summary>Exported graph for the onnx backend.</summary>
+    /// <summary>Exported graph for the onnx backend (refused with another backend: <see cref="ScorerBackends.GraphRefusal"/>).</summary>
     public string? OnnxFile { get; init; }
 
     /// <summary>Requests with more candidates are rejected (400): the cost of a request grows with N·L.</summary>
@@ -85,6 +85,7 @@ public sealed record ServeOptions
         if (HeavyWork < 1) throw new ArgumentException("--heavy-work: must be at least 1");
         if (HeavyWorkers < 0) throw new ArgumentException("--heavy-workers: must be at least 0");
         if (TorchThreads is < 1) throw new ArgumentException("--threads: must be at least 1");
+        if (OnnxFile is not null && ScorerBackends.GraphRefusal(Backend, "--onnx") is { } refusal) throw new ArgumentException(refusal);
         if (string.IsNullOrWhiteSpace(Urls)) throw new ArgumentException("--urls: at least one URL is needed");
         foreach (string url in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

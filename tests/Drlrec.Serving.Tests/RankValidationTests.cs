@@ -63,7 +63,17 @@ public sealed class RankValidationTests(ServiceFixture fixture)
         ["lone surrogate escape in a key"] = (Requests.Valid().ToJsonString().Replace("\"hour\"", "\"\\ud800\""), "context"),
         ["candidates x slots over the work limit"] = (Requests.Valid(candidates: TinyService.MaxCandidates, slateSize: 16).ToJsonString(), "slate_size"),
         ["more candidates than the limit"] = (Requests.Valid(candidates: TinyService.MaxCandidates + 1).ToJsonString(), "candidates"),
+        ["the same item twice"] = (Broken(r => Candidate(r, 5)["item_id"] = "i2"), "candidates[5].item_id"),
+        ["five copies of one candidate"] = (Copies(5, slateSize: 5), "candidates[1].item_id"),
     };
+
+    /// <summary>A request whose candidates are <paramref name="copies"/> copies of one.</summary>
+    private static string Copies(int copies, int slateSize)
+    {
+        var request = Requests.Valid(candidates: 1, slateSize: slateSize);
+        request["candidates"] = new JsonArray([.. Enumerable.Range(0, copies).Select(_ => Requests.Candidate(0))]);
+        return request.ToJsonString();
+    }
 
     public static TheoryData<string> CaseNames() => [.. Cases.Keys];
 
@@ -167,6 +177,50 @@ public sealed class RankValidationTests(ServiceFixture fixture)
         Assert.Equal("body", (await TinyService.Json(response)).GetProperty("field").GetString());
         // The unread rest of the body ends the connection: the answer says so, so that no client reuses it.
         Assert.True(response.Headers.ConnectionClose, "Connection: close");
+    }
+
+    /// <summary>The cases: five copies of one candidate into five slots answered that item five times, and one
+    /// copied candidate among others took two slots. An item is a candidate once: the 400 names both indices.</summary>
+    [Fact]
+    public async Task Duplicate_candidates_are_a_400_naming_both_indices_so_no_slate_holds_an_item_twice()
+    {
+        var (status, answer) = await fixture.Rank(Copies(5, slateSize: 5));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("candidates[1].item_id: 'i0' is already candidates[0].item_id: each item may be a candidate once (item_id, " +
+                     "the first item field, is the item's key; a slate never places one item twice)", answer.GetProperty("error").GetString());
+
+        // The same key with other fields is the same item; the first repeat is named, with the index it repeats.
+        var request = Requests.Valid(candidates: 8);
+        request["candidates"]![6] = Requests.Candidate(1);
+        request["candidates"]![6]!["genres"] = "Horror";
+        (status, answer) = await fixture.Rank(request);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("candidates[6].item_id", answer.GetProperty("field").GetString());
+        Assert.StartsWith("candidates[6].item_id: 'i1' is already candidates[1].item_id:", answer.GetProperty("error").GetString());
+
+        // Distinct items, each placed once.
+        (status, answer) = await fixture.Rank(Requests.Valid(candidates: 8, slateSize: 8));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var items = answer.GetProperty("slate").EnumerateArray().Select(e => e.GetProperty("item").GetString()).ToArray();
+        Assert.Equal(8, items.Distinct().Count());
+    }
+
+    /// <summary>The load test's made-up requests must be ones the service takes: their items differ within a request, also
+    /// when a request asks for more candidates than the model knows items (the tiny model knows 30).</summary>
+    [Fact]
+    public async Task Made_up_load_requests_never_repeat_an_item_and_are_all_taken()
+    {
+        using var model = Checkpoints.ModelCheckpoint.Load(TinyModel.Folder);
+        var bodies = LoadRequests.Synthesise(model.Schema, model.Vocabulary, 4, TinyService.MaxCandidates, 5, seed: 7);
+
+        foreach (var body in bodies)
+        {
+            var items = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("candidates").EnumerateArray()
+                .Select(c => string.Join(',', c.GetProperty("item_id").EnumerateArray().Select(v => v.GetString()))).ToArray();
+            Assert.Equal(TinyService.MaxCandidates, items.Distinct().Count());
+            var (status, answer) = await fixture.Rank(Encoding.UTF8.GetString(body));
+            Assert.True(status == HttpStatusCode.OK, answer.ToString());
+        }
     }
 
     [Fact]

@@ -137,7 +137,8 @@ public sealed class ReloadTests
                  {
                      ("""{"modle": "x"}""", "modle", "modle: unknown field (expected model, onnx)"),
                      ($$"""{"model": {{Quoted(TinyModel.Folder)}}, "model": "x"}""", "model", "model: appears twice"),
-                     ("""{"onnx": "tiny.onnx"}""", "onnx", "onnx: the service runs the torch backend; a graph is used only with --backend onnx"),
+                     ("""{"onnx": "tiny.onnx"}""", "onnx", "onnx: a graph is used only with --backend onnx, and the backend is torch " +
+                         "(it ranks with the checkpoint's network); to rank with the graph, run with --backend onnx; otherwise leave onnx out"),
                  })
         {
             using var response = await Reload(client, body);
@@ -155,6 +156,77 @@ public sealed class ReloadTests
         Assert.Equal(version, service.Model.Version);
         var metrics = new PrometheusText(await client.GetStringAsync("/metrics"));
         Assert.Equal(0, metrics["drlrec_serving_model_reloads_total"]);
+    }
+
+    /// <summary>
+    /// Issue 28: a copy of an export with 16 bytes XORed at 90% of its slate graph was reloaded (200, the same version) and
+    /// ranked differently. Every file's own checksum refuses it: 422 naming the file in the field onnx, and so is any graph
+    /// that cannot be opened (not a graph, no file), while the old model keeps answering the same Q-values. At start, the
+    /// same damaged graph stops the service.
+    /// </summary>
+    [Fact]
+    public async Task A_graph_with_flipped_bytes_is_refused_at_start_and_on_reload_naming_the_file_and_the_old_model_keeps_serving()
+    {
+        using var folder = new TemporaryFolder();
+        string exported = Export(TinyModel.Folder, folder["s8.onnx"]);
+        foreach (string file in Directory.GetFiles(folder.Path, "s8.*")) File.Copy(file, file.Replace("s8.", "x."));
+        string damaged = folder["x.slate.onnx"], graph = folder["x.onnx"];
+        var bytes = File.ReadAllBytes(damaged);
+        for (int i = 0; i < 16; i++) bytes[bytes.Length * 9 / 10 + i] ^= 0x5A;
+        File.WriteAllBytes(damaged, bytes);
+
+        var startError = Assert.Throws<InvalidDataException>(() => RankingService.Create(TinyService.Options() with { Backend = "onnx", OnnxFile = graph }));
+        Assert.StartsWith($"{damaged}: checksum mismatch, the file is corrupted", startError.Message);
+
+        await using var service = RankingService.Create(TinyService.Options() with { Backend = "onnx", OnnxFile = exported });
+        await service.StartAsync();
+        using var client = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        string first = service.Model.Version;
+        var before = await RankQ(client);
+
+        string notAGraph = folder.Write("garbage.onnx", "not a graph");
+        foreach (var (onnx, problem) in new[]
+                 {
+                     (graph, $"{damaged}: checksum mismatch, the file is corrupted"),
+                     (notAGraph, $"{notAGraph}: ONNX Runtime cannot load it"),
+                     (folder["missing.onnx"], $"--onnx: no file at {folder["missing.onnx"]}"),
+                 })
+        {
+            using var refused = await Reload(client, $$"""{"model": {{Quoted(TinyModel.Folder)}}, "onnx": {{Quoted(onnx)}}}""");
+            Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+            var error = await TinyService.Json(refused);
+            Assert.Equal("onnx", error.GetProperty("field").GetString());
+            Assert.StartsWith($"model not reloaded, {first} keeps serving: {problem}", error.GetProperty("error").GetString());
+            Assert.Equal(first, service.Model.Version);
+            Assert.Equal(before, await RankQ(client));
+        }
+
+        File.Copy(Onnx.OnnxExporter.SlatePathFor(exported), damaged, overwrite: true); // restored, the copy reloads
+        using var reloaded = await Reload(client, $$"""{"model": {{Quoted(TinyModel.Folder)}}, "onnx": {{Quoted(graph)}}}""");
+        Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
+        Assert.Equal(before, await RankQ(client));
+    }
+
+    /// <summary>A client tells which precision answered: the version adds the precision and the step graph's own hash (what
+    /// sha256sum prints) to the checkpoint's.</summary>
+    [Fact]
+    public void The_float32_and_int8_exports_of_one_checkpoint_answer_under_different_versions()
+    {
+        using var folder = new TemporaryFolder();
+        using var model = Checkpoints.ModelCheckpoint.Load(TinyModel.Folder);
+        var options = TinyService.Options() with { Workers = 1, HeavyWorkers = 0 };
+        static string Version(RankerPool pool)
+        {
+            using (pool) return pool.Info.Version;
+        }
+        string torch = Version(new RankerPool(options));
+        foreach (var precision in new[] { Onnx.OnnxPrecision.Float32, Onnx.OnnxPrecision.Int8 })
+        {
+            string path = Onnx.OnnxExporter.Export(model, folder[$"{precision}.onnx"], precision).Path;
+            string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))[..12];
+            Assert.Equal($"{torch}-{Onnx.OnnxPrecisions.Name(precision)}-{hash}",
+                Version(new RankerPool(options with { Backend = "onnx", OnnxFile = path })));
+        }
     }
 
     /// <summary>Exports a run folder's model to <paramref name="graph"/>.</summary>

@@ -54,7 +54,22 @@ public static class CliErrors
         return OneLine(message);
     }
 
-    /// <summary>The message's non-empty lines, trimmed and joined by "; ".</summary>
-    public static string OneLine(string message) =>
-        string.Join("; ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    /// <summary>The message's non-empty lines, trimmed and joined by "; ", except a list: indented lines after a line
+    /// ending in ':' (System.CommandLine's "Must be one of:" and its values, one per line) follow it as
+    /// "Must be one of: 'none', 'int8'".</summary>
+    public static string OneLine(string message)
+    {
+        var text = new System.Text.StringBuilder();
+        bool list = false;
+        foreach (string line in message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.Length == 0) continue;
+            bool item = list && char.IsWhiteSpace(line[0]);
+            if (text.Length > 0) text.Append(!item ? "; " : text[^1] == ':' ? " " : ", ");
+            text.Append(trimmed);
+            list = item || trimmed.EndsWith(':');
+        }
+        return text.ToString();
+    }
 }

@@ -134,9 +134,19 @@ public static class Tables
         AnsiConsole.WriteLine($"planning ahead (oracle lookahead − greedy): {gain.Difference:+0.000;-0.000;0.000} clicks/list " +
                               $"({gain.Relative:+0.0%;-0.0%;0.0%}), 95% CI [{gain.Ci95[0]:+0.000;-0.000;0.000}, {gain.Ci95[1]:+0.000;-0.000;0.000}]");
         foreach (var c in report.Int8VsFp32)
+        {
             AnsiConsole.MarkupLineInterpolated(
                 $"{c.Model} vs {c.Against}: [bold]{c.Difference:+0.0000;-0.0000;0.0000}[/] clicks/list ({c.Relative:+0.00%;-0.00%;0.00%}), 95% CI [[{c.Ci95[0]:+0.0000;-0.0000;0.0000}, {c.Ci95[1]:+0.0000;-0.0000;0.0000}]] over the same requests");
+            var o = c.Order;
+            AnsiConsole.WriteLine(
+                $"  order: the same slate in {o.SameSlates:N0} of {o.Requests:N0} requests (the same first item in {o.SameFirst:N0}); Q error |int8 - fp32| " +
+                $"p50 {o.ErrorP50:G3}, p99 {o.ErrorP99:G3}, max {o.ErrorMax:G3}; candidate pairs of one slot reordered: {o.Reordered:N0} of {o.Pairs:N0} " +
+                $"({Share(o.Reordered, o.Pairs)}), of those whose fp32 Q differ by more than the p99 error {o.ReorderedBeyondP99:N0} of {o.PairsBeyondP99:N0} " +
+                $"({Share(o.ReorderedBeyondP99, o.PairsBeyondP99)}), by more than the max error {o.ReorderedBeyondMax:N0} of {o.PairsBeyondMax:N0}");
+        }
     }
+
+    private static string Share(long part, long whole) => whole == 0 ? "n/a" : $"{(double)part / whole:0.###%}";
 
     private static string Difference(Workflows.OnlineDifference d) =>
         $"{d.Difference:+0.000;-0.000;0.000} ({d.Relative:+0.0%;-0.0%;0.0%})\n{Interval(d.Ci95)}" + (d.Distinguishable ? "" : "\nnot distinguishable\nfrom 0");

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 using Drlrec.Checkpoints;
 using Drlrec.Data;
+using Drlrec.Evaluation;
 using Drlrec.Features;
 
 namespace Drlrec.Benchmarking;

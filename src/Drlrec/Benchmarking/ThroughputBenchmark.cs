@@ -5,6 +5,7 @@ using Drlrec.Configuration;
 using Drlrec.Data.Loading;
 using Drlrec.Distillation;
 using Drlrec.Distributed;
+using Drlrec.Evaluation;
 using Drlrec.Features;
 using Drlrec.Learning;
 using Drlrec.Model;

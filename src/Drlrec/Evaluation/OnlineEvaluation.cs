@@ -75,11 +75,14 @@ public static class OnlineEvaluation
     /// request's candidates (the list a ranking stage hands a re-ranker in production); by default they see every
     /// candidate. The other baselines always work on the whole request (the upstream order is the same list either way;
     /// the oracles may take candidates outside the window).</param>
+    /// <param name="asked">Called with each request as the models were asked it (for measures of the models' own, such as
+    /// <see cref="OrderAgreement"/>, on the same requests).</param>
     /// <param name="diagnose">Also measure the diagnostic policies: <see cref="DiagnosticBaselines"/> and each model with a
     /// tuned same-category penalty (<see cref="WithPenalty"/>), which split a model's gap to the oracle into what it
     /// misses of relevance and of the list effect.</param>
     public static OnlineClicks Measure(SyntheticSimulator simulator, IReadOnlyList<(string Name, SlateRanker Ranker)> models,
-        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null, bool diagnose = false)
+        int requests, IReadOnlyList<int> seeds, Action<int>? onRequest = null, int? rerankTop = null, Action<SlateRequest>? asked = null,
+        bool diagnose = false)
     {
         if (requests < 1) throw new ArgumentException("--requests: must be at least 1");
         if (rerankTop is { } top) CheckWindow(top, simulator.ListLength, simulator.Config.CandidatesPerRequest, "--candidates");
@@ -101,10 +104,10 @@ public static class OnlineEvaluation
             if (diagnose && models.Count > 0)
             {
                 var validation = DiversityRerank.ValidationRequests(simulator, seeds[s], CategoryPenalty.ValidationRequestCount, rerankTop);
-                var asked = validation.Select(r => ToSlateRequest(simulator, r, history)).ToList();
+                var validationAsked = validation.Select(r => ToSlateRequest(simulator, r, history)).ToList();
                 for (int m = 0; m < models.Count; m++)
                 {
-                    penalty[m] = CategoryPenalty.Tune(simulator, models[m].Ranker, validation, asked);
+                    penalty[m] = CategoryPenalty.Tune(simulator, models[m].Ranker, validation, validationAsked);
                     penalties[WithPenalty(models[m].Name)].Add(penalty[m]);
                 }
             }
@@ -114,10 +117,11 @@ public static class OnlineEvaluation
                 int at = s * requests + r;
                 var request = simulator.NextRequest(rng);
                 var shown = rerankTop is { } n ? request with { Candidates = simulator.UpstreamTop(request, n) } : request;
-                var asked = models.Count > 0 ? ToSlateRequest(simulator, shown, history) : null;
+                var slateRequest = models.Count > 0 ? ToSlateRequest(simulator, shown, history) : null;
+                if (slateRequest is not null) asked?.Invoke(slateRequest);
                 for (int m = 0; m < models.Count; m++)
                 {
-                    var slate = models[m].Ranker.Rank(asked!);
+                    var slate = models[m].Ranker.Rank(slateRequest!);
                     perRequest[m][at] = simulator.ExpectedClicks(shown, slate.Order.Select(i => shown.Candidates[i]).ToArray());
                 }
                 int b = models.Count;
@@ -139,7 +143,7 @@ public static class OnlineEvaluation
                     perRequest[d + 2][at] = simulator.ExpectedClicks(shown, simulator.UpstreamBelievingOracleOrder(shown));
                     for (int m = 0; m < models.Count; m++)
                     {
-                        var order = penalty[m].Order(simulator, models[m].Ranker, shown, asked!);
+                        var order = penalty[m].Order(simulator, models[m].Ranker, shown, slateRequest!);
                         perRequest[d + DiagnosticBaselines.Count + m][at] = simulator.ExpectedClicks(shown, order.Select(i => shown.Candidates[i]).ToArray());
                     }
                 }

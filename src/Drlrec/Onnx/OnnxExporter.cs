@@ -41,7 +41,8 @@ public sealed record OnnxExport(string Path, long Bytes, string ListPath, long L
 /// </list>
 /// Every graph carries <see cref="OnnxModelInfo"/> as <c>metadata_props</c>, and every file (graphs and vocabulary) the
 /// <see cref="ModelFingerprint"/> of the network it was exported from, so that it is served only with that model
-/// (<see cref="OnnxBinding"/>). With <see cref="OnnxPrecision.Int8"/> every linear map's weights are int8 with a scale per
+/// (<see cref="OnnxBinding"/>), and the SHA-256 of its own bytes, so that a corrupted copy is refused
+/// (<see cref="OnnxChecksums"/>). With <see cref="OnnxPrecision.Int8"/> every linear map's weights are int8 with a scale per
 /// output channel and activations are quantised dynamically (standard ONNX operators: DynamicQuantizeLinear,
 /// MatMulInteger); the list graph's GRU operator keeps float weights. Every file is written atomically (temp file,
 /// then rename); when a write fails, the files of this export already written are removed, so a failed export leaves
@@ -125,7 +126,7 @@ public static class OnnxExporter
             foreach (string domain in DomainsOf(graph).Where(d => d.Length > 0).Distinct().Order(StringComparer.Ordinal))
                 model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
             foreach (var (key, value) in info.ToMetadata()) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-            return model.ToByteArray();
+            return OnnxChecksums.Stamped(model);
         }
 
         /// <summary>The vocabulary file, bound to the same model.</summary>

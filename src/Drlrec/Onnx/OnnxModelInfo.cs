@@ -78,9 +78,12 @@ public enum OnnxGraphKind
 /// </summary>
 public sealed record OnnxModelInfo
 {
-    /// <summary>Version of the exported graphs' contract (inputs, outputs, metadata). Format 2 binds every graph to its
-    /// model (<see cref="ModelSha256"/>); format 1 graphs, which could be paired with any checkpoint, are refused.</summary>
-    public const string CurrentFormat = "drlrec-onnx/2";
+    /// <summary>Version of the exported graphs' contract (inputs, outputs, metadata). Format 3 files carry the SHA-256 of
+    /// their own bytes (<see cref="OnnxChecksums"/>); format 2 bound every graph to its model (<see cref="ModelSha256"/>)
+    /// without that checksum, format 1 not even to its model: both are refused, with a message to export again.</summary>
+    public const string CurrentFormat = "drlrec-onnx/3";
+    /// <summary>The format before files carried their own checksum.</summary>
+    public const string UncheckedFormat = "drlrec-onnx/2";
     /// <summary>The format before graphs were bound to their model.</summary>
     public const string UnboundFormat = "drlrec-onnx/1";
     private const string Prefix = "drlrec.";
@@ -170,6 +173,7 @@ public sealed record OnnxModelInfo
 
         string format = Get("format");
         if (format == UnboundFormat) throw OnnxBinding.Unbound(path, format);
+        if (format == UncheckedFormat) throw OnnxChecksums.Unchecked(path, format);
         if (format != CurrentFormat) throw new InvalidDataException($"{path}: format '{format}', expected '{CurrentFormat}'");
         return new OnnxModelInfo
         {

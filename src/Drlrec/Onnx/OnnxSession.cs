@@ -10,7 +10,8 @@ internal sealed class OnnxSession : IDisposable
     /// <param name="intraOpThreads">Threads inside one operator; 1 (the default of the scorers) is best for the latency of
     /// small single requests.</param>
     /// <exception cref="FileNotFoundException">No file.</exception>
-    /// <exception cref="InvalidDataException">Not loadable, not a drlrec export, or not the expected graph.</exception>
+    /// <exception cref="InvalidDataException">Corrupted (its own checksum does not match, <see cref="OnnxChecksums"/>), not
+    /// loadable, not a drlrec export of the current format, or not the expected graph.</exception>
     public OnnxSession(string path, OnnxGraphKind expected, int intraOpThreads)
         : this(path, null, expected, intraOpThreads)
     {
@@ -25,7 +26,15 @@ internal sealed class OnnxSession : IDisposable
     private OnnxSession(string path, byte[]? model, OnnxGraphKind expected, int intraOpThreads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(intraOpThreads, 1);
-        if (model is null && !File.Exists(path)) throw new FileNotFoundException($"no ONNX model at {path}", path);
+        bool verified = model is not null; // a graph built in memory was never a file that could be corrupted
+        if (model is null)
+        {
+            if (!File.Exists(path)) throw new FileNotFoundException($"no ONNX model at {path}", path);
+            // Checked in memory and handed to ONNX Runtime from there: the bytes checked are the bytes that run, whatever
+            // happens to the file meanwhile.
+            model = OnnxChecksums.ReadGraph(path, out verified);
+            FileSha256 = OnnxChecksums.FileSha256(model);
+        }
         options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -35,16 +44,19 @@ internal sealed class OnnxSession : IDisposable
         };
         try
         {
-            Session = model is null ? new InferenceSession(path, options) : new InferenceSession(model, options);
+            Session = new InferenceSession(model, options);
         }
         catch (OnnxRuntimeException e)
         {
             options.Dispose();
-            throw new InvalidDataException($"{path}: ONNX Runtime cannot load it ({e.Message})", e);
+            throw new InvalidDataException($"{path}: ONNX Runtime cannot load it ({e.Message})" +
+                                           (verified ? "" : OnnxChecksums.NoChecksumEither(OnnxChecksums.GraphKey)), e);
         }
         try
         {
             Info = OnnxModelInfo.FromMetadata(Session.ModelMetadata.CustomMetadataMap, path);
+            // A graph of the current format is written with its checksum: without one, its end was damaged.
+            if (!verified) throw OnnxChecksums.MissingChecksum(path, OnnxChecksums.GraphKey);
             if (Info.Graph != expected)
                 throw new InvalidDataException($"{path} holds the {Info.Graph.ToString().ToLowerInvariant()} graph, not the " +
                                                $"{expected.ToString().ToLowerInvariant()} graph");
@@ -58,6 +70,9 @@ internal sealed class OnnxSession : IDisposable
 
     public InferenceSession Session { get; }
     public OnnxModelInfo Info { get; }
+
+    /// <summary>The SHA-256 of the graph file's bytes (as <c>sha256sum</c> prints it); empty for a graph built in memory.</summary>
+    public string FileSha256 { get; } = "";
     public RunOptions RunOptions { get; } = new();
 
     /// <summary>Checks that every row index is inside the embedding table (ONNX Gather would fail less clearly).</summary>

@@ -88,6 +88,9 @@ public sealed class OnnxStepScorer : IStepScorer, IWholeSlateScorer
 
     public OnnxModelInfo Info => onnx.Info;
     public string Backend => "onnx";
+
+    /// <summary>"fp32-" or "int8-" and the first 12 hex digits of the step graph file's SHA-256 (<c>sha256sum NAME.onnx</c>).</summary>
+    public string Variant => $"{OnnxPrecisions.Name(Info.Precision)}-{Checkpoints.ModelFingerprint.Short(onnx.FileSha256)}";
     public int FieldCount => Info.Fields;
     public int Heads => Info.Heads;
     public int HeadDim => Info.HeadDim;

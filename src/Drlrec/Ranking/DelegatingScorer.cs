@@ -8,6 +8,7 @@ public abstract class DelegatingScorer(IStepScorer inner) : IStepScorer
 {
     public string Backend => inner.Backend;
     public int FieldCount => inner.FieldCount;
+    public string? Variant => inner.Variant;
 
     public ISlateSession Begin(SlateInput input) => new Session(this, inner.Begin(input));
 

@@ -71,6 +71,11 @@ public interface IStepScorer : IDisposable
     /// <summary>F, the fields per item.</summary>
     int FieldCount { get; }
 
+    /// <summary>What decides the scores besides the checkpoint, for the served version (<c>model.version</c>): null for the
+    /// checkpoint's own network; for an ONNX export its precision and its step graph's own hash, so that the float32 and
+    /// int8 exports of one checkpoint never answer under one version.</summary>
+    string? Variant => null;
+
     ISlateSession Begin(SlateInput input);
 }
 

@@ -67,6 +67,15 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
         return Rank(slots, items, request.Candidates.Count, Math.Min(request.SlateSize, request.Candidates.Count), m, adjustment: adjustment);
     }
 
+    /// <summary>The request as a scorer takes it (what <see cref="Rank(SlateRequest, CancellationToken, long)"/> ranks), for
+    /// callers that score its slots themselves; it has min(L, N) slots.</summary>
+    /// <exception cref="ArgumentException">A field is missing, unknown, or a value set is empty; the message names it.</exception>
+    public SlateInput Input(SlateRequest request)
+    {
+        var (slots, items, m) = Encode(request);
+        return new SlateInput(slots, items, schema.FirstItemField, m);
+    }
+
     /// <summary>The greedy loop on encoded inputs.</summary>
     /// <param name="slotRows">[L][F·M] rows of each slot's user and context fields (item fields are overwritten).</param>
     /// <param name="itemRows">[N][F_item·M] rows of each candidate's item fields.</param>
@@ -96,8 +105,7 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
                 choice = (float[])scores.Clone();
                 adjustment.Adjust(remaining, choice);
             }
-            int best = 0;
-            for (int j = 1; j < choice.Length; j++) if (choice[j] > choice[best]) best = j;
+            int best = Best(choice);
             order[t] = remaining[best];
             q[t] = scores[best];
             adjustment?.Placed(remaining[best]);
@@ -105,6 +113,14 @@ public sealed class SlateRanker(IStepScorer scorer, FeatureVocabulary vocabulary
             remaining.RemoveAt(best);
         }
         return new RankedSlate(order, q);
+    }
+
+    /// <summary>The greedy choice among a slot's scores: the highest, the first of equal ones.</summary>
+    public static int Best(float[] scores)
+    {
+        int best = 0;
+        for (int j = 1; j < scores.Length; j++) if (scores[j] > scores[best]) best = j;
+        return best;
     }
 
     // Per ranker, not per request: which fields each part of a request holds (the request path touches every candidate's

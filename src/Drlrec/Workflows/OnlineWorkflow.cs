@@ -43,10 +43,11 @@ public sealed record OnlineDiagnostic(string Name, double ClicksPerList, [proper
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OnlineDifference? VsModel = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CategoryPenalty? Penalty = null);
 
-/// <summary>An int8 export's expected clicks against its float32 self on the same requests.</summary>
+/// <summary>An int8 export's expected clicks against its float32 self on the same requests, and how it orders their
+/// candidates against its float32 self (<see cref="OrderAgreement"/>).</summary>
 /// <param name="Relative">The difference over the float32 model's clicks per list.</param>
 public sealed record PrecisionComparison(string Model, string Against, double Difference,
-    [property: JsonPropertyName("ci95")] double[] Ci95, double Relative);
+    [property: JsonPropertyName("ci95")] double[] Ci95, double Relative, OrderAgreement Order);
 
 /// <summary>A policy's expected clicks per list with the 95% interval over requests.</summary>
 public sealed record OnlineEntry(string Name, double ClicksPerList, [property: JsonPropertyName("ci95")] double[] Ci95)
@@ -125,8 +126,9 @@ public static class OnlineWorkflow
                 if (served.Names.Count == 2) pairs.Add((served.Names[1], served.Names[0]));
             }
             var names = rankers.Select(r => r.Item1).ToList();
+            var asked = new List<SlateRequest>();
             var clicks = OnlineEvaluation.Measure(simulator, rankers, settings.Requests, [settings.Seed], onRequest, settings.Candidates,
-                settings.Diagnose);
+                pairs.Count > 0 ? asked.Add : null, settings.Diagnose);
             OnlineDifference Difference(string a, string b)
             {
                 var d = clicks.Difference(a, b);
@@ -143,10 +145,12 @@ public static class OnlineWorkflow
                 var m = clicks.OverRequests(b);
                 return new OnlineEntry(b, m.Mean, [m.Low, m.High]) { Tuned = b == OnlineEvaluation.Diversity ? clicks.DiversityTuned[0] : null };
             });
+            SlateRanker Ranker(string name) => rankers.Single(r => r.Item1 == name).Item2;
             var int8 = pairs.Select(p =>
             {
                 var d = Difference(p.Int8, p.Fp32);
-                return new PrecisionComparison(p.Int8, p.Fp32, d.Difference, d.Ci95, d.Relative);
+                return new PrecisionComparison(p.Int8, p.Fp32, d.Difference, d.Ci95, d.Relative,
+                    OrderAgreement.Measure(Ranker(p.Fp32), Ranker(p.Int8), asked));
             }).ToList();
             var diagnostics = settings.Diagnose
                 ? OnlineEvaluation.DiagnosticBaselines.Select(b => (Name: b, Model: (string?)null))

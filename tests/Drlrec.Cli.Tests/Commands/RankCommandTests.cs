@@ -89,6 +89,26 @@ public sealed class RankCommandTests : IDisposable
         Assert.False(File.Exists(folder["none.jsonl"]));
     }
 
+    /// <summary>A request file line with the same item twice is refused as the service refuses it (never ranked as two
+    /// items): the file, the line, the field and both indices.</summary>
+    [Fact]
+    public void A_line_with_the_same_item_twice_stops_with_the_file_line_field_and_both_indices()
+    {
+        string requests = RequestsFile("duplicates.jsonl", 4, (i, r) =>
+        {
+            if (i == 2) r["candidates"]![4] = Requests.Candidate(1);
+            return r;
+        });
+        string output = folder["out.jsonl"];
+
+        var (code, _, errors) = CliRunner.Run("rank", "--model", TinyModel.Folder, "--requests", requests, "--out", output);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {requests}:3: candidates[4].item_id: 'i1' is already candidates[1].item_id: each item may be a candidate once", errors);
+        Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public void Rank_with_the_onnx_backend_takes_only_the_models_own_graph_and_then_answers_as_torch()
     {

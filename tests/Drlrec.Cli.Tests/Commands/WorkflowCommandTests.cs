@@ -106,6 +106,34 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(30, online.GetProperty("requests").GetInt32());
     }
 
+    /// <summary>With --backend onnx --quantize int8 the report pairs each int8 export with its float32 self: clicks over the
+    /// same requests and how often int8 reorders two candidates of a slot (issue 28; OrderAgreementTests count it by hand).</summary>
+    [Fact]
+    public void Evaluate_online_with_int8_reports_how_often_int8_reorders_candidates_on_the_same_requests()
+    {
+        string json = runs.Folder["online-int8.json"];
+        var (code, text) = CliRunner.Run("evaluate", "--online", "--model", runs.Teacher, "--backend", "onnx", "--quantize", "int8",
+            "--requests", "12", "--candidates", "20", "--json", json);
+        Assert.True(code == 0, text);
+        Assert.Contains("order: the same slate in", text);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var pair = Assert.Single(report.RootElement.GetProperty("online").GetProperty("int8_vs_fp32").EnumerateArray());
+        Assert.EndsWith("(onnx int8)", pair.GetProperty("model").GetString());
+        var order = pair.GetProperty("order");
+        long Count(string key) => order.GetProperty(key).GetInt64();
+        double Error(string key) => order.GetProperty(key).GetDouble();
+        Assert.Equal(12, Count("requests"));
+        Assert.InRange(Count("same_slates"), 0, Count("same_first"));
+        Assert.InRange(Count("same_first"), 0, 12);
+        // 20 candidates into 10 slots along the float32 slate: 20 + 19 + ... + 11 scores, C(20, 2) + ... + C(11, 2) pairs at most.
+        Assert.Equal(12 * Enumerable.Range(11, 10).Sum(), Count("scores"));
+        Assert.InRange(Count("pairs"), 1, 12 * Enumerable.Range(11, 10).Sum(n => n * (n - 1) / 2));
+        Assert.InRange(Count("reordered"), Count("reordered_beyond_p99"), Count("pairs"));
+        Assert.InRange(Count("reordered_beyond_p99"), Count("reordered_beyond_max"), Count("pairs_beyond_p99"));
+        Assert.InRange(Count("pairs_beyond_max"), 0, Count("pairs_beyond_p99"));
+        Assert.True(Error("error_p50") <= Error("error_p99") && Error("error_p99") <= Error("error_max") && Error("error_max") > 0);
+    }
+
     [Fact]
     public void Evaluate_online_in_an_exit_world_reports_the_lookahead_oracle_beside_the_greedy_one_and_the_tuned_diversity_re_rank()
     {

@@ -44,6 +44,18 @@ public sealed class CliProcess : IDisposable
     /// pipes, as a script or CI would run it, and returns what each received.</summary>
     public static async Task<CliResult> RunToEndAsync(params string[] args)
     {
+        var result = await RunToEndAsync(TimeSpan.FromMinutes(5), args);
+        return result.Code != StillRunning ? result : throw new TimeoutException($"drlrec {string.Join(' ', args)} ran for 5 minutes");
+    }
+
+    /// <summary>The exit code <see cref="RunToEndAsync(TimeSpan, string[])"/> reports for a process it had to kill.</summary>
+    public const int StillRunning = -1;
+
+    /// <summary>As <see cref="RunToEndAsync(string[])"/>, but a process still running after <paramref name="timeout"/> (e.g.
+    /// a server that started when it should have refused to) is killed and reported with exit code
+    /// <see cref="StillRunning"/>, so that a test fails instead of waiting for it.</summary>
+    public static async Task<CliResult> RunToEndAsync(TimeSpan timeout, params string[] args)
+    {
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         var start = new ProcessStartInfo(dotnet)
         {
@@ -55,7 +67,13 @@ public sealed class CliProcess : IDisposable
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(timeout));
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return new CliResult(StillRunning, await output, await errors);
+        }
         return new CliResult(process.ExitCode, await output, await errors);
     }
 

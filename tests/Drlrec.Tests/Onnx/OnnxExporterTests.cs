@@ -51,7 +51,7 @@ public sealed class OnnxExporterTests : IDisposable
         Assert.Equal(["prefix_keys", "prefix_values", "prefix_mask", "hidden", "rows"], step.Graph.Input.Select(i => i.Name));
         Assert.Equal(["q", "keys", "values", "states", "hint"], step.Graph.Output.Select(o => o.Name));
         var metadata = step.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
-        Assert.Equal("drlrec-onnx/2", metadata["drlrec.format"]);
+        Assert.Equal("drlrec-onnx/3", metadata["drlrec.format"]);
         Assert.Equal("toy", metadata["drlrec.name"]);
         Assert.Equal("student", metadata["drlrec.role"]);
         Assert.Equal("8", metadata["drlrec.embedding_dim"]);
@@ -161,13 +161,15 @@ public sealed class OnnxExporterTests : IDisposable
     public void A_graph_or_vocabulary_exported_before_binding_is_refused_with_a_message_to_export_again()
     {
         var export = OnnxExporter.Export(network, "toy", ModelRole.Student, folder["model.onnx"], Vocabulary);
-        // As the previous version wrote them: format 1, no model_sha256.
+        // As the previous version wrote them: format 1, no model_sha256 (nor the later file_sha256).
         var step = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(export.Path));
         step.MetadataProps.Remove(step.MetadataProps.Single(p => p.Key == "drlrec.model_sha256"));
+        step.MetadataProps.Remove(step.MetadataProps.Single(p => p.Key == "drlrec.file_sha256"));
         step.MetadataProps.Single(p => p.Key == "drlrec.format").Value = "drlrec-onnx/1";
         File.WriteAllBytes(export.Path, Google.Protobuf.MessageExtensions.ToByteArray(step));
         var vocabulary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(export.VocabularyPath!))!.AsObject();
         vocabulary.Remove("model_sha256");
+        vocabulary.Remove("file_sha256");
         vocabulary["format"] = "drlrec-onnx-vocabulary/1";
         File.WriteAllText(export.VocabularyPath!, vocabulary.ToJsonString());
 

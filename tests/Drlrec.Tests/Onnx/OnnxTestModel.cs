@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Drlrec.Checkpoints;
 using Drlrec.Configuration;
 using Drlrec.Data;
 using Drlrec.Features;
@@ -44,6 +45,24 @@ public class OnnxTestModel : IDisposable
             new OnnxVocabulary(Lists.Schema.Fields, Vocabulary));
         Step = new OnnxStepScorer(Export.Path);
         List = new OnnxListScorer(Export.ListPath);
+        checkpoint = new Lazy<LoadedModel>(SaveCheckpoint);
+    }
+
+    private readonly Lazy<LoadedModel> checkpoint;
+
+    /// <summary>The network saved as a run's <c>model.ckpt</c> and loaded (made on first use): what pairs a graph with its
+    /// model (<see cref="OnnxServing.OpenFor"/>) needs.</summary>
+    public LoadedModel Checkpoint => checkpoint.Value;
+
+    private LoadedModel SaveCheckpoint()
+    {
+        var header = new CheckpointHeader
+        {
+            Name = "toy", Role = ModelRole.Student, Model = Network.Config, Fields = Lists.Schema.Fields, Vocabulary = Vocabulary,
+            Parameters = Network.ParameterCount,
+        };
+        ModelCheckpoint.Save(Folder["run/" + ModelCheckpoint.FileName], header, Network, Network);
+        return ModelCheckpoint.Load(Folder["run"]);
     }
 
     public TemporaryFolder Folder { get; } = new();
@@ -101,6 +120,7 @@ public class OnnxTestModel : IDisposable
         GC.SuppressFinalize(this);
         Step.Dispose();
         List.Dispose();
+        if (checkpoint.IsValueCreated) checkpoint.Value.Dispose();
         Network.Dispose();
         Folder.Dispose();
     }

@@ -1,8 +1,8 @@
-namespace Drlrec.Benchmarking;
+namespace Drlrec.Evaluation;
 
 /// <summary>
 /// Nearest-rank percentiles of timings: the p-th percentile of n values sorted ascending is the value of rank ⌈p·n⌉
-/// (rank 1 for p = 0). Used by the latency benchmark and the HTTP load client alike.
+/// (rank 1 for p = 0). Used by the latency benchmark, the HTTP load client and the int8 order agreement alike.
 /// </summary>
 public static class Percentiles
 {

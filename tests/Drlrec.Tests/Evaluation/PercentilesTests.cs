@@ -1,6 +1,6 @@
-using Drlrec.Benchmarking;
+using Drlrec.Evaluation;
 
-namespace Drlrec.Tests.Benchmarking;
+namespace Drlrec.Tests.Evaluation;
 
 public sealed class PercentilesTests
 {
