@@ -72,17 +72,18 @@ public sealed record QNetworkConfig
     /// item field but the item key, the share of the candidate's values that earlier placed items carry, summed over them
     /// with decays 0 (the item just before), 0.5 and 1 (every earlier item), fed to the MLP beside the state. Our design,
     /// not the paper's: the causal attention averages over the prefix and cannot count how often a category was already
-    /// shown (docs/method.md, section 3). False gives the paper's network.
+    /// shown (docs/method.md, section 3). Default true; false (with <see cref="DenseSkip"/> false) gives the paper's network.
     /// </summary>
-    public bool PrefixMatch { get; init; }
+    public bool PrefixMatch { get; init; } = true;
 
     /// <summary>
     /// The user's and the item's dense values (normalised, as they enter their fields: the upstream score and rank, the item
     /// statistics, the user history) fed to the MLP beside the state as well: a direct path from the numbers a re-ranker is
     /// given to Q, as production re-rankers keep one, besides their way through the field attention's LayerNorm and the
-    /// sequence model. Our design, not the paper's (docs/method.md, section 3). False gives the paper's network.
+    /// sequence model. Our design, not the paper's (docs/method.md, section 3). Default true; false (with
+    /// <see cref="PrefixMatch"/> false) gives the paper's network.
     /// </summary>
-    public bool DenseSkip { get; init; }
+    public bool DenseSkip { get; init; } = true;
 
     public static QNetworkConfig Teacher { get; } = new();
     public static QNetworkConfig Student { get; } = new() { EmbeddingDim = 8 };

@@ -106,11 +106,12 @@ public sealed class ModelCheckpointTests
     }
 
     /// <summary>A small saved checkpoint (online and target networks of d = 4 on the toy data).</summary>
-    private static string SaveSmall(TemporaryFolder folder, string name = ModelCheckpoint.FileName)
+    /// <param name="paperNetwork">The paper's network (no list features, no dense skip): what files of formats 1 to 3 held.</param>
+    private static string SaveSmall(TemporaryFolder folder, string name = ModelCheckpoint.FileName, bool paperNetwork = false)
     {
         var lists = ToyData.Lists(30);
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
-        var config = new QNetworkConfig { EmbeddingDim = 4, HintDim = 8 };
+        var config = new QNetworkConfig { EmbeddingDim = 4, HintDim = 8, PrefixMatch = !paperNetwork, DenseSkip = !paperNetwork };
         manual_seed(5);
         using var online = new QNetwork(config, FieldLayout.Of(lists.Schema), vocabulary.Rows, "online");
         using var target = new QNetwork(config, FieldLayout.Of(lists.Schema), vocabulary.Rows, "target");
@@ -148,7 +149,7 @@ public sealed class ModelCheckpointTests
     public void A_format_1_file_written_before_checksums_still_loads()
     {
         using var folder = new TemporaryFolder();
-        string path = SaveSmall(folder);
+        string path = SaveSmall(folder, paperNetwork: true);
         string old = folder["old.ckpt"];
         using (var source = System.IO.Compression.ZipFile.OpenRead(path))
         using (var target = System.IO.Compression.ZipFile.Open(old, System.IO.Compression.ZipArchiveMode.Create))
@@ -169,6 +170,39 @@ public sealed class ModelCheckpointTests
         Assert.Equal(ContextInput.FieldAttention, loaded.Header.Model.ContextInput);
         Assert.False(loaded.Online.EncodesOncePerRequest);
         Assert.Equal(ContextInput.ItemVector, current.Header.Model.ContextInput);
+        Assert.False(loaded.Header.Model.PrefixMatch || loaded.Header.Model.DenseSkip);
+    }
+
+    /// <summary>A format-3 file (before the list features and the dense skip, whose JSON has no such keys) loads as the
+    /// paper's network it holds, whatever today's defaults; a current file keeps its settings.</summary>
+    [Fact]
+    public void A_format_3_file_loads_without_the_list_features_and_the_dense_skip()
+    {
+        using var folder = new TemporaryFolder();
+        string path = SaveSmall(folder, paperNetwork: true);
+        string old = folder["format3.ckpt"];
+        // Rewritten as a format-3 writer wrote it (checksummed, no list-feature keys in its JSON).
+        using (var source = System.IO.Compression.ZipFile.OpenRead(path))
+            Drlrec.IO.ChecksummedZip.Write(old, target =>
+            {
+                foreach (var entry in source.Entries)
+                {
+                    using var from = entry.Open();
+                    using var to = target.CreateEntry(entry.Name).Open();
+                    if (entry.Name != "model.json") { from.CopyTo(to); continue; }
+                    var json = System.Text.Json.Nodes.JsonNode.Parse(new StreamReader(from).ReadToEnd())!;
+                    json["format"] = CheckpointHeader.ContextInputFormat;
+                    json["model"]!.AsObject().Remove("prefix_match");
+                    json["model"]!.AsObject().Remove("dense_skip");
+                    to.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
+                }
+            });
+        Assert.True(new QNetworkConfig().PrefixMatch && new QNetworkConfig().DenseSkip);             // today's defaults
+        using var loaded = ModelCheckpoint.Load(old);
+        Assert.False(loaded.Header.Model.PrefixMatch || loaded.Header.Model.DenseSkip);
+        Assert.Equal(ContextInput.ItemVector, loaded.Header.Model.ContextInput);
+        using var current = ModelCheckpoint.Load(SaveSmall(folder, "current.ckpt"));
+        Assert.True(current.Header.Model.PrefixMatch && current.Online.MatchFeatures > 0);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class DqnLearnerTests
     {
         manual_seed(seed);
         var small = new QNetworkConfig { EmbeddingDim = 8, Dropout = 0 };
-        return new DqnLearner(new QNetwork(small, Layout, Vocabulary.Rows), new QNetwork(small, Layout.Count, Vocabulary.Rows),
+        return new DqnLearner(new QNetwork(small, Layout, Vocabulary.Rows), new QNetwork(small, Layout, Vocabulary.Rows),
             Layout, config);
     }
 

@@ -8,7 +8,8 @@ namespace Drlrec.Tests.Model;
 /// <summary>The MAC counts against the formulas written out by hand for a toy network's dimensions.</summary>
 public sealed class MacCountTests : IDisposable
 {
-    // ToyData: 2 user, 2 item, 1 context field (position), d = 8, D = 40, hint 12.
+    // ToyData: 2 user, 2 item, 1 context field (position), d = 8, D = 40, hint 12; the MLP also takes the list features of
+    // the tags (3 decays).
     private readonly QNetwork network = new(new QNetworkConfig { EmbeddingDim = 8, HintDim = 12 }, FieldLayout.Of(ToyData.Schema), embeddingRows: 30);
 
     public void Dispose() => network.Dispose();
@@ -17,7 +18,7 @@ public sealed class MacCountTests : IDisposable
     public void A_step_counts_each_per_candidate_linear_map_and_the_attention_over_the_prefix()
     {
         const long d = 40, h = 12;
-        long linear = d * d + 3 * d * d + d * (d / 2) + (d / 2) * (d / 4) + (d / 4) * h + h;
+        long linear = d * d + 3 * d * d + (d + 3) * (d / 2) + (d / 2) * (d / 4) + (d / 4) * h + h;
         Assert.Equal(linear, MacCount.StepLinear(network));
         Assert.Equal(linear + 2 * 4 * d, MacCount.Step(network, prefix: 3));
     }
@@ -41,7 +42,7 @@ public sealed class MacCountTests : IDisposable
         var config = new QNetworkConfig { EmbeddingDim = 8, HintDim = 12, StateDim = 24, SequenceHeads = 2, MlpWidth = 10 };
         using var sized = new QNetwork(config, FieldLayout.Of(ToyData.Schema), embeddingRows: 30);
         const long d = 24, items = 40, e = 8, fs = 4, h = 12, m = 10;
-        long linear = d * d + 3 * d * d + d * m + m * (m / 2) + (m / 2) * h + h;
+        long linear = d * d + 3 * d * d + (d + 3) * m + m * (m / 2) + (m / 2) * h + h;
         Assert.Equal(linear, MacCount.StepLinear(sized));
         Assert.Equal(linear + 2 * 4 * d, MacCount.Step(sized, prefix: 3));
         long encode = fs * (3 * e * e + e * e) + 2 * fs * fs * e + items * d + 3 * d * d;

@@ -11,7 +11,9 @@ namespace Drlrec.Tests.Model;
 public sealed class QNetworkSizeTests
 {
     /// <summary>The documented formula, written out independently of the network.</summary>
-    private static long Formula(QNetworkConfig c, int fields, int rows, int denseFields = 0)
+    /// <param name="mlpExtras">Inputs the MLP takes beside the state: the list features (compared fields × 3 decays) and the
+    /// skipped dense values.</param>
+    private static long Formula(QNetworkConfig c, int fields, int rows, int denseFields = 0, int mlpExtras = 0)
     {
         long d = c.EmbeddingDim, itemDim = fields * d, h = c.StateDim > 0 ? c.StateDim : itemDim;
         long m = c.MlpWidth > 0 ? c.MlpWidth : h / 2, m2 = m / 2, k = c.HintDim;
@@ -19,7 +21,7 @@ public sealed class QNetworkSizeTests
         return rows * d + denseFields * d + (4 * d * d + 4 * d) + 2 * d
                + projection
                + (4 * h * h + 4 * h) + 2 * h + (6 * h * h + 6 * h)
-               + (h * m + m) + (m * m2 + m2) + (m2 * k + k)
+               + ((h + mlpExtras) * m + m) + (m * m2 + m2) + (m2 * k + k)
                + (k + 1);
     }
 
@@ -56,7 +58,10 @@ public sealed class QNetworkSizeTests
         var layout = FieldLayout.Of(lists.Schema);
         var config = new QNetworkConfig { EmbeddingDim = 4, StateDim = 10, MlpWidth = 6, HintDim = 7 };
         using var net = new QNetwork(config, layout, Rows);
-        Assert.Equal(Formula(config, layout.Count, Rows, layout.DenseFields.Count), net.ParameterCount);
+        // The list features compare tags (3 decays); the dense skip takes the item's quality, not the context's load.
+        Assert.Equal(Formula(config, layout.Count, Rows, layout.DenseFields.Count, mlpExtras: 3 + 1), net.ParameterCount);
+        using var paper = new QNetwork(config with { PrefixMatch = false, DenseSkip = false }, layout, Rows);
+        Assert.Equal(Formula(config, layout.Count, Rows, layout.DenseFields.Count), paper.ParameterCount);
     }
 
     /// <summary>Each knob changes the count by what the formula says: the state width as H², the MLP width, the hint,

@@ -273,7 +273,7 @@ public sealed class QNetworkDenseFieldTests
         var vocabulary = FeatureVocabulary.Fit(lists, new FeatureConfig());
         var layout = FieldLayout.Of(vocabulary);
         manual_seed(4);
-        using var net = new QNetwork(new QNetworkConfig { EmbeddingDim = 8 }, layout.Count, vocabulary.Rows, "dense", layout.DenseFields);
+        using var net = new QNetwork(new QNetworkConfig { EmbeddingDim = 8, DenseSkip = false }, layout.Count, vocabulary.Rows, "dense", layout.DenseFields);
         net.eval();
         Assert.Contains(net.named_parameters(), p => p.name == "denseProjection");
         Assert.Equal(2L * 8, net.named_parameters().Single(p => p.name == "denseProjection").parameter.numel());

@@ -21,7 +21,7 @@ public sealed class SizedOnnxEquivalenceTests(SizedOnnxTestModel model, ITestOut
     {
         var parameters = Model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
         Assert.Equal([12L, 20], parameters["stateProjection.weight"]);
-        Assert.Equal([6L, 12], parameters["mlp.hidden1.weight"]);
+        Assert.Equal([6L, 12 + 3], parameters["mlp.hidden1.weight"]);                            // the state and the tags' list features
         Assert.Equal([5L, 3], parameters["mlp.hint.weight"]);
         Assert.Equal((12, 3, 4, 5), (Model.Step.StateDim, Model.Step.Heads, Model.Step.HeadDim, Model.Step.Info.HintDim));
     }

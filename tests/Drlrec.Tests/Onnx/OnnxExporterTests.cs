@@ -48,7 +48,8 @@ public sealed class OnnxExporterTests : IDisposable
         var step = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(export.Path));
         Assert.Equal(OnnxExporter.IrVersion, step.IrVersion);
         Assert.Equal(OnnxExporter.Opset, step.OpsetImport.Single(o => o.Domain == "").Version);
-        Assert.Equal(["prefix_keys", "prefix_values", "prefix_mask", "hidden", "rows"], step.Graph.Input.Select(i => i.Name));
+        // The list features (the default) take the placed items' rows.
+        Assert.Equal(["prefix_keys", "prefix_values", "prefix_mask", "hidden", "rows", "prefix_rows"], step.Graph.Input.Select(i => i.Name));
         Assert.Equal(["q", "keys", "values", "states", "hint"], step.Graph.Output.Select(o => o.Name));
         var metadata = step.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
         Assert.Equal("drlrec-onnx/3", metadata["drlrec.format"]);
@@ -278,7 +279,7 @@ public sealed class OnnxExporterTests : IDisposable
         {
             var prefix = model.Network.PrefixAt(one, p);
             var step = model.Step.Score(new StepInput(p, Floats(prefix.Keys), Floats(prefix.Values), Floats(prefix.Hidden),
-                rows[(p * model.Fields * 3)..((p + 1) * model.Fields * 3)], 1, 3));
+                rows[(p * model.Fields * 3)..((p + 1) * model.Fields * 3)], 1, 3, rows[..(p * model.Fields * 3)]));
             Assert.Equal(one.Q[0, p].item<float>(), step.Q[0], 1e-4f);
         }
     }

@@ -15,8 +15,8 @@ public sealed class OnnxGemmProbeTests(SizedOnnxTestModel model) : IClassFixture
 
         probe.Run();
 
-        // D·D + 3D·D + D·m + m·m/2 + m/2·H + H with D = 12, m = 6, H = 5: not F·d = 20 wide.
-        const long perRow = 12 * 12 + 3 * 12 * 12 + 12 * 6 + 6 * 3 + 3 * 5 + 5;
+        // D·D + 3D·D + (D + 3)·m + m·m/2 + m/2·H + H with D = 12, m = 6, H = 5 and the tags' 3 list features: not F·d = 20 wide.
+        const long perRow = 12 * 12 + 3 * 12 * 12 + (12 + 3) * 6 + 6 * 3 + 3 * 5 + 5;
         Assert.Equal(perRow, MacCount.StepLinear(model.Network));
         Assert.Equal(2 * 7 * perRow, probe.Macs);
     }
