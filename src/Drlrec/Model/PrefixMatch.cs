@@ -72,6 +72,55 @@ public static class PrefixMatch
         return einsum("btjf,tjk->btfk", Overlap(rows, rows), weights).reshape(b, l, -1);           // [B, L, Fm·K]
     }
 
+    /// <summary>
+    /// The features of every candidate of one request kept up to date as items are placed (serving: no per-step overlap):
+    /// the candidates' overlaps with each other once, then per placed item j the sums A_κ ← κ·A_κ + overlap(·, j), which is
+    /// <see cref="AfterPrefix"/>'s Σ_j κ^(T − j) overlap(·, j) for the items placed so far.
+    /// </summary>
+    public sealed class Placed : IDisposable
+    {
+        private readonly Tensor overlaps;   // [N, N, Fm]: candidate, placed
+        private readonly Tensor decays;     // [1, 1, K]
+        private Tensor sums;                // [N, Fm, K]
+
+        /// <param name="candidates">[N, Fm, M] the request's candidates' compared rows.</param>
+        public Placed(Tensor candidates)
+        {
+            long n = candidates.shape[0], fm = candidates.shape[1];
+            overlaps = Overlap(candidates.unsqueeze(0), candidates.unsqueeze(0)).squeeze(0);
+            decays = tensor(Decays.Select(k => (float)k).ToArray(), device: candidates.device).view(1, 1, -1);
+            sums = zeros(n, fm, Decays.Count, device: candidates.device);
+        }
+
+        /// <summary>[1, C, Fm·K] the features of <paramref name="candidates"/> (indices into the request's) after the items placed.</summary>
+        public Tensor Of(Tensor candidates) => sums.index_select(0, candidates).flatten(1).unsqueeze(0);
+
+        /// <summary>Candidate <paramref name="candidate"/> (an index into the request's) was placed. The new sums leave the
+        /// caller's dispose scope, as the ones they replace (disposed here) had.</summary>
+        public void Place(long candidate)
+        {
+            var next = (sums * decays).Plus(overlaps.select(1, candidate).unsqueeze(-1)).MoveToOuterDisposeScope(); // [N, Fm, K]
+            sums.Dispose();
+            sums = next;
+        }
+
+        /// <summary>Moves the held tensors out of the caller's dispose scope (they live as long as the request).</summary>
+        public Placed Keep()
+        {
+            overlaps.MoveToOuterDisposeScope();
+            decays.MoveToOuterDisposeScope();
+            sums.MoveToOuterDisposeScope();
+            return this;
+        }
+
+        public void Dispose()
+        {
+            overlaps.Dispose();
+            decays.Dispose();
+            sums.Dispose();
+        }
+    }
+
     /// <summary>κ^n elementwise (0^0 = 1).</summary>
     private static Tensor Weight(double decay, Tensor n) =>
         decay == 1 ? ones_like(n) : decay == 0 ? n.eq(Scalars.Zero).to_type(ScalarType.Float32) : n.Times(Math.Log(decay)).exp();

@@ -307,7 +307,9 @@ public sealed class QNetwork : nn.Module
     /// <param name="prefix">One prefix (R = 1).</param>
     /// <param name="candidates">[C] int64 indices into the cache.</param>
     /// <param name="slotRows">[1, F, M] the slot's rows (only the context fields' are read).</param>
-    public CandidateOutput ScoreCached(PrefixState prefix, CandidateCache cache, Tensor candidates, Tensor slotRows)
+    /// <param name="match">[1, C, Fm·K] the candidates' list features when the caller keeps them per request
+    /// (<see cref="PrefixMatch.Placed"/>); null computes them from the prefix's rows.</param>
+    public CandidateOutput ScoreCached(PrefixState prefix, CandidateCache cache, Tensor candidates, Tensor slotRows, Tensor? match = null)
     {
         var x = cache.Items.index_select(0, candidates).unsqueeze(0);                       // [1, C, D]
         var qkv = cache.Projections.index_select(0, candidates).unsqueeze(0);              // [1, C, 3D]
@@ -319,8 +321,9 @@ public sealed class QNetwork : nn.Module
         }
         var attended = sequenceAttention.AttendProjectedAfterPrefix(qkv, prefix.Keys, prefix.Values, prefix.KeyMask,
             out var keys, out var values);                                                  // [1, C, D]
-        return Step(prefix, x, attended, keys, values, cache.MatchRows?.index_select(0, candidates).unsqueeze(0), // [1, C, Fm, M]
-            cache.DenseValues?.index_select(0, candidates).unsqueeze(0));                  // [1, C, S]
+        var dense = cache.DenseValues?.index_select(0, candidates).unsqueeze(0);           // [1, C, S]
+        if (match is not null) return Step(prefix, x, attended, keys, values, null, dense, match);
+        return Step(prefix, x, attended, keys, values, cache.MatchRows?.index_select(0, candidates).unsqueeze(0), dense); // [1, C, Fm, M]
     }
 
     /// <summary><see cref="ScoreCandidates"/> from item vectors (<see cref="EncodeItems"/>, or <see cref="AtSlot"/> of
@@ -341,12 +344,13 @@ public sealed class QNetwork : nn.Module
     /// MLP and the Q head.</summary>
     /// <param name="matchRows">[R, C, Fm, M] the candidates' compared rows (null without <see cref="QNetworkConfig.PrefixMatch"/>).</param>
     /// <param name="dense">[R, C, S] the candidates' dense values (null without <see cref="QNetworkConfig.DenseSkip"/>).</param>
+    /// <param name="match">The list features if already known (then <paramref name="matchRows"/> is null).</param>
     private CandidateOutput Step(PrefixState prefix, Tensor x, Tensor attended, Tensor keys, Tensor values, Tensor? matchRows,
-        Tensor? dense)
+        Tensor? dense, Tensor? match = null)
     {
         var z = sequenceNorm.forward(x.Plus(attended));                                     // [R, C, D]
         var h = GruStep(z, prefix.Hidden);                                                  // [R, C, D]
-        var match = matchRows is null ? null
+        match ??= matchRows is null ? null
             : PrefixMatch.AfterPrefix(matchRows, prefix.MatchRows!, prefix.KeyMask);        // [R, C, Fm·K]
         var hint = Mlp(h, match, dense);                                                    // [R, C, H]
         return new CandidateOutput(qHead.forward(hint).squeeze(-1), hint, keys, values, h) { MatchRows = matchRows }; // Q [R, C]

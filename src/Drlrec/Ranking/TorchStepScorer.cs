@@ -37,8 +37,10 @@ public sealed class TorchStepScorer : IStepScorer
         private readonly QNetwork network;
         private readonly SlateInput input;
         private readonly CandidateCache? cache;           // when the model encodes once per request
+        private readonly PrefixMatch.Placed? matched;     // with the cache and list features: every candidate's, kept per step
         private PrefixState prefix;
         private CandidateOutput? last;
+        private int[]? lastCandidates;
         private int placed;
 
         public Session(QNetwork network, SlateInput input)
@@ -56,6 +58,7 @@ public sealed class TorchStepScorer : IStepScorer
                     MatchRows = made.MatchRows?.MoveToOuterDisposeScope(),
                     DenseValues = made.DenseValues?.MoveToOuterDisposeScope(),
                 };
+                if (made.MatchRows is { } matchRows) matched = new PrefixMatch.Placed(matchRows).Keep();
             }
             prefix = Keep(network.EmptyPrefix(1));
         }
@@ -69,7 +72,7 @@ public sealed class TorchStepScorer : IStepScorer
             if (cache is not null)
             {
                 var index = tensor(candidates.Select(i => (long)i).ToArray());
-                step = network.ScoreCached(prefix, cache, index, Rows(placed, [candidates[0]]));  // [1, F, M]: the slot's context
+                step = network.ScoreCached(prefix, cache, index, Rows(placed, [candidates[0]]), matched?.Of(index)); // [1, F, M]: the slot's context
             }
             else
             {
@@ -81,6 +84,7 @@ public sealed class TorchStepScorer : IStepScorer
             {
                 MatchRows = step.MatchRows?.MoveToOuterDisposeScope(),
             };
+            lastCandidates = candidates.ToArray();
             return last.Q.contiguous().data<float>().ToArray();
         }
 
@@ -89,6 +93,11 @@ public sealed class TorchStepScorer : IStepScorer
             if (last is null) throw new InvalidOperationException("Place before Score");
             using var scope = NewDisposeScope();
             var next = Keep(QNetwork.Advance(prefix, last, tensor(new long[] { chosen })));
+            if (matched is not null)
+            {
+                using var noGrad = no_grad();
+                matched.Place(lastCandidates![chosen]);
+            }
             Release(prefix);
             Release(last);
             (prefix, last) = (next, null);
@@ -128,6 +137,7 @@ public sealed class TorchStepScorer : IStepScorer
             Release(last);
             Release(prefix);
             cache?.Dispose();
+            matched?.Dispose();
         }
     }
 }
