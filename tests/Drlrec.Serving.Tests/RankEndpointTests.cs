@@ -46,6 +46,17 @@ public sealed class RankEndpointTests(ServiceFixture fixture)
         Assert.Equal(expected.Q, slate.Select(e => e.GetProperty("q").GetSingle()), (a, b) => Math.Abs(a - b) < 1e-5f);
     }
 
+    /// <summary>The served model is the re-ranker network of the defaults (issue 29): the round trip train → checkpoint →
+    /// service above runs its list features (genres against the placed items) and its dense skip (the item statistics).</summary>
+    [Fact]
+    public void The_served_model_is_the_reranker_network_with_list_features_and_the_dense_skip()
+    {
+        using var model = ModelCheckpoint.Load(TinyModel.Folder);
+        Assert.True(model.Header.Model.PrefixMatch && model.Header.Model.DenseSkip);
+        Assert.Equal(3, model.Online.MatchFeatures);                                            // genres × 3 decays
+        Assert.Equal(2, model.Online.SkipFields.Length);                                        // the item statistics
+    }
+
     [Fact]
     public async Task The_answer_names_the_request_model_and_latency()
     {

@@ -45,6 +45,18 @@ public enum ConfidenceMode
     Gaussian,
 }
 
+/// <summary>How the distillation terms are weighed against the student's own Double DQN loss.</summary>
+public enum TermBalance
+{
+    /// <summary>The weights are shares of the student's gradient at the start: each distillation term is scaled so that its
+    /// gradient's norm, measured over the first steps, stands to the TD loss's as its weight to the RL weight
+    /// (<c>Distillation/DistillTermScales.cs</c>). The student's size then does not change what the weights mean.</summary>
+    Gradient,
+    /// <summary>The reference's: the weights multiply the raw losses, whose sizes depend on the student's (a d = 2 student's
+    /// Hint term started at 3.5 times the TD loss's share of the gradient at Hint weight 0.3; docs/compression.md).</summary>
+    None,
+}
+
 /// <summary>When the teacher learns.</summary>
 public enum DistillSchedule
 {
@@ -100,6 +112,14 @@ public sealed record DistillConfig
     public double KlWeight { get; init; } = 0.3;
     public double HintWeight { get; init; } = 0.3;
 
+    /// <summary>gradient (default): the weights are the terms' shares of the student's gradient norm at the start
+    /// (<see cref="TermBalance.Gradient"/>); none: the reference's weights on the raw losses.</summary>
+    public TermBalance Balance { get; init; } = TermBalance.Gradient;
+
+    /// <summary>Steps at the start over which <see cref="TermBalance.Gradient"/> measures the terms' gradient norms (their
+    /// means fix the scales; until then the means so far are used). Default 10.</summary>
+    public int BalanceSteps { get; init; } = 10;
+
     /// <summary>frozen (default) or joint.</summary>
     public DistillSchedule Schedule { get; init; } = DistillSchedule.Frozen;
 
@@ -135,6 +155,11 @@ public sealed record DistillConfig
         if (K < 1 || Pool < 1 || StatesPerBatch < 1)
             throw new ArgumentException($"config distill.k, distill.pool and distill.states_per_batch must be at least 1 (got {K}, {Pool}, {StatesPerBatch})");
         if (!double.IsFinite(Temperature) || Temperature <= 0) throw new ArgumentException($"config distill.temperature = {Temperature}: must be a finite number above 0");
+        if (BalanceSteps < 1) throw new ArgumentException($"config distill.balance_steps = {BalanceSteps}: must be at least 1");
+        foreach (var (key, weight) in new[] { ("rl_weight", RlWeight), ("kl_weight", KlWeight), ("hint_weight", HintWeight) })
+            if (!double.IsFinite(weight) || weight < 0) throw new ArgumentException($"config distill.{key} = {weight}: must be a finite number of at least 0");
+        if (Balance == TermBalance.Gradient && RlWeight <= 0)
+            throw new ArgumentException($"config distill.rl_weight = {RlWeight}: must be above 0 with distill.balance gradient (the other weights are shares relative to it)");
         if (!(PopularShare >= 0) || !(CooccurringShare >= 0) || PopularShare + CooccurringShare > 1)
             throw new ArgumentException("config distill.popular_share and distill.cooccurring_share must be at least 0 and sum to at most 1");
     }

@@ -25,11 +25,11 @@ public enum ContextInput
 ///   V·d + F_dense·d + (4d² + 4d) + 2d                    embedding, dense projection, field attention, field norm
 ///   + [D ≠ F·d] (F·d·D + D)                              state projection
 ///   + (4D² + 4D) + 2D + (6D² + 6D)                       sequence attention, sequence norm, GRU
-///   + (D·m + m) + (m·⌊m/2⌋ + ⌊m/2⌋) + (⌊m/2⌋·H + H)      MLP
+///   + ((D + X)·m + m) + (m·⌊m/2⌋ + ⌊m/2⌋) + (⌊m/2⌋·H + H)  MLP; X = 3·(compared fields) + (skipped dense fields)
 ///   + (H + 1)                                             Q head
 /// </code>
-/// (docs/method.md, "Model sizes"). The defaults (D = F·d, m = ⌊D/2⌋) are the architecture of every checkpoint written
-/// before these knobs existed, parameter for parameter.
+/// (docs/method.md, "Model sizes"). With D = F·d, m = ⌊D/2⌋ and <see cref="PrefixMatch"/> and <see cref="DenseSkip"/> off
+/// (X = 0) it is the architecture of every checkpoint written before these knobs existed, parameter for parameter.
 /// </summary>
 public sealed record QNetworkConfig
 {

@@ -13,10 +13,12 @@ public sealed record DistillLossParts(double Total, double Rl, double Kl, double
 /// <summary>
 /// One distillation step for the student on a minibatch of logged lists:
 /// <code>
-///   L_student = w_RL · L_RL(student's own Double DQN) + w_KL · L_KL + w_Hint · L_Hint     (0.4 / 0.3 / 0.3)
+///   L_student = w_RL · L_RL(student's own Double DQN) + w_KL · s_KL · L_KL + w_Hint · s_Hint · L_Hint     (0.4 / 0.3 / 0.3)
 ///   L_KL   = KL over each logged list   (weight: the list's confidence)  + KL over each state's lessons
 ///   L_Hint = Hint on each logged item   (weight: the item's confidence)  + Hint on each lesson (state's confidence)
 /// </code>
+/// s_KL and s_Hint make the weights shares of the student's gradient at the start (<see cref="DistillTermScales"/>,
+/// <see cref="TermBalance.Gradient"/>, the default); 1 with <see cref="TermBalance.None"/> (the reference's).
 /// Lessons come from <see cref="ExploreFilter"/> for the first <see cref="DistillConfig.StatesPerBatch"/> lists of
 /// the (shuffled) batch, each at a random prefix length, drawn from a generator seeded from (run seed, step) so that a
 /// resumed run draws the same. Parts switched off contribute nothing and cost nothing.
@@ -43,6 +45,7 @@ public sealed class DistillLearner : IResumableLearner
     private readonly EncodedLists? train;
     private readonly DistillConfig config;
     private readonly int seed;
+    private readonly DistillTermScales? scales;
 
     /// <param name="teacherLearner">The teacher's own learner under the joint schedule (it then trains each batch first); null when frozen.</param>
     /// <param name="cache">Precomputed teacher signals of <paramref name="train"/>'s lists (frozen teacher); null computes
@@ -62,7 +65,12 @@ public sealed class DistillLearner : IResumableLearner
         this.train = train;
         this.config = config.Resolve();
         this.seed = seed;
+        if (this.config.UsesTeacher && this.config.Balance == TermBalance.Gradient && (this.config.Kl || this.config.Hint))
+            scales = new DistillTermScales(this.config.BalanceSteps);
     }
+
+    /// <summary>The distillation terms' scales (null when the weights multiply the raw losses).</summary>
+    public DistillTermScales? Scales => scales;
 
     public DistillLossParts Last { get; private set; } = new(0, 0, 0, 0, 0, 0);
 
@@ -78,6 +86,41 @@ public sealed class DistillLearner : IResumableLearner
     {
         if (batch.Size == 0) return StepWithoutLists(batch);
         teacherLearner?.Step(batch);
+        var t = TermsOf(batch, lists);
+        if (scales is { Measuring: true })
+            scales.Observe(student.GradientNorm(t.Rl), config.Kl ? student.GradientNorm(t.Kl) : 0, config.Hint ? student.GradientNorm(t.Hint) : 0);
+        double klWeight = config.KlWeight * (scales?.Kl ?? 1), hintWeight = config.HintWeight * (scales?.Hint ?? 1);
+        var loss = t.Rl.Times(config.RlWeight);
+        double total = config.RlWeight * t.RlValue;
+        if (config.Kl)
+        {
+            loss = loss.Plus(t.Kl.Times(klWeight));
+            total += klWeight * t.KlValue;
+        }
+        if (config.Hint)
+        {
+            loss = loss.Plus(t.Hint.Times(hintWeight));
+            total += hintWeight * t.HintValue;
+        }
+        student.ApplyGradients(loss, "the distillation loss");
+        Last = new DistillLossParts(total, t.RlValue, t.KlValue, t.HintValue, t.States, t.Lessons);
+        return (float)Last.Total;
+    }
+
+    /// <summary>The global norms of the unweighted terms' gradients on a batch, ‖∇L_RL‖, ‖∇L_KL‖, ‖∇L_Hint‖ (0 for a term
+    /// that is off), without a step: what <see cref="DistillTermScales"/> measures in the first steps.</summary>
+    public (double Rl, double Kl, double Hint) GradientNorms(ListBatch batch, TrainingBatch lists)
+    {
+        var t = TermsOf(batch, lists);
+        return (student.GradientNorm(t.Rl), config.Kl ? student.GradientNorm(t.Kl) : 0, config.Hint ? student.GradientNorm(t.Hint) : 0);
+    }
+
+    /// <summary>The three terms of a step, each this rank's weighted share of the global batch's mean (their sum over the
+    /// ranks is the one-process term), with their global values.</summary>
+    private sealed record Terms(Tensor Rl, Tensor Kl, Tensor Hint, double RlValue, double KlValue, double HintValue, int States, int Lessons);
+
+    private Terms TermsOf(ListBatch batch, TrainingBatch lists)
+    {
         var mask = batch.Mask;
         var real = mask.to_type(ScalarType.Float32);
         var world = student.World;
@@ -114,22 +157,8 @@ public sealed class DistillLearner : IResumableLearner
         NonFiniteTrainingException.Check(rlValue, "the student's TD loss", student.Steps + 1);
         NonFiniteTrainingException.Check(klValue, "the KL loss", student.Steps + 1);
         NonFiniteTrainingException.Check(hintValue, "the Hint loss", student.Steps + 1);
-
-        var loss = rl.Times(w[0]).Times(config.RlWeight);
-        double total = config.RlWeight * rlValue;
-        if (config.Kl)
-        {
-            loss = loss.Plus(loggedKl.Times(w[1]).Plus(lessonKl.Times(w[3])).Times(config.KlWeight));
-            total += config.KlWeight * klValue;
-        }
-        if (config.Hint)
-        {
-            loss = loss.Plus(loggedHint.Times(w[2]).Plus(lessonHint.Times(w[4])).Times(config.HintWeight));
-            total += config.HintWeight * hintValue;
-        }
-        student.ApplyGradients(loss, "the distillation loss");
-        Last = new DistillLossParts(total, rlValue, klValue, hintValue, states, lessons);
-        return (float)Last.Total;
+        return new Terms(rl.Times(w[0]), loggedKl.Times(w[1]).Plus(lessonKl.Times(w[3])), loggedHint.Times(w[2]).Plus(lessonHint.Times(w[4])),
+            rlValue, klValue, hintValue, states, lessons);
     }
 
     /// <summary>The teacher's Q, hint and TD error on the batch: from the cache (frozen teacher, lists in memory), else
@@ -155,10 +184,13 @@ public sealed class DistillLearner : IResumableLearner
         }
         var (_, global) = student.GlobalMeans([0, 0, 0, 0, 0], [0, 0, 0, 0, 0]);
         double rlValue = global[0], klValue = global[1] + global[3], hintValue = global[2] + global[4];
+        if (scales is { Measuring: true })
+            scales.Observe(student.GradientNorm(null), config.Kl ? student.GradientNorm(null) : 0, config.Hint ? student.GradientNorm(null) : 0);
         NonFiniteTrainingException.Check(rlValue, "the student's TD loss", student.Steps + 1);
         NonFiniteTrainingException.Check(klValue, "the KL loss", student.Steps + 1);
         NonFiniteTrainingException.Check(hintValue, "the Hint loss", student.Steps + 1);
-        double total = config.RlWeight * rlValue + (config.Kl ? config.KlWeight * klValue : 0) + (config.Hint ? config.HintWeight * hintValue : 0);
+        double total = config.RlWeight * rlValue + (config.Kl ? config.KlWeight * (scales?.Kl ?? 1) * klValue : 0)
+                       + (config.Hint ? config.HintWeight * (scales?.Hint ?? 1) * hintValue : 0);
         student.ApplyGradients(null, "the distillation loss");
         Last = new DistillLossParts(total, rlValue, klValue, hintValue, 0, 0);
         return (float)total;
@@ -217,6 +249,7 @@ public sealed class DistillLearner : IResumableLearner
     {
         student.SaveState(zip, prefix + "student/");
         Checkpoints.CheckpointZip.WriteModule(zip, prefix + "hint.weights", hintLoss);
+        scales?.Save(zip, prefix + "term-scales.json");
         teacherLearner?.SaveState(zip, prefix + "teacher/");
     }
 
@@ -224,6 +257,7 @@ public sealed class DistillLearner : IResumableLearner
     {
         student.RestoreState(zip, path, prefix + "student/");
         Checkpoints.CheckpointZip.ReadModule(zip, path, prefix + "hint.weights", hintLoss);
+        scales?.Restore(zip, path, prefix + "term-scales.json");
         teacherLearner?.RestoreState(zip, path, prefix + "teacher/");
     }
 }

@@ -49,10 +49,15 @@ public static class Distiller
         var progress = resume ? ResumeCheckpoint.Restore(ResumeCheckpoint.In(folder), learner) : null;
         var run = new RunFolder(folder, create: world.IsRoot);
         var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget, learner, progress,
-            () => [("distill/rl", learner.Last.Rl), ("distill/kl", learner.Last.Kl), ("distill/hint", learner.Last.Hint)], world);
+            () => [("distill/rl", learner.Last.Rl), ("distill/kl", learner.Last.Kl), ("distill/hint", learner.Last.Hint),
+                   ("distill/kl_scale", learner.Scales?.Kl ?? 1), ("distill/hint_scale", learner.Scales?.Hint ?? 1)], world);
         var fit = Trainer.For(config, data.Vocabulary, world).Fit(data.TrainingBatches(config, world), data.Validation, studentOnline, learner.Step, recorder, observer,
             name, progress);
         var result = recorder.Finish(fit);
+        // What the gradient balance made of the weights (distill.balance gradient): the scales of the KL and Hint terms.
+        if (learner.Scales is { } scales && world.IsRoot)
+            IO.Json.WriteFile(run.File("term-scales.json"),
+                new { Balance = "gradient", MeasuredSteps = scales.Measured, KlScale = scales.Kl, HintScale = scales.Hint });
         // The jointly trained teacher as the last epoch left it (it is not checkpointed per epoch): its header says so.
         if (parts.TeacherLearner is not null && world.IsRoot)
             ModelCheckpoint.Save(run.File("teacher.ckpt"),

@@ -127,6 +127,24 @@ public sealed class DqnLearner : IDisposable, IResumableLearner
     }
 
     /// <summary>
+    /// The global norm ‖∇L‖ of a loss's gradient over the trained parameters, without a step: the graph is kept for the step's
+    /// own backward and the gradients are left zeroed. Data-parallel, <paramref name="loss"/> is this rank's weighted share
+    /// and the gradients are summed over the ranks first (every rank calls it, a rank without lists with null).
+    /// </summary>
+    public double GradientNorm(Tensor? loss)
+    {
+        optimizer.zero_grad();
+        loss?.backward(retain_graph: true);
+        SumGradientsOverRanks();
+        double squares = 0;
+        using (no_grad())
+            foreach (var p in trained)
+                if (p.grad is { } grad) squares += grad.square().sum().item<float>();
+        optimizer.zero_grad();
+        return Math.Sqrt(squares);
+    }
+
+    /// <summary>
     /// The data-parallel gradient g = Σ_r (n_r / n) ∇L_r = ∇L (the global batch's loss): each rank's backward ran on its
     /// loss weighted by n_r / n, so summing the ranks' gradients gives the one-process gradient of the whole batch. All
     /// trained parameters' gradients travel in one flat buffer (one all-reduce per step), followed by one flag per

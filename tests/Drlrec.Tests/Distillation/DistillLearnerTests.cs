@@ -21,7 +21,13 @@ public sealed class DistillLearnerTests
     private static readonly QNetworkConfig Small = new() { EmbeddingDim = 8, Dropout = 0 };
 
     /// <summary>One distillation step on a fixed batch from fixed initial networks; returns the loss parts.</summary>
-    private static DistillLossParts StepWith(DistillConfig config, bool perturbTeacherTarget = false)
+    private static DistillLossParts StepWith(DistillConfig config, bool perturbTeacherTarget = false) =>
+        StepWith(config, Small, perturbTeacherTarget, null).Parts;
+
+    /// <param name="student">The student's sizes.</param>
+    /// <param name="before">Called with the learner and the batch before the step (e.g. to measure its terms' gradients).</param>
+    private static (DistillLossParts Parts, DistillTermScales? Scales) StepWith(DistillConfig config, QNetworkConfig studentConfig,
+        bool perturbTeacherTarget, Action<DistillLearner, ListBatch, int[]>? before)
     {
         using var scope = NewDisposeScope();
         int fields = Data.Layout.Count, rows = Data.Vocabulary.Rows;
@@ -34,9 +40,9 @@ public sealed class DistillLearnerTests
             using (no_grad())
                 foreach (var p in teacherTarget.parameters()) p.add_(randn_like(p) * 0.5);
         manual_seed(6);
-        using var student = new QNetwork(Small, fields, rows);
-        using var studentTarget = new QNetwork(Small, fields, rows);
-        using var hint = new HintLoss(Small.HintDim, Small.HintDim);
+        using var student = new QNetwork(studentConfig, fields, rows);
+        using var studentTarget = new QNetwork(studentConfig, fields, rows);
+        using var hint = new HintLoss(studentConfig.HintDim, Small.HintDim);
         using var learner = new DqnLearner(student, studentTarget, Data.Layout, new DqnConfig(), hint.parameters());
         var catalog = new LoggedItemCatalog(Data.TrainLists);
         using var encoded = EncodedCatalog.Encode(catalog, Data.Vocabulary, Data.Layout);
@@ -45,8 +51,54 @@ public sealed class DistillLearnerTests
         var distill = new DistillLearner(learner, teacher, teacherTarget, null, cache, hint, explore, Data.Train,
             config with { StatesPerBatch = 4 }, seed: 1);
         var indices = Enumerable.Range(0, 16).ToArray();
-        distill.Step(Data.Train.Batch(indices), indices);
-        return distill.Last;
+        var batch = Data.Train.Batch(indices);
+        before?.Invoke(distill, batch, indices);
+        distill.Step(batch, indices);
+        return (distill.Last, distill.Scales);
+    }
+
+    /// <summary>The reference's weighting (the weights on the raw losses), whose totals the tests below check term by term.</summary>
+    private static readonly DistillConfig Reference = new() { Balance = TermBalance.None };
+
+    /// <summary>
+    /// The default balance (issue 31): measured on the first step (balance_steps 1), each distillation term is scaled so
+    /// that its gradient's norm stands to the TD loss's as its weight to the RL weight, 0.3 : 0.4, for a student of any
+    /// size; with the reference's weighting the Hint term's share depends on the size (it is what collapsed d = 2 students).
+    /// </summary>
+    [Fact]
+    public void The_gradient_balance_makes_the_weights_the_terms_shares_of_the_students_gradient_at_any_size()
+    {
+        var shares = new List<(double Kl, double Hint)>();
+        var rawHint = new List<double>();
+        foreach (var size in new[] { Small, Small with { EmbeddingDim = 2, HintDim = 4 } })
+        {
+            (double Rl, double Kl, double Hint) norms = default;
+            var (parts, scales) = StepWith(new DistillConfig { BalanceSteps = 1 }, size, false,
+                (learner, batch, indices) => norms = learner.GradientNorms(batch, TrainingBatch.Of(Data.Train, indices)));
+            Assert.NotNull(scales);
+            Assert.False(scales.Measuring);
+            Assert.True(norms.Rl > 0 && norms.Kl > 0 && norms.Hint > 0, norms.ToString());
+            Assert.Equal(norms.Rl / norms.Kl, scales.Kl, 4);
+            Assert.Equal(norms.Rl / norms.Hint, scales.Hint, 4);
+            // The weighted terms' gradient norms, relative to the TD loss's.
+            shares.Add((0.3 * scales.Kl * norms.Kl / (0.4 * norms.Rl), 0.3 * scales.Hint * norms.Hint / (0.4 * norms.Rl)));
+            rawHint.Add(0.3 * norms.Hint / (0.4 * norms.Rl));
+            AssertTotal(parts, 0.4, 0.3 * scales.Kl, 0.3 * scales.Hint);
+        }
+        Assert.All(shares, s => { Assert.Equal(0.75, s.Kl, 4); Assert.Equal(0.75, s.Hint, 4); });
+        Assert.True(Math.Abs(rawHint[0] - rawHint[1]) > 0.05, $"the raw Hint shares differ by size ({rawHint[0]:F3}, {rawHint[1]:F3})");
+    }
+
+    [Fact]
+    public void Scales_are_means_over_the_measured_steps_then_fixed_and_one_for_a_term_without_gradient()
+    {
+        var scales = new DistillTermScales(steps: 2);
+        scales.Observe(rl: 2, kl: 1, hint: 0);
+        Assert.Equal((2.0, 1.0), (scales.Kl, scales.Hint));                                        // the means so far; no Hint gradient: 1
+        scales.Observe(rl: 4, kl: 5, hint: 0);
+        Assert.Equal(6.0 / 6.0, scales.Kl);
+        Assert.False(scales.Measuring);
+        Assert.Throws<InvalidOperationException>(() => scales.Observe(1, 1, 1));
     }
 
     private static void AssertTotal(DistillLossParts parts, double rl, double kl, double hint) =>
@@ -55,7 +107,7 @@ public sealed class DistillLearnerTests
     [Fact]
     public void Drl_rec_combines_rl_kl_and_hint_with_the_reference_weights_and_teaches_explored_lessons()
     {
-        var parts = StepWith(new DistillConfig());
+        var parts = StepWith(Reference);
         Assert.True(parts.Rl > 0 && parts.Kl > 0 && parts.Hint > 0, parts.ToString());
         Assert.Equal(4, parts.States);
         Assert.InRange(parts.Lessons, 4 * 3, 4 * 6); // teacher's 3 plus the student's new ones, per state
@@ -65,8 +117,8 @@ public sealed class DistillLearnerTests
     [Fact]
     public void No_kl_contributes_no_kl_term()
     {
-        var all = StepWith(new DistillConfig());
-        var parts = StepWith(new DistillConfig { Kl = false });
+        var all = StepWith(Reference);
+        var parts = StepWith(Reference with { Kl = false });
         Assert.Equal(0, parts.Kl);
         Assert.Equal(all.Rl, parts.Rl, 6);
         Assert.Equal(all.Hint, parts.Hint, 6);
@@ -76,8 +128,8 @@ public sealed class DistillLearnerTests
     [Fact]
     public void No_hint_contributes_no_hint_term()
     {
-        var all = StepWith(new DistillConfig());
-        var parts = StepWith(new DistillConfig { Hint = false });
+        var all = StepWith(Reference);
+        var parts = StepWith(Reference with { Hint = false });
         Assert.Equal(0, parts.Hint);
         Assert.Equal(all.Kl, parts.Kl, 6);
         AssertTotal(parts, 0.4, 0.3, 0);
@@ -86,8 +138,8 @@ public sealed class DistillLearnerTests
     [Fact]
     public void No_explore_filter_teaches_no_explored_lesson()
     {
-        var all = StepWith(new DistillConfig());
-        var parts = StepWith(new DistillConfig { ExploreFilter = false });
+        var all = StepWith(Reference);
+        var parts = StepWith(Reference with { ExploreFilter = false });
         Assert.Equal(0, parts.States);
         Assert.Equal(0, parts.Lessons);
         Assert.True(parts.Kl < all.Kl && parts.Hint < all.Hint, $"{parts} vs {all}");
@@ -98,11 +150,11 @@ public sealed class DistillLearnerTests
     public void No_confidence_makes_the_teachers_td_errors_irrelevant()
     {
         // Perturbing the teacher's target network changes only its TD errors, i.e. only the confidence.
-        var weighted = StepWith(new DistillConfig());
+        var weighted = StepWith(Reference);
         var weightedPerturbed = StepWith(new DistillConfig(), perturbTeacherTarget: true);
         Assert.NotEqual(weighted.Kl, weightedPerturbed.Kl);
-        var plain = StepWith(new DistillConfig { Confidence = false });
-        var plainPerturbed = StepWith(new DistillConfig { Confidence = false }, perturbTeacherTarget: true);
+        var plain = StepWith(Reference with { Confidence = false });
+        var plainPerturbed = StepWith(Reference with { Confidence = false }, perturbTeacherTarget: true);
         Assert.Equal(plain.Kl, plainPerturbed.Kl, 6);
         Assert.Equal(plain.Hint, plainPerturbed.Hint, 6);
     }
@@ -110,13 +162,13 @@ public sealed class DistillLearnerTests
     [Fact]
     public void Method_presets_turn_the_right_parts_off()
     {
-        var none = StepWith(new DistillConfig { Method = DistillMethod.None });
+        var none = StepWith(Reference with { Method = DistillMethod.None });
         Assert.Equal((0, 0, 0), (none.Kl, none.Hint, none.Lessons));
         AssertTotal(none, 0.4, 0, 0);
-        var kd = StepWith(new DistillConfig { Method = DistillMethod.Kd });
+        var kd = StepWith(Reference with { Method = DistillMethod.Kd });
         Assert.True(kd.Kl > 0);
         Assert.Equal((0, 0), (kd.Hint, kd.Lessons));
-        var hint = StepWith(new DistillConfig { Method = DistillMethod.Hint });
+        var hint = StepWith(Reference with { Method = DistillMethod.Hint });
         Assert.True(hint.Hint > 0);
         Assert.Equal((0, 0), (hint.Kl, hint.Lessons));
     }
