@@ -17,6 +17,10 @@ public sealed record VariantSummary(
 {
     /// <summary>The size's name in a student_size sweep.</summary>
     public string? Size { get; init; }
+
+    /// <summary>GAUC with position-centred scoring (null for rows written before it was measured).</summary>
+    public double? GaucCentredMean { get; init; }
+    public double? GaucCentredStd { get; init; }
 }
 
 /// <summary>A paired difference A − B over the seeds both have, with its 95% interval.</summary>
@@ -42,7 +46,12 @@ public static class ExperimentReport
                     rows.Average(r => r.Gauc), Statistics.Std(rows.Select(r => r.Gauc).ToList()),
                     rows.Average(r => r.Ndcg10), Statistics.Std(rows.Select(r => r.Ndcg10).ToList()), rows.Average(r => r.ParamsRatio),
                     Mean(rows.Select(r => r.LatencyP50Ratio)), Mean(rows.Select(r => r.PoolP50Ratio)),
-                    clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds)) { Size = rows[0].Size };
+                    clicks?.Mean, clicks?.CiLow, clicks?.CiHigh, rows.Average(r => r.TrainSeconds))
+                {
+                    Size = rows[0].Size,
+                    GaucCentredMean = Mean(rows.Select(r => r.GaucCentred)),
+                    GaucCentredStd = rows.All(r => r.GaucCentred is not null) ? Statistics.Std(rows.Select(r => r.GaucCentred!.Value).ToList()) : null,
+                };
             }).ToList();
 
     /// <summary>
@@ -74,7 +83,8 @@ public static class ExperimentReport
                 comparisons.Add(new PairedComparison(dataset, metric, a, b, m.Mean, m.Low, m.High, m.Count, m.Excludes(0)));
             }
             foreach (var (metric, value) in new (string, Func<ExperimentRow, double?>)[]
-                     { ("auc", r => r.Auc), ("auc_centred", r => r.AucCentred), ("gauc", r => r.Gauc), ("online_clicks", r => r.OnlineClicks) })
+                     { ("auc", r => r.Auc), ("auc_centred", r => r.AucCentred), ("gauc", r => r.Gauc), ("gauc_centred", r => r.GaucCentred),
+                       ("online_clicks", r => r.OnlineClicks) })
             {
                 if (drlRec is not null)
                     foreach (string other in variants.Where(v => v != drlRec)) Add(metric, drlRec, Metric(drlRec, value), other, Metric(other, value));
@@ -93,7 +103,7 @@ public static class ExperimentReport
                     }
                     continue;
                 }
-                Func<BaselineRow, double?> popularity = metric == "gauc" ? b => b.Gauc : b => b.Auc;
+                Func<BaselineRow, double?> popularity = metric.StartsWith("gauc", StringComparison.Ordinal) ? b => b.Gauc : b => b.Auc;
                 foreach (string v in variants)
                     Add(metric, v, Metric(v, value), OfflineEvaluation.ItemPopularity, Baseline(OfflineEvaluation.ItemPopularity, popularity));
             }
@@ -121,10 +131,10 @@ public static class ExperimentReport
             Frontier = CompressionFrontier.Of(result),
         }) + "\n");
         var csv = new StringBuilder();
-        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds,size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds");
+        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,gauc_centred,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds,size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds");
         foreach (var r in result.Rows)
             csv.AppendLine(string.Join(",", Quote(r.Dataset), r.Seed, Quote(r.Variant), r.Kind, r.SweepParameter ?? "", N(r.SweepValue),
-                N(r.Auc), N(r.AucCentred), N(r.Gauc), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
+                N(r.Auc), N(r.AucCentred), N(r.Gauc), N(r.GaucCentred), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
                 N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds),
                 Quote(r.Size ?? ""), r.Bytes?.ToString(CultureInfo.InvariantCulture) ?? "", N(r.BytesRatio), N(r.SlateMsP50), N(r.SlateP50Ratio), N(r.TrainCpuSeconds)));
         AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), csv.ToString());
@@ -160,18 +170,23 @@ public static class ExperimentReport
                               (tuned.Count > 0 ? $" The {OnlineEvaluation.Diversity} is tuned per seed on {DiversityRerank.ValidationRequestCount} validation requests of its own ({string.Join("; ", tuned)})." : ""))
                     .AppendLine();
             }
-            md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+            md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | GAUC (position-centred) | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var s in rows)
-                md.AppendLine($"| {Label(s)} | {s.AucMean:F4} ± {s.AucStd:F4} | {(s.AucCentredMean is { } c ? $"{c:F4} ± {s.AucCentredStd:F4}" : "")} | {s.GaucMean:F4} ± {s.GaucStd:F4} | {s.Ndcg10Mean:F4} ± {s.Ndcg10Std:F4} | " +
+                md.AppendLine($"| {Label(s)} | {s.AucMean:F4} ± {s.AucStd:F4} | {(s.AucCentredMean is { } c ? $"{c:F4} ± {s.AucCentredStd:F4}" : "")} | {s.GaucMean:F4} ± {s.GaucStd:F4} | " +
+                              $"{(s.GaucCentredMean is { } gc ? $"{gc:F4} ± {s.GaucCentredStd:F4}" : "")} | {s.Ndcg10Mean:F4} ± {s.Ndcg10Std:F4} | " +
                               $"{s.ParamsRatio:F3} | {F(s.LatencyRatio)} | {F(s.PoolRatio)} | {Clicks(s.OnlineMean, s.OnlineCiLow, s.OnlineCiHigh)} | {s.TrainSeconds:F0} |");
             foreach (var b in result.Baselines.Where(b => b.Dataset == dataset).GroupBy(b => b.Baseline))
             {
-                var auc = b.Where(x => x.Auc is not null).Select(x => x.Auc!.Value).ToList();
+                string Spread(Func<BaselineRow, double?> metric)
+                {
+                    var values = b.Where(x => metric(x) is not null).Select(x => metric(x)!.Value).ToList();
+                    return values.Count > 0 ? $"{values.Average():F4} ± {Statistics.Std(values):F4}" : "";
+                }
                 var clicks = b.Where(x => x.OnlineClicks is not null).Select(x => x.OnlineClicks!.Value).ToList();
                 var online = clicks.Count > 0 ? OnlineEvaluation.Summarise(b.Key, clicks) : null;
-                string baselineAuc = auc.Count > 0 ? $"{auc.Average():F4} ± {Statistics.Std(auc):F4}" : "";
-                md.AppendLine($"| *{b.Key} (baseline)* | {baselineAuc} | {baselineAuc} | | | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
+                string baselineAuc = Spread(x => x.Auc), baselineGauc = Spread(x => x.Gauc);
+                md.AppendLine($"| *{b.Key} (baseline)* | {baselineAuc} | {baselineAuc} | {baselineGauc} | {baselineGauc} | {Spread(x => x.Ndcg10)} | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
             }
             md.AppendLine();
             var comparisons = Compare(result).Where(c => c.Dataset == dataset).ToList();

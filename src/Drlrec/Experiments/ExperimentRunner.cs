@@ -24,6 +24,8 @@ public sealed record ExperimentRow(
 {
     /// <summary>Test AUC with position-centred scoring (Q minus each position's mean Q on the validation lists).</summary>
     public double? AucCentred { get; init; }
+    /// <summary>GAUC with position-centred scoring (each position's mean validation Q subtracted).</summary>
+    public double? GaucCentred { get; init; }
 
     /// <summary>The name of the student size of a <c>student_size</c> sweep (<see cref="SweepValue"/> is its index).</summary>
     public string? Size { get; init; }
@@ -277,6 +279,8 @@ public static class ExperimentRunner
             var (online, onlineBaselines) = spec.OnlineRequests > 0 && catalog is SyntheticSimulator simulator
                 ? Online(simulator, models, spec.OnlineRequests, spec.OnlineCandidates, dataset.Name, seed, observer)
                 : (null, []);
+            var centred = models.Select(m => QScorer.Evaluate(m.Online, data.Test, config.Trainer.EvalBatchSize, OfflineScoring.PositionCentred,
+                m.Layout, data.Validation)).ToList();
             var rows = trained.Select((t, i) => Row(dataset, seed, t.Variant, t.Value, spec.Sweep, t.Result, teacherResult.Parameters,
                 t.Seconds) with
             {
@@ -290,8 +294,8 @@ public static class ExperimentRunner
                 Bytes = models[i].Bytes,
                 BytesRatio = (double)models[i].Bytes / models[0].Bytes,
                 OnlineClicks = online?[i],
-                AucCentred = QScorer.Evaluate(models[i].Online, data.Test, config.Trainer.EvalBatchSize, OfflineScoring.PositionCentred,
-                    models[i].Layout, data.Validation).Auc,
+                AucCentred = centred[i].Auc,
+                GaucCentred = centred[i].Gauc,
             }).ToList();
             var offline = OfflineEvaluation.EvaluateBaselines(data, seed, catalog as SyntheticSimulator);
             var baselines = offline.Select(kv => new BaselineRow(dataset.Name, seed, kv.Key, kv.Value.Auc, kv.Value.Gauc, kv.Value.Ndcg10, null))
