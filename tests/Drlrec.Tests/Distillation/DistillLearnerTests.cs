@@ -61,7 +61,7 @@ public sealed class DistillLearnerTests
     private static readonly DistillConfig Reference = new() { Balance = TermBalance.None };
 
     /// <summary>
-    /// The default balance (issue 31): measured on the first step (balance_steps 1), each distillation term is scaled so
+    /// The gradient balance (issue 31): measured on the first step (balance_steps 1), each distillation term is scaled so
     /// that its gradient's norm stands to the TD loss's as its weight to the RL weight, 0.3 : 0.4, for a student of any
     /// size; with the reference's weighting the Hint term's share depends on the size (it is what collapsed d = 2 students).
     /// </summary>
@@ -73,7 +73,7 @@ public sealed class DistillLearnerTests
         foreach (var size in new[] { Small, Small with { EmbeddingDim = 2, HintDim = 4 } })
         {
             (double Rl, double Kl, double Hint) norms = default;
-            var (parts, scales) = StepWith(new DistillConfig { BalanceSteps = 1 }, size, false,
+            var (parts, scales) = StepWith(new DistillConfig { Balance = TermBalance.Gradient, BalanceSteps = 1 }, size, false,
                 (learner, batch, indices) => norms = learner.GradientNorms(batch, TrainingBatch.Of(Data.Train, indices)));
             Assert.NotNull(scales);
             Assert.False(scales.Measuring);
