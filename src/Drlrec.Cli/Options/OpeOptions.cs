@@ -30,6 +30,12 @@ public sealed class OpeOptions
         DefaultValueFactory = _ => Defaults.Bootstrap,
     };
 
+    public Option<double> Clip { get; } = new("--ope-clip")
+    {
+        Description = "The cap on cascade weights of the clipped Cascade-DR (cascade_dr_clip)",
+        DefaultValueFactory = _ => Defaults.Clip,
+    };
+
     public Option<string> Diversity { get; } = new("--ope-diversity")
     {
         Description = "λ,decay of the diversity re-rank evaluated as a policy (tuned online in the default world: 2,0.5)",
@@ -38,14 +44,14 @@ public sealed class OpeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Smoothing, Folds, Bootstrap, Diversity }) command.Options.Add(option);
+        foreach (var option in new Option[] { Smoothing, Folds, Bootstrap, Clip, Diversity }) command.Options.Add(option);
     }
 
     /// <summary>The settings typed, with the window and seed of the command.</summary>
     public OpeSettings Settings(ParseResult parse, int? window, int seed) => new()
     {
         Smoothing = TargetSmoothing.Parse(parse.GetValue(Smoothing)!), Folds = parse.GetValue(Folds), Bootstrap = parse.GetValue(Bootstrap),
-        Window = window, Seed = seed,
+        Window = window, Seed = seed, Clip = parse.GetValue(Clip),
     };
 
     public DiversityRerank DiversityFrom(ParseResult parse)

@@ -30,6 +30,9 @@ public sealed record OpeSettings
     /// <summary>Slates drawn per list from a smoothed target for the direct method. Default 8.</summary>
     public int DmSamples { get; init; } = 8;
 
+    /// <summary>The cap on cascade weights of the clipped Cascade-DR (<see cref="Estimator.CascadeDrClipped"/>). Default 20.</summary>
+    public double Clip { get; init; } = 20;
+
     /// <summary>The estimator a user is told to read and that chooses among variants. Default Cascade-DR.</summary>
     public Estimator Default { get; init; } = Estimator.CascadeDr;
 
@@ -42,6 +45,7 @@ public sealed record OpeSettings
         if (Bootstrap < 0) throw new ArgumentException($"--ope-bootstrap: must not be negative (got {Bootstrap})");
         if (DmSamples < 1) throw new ArgumentException($"--ope-dm-samples: must be at least 1 (got {DmSamples})");
         if (Window is < 1) throw new ArgumentException($"--candidates: must be at least 1 (got {Window})");
+        if (!(Clip >= 1)) throw new ArgumentException($"--ope-clip: must be at least 1 (got {Clip})");
     }
 }
 
@@ -97,7 +101,7 @@ public static class OffPolicyEvaluation
     /// <summary>The estimators' names in reports, in report order.</summary>
     public static IReadOnlyDictionary<Estimator, string> Names { get; } = new Dictionary<Estimator, string>
     {
-        [Estimator.CascadeDr] = "cascade_dr", [Estimator.DirectMethod] = "dm", [Estimator.Rips] = "rips",
+        [Estimator.CascadeDr] = "cascade_dr", [Estimator.CascadeDrClipped] = "cascade_dr_clip", [Estimator.DirectMethod] = "dm", [Estimator.Rips] = "rips",
         [Estimator.SnRips] = "sn_rips", [Estimator.SnIips] = "sn_iips",
     };
 
@@ -141,7 +145,7 @@ public static class OffPolicyEvaluation
         }
 
         var estimators = weighted ? Names.Keys.ToArray() : [Estimator.DirectMethod];
-        var samples = terms.Select(t => new Sample(t)).Append(new Sample(logging)).ToArray();
+        var samples = terms.Select(t => new Sample(t, settings.Clip)).Append(new Sample(logging, settings.Clip)).ToArray();
         var logged = lists.Select(s => s.Clicks).ToArray();
         var replicates = Bootstrap(samples, estimators, logged, lists.Count, settings);
         OpeEstimate Estimate(int s, Estimator e) => new(samples[s].Estimate(e, null),
@@ -229,11 +233,11 @@ public static class OffPolicyEvaluation
     /// <summary>One policy's per-list terms, reduced once to what each estimator sums.</summary>
     private sealed class Sample
     {
-        private readonly double[] direct, rips, cdr;
+        private readonly double[] direct, rips, cdr, clipped;
         private readonly double[][] cascade, independent;
         private readonly float[][] rewards;
 
-        public Sample(ListTerms[] terms)
+        public Sample(ListTerms[] terms, double clip)
         {
             direct = terms.Select(SlateEstimators.Direct).ToArray();
             rewards = terms.Select(t => t.Rewards).ToArray();
@@ -241,7 +245,8 @@ public static class OffPolicyEvaluation
             cascade = weighted ? terms.Select(SlateEstimators.CascadeWeights).ToArray() : [];
             independent = weighted ? terms.Select(SlateEstimators.IndependentWeights).ToArray() : [];
             rips = weighted ? terms.Select(SlateEstimators.Rips).ToArray() : [];
-            cdr = weighted ? terms.Select(SlateEstimators.CascadeDr).ToArray() : [];
+            cdr = weighted ? terms.Select(t => SlateEstimators.CascadeDr(t)).ToArray() : [];
+            clipped = weighted ? terms.Select(t => SlateEstimators.CascadeDr(t, clip)).ToArray() : [];
         }
 
         public double Estimate(Estimator estimator, int[]? counts) => estimator switch
@@ -249,6 +254,7 @@ public static class OffPolicyEvaluation
             Estimator.DirectMethod => SlateEstimators.Mean(direct, counts),
             Estimator.Rips => SlateEstimators.Mean(rips, counts),
             Estimator.CascadeDr => SlateEstimators.Mean(cdr, counts),
+            Estimator.CascadeDrClipped => SlateEstimators.Mean(clipped, counts),
             Estimator.SnRips => SlateEstimators.SelfNormalised(cascade, rewards, counts),
             _ => SlateEstimators.SelfNormalised(independent, rewards, counts),
         };

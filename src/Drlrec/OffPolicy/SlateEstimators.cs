@@ -11,6 +11,9 @@ public enum Estimator
     SnRips,
     /// <summary>Cascade doubly robust (<see cref="SlateEstimators.CascadeDr"/>), the default.</summary>
     CascadeDr,
+    /// <summary>Cascade-DR with every cascade weight capped (<see cref="OpeSettings.Clip"/>): biased by the click model's
+    /// residuals where a weight is capped, far less variable.</summary>
+    CascadeDrClipped,
     /// <summary>Independent (per-position) IPS, self-normalised: a diagnostic (<see cref="SlateEstimators.IndependentWeights"/>).</summary>
     SnIips,
 }
@@ -44,7 +47,10 @@ public sealed record ListTerms(float[] Rewards, double[]? Logging, double[] Targ
 /// </code>
 /// CDR is Kiyohara et al.'s Cascade-DR with the Q-model Q̂_l(a_1..a_l) = q̂(a_1..a_l) + G_l: unbiased whatever q̂ (the
 /// control variate has mean 0 given the prefix), RIPS when q̂ = 0, and for a greedy target the direct method plus RIPS
-/// on the residuals, CDR = Σ_l q̂(g_1..g_l) + Σ_l w_l (r_l − q̂(g_1..g_l)). SN-IIPS ignores the items before a position
+/// on the residuals, CDR = Σ_l q̂(g_1..g_l) + Σ_l w_l (r_l − q̂(g_1..g_l)). Clipped CDR caps every w_il at W (both
+/// where it weighs a residual and where it weighs an expectation): for a greedy target it is the direct method plus
+/// the residuals weighted min(w_l, W), biased by E[(min(w_l, W) − w_l)(r_l − q̂_l)], which vanishes with a perfect click
+/// model, and rid of the rare lists whose prefix matched by chance deep into the list with weights in the thousands. SN-IIPS ignores the items before a position
 /// (each slot as its own bandit): biased when the clicks interact across positions, which is what its distance from
 /// RIPS shows. Each estimate is a mean (or ratio of sums) over lists, so a bootstrap resamples lists: the
 /// <c>counts</c> argument gives each list's multiplicity (null: once each).
@@ -80,10 +86,11 @@ public static class SlateEstimators
         return sum;
     }
 
-    /// <summary>Cascade-DR's term of a list (class summary).</summary>
-    public static double CascadeDr(ListTerms t)
+    /// <summary>Cascade-DR's term of a list (class summary), with every cascade weight capped at <paramref name="clip"/>.</summary>
+    public static double CascadeDr(ListTerms t, double clip = double.PositiveInfinity)
     {
         var w = CascadeWeights(t);
+        for (int l = 0; l < w.Length; l++) w[l] = Math.Min(w[l], clip);
         double sum = 0, before = 1;
         for (int l = 0; l < w.Length; l++)
         {

@@ -73,6 +73,9 @@ public sealed class SlateEstimatorsTests
             var w = SlateEstimators.CascadeWeights(terms);
             double expected = q.Sum() + Enumerable.Range(0, slate.Shown).Sum(l => w[l] * (slate.Rewards[l] - q[l]));
             Assert.Equal(expected, SlateEstimators.CascadeDr(terms), 10);
+            // Clipped: the same with each weight capped, min(w_l, 1.5).
+            double clipped = q.Sum() + Enumerable.Range(0, slate.Shown).Sum(l => Math.Min(w[l], 1.5) * (slate.Rewards[l] - q[l]));
+            Assert.Equal(clipped, SlateEstimators.CascadeDr(terms, clip: 1.5), 10);
             Assert.Equal(logs.Truth(slate, request, greedy), terms.Direct, 10); // the true click model's direct method is the truth
         }
     }
@@ -116,7 +119,7 @@ public sealed class SlateEstimatorsTests
         Assert.All(SlateEstimators.CascadeWeights(terms), w => Assert.Equal(1, w, 4)); // the same policy: every weight 1
 
         Unbiased(Errors(logs, policy, logging, 60, 40, SlateEstimators.Rips), "RIPS");
-        Unbiased(Errors(logs, policy, logging, 60, 40, SlateEstimators.CascadeDr), "Cascade-DR");
+        Unbiased(Errors(logs, policy, logging, 60, 40, t => SlateEstimators.CascadeDr(t)), "Cascade-DR");
         Unbiased(Errors(logs, policy, logging, 60, 40, t => SlateEstimators.SelfNormalised([SlateEstimators.CascadeWeights(t)], [t.Rewards], null)), "SN-RIPS");
         Unbiased(Errors(logs, policy, logging, 60, 40, t => SlateEstimators.SelfNormalised([SlateEstimators.IndependentWeights(t)], [t.Rewards], null)), "SN-IIPS");
     }
@@ -130,7 +133,7 @@ public sealed class SlateEstimatorsTests
         var errors = Errors(logs, target, smoothing, 150, 20, SlateEstimators.Rips);
         Unbiased(errors, "RIPS, ε-greedy diversity re-rank");
         // The same replications for Cascade-DR with the simulator's own conditional clicks: unbiased, and less variable.
-        var dr = Errors(logs, target, smoothing, 150, 20, SlateEstimators.CascadeDr, trueClicks: true);
+        var dr = Errors(logs, target, smoothing, 150, 20, t => SlateEstimators.CascadeDr(t), trueClicks: true);
         Unbiased(dr, "Cascade-DR with the true click model");
         Assert.True(Drlrec.Evaluation.Statistics.Std(dr) < Drlrec.Evaluation.Statistics.Std(errors),
             $"Cascade-DR's spread {Drlrec.Evaluation.Statistics.Std(dr):F4} is not below RIPS's {Drlrec.Evaluation.Statistics.Std(errors):F4}");
@@ -145,7 +148,7 @@ public sealed class SlateEstimatorsTests
         var logs = SimulatedLogs.Small(exit: 1, candidates: 12);
         var target = new DiversityPolicy(2, 0.5);
         var rips = Errors(logs, target, TargetSmoothing.Greedy, 80, 30, SlateEstimators.Rips);
-        var dr = Errors(logs, target, TargetSmoothing.Greedy, 80, 30, SlateEstimators.CascadeDr, trueClicks: true);
+        var dr = Errors(logs, target, TargetSmoothing.Greedy, 80, 30, t => SlateEstimators.CascadeDr(t), trueClicks: true);
         Unbiased(rips, "RIPS");
         Unbiased(dr, "Cascade-DR");
         Assert.True(Drlrec.Evaluation.Statistics.Std(dr) < 0.8 * Drlrec.Evaluation.Statistics.Std(rips),
