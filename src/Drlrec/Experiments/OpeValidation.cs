@@ -87,7 +87,8 @@ public static class OpeValidation
                 history ? totals : null);
             var fitting = LoggedSlates.From(fittingLists);
 
-            var names = OfflineEvaluation.DisplayNames(models);
+            // The zoo's models by their run folders' names (teacher-g0, teacher-g0.9, ...): several share a checkpoint name.
+            var names = models.Select(m => Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(m.Path)))!).ToArray();
             var targets = new List<OpeTarget>();
             for (int i = 0; i < models.Count; i++)
             {
