@@ -96,6 +96,35 @@ public sealed class LoggedCandidatesTests : IDisposable
         Assert.Equal(["y", "w"], list.Unshown.Select(i => i.ItemKey));
     }
 
+    [Fact]
+    public void The_readmes_example_file_reads_as_a_list_of_two_shown_items_out_of_four_candidates()
+    {
+        // The README's pandas example, column by column as pyarrow writes it (nullable position, NaN rewards as nulls).
+        string file = Write(temp["readme.parquet"],
+        [
+            Strings("list_id", "r1", "r1", "r1", "r1"),
+            Nullables<int>("position", 1, 2, null, null),
+            Nullables<double>("reward", 1.0, 0.0, null, null),
+            Nullables<double>("propensity", 0.31, 0.22, null, null),
+            Strings("user_key", "u7", "u7", "u7", "u7"),
+            Strings("df_item_id", "i3", "i9", "i4", "i12"),
+            Nullables<double>("df_upstream_score", 2.1, 1.7, 1.9, 0.4),
+            Strings("uf_age", "a3", "a3", "a3", "a3"),
+            Strings("cf_hour", "h2", "h2", "h2", "h2"),
+        ]);
+
+        var data = ParquetListReader.Read(file, Defaults);
+        var slate = Drlrec.OffPolicy.LoggedSlates.From(data).Single();
+
+        Assert.Equal([0.31, 0.22], slate.Propensities!);
+        Assert.Equal([1f, 0f], slate.Rewards);
+        Assert.Equal(["i3", "i9", "i4", "i12"], slate.Request.Candidates.Select(c => c["item_id"][0]));
+        Assert.Equal([0, 2, 1, 3], Drlrec.OffPolicy.CandidateWindow.UpstreamOrder(slate)!); // by upstream score
+        Assert.Equal([0, 2], Drlrec.OffPolicy.CandidateWindow.Of(slate, 2));
+        Assert.Equal(["a3"], slate.Request.User["age"]);
+        Assert.False(slate.Request.Context.ContainsKey("position"));
+    }
+
     [Theory]
     [InlineData(1.5, "row group 0, row 0", "column 'propensity' must be a number in (0, 1], found 1.5")]
     [InlineData(0.0, "row group 0, row 0", "column 'propensity' must be a number in (0, 1], found 0")]
