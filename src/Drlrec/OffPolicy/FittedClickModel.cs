@@ -37,7 +37,9 @@ public sealed record ClickModelSettings
 /// missing weight); V_f(a) the values of a's categorical item field f (the item key aside) and d each of
 /// <see cref="ClickModelSettings.Decays"/>. The loads make it a cascade model: the click at l depends on the items before
 /// it, as same-category fatigue does. Fitted with Adam on the binary cross-entropy plus an L2 penalty, from zero weights,
-/// in a seeded row order: the same rows and seed give the same model.
+/// in a seeded row order: the same rows and seed give the same model. Then each θ_l is set so that the mean prediction at
+/// position l over the fitting rows is their click rate (calibration in the large; Adam's last steps leave the level a
+/// few percent off, differently from fit to fit).
 /// </summary>
 public sealed class FittedClickModel : IClickModel
 {
@@ -118,6 +120,27 @@ public sealed class FittedClickModel : IClickModel
 
         var (w0, dw0, lw0, theta0, b0) = Train(settings, featureIndex.Count, layout.DenseFields.Length, loads, positions, rows,
             entryStart, entries, dense, loadValues, position, click);
+        // Calibration in the large per position: the last Adam steps leave the level of every prediction a few percent off,
+        // differently from fit to fit; σ(θ_l) scales position l's predictions, so θ_l = logit(Σ clicks / Σ σ(z)) over the
+        // fitting rows at l makes their mean prediction their click rate exactly.
+        var attraction = new double[positions];
+        var clicks = new double[positions];
+        int denseCount = layout.DenseFields.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            double z = b0;
+            for (int e = entryStart[r]; e < entryStart[r + 1]; e++) z += w0[entries[e].Feature] * entries[e].Weight;
+            for (int d = 0; d < denseCount; d++) z += dw0[d] * dense[r * denseCount + d];
+            for (int k = 0; k < loads; k++) z += lw0[k] * loadValues[r * loads + k];
+            attraction[position[r]] += 1 / (1 + Math.Exp(-z));
+            clicks[position[r]] += click[r];
+        }
+        for (int l = 0; l < positions; l++)
+            if (attraction[l] > 0)
+            {
+                double examined = Math.Clamp(clicks[l] / attraction[l], 1e-6, 1 - 1e-6);
+                theta0[l] = (float)Math.Log(examined / (1 - examined));
+            }
         return new FittedClickModel(layout, featureIndex, w0, dw0, lw0, theta0, denseMean, denseScale, b0, decays);
     }
 

@@ -24,8 +24,9 @@ public enum Estimator
 /// after the logged prefix, the click model's q̂(a_1..a_l), its expectation under the target after the logged prefix
 /// Σ_a π(a | a_&lt;l) q̂(a_&lt;l, a), the continuation G_l (below), and the direct method's value of the list.
 /// </summary>
-/// <param name="Continuation">G_l = Σ over l' &gt; l of q̂(g_1..g_l'), the click model's value of the rest of the target's
-/// greedy slate g, when the logged prefix a_&lt;l equals g_&lt;l; else 0.</param>
+/// <param name="Continuation">G_l, any function of the logged prefix a_&lt;l that approximates the click model's value of the
+/// target's slate after position l: for a greedy target Σ over l' &gt; l of q̂(g_1..g_l') (g its slate) when a_&lt;l equals
+/// g_&lt;l, else 0; for a smoothed one the mean of that value over the slates drawn from it for the direct method.</param>
 /// <param name="Direct">E over the target's slates s of Σ_l q̂(s_1..s_l).</param>
 public sealed record ListTerms(float[] Rewards, double[]? Logging, double[] Target, double[] LoggedClicks, double[] ExpectedClicks,
     double[] Continuation, double Direct)

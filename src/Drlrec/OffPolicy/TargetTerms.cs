@@ -31,7 +31,6 @@ public static class TargetTerms
         var target = new double[length];
         var expected = new double[length];
         var continuation = new double[length];
-        for (int l = 0; l < length; l++) continuation[l] = l <= matched ? tail[l + 1] : 0;
         double direct;
         if (smoothing.Deterministic)
         {
@@ -40,6 +39,7 @@ public static class TargetTerms
             {
                 target[l] = greedy[l] == l ? 1 : 0;
                 expected[l] = greedyClicks[l];
+                continuation[l] = tail[l + 1];
             }
             direct = tail[0];
         }
@@ -61,13 +61,18 @@ public static class TargetTerms
                     remaining.RemoveAt(at);
                 }
             }
-            direct = 0;
+            // The slates drawn from the target give the direct method and the continuation: the mean value of the rest of
+            // a drawn slate after position l, the same whatever the logged prefix (a function of nothing logged keeps the
+            // control variate's mean 0), close to the target's own continuation when the prefix matters little.
+            var sampledTail = new double[length + 1];
             for (int s = 0; s < dmSamples; s++)
             {
                 var sample = Slate(policy, slate, window, length, scores => Draw(smoothing.Probabilities(scores), rng));
-                for (int l = 0; l < length; l++) direct += clicks.Click(sample[..l], sample[l]);
+                double rest = 0;
+                for (int l = length - 1; l >= 0; l--) sampledTail[l] += (rest += clicks.Click(sample[..l], sample[l])) / dmSamples;
             }
-            direct /= Math.Max(1, dmSamples);
+            for (int l = 0; l < length; l++) continuation[l] = sampledTail[l + 1];
+            direct = sampledTail[0];
         }
         return (new ListTerms(slate.Rewards, slate.Propensities, target, loggedClicks, expected, continuation, direct), greedy);
     }
