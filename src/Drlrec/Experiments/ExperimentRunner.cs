@@ -364,7 +364,7 @@ public static class ExperimentRunner
             var targets = models.Select((m, i) => new Drlrec.OffPolicy.OpeTarget(
                 new Drlrec.OffPolicy.ModelPolicy($"#{i}", new SlateRanker(scorers[i], m.Vocabulary, m.Schema)))).ToList();
             return Drlrec.OffPolicy.OffPolicyEvaluation.Run(lists.Schema, Drlrec.OffPolicy.LoggedSlates.From(lists),
-                fitting.SelectMany(Drlrec.OffPolicy.LoggedSlates.From).ToList(), targets,
+                fitting.SelectMany(f => Drlrec.OffPolicy.LoggedSlates.From(f, unshown: false)).ToList(), targets,
                 new Drlrec.OffPolicy.OpeSettings { Window = window, Seed = seed, Bootstrap = 200 });
         }
         finally

@@ -85,7 +85,7 @@ public static class OpeValidation
             bool history = models.Any(m => UserHistory.In(m.Schema));
             var fittingLists = WithHistory(new ListDataset(simulator.Schema, log.Lists.Take((int)(log.Lists.Count * (1 - trained.TestFraction))).ToList(), "synthetic"),
                 history ? totals : null);
-            var fitting = LoggedSlates.From(fittingLists);
+            var fitting = LoggedSlates.From(fittingLists, unshown: false);
 
             // The zoo's models by their run folders' names (teacher-g0, teacher-g0.9, ...): several share a checkpoint name.
             var names = models.Select(m => Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(m.Path)))!).ToArray();

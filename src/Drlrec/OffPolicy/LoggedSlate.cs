@@ -31,9 +31,11 @@ public static class LoggedSlates
     /// shown item, every candidate's item fields (derived fields left out: a model computes its own), the shown items'
     /// clicks and propensities.
     /// </summary>
-    public static IReadOnlyList<LoggedSlate> From(ListDataset data) => data.Lists.Select(list => Of(list, data.Schema)).ToList();
+    /// <param name="unshown">False leaves the unshown candidates out: what fitting a click model on shown items needs,
+    /// in a fifth of the memory.</param>
+    public static IReadOnlyList<LoggedSlate> From(ListDataset data, bool unshown = true) => data.Lists.Select(list => Of(list, data.Schema, unshown)).ToList();
 
-    public static LoggedSlate Of(LoggedList list, ListSchema schema)
+    public static LoggedSlate Of(LoggedList list, ListSchema schema, bool unshown = true)
     {
         var first = list.Items[0].Values;
         Dictionary<string, string[]> Group(FieldGroup group, string[][] values) => schema.IndicesOf(group)
@@ -41,7 +43,7 @@ public static class LoggedSlates
             .ToDictionary(i => schema.Fields[i].Name, i => values[i]);
         var itemFields = schema.IndicesOf(FieldGroup.Item).Where(i => !schema.Fields[i].Derived).ToArray();
         IReadOnlyDictionary<string, string[]> Candidate(LoggedItem item) => itemFields.ToDictionary(i => schema.Fields[i].Name, i => item.Values[i]);
-        var candidates = list.Items.Concat(list.Unshown).Select(Candidate).ToList();
+        var candidates = (unshown ? list.Items.Concat(list.Unshown) : list.Items).Select(Candidate).ToList();
         var request = new SlateRequest(Group(FieldGroup.User, first), Group(FieldGroup.Context, first), candidates, list.Items.Count);
         return new LoggedSlate(list.ListId, request, list.Items.Select(i => i.Reward).ToArray(),
             list.HasPropensities ? list.Items.Select(i => i.Propensity!.Value).ToArray() : null);

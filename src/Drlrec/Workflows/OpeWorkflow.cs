@@ -82,7 +82,9 @@ public static class OpeWorkflow
                 heldOut = check.HeldOut;
             }
             var evaluated = settings.Lists == OpeLists.Test ? test : validation;
-            var fitting = settings.Lists == OpeLists.Test ? [.. LoggedSlates.From(train), .. LoggedSlates.From(validation)] : LoggedSlates.From(train);
+            var fitting = settings.Lists == OpeLists.Test
+                ? [.. LoggedSlates.From(train, unshown: false), .. LoggedSlates.From(validation, unshown: false)]
+                : LoggedSlates.From(train, unshown: false);
             var slates = LoggedSlates.From(evaluated);
             onLists?.Invoke(slates.Count);
 
