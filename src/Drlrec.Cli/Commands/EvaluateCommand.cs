@@ -44,8 +44,23 @@ public static class EvaluateCommand
         var requests = new Option<int>("--requests") { Description = "With --online: simulated requests", DefaultValueFactory = _ => 1000 };
         var candidates = new Option<int?>("--candidates")
         {
-            Description = "With --online: the models and the diversity re-rank baseline re-rank the upstream ranker's top N of each request's candidates (default: all of them)",
+            Description = "With --online or --ope: the models and the diversity re-rank baseline re-rank the upstream ranker's top N of each request's " +
+                          "(each logged list's) candidates (default: all of them)",
         };
+        var ope = new Option<bool>("--ope")
+        {
+            Description = "Off-policy instead of offline: each model's (and the upstream order's, the diversity re-rank's, random's) expected clicks " +
+                          "per list estimated from logged lists with propensities and unshown candidates (direct method, RIPS, self-normalised RIPS, " +
+                          "Cascade-DR (the default), self-normalised independent IPS), each with a 95% bootstrap interval and its effective sample size",
+            DefaultValueFactory = _ => false,
+        };
+        var opeLists = new Option<string>("--ope-lists")
+        {
+            Description = "With --ope: test (the held-out lists: report) or validation (choose among variants there, keep the test lists for the report)",
+            DefaultValueFactory = _ => "test",
+        };
+        opeLists.AcceptOnlyFromAmong("test", "validation");
+        var opeOptions = new OpeOptions();
 
         var diagnose = new Option<bool>("--diagnose")
         {
@@ -73,13 +88,40 @@ public static class EvaluateCommand
         var command = new Command("evaluate", "Evaluate saved models and the item-popularity and random baselines: AUC, GAUC, NDCG@5, NDCG@10, " +
                                               "on test lists none of the models trained or validated on (others are refused unless --allow-overlap).");
         source.AddTo(command);
-        foreach (var option in new Option[] { models, json, seed, scoring, allowOverlap, online, synthetic, requests, candidates, diagnose, backend, quantize })
+        foreach (var option in new Option[] { models, json, seed, scoring, allowOverlap, online, synthetic, requests, candidates, diagnose, backend, quantize, ope, opeLists })
             command.Options.Add(option);
+        opeOptions.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var serving = new ServingBackend(parse.GetValue(backend)!, Onnx.OnnxPrecisions.Parse(parse.GetValue(quantize)!));
             serving.Validate();
             if (parse.GetValue(diagnose) && !parse.GetValue(online)) throw new ArgumentException("--diagnose: only with --online");
+            if (parse.GetValue(ope))
+            {
+                if (parse.GetValue(online)) throw new ArgumentException("--ope and --online: choose one (--ope estimates from logs, --online asks the simulator)");
+                var opeSettings = new OpeEvaluateSettings
+                {
+                    Models = parse.GetValue(models) ?? [], Data = parse.GetValue(source.Data), Test = parse.GetValue(source.Test),
+                    SkipBadRecords = parse.GetValue(source.SkipBadRecords), Split = source.SplitFrom(parse), AllowOverlap = parse.GetValue(allowOverlap),
+                    Lists = parse.GetValue(opeLists) == "validation" ? OpeLists.Validation : OpeLists.Test,
+                    Ope = opeOptions.Settings(parse, parse.GetValue(candidates), parse.GetValue(seed)), Diversity = opeOptions.DiversityFrom(parse),
+                    Backend = serving,
+                };
+                opeSettings.Ope.Validate();
+                OpeReport opeReport = null!;
+                AnsiConsole.Progress().Start(ctx =>
+                {
+                    ProgressTask? task = null;
+                    opeReport = OpeWorkflow.Run(opeSettings, n => task?.Increment(n), lists => task = ctx.AddTask("logged lists", maxValue: lists));
+                });
+                Tables.OffPolicy(opeReport);
+                if (parse.GetValue(json) is { } opeFile)
+                {
+                    Json.WriteFile(opeFile.FullName, new { Ope = opeReport });
+                    Report.Wrote(opeFile.FullName);
+                }
+                return 0;
+            }
             if (parse.GetValue(online))
             {
                 if (parse.GetValue(source.Data) is not null || parse.GetValue(source.Test) is not null)

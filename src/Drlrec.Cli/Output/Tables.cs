@@ -1,6 +1,8 @@
 using Spectre.Console;
 using Drlrec.Benchmarking;
 using Drlrec.Evaluation;
+using Drlrec.OffPolicy;
+using Drlrec.Workflows;
 using Drlrec.Training;
 
 namespace Drlrec.Cli.Output;
@@ -20,6 +22,36 @@ public static class Tables
         AnsiConsole.Write(table);
         if (!report.HeldOut)
             AnsiConsole.MarkupLineInterpolated($"[red]not held out[/] (--allow-overlap): {report.HeldOutBasis}");
+    }
+
+    /// <summary>Off-policy estimates (<c>drlrec evaluate --ope</c>): a row per policy, a column per estimator (the default first),
+    /// the logging policy's sanity row against its logged clicks, and which policy the default estimator would ship.</summary>
+    public static void OffPolicy(OpeReport report)
+    {
+        var r = report.Result;
+        var names = r.Logging.Estimates.Keys.ToList();
+        var table = new Table().Title($"off-policy estimates of clicks per list ({report.Lists.ToString().ToLowerInvariant()} lists, {r.Smoothing} targets" +
+                                      (r.Window is { } w ? $", models re-rank the upstream top {w}" : "") + ")")
+            .AddColumn("policy");
+        foreach (string name in names) table.AddColumn(name == r.DefaultEstimator ? $"[bold]{name}[/] (95% CI)" : $"{name} (95% CI)");
+        table.AddColumn($"ESS {r.DefaultEstimator} (position 1 / last)");
+        string Cell(OpeEstimate e) => double.IsNaN(e.Ci95[0]) ? $"{e.Value:F3}" : $"{e.Value:F3} [[{e.Ci95[0]:F3}, {e.Ci95[1]:F3}]]";
+        foreach (var p in r.Policies)
+            table.AddRow([Markup.Escape(p.Name), .. names.Select(n => Cell(p.Estimates[n])),
+                $"{p.Estimates[r.DefaultEstimator].Ess[0]:N0} / {p.Estimates[r.DefaultEstimator].Ess[^1]:N0}"]);
+        table.AddRow([$"[grey]{Markup.Escape(r.Logging.Name)} (sanity: logged {Cell(r.Logging.LoggedClicks!)})[/]",
+            .. names.Select(n => $"[grey]{Cell(r.Logging.Estimates[n])}[/]"), ""]);
+        table.Caption($"{Markup.Escape(report.Data)}: {r.Lists:N0} lists ({report.FittingLists:N0} fitting the click model, {r.Folds} folds), " +
+                      $"{r.Bootstrap} bootstrap resamples");
+        AnsiConsole.Write(table);
+        if (r.Note is { } note) AnsiConsole.MarkupLineInterpolated($"[yellow]note[/]: {note}");
+        if (!report.HeldOut) AnsiConsole.MarkupLine("[red]not held out[/] (--allow-overlap)");
+        if (r.Best is { } best)
+        {
+            AnsiConsole.MarkupLineInterpolated($"best by {r.DefaultEstimator}: [bold]{best}[/]");
+            foreach (var d in r.BestAgainst)
+                AnsiConsole.MarkupLineInterpolated($"  {d.A} − {d.B}: {d.Difference:+0.000;-0.000} [[{d.Ci95[0]:+0.000;-0.000}, {d.Ci95[1]:+0.000;-0.000}]]{(d.Distinguishable ? "" : " (not distinguishable)")}");
+        }
     }
 
     public static void Parameters(TrainResult result)

@@ -11,7 +11,7 @@ namespace Drlrec.Data;
 /// never makes two lists share an id. A file whose lists were cut once and that is read again with a smaller maximum
 /// holds both <c>c</c> and <c>c#2</c>: <c>c</c>'s parts become <c>c</c>, <c>c#3</c>, <c>c#4</c> and the stored
 /// <c>c#2</c> keeps its name. Without such a collision the names are the plain <c>#2</c>, <c>#3</c>, ...
-/// Ids the source itself repeats are left as they are.
+/// Ids the source itself repeats are left as they are. Propensities and unshown candidates: <see cref="LoggedCandidates.CutPart"/>.
 /// </remarks>
 public static class ListCutter
 {
@@ -35,16 +35,20 @@ public static class ListCutter
         foreach (var list in lists)
         {
             if (list.Items.Count > maxLength) report.ListsSplit++;
-            int suffix = 1;
-            bool first = true;
+            if (list.Items.Count <= maxLength)
+            {
+                result.Add(Counted(list, maxLength, report));
+                continue;
+            }
+            int suffix = 1, start = 0;
             foreach (var chunk in Chunks(list.Items, maxLength))
             {
                 string id = list.ListId;
-                if (!first)
+                if (start > 0)
                     do id = $"{list.ListId}#{++suffix}";
                     while (sourceIds.Contains(id) || !partIds.Add(id));
-                first = false;
-                result.Add(Counted(list with { ListId = id, Items = chunk }, maxLength, report));
+                result.Add(Counted(LoggedCandidates.CutPart(list, chunk, start) with { ListId = id }, maxLength, report));
+                start += chunk.Count;
             }
         }
         return result;

@@ -11,6 +11,13 @@ public sealed record LoggedItem(string ItemKey, string[][] Values, float Reward)
 {
     /// <summary>The value that stands for an empty field, so every field embeds to something learnable.</summary>
     public const string Missing = "<none>";
+
+    /// <summary>
+    /// Of a shown item: the probability that the logging policy placed this item at this position given the items
+    /// before it, in (0, 1] (what off-policy evaluation weighs clicks by, <c>OffPolicy/</c>); null when the log does not
+    /// say. Always null on an unshown candidate (<see cref="LoggedList.Unshown"/>).
+    /// </summary>
+    public double? Propensity { get; init; }
 }
 
 /// <summary>
@@ -20,7 +27,20 @@ public sealed record LoggedItem(string ItemKey, string[][] Values, float Reward)
 /// <param name="UserKey">Who saw it; groups lists for GAUC.</param>
 /// <param name="Timestamp">When it was shown (any monotone unit); the time split orders lists by it.</param>
 /// <param name="Items">Items in display order, 1 to the configured maximum length.</param>
-public sealed record LoggedList(string ListId, string UserKey, long Timestamp, IReadOnlyList<LoggedItem> Items);
+public sealed record LoggedList(string ListId, string UserKey, long Timestamp, IReadOnlyList<LoggedItem> Items)
+{
+    /// <summary>
+    /// The request's candidates that were not shown (a re-ranker's alternatives: what a target policy could have placed
+    /// instead), each with every schema field (user and context as the list's, <c>position</c> missing) and reward 0.
+    /// Empty when the log does not carry them. Training and the offline metrics read <see cref="Items"/> only; the
+    /// candidates of a list are <see cref="Items"/> followed by these. May be computed on each access (the simulator's
+    /// are), so read it once where that matters.
+    /// </summary>
+    public IReadOnlyList<LoggedItem> Unshown { get; init; } = [];
+
+    /// <summary>True when every shown item carries its logging propensity.</summary>
+    public bool HasPropensities => Items.Count > 0 && Items.All(item => item.Propensity is not null);
+}
 
 /// <summary>Counts a reader reports about what it read, kept or skipped.</summary>
 public sealed class DataReport
@@ -68,16 +88,23 @@ public sealed class ListDataset
 
     /// <summary>
     /// These lists with <paramref name="fields"/> (all of one group) added after that group's fields, each item's new
-    /// value sets from <paramref name="valuesOf"/>, in <paramref name="fields"/> order.
+    /// value sets from <paramref name="valuesOf"/>, in <paramref name="fields"/> order (unshown candidates too, with a
+    /// reward of 0 that no statistic counted).
     /// </summary>
-    public ListDataset WithFieldsAdded(IReadOnlyList<FieldSpec> fields, Func<LoggedList, LoggedItem, string[][]> valuesOf)
+    /// <param name="unshownValuesOf">The new value sets of an unshown candidate; default <paramref name="valuesOf"/>.</param>
+    public ListDataset WithFieldsAdded(IReadOnlyList<FieldSpec> fields, Func<LoggedList, LoggedItem, string[][]> valuesOf,
+        Func<LoggedList, LoggedItem, string[][]>? unshownValuesOf = null)
     {
         var group = fields[0].Group;
         if (fields.Any(f => f.Group != group)) throw new ArgumentException("fields added together must share one group");
         int at = Schema.Fields.Count(f => f.Group <= group); // the schema keeps groups in order: the new fields land here
+        static LoggedItem Added(LoggedItem item, int at, string[][] values) => item with { Values = [.. item.Values[..at], .. values, .. item.Values[at..]] };
+        unshownValuesOf ??= valuesOf;
         var lists = Lists.Select(list => list with
         {
-            Items = list.Items.Select(item => item with { Values = [.. item.Values[..at], .. valuesOf(list, item), .. item.Values[at..]] }).ToArray(),
+            Items = list.Items.Select(item => Added(item, at, valuesOf(list, item))).ToArray(),
+            // Computed on access like the simulator's own: the candidates of a long log would outweigh its shown items.
+            Unshown = list.Unshown.Count == 0 ? list.Unshown : LazyList.Map(list.Unshown, item => Added(item, at, unshownValuesOf(list, item))),
         }).ToList();
         return new ListDataset(new ListSchema([.. Schema.Fields, .. fields]), lists, Source, Report);
     }

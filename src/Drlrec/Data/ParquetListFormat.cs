@@ -6,9 +6,19 @@ namespace Drlrec.Data;
 /// </summary>
 public static class ParquetListFormat
 {
+    /// <summary>
+    /// The long format's extension for off-policy evaluation. A row whose <see cref="Position"/> is null is one of the
+    /// list's <b>unshown candidates</b> (what the logging policy could have shown): its item fields are read, its
+    /// <see cref="Reward"/> and <see cref="Propensity"/> must be null, its user and context fields are ignored. A shown
+    /// row's <see cref="Propensity"/> (float or double, optional column) is the probability that the logging policy
+    /// placed the item at its position given the items before it, in (0, 1]; a list gives it on every shown row or on
+    /// none (<see cref="LoggedCandidates.Check"/>). Files without these read as before.
+    /// </summary>
+    public const string Propensity = "propensity";
+
     /// <summary>Which list the row belongs to (string or int64). Required.</summary>
     public const string ListId = "list_id";
-    /// <summary>Orders the items of a list (int32 or int64); unique within a list. Required.</summary>
+    /// <summary>Orders the items of a list (int32 or int64); unique within a list. Required; null on an unshown candidate's row.</summary>
     public const string Position = "position";
     /// <summary>The item's reward (float or double). Required.</summary>
     public const string Reward = "reward";

@@ -268,8 +268,9 @@ public static class ParquetListReader
     }
 
     /// <summary>One item row, validated.</summary>
-    internal sealed record Row(string ListId, long Position, float Reward, string? UserKey, long? Timestamp, string? ItemKey,
-                              string[][] Values, RowPlace Place);
+    /// <param name="Position">Null on an unshown candidate's row.</param>
+    internal sealed record Row(string ListId, long? Position, float Reward, string? UserKey, long? Timestamp, string? ItemKey,
+                              string[][] Values, RowPlace Place, double? Propensity);
 
     internal sealed class RowProblem(string message) : Exception(message);
 
@@ -278,7 +279,7 @@ public static class ParquetListReader
         public RowPlace Place { get; } = place;
     }
 
-    internal enum Role { ListId, Position, Reward, UserKey, Timestamp, ItemKey, Field }
+    internal enum Role { ListId, Position, Reward, UserKey, Timestamp, ItemKey, Propensity, Field }
 
     internal sealed record PlannedColumn(string Name, Role Role, DataField Data, int FieldIndex);
 
@@ -299,11 +300,12 @@ public static class ParquetListReader
             userKeyColumn = Find(Role.UserKey);
             timestampColumn = Find(Role.Timestamp);
             itemKeyColumn = Find(Role.ItemKey);
+            propensityColumn = Find(Role.Propensity);
             fields = columns.Select((c, i) => (c, i)).Where(p => p.c.Role == Role.Field).ToArray()
                 .OrderBy(p => p.c.FieldIndex).Select(p => p.i).ToArray();
         }
 
-        private readonly int listIdColumn, positionColumn, rewardColumn, userKeyColumn, timestampColumn, itemKeyColumn;
+        private readonly int listIdColumn, positionColumn, rewardColumn, userKeyColumn, timestampColumn, itemKeyColumn, propensityColumn;
         private readonly int[] fields; // column index of each schema field, in schema order
 
         public ListSchema Schema { get; }
@@ -338,8 +340,8 @@ public static class ParquetListReader
                 string place = new RowPlace(file.Path, g, r, 0).ToString();
                 string listId = cells[listIdColumn]!.StringAt(r)
                     ?? throw new DataFormatException(file.Path, place, $"column '{ParquetListFormat.ListId}' is null");
-                positions[r] = cells[positionColumn]!.Int64At(r)
-                    ?? throw new DataFormatException(file.Path, place, $"column '{ParquetListFormat.Position}' is null");
+                if (cells[positionColumn]!.Int64At(r) is not { } position) continue; // an unshown candidate: training never reads it
+                positions[r] = position;
                 double reward = cells[rewardColumn]!.DoubleAt(r)
                     ?? throw new DataFormatException(file.Path, place, $"column '{ParquetListFormat.Reward}' is null");
                 if (!double.IsFinite(reward) || !float.IsFinite((float)reward))
@@ -430,6 +432,7 @@ public static class ParquetListReader
                     ParquetListFormat.UserKey => Role.UserKey,
                     ParquetListFormat.Timestamp => Role.Timestamp,
                     ParquetListFormat.ItemKey => Role.ItemKey,
+                    ParquetListFormat.Propensity => Role.Propensity,
                     _ => Role.Field,
                 };
                 var kind = !repeated && ParquetColumnCells.IsReal(data.ClrType) ? FieldKind.Dense : FieldKind.Categorical;
@@ -438,7 +441,7 @@ public static class ParquetListReader
                     throw new DataFormatException(path, "file",
                         $"unknown column '{field.Name}' (expected {ParquetListFormat.ListId}, {ParquetListFormat.Position}, " +
                         $"{ParquetListFormat.Reward}, {ParquetListFormat.UserKey}, {ParquetListFormat.Timestamp}, " +
-                        $"{ParquetListFormat.ItemKey} or field columns uf_<name>, df_<name>, cf_<name>)");
+                        $"{ParquetListFormat.ItemKey}, {ParquetListFormat.Propensity} or field columns uf_<name>, df_<name>, cf_<name>)");
                 CheckType(field.Name, role, data, repeated, path);
                 columns.Add((field.Name, role, data, repeated, spec));
             }
@@ -487,7 +490,7 @@ public static class ParquetListReader
             {
                 Role.ListId => (!repeated && (ParquetColumnCells.IsString(type) || ParquetColumnCells.IsInteger(type)), "string or int64"),
                 Role.Position => (!repeated && ParquetColumnCells.IsInteger(type), "int32 or int64"),
-                Role.Reward => (!repeated && ParquetColumnCells.IsReal(type), "float or double"),
+                Role.Reward or Role.Propensity => (!repeated && ParquetColumnCells.IsReal(type), "float or double"),
                 Role.UserKey or Role.ItemKey => (!repeated && ParquetColumnCells.IsString(type), "string"),
                 Role.Timestamp => (!repeated && ParquetColumnCells.IsInteger(type), "int64"),
                 _ => (ParquetColumnCells.IsString(type) || ParquetColumnCells.IsInteger(type) || (!repeated && ParquetColumnCells.IsReal(type)),
@@ -503,10 +506,28 @@ public static class ParquetListReader
         public Row ToRow(ParquetColumnCells[] cells, int r, RowPlace place)
         {
             string listId = cells[listIdColumn].StringAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.ListId}' is null");
-            long position = cells[positionColumn].Int64At(r) ?? throw new RowProblem($"column '{ParquetListFormat.Position}' is null");
-            double reward = cells[rewardColumn].DoubleAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.Reward}' is null");
-            if (!double.IsFinite(reward) || !float.IsFinite((float)reward))
-                throw new RowProblem($"column '{ParquetListFormat.Reward}' must be a finite float, found {reward}");
+            long? position = cells[positionColumn].Int64At(r);
+            double? propensity = propensityColumn >= 0 ? cells[propensityColumn].DoubleAt(r) : null;
+            double reward;
+            if (position is null)
+            {
+                // An unshown candidate of the list (ParquetListFormat): its item fields only.
+                if (cells[rewardColumn].DoubleAt(r) is { } given)
+                    throw new RowProblem($"column '{ParquetListFormat.Reward}' is {given} on a row whose '{ParquetListFormat.Position}' is null; " +
+                                         "a row without a position is an unshown candidate and has no reward (leave it null)");
+                if (propensity is { } p)
+                    throw new RowProblem($"column '{ParquetListFormat.Propensity}' is {p} on a row whose '{ParquetListFormat.Position}' is null; " +
+                                         "an unshown candidate has no propensity (leave it null)");
+                reward = 0;
+            }
+            else
+            {
+                reward = cells[rewardColumn].DoubleAt(r) ?? throw new RowProblem($"column '{ParquetListFormat.Reward}' is null");
+                if (!double.IsFinite(reward) || !float.IsFinite((float)reward))
+                    throw new RowProblem($"column '{ParquetListFormat.Reward}' must be a finite float, found {reward}");
+                if (propensity is { } p && LoggedCandidates.PropensityProblem(p) is { } problem)
+                    throw new RowProblem($"column '{ParquetListFormat.Propensity}' {problem}");
+            }
             var values = new string[fields.Length][];
             for (int f = 0; f < fields.Length; f++)
                 values[f] = Schema.Fields[f].Kind == FieldKind.Dense ? DenseAt(cells[fields[f]], r, f) : cells[fields[f]].ValueSetAt(r);
@@ -514,7 +535,7 @@ public static class ParquetListReader
                            userKeyColumn >= 0 ? cells[userKeyColumn].StringAt(r) : null,
                            timestampColumn >= 0 ? cells[timestampColumn].Int64At(r) : null,
                            itemKeyColumn >= 0 ? cells[itemKeyColumn].StringAt(r) : null,
-                           values, place);
+                           values, place, propensity);
         }
 
         /// <summary>A dense field's number (null is missing); NaN and infinities are refused.</summary>
@@ -526,10 +547,15 @@ public static class ParquetListReader
             return DenseValue.Set(value);
         }
 
-        /// <summary>Orders a list's rows by position and fills the keys the file leaves out.</summary>
+        /// <summary>Orders a list's rows by position and fills the keys the file leaves out; rows without a position are
+        /// its unshown candidates, in file order (<see cref="LoggedCandidates.Check"/>).</summary>
         public LoggedList ToList(string listId, List<Row> rows)
         {
-            var ordered = rows.OrderBy(row => row.Position).ToList(); // stable: equal positions keep file order
+            var ordered = rows.Where(row => row.Position is not null).OrderBy(row => row.Position).ToList(); // stable: equal positions keep file order
+            var unshown = rows.Where(row => row.Position is null).ToList();
+            if (ordered.Count == 0)
+                throw new ListProblem(rows[0].Place,
+                    $"list '{listId}' has {rows.Count} candidate row{(rows.Count == 1 ? "" : "s")} (null '{ParquetListFormat.Position}') but no shown item");
             for (int i = 1; i < ordered.Count; i++)
                 if (ordered[i].Position == ordered[i - 1].Position)
                     throw new ListProblem(ordered[i].Place,
@@ -541,9 +567,11 @@ public static class ParquetListReader
             long timestamp = Agreed(rows, row => row.Timestamp, ParquetListFormat.Timestamp, listId)
                              ?? rows.Min(row => row.Place.Index);
             int firstItem = Schema.FirstItemField;
-            var items = ordered.Select(row =>
-                new LoggedItem(row.ItemKey ?? FieldValues.AsKey(row.Values[firstItem]), row.Values, row.Reward)).ToArray();
-            return new LoggedList(listId, userKey, timestamp, items);
+            LoggedItem Item(Row row) => new(row.ItemKey ?? FieldValues.AsKey(row.Values[firstItem]), row.Values, row.Reward) { Propensity = row.Propensity };
+            var list = new LoggedList(listId, userKey, timestamp, ordered.Select(Item).ToArray()) { Unshown = unshown.Select(Item).ToArray() };
+            if (LoggedCandidates.Check(list) is { } problem)
+                throw new ListProblem(problem.Shown >= 0 ? ordered[problem.Shown].Place : unshown[problem.Unshown].Place, problem.Message);
+            return list;
         }
 
         /// <summary>A per-list value given on rows: every row that gives it must agree. Null when no row does.</summary>

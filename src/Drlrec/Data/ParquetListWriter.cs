@@ -9,6 +9,8 @@ namespace Drlrec.Data;
 /// Writes logged lists in the Parquet long format read by <see cref="ParquetListReader"/>. Every column the reader
 /// could default is written explicitly, every categorical field is a list of strings and every dense field a nullable
 /// double, so reading the file back gives the same lists, keys, timestamps and values. The file is written atomically (see <see cref="AtomicFile"/>).
+/// Lists with propensities or unshown candidates are written with the off-policy columns (<see cref="ParquetListFormat.Propensity"/>;
+/// position and reward nullable; a list's unshown candidates as rows after its shown items); others exactly as before.
 /// </summary>
 public static class ParquetListWriter
 {
@@ -22,7 +24,7 @@ public static class ParquetListWriter
     {
         ArgumentNullException.ThrowIfNull(data);
         if (rowsPerGroup < 1) throw new ArgumentException($"rows per group must be at least 1 (got {rowsPerGroup})");
-        var columns = new Columns(data.Schema);
+        var columns = new Columns(data.Schema, data.Lists.Any(CarriesCandidates));
         await AtomicFile.WriteAsync(path, async (stream, ct) =>
         {
             await using var writer = await ParquetWriter.CreateAsync(columns.FileSchema, stream, cancellationToken: ct);
@@ -40,15 +42,17 @@ public static class ParquetListWriter
     /// holding only the group being written: <paramref name="rowGroups"/> may be produced lazily, e.g. by a generator.
     /// The file appears only when complete.
     /// </summary>
-    public static void WriteRowGroups(ListSchema schema, IEnumerable<IReadOnlyList<LoggedList>> rowGroups, string path) =>
-        Task.Run(() => WriteRowGroupsAsync(schema, rowGroups, path, CancellationToken.None)).GetAwaiter().GetResult();
+    /// <param name="candidates">Write the off-policy columns (propensities, unshown candidates), decided before any list is
+    /// seen: the columns of a file are fixed when it starts.</param>
+    public static void WriteRowGroups(ListSchema schema, IEnumerable<IReadOnlyList<LoggedList>> rowGroups, string path, bool candidates = false) =>
+        Task.Run(() => WriteRowGroupsAsync(schema, rowGroups, path, CancellationToken.None, candidates)).GetAwaiter().GetResult();
 
     public static async Task WriteRowGroupsAsync(ListSchema schema, IEnumerable<IReadOnlyList<LoggedList>> rowGroups, string path,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool candidates = false)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(rowGroups);
-        var columns = new Columns(schema);
+        var columns = new Columns(schema, candidates);
         await AtomicFile.WriteAsync(path, async (stream, ct) =>
         {
             await using var writer = await ParquetWriter.CreateAsync(columns.FileSchema, stream, cancellationToken: ct);
@@ -61,6 +65,9 @@ public static class ParquetListWriter
             }
         }, cancellationToken);
     }
+
+    /// <summary>Whether a list has what only the off-policy columns can hold.</summary>
+    private static bool CarriesCandidates(LoggedList list) => list.Unshown.Count > 0 || list.Items.Any(item => item.Propensity is not null);
 
     /// <summary>Whole lists per row group, closing a group once it holds at least <paramref name="rowsPerGroup"/> rows.</summary>
     private static IEnumerable<List<LoggedList>> RowGroups(IReadOnlyList<LoggedList> lists, int rowsPerGroup)
@@ -83,37 +90,56 @@ public static class ParquetListWriter
     private sealed class Columns
     {
         private readonly ListSchema schema;
+        private readonly bool candidates;
         private readonly DataField listId = new DataField<string>(ParquetListFormat.ListId, nullable: false);
-        private readonly DataField positionField = new DataField<int>(ParquetListFormat.Position);
-        private readonly DataField reward = new DataField<float>(ParquetListFormat.Reward);
+        private readonly DataField positionField, reward;
+        private readonly DataField propensity = new DataField<double?>(ParquetListFormat.Propensity);
         private readonly DataField userKey = new DataField<string>(ParquetListFormat.UserKey, nullable: false);
         private readonly DataField timestamp = new DataField<long>(ParquetListFormat.Timestamp);
         private readonly DataField itemKey = new DataField<string>(ParquetListFormat.ItemKey, nullable: false);
         private readonly Field[] fields;
 
-        public Columns(ListSchema schema)
+        public Columns(ListSchema schema, bool candidates)
         {
             this.schema = schema;
+            this.candidates = candidates;
+            positionField = candidates ? new DataField<int?>(ParquetListFormat.Position) : new DataField<int>(ParquetListFormat.Position);
+            reward = candidates ? new DataField<float?>(ParquetListFormat.Reward) : new DataField<float>(ParquetListFormat.Reward);
             fields = schema.Fields
                 .Select(f => f.Kind == FieldKind.Dense
                     ? (Field)new DataField<double?>(ParquetListFormat.ColumnOf(f))
                     : new ListField(ParquetListFormat.ColumnOf(f), new DataField<string>(ListField.ElementName, nullable: false)))
                 .ToArray();
-            FileSchema = new ParquetSchema(new Field[] { listId, positionField, reward, userKey, timestamp, itemKey }.Concat(fields));
+            Field[] fixedColumns = candidates
+                ? [listId, positionField, reward, propensity, userKey, timestamp, itemKey]
+                : [listId, positionField, reward, userKey, timestamp, itemKey];
+            FileSchema = new ParquetSchema(fixedColumns.Concat(fields));
         }
 
         public ParquetSchema FileSchema { get; }
 
         public async Task WriteAsync(ParquetRowGroupWriter rowGroup, IReadOnlyList<LoggedList> lists, CancellationToken ct)
         {
-            var rows = lists.SelectMany(list => list.Items.Select((item, i) => (list, item, position: i + 1))).ToList();
+            // A list's shown items (position 1..), then, with the off-policy columns, its unshown candidates (position null).
+            var rows = lists.SelectMany(list => list.Items.Select((item, i) => (list, item, position: (int?)(i + 1)))
+                    .Concat(candidates ? list.Unshown.Select(item => (list, item, position: (int?)null)) : []))
+                .ToList();
             foreach (var (list, item, position) in rows)
                 if (item.Values.Length != schema.Count)
-                    throw new ArgumentException($"list '{list.ListId}', position {position}: the item has {item.Values.Length} " +
-                                                $"field values but the schema has {schema.Count} fields");
+                    throw new ArgumentException($"list '{list.ListId}', {(position is { } p ? $"position {p}" : $"unshown candidate '{item.ItemKey}'")}: " +
+                                                $"the item has {item.Values.Length} field values but the schema has {schema.Count} fields");
             await rowGroup.WriteAsync(listId, rows.Select(r => r.list.ListId).ToList());
-            await rowGroup.WriteAsync<int>(positionField, rows.Select(r => r.position).ToArray().AsMemory(), cancellationToken: ct);
-            await rowGroup.WriteAsync<float>(reward, rows.Select(r => r.item.Reward).ToArray().AsMemory(), cancellationToken: ct);
+            if (candidates)
+            {
+                await rowGroup.WriteAsync<int>(positionField, rows.Select(r => r.position).ToArray().AsMemory(), cancellationToken: ct);
+                await rowGroup.WriteAsync<float>(reward, rows.Select(r => r.position is null ? null : (float?)r.item.Reward).ToArray().AsMemory(), cancellationToken: ct);
+                await rowGroup.WriteAsync<double>(propensity, rows.Select(r => r.position is null ? null : r.item.Propensity).ToArray().AsMemory(), cancellationToken: ct);
+            }
+            else
+            {
+                await rowGroup.WriteAsync<int>(positionField, rows.Select(r => r.position!.Value).ToArray().AsMemory(), cancellationToken: ct);
+                await rowGroup.WriteAsync<float>(reward, rows.Select(r => r.item.Reward).ToArray().AsMemory(), cancellationToken: ct);
+            }
             await rowGroup.WriteAsync(userKey, rows.Select(r => r.list.UserKey).ToList());
             await rowGroup.WriteAsync<long>(timestamp, rows.Select(r => r.list.Timestamp).ToArray().AsMemory(), cancellationToken: ct);
             await rowGroup.WriteAsync(itemKey, rows.Select(r => r.item.ItemKey).ToList());

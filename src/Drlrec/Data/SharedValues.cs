@@ -25,7 +25,10 @@ public sealed class SharedValues
         return shared;
     }
 
-    /// <summary>The list with its keys and value sets shared (its id is its own).</summary>
-    public LoggedList Share(LoggedList list) => new(list.ListId, Share(list.UserKey), list.Timestamp,
-        list.Items.Select(item => new LoggedItem(Share(item.ItemKey), Array.ConvertAll(item.Values, Share), item.Reward)).ToArray());
+    /// <summary>The list with its keys and value sets shared (its id is its own; propensities and unshown candidates kept).</summary>
+    public LoggedList Share(LoggedList list) => list with
+    {
+        UserKey = Share(list.UserKey),
+        Items = list.Items.Select(item => item with { ItemKey = Share(item.ItemKey), Values = Array.ConvertAll(item.Values, Share) }).ToArray(),
+    };
 }

@@ -21,7 +21,16 @@ public sealed record VariantSummary(
     /// <summary>GAUC with position-centred scoring (null for rows written before it was measured).</summary>
     public double? GaucCentredMean { get; init; }
     public double? GaucCentredStd { get; init; }
+    /// <summary>The off-policy estimate (Cascade-DR) on the test lists, mean over seeds with a 95% Student-t interval.</summary>
+    public double? OpeMean { get; init; }
+    public double? OpeCiLow { get; init; }
+    public double? OpeCiHigh { get; init; }
 }
+
+/// <summary>Per data set and seed: the variant each offline number would choose among the unswept variants, and the true
+/// online clicks of each choice (<see cref="ExperimentReport.Choices"/>).</summary>
+public sealed record VariantChoice(string Dataset, int Seed, string ByValidationAuc, string? ByValidationOpe, string? ByOnline,
+    double? OnlineOfAuc, double? OnlineOfOpe, double? OnlineBest);
 
 /// <summary>A paired difference A − B over the seeds both have, with its 95% interval.</summary>
 public sealed record PairedComparison(string Dataset, string Metric, string A, string B, double Difference, double Low, double High,
@@ -40,6 +49,8 @@ public static class ExperimentReport
                 var rows = g.ToList();
                 var online = rows.Where(r => r.OnlineClicks is not null).Select(r => r.OnlineClicks!.Value).ToList();
                 var clicks = online.Count > 0 ? OnlineEvaluation.Summarise(g.Key.Variant, online) : null;
+                var opeValues = rows.Where(r => r.OpeClicks is not null).Select(r => r.OpeClicks!.Value).ToList();
+                var ope = opeValues.Count > 0 ? OnlineEvaluation.Summarise(g.Key.Variant, opeValues) : null;
                 return new VariantSummary(g.Key.Dataset, g.Key.Variant, g.Key.SweepParameter, g.Key.SweepValue, rows.Count,
                     rows.Average(r => r.Auc), Statistics.Std(rows.Select(r => r.Auc).ToList()),
                     Mean(rows.Select(r => r.AucCentred)), rows.All(r => r.AucCentred is not null) ? Statistics.Std(rows.Select(r => r.AucCentred!.Value).ToList()) : null,
@@ -51,6 +62,7 @@ public static class ExperimentReport
                     Size = rows[0].Size,
                     GaucCentredMean = Mean(rows.Select(r => r.GaucCentred)),
                     GaucCentredStd = rows.All(r => r.GaucCentred is not null) ? Statistics.Std(rows.Select(r => r.GaucCentred!.Value).ToList()) : null,
+                    OpeMean = ope?.Mean, OpeCiLow = ope?.CiLow, OpeCiHigh = ope?.CiHigh,
                 };
             }).ToList();
 
@@ -84,7 +96,7 @@ public static class ExperimentReport
             }
             foreach (var (metric, value) in new (string, Func<ExperimentRow, double?>)[]
                      { ("auc", r => r.Auc), ("auc_centred", r => r.AucCentred), ("gauc", r => r.Gauc), ("gauc_centred", r => r.GaucCentred),
-                       ("online_clicks", r => r.OnlineClicks) })
+                       ("online_clicks", r => r.OnlineClicks), ("ope_clicks", r => r.OpeClicks) })
             {
                 if (drlRec is not null)
                     foreach (string other in variants.Where(v => v != drlRec)) Add(metric, drlRec, Metric(drlRec, value), other, Metric(other, value));
@@ -103,6 +115,7 @@ public static class ExperimentReport
                     }
                     continue;
                 }
+                if (metric == "ope_clicks") continue; // estimated for the models only
                 Func<BaselineRow, double?> popularity = metric.StartsWith("gauc", StringComparison.Ordinal) ? b => b.Gauc : b => b.Auc;
                 foreach (string v in variants)
                     Add(metric, v, Metric(v, value), OfflineEvaluation.ItemPopularity, Baseline(OfflineEvaluation.ItemPopularity, popularity));
@@ -110,6 +123,22 @@ public static class ExperimentReport
         }
         return comparisons;
     }
+
+    /// <summary>
+    /// Per data set and seed, among the unswept variants: the one with the best validation AUC, the one with the best
+    /// off-policy estimate on the validation lists (what a user without a simulator can choose by), and the one with the
+    /// most true online clicks, with each choice's online clicks: which offline number to trust.
+    /// </summary>
+    public static IReadOnlyList<VariantChoice> Choices(ExperimentResult result) => result.Rows
+        .Where(r => r.SweepValue is null).GroupBy(r => (r.Dataset, r.Seed))
+        .Select(g =>
+        {
+            var rows = g.ToList();
+            var byAuc = rows.MaxBy(r => r.ValidationAuc)!;
+            var byOpe = rows.All(r => r.OpeValidationClicks is not null) ? rows.MaxBy(r => r.OpeValidationClicks!.Value) : null;
+            var best = rows.All(r => r.OnlineClicks is not null) ? rows.MaxBy(r => r.OnlineClicks!.Value) : null;
+            return new VariantChoice(g.Key.Dataset, g.Key.Seed, byAuc.Variant, byOpe?.Variant, best?.Variant, byAuc.OnlineClicks, byOpe?.OnlineClicks, best?.OnlineClicks);
+        }).ToList();
 
     private static Configuration.SplitMode BaseSplit(ExperimentSpec spec) =>
         spec.Base is { } b && b.TryGetProperty("data", out var data) && data.TryGetProperty("split", out var split)
@@ -127,16 +156,17 @@ public static class ExperimentReport
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, "results.json"), Json.Serialize(new
         {
-            result.Spec.Name, result.Seconds, result.Rows, result.Baselines, Summary = Summarise(result), Comparisons = Compare(result),
+            result.Spec.Name, result.Seconds, result.Rows, result.Baselines, Summary = Summarise(result), Comparisons = Compare(result), Choices = Choices(result),
             Frontier = CompressionFrontier.Of(result),
         }) + "\n");
         var csv = new StringBuilder();
-        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,gauc_centred,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds,size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds");
+        csv.AppendLine("dataset,seed,variant,kind,sweep_parameter,sweep_value,auc,auc_centred,gauc,gauc_centred,ndcg5,ndcg10,validation_auc,best_epoch,params,params_ratio,latency_ms_p50,latency_p50_ratio,pool_ms_p50,pool_p50_ratio,online_clicks,train_seconds,size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds,ope_clicks,ope_validation_clicks");
         foreach (var r in result.Rows)
             csv.AppendLine(string.Join(",", Quote(r.Dataset), r.Seed, Quote(r.Variant), r.Kind, r.SweepParameter ?? "", N(r.SweepValue),
                 N(r.Auc), N(r.AucCentred), N(r.Gauc), N(r.GaucCentred), N(r.Ndcg5), N(r.Ndcg10), N(r.ValidationAuc), r.BestEpoch, r.Params, N(r.ParamsRatio),
                 N(r.LatencyMsP50), N(r.LatencyP50Ratio), N(r.PoolMsP50), N(r.PoolP50Ratio), N(r.OnlineClicks), N(r.TrainSeconds),
-                Quote(r.Size ?? ""), r.Bytes?.ToString(CultureInfo.InvariantCulture) ?? "", N(r.BytesRatio), N(r.SlateMsP50), N(r.SlateP50Ratio), N(r.TrainCpuSeconds)));
+                Quote(r.Size ?? ""), r.Bytes?.ToString(CultureInfo.InvariantCulture) ?? "", N(r.BytesRatio), N(r.SlateMsP50), N(r.SlateP50Ratio), N(r.TrainCpuSeconds),
+                N(r.OpeClicks), N(r.OpeValidationClicks)));
         AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), csv.ToString());
     }
 
@@ -170,12 +200,16 @@ public static class ExperimentReport
                               (tuned.Count > 0 ? $" The {OnlineEvaluation.Diversity} is tuned per seed on {DiversityRerank.ValidationRequestCount} validation requests of its own ({string.Join("; ", tuned)})." : ""))
                     .AppendLine();
             }
-            md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | GAUC (position-centred) | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | train s |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            if (rows.Any(r => r.OpeMean is not null))
+                md.AppendLine("OPE: each model's clicks per list estimated off-policy from the test split's logged lists alone (Cascade-DR, " +
+                              "`drlrec evaluate --ope`; mean over seeds with a 95% interval), beside offline AUC and the true online clicks: " +
+                              "which offline number to trust (docs/ope.md in the repository).").AppendLine();
+            md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | GAUC (position-centred) | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | OPE clicks / list (95% CI) | train s |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var s in rows)
                 md.AppendLine($"| {Label(s)} | {s.AucMean:F4} ± {s.AucStd:F4} | {(s.AucCentredMean is { } c ? $"{c:F4} ± {s.AucCentredStd:F4}" : "")} | {s.GaucMean:F4} ± {s.GaucStd:F4} | " +
                               $"{(s.GaucCentredMean is { } gc ? $"{gc:F4} ± {s.GaucCentredStd:F4}" : "")} | {s.Ndcg10Mean:F4} ± {s.Ndcg10Std:F4} | " +
-                              $"{s.ParamsRatio:F3} | {F(s.LatencyRatio)} | {F(s.PoolRatio)} | {Clicks(s.OnlineMean, s.OnlineCiLow, s.OnlineCiHigh)} | {s.TrainSeconds:F0} |");
+                              $"{s.ParamsRatio:F3} | {F(s.LatencyRatio)} | {F(s.PoolRatio)} | {Clicks(s.OnlineMean, s.OnlineCiLow, s.OnlineCiHigh)} | {Clicks(s.OpeMean, s.OpeCiLow, s.OpeCiHigh)} | {s.TrainSeconds:F0} |");
             foreach (var b in result.Baselines.Where(b => b.Dataset == dataset).GroupBy(b => b.Baseline))
             {
                 string Spread(Func<BaselineRow, double?> metric)
@@ -186,9 +220,20 @@ public static class ExperimentReport
                 var clicks = b.Where(x => x.OnlineClicks is not null).Select(x => x.OnlineClicks!.Value).ToList();
                 var online = clicks.Count > 0 ? OnlineEvaluation.Summarise(b.Key, clicks) : null;
                 string baselineAuc = Spread(x => x.Auc), baselineGauc = Spread(x => x.Gauc);
-                md.AppendLine($"| *{b.Key} (baseline)* | {baselineAuc} | {baselineAuc} | {baselineGauc} | {baselineGauc} | {Spread(x => x.Ndcg10)} | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | |");
+                md.AppendLine($"| *{b.Key} (baseline)* | {baselineAuc} | {baselineAuc} | {baselineGauc} | {baselineGauc} | {Spread(x => x.Ndcg10)} | | | | {Clicks(online?.Mean, online?.CiLow, online?.CiHigh)} | | |");
             }
             md.AppendLine();
+            var choices = Choices(result).Where(c => c.Dataset == dataset && c.ByValidationOpe is not null).ToList();
+            if (choices.Count > 0)
+            {
+                md.AppendLine("Choosing a variant on the validation lists, per seed: by validation AUC, by the off-policy estimate (Cascade-DR), " +
+                              "and the variant with the most true online clicks; each choice's online clicks per list:").AppendLine();
+                md.AppendLine("| seed | by validation AUC | by OPE on validation | best online |");
+                md.AppendLine("|---|---|---|---|");
+                foreach (var c in choices)
+                    md.AppendLine($"| {c.Seed} | {c.ByValidationAuc} ({F(c.OnlineOfAuc)}) | {c.ByValidationOpe} ({F(c.OnlineOfOpe)}) | {c.ByOnline} ({F(c.OnlineBest)}) |");
+                md.AppendLine();
+            }
             var comparisons = Compare(result).Where(c => c.Dataset == dataset).ToList();
             if (comparisons.Count > 0)
             {

@@ -42,6 +42,14 @@ public sealed record ExperimentRow(
     /// its ratio to the same seed's teacher's, timed side by side.</summary>
     public double? SlateMsP50 { get; init; }
     public double? SlateP50Ratio { get; init; }
+
+    /// <summary>The off-policy estimate of the model's clicks per list (Cascade-DR) on the test lists, and its 95% bootstrap
+    /// interval; null when the logs carry no propensities or the experiment turns it off.</summary>
+    public double? OpeClicks { get; init; }
+    public double[]? OpeCi95 { get; init; }
+
+    /// <summary>The same estimate on the validation lists: what a user chooses among variants by.</summary>
+    public double? OpeValidationClicks { get; init; }
 }
 
 /// <summary>A baseline's scores on one data set and seed (offline) or its online clicks.</summary>
@@ -281,6 +289,10 @@ public static class ExperimentRunner
                 : (null, []);
             var centred = models.Select(m => QScorer.Evaluate(m.Online, data.Test, config.Trainer.EvalBatchSize, OfflineScoring.PositionCentred,
                 m.Layout, data.Validation)).ToList();
+            var (opeTest, opeValidation) = spec.Ope && data.TestLists.Lists.Any(l => l.HasPropensities)
+                ? (OffPolicy(data, models, data.TestLists, [data.TrainLists, data.ValidationLists], spec.OnlineCandidates, seed, observer, "test"),
+                   OffPolicy(data, models, data.ValidationLists, [data.TrainLists], spec.OnlineCandidates, seed, observer, "validation"))
+                : (null, null);
             var rows = trained.Select((t, i) => Row(dataset, seed, t.Variant, t.Value, spec.Sweep, t.Result, teacherResult.Parameters,
                 t.Seconds) with
             {
@@ -296,6 +308,9 @@ public static class ExperimentRunner
                 OnlineClicks = online?[i],
                 AucCentred = centred[i].Auc,
                 GaucCentred = centred[i].Gauc,
+                OpeClicks = opeTest?.Policies[i].Estimates[opeTest.DefaultEstimator].Value,
+                OpeCi95 = opeTest?.Policies[i].Estimates[opeTest.DefaultEstimator].Ci95,
+                OpeValidationClicks = opeValidation?.Policies[i].Estimates[opeValidation.DefaultEstimator].Value,
             }).ToList();
             var offline = OfflineEvaluation.EvaluateBaselines(data, seed, catalog as SyntheticSimulator);
             var baselines = offline.Select(kv => new BaselineRow(dataset.Name, seed, kv.Key, kv.Value.Auc, kv.Value.Gauc, kv.Value.Ndcg10, null))
@@ -339,6 +354,27 @@ public static class ExperimentRunner
             Tuned = b == OnlineEvaluation.Diversity ? clicks.DiversityTuned[0] : null,
         }).ToList();
         return (rankers.Select(r => clicks.Of(r.Item1).Average()).ToArray(), baselines);
+    }
+
+    /// <summary>Each model's off-policy estimate on <paramref name="lists"/> (the click model fitted on <paramref name="fitting"/>
+    /// and cross-fitted), the models re-ranking the online window.</summary>
+    private static OffPolicy.OpeResult OffPolicy(PreparedData data, List<LoadedModel> models, ListDataset lists, ListDataset[] fitting,
+        int? window, int seed, IExperimentObserver? observer, string part)
+    {
+        observer?.OnMessage($"off-policy estimates on the {part} lists");
+        var scorers = models.Select(m => new TorchStepScorer(m.Online)).ToList();
+        try
+        {
+            var targets = models.Select((m, i) => new Drlrec.OffPolicy.OpeTarget(
+                new Drlrec.OffPolicy.ModelPolicy($"#{i}", new SlateRanker(scorers[i], m.Vocabulary, m.Schema)))).ToList();
+            return Drlrec.OffPolicy.OffPolicyEvaluation.Run(lists.Schema, Drlrec.OffPolicy.LoggedSlates.From(lists),
+                fitting.SelectMany(f => Drlrec.OffPolicy.LoggedSlates.From(f, unshown: false)).ToList(), targets,
+                new Drlrec.OffPolicy.OpeSettings { Window = window, Seed = seed, Bootstrap = 200 });
+        }
+        finally
+        {
+            foreach (var scorer in scorers) scorer.Dispose();
+        }
     }
 
     public static string Slug(string name) =>

@@ -146,4 +146,11 @@ public sealed record ExperimentSpec
     /// <c>evaluate --online --candidates N</c>); the baselines always see the whole request. Default: every candidate.
     /// </summary>
     public int? OnlineCandidates { get; init; }
+
+    /// <summary>
+    /// Off-policy estimates of each model's clicks per list (Cascade-DR, <c>evaluate --ope</c>) on the validation and the test
+    /// lists, when the logs carry propensities (the simulator's do): reported beside offline AUC and the true online clicks,
+    /// and the variant the validation estimate would choose per seed. Default true.
+    /// </summary>
+    public bool Ope { get; init; } = true;
 }

@@ -67,5 +67,6 @@ public sealed class ItemStatistics
     /// <summary>The lists with the two fields added to every item.</summary>
     /// <param name="leaveOneOut">True for the training lists the statistics were fitted on.</param>
     public ListDataset AddTo(ListDataset data, bool leaveOneOut) =>
-        data.WithFieldsAdded(Fields, (_, item) => ValuesOf(item.ItemKey, leaveOneOut ? item.Reward : null));
+        data.WithFieldsAdded(Fields, (_, item) => ValuesOf(item.ItemKey, leaveOneOut ? item.Reward : null),
+            (_, candidate) => ValuesOf(candidate.ItemKey)); // an unshown candidate was never counted: nothing to leave out
 }

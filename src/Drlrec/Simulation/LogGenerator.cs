@@ -86,7 +86,10 @@ internal sealed class LogGenerator
     }
 
     /// <summary>
-    /// A list as the data layer holds it: the request's user, time and id, each item's fields and click.
+    /// A list as the data layer holds it: the request's user, time and id, each item's fields and click, each item's
+    /// propensity under the logging policy (<see cref="LoggingPolicy.Propensities"/>; none when one is 0, an order the
+    /// logging policy cannot make) and the request's unshown candidates in upstream order (made on each access, with
+    /// position missing and reward 0; <see cref="LoggedList.Unshown"/>). Nothing is drawn.
     /// Value sets that are the same everywhere (a category, a position, this list's user) are shared arrays: read-only.
     /// </summary>
     public LoggedList ToLoggedList(SimRequest request, IReadOnlyList<int> order, float[] clicks)
@@ -98,10 +101,31 @@ internal sealed class LogGenerator
         string userKey = SimUsers.UserKey(request.User);
         string[] userId = [userKey];
         var upstream = loggingPolicy.Upstream(request);
+        var propensities = loggingPolicy.Propensities(request, order);
+        bool logged = propensities.All(p => p > 0);
         var items = new LoggedItem[order.Count];
         for (int p = 0; p < items.Length; p++)
-            items[p] = new LoggedItem(SimCatalog.ItemKey(order[p]), Compose(userId, request, order[p], p + 1, upstream), clicks[p]);
-        return new LoggedList(request.RequestId, userKey, request.Timestamp, items);
+            items[p] = new LoggedItem(SimCatalog.ItemKey(order[p]), Compose(userId, request, order[p], p + 1, upstream), clicks[p])
+            {
+                Propensity = logged ? propensities[p] : null,
+            };
+        var shown = new HashSet<int>(order);
+        var unshown = request.Candidates.Where(c => !shown.Contains(c)).OrderBy(c => upstream[c].Rank).ToArray();
+        return new LoggedList(request.RequestId, userKey, request.Timestamp, items) { Unshown = UnshownCandidates(request, unshown) };
+    }
+
+    /// <summary>The unshown candidates' items, made when read (the upstream ranker's view of the request once per read of
+    /// the whole list), so a log in memory holds a few numbers per list for them.</summary>
+    private IReadOnlyList<LoggedItem> UnshownCandidates(SimRequest request, int[] unshown)
+    {
+        string[] userId = [SimUsers.UserKey(request.User)];
+        LoggedItem Item(int item, Dictionary<int, (double Score, int Rank)> upstream) =>
+            new(SimCatalog.ItemKey(item), Compose(userId, request, item, 0, upstream), 0f);
+        return LazyList.Of(unshown.Length, k => Item(unshown[k], loggingPolicy.Upstream(request)), () =>
+        {
+            var upstream = loggingPolicy.Upstream(request);
+            return unshown.Select(item => Item(item, upstream));
+        });
     }
 
     /// <summary>
@@ -125,6 +149,9 @@ internal sealed class LogGenerator
         [[SimCatalog.ItemKey(item)], catalog.CategoryValues(item), catalog.TagValues(item), catalog.PriceValues(item),
          DenseValue.Set(upstream[item].Score), DenseValue.Set(upstream[item].Rank)];
 
+    private static readonly string[] NoPosition = [LoggedItem.Missing];
+
+    /// <param name="position">1-based; 0 for an unshown candidate (position missing).</param>
     private string[][] Compose(string[] userId, SimRequest request, int item, int position, Dictionary<int, (double Score, int Rank)> upstream)
     {
         int user = request.User;
@@ -133,7 +160,7 @@ internal sealed class LogGenerator
         [
             userId, users.AgeValues(user), users.GenderValues(user), users.RegionValues(user),
             .. CandidateFieldValues(request, item, upstream),
-            positionValues[position - 1], hourValues[request.Hour], deviceValues[request.Device],
+            position == 0 ? NoPosition : positionValues[position - 1], hourValues[request.Hour], deviceValues[request.Device],
         ];
     }
 }

@@ -54,6 +54,46 @@ internal sealed class LoggingPolicy(SyntheticConfig config, ClickModel clicks)
         return result;
     }
 
+    /// <summary>
+    /// The exact propensity of each item of <paramref name="order"/> under this policy: adding Gumbel noise of scale β
+    /// (LoggingExploration) to the scores s and taking the top items samples a Plackett-Luce ranking with weights
+    /// exp(s/β), so the probability that item a_k is placed at position k given the items a_1..a_(k−1) before it is
+    /// <code>P(a_k | a_1..a_(k−1)) = exp(s_(a_k)/β) / Σ over candidates j not among a_1..a_(k−1) of exp(s_j/β)</code>
+    /// (computed with the largest remaining s/β subtracted). With β = 0 the policy is deterministic: 1 for the upstream
+    /// ranker's own choice, 0 for any other. Draws nothing: no random stream moves.
+    /// </summary>
+    public double[] Propensities(SimRequest request, IReadOnlyList<int> order)
+    {
+        var candidates = request.Candidates;
+        var scores = Scores(request);
+        var index = new Dictionary<int, int>(candidates.Length);
+        for (int k = 0; k < candidates.Length; k++) index[candidates[k]] = k;
+        var placed = new bool[candidates.Length];
+        var propensities = new double[order.Count];
+        double beta = config.LoggingExploration;
+        for (int p = 0; p < order.Count; p++)
+        {
+            int chosen = index.TryGetValue(order[p], out int at) ? at
+                : throw new ArgumentException($"item {order[p]} is not a candidate of request {request.RequestId}", nameof(order));
+            if (beta == 0)
+            {
+                int best = -1;
+                for (int k = 0; k < scores.Length; k++) if (!placed[k] && (best < 0 || scores[k] > scores[best])) best = k;
+                propensities[p] = best == chosen ? 1 : 0;
+            }
+            else
+            {
+                double top = double.NegativeInfinity;
+                for (int k = 0; k < scores.Length; k++) if (!placed[k]) top = Math.Max(top, scores[k] / beta);
+                double total = 0;
+                for (int k = 0; k < scores.Length; k++) if (!placed[k]) total += Math.Exp(scores[k] / beta - top);
+                propensities[p] = Math.Exp(scores[chosen] / beta - top) / total;
+            }
+            placed[chosen] = true;
+        }
+        return propensities;
+    }
+
     /// <summary>The upstream score of each of a request's candidates, in candidate order.</summary>
     public double[] Scores(SimRequest request) => request.Candidates.Select(item => Score(request.User, item)).ToArray();
 

@@ -20,9 +20,13 @@ public static class SyntheticParquetParts
 
     /// <summary>Writes <paramref name="lists"/> lists into <paramref name="folder"/>, which must hold no Parquet file yet.</summary>
     /// <param name="listsWritten">Called after each row group with the lists written so far (for progress).</param>
+    /// <param name="candidates">Write each shown item's logging propensity and each list's unshown candidates (what
+    /// off-policy evaluation needs: <see cref="ParquetListFormat.Propensity"/>); false writes the shown items alone, the
+    /// format before it (a fifth of the rows at the default 50 candidates per request).</param>
     /// <returns>The part files, in order.</returns>
     public static IReadOnlyList<string> Write(SyntheticSimulator simulator, int lists, string folder,
-        int listsPerFile = DefaultListsPerFile, int listsPerRowGroup = DefaultListsPerRowGroup, Action<long>? listsWritten = null)
+        int listsPerFile = DefaultListsPerFile, int listsPerRowGroup = DefaultListsPerRowGroup, Action<long>? listsWritten = null,
+        bool candidates = true)
     {
         ArgumentNullException.ThrowIfNull(simulator);
         if (lists < 1) throw new ArgumentException($"the number of lists must be at least 1 (got {lists})");
@@ -40,7 +44,7 @@ public static class SyntheticParquetParts
         {
             int inFile = (int)Math.Min(listsPerFile, lists - written);
             string path = Path.Combine(folder, PartName(part));
-            ParquetListWriter.WriteRowGroups(simulator.Schema, RowGroups(inFile), path);
+            ParquetListWriter.WriteRowGroups(simulator.Schema, RowGroups(inFile), path, candidates);
             files.Add(path);
         }
         return files;
@@ -51,7 +55,8 @@ public static class SyntheticParquetParts
             {
                 int size = Math.Min(listsPerRowGroup, count - done);
                 var group = new List<LoggedList>(size);
-                while (group.Count < size && source.MoveNext()) group.Add(source.Current);
+                while (group.Count < size && source.MoveNext())
+                    group.Add(candidates ? source.Current : source.Current with { Items = source.Current.Items.Select(i => i with { Propensity = null }).ToArray(), Unshown = [] });
                 yield return group;
                 done += size;
                 written += size;

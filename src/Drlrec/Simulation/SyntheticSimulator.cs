@@ -221,6 +221,13 @@ public sealed class SyntheticSimulator : IItemCatalog
     /// <inheritdoc cref="LogGenerator.ToLoggedList"/>
     public LoggedList ToLoggedList(SimRequest request, IReadOnlyList<int> order, float[] clicks) => logs.ToLoggedList(request, order, clicks);
 
+    /// <inheritdoc cref="LoggingPolicy.Propensities"/>
+    public double[] LoggingPropensities(SimRequest request, IReadOnlyList<int> order)
+    {
+        SimArguments.CheckList(Config, request, order);
+        return loggingPolicy.Propensities(request, order);
+    }
+
     /// <inheritdoc cref="LogGenerator.FieldValues"/>
     public string[][] FieldValues(SimRequest request, int item, int position) => logs.FieldValues(request, item, position);
 }

@@ -386,6 +386,15 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         string report = File.ReadAllText(Path.Combine(output, "report.md"));
         Assert.Contains("| DRL-Rec |", report);
         Assert.Contains("logging-policy", report);
+        // The simulator's logs carry propensities: each model's off-policy estimate beside AUC and online clicks, and the choices.
+        Assert.Contains("OPE clicks / list (95% CI)", report);
+        Assert.Contains("| by validation AUC | by OPE on validation | best online |", report);
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json"))))
+            Assert.All(json.RootElement.GetProperty("rows").EnumerateArray(), row =>
+            {
+                Assert.True(double.IsFinite(row.GetProperty("ope_clicks").GetDouble()));
+                Assert.True(double.IsFinite(row.GetProperty("ope_validation_clicks").GetDouble()));
+            });
 
         // An interrupted grid resumes: the finished seeds' rows are reused as they were, only seed 3 is trained.
         (code, text) = CliRunner.Run("experiment", spec, "--out", output, "--seeds", "1", "2", "3", "--resume");

@@ -21,6 +21,7 @@ public sealed class LayeringTests
         ["Drlrec.Checkpoints"],               // model files and run folders
         ["Drlrec.Learning", "Drlrec.Ranking"], // Double DQN; the greedy slate policy
         ["Drlrec.Evaluation", "Drlrec.Onnx"], // offline and online metrics; ONNX export and runtime
+        ["Drlrec.OffPolicy"],                 // off-policy evaluation: estimators, target policies, the direct method's click model
         ["Drlrec.Training"],                  // the epoch loop and a run's files
         ["Drlrec.Distillation"],              // exploring/filtering, confidence, KL and Hint losses
         ["Drlrec.Benchmarking"],              // latency, throughput, exploration cost

@@ -122,8 +122,8 @@ public sealed class CompressionFrontierTests
         }
         Assert.False(File.Exists(Path.Combine(folder.Path, "sim-sweep-student_size.png")));
         var csv = File.ReadAllLines(Path.Combine(folder.Path, "results.csv"));
-        Assert.EndsWith(",size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds", csv[0]);
-        Assert.EndsWith(",small,,0.05,,0.525,", csv[3]);
+        Assert.EndsWith(",size,bytes,bytes_ratio,slate_ms_p50,slate_p50_ratio,train_cpu_seconds,ope_clicks,ope_validation_clicks", csv[0]);
+        Assert.EndsWith(",small,,0.05,,0.525,,,", csv[3]);
     }
 
     [Theory]

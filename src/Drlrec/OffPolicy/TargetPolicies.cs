@@ -1,0 +1,127 @@
+using Drlrec.Data;
+using Drlrec.Ranking;
+
+namespace Drlrec.OffPolicy;
+
+/// <summary>
+/// A policy evaluated off-policy: it builds a slate one slot at a time, scoring the remaining candidates given the ones
+/// placed before (a model's Q through <see cref="SlateRanker"/>, or a baseline's rule). How scores become the
+/// probabilities of a slot's choice is the <see cref="TargetSmoothing"/>.
+/// </summary>
+public interface ISlatePolicy
+{
+    string Name { get; }
+
+    /// <summary>A session on one logged list, over <paramref name="candidates"/> (indices into its candidates: the window).</summary>
+    IPolicySession Begin(LoggedSlate slate, int[] candidates);
+
+    /// <summary>How this policy turns scores into choices when not told otherwise: <see cref="TargetSmoothing.Greedy"/>
+    /// for a ranker; <see cref="TargetSmoothing.Uniform"/> for the random policy.</summary>
+    TargetSmoothing? OwnSmoothing => null;
+}
+
+/// <summary>One slate under construction. Every <see cref="Place"/> follows a <see cref="Score"/> of the candidates left.</summary>
+public interface IPolicySession : IDisposable
+{
+    /// <summary>The score of each of <paramref name="remaining"/> (candidate indices) in the next slot.</summary>
+    float[] Score(IReadOnlyList<int> remaining);
+
+    /// <summary>Places candidate <paramref name="candidate"/> (one of the last <see cref="Score"/>'s) in that slot.</summary>
+    void Place(int candidate);
+}
+
+/// <summary>A trained model's greedy slate construction (<see cref="SlateRanker"/>, any <see cref="IStepScorer"/>
+/// backend), on the window's candidates as the request would have sent them.</summary>
+public sealed class ModelPolicy(string name, SlateRanker ranker) : ISlatePolicy
+{
+    public string Name => name;
+
+    public IPolicySession Begin(LoggedSlate slate, int[] candidates)
+    {
+        var request = slate.Request with { Candidates = candidates.Select(c => slate.Request.Candidates[c]).ToList() };
+        var input = ranker.Input(request);
+        return new Session(ranker.Scorer.Begin(input), candidates);
+    }
+
+    private sealed class Session(ISlateSession session, int[] candidates) : IPolicySession
+    {
+        private readonly Dictionary<int, int> inWindow = candidates.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+        private IReadOnlyList<int> asked = [];
+
+        public float[] Score(IReadOnlyList<int> remaining)
+        {
+            asked = remaining;
+            return session.Score(remaining.Select(c => inWindow[c]).ToList());
+        }
+
+        public void Place(int candidate)
+        {
+            int chosen = asked is List<int> list ? list.IndexOf(candidate) : asked.ToList().IndexOf(candidate);
+            session.Place(chosen >= 0 ? chosen : throw new ArgumentException($"candidate {candidate} was not among the last scored"));
+        }
+
+        public void Dispose() => session.Dispose();
+    }
+}
+
+/// <summary>The upstream ranker's own order: its score, whatever was placed (<see cref="CandidateWindow.UpstreamKeys"/>).</summary>
+public sealed class UpstreamPolicy : ISlatePolicy
+{
+    public const string PolicyName = "upstream-order";
+
+    public string Name => PolicyName;
+
+    public IPolicySession Begin(LoggedSlate slate, int[] candidates) => new RuleSession(Keys(slate), null);
+
+    internal static double[] Keys(LoggedSlate slate) => CandidateWindow.UpstreamKeys(slate)
+        ?? throw new ArgumentException($"list '{slate.ListId}': the upstream order needs a dense item field '{CandidateWindow.ScoreField}' or '{CandidateWindow.RankField}'");
+}
+
+/// <summary>
+/// The hand-written diversity re-rank as a policy over logged candidates (the rule of <c>Evaluation/DiversityRerank.cs</c>):
+/// at each slot the highest <c>upstream key − λ · Σ over placed items j sharing a value of the category field decay^(p − j − 1)</c>.
+/// </summary>
+/// <param name="Field">The categorical item field whose equal values tire (the simulator's <c>category</c>).</param>
+public sealed record DiversityPolicy(double Lambda, double Decay, string Field = "category") : ISlatePolicy
+{
+    public const string PolicyName = "diversity re-rank";
+
+    public string Name => PolicyName;
+
+    public IPolicySession Begin(LoggedSlate slate, int[] candidates)
+    {
+        var categories = slate.Request.Candidates.Select(c => c.TryGetValue(Field, out var v) ? v[0]
+            : throw new ArgumentException($"list '{slate.ListId}': the diversity re-rank needs the item field '{Field}'")).ToArray();
+        return new RuleSession(UpstreamPolicy.Keys(slate), (this, categories));
+    }
+}
+
+/// <summary>Every remaining candidate alike: with <see cref="TargetSmoothing.Uniform"/>, a uniformly random slate.</summary>
+public sealed class UniformPolicy : ISlatePolicy
+{
+    public const string PolicyName = "random";
+
+    public string Name => PolicyName;
+
+    public TargetSmoothing? OwnSmoothing => TargetSmoothing.Uniform;
+
+    public IPolicySession Begin(LoggedSlate slate, int[] candidates) => new RuleSession(new double[slate.Candidates], null);
+}
+
+/// <summary>A rule's session: a fixed key per candidate, less the diversity penalty when one is given.</summary>
+internal sealed class RuleSession(double[] keys, (DiversityPolicy Rule, string[] Categories)? diversity) : IPolicySession
+{
+    private readonly Dictionary<string, double> load = new(StringComparer.Ordinal); // Σ decay^(p − j − 1) at the next slot
+
+    public float[] Score(IReadOnlyList<int> remaining) => remaining
+        .Select(c => (float)(keys[c] - (diversity is { } d ? d.Rule.Lambda * load.GetValueOrDefault(d.Categories[c]) : 0))).ToArray();
+
+    public void Place(int candidate)
+    {
+        if (diversity is not { } d) return;
+        foreach (var key in load.Keys.ToList()) load[key] *= d.Rule.Decay;
+        load[d.Categories[candidate]] = load.GetValueOrDefault(d.Categories[candidate]) + 1;
+    }
+
+    public void Dispose() { }
+}
