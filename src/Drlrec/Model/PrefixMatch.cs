@@ -28,6 +28,8 @@ public static class PrefixMatch
     /// <returns>[R, C, T, Fm]</returns>
     public static Tensor Overlap(Tensor candidates, Tensor prefix)
     {
+        candidates = Filled(candidates);
+        prefix = Filled(prefix);
         var equal = candidates.unsqueeze(2).unsqueeze(-1).eq(prefix.unsqueeze(1).unsqueeze(-2));   // [R, C, T, Fm, M, M]
         var present = candidates.ne(Scalars.Zero).unsqueeze(2);                               // [R, C, 1, Fm, M]
         var hits = equal.any(-1).logical_and(present).to_type(ScalarType.Float32).sum(-1);        // [R, C, T, Fm]
@@ -87,9 +89,49 @@ public static class PrefixMatch
         public Placed(Tensor candidates)
         {
             long n = candidates.shape[0], fm = candidates.shape[1];
-            overlaps = Overlap(candidates.unsqueeze(0), candidates.unsqueeze(0)).squeeze(0);
+            overlaps = Overlaps(candidates);
             decays = tensor(Decays.Select(k => (float)k).ToArray(), device: candidates.device).view(1, 1, -1);
             sums = zeros(n, fm, Decays.Count, device: candidates.device);
+        }
+
+        /// <summary>
+        /// <see cref="Overlap"/> of every candidate with every other, [N, N, Fm], counted from each field's values rather than
+        /// by comparing every slot pair in tensors: a request has few candidates sharing a value, and libtorch's broadcast
+        /// comparison over [N, N, Fm, M, M] cost more than the rest of a slate's first step.
+        /// </summary>
+        /// <param name="candidates">[N, Fm, M] int64 rows (0 = padding).</param>
+        public static Tensor Overlaps(Tensor candidates)
+        {
+            int n = (int)candidates.shape[0], fm = (int)candidates.shape[1], m = (int)candidates.shape[2];
+            var rows = candidates.to_type(ScalarType.Int64).contiguous().data<long>().ToArray();
+            var overlap = new float[n * n * fm];
+            var holders = new Dictionary<long, List<int>>();
+            for (int f = 0; f < fm; f++)
+            {
+                holders.Clear();
+                for (int j = 0; j < n; j++)
+                    for (int v = 0; v < m; v++)
+                    {
+                        long value = rows[(j * fm + f) * m + v];
+                        if (value == 0) continue;
+                        if (!holders.TryGetValue(value, out var list)) holders[value] = list = [];
+                        if (list.Count == 0 || list[^1] != j) list.Add(j);                        // each holder once
+                    }
+                for (int c = 0; c < n; c++)
+                {
+                    int values = 0;
+                    for (int v = 0; v < m; v++)
+                    {
+                        long value = rows[(c * fm + f) * m + v];
+                        if (value == 0) continue;
+                        values++;
+                        foreach (int j in holders[value]) overlap[(c * n + j) * fm + f] += 1;
+                    }
+                    if (values > 1)
+                        for (int j = 0; j < n; j++) overlap[(c * n + j) * fm + f] /= values;
+                }
+            }
+            return tensor(overlap, [n, n, fm], device: candidates.device);
         }
 
         /// <summary>[1, C, Fm·K] the features of <paramref name="candidates"/> (indices into the request's) after the items placed.</summary>
@@ -119,6 +161,22 @@ public static class PrefixMatch
             decays.Dispose();
             sums.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The value slots up to the last one any row fills. Rows are as wide as the widest field of the batch or request (a
+    /// user's history can hold far more values than an item's tags) and the comparison costs the square of the width,
+    /// while the compared fields' values sit in their first slots; the slots past the last filled one are padding in every row.
+    /// </summary>
+    /// <param name="rows">[.., M]</param>
+    /// <returns>[.., M'] with M' ≤ M</returns>
+    public static Tensor Filled(Tensor rows)
+    {
+        long m = rows.shape[^1];
+        if (rows.numel() == 0 || m <= 1) return rows;
+        var slot = arange(1, m + 1, ScalarType.Int64, device: rows.device);                       // [M]: 1..M
+        long width = Math.Max(1, rows.ne(Scalars.Zero).mul(slot).max().item<long>());
+        return width < m ? rows.narrow(-1, 0, width) : rows;
     }
 
     /// <summary>κ^n elementwise (0^0 = 1).</summary>

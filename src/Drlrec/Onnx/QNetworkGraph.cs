@@ -207,7 +207,7 @@ internal sealed class QNetworkGraph
         if (Matches)
         {
             var all = MatchRowsOf(rows);                                                              // [1, N, Fm, M]
-            overlaps = g.Squeeze(Overlap(all, all), 0);                                               // [N(candidate), N(placed), Fm]
+            overlaps = OverlapsOf(all);                                                               // [N(candidate), N(placed), Fm]
             noMatch = g.Op("ConstantOfShape", [g.Concat(0, g.Unsqueeze(n, 0), g.Ints(matchFields.Length, PrefixMatch.Decays.Count))],
                 GraphBuilder.Attribute("value", FloatTensor(0)));                                     // [N, Fm, K]
             decays = g.Weight("match.decays", tensor(PrefixMatch.Decays.Select(k => (float)k).ToArray()).view(1, 1, -1)); // [1, 1, K]
@@ -592,12 +592,50 @@ internal sealed class QNetworkGraph
     /// <returns>[A, C, T, Fm]</returns>
     private string Overlap(string candidates, string prefix)
     {
+        candidates = Filled(candidates);
+        prefix = Filled(prefix);
         var equal = g.Cast(g.Equal(g.Unsqueeze(candidates, 2, 5), g.Unsqueeze(prefix, 1, 4)), DataType.Float); // [A, C, T, Fm, M, M]
         var hit = g.Op("ReduceMax", [equal], GraphBuilder.Attribute("axes", new long[] { -1 }), GraphBuilder.Attribute("keepdims", 0L)); // [A, C, T, Fm, M]
         var present = g.Cast(g.Not(g.Equal(candidates, g.Index(0))), DataType.Float);             // [A, C, Fm, M]
         var hits = g.ReduceSum(g.Mul(hit, g.Unsqueeze(present, 2)), axis: -1, keepDims: false);    // [A, C, T, Fm]
         var values = g.Max(g.ReduceSum(present, axis: -1, keepDims: false), g.Scalar(1));         // [A, C, Fm]
         return g.Div(hits, g.Unsqueeze(values, 2));                                                // [A, C, T, Fm]
+    }
+
+    /// <summary>
+    /// <see cref="Overlap"/> of every candidate of a request with every other, as <see cref="PrefixMatch.Placed.Overlaps"/>
+    /// counts them: one-hot over the request's distinct values (Unique) and one MatMul per field, hits(c, j, f) =
+    /// Σ_u n_c(f, u) · [u ∈ V_f(j)] with n_c(f, u) the slots of c holding u. The broadcast comparison over [N, N, Fm, M, M]
+    /// cost ONNX Runtime more than the rest of a slate.
+    /// </summary>
+    /// <param name="all">[1, N, Fm, M]</param>
+    /// <returns>[N, N, Fm]</returns>
+    private string OverlapsOf(string all)
+    {
+        var rows = g.Squeeze(Filled(all), 0);                                                        // [N, Fm, M']
+        var unique = g.Op("Unique", [g.Reshape(rows, -1)], 4, GraphBuilder.Attribute("sorted", 1L)); // values, first, inverse, counts
+        var inverse = g.Op("Reshape", [unique[2], g.Shape(rows)]);                                    // [N, Fm, M']: 0..U-1
+        var oneHot = g.Op("OneHot", [inverse, g.Dim(unique[0], 0), g.Weight("match.one_hot", tensor(new float[] { 0, 1 }))],
+            GraphBuilder.Attribute("axis", -1L));                                                     // [N, Fm, M', U]
+        var present = g.Cast(g.Not(g.Equal(rows, g.Index(0))), DataType.Float);                      // [N, Fm, M']
+        oneHot = g.Mul(oneHot, g.Unsqueeze(present, -1));                                            // padding holds nothing
+        var counts = g.ReduceSum(oneHot, axis: 2, keepDims: false);                                  // [N, Fm, U]
+        var holds = g.Op("ReduceMax", [oneHot], GraphBuilder.Attribute("axes", new long[] { 2 }), GraphBuilder.Attribute("keepdims", 0L)); // [N, Fm, U]
+        var hits = g.MatMul(g.Transpose(counts, 1, 0, 2), g.Transpose(holds, 1, 2, 0));              // [Fm, N(c), N(j)]
+        var values = g.Max(g.ReduceSum(present, axis: -1, keepDims: false), g.Scalar(1));           // [N, Fm]
+        return g.Div(g.Transpose(hits, 1, 2, 0), g.Unsqueeze(values, 1));                           // [N, N, Fm]
+    }
+
+    /// <summary><see cref="PrefixMatch.Filled"/>: the value slots up to the last one any row fills (at least one).</summary>
+    /// <param name="rows">[.., M] int64</param>
+    private string Filled(string rows)
+    {
+        var m = g.Gather(g.Shape(rows), g.Index(-1), axis: 0);                                       // scalar M
+        var slot = g.Op("Range", [g.Index(1), g.Add(m, g.Index(1)), g.Index(1)]);                   // [M]: 1..M
+        var last = g.Op("ReduceMax", [g.Mul(g.Cast(g.Not(g.Equal(rows, g.Index(0))), DataType.Int64), slot)],
+            GraphBuilder.Attribute("keepdims", 0L));                                                // scalar
+        var width = g.Unsqueeze(g.Max(last, g.Index(1)), 0);                                        // [1]
+        return g.Op("Slice", [rows, g.Ints(0), width, g.Ints(-1)]);
     }
 
     /// <summary>κ^n for each decay κ of <see cref="PrefixMatch.Decays"/> (0^0 = 1), stacked last.</summary>

@@ -27,6 +27,22 @@ public sealed class PrefixMatchTests
         Assert.All(PrefixMatch.AfterPrefix(candidate, prefix.narrow(1, 0, 0), null).data<float>().ToArray(), v => Assert.Equal(0f, v));
     }
 
+    /// <summary>Serving counts a request's overlaps from each field's values (<see cref="PrefixMatch.Placed.Overlaps"/>);
+    /// they equal the tensor comparison's, padding in any slot, a value repeated in one row, and values shared across rows
+    /// included; and the trimmed width (<see cref="PrefixMatch.Filled"/>) keeps every filled slot.</summary>
+    [Fact]
+    public void Counted_overlaps_equal_the_compared_ones_and_trimming_keeps_every_value()
+    {
+        using var scope = NewDisposeScope();
+        var rng = new Random(11);
+        var values = Enumerable.Range(0, 30 * 3 * 6).Select(i => i % 6 >= 4 ? 0L : (long)rng.Next(0, 5)).ToArray(); // slots 5–6 padding
+        var rows = tensor(values, [30, 3, 6]);                                                 // [N, Fm, M]
+        var compared = PrefixMatch.Overlap(rows.unsqueeze(0), rows.unsqueeze(0)).squeeze(0);   // [N, N, Fm]
+        Assert.True(PrefixMatch.Placed.Overlaps(rows).allclose(compared, rtol: 0, atol: 1e-6));
+        Assert.Equal(4, PrefixMatch.Filled(rows).shape[^1]);
+        Assert.Equal(1, PrefixMatch.Filled(zeros(2, 3, 4, ScalarType.Int64)).shape[^1]);
+    }
+
     /// <summary>Teacher forcing (every position of a list after the positions before it) equals the step after each prefix,
     /// and a key mask (prefixes of different lengths in one batch) equals the prefix cut to its real length.</summary>
     [Fact]
