@@ -18,7 +18,7 @@ public sealed record DistillLossParts(double Total, double Rl, double Kl, double
 ///   L_Hint = Hint on each logged item   (weight: the item's confidence)  + Hint on each lesson (state's confidence)
 /// </code>
 /// s_KL and s_Hint make the weights shares of the student's gradient at the start (<see cref="DistillTermScales"/>,
-/// <see cref="TermBalance.Gradient"/>, the default); 1 with <see cref="TermBalance.None"/> (the reference's).
+/// <see cref="TermBalance.Gradient"/>); 1 with <see cref="TermBalance.None"/> (the reference's, the default).
 /// Lessons come from <see cref="ExploreFilter"/> for the first <see cref="DistillConfig.StatesPerBatch"/> lists of
 /// the (shuffled) batch, each at a random prefix length, drawn from a generator seeded from (run seed, step) so that a
 /// resumed run draws the same. Parts switched off contribute nothing and cost nothing.
@@ -88,7 +88,10 @@ public sealed class DistillLearner : IResumableLearner
         teacherLearner?.Step(batch);
         var t = TermsOf(batch, lists);
         if (scales is { Measuring: true })
-            scales.Observe(student.GradientNorm(t.Rl), config.Kl ? student.GradientNorm(t.Kl) : 0, config.Hint ? student.GradientNorm(t.Hint) : 0);
+        {
+            var (rl, kl, hint) = NormsOf(t);
+            scales.Observe(rl, kl, hint);
+        }
         double klWeight = config.KlWeight * (scales?.Kl ?? 1), hintWeight = config.HintWeight * (scales?.Hint ?? 1);
         var loss = t.Rl.Times(config.RlWeight);
         double total = config.RlWeight * t.RlValue;
@@ -109,11 +112,10 @@ public sealed class DistillLearner : IResumableLearner
 
     /// <summary>The global norms of the unweighted terms' gradients on a batch, ‖∇L_RL‖, ‖∇L_KL‖, ‖∇L_Hint‖ (0 for a term
     /// that is off), without a step: what <see cref="DistillTermScales"/> measures in the first steps.</summary>
-    public (double Rl, double Kl, double Hint) GradientNorms(ListBatch batch, TrainingBatch lists)
-    {
-        var t = TermsOf(batch, lists);
-        return (student.GradientNorm(t.Rl), config.Kl ? student.GradientNorm(t.Kl) : 0, config.Hint ? student.GradientNorm(t.Hint) : 0);
-    }
+    public (double Rl, double Kl, double Hint) GradientNorms(ListBatch batch, TrainingBatch lists) => NormsOf(TermsOf(batch, lists));
+
+    private (double Rl, double Kl, double Hint) NormsOf(Terms t) =>
+        (student.GradientNorm(t.Rl), config.Kl ? student.GradientNorm(t.Kl) : 0, config.Hint ? student.GradientNorm(t.Hint) : 0);
 
     /// <summary>The three terms of a step, each this rank's weighted share of the global batch's mean (their sum over the
     /// ranks is the one-process term), with their global values.</summary>

@@ -49,10 +49,9 @@ public static class Distiller
         var progress = resume ? ResumeCheckpoint.Restore(ResumeCheckpoint.In(folder), learner) : null;
         var run = new RunFolder(folder, create: world.IsRoot);
         var recorder = new RunRecorder(run, config, data, name, studentOnline, studentTarget, learner, progress,
-            () => learner.Scales is { } scales
-                ? [("distill/rl", learner.Last.Rl), ("distill/kl", learner.Last.Kl), ("distill/hint", learner.Last.Hint),
-                   ("distill/scale_kl", scales.Kl), ("distill/scale_hint", scales.Hint)]
-                : [("distill/rl", learner.Last.Rl), ("distill/kl", learner.Last.Kl), ("distill/hint", learner.Last.Hint)], world);
+            () => [("distill/rl", learner.Last.Rl), ("distill/kl", learner.Last.Kl), ("distill/hint", learner.Last.Hint),
+                   .. learner.Scales is { } scales ? [("distill/scale_kl", scales.Kl), ("distill/scale_hint", scales.Hint)] : Array.Empty<(string, double)>()],
+            world);
         var fit = Trainer.For(config, data.Vocabulary, world).Fit(data.TrainingBatches(config, world), data.Validation, studentOnline, learner.Step, recorder, observer,
             name, progress);
         var result = recorder.Finish(fit);

@@ -53,7 +53,7 @@ public static class Baselines
     }
 
     /// <summary>The item field that carries the upstream ranker's score (a dense item field of this name).</summary>
-    public const string UpstreamScoreField = "upstream_score";
+    public const string UpstreamScoreField = SyntheticSimulator.UpstreamScoreField;
 
     /// <summary>
     /// The upstream ranker's score as given with each item (the dense item field <c>upstream_score</c>): the order a

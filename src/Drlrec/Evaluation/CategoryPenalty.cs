@@ -53,19 +53,15 @@ public sealed record CategoryPenalty(double Lambda, double Decay)
 
     private sealed class Adjustment(CategoryPenalty penalty, int[] categories, int categoryCount) : ISlateAdjustment
     {
-        private readonly double[] load = new double[categoryCount]; // per category: Σ decay^(p − j − 1) at the next slot
+        private readonly CategoryLoad load = new(categoryCount, penalty.Decay);
 
-        public void Begin() => Array.Clear(load);
+        public void Begin() => load.Clear();
 
         public void Adjust(IReadOnlyList<int> remaining, float[] scores)
         {
-            for (int j = 0; j < scores.Length; j++) scores[j] -= (float)(penalty.Lambda * load[categories[remaining[j]]]);
+            for (int j = 0; j < scores.Length; j++) scores[j] -= (float)(penalty.Lambda * load.Of(categories[remaining[j]]));
         }
 
-        public void Placed(int candidate)
-        {
-            for (int c = 0; c < load.Length; c++) load[c] *= penalty.Decay;
-            load[categories[candidate]] += 1;
-        }
+        public void Placed(int candidate) => load.Place(categories[candidate]);
     }
 }

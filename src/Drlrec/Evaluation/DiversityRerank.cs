@@ -76,7 +76,7 @@ public sealed record DiversityRerank(double Lambda, double Decay)
     {
         int n = scores.Length;
         var used = new bool[n];
-        var load = new double[simulator.Config.Categories]; // per category: Σ decay^(p − j − 1) at the next slot
+        var load = new CategoryLoad(simulator.Config.Categories, Decay);
         var order = new int[simulator.ListLength];
         for (int p = 0; p < order.Length; p++)
         {
@@ -85,13 +85,12 @@ public sealed record DiversityRerank(double Lambda, double Decay)
             for (int k = 0; k < n; k++) // candidate order breaks ties, as the upstream rank does
             {
                 if (used[k]) continue;
-                double value = scores[k] - Lambda * load[categories[k]];
+                double value = scores[k] - Lambda * load.Of(categories[k]);
                 if (value > bestValue) { bestValue = value; best = k; }
             }
             used[best] = true;
             order[p] = request.Candidates[best];
-            for (int c = 0; c < load.Length; c++) load[c] *= Decay;
-            load[categories[best]] += 1;
+            load.Place(categories[best]);
         }
         return order;
     }

@@ -1,4 +1,5 @@
 using Drlrec.Data;
+using Drlrec.Simulation;
 using Drlrec.Tensors;
 using static TorchSharp.torch;
 
@@ -132,7 +133,7 @@ public sealed class FittedClickModel : IClickModel
             for (int e = entryStart[r]; e < entryStart[r + 1]; e++) z += w0[entries[e].Feature] * entries[e].Weight;
             for (int d = 0; d < denseCount; d++) z += dw0[d] * dense[r * denseCount + d];
             for (int k = 0; k < loads; k++) z += lw0[k] * loadValues[r * loads + k];
-            attraction[position[r]] += 1 / (1 + Math.Exp(-z));
+            attraction[position[r]] += SimRandom.Sigmoid(z);
             clicks[position[r]] += click[r];
         }
         for (int l = 0; l < positions; l++)
@@ -236,7 +237,7 @@ public sealed class FittedClickModel : IClickModel
             var loads = model.Loads(slate, prefix, candidate);
             for (int k = 0; k < loads.Length; k++) z += model.loadWeights[k] * loads[k];
             int p = Math.Min(prefix.Count, model.examination.Length - 1);
-            return Sigmoid(model.examination[p]) * Sigmoid(z);
+            return SimRandom.Sigmoid(model.examination[p]) * SimRandom.Sigmoid(z);
         }
 
         private double FixedLogit(int candidate)
@@ -251,7 +252,6 @@ public sealed class FittedClickModel : IClickModel
             return z;
         }
 
-        private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
     }
 
     /// <summary>A sparse feature: a field's value, or a cross of two (Other ≥ 0).</summary>

@@ -1,5 +1,6 @@
 using Drlrec.Data;
 using Drlrec.Ranking;
+using Drlrec.Simulation;
 
 namespace Drlrec.OffPolicy;
 
@@ -58,7 +59,7 @@ public static class LoggedSlates
 /// </summary>
 public static class CandidateWindow
 {
-    public const string ScoreField = "upstream_score", RankField = "upstream_rank";
+    public const string ScoreField = SyntheticSimulator.UpstreamScoreField, RankField = SyntheticSimulator.UpstreamRankField;
 
     /// <summary>Each candidate's place in the upstream order as a number, higher first (the score, or minus the rank);
     /// null when the candidates carry neither field.</summary>

@@ -1,5 +1,6 @@
 using Drlrec.Data;
 using Drlrec.Ranking;
+using Drlrec.Evaluation;
 
 namespace Drlrec.OffPolicy;
 
@@ -109,19 +110,27 @@ public sealed class UniformPolicy : ISlatePolicy
 }
 
 /// <summary>A rule's session: a fixed key per candidate, less the diversity penalty when one is given.</summary>
-internal sealed class RuleSession(double[] keys, (DiversityPolicy Rule, string[] Categories)? diversity) : IPolicySession
+internal sealed class RuleSession : IPolicySession
 {
-    private readonly Dictionary<string, double> load = new(StringComparer.Ordinal); // Σ decay^(p − j − 1) at the next slot
+    private readonly double[] keys;
+    private readonly double lambda;
+    private readonly int[]? categories;    // each candidate's category, numbered in order of appearance
+    private readonly CategoryLoad? load;
+
+    public RuleSession(double[] keys, (DiversityPolicy Rule, string[] Categories)? diversity)
+    {
+        this.keys = keys;
+        if (diversity is not { } d) return;
+        var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
+        categories = d.Categories.Select(c => numbers.TryGetValue(c, out int k) ? k : numbers[c] = numbers.Count).ToArray();
+        lambda = d.Rule.Lambda;
+        load = new CategoryLoad(numbers.Count, d.Rule.Decay);
+    }
 
     public float[] Score(IReadOnlyList<int> remaining) => remaining
-        .Select(c => (float)(keys[c] - (diversity is { } d ? d.Rule.Lambda * load.GetValueOrDefault(d.Categories[c]) : 0))).ToArray();
+        .Select(c => (float)(keys[c] - (load is not null ? lambda * load.Of(categories![c]) : 0))).ToArray();
 
-    public void Place(int candidate)
-    {
-        if (diversity is not { } d) return;
-        foreach (var key in load.Keys.ToList()) load[key] *= d.Rule.Decay;
-        load[d.Categories[candidate]] = load.GetValueOrDefault(d.Categories[candidate]) + 1;
-    }
+    public void Place(int candidate) => load?.Place(categories![candidate]);
 
     public void Dispose() { }
 }

@@ -105,6 +105,20 @@ public sealed class ModelCheckpointTests
         foreach (var key in a.Keys) Assert.True(a[key].shape.SequenceEqual(b[key].shape) && a[key].eq(b[key]).all().item<bool>(), key);
     }
 
+    /// <summary>Copies a checkpoint's entries into <paramref name="target"/>, its header (<c>model.json</c>) rewritten: how
+    /// the tests make the files older writers wrote.</summary>
+    private static void CopyRewritingHeader(System.IO.Compression.ZipArchive source, System.IO.Compression.ZipArchive target,
+        Func<string, string> rewrite)
+    {
+        foreach (var entry in source.Entries)
+        {
+            using var from = entry.Open();
+            using var to = target.CreateEntry(entry.Name).Open();
+            if (entry.Name != "model.json") { from.CopyTo(to); continue; }
+            to.Write(System.Text.Encoding.UTF8.GetBytes(rewrite(new StreamReader(from).ReadToEnd())));
+        }
+    }
+
     /// <summary>A small saved checkpoint (online and target networks of d = 4 on the toy data).</summary>
     /// <param name="paperNetwork">The paper's network (no list features, no dense skip): what files of formats 1 to 3 held.</param>
     private static string SaveSmall(TemporaryFolder folder, string name = ModelCheckpoint.FileName, bool paperNetwork = false)
@@ -153,14 +167,7 @@ public sealed class ModelCheckpointTests
         string old = folder["old.ckpt"];
         using (var source = System.IO.Compression.ZipFile.OpenRead(path))
         using (var target = System.IO.Compression.ZipFile.Open(old, System.IO.Compression.ZipArchiveMode.Create))
-            foreach (var entry in source.Entries)
-            {
-                using var from = entry.Open();
-                using var to = target.CreateEntry(entry.Name).Open();
-                if (entry.Name != "model.json") { from.CopyTo(to); continue; }
-                string json = new StreamReader(from).ReadToEnd().Replace(CheckpointHeader.CurrentFormat, "drlrec-model/1");
-                to.Write(System.Text.Encoding.UTF8.GetBytes(json));
-            }
+            CopyRewritingHeader(source, target, json => json.Replace(CheckpointHeader.CurrentFormat, "drlrec-model/1"));
 
         using var loaded = ModelCheckpoint.Load(old);
         using var current = ModelCheckpoint.Load(path);
@@ -183,20 +190,14 @@ public sealed class ModelCheckpointTests
         string old = folder["format3.ckpt"];
         // Rewritten as a format-3 writer wrote it (checksummed, no list-feature keys in its JSON).
         using (var source = System.IO.Compression.ZipFile.OpenRead(path))
-            Drlrec.IO.ChecksummedZip.Write(old, target =>
+            Drlrec.IO.ChecksummedZip.Write(old, target => CopyRewritingHeader(source, target, text =>
             {
-                foreach (var entry in source.Entries)
-                {
-                    using var from = entry.Open();
-                    using var to = target.CreateEntry(entry.Name).Open();
-                    if (entry.Name != "model.json") { from.CopyTo(to); continue; }
-                    var json = System.Text.Json.Nodes.JsonNode.Parse(new StreamReader(from).ReadToEnd())!;
-                    json["format"] = CheckpointHeader.ContextInputFormat;
-                    json["model"]!.AsObject().Remove("prefix_match");
-                    json["model"]!.AsObject().Remove("dense_skip");
-                    to.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
-                }
-            });
+                var json = System.Text.Json.Nodes.JsonNode.Parse(text)!;
+                json["format"] = CheckpointHeader.ContextInputFormat;
+                json["model"]!.AsObject().Remove("prefix_match");
+                json["model"]!.AsObject().Remove("dense_skip");
+                return json.ToJsonString();
+            }));
         Assert.True(new QNetworkConfig().PrefixMatch && new QNetworkConfig().DenseSkip);             // today's defaults
         using var loaded = ModelCheckpoint.Load(old);
         Assert.False(loaded.Header.Model.PrefixMatch || loaded.Header.Model.DenseSkip);
