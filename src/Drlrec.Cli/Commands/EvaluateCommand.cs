@@ -51,7 +51,7 @@ public static class EvaluateCommand
         {
             Description = "Off-policy instead of offline: each model's (and the upstream order's, the diversity re-rank's, random's) expected clicks " +
                           "per list estimated from logged lists with propensities and unshown candidates (direct method, RIPS, self-normalised RIPS, " +
-                          "Cascade-DR (the default), self-normalised independent IPS), each with a 95% bootstrap interval and its effective sample size",
+                          "Cascade-DR, clipped Cascade-DR (the default), self-normalised independent IPS), each with a 95% bootstrap interval and its effective sample size",
             DefaultValueFactory = _ => false,
         };
         var opeLists = new Option<string>("--ope-lists")

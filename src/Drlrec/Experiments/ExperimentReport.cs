@@ -21,7 +21,7 @@ public sealed record VariantSummary(
     /// <summary>GAUC with position-centred scoring (null for rows written before it was measured).</summary>
     public double? GaucCentredMean { get; init; }
     public double? GaucCentredStd { get; init; }
-    /// <summary>The off-policy estimate (Cascade-DR) on the test lists, mean over seeds with a 95% Student-t interval.</summary>
+    /// <summary>The off-policy estimate (the default estimator, clipped Cascade-DR) on the test lists, mean over seeds with a 95% Student-t interval.</summary>
     public double? OpeMean { get; init; }
     public double? OpeCiLow { get; init; }
     public double? OpeCiHigh { get; init; }
@@ -201,7 +201,7 @@ public static class ExperimentReport
                     .AppendLine();
             }
             if (rows.Any(r => r.OpeMean is not null))
-                md.AppendLine("OPE: each model's clicks per list estimated off-policy from the test split's logged lists alone (Cascade-DR, " +
+                md.AppendLine("OPE: each model's clicks per list estimated off-policy from the test split's logged lists alone (clipped Cascade-DR, " +
                               "`drlrec evaluate --ope`; mean over seeds with a 95% interval), beside offline AUC and the true online clicks: " +
                               "which offline number to trust (docs/ope.md in the repository).").AppendLine();
             md.AppendLine("| variant | AUC | AUC (position-centred) | GAUC | GAUC (position-centred) | NDCG@10 | params ratio | latency p50 ratio | pool p50 ratio | online clicks / list (95% CI) | OPE clicks / list (95% CI) | train s |");
@@ -226,7 +226,7 @@ public static class ExperimentReport
             var choices = Choices(result).Where(c => c.Dataset == dataset && c.ByValidationOpe is not null).ToList();
             if (choices.Count > 0)
             {
-                md.AppendLine("Choosing a variant on the validation lists, per seed: by validation AUC, by the off-policy estimate (Cascade-DR), " +
+                md.AppendLine("Choosing a variant on the validation lists, per seed: by validation AUC, by the off-policy estimate (clipped Cascade-DR), " +
                               "and the variant with the most true online clicks; each choice's online clicks per list:").AppendLine();
                 md.AppendLine("| seed | by validation AUC | by OPE on validation | best online |");
                 md.AppendLine("|---|---|---|---|");

@@ -43,7 +43,7 @@ public sealed record ExperimentRow(
     public double? SlateMsP50 { get; init; }
     public double? SlateP50Ratio { get; init; }
 
-    /// <summary>The off-policy estimate of the model's clicks per list (Cascade-DR) on the test lists, and its 95% bootstrap
+    /// <summary>The off-policy estimate of the model's clicks per list (the default estimator, clipped Cascade-DR) on the test lists, and its 95% bootstrap
     /// interval; null when the logs carry no propensities or the experiment turns it off.</summary>
     public double? OpeClicks { get; init; }
     public double[]? OpeCi95 { get; init; }

@@ -148,7 +148,7 @@ public sealed record ExperimentSpec
     public int? OnlineCandidates { get; init; }
 
     /// <summary>
-    /// Off-policy estimates of each model's clicks per list (Cascade-DR, <c>evaluate --ope</c>) on the validation and the test
+    /// Off-policy estimates of each model's clicks per list (clipped Cascade-DR, <c>evaluate --ope</c>'s default) on the validation and the test
     /// lists, when the logs carry propensities (the simulator's do): reported beside offline AUC and the true online clicks,
     /// and the variant the validation estimate would choose per seed. Default true.
     /// </summary>

@@ -60,7 +60,7 @@ public sealed class EvaluateOpeCommandTests : IClassFixture<EvaluateOpeCommandTe
         var (ope, output) = Ope(logs.Folder["gen"], "gen.json", "--candidates", "25");
         var result = ope.GetProperty("result");
 
-        Assert.Equal("cascade_dr", result.GetProperty("default_estimator").GetString());
+        Assert.Equal("cascade_dr_clip", result.GetProperty("default_estimator").GetString());
         Assert.Equal(120, result.GetProperty("lists").GetInt32()); // the test split: the latest 20% of 600
         Assert.Equal(["student", "upstream-order", "diversity re-rank", "random"],
             result.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
@@ -76,7 +76,7 @@ public sealed class EvaluateOpeCommandTests : IClassFixture<EvaluateOpeCommandTe
         double logged = logging.GetProperty("logged_clicks").GetProperty("value").GetDouble();
         Assert.Equal(logged, Estimate(logging, "rips"), 9);
         Assert.Equal(logged, Estimate(logging, "cascade_dr"), 9);
-        Assert.Contains("best by cascade_dr", output);
+        Assert.Contains("best by cascade_dr_clip", output);
         Assert.Contains("logging-policy (sanity: logged", output);
     }
 
@@ -110,7 +110,7 @@ public sealed class EvaluateOpeCommandTests : IClassFixture<EvaluateOpeCommandTe
         string best = result.GetProperty("best").GetString()!;
         Assert.Equal(3, result.GetProperty("best_against").GetArrayLength());
         Assert.All(result.GetProperty("best_against").EnumerateArray(), d => Assert.Equal(best, d.GetProperty("a").GetString()));
-        Assert.Contains($"best by cascade_dr: {best}", output);
+        Assert.Contains($"best by cascade_dr_clip: {best}", output);
     }
 
     [Theory]

@@ -28,7 +28,7 @@ public sealed class OffPolicyEvaluationTests
         Assert.InRange(logging.Estimates["dm"].Value, 0.9 * logged, 1.1 * logged); // the click model's calibration
         Assert.All(first.Policies.SelectMany(p => p.Estimates.Values), e => Assert.True(e.Ci95[0] <= e.Value && e.Value <= e.Ci95[1]));
         Assert.Equal(first.Policies.Count - 1, first.BestAgainst.Count);
-        Assert.Equal("cascade_dr", first.DefaultEstimator);
+        Assert.Equal("cascade_dr_clip", first.DefaultEstimator);
     }
 
     [Fact]
