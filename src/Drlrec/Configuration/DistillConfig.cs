@@ -112,6 +112,18 @@ public sealed record DistillConfig
     public double KlWeight { get; init; } = 0.3;
     public double HintWeight { get; init; } = 0.3;
 
+    /// <summary>Steps over which the Hint weight falls linearly to 0: w_Hint(t) = w_Hint · max(0, 1 − t / hint_decay_steps),
+    /// t the student's steps so far; 0 (default) keeps it constant, the reference's. The Hint term starts the student's
+    /// representation near the teacher's; held to the end it keeps pulling a small student toward a representation it
+    /// cannot reproduce (docs/compression.md, "The Hint term's schedule").</summary>
+    public int HintDecaySteps { get; init; } = 0;
+
+    /// <summary>Match the hints through a learned linear map W (FitNets' regressor) even when the student's hint size equals
+    /// the teacher's. Default true: with W the student's hint need only carry the teacher's information, not its
+    /// coordinates; false uses the identity between equal sizes, as the reference does (it made small students in the
+    /// capacity world start far below the student alone and collapse on some seeds; docs/compression.md).</summary>
+    public bool HintProjection { get; init; } = true;
+
     /// <summary>none (default): the reference's weights on the raw losses; gradient: the weights are the terms' shares of the
     /// student's gradient norm at the start (<see cref="TermBalance.Gradient"/>), not yet the default: it is measured on a toy
     /// only (docs/method.md §7).</summary>
@@ -156,6 +168,7 @@ public sealed record DistillConfig
         if (K < 1 || Pool < 1 || StatesPerBatch < 1)
             throw new ArgumentException($"config distill.k, distill.pool and distill.states_per_batch must be at least 1 (got {K}, {Pool}, {StatesPerBatch})");
         if (!double.IsFinite(Temperature) || Temperature <= 0) throw new ArgumentException($"config distill.temperature = {Temperature}: must be a finite number above 0");
+        if (HintDecaySteps < 0) throw new ArgumentException($"config distill.hint_decay_steps = {HintDecaySteps}: must be at least 0 (0 = no decay)");
         if (BalanceSteps < 1) throw new ArgumentException($"config distill.balance_steps = {BalanceSteps}: must be at least 1");
         foreach (var (key, weight) in new[] { ("rl_weight", RlWeight), ("kl_weight", KlWeight), ("hint_weight", HintWeight) })
             if (!double.IsFinite(weight) || weight < 0) throw new ArgumentException($"config distill.{key} = {weight}: must be a finite number of at least 0");

@@ -13,7 +13,8 @@ public sealed record DistillLossParts(double Total, double Rl, double Kl, double
 /// <summary>
 /// One distillation step for the student on a minibatch of logged lists:
 /// <code>
-///   L_student = w_RL · L_RL(student's own Double DQN) + w_KL · s_KL · L_KL + w_Hint · s_Hint · L_Hint     (0.4 / 0.3 / 0.3)
+///   L_student = w_RL · L_RL(student's own Double DQN) + w_KL · s_KL · L_KL + w_Hint(t) · s_Hint · L_Hint     (0.4 / 0.3 / 0.3)
+///   w_Hint(t) = w_Hint · max(0, 1 − t / hint_decay_steps)     (constant when hint_decay_steps = 0, the default)
 ///   L_KL   = KL over each logged list   (weight: the list's confidence)  + KL over each state's lessons
 ///   L_Hint = Hint on each logged item   (weight: the item's confidence)  + Hint on each lesson (state's confidence)
 /// </code>
@@ -92,7 +93,7 @@ public sealed class DistillLearner : IResumableLearner
             var (rl, kl, hint) = NormsOf(t);
             scales.Observe(rl, kl, hint);
         }
-        double klWeight = config.KlWeight * (scales?.Kl ?? 1), hintWeight = config.HintWeight * (scales?.Hint ?? 1);
+        double klWeight = config.KlWeight * (scales?.Kl ?? 1), hintWeight = HintWeightNow * (scales?.Hint ?? 1);
         var loss = t.Rl.Times(config.RlWeight);
         double total = config.RlWeight * t.RlValue;
         if (config.Kl)
@@ -109,6 +110,12 @@ public sealed class DistillLearner : IResumableLearner
         Last = new DistillLossParts(total, t.RlValue, t.KlValue, t.HintValue, t.States, t.Lessons);
         return (float)Last.Total;
     }
+
+    /// <summary>w_Hint(t) = w_Hint · max(0, 1 − t / hint_decay_steps) at the student's next step t (its steps so far);
+    /// w_Hint when the decay is off.</summary>
+    public double HintWeightNow => config.HintDecaySteps == 0
+        ? config.HintWeight
+        : config.HintWeight * Math.Max(0, 1 - (double)student.Steps / config.HintDecaySteps);
 
     /// <summary>The global norms of the unweighted terms' gradients on a batch, ‖∇L_RL‖, ‖∇L_KL‖, ‖∇L_Hint‖ (0 for a term
     /// that is off), without a step: what <see cref="DistillTermScales"/> measures in the first steps.</summary>
@@ -192,7 +199,7 @@ public sealed class DistillLearner : IResumableLearner
         NonFiniteTrainingException.Check(klValue, "the KL loss", student.Steps + 1);
         NonFiniteTrainingException.Check(hintValue, "the Hint loss", student.Steps + 1);
         double total = config.RlWeight * rlValue + (config.Kl ? config.KlWeight * (scales?.Kl ?? 1) * klValue : 0)
-                       + (config.Hint ? config.HintWeight * (scales?.Hint ?? 1) * hintValue : 0);
+                       + (config.Hint ? HintWeightNow * (scales?.Hint ?? 1) * hintValue : 0);
         student.ApplyGradients(null, "the distillation loss");
         Last = new DistillLossParts(total, rlValue, klValue, hintValue, 0, 0);
         return (float)total;

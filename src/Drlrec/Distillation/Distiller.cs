@@ -126,7 +126,7 @@ public sealed class DistillParts : IDisposable
             : joint ? ModelCheckpoint.CopyTarget(teacher) : teacher.Target;
         var studentOnline = new QNetwork(config.ResolvedModel, data.Layout, rows, "online");
         var studentTarget = new QNetwork(config.ResolvedModel, data.Layout, rows, "target");
-        var hintLoss = new HintLoss(config.ResolvedModel.HintDim, teacherConfig.HintDim);
+        var hintLoss = new HintLoss(config.ResolvedModel.HintDim, teacherConfig.HintDim, distill.HintProjection);
         var student = new DqnLearner(studentOnline, studentTarget, data.Layout, config.Dqn, hintLoss.parameters(), world);
         var teacherLearner = joint ? new DqnLearner(teacherOnline, teacherTarget, data.Layout, config.Dqn, world: world) : null;
         teacherOnline.eval();

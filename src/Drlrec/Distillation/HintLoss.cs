@@ -10,7 +10,8 @@ namespace Drlrec.Distillation;
 /// <code>
 ///   L_Hint = (1/N) Σ_i w_i · ‖W g_S,i − g_T,i‖² / H_T
 /// </code>
-/// W is a learned linear map when the student's hint size differs from the teacher's, the identity otherwise.
+/// W is a learned linear map when the student's hint size differs from the teacher's or when asked for
+/// (<c>distill.hint_projection</c>), the identity otherwise.
 /// The division by H_T keeps the scale independent of the hint size. W trains with the student and is not part
 /// of the served model.
 /// </summary>
@@ -18,10 +19,11 @@ public sealed class HintLoss : nn.Module
 {
     private readonly Linear? projection;
 
-    public HintLoss(int studentHint, int teacherHint) : base("hintLoss")
+    /// <param name="alwaysProject">Learn W even when the sizes are equal.</param>
+    public HintLoss(int studentHint, int teacherHint, bool alwaysProject = false) : base("hintLoss")
     {
         TeacherHint = teacherHint;
-        if (studentHint != teacherHint) projection = nn.Linear(studentHint, teacherHint, hasBias: false);
+        if (alwaysProject || studentHint != teacherHint) projection = nn.Linear(studentHint, teacherHint, hasBias: false);
         RegisterComponents();
     }
 

@@ -34,5 +34,6 @@ public sealed class DistillConfigTests
         var defaults = new DistillConfig();
         Assert.Equal((0.4, 0.3, 0.3, 10, 1000), (defaults.RlWeight, defaults.KlWeight, defaults.HintWeight, defaults.K, defaults.Pool));
         Assert.Equal((ConfidenceMode.TdError, DistillSchedule.Frozen), (defaults.ConfidenceMode, defaults.Schedule));
+        Assert.Equal((true, 0), (defaults.HintProjection, defaults.HintDecaySteps));
     }
 }

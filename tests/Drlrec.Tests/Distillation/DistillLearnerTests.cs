@@ -135,6 +135,45 @@ public sealed class DistillLearnerTests
         AssertTotal(parts, 0.4, 0.3, 0);
     }
 
+    /// <summary>distill.hint_decay_steps 4: w_Hint(t) = 0.3 · max(0, 1 − t/4) at steps t = 0..5, in the loss the step takes.</summary>
+    [Fact]
+    public void The_hint_weight_falls_linearly_to_zero_over_the_decay_steps()
+    {
+        using var scope = NewDisposeScope();
+        using var rig = new Rig();
+        var distill = rig.Distill(Reference with { HintDecaySteps = 4, StatesPerBatch = 4 }, seed: 1);
+        var indices = Enumerable.Range(0, 16).ToArray();
+        var batch = Data.Train.Batch(indices);
+        var expected = new[] { 0.3, 0.225, 0.15, 0.075, 0, 0 };
+        foreach (var w in expected)
+        {
+            Assert.Equal(w, distill.HintWeightNow, 10);
+            distill.Step(batch, indices);
+            Assert.True(distill.Last.Hint > 0, "the Hint term is still measured after its weight reached 0");
+            AssertTotal(distill.Last, 0.4, 0.3, w);
+        }
+        Assert.Throws<ArgumentException>(() => (Reference with { HintDecaySteps = -1 }).Validate());
+    }
+
+    /// <summary>distill.hint_projection: a learned W between hints of equal size (FitNets' regressor), trained with the
+    /// student; without it, equal sizes mean the identity.</summary>
+    [Fact]
+    public void Hint_projection_learns_a_map_even_between_hints_of_equal_size()
+    {
+        using var identity = new HintLoss(32, 32);
+        using var projected = new HintLoss(32, 32, alwaysProject: true);
+        Assert.False(identity.HasProjection);
+        Assert.Empty(identity.parameters());
+        Assert.True(projected.HasProjection);
+        Assert.Equal(32 * 32, projected.parameters().Sum(p => p.numel()));
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        var student = randn(6, 32);
+        var teacher = student * 2;
+        Assert.Equal(student.square().sum().item<float>() / 6 / 32, identity.Compute(student, teacher, null).item<float>(), 4);
+        Assert.NotEqual(identity.Compute(student, teacher, null).item<float>(), projected.Compute(student, teacher, null).item<float>(), 3);
+    }
+
     [Fact]
     public void No_explore_filter_teaches_no_explored_lesson()
     {

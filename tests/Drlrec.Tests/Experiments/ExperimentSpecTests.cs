@@ -31,6 +31,31 @@ public sealed class ExperimentSpecTests
     }
 
     /// <summary>
+    /// Issue 31: a default must be safe at every size, so no shipped experiment sets a distillation weight by hand (the
+    /// compression files once set hint_weight 0.03 for small students); they run with the defaults at every size.
+    /// </summary>
+    [Fact]
+    public void No_shipped_experiment_sets_the_distillation_weights_by_hand()
+    {
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+        var compression = 0;
+        foreach (string file in Directory.GetFiles(Path.Combine(SharedData.RepositoryRoot, "experiments"), "*.json"))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file), options);
+            Assert.Empty(Keys(doc.RootElement).Where(k => k is "hint_weight" or "kl_weight" or "rl_weight").Select(k => $"{Path.GetFileName(file)}: {k}"));
+            if (Path.GetFileName(file).StartsWith("compression")) compression++;
+        }
+        Assert.True(compression >= 5, $"the compression experiments are shipped ({compression} found)");
+    }
+
+    private static IEnumerable<string> Keys(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p => Keys(p.Value).Prepend(p.Name)),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(Keys),
+        _ => [],
+    };
+
+    /// <summary>
     /// experiments/main-simulator.json and main-movielens.json are experiments/main.json split by data set (with more
     /// seeds), so that the two halves can run side by side and their reports read as one table; if they drift from
     /// main.json, the README's main table silently mixes settings.
