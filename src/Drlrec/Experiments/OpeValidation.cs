@@ -27,6 +27,11 @@ public sealed record OpeValidationSettings
     /// <summary>Independent logs per size (each a fresh seeded stream of requests). Default 20.</summary>
     public int Replications { get; init; } = 20;
 
+    /// <summary>The index of the first replication (default 0): replications first .. first + count − 1, each the stream
+    /// its index gives, so processes given disjoint ranges and the same seed run parts of one study (joined by
+    /// <see cref="OpeValidation.Merge"/>).</summary>
+    public int FirstReplication { get; init; }
+
     /// <summary>The estimation settings (window, smoothing, folds, bootstrap); the seed also seeds the replications.</summary>
     public OpeSettings Ope { get; init; } = new();
 
@@ -67,6 +72,7 @@ public static class OpeValidation
     {
         if (settings.Models.Count == 0) throw new ArgumentException("--model: give the zoo's models");
         if (settings.Replications < 1) throw new ArgumentException($"--replications: must be at least 1 (got {settings.Replications})");
+        if (settings.FirstReplication < 0) throw new ArgumentException($"--first-replication: must not be negative (got {settings.FirstReplication})");
         if (settings.Lists.Count == 0 || settings.Lists.Any(n => n < 10)) throw new ArgumentException("--lists: give sizes of at least 10 lists");
         settings.Ope.Validate();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -103,7 +109,7 @@ public static class OpeValidation
 
             var rows = new List<OpeValidationRow>();
             foreach (int size in settings.Lists)
-                for (int r = 0; r < settings.Replications; r++)
+                for (int r = settings.FirstReplication; r < settings.FirstReplication + settings.Replications; r++)
                 {
                     var (slates, requests) = Replicate(simulator, size, OffPolicyEvaluation.Stream(settings.Ope.Seed, size, r, 3), history ? totals : null);
                     var truth = new double[policies.Count];
@@ -123,7 +129,7 @@ public static class OpeValidation
                     foreach (var (policy, t) in result.Policies.Append(result.Logging).Select((p, t) => (p, t)))
                         foreach (var (estimator, e) in policy.Estimates)
                             rows.Add(new OpeValidationRow(size, r, policy.Name, estimator, e.Value, e.Ci95[0], e.Ci95[1], truth[t], e.Ess[0], e.Ess[^1]));
-                    onMessage?.Invoke($"{size:N0} lists, replication {r + 1}/{settings.Replications}: " +
+                    onMessage?.Invoke($"{size:N0} lists, replication {r + 1} ({r - settings.FirstReplication + 1} of {settings.Replications}): " +
                         string.Join("; ", policies.Select((p, t) => $"{p} truth {truth[t]:F3}, {result.DefaultEstimator} " +
                             $"{rows.First(x => x.Lists == size && x.Replication == r && x.Policy == p && x.Estimator == result.DefaultEstimator).Estimate:F3}")));
                 }
@@ -179,6 +185,29 @@ public static class OpeValidation
         return total / (slates.Count * settings.TruthSamples);
     }
 
+    /// <summary>
+    /// One study from parts run as separate processes (<see cref="OpeValidationSettings.FirstReplication"/>): the parts'
+    /// rows together, summarised again. The parts must share the world, the zoo and the estimation settings, and no
+    /// (size, replication) may come twice; the time is the parts' sum.
+    /// </summary>
+    /// <exception cref="ArgumentException">The parts differ or overlap; the message names the part.</exception>
+    public static OpeValidationResult Merge(IReadOnlyList<(string Name, OpeValidationResult Part)> parts)
+    {
+        if (parts.Count == 0) throw new ArgumentException("--merge: give the folders of the parts");
+        var (firstName, first) = parts[0];
+        string Shape(OpeValidationResult r) => Json.Serialize(new { r.World, r.Settings, r.Policies });
+        var seen = new HashSet<(int, int)>();
+        foreach (var (name, part) in parts)
+        {
+            if (Shape(part) != Shape(first))
+                throw new ArgumentException($"--merge: {name} is of another study than {firstName} (its world, zoo or estimation settings differ)");
+            foreach (var key in part.Rows.Select(r => (r.Lists, r.Replication)).Distinct())
+                if (!seen.Add(key)) throw new ArgumentException($"--merge: {name} repeats replication {key.Item2} of {key.Item1:N0} lists (give the parts disjoint --first-replication ranges)");
+        }
+        var rows = parts.SelectMany(p => p.Part.Rows).OrderBy(r => r.Lists).ThenBy(r => r.Replication).ToList();
+        return new OpeValidationResult(first.World, first.Policies, rows, Summarise(rows), Ranks(rows), first.Settings, parts.Sum(p => p.Part.Seconds));
+    }
+
     public static IReadOnlyList<OpeValidationSummary> Summarise(IReadOnlyList<OpeValidationRow> rows) => rows
         .GroupBy(r => (r.Lists, r.Estimator, r.Policy))
         .Select(g =>
@@ -212,7 +241,7 @@ public static class OpeValidation
         md.AppendLine($"World: `{System.Text.Json.JsonSerializer.Serialize(result.World, new System.Text.Json.JsonSerializerOptions(Json.Options) { WriteIndented = false })}`. Targets: {result.Settings.Smoothing}, window " +
                       $"{(result.Settings.Window is { } w ? $"upstream top {w}" : "all candidates")}; {result.Settings.Folds} cross-fitting folds, " +
                       $"{result.Settings.Bootstrap} bootstrap resamples. {result.Rows.Select(r => r.Replication).Distinct().Count()} replications per size; " +
-                      $"{result.Seconds / 60:F1} min.").AppendLine();
+                      $"{result.Seconds / 60:F1} min of computing.").AppendLine();
         foreach (int size in result.Summary.Select(s => s.Lists).Distinct())
         {
             md.AppendLine($"## {size:N0} logged lists").AppendLine();

@@ -111,6 +111,9 @@ public static class OffPolicyEvaluation
 
     public const string LoggingPolicy = "logging-policy";
 
+    /// <summary>Lists whose greedy slates a model builds in one go (<see cref="IManySlatesPolicy"/>).</summary>
+    private const int SlateBlock = 1024;
+
     /// <param name="schema">The lists' schema (the click model reads its fields).</param>
     /// <param name="evaluated">The lists the targets are evaluated on.</param>
     /// <param name="fitting">Lists the click model is fitted on besides the other folds (the training lists).</param>
@@ -129,18 +132,28 @@ public static class OffPolicyEvaluation
 
         var terms = targets.Select(_ => new ListTerms[lists.Count]).ToArray();
         var logging = new ListTerms[lists.Count];
+        // Greedy models build their slates a block of lists at a time (one batched step per slot: IManySlatesPolicy).
+        var many = targets.Select(t => (t.Policy.OwnSmoothing ?? settings.Smoothing).Deterministic
+            && t.Policy is IManySlatesPolicy { RanksManySlates: true } m ? m : null).ToArray();
+        var built = new int[targets.Count][][];
         for (int i = 0; i < lists.Count; i++)
         {
             var slate = lists[i];
             var clicks = models.Model(slate).For(slate);
             var all = CandidateWindow.Of(slate, null);
             var window = CandidateWindow.Of(slate, settings.Window);
+            if (i % SlateBlock == 0)
+            {
+                var block = lists.Skip(i).Take(SlateBlock).ToList();
+                for (int t = 0; t < targets.Count; t++)
+                    built[t] = many[t]?.GreedySlates(block, block.Select(s => CandidateWindow.Of(s, targets[t].Windowed ? settings.Window : null)).ToList())!;
+            }
             for (int t = 0; t < targets.Count; t++)
             {
                 var policy = targets[t].Policy;
                 var rng = new Random(Stream(settings.Seed, i, t, 1));
                 var (listTerms, greedy) = TargetTerms.Of(slate, targets[t].Windowed ? window : all, policy,
-                    policy.OwnSmoothing ?? settings.Smoothing, clicks, settings.DmSamples, rng);
+                    policy.OwnSmoothing ?? settings.Smoothing, clicks, settings.DmSamples, rng, built[t]?[i % SlateBlock]);
                 terms[t][i] = listTerms;
                 onSlate?.Invoke(t, i, greedy);
             }

@@ -31,18 +31,39 @@ public interface IPolicySession : IDisposable
     void Place(int candidate);
 }
 
+/// <summary>A policy that can build the greedy slates of many logged lists at once (the same slates as its sessions).</summary>
+public interface IManySlatesPolicy
+{
+    /// <summary>False when this policy's backend builds slates one request at a time only.</summary>
+    bool RanksManySlates { get; }
+
+    /// <summary>The greedy slate of each list: <see cref="LoggedSlate.Shown"/> candidate indices of
+    /// <paramref name="windows"/>[i] (indices into the list's candidates), in placement order.</summary>
+    int[][] GreedySlates(IReadOnlyList<LoggedSlate> slates, IReadOnlyList<int[]> windows);
+}
+
 /// <summary>A trained model's greedy slate construction (<see cref="SlateRanker"/>, any <see cref="IStepScorer"/>
 /// backend), on the window's candidates as the request would have sent them.</summary>
-public sealed class ModelPolicy(string name, SlateRanker ranker) : ISlatePolicy
+public sealed class ModelPolicy(string name, SlateRanker ranker) : ISlatePolicy, IManySlatesPolicy
 {
     public string Name => name;
 
-    public IPolicySession Begin(LoggedSlate slate, int[] candidates)
+    public IPolicySession Begin(LoggedSlate slate, int[] candidates) => new Session(ranker.Scorer.Begin(Input(slate, candidates)), candidates);
+
+    public bool RanksManySlates => ranker.Scorer is IManySlatesScorer;
+
+    public int[][] GreedySlates(IReadOnlyList<LoggedSlate> slates, IReadOnlyList<int[]> windows)
     {
-        var request = slate.Request with { Candidates = candidates.Select(c => slate.Request.Candidates[c]).ToList() };
-        var input = ranker.Input(request);
-        return new Session(ranker.Scorer.Begin(input), candidates);
+        if (ranker.Scorer is not IManySlatesScorer many) throw new InvalidOperationException($"the {ranker.Scorer.Backend} backend ranks one request at a time");
+        for (int i = 0; i < slates.Count; i++)
+            if (windows[i].Length < slates[i].Shown)
+                throw new ArgumentException($"list '{slates[i].ListId}': {windows[i].Length} candidates to re-rank cannot fill its {slates[i].Shown} positions");
+        var inWindow = many.RankMany(slates.Select((s, i) => Input(s, windows[i])).ToList(), slates.Select(s => s.Shown).ToList());
+        return inWindow.Select((order, i) => order.Select(j => windows[i][j]).ToArray()).ToArray();
     }
+
+    private SlateInput Input(LoggedSlate slate, int[] candidates) =>
+        ranker.Input(slate.Request with { Candidates = candidates.Select(c => slate.Request.Candidates[c]).ToList() });
 
     private sealed class Session(ISlateSession session, int[] candidates) : IPolicySession
     {

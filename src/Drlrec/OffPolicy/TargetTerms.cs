@@ -10,14 +10,15 @@ public static class TargetTerms
     /// <summary>The terms of <paramref name="policy"/> on <paramref name="slate"/>, re-ranking <paramref name="window"/>.</summary>
     /// <param name="dmSamples">Slates drawn from a smoothed target per list for the direct method (a greedy target's is its slate).</param>
     /// <param name="rng">The draws of those slates.</param>
+    /// <param name="greedy">The policy's greedy slate when already built (<see cref="IManySlatesPolicy"/>); null builds it here.</param>
     /// <returns>The terms and the greedy slate (candidate indices).</returns>
     public static (ListTerms Terms, int[] Greedy) Of(LoggedSlate slate, int[] window, ISlatePolicy policy, TargetSmoothing smoothing,
-        IListClicks clicks, int dmSamples, Random rng)
+        IListClicks clicks, int dmSamples, Random rng, int[]? greedy = null)
     {
         int length = slate.Shown;
         if (window.Length < length)
             throw new ArgumentException($"list '{slate.ListId}': {window.Length} candidates to re-rank cannot fill its {length} positions");
-        var greedy = Slate(policy, slate, window, length, scores => Ranking.SlateRanker.Best(scores));
+        greedy ??= Slate(policy, slate, window, length, scores => Ranking.SlateRanker.Best(scores));
         var greedyClicks = new double[length];
         for (int l = 0; l < length; l++) greedyClicks[l] = clicks.Click(greedy[..l], greedy[l]);
         var tail = new double[length + 1];

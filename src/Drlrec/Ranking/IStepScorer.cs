@@ -92,3 +92,16 @@ public interface IWholeSlateScorer
     /// <summary>The greedy slate of <paramref name="slateSize"/> (≤ the candidates) slots.</summary>
     RankedSlate RankSlate(SlateInput input, int slateSize);
 }
+
+/// <summary>
+/// A backend that builds many requests' greedy slates at once: each slot of a batch of requests is one batched step, so
+/// the per-call cost of the backend is paid once per slot and batch instead of once per slot and request (off-policy
+/// evaluation runs every model over thousands of logged lists). The slates must equal the step-by-step loop's
+/// (<see cref="SlateRanker"/>) on each request, up to floating-point ties.
+/// </summary>
+public interface IManySlatesScorer
+{
+    /// <summary>The greedy slate of each input: <paramref name="slateSizes"/>[i] candidate indices of
+    /// <paramref name="inputs"/>[i], in placement order.</summary>
+    int[][] RankMany(IReadOnlyList<SlateInput> inputs, IReadOnlyList<int> slateSizes);
+}

@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 namespace Drlrec.Ranking;
 
 /// <summary><see cref="IStepScorer"/> on a TorchSharp Q-network (eval mode, no gradients, one dispose scope per step).</summary>
-public sealed class TorchStepScorer : IStepScorer
+public sealed class TorchStepScorer : IStepScorer, IManySlatesScorer
 {
+    /// <summary>Requests per batched step in <see cref="RankMany"/>.</summary>
+    public const int ManyBatch = 256;
+
     private readonly QNetwork network;
     private readonly bool owns;
 
@@ -25,6 +28,79 @@ public sealed class TorchStepScorer : IStepScorer
     public void Dispose()
     {
         if (owns) network.Dispose();
+    }
+
+    /// <summary>
+    /// Greedy slates of many requests: requests with the same candidate count, slate size and set width are ranked
+    /// <see cref="ManyBatch"/> at a time, each slot one <see cref="QNetwork.ScoreCandidates"/> of every request's remaining
+    /// candidates from its own prefix state (the uncached path of a session: every remaining candidate encoded in every
+    /// slot), then <see cref="QNetwork.Advance"/> with each request's best.
+    /// </summary>
+    public int[][] RankMany(IReadOnlyList<SlateInput> inputs, IReadOnlyList<int> slateSizes)
+    {
+        if (inputs.Count != slateSizes.Count) throw new ArgumentException("one slate size per input");
+        var slates = new int[inputs.Count][];
+        var groups = Enumerable.Range(0, inputs.Count)
+            .GroupBy(i => (inputs[i].Candidates, Size: Math.Min(slateSizes[i], inputs[i].Candidates), inputs[i].MaxValues,
+                Width: inputs[i].SlotRows.Length == 0 ? 0 : inputs[i].SlotRows[0].Length));
+        foreach (var group in groups)
+            foreach (var chunk in group.Chunk(ManyBatch))
+            {
+                var ranked = RankBatch(chunk.Select(i => inputs[i]).ToArray(), group.Key.Size);
+                for (int r = 0; r < chunk.Length; r++) slates[chunk[r]] = ranked[r];
+            }
+        return slates;
+    }
+
+    /// <summary>R requests of one shape, slot by slot. A model that encodes candidates once per request
+    /// (<see cref="QNetwork.EncodesOncePerRequest"/>) encodes every request's candidates once and adds each slot's context
+    /// (<see cref="QNetwork.AtSlot"/>); the others encode the remaining candidates in every slot.</summary>
+    private int[][] RankBatch(SlateInput[] batch, int size)
+    {
+        int r = batch.Length, n = batch[0].Candidates, m = batch[0].MaxValues, f = network.FieldCount;
+        var remaining = batch.Select(_ => Enumerable.Range(0, n).ToList()).ToArray();
+        var order = batch.Select(_ => new int[size]).ToArray();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var all = Enumerable.Range(0, n).ToArray();
+        Tensor? rowsAll = null, encoded = null;
+        if (network.EncodesOncePerRequest)
+        {
+            rowsAll = tensor(batch.SelectMany(input => input.Rows(0, all)).ToArray(), [r, n, f, m]);          // item fields hold in every slot
+            encoded = network.EncodeCandidates(rowsAll.flatten(0, 1)).view(r, n, network.StateDim);          // [R, N, D]
+        }
+        var prefix = network.EmptyPrefix(r);
+        for (int t = 0; t < size; t++)
+        {
+            int c = n - t;
+            CandidateOutput step;
+            if (encoded is not null)
+            {
+                var index = tensor(remaining.SelectMany(left => left.Select(i => (long)i)).ToArray(), [r, c]);  // [R, C]
+                var rows = rowsAll!.gather(1, index.view(r, c, 1, 1).expand(-1, -1, f, m));                     // [R, C, F, M]
+                var slot = tensor(batch.SelectMany(input => input.SlotRows[t]).ToArray(), [r, f, m]);           // [R, F, M]
+                var x = network.AtSlot(encoded.gather(1, index.unsqueeze(-1).expand(-1, -1, network.StateDim)), slot); // [R, C, D]
+                step = network.ScoreEncoded(prefix, x, rows);
+            }
+            else
+            {
+                int block = c * f * m;
+                var rows = new long[r * block];
+                for (int i = 0; i < r; i++) Array.Copy(batch[i].Rows(t, remaining[i]), 0, rows, i * block, block);
+                step = network.ScoreCandidates(prefix, tensor(rows, [r, c, f, m]));
+            }
+            var q = step.Q.contiguous().data<float>().ToArray();                                                // [R, C]
+            var chosen = new long[r];
+            for (int i = 0; i < r; i++)
+            {
+                int best = SlateRanker.Best(q[(i * c)..((i + 1) * c)]);
+                chosen[i] = best;
+                order[i][t] = remaining[i][best];
+                remaining[i].RemoveAt(best);
+            }
+            if (t + 1 < size) prefix = QNetwork.Advance(prefix, step, tensor(chosen));
+        }
+        return order;
     }
 
     /// <summary>

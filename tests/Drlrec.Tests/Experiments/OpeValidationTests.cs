@@ -38,4 +38,34 @@ public sealed class OpeValidationTests
         Assert.Equal(-1, k.MinSpearman, 12);
         Assert.Equal(0.5, k.ShareAtLeast09, 12);
     }
+
+    private static OpeValidationResult Part(double seconds, params OpeValidationRow[] rows) =>
+        new(new Drlrec.Simulation.SyntheticConfig(), ["a", "b", "c"], rows, OpeValidation.Summarise(rows), OpeValidation.Ranks(rows), new(), seconds);
+
+    [Fact]
+    public void Parts_of_one_study_merge_into_the_summaries_of_all_their_replications()
+    {
+        var first = Part(60, Row(0, "a", 1, 1, 0, 2), Row(0, "b", 2, 2, 0, 2), Row(0, "c", 3, 3, 0, 2));
+        var second = Part(30, Row(1, "a", 3, 1, 0, 2), Row(1, "b", 2, 2, 0, 2), Row(1, "c", 1, 3, 0, 2));
+
+        var merged = OpeValidation.Merge([("second", second), ("first", first)]);
+
+        Assert.Equal([0, 0, 0, 1, 1, 1], merged.Rows.Select(r => r.Replication));
+        Assert.Equal(0, Assert.Single(merged.Ranks).MeanSpearman, 12);    // ρ 1 and −1: the parts' replications summarised together
+        Assert.Equal(2, merged.Summary.First(s => s.Policy == "a").Estimate, 12);
+        Assert.Equal(90, merged.Seconds, 12);
+    }
+
+    [Fact]
+    public void Parts_that_overlap_or_differ_are_refused_naming_the_part()
+    {
+        var first = Part(1, Row(0, "a", 1, 1, 0, 2));
+        var again = Part(1, Row(0, "a", 1.5, 1, 0, 2));
+        var other = first with { Settings = new() { Window = 25 } };
+
+        var overlap = Assert.Throws<ArgumentException>(() => OpeValidation.Merge([("one", first), ("two", again)]));
+        Assert.Contains("two repeats replication 0", overlap.Message);
+        var differ = Assert.Throws<ArgumentException>(() => OpeValidation.Merge([("one", first), ("three", other with { Rows = [Row(1, "a", 1, 1, 0, 2)] })]));
+        Assert.Contains("three is of another study", differ.Message);
+    }
 }
