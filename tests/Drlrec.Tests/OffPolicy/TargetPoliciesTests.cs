@@ -16,18 +16,19 @@ public sealed class TargetPoliciesTests
         private readonly QNetwork network;
         private readonly TorchStepScorer scorer;
 
-        public RandomModel(int worldSeed, int torchSeed)
+        public RandomModel(int worldSeed, int torchSeed, ContextInput context = ContextInput.ItemVector)
         {
             Logs = SimulatedLogs.Small(seed: worldSeed, candidates: 8);
             var fitting = Logs.Simulator.GenerateLogs(300);
             var vocabulary = FeatureVocabulary.Fit(fitting, new FeatureConfig());
             manual_seed(torchSeed);
-            network = new QNetwork(new QNetworkConfig { EmbeddingDim = 4, Dropout = 0 }, FieldLayout.Of(fitting.Schema), vocabulary.Rows);
+            network = new QNetwork(new QNetworkConfig { EmbeddingDim = 4, Dropout = 0, ContextInput = context }, FieldLayout.Of(fitting.Schema), vocabulary.Rows);
             scorer = new TorchStepScorer(network);
             Policy = new ModelPolicy("model", new SlateRanker(scorer, vocabulary, fitting.Schema));
         }
 
         public SimulatedLogs Logs { get; }
+        public bool EncodesOncePerRequest => network.EncodesOncePerRequest;
         public ModelPolicy Policy { get; }
 
         public void Dispose()
@@ -41,12 +42,16 @@ public sealed class TargetPoliciesTests
     /// A model's greedy slates built a batch of lists at a time (one batched step per slot) are the ones its session builds
     /// list by list: on a simulated log with list features and dense fields, over every candidate and over a window.
     /// </summary>
+    /// <remarks>The item-vector context encodes candidates once per request; field attention over the context encodes them
+    /// in every slot (the two paths of the batched step).</remarks>
     [Theory]
-    [InlineData(null)]
-    [InlineData(5)]
-    public void Greedy_slates_built_many_at_a_time_equal_the_ones_built_one_list_at_a_time(int? window)
+    [InlineData(null, ContextInput.ItemVector)]
+    [InlineData(5, ContextInput.ItemVector)]
+    [InlineData(5, ContextInput.FieldAttention)]
+    public void Greedy_slates_built_many_at_a_time_equal_the_ones_built_one_list_at_a_time(int? window, ContextInput context)
     {
-        using var model = new RandomModel(worldSeed: 5, torchSeed: 3);
+        using var model = new RandomModel(worldSeed: 5, torchSeed: 3, context);
+        Assert.Equal(context == ContextInput.ItemVector, model.Policy.RanksManySlates && model.EncodesOncePerRequest);
         var policy = model.Policy;
         var slates = model.Logs.Log(300, seed: 9).Select(x => x.Slate).ToList();
         var windows = slates.Select(s => CandidateWindow.Of(s, window)).ToList();
