@@ -52,6 +52,13 @@ public sealed class TorchStepScorer : IStepScorer, IManySlatesScorer
         return slates;
     }
 
+    /// <summary>The prefix state moved out of the current dispose scope.</summary>
+    private static PrefixState Keep(PrefixState state) => new(state.Keys.MoveToOuterDisposeScope(),
+        state.Values.MoveToOuterDisposeScope(), state.Hidden.MoveToOuterDisposeScope())
+    {
+        MatchRows = state.MatchRows?.MoveToOuterDisposeScope(),
+    };
+
     /// <summary>R requests of one shape, slot by slot. A model that encodes candidates once per request
     /// (<see cref="QNetwork.EncodesOncePerRequest"/>) encodes every request's candidates once and adds each slot's context
     /// (<see cref="QNetwork.AtSlot"/>); the others encode the remaining candidates in every slot.</summary>
@@ -72,6 +79,7 @@ public sealed class TorchStepScorer : IStepScorer, IManySlatesScorer
         var prefix = network.EmptyPrefix(r);
         for (int t = 0; t < size; t++)
         {
+            using var slotScope = NewDisposeScope();                                                        // a slot's work is freed with it
             int c = n - t;
             CandidateOutput step;
             if (encoded is not null)
@@ -98,7 +106,7 @@ public sealed class TorchStepScorer : IStepScorer, IManySlatesScorer
                 order[i][t] = remaining[i][best];
                 remaining[i].RemoveAt(best);
             }
-            if (t + 1 < size) prefix = QNetwork.Advance(prefix, step, tensor(chosen));
+            if (t + 1 < size) prefix = Keep(QNetwork.Advance(prefix, step, tensor(chosen)));
         }
         return order;
     }
@@ -183,12 +191,6 @@ public sealed class TorchStepScorer : IStepScorer, IManySlatesScorer
         /// <summary>[C, F, M] rows of candidates in slot t.</summary>
         private Tensor Rows(int slot, IReadOnlyList<int> candidates) =>
             tensor(input.Rows(slot, candidates), [candidates.Count, network.FieldCount, input.MaxValues]);
-
-        private static PrefixState Keep(PrefixState state) => new(state.Keys.MoveToOuterDisposeScope(),
-            state.Values.MoveToOuterDisposeScope(), state.Hidden.MoveToOuterDisposeScope())
-        {
-            MatchRows = state.MatchRows?.MoveToOuterDisposeScope(),
-        };
 
         private static void Release(PrefixState state)
         {
