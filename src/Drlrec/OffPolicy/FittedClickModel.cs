@@ -1,3 +1,4 @@
+using TorchSharp;
 using Drlrec.Data;
 using Drlrec.Simulation;
 using Drlrec.Tensors;
@@ -201,6 +202,10 @@ public sealed class FittedClickModel : IClickModel
         var (wp, dwp, lwp, thetap) = (Zeros(featureCount), Zeros(denseCount), Zeros(loadCount), Zeros(positions));
         var bp = Zeros(1, (float)Math.Log(Math.Min(2 * rate, 0.999) / (1 - Math.Min(2 * rate, 0.999))));
         var (up, dup, ep, kp) = (Zeros(featureCount), Zeros(denseCount), Zeros(1, -3), Zeros(1));
+        // Held for every call that reads them (Tensors/Scalars.cs: a temporary Scalar can be finalized while libtorch reads it).
+        using var low = 1e-6.ToScalar();
+        using var high = (1 - 1e-6).ToScalar();
+        using var tiny = 1e-12.ToScalar();
         // The L2 prior is on the feature weights, not on the position logits and the intercepts.
         var penalised = settings.Exit ? new[] { wp, dwp, lwp, up, dup } : [wp, dwp, lwp];
         var optimizer = optim.Adam(settings.Exit ? [.. penalised, thetap, bp, ep, kp] : [.. penalised, thetap, bp], settings.LearningRate);
@@ -257,30 +262,30 @@ public sealed class FittedClickModel : IClickModel
                     .Plus(bias).Plus(allDense.narrow(0, start, size).matmul(dense));
                 var attractive = Linear(wp, dwp, bp);
                 var z = attractive.Plus(allLoads.narrow(0, start, size).matmul(lwp));
-                var c = sigmoid(thetap.index_select(0, allPosition.narrow(0, start, size))).mul(sigmoid(z)).clamp(1e-6, 1 - 1e-6);
+                var c = sigmoid(thetap.index_select(0, allPosition.narrow(0, start, size))).mul(sigmoid(z)).clamp(low, high);
                 var y = allClick.narrow(0, start, size);
                 // Rows up to a list's last click: Bernoulli(c); a list without a click: every row.
-                var bernoulli = y.mul(c.log()).Plus(y.neg().add(1).mul(c.neg().add(1).log()));
+                var bernoulli = y.mul(c.log()).Plus(y.OneMinus().mul(c.OneMinus().log()));
                 var logLikelihood = (leaving ? allBefore.narrow(0, start, size).mul(bernoulli) : bernoulli).sum();
                 if (leaving)
                 {
-                    var stay = sigmoid(Linear(up, dup, ep).Plus(attractive.detach().mul(kp))).clamp(1e-6, 1 - 1e-6).neg().add(1); // 1 − leave
+                    var stay = sigmoid(Linear(up, dup, ep).Plus(attractive.detach().mul(kp))).clamp(low, high).OneMinus(); // 1 − leave
                     // The user stayed after every click before the last one ...
                     logLikelihood = logLikelihood.Plus(allClickedBefore.narrow(0, start, size).mul(stay.log()).sum());
                     // ... and after the last click at m either left or clicked nothing more: leave_m + (1 − leave_m) Π_{l>m} (1 − c_l).
                     var noMore = zeros(list1 - list0).index_add(0, allList.narrow(0, start, size),
-                        allAfter.narrow(0, start, size).mul(c.neg().add(1).log()), Scalars.One);
+                        allAfter.narrow(0, start, size).mul(c.OneMinus().log()), Scalars.One);
                     var clicked = Enumerable.Range(list0, list1 - list0).Where(n => data.LastClick[n] >= 0).ToArray();
                     if (clicked.Length > 0)
                     {
                         var lastRow = tensor(clicked.Select(n => (long)(data.LastClick[n] - start)).ToArray());
                         var stayLast = stay.index_select(0, lastRow);
-                        var tail = stayLast.neg().add(1).Plus(stayLast.mul(noMore.index_select(0, tensor(clicked.Select(n => (long)(n - list0)).ToArray())).exp()));
-                        logLikelihood = logLikelihood.Plus(tail.clamp_min(1e-12).log().sum());
+                        var tail = stayLast.OneMinus().Plus(stayLast.mul(noMore.index_select(0, tensor(clicked.Select(n => (long)(n - list0)).ToArray())).exp()));
+                        logLikelihood = logLikelihood.Plus(tail.clamp_min(tiny).log().sum());
                     }
                 }
-                var l2 = penalised.Aggregate(zeros(1).sum(), (sum, w) => sum.Plus(w.pow(2).sum()));
-                var loss = logLikelihood.neg().div(size).Plus(l2.Times(penalty));
+                var l2 = penalised.Aggregate(zeros(1).sum(), (sum, w) => sum.Plus(w.square().sum()));
+                var loss = logLikelihood.neg().DividedBy(size).Plus(l2.Times(penalty));
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
