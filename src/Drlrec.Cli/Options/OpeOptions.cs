@@ -24,10 +24,24 @@ public sealed class OpeOptions
         DefaultValueFactory = _ => Defaults.Folds,
     };
 
+    public Option<string> FitOn { get; } = new("--ope-fit")
+    {
+        Description = "The lists the direct method's click model is fitted on: training+folds (the training lists and the other folds) or " +
+                      "folds (the other folds of the evaluated lists alone: it then shares no data with the models it scores)",
+        DefaultValueFactory = _ => "training+folds",
+    };
+
     public Option<int> Bootstrap { get; } = new("--ope-bootstrap")
     {
         Description = "Bootstrap resamples of the lists for each estimate's 95% interval (the same resamples for every policy: paired differences)",
         DefaultValueFactory = _ => Defaults.Bootstrap,
+    };
+
+    public Option<int> Refits { get; } = new("--ope-refits")
+    {
+        Description = "Refits of the click model on bootstrap resamples of its lists: their spread (the click model's own noise) widens every " +
+                      "interval; each costs a fit per fold and a pass over the lists. 0: intervals hold the logs' noise alone",
+        DefaultValueFactory = _ => Defaults.Refits,
     };
 
     public Option<double> Clip { get; } = new("--ope-clip")
@@ -44,14 +58,22 @@ public sealed class OpeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Smoothing, Folds, Bootstrap, Clip, Diversity }) command.Options.Add(option);
+        foreach (var option in new Option[] { Smoothing, Folds, FitOn, Bootstrap, Refits, Clip, Diversity }) command.Options.Add(option);
     }
 
     /// <summary>The settings typed, with the window and seed of the command.</summary>
     public OpeSettings Settings(ParseResult parse, int? window, int seed) => new()
     {
         Smoothing = TargetSmoothing.Parse(parse.GetValue(Smoothing)!), Folds = parse.GetValue(Folds), Bootstrap = parse.GetValue(Bootstrap),
-        Window = window, Seed = seed, Clip = parse.GetValue(Clip),
+        Window = window, Seed = seed, Clip = parse.GetValue(Clip), FitOn = ParseFitOn(parse.GetValue(FitOn)!),
+        Refits = parse.GetValue(Refits),
+    };
+
+    private static ClickModelLists ParseFitOn(string text) => text switch
+    {
+        "training+folds" => ClickModelLists.TrainingAndFolds,
+        "folds" => ClickModelLists.Folds,
+        _ => throw new ArgumentException($"--ope-fit: '{text}' is not training+folds or folds"),
     };
 
     public DiversityRerank DiversityFrom(ParseResult parse)

@@ -41,8 +41,10 @@ public static class Tables
                 $"{p.Estimates[r.DefaultEstimator].Ess[0]:N0} / {p.Estimates[r.DefaultEstimator].Ess[^1]:N0}"]);
         table.AddRow([$"[grey]{Markup.Escape(r.Logging.Name)} (sanity: logged {Cell(r.Logging.LoggedClicks!)})[/]",
             .. names.Select(n => $"[grey]{Cell(r.Logging.Estimates[n])}[/]"), ""]);
-        table.Caption($"{Markup.Escape(report.Data)}: {r.Lists:N0} lists ({report.FittingLists:N0} fitting the click model, {r.Folds} folds), " +
-                      $"{r.Bootstrap} bootstrap resamples");
+        string fitting = r.FitOn == ClickModelLists.Folds ? $"the click model fitted on the other folds alone, {r.Folds} folds"
+            : $"{report.FittingLists:N0} fitting the click model, {r.Folds} folds";
+        table.Caption($"{Markup.Escape(report.Data)}: {r.Lists:N0} lists ({fitting}), {r.Bootstrap} bootstrap resamples" +
+                      (r.Refits > 0 ? $", intervals widened by {r.Refits} refits of the click model" : ""));
         AnsiConsole.Write(table);
         if (r.Note is { } note) AnsiConsole.MarkupLineInterpolated($"[yellow]note[/]: {note}");
         if (!report.HeldOut) AnsiConsole.MarkupLine("[red]not held out[/] (--allow-overlap)");

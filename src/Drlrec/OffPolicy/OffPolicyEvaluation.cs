@@ -21,8 +21,23 @@ public sealed record OpeSettings
     /// </summary>
     public int Folds { get; init; } = 2;
 
+    /// <summary>
+    /// Which lists the click model is fitted on. <see cref="ClickModelLists.TrainingAndFolds"/> (default): the training lists and
+    /// the other folds; <see cref="ClickModelLists.Folds"/>: the other folds of the evaluated lists alone (at least 2 folds), so
+    /// the click model shares no data with the models it scores (docs/ope.md: their errors then do not line up).
+    /// </summary>
+    public ClickModelLists FitOn { get; init; } = ClickModelLists.TrainingAndFolds;
+
     /// <summary>Bootstrap resamples of the lists for the 95% intervals (percentile method). Default 500.</summary>
     public int Bootstrap { get; init; } = 500;
+
+    /// <summary>
+    /// Refits of the click model, each on a bootstrap resample of its fitting lists (and a row order of its own): the
+    /// standard deviation of every estimate over them is the click model's own noise, added to the interval's (the list
+    /// bootstrap alone holds the logs' noise given one fitted model, and measured at 20,000 lists the fits' noise was
+    /// larger: docs/ope.md). Each refit costs a fit per fold and a pass over the lists. 0: no refits. Default 0.
+    /// </summary>
+    public int Refits { get; init; }
 
     /// <summary>Seed of the folds, the click model's row order, the bootstrap and a smoothed target's sampled slates. Default 42.</summary>
     public int Seed { get; init; } = 42;
@@ -46,11 +61,24 @@ public sealed record OpeSettings
     {
         Smoothing.Validate();
         if (Folds < 1) throw new ArgumentException($"--ope-folds: must be at least 1 (got {Folds})");
+        if (FitOn == ClickModelLists.Folds && Folds < 2)
+            throw new ArgumentException("--ope-fit folds: fits the click model on the other folds of the evaluated lists, so --ope-folds must be at least 2");
         if (Bootstrap < 0) throw new ArgumentException($"--ope-bootstrap: must not be negative (got {Bootstrap})");
+        if (Refits is < 0 or 1) throw new ArgumentException($"--ope-refits: must be 0 or at least 2, to measure a spread (got {Refits})");
         if (DmSamples < 1) throw new ArgumentException($"--ope-dm-samples: must be at least 1 (got {DmSamples})");
         if (Window is < 1) throw new ArgumentException($"--candidates: must be at least 1 (got {Window})");
         if (!(Clip >= 1)) throw new ArgumentException($"--ope-clip: must be at least 1 (got {Clip})");
     }
+}
+
+/// <summary>The lists the direct method's click model is fitted on (<see cref="OpeSettings.FitOn"/>).</summary>
+public enum ClickModelLists
+{
+    /// <summary>The training lists and the other folds of the evaluated lists.</summary>
+    TrainingAndFolds,
+
+    /// <summary>The other folds of the evaluated lists alone.</summary>
+    Folds,
 }
 
 /// <summary>A policy to evaluate; <paramref name="Windowed"/>: it re-ranks the window (models, the diversity re-rank), else every candidate.</summary>
@@ -82,6 +110,12 @@ public sealed record OpeDifference(string A, string B, double Difference, [prope
 public sealed record OpeResult(IReadOnlyList<OpePolicy> Policies, OpePolicy Logging, int Lists, int ListsWithoutPropensities,
     string DefaultEstimator, string Smoothing, int? Window, int Folds, int Bootstrap)
 {
+    /// <summary>Refits of the click model whose spread widens the intervals (<see cref="OpeSettings.Refits"/>).</summary>
+    public int Refits { get; init; }
+
+    /// <summary>The lists the click model was fitted on (<see cref="OpeSettings.FitOn"/>).</summary>
+    public ClickModelLists FitOn { get; init; }
+
     /// <summary>Why some estimators are missing, for the user (null when all are there).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Note { get; init; }
@@ -136,6 +170,7 @@ public static class OffPolicyEvaluation
         var many = targets.Select(t => (t.Policy.OwnSmoothing ?? settings.Smoothing).Deterministic
             && t.Policy is IManySlatesPolicy { RanksManySlates: true } m ? m : null).ToArray();
         var built = new int[targets.Count][][];
+        var greedySlates = targets.Select(_ => new int[lists.Count][]).ToArray();
         for (int i = 0; i < lists.Count; i++)
         {
             var slate = lists[i];
@@ -155,6 +190,7 @@ public static class OffPolicyEvaluation
                 var (listTerms, greedy) = TargetTerms.Of(slate, targets[t].Windowed ? window : all, policy,
                     policy.OwnSmoothing ?? settings.Smoothing, clicks, settings.DmSamples, rng, built[t]?[i % SlateBlock]);
                 terms[t][i] = listTerms;
+                greedySlates[t][i] = greedy;
                 onSlate?.Invoke(t, i, greedy);
             }
             logging[i] = TargetTerms.Logging(slate, clicks);
@@ -165,8 +201,13 @@ public static class OffPolicyEvaluation
         var samples = terms.Select(t => new Sample(t, settings.Clip)).Append(new Sample(logging, settings.Clip)).ToArray();
         var logged = lists.Select(s => s.Clicks).ToArray();
         var replicates = Bootstrap(samples, estimators, logged, lists.Count, settings);
-        OpeEstimate Estimate(int s, Estimator e) => new(samples[s].Estimate(e, null),
-            Interval(replicates.Estimates[s][Array.IndexOf(estimators, e)]), samples[s].Ess(e));
+        var refits = Refit(schema, lists, fitting, targets, greedySlates, estimators, settings);
+        OpeEstimate Estimate(int s, Estimator e)
+        {
+            double value = samples[s].Estimate(e, null);
+            int column = Array.IndexOf(estimators, e);
+            return new(value, Widened(value, Interval(replicates.Estimates[s][column]), refits.Select(r => r[s][column]).ToArray()), samples[s].Ess(e));
+        }
         OpePolicy Policy(int s, string name) => new(name, estimators.ToDictionary(e => Names[e], e => Estimate(s, e)));
 
         var policies = targets.Select((t, s) => Policy(s, t.Policy.Name)).ToList();
@@ -177,6 +218,8 @@ public static class OffPolicyEvaluation
         var result = new OpeResult(policies, loggingRow, lists.Count, without, Names[weighted ? settings.Default : Estimator.DirectMethod],
             (settings.Smoothing).ToString(), settings.Window, settings.Folds, settings.Bootstrap)
         {
+            Refits = settings.Refits,
+            FitOn = settings.FitOn,
             Note = weighted ? without > 0 ? $"{without} lists carry no propensities and are left out of every estimate" : null
                 : "the logs carry no propensities: only the direct method can estimate a policy's clicks (no importance weights)",
         };
@@ -187,8 +230,9 @@ public static class OffPolicyEvaluation
         var against = Enumerable.Range(0, targets.Count).Where(t => t != best).Select(t =>
         {
             var differences = replicates.Estimates[best][column].Zip(replicates.Estimates[t][column], (a, b) => a - b).ToArray();
-            return new OpeDifference(policies[best].Name, policies[t].Name,
-                policies[best].Estimates[Names[chosen]].Value - policies[t].Estimates[Names[chosen]].Value, Interval(differences));
+            double difference = policies[best].Estimates[Names[chosen]].Value - policies[t].Estimates[Names[chosen]].Value;
+            return new OpeDifference(policies[best].Name, policies[t].Name, difference,
+                Widened(difference, Interval(differences), refits.Select(r => r[best][column] - r[t][column]).ToArray()));
         }).ToList();
         return result with { Best = policies[best].Name, BestAgainst = against };
     }
@@ -206,24 +250,80 @@ public static class OffPolicyEvaluation
         ? [double.NaN, double.NaN]
         : [MathNetStatistics.Quantile(replicates, 0.025), MathNetStatistics.Quantile(replicates, 0.975)];
 
+    /// <summary>
+    /// A percentile interval around <paramref name="value"/> widened by the click model's noise: each side's half-width h
+    /// becomes √(h² + (1.96 σ)²), with σ the standard deviation of the estimate over the refits (the two noises add as
+    /// independent variances). Without refits the interval as it is.
+    /// </summary>
+    public static double[] Widened(double value, double[] interval, double[] refitted)
+    {
+        if (refitted.Length < 2 || double.IsNaN(interval[0])) return interval;
+        double spread = 1.96 * MathNetStatistics.StandardDeviation(refitted);
+        if (!(spread > 0)) return interval;
+        double Side(double half) => Math.Sqrt(half * half + spread * spread);
+        return [value - Side(value - interval[0]), value + Side(interval[1] - value)];
+    }
+
+    /// <summary>
+    /// Every sample's estimates with the click model refitted <see cref="OpeSettings.Refits"/> times, each fold's model on
+    /// a bootstrap resample of the lists it is fitted on: [refit][sample][estimator]. The targets' greedy slates are kept
+    /// (they do not depend on the click model); a smoothed target's terms are computed again.
+    /// </summary>
+    private static double[][][] Refit(ListSchema schema, IReadOnlyList<LoggedSlate> lists, IReadOnlyList<LoggedSlate> fitting,
+        IReadOnlyList<OpeTarget> targets, int[][][] greedySlates, Estimator[] estimators, OpeSettings settings)
+    {
+        var result = new double[settings.Refits][][];
+        for (int r = 0; r < settings.Refits; r++)
+        {
+            var rng = new Random(Stream(settings.Seed, r, 0, 5));
+            var models = FitClickModels(schema, lists, fitting, settings, rng, fitSeed: settings.Seed + 1009 * (r + 1));
+            var terms = targets.Select(_ => new ListTerms[lists.Count]).ToArray();
+            var logging = new ListTerms[lists.Count];
+            for (int i = 0; i < lists.Count; i++)
+            {
+                var slate = lists[i];
+                var clicks = models.Model(slate).For(slate);
+                var all = CandidateWindow.Of(slate, null);
+                var window = CandidateWindow.Of(slate, settings.Window);
+                for (int t = 0; t < targets.Count; t++)
+                {
+                    var policy = targets[t].Policy;
+                    terms[t][i] = TargetTerms.Of(slate, targets[t].Windowed ? window : all, policy, policy.OwnSmoothing ?? settings.Smoothing,
+                        clicks, settings.DmSamples, new Random(Stream(settings.Seed, i, t, 1)), greedySlates[t][i]).Terms;
+                }
+                logging[i] = TargetTerms.Logging(slate, clicks);
+            }
+            result[r] = terms.Select(t => new Sample(t, settings.Clip)).Append(new Sample(logging, settings.Clip))
+                .Select(sample => estimators.Select(e => sample.Estimate(e, null)).ToArray()).ToArray();
+        }
+        return result;
+    }
+
     /// <summary>The cross-fitted click models and which scores each list.</summary>
     private sealed record FoldModels(IReadOnlyList<IClickModel> Models, Func<LoggedSlate, int> FoldOf)
     {
         public IClickModel Model(LoggedSlate slate) => Models[FoldOf(slate)];
     }
 
-    private static FoldModels FitClickModels(ListSchema schema, IReadOnlyList<LoggedSlate> lists, IReadOnlyList<LoggedSlate> fitting, OpeSettings settings)
+    /// <param name="resample">Given: each model is fitted on a bootstrap resample (drawn from it) of its fitting lists.</param>
+    /// <param name="fitSeed">The fits' seed (their row order); the folds stay those of <see cref="OpeSettings.Seed"/>.</param>
+    private static FoldModels FitClickModels(ListSchema schema, IReadOnlyList<LoggedSlate> lists, IReadOnlyList<LoggedSlate> fitting, OpeSettings settings,
+        Random? resample = null, int? fitSeed = null)
     {
+        int seed = fitSeed ?? settings.Seed;
+        IReadOnlyList<LoggedSlate> Drawn(IReadOnlyList<LoggedSlate> from) =>
+            resample is null ? from : Enumerable.Range(0, from.Count).Select(_ => from[resample.Next(from.Count)]).ToList();
         if (settings.Folds == 1)
         {
             if (fitting.Count == 0) throw new ArgumentException("--ope-folds 1 fits the click model on the training lists alone, and there are none");
-            return new FoldModels([FittedClickModel.Fit(schema, fitting, settings.Seed, settings.ClickModel)], _ => 0);
+            return new FoldModels([FittedClickModel.Fit(schema, Drawn(fitting), seed, settings.ClickModel)], _ => 0);
         }
         int folds = settings.Folds;
+        if (settings.FitOn == ClickModelLists.Folds) fitting = [];
         int FoldOf(LoggedSlate slate) =>
             (int)(System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(slate.ListId), settings.Seed) % (ulong)folds);
         var models = Enumerable.Range(0, folds).Select(k =>
-            (IClickModel)FittedClickModel.Fit(schema, [.. fitting, .. lists.Where(s => FoldOf(s) != k)], settings.Seed + k, settings.ClickModel)).ToList();
+            (IClickModel)FittedClickModel.Fit(schema, Drawn([.. fitting, .. lists.Where(s => FoldOf(s) != k)]), seed + k, settings.ClickModel)).ToList();
         return new FoldModels(models, FoldOf);
     }
 

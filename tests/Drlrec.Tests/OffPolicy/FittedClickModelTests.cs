@@ -88,4 +88,24 @@ public sealed class FittedClickModelTests
         Assert.Equal(a.For(slate).Click([3, 1, 4, 0], 2), late);
         Assert.Equal(a.For(slate).Click([3], 1), early);
     }
+
+    [Theory]
+    [InlineData(0.0, 200)]
+    [InlineData(1.0, 3000)]
+    [InlineData(0.0, 3000)]
+    public void The_first_position_is_examined_and_every_position_s_mean_prediction_on_the_fitting_rows_is_its_click_rate(double exit, int lists)
+    {
+        var world = World(exit);
+        var fitting = world.Log(lists, 1).Select(p => p.Slate).ToArray();
+        var model = FittedClickModel.Fit(world.Simulator.Schema, fitting, seed: 3);
+
+        Assert.True(1 / (1 + Math.Exp(-model.Examination[0])) > 0.999, $"first position's examination {model.Examination[0]}");
+        for (int l = 0; l < fitting[0].Shown; l++)
+        {
+            var rows = fitting.Where(s => s.Shown > l).ToArray();
+            double predicted = rows.Average(s => model.For(s).Click(Enumerable.Range(0, l).ToArray(), l));
+            double clicked = rows.Average(s => (double)s.Rewards[l]);
+            Assert.True(Math.Abs(predicted - clicked) < 1e-3, $"position {l + 1}: mean prediction {predicted:F4}, click rate {clicked:F4}");
+        }
+    }
 }

@@ -50,4 +50,53 @@ public sealed class OffPolicyEvaluationTests
         Assert.Equal(100, result.ListsWithoutPropensities);
         Assert.Contains("100 lists carry no propensities", result.Note);
     }
+
+    [Fact]
+    public void Fitting_on_the_folds_alone_ignores_the_training_lists_and_needs_two_folds()
+    {
+        var settings = new OpeSettings { Bootstrap = 20, Window = 8, FitOn = ClickModelLists.Folds };
+        var folds = OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, Fitting, Targets, settings);
+        var withoutTraining = OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, [], Targets, settings);
+        var withTraining = OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, Fitting, Targets, settings with { FitOn = ClickModelLists.TrainingAndFolds });
+
+        Assert.Equal(Json.Serialize(withoutTraining.Policies), Json.Serialize(folds.Policies));
+        Assert.NotEqual(withTraining.Policies[0].Estimates["dm"].Value, folds.Policies[0].Estimates["dm"].Value);
+        var refused = Assert.Throws<ArgumentException>(() => OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, Fitting, Targets, settings with { Folds = 1 }));
+        Assert.Contains("--ope-folds must be at least 2", refused.Message);
+    }
+
+    [Fact]
+    public void A_spread_over_refits_widens_each_side_of_an_interval_as_an_independent_variance()
+    {
+        // σ of {1, 1.1, 0.9} = 0.1, so 1.96 σ = 0.196: sides √(0.1² + 0.196²) = 0.220036 and √(0.2² + 0.196²) = 0.280029.
+        var widened = OffPolicyEvaluation.Widened(1, [0.9, 1.2], [1, 1.1, 0.9]);
+        Assert.Equal(0.77996, widened[0], 5);
+        Assert.Equal(1.28003, widened[1], 5);
+        Assert.Equal([0.9, 1.2], OffPolicyEvaluation.Widened(1, [0.9, 1.2], []));
+        Assert.Equal([0.9, 1.2], OffPolicyEvaluation.Widened(1, [0.9, 1.2], [2, 2, 2]));
+    }
+
+    [Fact]
+    public void Refits_keep_the_estimates_and_widen_the_intervals_of_the_estimators_that_read_the_click_model()
+    {
+        var settings = new OpeSettings { Bootstrap = 40, Window = 8 };
+        var plain = Run(Evaluated, settings);
+        var refitted = Run(Evaluated, settings with { Refits = 3 });
+
+        Assert.Equal(3, refitted.Refits);
+        foreach (var (a, b) in plain.Policies.Append(plain.Logging).Zip(refitted.Policies.Append(refitted.Logging)))
+            foreach (var (name, estimate) in a.Estimates)
+            {
+                var other = b.Estimates[name];
+                Assert.Equal(estimate.Value, other.Value);
+                Assert.True(other.Ci95[0] <= estimate.Ci95[0] + 1e-12 && other.Ci95[1] >= estimate.Ci95[1] - 1e-12, $"{a.Name} {name}");
+            }
+        // The direct method reads nothing but the click model: its intervals widen; RIPS reads none of it: they stay.
+        Assert.All(plain.Policies.Zip(refitted.Policies), p => Assert.True(
+            p.Second.Estimates["dm"].Ci95[1] - p.Second.Estimates["dm"].Ci95[0] > p.First.Estimates["dm"].Ci95[1] - p.First.Estimates["dm"].Ci95[0]));
+        Assert.All(plain.Policies.Zip(refitted.Policies), p => Assert.Equal(p.First.Estimates["rips"].Ci95, p.Second.Estimates["rips"].Ci95));
+        Assert.All(plain.BestAgainst.Zip(refitted.BestAgainst), d => Assert.True(d.Second.Ci95[0] <= d.First.Ci95[0] && d.Second.Ci95[1] >= d.First.Ci95[1]));
+        var refused = Assert.Throws<ArgumentException>(() => Run(Evaluated, settings with { Refits = 1 }));
+        Assert.Contains("--ope-refits: must be 0 or at least 2", refused.Message);
+    }
 }
