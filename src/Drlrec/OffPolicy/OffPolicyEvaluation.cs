@@ -132,7 +132,8 @@ public sealed record OpeResult(IReadOnlyList<OpePolicy> Policies, OpePolicy Logg
 /// policy is run over every logged list's candidates (<see cref="TargetTerms"/>), the direct method's click model is
 /// cross-fitted (<see cref="OpeSettings.Folds"/>), and every estimate gets a 95% percentile bootstrap interval over
 /// resampled lists (the same resamples for every policy, so differences are paired; the click model is not refitted per
-/// resample, so the interval holds the logs' sampling noise given the model).
+/// resample, so the interval holds the logs' sampling noise given the model; <see cref="OpeSettings.Refits"/> adds the
+/// model's own noise).
 /// </summary>
 public static class OffPolicyEvaluation
 {
