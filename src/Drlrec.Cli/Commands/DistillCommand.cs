@@ -29,7 +29,15 @@ public static class DistillCommand
         var noKl = Switch("--no-kl", "Drop the list-wise KL loss");
         var noHint = Switch("--no-hint", "Drop the Hint loss");
         var k = new Option<int>("--k") { Description = "Lessons kept per model from each explored pool", DefaultValueFactory = _ => defaults.K };
-        var pool = new Option<int>("--pool") { Description = "Candidates explored per state (N_c)", DefaultValueFactory = _ => defaults.Pool };
+        var pool = new Option<int>("--pool") { Description = "Catalog candidates explored per state (N_c; --explore-from catalog)", DefaultValueFactory = _ => defaults.Pool };
+        var exploreFrom = new Option<string>("--explore-from")
+        {
+            Description = "Where each explored state's pool comes from: candidates (the request's own candidates not yet placed, with their " +
+                          "fields as logged; needs logs with unshown candidates), catalog (N_c catalog items from the retriever, the paper's), " +
+                          "auto (candidates when the training lists carry them, else catalog; the run's config.json records which)",
+            DefaultValueFactory = _ => defaults.ExploreFrom.ToString().ToLowerInvariant(),
+        };
+        exploreFrom.AcceptOnlyFromAmong("auto", "catalog", "candidates");
         var studentDim = new Option<int>("--student-dim") { Description = "The student's embedding size d", DefaultValueFactory = _ => QNetworkConfig.Student.EmbeddingDim };
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature T of the KL loss", DefaultValueFactory = _ => defaults.Temperature };
         var schedule = new Option<DistillSchedule>("--schedule")
@@ -47,7 +55,7 @@ public static class DistillCommand
 
         var command = new Command("distill", "Distil a trained teacher into a student: DRL-Rec or its baselines (kd, hint, none) and ablations. " +
                                              "Settings default to the teacher's run (data, split, optimiser, epochs, seed); --config and options override them.");
-        foreach (var option in new Option[] { teacher, method, noExplore, noConfidence, noKl, noHint, k, pool, studentDim, temperature, schedule, output, resume.Option })
+        foreach (var option in new Option[] { teacher, method, noExplore, noConfidence, noKl, noHint, k, pool, exploreFrom, studentDim, temperature, schedule, output, resume.Option })
             command.Options.Add(option);
         run.AddTo(command);
         run.AddDistributedTo(command);
@@ -68,6 +76,7 @@ public static class DistillCommand
                 if (Given(method)) distill = distill with { Method = DistillMethods.Parse(parse.GetValue(method)!) };
                 if (Given(k)) distill = distill with { K = parse.GetValue(k) };
                 if (Given(pool)) distill = distill with { Pool = parse.GetValue(pool) };
+                if (Given(exploreFrom)) distill = distill with { ExploreFrom = Enum.Parse<ExplorePool>(parse.GetValue(exploreFrom)!, ignoreCase: true) };
                 if (Given(temperature)) distill = distill with { Temperature = parse.GetValue(temperature) };
                 if (Given(schedule)) distill = distill with { Schedule = parse.GetValue(schedule) };
                 if (parse.GetValue(noExplore)) distill = distill with { ExploreFilter = false };

@@ -57,6 +57,21 @@ public enum TermBalance
     None,
 }
 
+/// <summary>Where the explorer's pool of each state comes from (<see cref="DistillConfig.ExploreFrom"/>).</summary>
+public enum ExplorePool
+{
+    /// <summary>Candidates when the training lists (held in memory) carry unshown candidates, else Catalog.</summary>
+    Auto,
+
+    /// <summary>N_c catalog items drawn by the retriever (popular, co-occurring, uniform): the paper's thousand-level pool. A
+    /// catalog item has no value for the fields a request gives its candidates (an upstream score or rank).</summary>
+    Catalog,
+
+    /// <summary>The state's own request's candidates not yet placed (its list's later items and its unshown candidates), with
+    /// their fields as logged; needs logs that carry the unshown candidates.</summary>
+    Candidates,
+}
+
 /// <summary>When the teacher learns.</summary>
 public enum DistillSchedule
 {
@@ -90,7 +105,12 @@ public sealed record DistillConfig
     /// <summary>k: lessons kept per model from each pool (teacher's top k ∪ student's top k). Default 10.</summary>
     public int K { get; init; } = 10;
 
-    /// <summary>N_c: candidates explored per state. Default 1000 ("thousand-level").</summary>
+    /// <summary>auto (default), catalog or candidates: where each explored state's pool comes from (<see cref="ExplorePool"/>).
+    /// auto takes the request's candidates when the logs carry them: a catalog item lacks the fields a request gives its
+    /// candidates, and the teacher's opinion of such an input is poor (docs/compression.md, "What the explorer teaches").</summary>
+    public ExplorePool ExploreFrom { get; init; } = ExplorePool.Auto;
+
+    /// <summary>N_c: catalog candidates explored per state (explore_from catalog). Default 1000 ("thousand-level").</summary>
     public int Pool { get; init; } = 1000;
 
     /// <summary>States (logged list prefixes) explored per minibatch. Default 2 (each costs N_c teacher and student

@@ -238,8 +238,7 @@ public sealed class DistillLearner : IResumableLearner
             student.Online.eval();
             var teacherPrefix = teacherOnline.PrefixAt(teacherOnline.Forward(stateRows), rows, at);
             var studentPrefix = student.Online.PrefixAt(student.Online.Forward(stateRows), rows, at);
-            lessons = explore.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, states.Users,
-                states.PrefixItems, rng);
+            lessons = explore.Select(teacherOnline, teacherPrefix, student.Online, studentPrefix, slotRows, stateRows, states, keys, rng);
             student.Online.train();
         }
 

@@ -33,6 +33,9 @@ public static class Distiller
         ITrainingObserver? observer, string name, bool resume = false)
     {
         config = (config with { Role = ModelRole.Student, Distill = config.Distill ?? new DistillConfig() }).Resolve();
+        // The run folder's config.json says which pool auto took.
+        if (config.Distill!.ExploreFrom == ExplorePool.Auto)
+            config = config with { Distill = config.Distill with { ExploreFrom = DistillParts.ExploresRequests(config.Distill, data) ? ExplorePool.Candidates : ExplorePool.Catalog } };
         var distill = config.Distill!;
         distill.Validate();
         if (teacher is null && distill.Schedule == DistillSchedule.Frozen && distill.UsesTeacher)
@@ -107,6 +110,12 @@ public sealed class DistillParts : IDisposable
     public DqnLearner? TeacherLearner { get; }
     public DistillLearner Learner { get; }
 
+    /// <summary>Whether <paramref name="distill"/>'s explorer takes its pools from the requests' candidates: candidates, or auto
+    /// with training lists in memory that carry unshown candidates (streamed lists are not scanned for them).</summary>
+    public static bool ExploresRequests(DistillConfig distill, ITrainingData data) =>
+        distill.ExploreFrom == ExplorePool.Candidates
+        || distill.ExploreFrom == ExplorePool.Auto && (data as PreparedData)?.Train.HasUnshown == true;
+
     /// <param name="config">The student's resolved run config, <see cref="RunConfig.Distill"/> set.</param>
     /// <param name="teacher">The trained teacher, or null for new teacher networks (the joint schedule from scratch).</param>
     /// <param name="cacheTeacherSignals">Compute a frozen teacher's signals once for lists in memory (as a run does);
@@ -135,13 +144,18 @@ public sealed class DistillParts : IDisposable
         var cache = cacheTeacherSignals && distill.Schedule == DistillSchedule.Frozen && distill.UsesTeacher && inMemory is not null
             ? TeacherSignals.Compute(teacherOnline, teacherTarget, inMemory, data.Layout, config.Dqn)
             : null;
-        var encodedCatalog = distill.ExploreFilter && distill.UsesTeacher
+        bool explores = distill.ExploreFilter && distill.UsesTeacher;
+        bool fromRequests = explores && ExploresRequests(distill, data);
+        if (fromRequests && inMemory is not null && !inMemory.HasUnshown)
+            throw new ArgumentException($"config distill.explore_from = candidates: the training lists of {data.Source} carry no unshown " +
+                                        "candidates (README, data formats); use catalog");
+        var encodedCatalog = explores && !fromRequests
             ? EncodedCatalog.Encode(catalog, data.Vocabulary, data.Layout)
             : null;
-        var explore = encodedCatalog is null
-            ? null
+        var explore = !explores ? null
+            : fromRequests ? new ExploreFilter(new RequestCandidates(data.Vocabulary, data.Layout), catalog, data.Layout, distill.K)
             : new ExploreFilter(new CandidateRetriever(catalog, data.ExplorerLists, distill.PopularShare, distill.CooccurringShare),
-                encodedCatalog, data.Layout, distill.Pool, distill.K);
+                encodedCatalog!, data.Layout, distill.Pool, distill.K);
         var learner = new DistillLearner(student, teacherOnline, teacherTarget, teacherLearner, cache, hintLoss, explore,
             inMemory, distill, config.Seed);
         return new DistillParts(teacher is null || joint, teacherConfig, teacherOnline, teacherTarget, studentOnline, studentTarget, hintLoss,

@@ -17,17 +17,58 @@ namespace Drlrec.Distillation;
 public sealed record Lessons(Tensor Rows, Tensor Mask, Tensor TeacherQ, Tensor TeacherHint);
 
 /// <summary>
-/// The exploring/filtering module of DRL-Rec. <b>Explore</b>: a retriever draws a pool of N_c catalog items per
-/// state; teacher and student score the whole pool at the next position in one batched step from the cached prefix
-/// state. <b>Filter</b>: keep the teacher's top k (items it rates highly) and the student's top k (items the student
-/// currently over-rates), deduplicated. The cost per state is O(N_c), whatever the catalog size.
+/// The exploring/filtering module of DRL-Rec. <b>Explore</b>: a pool of items per state, either N_c catalog items drawn
+/// by a retriever (<see cref="CandidateRetriever"/>, the paper's) or the state's own request's candidates
+/// (<see cref="RequestCandidates"/>); teacher and student score the whole pool at the next position in one batched step
+/// from the cached prefix state. <b>Filter</b>: keep the teacher's top k (items it rates highly) and the student's top k
+/// (items the student currently over-rates), deduplicated. The cost per state is O(pool), whatever the catalog size.
 /// </summary>
-public sealed class ExploreFilter(CandidateRetriever retriever, EncodedCatalog catalog, FieldLayout layout, int poolSize, int k)
+public sealed class ExploreFilter
 {
-    /// <summary>The items pools are drawn from (states name their placed items by index in it).</summary>
-    public IItemCatalog Catalog => catalog.Catalog;
+    private readonly CandidateRetriever? retriever;
+    private readonly EncodedCatalog? catalog;
+    private readonly RequestCandidates? candidates;
+    private readonly FieldLayout layout;
+    private readonly int poolSize;
+    private readonly int k;
+
+    /// <summary>Pools of <paramref name="poolSize"/> catalog items from <paramref name="retriever"/>.</summary>
+    public ExploreFilter(CandidateRetriever retriever, EncodedCatalog catalog, FieldLayout layout, int poolSize, int k)
+    {
+        (this.retriever, this.catalog, this.layout, this.poolSize, this.k) = (retriever, catalog, layout, poolSize, k);
+        Catalog = catalog.Catalog;
+    }
+
+    /// <summary>Pools of each state's request's candidates; <paramref name="items"/> names the prefix items of the states.</summary>
+    public ExploreFilter(RequestCandidates candidates, IItemCatalog items, FieldLayout layout, int k)
+    {
+        (this.candidates, this.layout, this.k) = (candidates, layout, k);
+        Catalog = items;
+    }
+
+    /// <summary>The items states name their placed items by (index in it); the pools' source under a retriever.</summary>
+    public IItemCatalog Catalog { get; }
+
+    /// <summary>True when pools are the states' requests' candidates.</summary>
+    public bool FromRequests => candidates is not null;
 
     /// <summary>Explores and filters for S states of a batch.</summary>
+    /// <param name="teacherPrefix">Teacher's cached prefixes of the S states.</param>
+    /// <param name="studentPrefix">Student's cached prefixes (eval mode, no gradient).</param>
+    /// <param name="slotRows">[S, F, M] fields of each state's next slot (its logged item's user and context fields are used).</param>
+    /// <param name="stateRows">[S, L, F, M] the states' lists (a request pool's shown items).</param>
+    /// <param name="states">The states: prefix lengths, users, placed items.</param>
+    /// <param name="keys">The states' lists' keys (a request pool's unshown candidates).</param>
+    public Lessons Select(QNetwork teacher, PrefixState teacherPrefix, QNetwork student, PrefixState studentPrefix,
+        Tensor slotRows, Tensor stateRows, ExploreStates states, IReadOnlyList<ListKeys> keys, Random rng)
+    {
+        if (candidates is null) return Select(teacher, teacherPrefix, student, studentPrefix, slotRows, states.Users, states.PrefixItems, rng);
+        using var noGrad = no_grad();
+        var (itemRows, poolMask) = candidates.Draw(stateRows, states.Placed, keys);
+        return Teach(teacher, teacherPrefix, student, studentPrefix, slotRows, itemRows, poolMask);
+    }
+
+    /// <summary>Explores the catalog and filters for S states of a batch.</summary>
     /// <param name="teacherPrefix">Teacher's cached prefixes of the S states.</param>
     /// <param name="studentPrefix">Student's cached prefixes (eval mode, no gradient).</param>
     /// <param name="slotRows">[S, F, M] fields of each state's next slot (its logged item's user and context fields are used).</param>
@@ -36,6 +77,7 @@ public sealed class ExploreFilter(CandidateRetriever retriever, EncodedCatalog c
     public Lessons Select(QNetwork teacher, PrefixState teacherPrefix, QNetwork student, PrefixState studentPrefix,
         Tensor slotRows, IReadOnlyList<string> users, IReadOnlyList<int[]> prefixItems, Random rng)
     {
+        if (retriever is null || catalog is null) throw new InvalidOperationException("this explorer's pools are the requests' candidates");
         using var noGrad = no_grad();
         int s = users.Count;
         var pools = Enumerable.Range(0, s).Select(i => retriever.Pool(users[i], prefixItems[i], rng, poolSize)).ToArray();
@@ -50,7 +92,15 @@ public sealed class ExploreFilter(CandidateRetriever retriever, EncodedCatalog c
             }
         var poolIndex = tensor(indices, [s, width]);
         var poolMask = tensor(valid, [s, width]);
-        var rows = layout.Place(slotRows, catalog.Gather(poolIndex));                      // [S, P, F, M]
+        return Teach(teacher, teacherPrefix, student, studentPrefix, slotRows, catalog.Gather(poolIndex), poolMask);
+    }
+
+    /// <summary>Scores the pools ([S, P, F_item, M] item fields, [S, P] mask) in each state's next slot and filters them.</summary>
+    private Lessons Teach(QNetwork teacher, PrefixState teacherPrefix, QNetwork student, PrefixState studentPrefix,
+        Tensor slotRows, Tensor itemRows, Tensor poolMask)
+    {
+        long s = itemRows.shape[0];
+        var rows = layout.Place(slotRows, itemRows);                                       // [S, P, F, M]
 
         var teacherScores = teacher.ScoreCandidates(teacherPrefix, rows);                  // Q [S, P], hint [S, P, H]
         var studentQ = student.ScoreCandidates(studentPrefix, rows).Q;                     // [S, P]

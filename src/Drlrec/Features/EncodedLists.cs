@@ -12,6 +12,8 @@ namespace Drlrec.Features;
 public sealed class EncodedLists
 {
     private Tensor? rowsTensor, rewardsTensor, maskTensor;
+    // The encoded lists as given (fields aligned with the vocabulary), for their unshown candidates; null when encoded elsewhere.
+    private IReadOnlyList<LoggedList>? source;
 
     private EncodedLists(int count, int maxLength, int fields, int maxValues, int[] rows, float[] rewards,
         int[] lengths, int[] users, int[] items, string[] userKeys, string[] itemKeys)
@@ -51,9 +53,15 @@ public sealed class EncodedLists
 
     public int ValidItems => Lengths.Sum();
 
-    /// <summary>The user and item keys of list <paramref name="list"/>.</summary>
+    /// <summary>The user and item keys of list <paramref name="list"/>, with its unshown candidates when the log carries them.</summary>
     public ListKeys KeysOf(int list) =>
-        new(UserKeys[Users[list]], Enumerable.Range(0, Lengths[list]).Select(t => ItemKeys[Items[list * MaxLength + t]]).ToArray());
+        new(UserKeys[Users[list]], Enumerable.Range(0, Lengths[list]).Select(t => ItemKeys[Items[list * MaxLength + t]]).ToArray())
+        {
+            Unshown = source is null ? [] : source[list].Unshown,
+        };
+
+    /// <summary>True when some of the lists carry unshown candidates (<see cref="LoggedList.Unshown"/>).</summary>
+    public bool HasUnshown => source is not null && source.Any(l => l.Unshown.Count > 0);
 
     /// <summary>Encodes lists with a vocabulary. Lists without the vocabulary's derived item fields (raw test lists, a
     /// separate file) get them from its training statistics first, as the model would fill them when ranking.</summary>
@@ -98,7 +106,10 @@ public sealed class EncodedLists
             }
         }
         return new EncodedLists(n, l, f, m, rows, rewards, lengths, users, items,
-            [.. userIndex.OrderBy(p => p.Value).Select(p => p.Key)], [.. itemIndex.OrderBy(p => p.Value).Select(p => p.Key)]);
+            [.. userIndex.OrderBy(p => p.Value).Select(p => p.Key)], [.. itemIndex.OrderBy(p => p.Value).Select(p => p.Key)])
+        {
+            source = lists,
+        };
     }
 
     /// <summary>One field of one position into its index slots; a dense value that is not a number names its list.</summary>

@@ -240,6 +240,30 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(4, config.RootElement.GetProperty("model").GetProperty("embedding_dim").GetInt32());
     }
 
+    /// <summary>auto takes the requests' candidates on the simulator's logs (they carry each request's unshown candidates) and
+    /// the run's config.json says so; --explore-from catalog is the paper's pool; other names are refused.</summary>
+    [Fact]
+    public void Distill_records_which_pool_auto_took_and_takes_explore_from_as_typed()
+    {
+        static string ExploreFrom(string folder)
+        {
+            using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "config.json")));
+            return config.RootElement.GetProperty("distill").GetProperty("explore_from").GetString()!;
+        }
+
+        string auto = runs.Folder["distill-auto-pool"];
+        Assert.Equal(0, CliRunner.Run("distill", "--teacher", runs.Teacher, "--out", auto, "--epochs", "1", "--k", "3").Code);
+        Assert.Equal("candidates", ExploreFrom(auto));
+        string catalog = runs.Folder["distill-catalog-pool"];
+        Assert.Equal(0, CliRunner.Run("distill", "--teacher", runs.Teacher, "--out", catalog, "--epochs", "1", "--explore-from", "catalog",
+            "--pool", "30", "--k", "3").Code);
+        Assert.Equal("catalog", ExploreFrom(catalog));
+        var (code, text) = CliRunner.Run("distill", "--teacher", runs.Teacher, "--out", runs.Folder["distill-bad-pool"], "--explore-from", "requests");
+        Assert.NotEqual(0, code);
+        Assert.Contains("'requests' not recognized. Must be one of: 'auto', 'catalog', 'candidates'", text);
+        Assert.False(Directory.Exists(runs.Folder["distill-bad-pool"]) && Directory.EnumerateFileSystemEntries(runs.Folder["distill-bad-pool"]).Any());
+    }
+
     [Fact]
     public void Distill_takes_its_settings_from_the_teacher_then_a_config_file_then_typed_options()
     {

@@ -35,5 +35,13 @@ public sealed class DistillConfigTests
         Assert.Equal((0.4, 0.3, 0.3, 10, 1000), (defaults.RlWeight, defaults.KlWeight, defaults.HintWeight, defaults.K, defaults.Pool));
         Assert.Equal((ConfidenceMode.TdError, DistillSchedule.Frozen), (defaults.ConfidenceMode, defaults.Schedule));
         Assert.Equal((true, 0), (defaults.HintProjection, defaults.HintDecaySteps));
+        Assert.Equal(ExplorePool.Auto, defaults.ExploreFrom);
     }
+
+    [Theory]
+    [InlineData("auto", ExplorePool.Auto)]
+    [InlineData("catalog", ExplorePool.Catalog)]
+    [InlineData("candidates", ExplorePool.Candidates)]
+    public void A_config_file_names_the_explorers_pool(string name, ExplorePool pool) =>
+        Assert.Equal(pool, Drlrec.IO.Json.Parse<RunConfig>($$$"""{"distill": {"explore_from": "{{{name}}}"}}""", "config.json").Distill!.ExploreFrom);
 }
