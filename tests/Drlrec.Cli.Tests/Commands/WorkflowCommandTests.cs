@@ -258,9 +258,9 @@ public sealed class WorkflowCommandTests : IClassFixture<WorkflowCommandTests.Ru
         Assert.Equal(0, CliRunner.Run("distill", "--teacher", runs.Teacher, "--out", catalog, "--epochs", "1", "--explore-from", "catalog",
             "--pool", "30", "--k", "3").Code);
         Assert.Equal("catalog", ExploreFrom(catalog));
-        var (code, text) = CliRunner.Run("distill", "--teacher", runs.Teacher, "--out", runs.Folder["distill-bad-pool"], "--explore-from", "requests");
-        Assert.NotEqual(0, code);
-        Assert.Contains("'requests' not recognized. Must be one of: 'auto', 'catalog', 'candidates'", text);
+        var refused = CliRunner.Run("distill", "--teacher", runs.Teacher, "--out", runs.Folder["distill-bad-pool"], "--explore-from", "requests");
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("'requests' not recognized. Must be one of: 'auto', 'catalog', 'candidates'", refused.Errors);
         Assert.False(Directory.Exists(runs.Folder["distill-bad-pool"]) && Directory.EnumerateFileSystemEntries(runs.Folder["distill-bad-pool"]).Any());
     }
 
