@@ -237,14 +237,21 @@ public static class OpeValidation
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, "results.json"), Json.Serialize(result) + "\n");
         var md = new StringBuilder();
+        static string Widened(int? refits) => refits > 0 ? $", intervals widened by {refits} refits of the click model" : "";
+        static string FittingOf(OpeSettings settings) => settings.FitOn switch
+        {
+            ClickModelLists.Folds => $"the other folds alone{Widened(settings.Refits)}",
+            ClickModelLists.TrainingAndFolds => $"the training lists and the other folds{Widened(settings.Refits)}",
+            _ => $"auto: the other folds alone{Widened(settings.Refits ?? OpeSettings.AutoRefits)} from {settings.FoldsFrom:N0} evaluated lists, " +
+                 $"below that the training lists and the other folds{Widened(settings.Refits ?? 0)}",
+        };
         static string P(double v) => v.ToString("0.0%", CultureInfo.InvariantCulture);
         static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
         md.AppendLine("# Off-policy estimates against the simulator's truth").AppendLine();
         md.AppendLine($"`{command}`").AppendLine();
         md.AppendLine($"World: `{System.Text.Json.JsonSerializer.Serialize(result.World, new System.Text.Json.JsonSerializerOptions(Json.Options) { WriteIndented = false })}`. Targets: {result.Settings.Smoothing}, window " +
                       $"{(result.Settings.Window is { } w ? $"upstream top {w}" : "all candidates")}; {result.Settings.Folds} cross-fitting folds (the click model fitted on " +
-                      $"{(result.Settings.FitOn == ClickModelLists.Folds ? "the other folds alone" : "the training lists and the other folds")}), " +
-                      $"{result.Settings.Bootstrap} bootstrap resamples{(result.Settings.Refits > 0 ? $", intervals widened by {result.Settings.Refits} refits of the click model" : "")}. {result.Rows.Select(r => r.Replication).Distinct().Count()} replications per size; " +
+                      $"{FittingOf(result.Settings)}), {result.Settings.Bootstrap} bootstrap resamples. {result.Rows.Select(r => r.Replication).Distinct().Count()} replications per size; " +
                       $"{result.Seconds / 60:F1} min of computing.").AppendLine();
         foreach (int size in result.Summary.Select(s => s.Lists).Distinct())
         {

@@ -142,9 +142,10 @@ public sealed class EvaluateOpeCommandTests : IClassFixture<EvaluateOpeCommandTe
                      (["--ope-smoothing", "epsilon:2"], "ε must be between 0 and 1"),
                      (["--ope-smoothing", "boltzmann"], "is not greedy, epsilon:E or softmax:T"),
                      (["--ope-folds", "0"], "--ope-folds: must be at least 1"),
-                     (["--ope-fit", "test"], "--ope-fit: 'test' is not training+folds or folds"),
+                     (["--ope-fit", "test"], "--ope-fit: 'test' is not auto, training+folds or folds"),
                      (["--ope-fit", "folds", "--ope-folds", "1"], "--ope-folds must be at least 2"),
                      (["--ope-refits", "1"], "--ope-refits: must be 0 or at least 2"),
+                     (["--ope-folds-from", "0"], "--ope-folds-from: must be at least 1"),
                      (["--candidates", "5"], "--candidates 5: smaller than the longest logged list (10 items)"),
                      (["--online"], "--ope and --online: choose one"),
                  })

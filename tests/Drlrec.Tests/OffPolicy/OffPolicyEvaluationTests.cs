@@ -54,7 +54,7 @@ public sealed class OffPolicyEvaluationTests
     [Fact]
     public void Fitting_on_the_folds_alone_ignores_the_training_lists_and_needs_two_folds()
     {
-        var settings = new OpeSettings { Bootstrap = 20, Window = 8, FitOn = ClickModelLists.Folds };
+        var settings = new OpeSettings { Bootstrap = 20, Window = 8, FitOn = ClickModelLists.Folds, Refits = 0 };
         var folds = OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, Fitting, Targets, settings);
         var withoutTraining = OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, [], Targets, settings);
         var withTraining = OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, Fitting, Targets, settings with { FitOn = ClickModelLists.TrainingAndFolds });
@@ -63,6 +63,28 @@ public sealed class OffPolicyEvaluationTests
         Assert.NotEqual(withTraining.Policies[0].Estimates["dm"].Value, folds.Policies[0].Estimates["dm"].Value);
         var refused = Assert.Throws<ArgumentException>(() => OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, Fitting, Targets, settings with { Folds = 1 }));
         Assert.Contains("--ope-folds must be at least 2", refused.Message);
+    }
+
+    /// <summary>The default fit: the other folds alone (with refits) from 20,000 evaluated lists on, the training lists and the
+    /// other folds below; typed refits are kept, and one fold always fits on the training lists.</summary>
+    [Fact]
+    public void Auto_fits_on_the_folds_alone_with_refits_from_folds_from_evaluated_lists_on()
+    {
+        var defaults = new OpeSettings();
+        Assert.Equal((ClickModelLists.Auto, 20_000, (int?)null), (defaults.FitOn, defaults.FoldsFrom, defaults.Refits));
+        Assert.Equal((ClickModelLists.TrainingAndFolds, (int?)0), Fit(defaults.Resolved(19_999)));
+        Assert.Equal((ClickModelLists.Folds, (int?)OpeSettings.AutoRefits), Fit(defaults.Resolved(20_000)));
+        Assert.Equal((ClickModelLists.Folds, (int?)0), Fit((defaults with { Refits = 0 }).Resolved(20_000)));
+        Assert.Equal((ClickModelLists.TrainingAndFolds, (int?)0), Fit((defaults with { Folds = 1 }).Resolved(20_000)));
+        Assert.Equal((ClickModelLists.TrainingAndFolds, (int?)3), Fit((defaults with { FitOn = ClickModelLists.TrainingAndFolds, Refits = 3 }).Resolved(20_000)));
+
+        // A run reports what auto took.
+        var small = OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, Fitting, Targets, new OpeSettings { Bootstrap = 20, Window = 8 });
+        Assert.Equal((ClickModelLists.TrainingAndFolds, 0), (small.FitOn, small.Refits));
+        var large = OffPolicyEvaluation.Run(World.Simulator.Schema, Evaluated, Fitting, Targets,
+            new OpeSettings { Bootstrap = 20, Window = 8, FoldsFrom = Evaluated.Count(), Refits = 2 });
+        Assert.Equal((ClickModelLists.Folds, 2), (large.FitOn, large.Refits));
+        static (ClickModelLists, int?) Fit(OpeSettings s) => (s.FitOn, s.Refits);
     }
 
     [Fact]
