@@ -111,10 +111,10 @@ public sealed class DistillParts : IDisposable
     public DistillLearner Learner { get; }
 
     /// <summary>Whether <paramref name="distill"/>'s explorer takes its pools from the requests' candidates: candidates, or auto
-    /// with training lists in memory that carry unshown candidates (streamed lists are not scanned for them).</summary>
+    /// with training lists (in memory or streamed) that carry unshown candidates.</summary>
     public static bool ExploresRequests(DistillConfig distill, ITrainingData data) =>
         distill.ExploreFrom == ExplorePool.Candidates
-        || distill.ExploreFrom == ExplorePool.Auto && (data as PreparedData)?.Train.HasUnshown == true;
+        || distill.ExploreFrom == ExplorePool.Auto && data.HasUnshownCandidates;
 
     /// <param name="config">The student's resolved run config, <see cref="RunConfig.Distill"/> set.</param>
     /// <param name="teacher">The trained teacher, or null for new teacher networks (the joint schedule from scratch).</param>
@@ -146,7 +146,7 @@ public sealed class DistillParts : IDisposable
             : null;
         bool explores = distill.ExploreFilter && distill.UsesTeacher;
         bool fromRequests = explores && ExploresRequests(distill, data);
-        if (fromRequests && inMemory is not null && !inMemory.HasUnshown)
+        if (fromRequests && !data.HasUnshownCandidates)
             throw new ArgumentException($"config distill.explore_from = candidates: the training lists of {data.Source} carry no unshown " +
                                         "candidates (README, data formats); use catalog");
         var encodedCatalog = explores && !fromRequests

@@ -212,5 +212,9 @@ public sealed class StreamingDistillationTests(GeneratedPartsFixture parts, ITes
         Assert.InRange(Math.Abs(difference), 0, 0.02);
         Assert.Equal(inMemory.TeacherTest.Auc, streamed.TeacherTest.Auc, 4); // the same test lists, encoded alike
         Assert.Contains("\"streaming\": \"on\"", File.ReadAllText(Path.Combine(folder["streamed"], "config.json")));
+        // The parts carry unshown candidates: auto explores them on both paths (the stream's preparation counts them).
+        Assert.True(streamedData.HasUnshownCandidates);
+        Assert.Contains("\"explore_from\": \"candidates\"", File.ReadAllText(Path.Combine(folder["in-memory"], "config.json")));
+        Assert.Contains("\"explore_from\": \"candidates\"", File.ReadAllText(Path.Combine(folder["streamed"], "config.json")));
     }
 }

@@ -28,6 +28,10 @@ public interface ITrainingData
     /// <see cref="DataConfig.ExplorerLists"/> when streamed.</summary>
     IReadOnlyList<ListKeys> ExplorerLists { get; }
 
+    /// <summary>Whether some training lists carry the request's unshown candidates (<see cref="LoggedList.Unshown"/>):
+    /// what <c>distill.explore_from auto</c> looks for.</summary>
+    bool HasUnshownCandidates { get; }
+
     /// <summary>The training minibatches for a run of <paramref name="config"/> (batch size, steps per epoch, buffers), this
     /// rank's share of them when data-parallel (<paramref name="world"/>; default one process).</summary>
     ITrainingBatches TrainingBatches(RunConfig config, DataParallel? world = null);

@@ -101,6 +101,8 @@ public sealed class PreparedData : ITrainingData
 
     public IReadOnlyList<ListKeys> ExplorerLists => explorerLists ??= ListKeys.InTimeOrder(TrainLists);
 
+    public bool HasUnshownCandidates => Train.HasUnshown;
+
     /// <summary>The training lists in memory, batched as the trainer of <paramref name="config"/> batches them.</summary>
     public ITrainingBatches TrainingBatches(RunConfig config, Distributed.DataParallel? world = null) =>
         new InMemoryBatches(Train, config.Trainer.BatchSize, config.Trainer.MaxStepsPerEpoch, world);

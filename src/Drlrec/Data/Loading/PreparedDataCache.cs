@@ -24,7 +24,7 @@ public sealed class PreparedDataCache
     /// <summary>The <see cref="DataConfig.PreparedCache"/> value that turns the cache off.</summary>
     public const string Off = "off";
     /// <summary>Bumped when what is written changes, so that an older file is made again rather than misread.</summary>
-    public const int Format = 1;
+    public const int Format = 2;
 
     private const string ManifestEntry = "manifest.json", VocabularyEntry = "vocabulary.json", ListsEntry = "lists.bin",
         HeldOutEntry = "held-out.bin", CatalogEntry = "catalog.bin", ExplorerEntry = "explorer.bin";

@@ -103,7 +103,7 @@ public sealed record PreparedStream
         var catalog = new Dictionary<string, CatalogEntry>(StringComparer.Ordinal);
         var explorer = new Reservoir<(int Index, ListKeys Keys)>(data.ExplorerLists, new Random(SampleSeed + 3));
         long shown = 0, clicked = 0;
-        int widestSet = 1;
+        int widestSet = 1, withUnshown = 0;
         var kept = new Dictionary<int, LoggedList>();
         var shared = new SharedValues();
         using (var reader = new PartReader(files))
@@ -119,6 +119,7 @@ public sealed record PreparedStream
                         foreach (var set in item.Values) widestSet = Math.Max(widestSet, set.Length);
                     if (wanted.Contains(index)) kept[index] = shared.Share(list);
                     if (parts[index] != TrainPart) continue;
+                    if (list.Unshown.Count > 0) withUnshown++;
                     fitter.Add(list, rawSchema);
                     var keys = new string[list.Items.Count];
                     for (int t = 0; t < list.Items.Count; t++)
@@ -176,7 +177,7 @@ public sealed record PreparedStream
             if (parts[i] == TrainPart) trainItems += items[i];
         var sizes = new PreparationCounts(n, split.Train.Length, trainItems, split.Validation.Length, split.Test.Length, ReportOf(report),
             clock.Elapsed.TotalSeconds, firstPassSeconds, secondPassSeconds,
-            (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds);
+            (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds, withUnshown);
         return new PreparedStream
         {
             Source = data.Source, Files = files, RowGroups = spans, Parts = parts, RawSchema = rawSchema,
@@ -366,6 +367,7 @@ public sealed record ReadCounts(int ListsRead, int ItemsRead, int RecordsSkipped
 }
 
 /// <summary>The sizes of prepared data and how long preparing them took: wall time of the whole preparation and of its two
-/// passes, and the process's CPU time meanwhile (wall time alone misleads on a shared machine).</summary>
+/// passes, and the process's CPU time meanwhile (wall time alone misleads on a shared machine). <paramref name="TrainListsWithUnshown"/>:
+/// training lists that carry unshown candidates, which <c>distill.explore_from auto</c> looks for.</summary>
 public sealed record PreparationCounts(int Lists, int TrainLists, long TrainItems, int ValidationLists, int TestLists, ReadCounts Report,
-    double PrepareSeconds, double FirstPassSeconds, double SecondPassSeconds, double PrepareCpuSeconds);
+    double PrepareSeconds, double FirstPassSeconds, double SecondPassSeconds, double PrepareCpuSeconds, int TrainListsWithUnshown);

@@ -61,6 +61,9 @@ public sealed class StreamingData : ITrainingData
     /// <summary>A seeded sample of at most <see cref="DataConfig.ExplorerLists"/> training lists' keys, in time order.</summary>
     public IReadOnlyList<ListKeys> ExplorerLists => prepared.ExplorerLists;
 
+    /// <summary>Counted by the preparation's second pass (and kept in its cache).</summary>
+    public bool HasUnshownCandidates => prepared.Counts.TrainListsWithUnshown > 0;
+
     /// <summary>Streamed minibatches for a run of <paramref name="config"/>: the whole training set on one process, this
     /// rank's row groups when data-parallel.</summary>
     public ITrainingBatches TrainingBatches(RunConfig config, DataParallel? world = null) =>

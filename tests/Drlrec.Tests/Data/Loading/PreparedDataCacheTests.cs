@@ -55,6 +55,8 @@ public sealed class PreparedDataCacheTests : IDisposable
         Assert.Single(Directory.GetFiles(Path.Combine(parts, PreparedDataCache.FolderName)));
         AssertSameData(first, second);
         Assert.Equal(first.Summary.PassesSeconds, second.Summary.PassesSeconds); // the first run's passes, reported again
+        Assert.True(first.HasUnshownCandidates); // the parts carry each request's unshown candidates
+        Assert.True(second.HasUnshownCandidates); // and the cache remembers it (distill.explore_from auto reads it)
     }
 
     [Fact]

@@ -93,6 +93,20 @@ public sealed class StreamingDataTests(GeneratedPartsFixture parts) : IClassFixt
     }
 
     [Fact]
+    public void The_preparation_counts_the_training_lists_that_carry_unshown_candidates()
+    {
+        using var plain = new TemporaryFolder();
+        SyntheticParquetParts.Write(new SyntheticSimulator(new SyntheticConfig { Seed = 3, Users = 60, Items = 1000 }), 120, plain.Path,
+            listsPerFile: 60, listsPerRowGroup: 30, candidates: false);
+        var withCandidates = StreamingData.Prepare(Config());
+        var without = StreamingData.Prepare(Config() with { Data = Config().Data with { Source = plain.Path } });
+
+        Assert.True(withCandidates.HasUnshownCandidates);
+        Assert.False(without.HasUnshownCandidates);
+        Assert.Equal(DataLoader.Prepare(Config()).Train.HasUnshown, withCandidates.HasUnshownCandidates);
+    }
+
+    [Fact]
     public void A_given_vocabulary_encodes_as_the_in_memory_path_encodes_with_it()
     {
         var config = Config();
